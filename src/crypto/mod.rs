@@ -1,0 +1,37 @@
+//! The crypto backend: the only code in the crate that touches aws-lc-rs.
+//!
+//! - [`prf`]: the MIKEY PRF (RFC 3830 §4.1.2, RFC 6043 §6.1).
+//! - [`kdf`]: key derivation from a TGK (§4.1.3) and from a PSK/envelope key (§4.1.4).
+//! - [`transport`]: KEMAC key-data encryption and MAC (§4.2.3, §4.2.4, §6.2).
+//! - [`rng`]: the randomness source (§4.2.2).
+
+pub mod kdf;
+pub mod prf;
+pub mod rng;
+pub mod transport;
+
+pub use kdf::{derive_from_envelope, derive_from_tgk, EnvelopeKeyPurpose, TgkKeyPurpose};
+pub use prf::{prf, PrfFunction};
+pub use rng::{RandomSource, SystemRandomSource};
+pub use transport::{decrypt_key_data, encrypt_key_data, mac, verify_mac, KeyTransport, MacAlgorithm};
+
+/// Constant-time equality (aws_lc_rs::constant_time); false when lengths differ.
+///
+/// The time depends on the lengths only, never on the contents.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(a, b).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ct_eq;
+
+    #[test]
+    fn ct_eq_equal_and_unequal() {
+        assert!(ct_eq(b"", b""));
+        assert!(ct_eq(&[1, 2, 3], &[1, 2, 3]));
+        assert!(!ct_eq(&[1, 2, 3], &[1, 2, 4]));
+        assert!(!ct_eq(&[1, 2, 3], &[1, 2]));
+        assert!(!ct_eq(&[], &[0]));
+    }
+}

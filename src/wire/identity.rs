@@ -1,0 +1,84 @@
+//! ID and CERT payloads (RFC 3830 §6.7) and the certificate hash payload (§6.8).
+
+use super::reader::{put_u16_len, Reader};
+use super::registry::HashFunction;
+use crate::error::{Error, Result};
+
+/// An ID payload: an identity of `id_type` (see `registry::id_type`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdPayload {
+    /// ID type (NAI, URI, ...).
+    pub id_type: u8,
+    /// The identity bytes.
+    pub data: Vec<u8>,
+}
+
+/// A CERT payload: one certificate of `cert_type` (see `registry::cert_type`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertPayload {
+    /// Certificate type.
+    pub cert_type: u8,
+    /// DER certificate (or URL, by type).
+    pub data: Vec<u8>,
+}
+
+/// A CHASH payload: the hash of the certificate used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertHash {
+    /// Hash function, which fixes the hash length.
+    pub hash_function: HashFunction,
+    /// The digest.
+    pub hash: Vec<u8>,
+}
+
+/// ID and CERT share one layout: type (8), length (16), data.
+fn decode_typed(reader: &mut Reader<'_>, what: &'static str) -> Result<(u8, Vec<u8>)> {
+    let kind = reader.u8(what)?;
+    Ok((kind, reader.vec_u16_len(what)?))
+}
+
+fn encode_typed(kind: u8, data: &[u8], out: &mut Vec<u8>, what: &'static str) -> Result<()> {
+    out.push(kind);
+    put_u16_len(out, data, what)
+}
+
+impl IdPayload {
+    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+        let (id_type, data) = decode_typed(reader, "ID")?;
+        Ok(IdPayload { id_type, data })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
+        encode_typed(self.id_type, &self.data, out, "ID")
+    }
+}
+
+impl CertPayload {
+    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+        let (cert_type, data) = decode_typed(reader, "CERT")?;
+        Ok(CertPayload { cert_type, data })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
+        encode_typed(self.cert_type, &self.data, out, "CERT")
+    }
+}
+
+impl CertHash {
+    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+        let code = reader.u8("CHASH hash func")?;
+        let hash_function = HashFunction::from_code(code)
+            .ok_or_else(|| Error::unsupported(format!("unknown CHASH hash function {code}")))?;
+        let hash = reader.vec(hash_function.digest_len(), "CHASH hash")?;
+        Ok(CertHash { hash_function, hash })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
+        if self.hash.len() != self.hash_function.digest_len() {
+            return Err(Error::invalid_argument("CHASH length does not match its hash function"));
+        }
+        out.push(self.hash_function.code());
+        out.extend_from_slice(&self.hash);
+        Ok(())
+    }
+}

@@ -1,0 +1,312 @@
+//! The MIKEY wire format (RFC 3830 §6): bytes ⇄ typed messages.
+//!
+//! Pure: no crypto, no clock, no randomness. Decoding is strict: every length is checked
+//! against the bytes present before anything is allocated, the next-payload chain must end
+//! with Last, and trailing bytes are rejected unless an interop option allows one padding byte.
+
+pub mod extension;
+pub mod header;
+pub mod identity;
+pub mod kemac;
+pub mod payload;
+pub mod policy;
+pub mod reader;
+pub mod registry;
+
+pub use extension::{GeneralExtension, KeyId};
+pub use header::{CommonHeader, CsIdMap, GenericCsEntry, SrtpCsEntry, MIKEY_VERSION};
+pub use identity::{CertHash, CertPayload, IdPayload};
+pub use kemac::{Kemac, KeyData, KeyDataList, KeyValidity};
+pub use payload::{DhPayload, ErrorPayload, Payload, Pke, Signature, Timestamp, Verification};
+pub use policy::{PolicyParam, SecurityPolicy};
+pub use registry::{
+    CsIdMapType, DataType, DhGroup, HashFunction, KeyDataType, KeyValidityType, MacAlgorithmCode, PayloadType,
+    TimestampType,
+};
+
+use crate::error::{Error, Result};
+use reader::Reader;
+
+/// How strictly to decode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// Accept one byte after the last payload (seen from Milestone XProtect). It is not part
+    /// of the message: MACs and signatures never cover it.
+    pub allow_trailing_padding_byte: bool,
+}
+
+/// A MIKEY message: the common header and the payloads in wire order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// The common header.
+    pub header: CommonHeader,
+    /// The payloads after the header, in order.
+    pub payloads: Vec<Payload>,
+}
+
+impl Message {
+    /// Decodes a whole message strictly (no trailing bytes).
+    pub fn decode(bytes: &[u8]) -> Result<Message> {
+        Self::decode_with(bytes, DecodeOptions::default()).map(|(message, _)| message)
+    }
+
+    /// Decodes a message; returns it and its length without any accepted padding byte.
+    pub fn decode_with(bytes: &[u8], options: DecodeOptions) -> Result<(Message, usize)> {
+        let mut reader = Reader::new(bytes);
+        let (header, mut next) = CommonHeader::decode(&mut reader)?;
+        let mut payloads = Vec::new();
+        while next != PayloadType::Last.code() {
+            let payload_type = PayloadType::from_code(next)
+                .ok_or_else(|| Error::unsupported(format!("unknown payload type {next}")))?;
+            let (payload, following) = Payload::decode(payload_type, &mut reader)?;
+            payloads.push(payload);
+            next = following;
+        }
+        let message_len = reader.position();
+        match reader.remaining() {
+            0 => {}
+            1 if options.allow_trailing_padding_byte => {}
+            extra => return Err(Error::malformed(format!("{extra} bytes after the last payload"))),
+        }
+        Ok((Message { header, payloads }, message_len))
+    }
+
+    /// Encodes the message, filling in every next-payload field from the payload order.
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(256);
+        let type_at = |index: usize| self.payloads.get(index).map_or(PayloadType::Last, Payload::payload_type);
+        self.header.encode(type_at(0), &mut out)?;
+        for (index, payload) in self.payloads.iter().enumerate() {
+            payload.encode(type_at(index + 1), &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// The first payload that `pick` selects, e.g. `message.find(Payload::as_timestamp)`.
+    pub fn find<'a, T: 'a>(&'a self, pick: impl Fn(&'a Payload) -> Option<&'a T>) -> Option<&'a T> {
+        self.payloads.iter().find_map(pick)
+    }
+
+    /// How many payloads `pick` selects.
+    pub fn count<'a, T: 'a>(&'a self, pick: impl Fn(&'a Payload) -> Option<&'a T>) -> usize {
+        self.payloads.iter().filter_map(pick).count()
+    }
+}
+
+/// Accessors for `Message::find`.
+impl Payload {
+    /// The T payload, if this is one.
+    pub fn as_timestamp(&self) -> Option<&Timestamp> {
+        match self {
+            Payload::Timestamp(ts) => Some(ts),
+            _ => None,
+        }
+    }
+
+    /// The RAND bytes, if this is a RAND payload.
+    pub fn as_rand(&self) -> Option<&Vec<u8>> {
+        match self {
+            Payload::Rand(rand) => Some(rand),
+            _ => None,
+        }
+    }
+
+    /// The KEMAC, if this is one.
+    pub fn as_kemac(&self) -> Option<&Kemac> {
+        match self {
+            Payload::Kemac(kemac) => Some(kemac),
+            _ => None,
+        }
+    }
+
+    /// The SP payload, if this is one.
+    pub fn as_security_policy(&self) -> Option<&SecurityPolicy> {
+        match self {
+            Payload::SecurityPolicy(policy) => Some(policy),
+            _ => None,
+        }
+    }
+
+    /// The ID payload, if this is one.
+    pub fn as_id(&self) -> Option<&IdPayload> {
+        match self {
+            Payload::Id(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The V payload, if this is one.
+    pub fn as_verification(&self) -> Option<&Verification> {
+        match self {
+            Payload::Verification(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The ERR payload, if this is one.
+    pub fn as_error(&self) -> Option<&ErrorPayload> {
+        match self {
+            Payload::Error(err) => Some(err),
+            _ => None,
+        }
+    }
+
+    /// The general extension, if this is one.
+    pub fn as_general_extension(&self) -> Option<&GeneralExtension> {
+        match self {
+            Payload::GeneralExtension(ext) => Some(ext),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::registry::{cert_type, extension_type, id_type, signature_type};
+    use super::*;
+    use crate::ErrorKind;
+
+    fn header(data_type: DataType, cs_id_map: CsIdMap) -> CommonHeader {
+        CommonHeader { data_type, verification_requested: true, prf_function: 0, csb_id: 0xDEADBEEF, cs_id_map }
+    }
+
+    /// A message carrying one of every RFC 3830 payload (SIGN last).
+    fn every_payload() -> Message {
+        Message {
+            header: header(
+                DataType::PkInit,
+                CsIdMap::SrtpId(vec![
+                    SrtpCsEntry { policy_no: 0, ssrc: 0x11223344, roc: 0 },
+                    SrtpCsEntry { policy_no: 1, ssrc: 0, roc: 7 },
+                ]),
+            ),
+            payloads: vec![
+                Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: 0xE1234567_89ABCDEF }),
+                Payload::Timestamp(Timestamp { ts_type: TimestampType::Counter, value: 42 }),
+                Payload::Rand(vec![0x5A; 16]),
+                Payload::Id(IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec() }),
+                Payload::Cert(CertPayload { cert_type: cert_type::X509V3, data: vec![0x30, 0x82, 0, 1, 0] }),
+                Payload::CertHash(CertHash { hash_function: HashFunction::Sha1, hash: vec![1; 20] }),
+                Payload::SecurityPolicy(SecurityPolicy {
+                    policy_no: 0,
+                    protocol: 0,
+                    params: vec![PolicyParam { param_type: 0, value: vec![1] }],
+                }),
+                Payload::Dh(DhPayload {
+                    group: DhGroup::Oakley2,
+                    value: vec![0xC3; 128],
+                    validity: KeyValidity::Spi(vec![0, 1]),
+                }),
+                Payload::Pke(Pke { cache: 2, data: vec![0xEE; 256] }),
+                Payload::Kemac(Kemac {
+                    encryption_algorithm: 1,
+                    encrypted_data: vec![0xAB; 40],
+                    mac_algorithm: MacAlgorithmCode::HmacSha1_160,
+                    mac: vec![0xCD; 20],
+                }),
+                Payload::Verification(Verification { mac_algorithm: MacAlgorithmCode::HmacSha1_160, mac: vec![3; 20] }),
+                Payload::Error(ErrorPayload { code: 9 }),
+                Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::VENDOR_ID, data: vec![1, 2] }),
+                Payload::Sign(Signature { sig_type: signature_type::RSA_PSS, data: vec![0x99; 256] }),
+            ],
+        }
+    }
+
+    #[test]
+    fn every_payload_round_trips() {
+        let message = every_payload();
+        let bytes = message.encode().unwrap();
+        assert_eq!(Message::decode(&bytes).unwrap(), message);
+    }
+
+    #[test]
+    fn every_cs_id_map_round_trips() {
+        let maps = [
+            CsIdMap::Empty { cs_count: 3 },
+            CsIdMap::GenericId(vec![GenericCsEntry {
+                cs_id: 1,
+                protocol: 0,
+                session_data_flag: true,
+                policy_nos: vec![0, 1],
+                session_data: vec![0, 0, 0, 1, 0, 0, 0, 0, 0, 5],
+                spi: vec![0xAA],
+            }]),
+            CsIdMap::SrtpId(vec![]),
+        ];
+        for map in maps {
+            let message = Message { header: header(DataType::PskInit, map), payloads: vec![] };
+            let bytes = message.encode().unwrap();
+            assert_eq!(Message::decode(&bytes).unwrap(), message);
+        }
+    }
+
+    #[test]
+    fn header_has_the_rfc_layout() {
+        let message = Message {
+            header: header(
+                DataType::PskInit,
+                CsIdMap::SrtpId(vec![SrtpCsEntry { policy_no: 0, ssrc: 0x01020304, roc: 0x05060708 }]),
+            ),
+            payloads: vec![Payload::Rand(vec![9])],
+        };
+        assert_eq!(
+            message.encode().unwrap(),
+            [1, 0, 11, 0x80, 0xDE, 0xAD, 0xBE, 0xEF, 1, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 9]
+        );
+    }
+
+    #[test]
+    fn every_truncation_is_rejected_without_panicking() {
+        let bytes = every_payload().encode().unwrap();
+        for len in 0..bytes.len() {
+            let error = Message::decode(&bytes[..len]).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Malformed, "prefix of {len} bytes: {error}");
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_need_the_interop_option_and_only_one_is_allowed() {
+        let mut bytes = every_payload().encode().unwrap();
+        let len = bytes.len();
+        bytes.push(0);
+        assert_eq!(Message::decode(&bytes).unwrap_err().kind(), ErrorKind::Malformed);
+        let padded = DecodeOptions { allow_trailing_padding_byte: true };
+        assert_eq!(Message::decode_with(&bytes, padded).unwrap().1, len);
+        bytes.push(0);
+        assert_eq!(Message::decode_with(&bytes, padded).unwrap_err().kind(), ErrorKind::Malformed);
+    }
+
+    #[test]
+    fn broken_chains_and_unknown_codes_are_rejected() {
+        let good = Message {
+            header: header(DataType::PskInit, CsIdMap::Empty { cs_count: 0 }),
+            payloads: vec![Payload::Rand(vec![1, 2])],
+        }
+        .encode()
+        .unwrap();
+        let with = |index: usize, value: u8| {
+            let mut bytes = good.clone();
+            bytes[index] = value;
+            Message::decode(&bytes).unwrap_err().kind()
+        };
+        assert_eq!(with(0, 2), ErrorKind::Unsupported, "version 2");
+        assert_eq!(with(1, 99), ErrorKind::Unsupported, "data type 99");
+        assert_eq!(with(2, 99), ErrorKind::Unsupported, "next payload 99");
+        assert_eq!(with(2, PayloadType::KeyData.code()), ErrorKind::Malformed, "key data outside KEMAC");
+        assert_eq!(with(9, 7), ErrorKind::Unsupported, "CS ID map type 7");
+        // The RAND's next-payload claims a T payload that is not there.
+        assert_eq!(with(10, PayloadType::Timestamp.code()), ErrorKind::Malformed);
+        // SIGN must be last when encoding.
+        let sign_first = Message {
+            header: header(DataType::PskInit, CsIdMap::Empty { cs_count: 0 }),
+            payloads: vec![Payload::Sign(Signature { sig_type: 0, data: vec![] }), Payload::Rand(vec![])],
+        };
+        assert_eq!(sign_first.encode().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn a_huge_cs_count_with_few_bytes_is_rejected_before_allocating() {
+        let bytes = [1, 0, 0, 0, 0, 0, 0, 1, 255, 0, 1, 2, 3];
+        assert_eq!(Message::decode(&bytes).unwrap_err().kind(), ErrorKind::Malformed);
+    }
+}
