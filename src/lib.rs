@@ -15,3 +15,6 @@ pub mod secret;
 pub use error::{Error, ErrorKind, MikeyErrorCode, Result};
 pub use secret::SecretBytes;
 pub mod wire;
+pub mod srtp;
+pub mod clock;
+pub mod replay;

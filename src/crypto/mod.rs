@@ -15,6 +15,14 @@ pub use prf::{prf, PrfFunction};
 pub use rng::{RandomSource, SystemRandomSource};
 pub use transport::{decrypt_key_data, encrypt_key_data, mac, verify_mac, KeyTransport, MacAlgorithm};
 
+/// SHA-256 of `data`; the replay cache's message identity (RFC 3830 §5.4).
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
+}
+
 /// Constant-time equality (aws_lc_rs::constant_time); false when lengths differ.
 ///
 /// The time depends on the lengths only, never on the contents.
@@ -24,7 +32,16 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::ct_eq;
+    use super::{ct_eq, sha256};
+
+    #[test]
+    fn sha256_of_abc_is_the_fips_180_value() {
+        assert_eq!(
+            sha256(b"abc")[..8],
+            [0xBA, 0x78, 0x16, 0xBF, 0x8F, 0x01, 0xCF, 0xEA],
+            "FIPS 180-2 Appendix B.1"
+        );
+    }
 
     #[test]
     fn ct_eq_equal_and_unequal() {

@@ -1,0 +1,57 @@
+//! Time for timestamps and the replay window (RFC 3830 §4.2.8, §5.4).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds from the NTP epoch (1900-01-01) to the Unix epoch (1970-01-01).
+const NTP_UNIX_OFFSET_SECS: u64 = 2_208_988_800;
+
+/// A source of the current time as a 64-bit NTP timestamp (32.32 fixed point, UTC).
+///
+/// Sessions take the clock through their config so tests can fix the time.
+pub trait Clock: Send + Sync {
+    /// The current NTP-UTC timestamp.
+    fn now_ntp(&self) -> u64;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ntp(&self) -> u64 {
+        let since_unix = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        // NTP seconds wrap every 2^32 s (era 1 starts in 2036, §4.2.8); the wrap is intended.
+        let seconds = (since_unix.as_secs() + NTP_UNIX_OFFSET_SECS) as u32;
+        let fraction = (u64::from(since_unix.subsec_nanos()) << 32) / 1_000_000_000;
+        (u64::from(seconds) << 32) | fraction
+    }
+}
+
+/// The whole-seconds part of an NTP timestamp.
+pub fn ntp_seconds(ntp: u64) -> u32 {
+    (ntp >> 32) as u32
+}
+
+/// `a - b` in seconds, correct across the NTP era wrap as long as the true distance is under
+/// 68 years (§4.2.8: implementations must handle the overflow).
+pub fn ntp_seconds_diff(a: u32, b: u32) -> i64 {
+    i64::from(a.wrapping_sub(b) as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_clock_is_after_2020_in_ntp_time() {
+        // 2020-01-01 is NTP second 3_786_825_600.
+        assert!(ntp_seconds(SystemClock.now_ntp()) > 3_786_825_600);
+    }
+
+    #[test]
+    fn seconds_difference_survives_the_era_wrap() {
+        assert_eq!(ntp_seconds_diff(5, u32::MAX - 4), 10);
+        assert_eq!(ntp_seconds_diff(u32::MAX - 4, 5), -10);
+        assert_eq!(ntp_seconds_diff(100, 40), 60);
+    }
+}

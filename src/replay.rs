@@ -1,0 +1,212 @@
+//! The replay cache of RFC 3830 §5.4: remembers every authenticated message whose timestamp is
+//! still inside the accepted window, so a copy of it is rejected.
+//!
+//! Memory is bounded. When the cache is full, the oldest entry is evicted and its timestamp
+//! becomes a floor: from then on, messages with a timestamp at or below the floor are refused as
+//! out of window, because the cache can no longer prove they are not replays. This is the
+//! "decrease the looseness" strategy of §5.4 and keeps the guarantee under load.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Mutex;
+
+use crate::clock::ntp_seconds_diff;
+use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+
+/// The identity of a message in the cache: a digest of its authenticated bytes.
+pub type MessageDigest = [u8; 32];
+
+/// A thread-safe, bounded replay cache shared by every session of one config.
+#[derive(Debug)]
+pub struct ReplayCache {
+    state: Mutex<CacheState>,
+}
+
+#[derive(Debug)]
+struct CacheState {
+    capacity: usize,
+    digests: HashSet<MessageDigest>,
+    /// (timestamp seconds, digest) in insertion order.
+    order: VecDeque<(u32, MessageDigest)>,
+    /// Timestamps at or below this were evicted and can no longer be checked.
+    floor: Option<u32>,
+}
+
+/// Where a message stands against the window and the cache.
+#[derive(Clone, Copy, Debug)]
+pub struct ReplayCheck {
+    /// Digest of the authenticated message.
+    pub digest: MessageDigest,
+    /// The message's timestamp, whole NTP seconds.
+    pub timestamp_secs: u32,
+    /// The current time, whole NTP seconds.
+    pub now_secs: u32,
+    /// The accepted clock skew in seconds.
+    pub window_secs: u32,
+}
+
+impl ReplayCache {
+    /// A cache holding at most `capacity` messages (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        ReplayCache {
+            state: Mutex::new(CacheState {
+                capacity: capacity.max(1),
+                digests: HashSet::new(),
+                order: VecDeque::new(),
+                floor: None,
+            }),
+        }
+    }
+
+    /// The capacity sized for a window: 100 messages per second of skew, within 1 Ki..1 Mi.
+    pub fn capacity_for_window(window_secs: u32) -> usize {
+        (window_secs as usize).saturating_mul(100).clamp(1 << 10, 1 << 20)
+    }
+
+    /// Checks the timestamp window and the cache without recording anything (cheap pre-check
+    /// before the MAC is verified).
+    pub fn check(&self, check: &ReplayCheck) -> Result<()> {
+        check_window(check)?;
+        let state = self.lock();
+        state.check(check)
+    }
+
+    /// Records an authenticated message; fails if it was seen before or is out of window.
+    /// Atomic: of two threads recording the same message, exactly one succeeds.
+    pub fn record(&self, check: &ReplayCheck) -> Result<()> {
+        check_window(check)?;
+        let mut state = self.lock();
+        state.prune(check);
+        state.check(check)?;
+        if state.order.len() >= state.capacity {
+            if let Some((evicted_secs, evicted)) = state.order.pop_front() {
+                state.digests.remove(&evicted);
+                let raise = state.floor.map_or(true, |floor| ntp_seconds_diff(evicted_secs, floor) > 0);
+                if raise {
+                    state.floor = Some(evicted_secs);
+                }
+            }
+        }
+        state.digests.insert(check.digest);
+        state.order.push_back((check.timestamp_secs, check.digest));
+        Ok(())
+    }
+
+    /// Number of messages held.
+    pub fn len(&self) -> usize {
+        self.lock().order.len()
+    }
+
+    /// True when nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        // A panic while holding the lock cannot leave the sets inconsistent in a way that
+        // weakens the check (an entry is only ever added to both or removed from both).
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn check_window(check: &ReplayCheck) -> Result<()> {
+    let skew = ntp_seconds_diff(check.timestamp_secs, check.now_secs).abs();
+    if skew > i64::from(check.window_secs) {
+        return Err(Error::new(
+            ErrorKind::Timestamp,
+            format!("timestamp is {skew} s from the local clock, the window is {} s", check.window_secs),
+        )
+        .with_peer_code(MikeyErrorCode::InvalidTimestamp));
+    }
+    Ok(())
+}
+
+impl CacheState {
+    fn check(&self, check: &ReplayCheck) -> Result<()> {
+        if self.digests.contains(&check.digest) {
+            return Err(Error::new(ErrorKind::Replay, "message was already accepted (replay)"));
+        }
+        if let Some(floor) = self.floor {
+            if ntp_seconds_diff(check.timestamp_secs, floor) <= 0 {
+                return Err(Error::new(ErrorKind::Timestamp, "timestamp is older than the replay cache can vouch for")
+                    .with_peer_code(MikeyErrorCode::InvalidTimestamp));
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops entries whose timestamps have left the window: the window check rejects them.
+    fn prune(&mut self, check: &ReplayCheck) {
+        let expired = |secs: u32| ntp_seconds_diff(check.now_secs, secs) > i64::from(check.window_secs);
+        while let Some(&(secs, digest)) = self.order.front() {
+            if !expired(secs) {
+                break;
+            }
+            self.order.pop_front();
+            self.digests.remove(&digest);
+        }
+        if self.floor.is_some_and(expired) {
+            self.floor = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(digest_byte: u8, timestamp_secs: u32, now_secs: u32) -> ReplayCheck {
+        ReplayCheck { digest: [digest_byte; 32], timestamp_secs, now_secs, window_secs: 30 }
+    }
+
+    #[test]
+    fn a_recorded_message_is_a_replay() {
+        let cache = ReplayCache::new(16);
+        cache.check(&at(1, 1000, 1000)).unwrap();
+        cache.record(&at(1, 1000, 1000)).unwrap();
+        assert_eq!(cache.check(&at(1, 1000, 1005)).unwrap_err().kind(), ErrorKind::Replay);
+        assert_eq!(cache.record(&at(1, 1000, 1005)).unwrap_err().kind(), ErrorKind::Replay);
+        cache.record(&at(2, 1000, 1005)).unwrap();
+    }
+
+    #[test]
+    fn timestamps_outside_the_window_are_rejected_both_ways() {
+        let cache = ReplayCache::new(16);
+        assert_eq!(cache.record(&at(1, 969, 1000)).unwrap_err().kind(), ErrorKind::Timestamp);
+        assert_eq!(cache.record(&at(1, 1031, 1000)).unwrap_err().kind(), ErrorKind::Timestamp);
+        cache.record(&at(1, 970, 1000)).unwrap();
+        cache.record(&at(2, 1030, 1000)).unwrap();
+    }
+
+    #[test]
+    fn expired_entries_are_pruned() {
+        let cache = ReplayCache::new(16);
+        cache.record(&at(1, 1000, 1000)).unwrap();
+        cache.record(&at(2, 1100, 1100)).unwrap();
+        assert_eq!(cache.len(), 1, "the first entry left the window");
+    }
+
+    #[test]
+    fn a_full_cache_evicts_and_refuses_what_it_can_no_longer_vouch_for() {
+        let cache = ReplayCache::new(2);
+        cache.record(&at(1, 1000, 1000)).unwrap();
+        cache.record(&at(2, 1001, 1001)).unwrap();
+        cache.record(&at(3, 1002, 1002)).unwrap(); // evicts 1, floor = 1000
+        assert_eq!(cache.len(), 2);
+        // Message 1 replayed: no longer in the cache, but below the floor.
+        assert_eq!(cache.record(&at(1, 1000, 1003)).unwrap_err().kind(), ErrorKind::Timestamp);
+        cache.record(&at(4, 1003, 1003)).unwrap();
+    }
+
+    #[test]
+    fn concurrent_records_of_one_message_succeed_once() {
+        let cache = std::sync::Arc::new(ReplayCache::new(1024));
+        let successes: usize = (0..8)
+            .map(|_| {
+                let cache = cache.clone();
+                std::thread::spawn(move || usize::from(cache.record(&at(9, 1000, 1000)).is_ok()))
+            })
+            .map(|handle| handle.join().unwrap())
+            .sum();
+        assert_eq!(successes, 1);
+    }
+}

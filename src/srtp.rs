@@ -1,0 +1,391 @@
+//! SRTP policy ⇄ SP payload parameters (RFC 3830 §6.10.1, RFC 4771, RFC 6188, RFC 7714) and
+//! the per-crypto-session key export handed to an SRTP stack such as libsrtp.
+
+use crate::error::{Error, MikeyErrorCode, Result};
+use crate::secret::SecretBytes;
+use crate::wire::registry::{protocol_type, srtp_auth, srtp_encryption, srtp_param};
+use crate::wire::{PolicyParam, SecurityPolicy};
+
+/// SRTP protection profiles. Numbers 1..8 equal libsrtp's `srtp_profile_t` (and the DTLS-SRTP
+/// registry); the RFC 6188 AES-192/256 counter-mode profiles have no libsrtp number and use
+/// 0x0101.. (configure libsrtp with `srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80` etc.).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[repr(u32)]
+pub enum SrtpProfile {
+    /// AES_CM_128_HMAC_SHA1_80 (RFC 3711 default).
+    #[default]
+    AesCm128HmacSha1_80 = 1,
+    /// AES_CM_128_HMAC_SHA1_32.
+    AesCm128HmacSha1_32 = 2,
+    /// NULL cipher, HMAC-SHA1 80-bit tag.
+    NullHmacSha1_80 = 5,
+    /// NULL cipher, HMAC-SHA1 32-bit tag.
+    NullHmacSha1_32 = 6,
+    /// AEAD_AES_128_GCM (RFC 7714).
+    AeadAes128Gcm = 7,
+    /// AEAD_AES_256_GCM (RFC 7714).
+    AeadAes256Gcm = 8,
+    /// AES_256_CM_HMAC_SHA1_80 (RFC 6188).
+    AesCm256HmacSha1_80 = 0x0101,
+    /// AES_256_CM_HMAC_SHA1_32 (RFC 6188).
+    AesCm256HmacSha1_32 = 0x0102,
+    /// AES_192_CM_HMAC_SHA1_80 (RFC 6188).
+    AesCm192HmacSha1_80 = 0x0103,
+    /// AES_192_CM_HMAC_SHA1_32 (RFC 6188).
+    AesCm192HmacSha1_32 = 0x0104,
+}
+
+/// HMAC-SHA1 session authentication key length (RFC 3711 §8.2, n_a = 160 bits).
+const HMAC_SHA1_AUTH_KEY_LEN: u8 = 20;
+/// Master salt length for AES-CM (112 bits, RFC 3711 §8.2).
+const AES_CM_SALT_LEN: u8 = 14;
+/// Master salt length for AEAD AES-GCM (96 bits, RFC 7714 §11).
+const AEAD_SALT_LEN: u8 = 12;
+/// AEAD authentication tag length (RFC 7714 §14.3).
+const AEAD_TAG_LEN: u8 = 16;
+
+impl SrtpProfile {
+    /// Every profile this crate negotiates.
+    pub const ALL: [SrtpProfile; 10] = [
+        SrtpProfile::AesCm128HmacSha1_80,
+        SrtpProfile::AesCm128HmacSha1_32,
+        SrtpProfile::NullHmacSha1_80,
+        SrtpProfile::NullHmacSha1_32,
+        SrtpProfile::AeadAes128Gcm,
+        SrtpProfile::AeadAes256Gcm,
+        SrtpProfile::AesCm256HmacSha1_80,
+        SrtpProfile::AesCm256HmacSha1_32,
+        SrtpProfile::AesCm192HmacSha1_80,
+        SrtpProfile::AesCm192HmacSha1_32,
+    ];
+
+    /// The profile with this number (see the type's documentation).
+    pub fn from_number(number: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|profile| profile.number() == number)
+    }
+
+    /// The profile's number.
+    pub fn number(self) -> u32 {
+        self as u32
+    }
+
+    /// SP encryption algorithm code.
+    pub fn encryption_algorithm(self) -> u8 {
+        match self {
+            SrtpProfile::NullHmacSha1_80 | SrtpProfile::NullHmacSha1_32 => srtp_encryption::NULL,
+            SrtpProfile::AeadAes128Gcm | SrtpProfile::AeadAes256Gcm => srtp_encryption::AES_GCM,
+            _ => srtp_encryption::AES_CM,
+        }
+    }
+
+    /// Master (and session) encryption key length in bytes.
+    pub fn master_key_len(self) -> u8 {
+        match self {
+            SrtpProfile::AeadAes256Gcm | SrtpProfile::AesCm256HmacSha1_80 | SrtpProfile::AesCm256HmacSha1_32 => 32,
+            SrtpProfile::AesCm192HmacSha1_80 | SrtpProfile::AesCm192HmacSha1_32 => 24,
+            _ => 16,
+        }
+    }
+
+    /// Master salt length in bytes.
+    pub fn master_salt_len(self) -> u8 {
+        if self.is_aead() {
+            AEAD_SALT_LEN
+        } else {
+            AES_CM_SALT_LEN
+        }
+    }
+
+    /// True for the AES-GCM profiles (RFC 7714).
+    pub fn is_aead(self) -> bool {
+        matches!(self, SrtpProfile::AeadAes128Gcm | SrtpProfile::AeadAes256Gcm)
+    }
+
+    /// SRTP authentication tag length in bytes (the AEAD tag for GCM).
+    pub fn auth_tag_len(self) -> u8 {
+        match self {
+            SrtpProfile::AeadAes128Gcm | SrtpProfile::AeadAes256Gcm => AEAD_TAG_LEN,
+            SrtpProfile::AesCm128HmacSha1_32
+            | SrtpProfile::NullHmacSha1_32
+            | SrtpProfile::AesCm256HmacSha1_32
+            | SrtpProfile::AesCm192HmacSha1_32 => 4,
+            _ => 10,
+        }
+    }
+
+    /// Session authentication key length in bytes (0 for AEAD).
+    pub fn auth_key_len(self) -> u8 {
+        if self.is_aead() {
+            0
+        } else {
+            HMAC_SHA1_AUTH_KEY_LEN
+        }
+    }
+
+    /// The profile for an encryption algorithm, key length and tag length.
+    fn from_parts(encryption: u8, key_len: u8, tag_len: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|profile| {
+            profile.encryption_algorithm() == encryption
+                && profile.master_key_len() == key_len
+                && profile.auth_tag_len() == tag_len
+        })
+    }
+}
+
+/// The SRTP parameters of a crypto session: what an initiator offers and what both ends export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct SrtpPolicy {
+    /// The protection profile.
+    pub profile: SrtpProfile,
+    /// MKI length in bytes; 0 for none.
+    pub mki_len: u8,
+    /// Key derivation rate (RFC 3711 §4.3.1); `None` = not sent (SRTP's default 0).
+    pub key_derivation_rate: Option<u32>,
+    /// SRTP encryption on/off; `None` = not sent (on).
+    pub srtp_encryption: Option<bool>,
+    /// SRTCP encryption on/off; `None` = not sent (on).
+    pub srtcp_encryption: Option<bool>,
+    /// SRTP authentication on/off; `None` = not sent (on).
+    pub srtp_authentication: Option<bool>,
+}
+
+/// Largest MKI this crate negotiates (bytes).
+pub const MAX_MKI_LEN: u8 = 16;
+
+fn param(param_type: u8, value: &[u8]) -> PolicyParam {
+    PolicyParam { param_type, value: value.to_vec() }
+}
+
+fn policy_error(context: String) -> Error {
+    Error::new(crate::ErrorKind::Policy, context).with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter)
+}
+
+impl SrtpPolicy {
+    /// The SP payload offering this policy (RFC 3830 §6.10.1, RFC 7714 §15).
+    ///
+    /// With `gstreamer_tag_layout`, the "session auth key length" parameter carries the tag
+    /// length instead, as GStreamer writes and reads it (see tests/interop/README.md).
+    pub fn to_security_policy(&self, policy_no: u8, gstreamer_tag_layout: bool) -> SecurityPolicy {
+        let profile = self.profile;
+        let mut params = vec![
+            param(srtp_param::ENCRYPTION_ALGORITHM, &[profile.encryption_algorithm()]),
+            param(srtp_param::SESSION_ENCRYPTION_KEY_LEN, &[profile.master_key_len()]),
+        ];
+        if profile.is_aead() {
+            params.push(param(srtp_param::AUTH_ALGORITHM, &[srtp_auth::NULL]));
+            params.push(param(srtp_param::SESSION_SALT_KEY_LEN, &[profile.master_salt_len()]));
+            params.push(param(srtp_param::AEAD_AUTH_TAG_LEN, &[profile.auth_tag_len()]));
+        } else {
+            let auth_key_len = if gstreamer_tag_layout { profile.auth_tag_len() } else { profile.auth_key_len() };
+            params.push(param(srtp_param::AUTH_ALGORITHM, &[srtp_auth::HMAC_SHA1]));
+            params.push(param(srtp_param::SESSION_AUTH_KEY_LEN, &[auth_key_len]));
+            params.push(param(srtp_param::SESSION_SALT_KEY_LEN, &[profile.master_salt_len()]));
+            params.push(param(srtp_param::AUTH_TAG_LEN, &[profile.auth_tag_len()]));
+        }
+        params.push(param(srtp_param::SRTP_PRF, &[0]));
+        if let Some(rate) = self.key_derivation_rate {
+            params.push(param(srtp_param::KEY_DERIVATION_RATE, &rate.to_be_bytes()));
+        }
+        for (param_type, switch) in [
+            (srtp_param::SRTP_ENCRYPTION, self.srtp_encryption),
+            (srtp_param::SRTCP_ENCRYPTION, self.srtcp_encryption),
+            (srtp_param::SRTP_AUTHENTICATION, self.srtp_authentication),
+        ] {
+            if let Some(on) = switch {
+                params.push(param(param_type, &[u8::from(on)]));
+            }
+        }
+        SecurityPolicy { policy_no, protocol: protocol_type::SRTP, params }
+    }
+
+    /// Reads an SRTP SP payload; the MKI length comes from the key validity data, not the SP.
+    ///
+    /// Absent parameters take SRTP's defaults. GStreamer's layout (the tag length in the auth
+    /// key length parameter, no tag length parameter) is read as the tag length, since 4- and
+    /// 10-byte HMAC-SHA1 keys are not used in practice. Anything this crate cannot hand to an
+    /// SRTP stack unchanged (RCC transforms, f8, SEED, ARIA, a prefix, FEC orders, unknown
+    /// parameter types) is an "Invalid SPpar" policy error.
+    pub fn from_security_policy(policy: &SecurityPolicy) -> Result<Self> {
+        if policy.protocol != protocol_type::SRTP {
+            return Err(Error::new(crate::ErrorKind::Policy, format!("SP protocol {} is not SRTP", policy.protocol))
+                .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy));
+        }
+        let mut encryption = srtp_encryption::AES_CM;
+        let mut key_len = None;
+        let mut auth = srtp_auth::HMAC_SHA1;
+        let mut auth_key_len = None;
+        let mut salt_len = None;
+        let mut tag_len = None;
+        let mut aead_tag_len = None;
+        let mut result = SrtpPolicy::default();
+        for PolicyParam { param_type, value } in &policy.params {
+            let param_type = *param_type;
+            let byte = || match value.as_slice() {
+                [single] => Ok(*single),
+                _ => Err(policy_error(format!("SRTP parameter {param_type} must be one byte"))),
+            };
+            let switch = || match byte()? {
+                0 => Ok(false),
+                1 => Ok(true),
+                other => Err(policy_error(format!("SRTP parameter {param_type} is off/on, not {other}"))),
+            };
+            match param_type {
+                srtp_param::ENCRYPTION_ALGORITHM => encryption = byte()?,
+                srtp_param::SESSION_ENCRYPTION_KEY_LEN => key_len = Some(byte()?),
+                srtp_param::AUTH_ALGORITHM => auth = byte()?,
+                srtp_param::SESSION_AUTH_KEY_LEN => auth_key_len = Some(byte()?),
+                srtp_param::SESSION_SALT_KEY_LEN => salt_len = Some(byte()?),
+                srtp_param::SRTP_PRF if byte()? == 0 => {}
+                srtp_param::KEY_DERIVATION_RATE => {
+                    if value.is_empty() || value.len() > 4 {
+                        return Err(policy_error("key derivation rate must be 1 to 4 bytes".into()));
+                    }
+                    let rate = value.iter().fold(0u32, |rate, byte| (rate << 8) | u32::from(*byte));
+                    result.key_derivation_rate = Some(rate);
+                }
+                srtp_param::SRTP_ENCRYPTION => result.srtp_encryption = Some(switch()?),
+                srtp_param::SRTCP_ENCRYPTION => result.srtcp_encryption = Some(switch()?),
+                srtp_param::FEC_ORDER if byte()? == 0 => {}
+                srtp_param::SRTP_AUTHENTICATION => result.srtp_authentication = Some(switch()?),
+                srtp_param::AUTH_TAG_LEN => tag_len = Some(byte()?),
+                srtp_param::SRTP_PREFIX_LEN if byte()? == 0 => {}
+                srtp_param::AEAD_AUTH_TAG_LEN => aead_tag_len = Some(byte()?),
+                other => return Err(policy_error(format!("unsupported SRTP parameter {other} = {value:02x?}"))),
+            }
+        }
+        let profile = if encryption == srtp_encryption::AES_GCM {
+            SrtpProfile::from_parts(encryption, key_len.unwrap_or(16), aead_tag_len.unwrap_or(AEAD_TAG_LEN))
+        } else {
+            if auth != srtp_auth::HMAC_SHA1 {
+                return Err(policy_error(format!("SRTP authentication algorithm {auth} is not supported")));
+            }
+            // GStreamer's layout: the tag length (4 or 10) in the auth key length parameter, with
+            // no tag length parameter or an equal one.
+            if let Some(len @ (4 | 10)) = auth_key_len {
+                if tag_len.map_or(true, |tag| tag == len) {
+                    tag_len = Some(len);
+                    auth_key_len = None;
+                }
+            }
+            let tag_len = tag_len.unwrap_or(10);
+            if auth_key_len.is_some_and(|len| len != HMAC_SHA1_AUTH_KEY_LEN) {
+                return Err(policy_error("HMAC-SHA1 session auth keys are 20 bytes".into()));
+            }
+            SrtpProfile::from_parts(encryption, key_len.unwrap_or(16), tag_len)
+        }
+        .ok_or_else(|| {
+            policy_error(format!("no SRTP profile for encryption {encryption}, key length {key_len:?}, tag length"))
+        })?;
+        if salt_len.is_some_and(|len| len != profile.master_salt_len()) {
+            return Err(policy_error(format!("salt length {salt_len:?} does not fit {profile:?}")));
+        }
+        result.profile = profile;
+        Ok(result)
+    }
+}
+
+/// The keys and parameters of one crypto session, ready for an SRTP stack.
+#[derive(Clone, Debug)]
+pub struct SrtpKeys {
+    /// RFC 3830 CS ID (1-based).
+    pub cs_id: u8,
+    /// The stream's SSRC (0 when the initiator left it open, see the SSRC-zero interop flag).
+    pub ssrc: u32,
+    /// The rollover counter to start from.
+    pub roc: u32,
+    /// SRTP master key.
+    pub master_key: SecretBytes,
+    /// SRTP master salt.
+    pub master_salt: SecretBytes,
+    /// The negotiated policy.
+    pub policy: SrtpPolicy,
+    /// The MKI bound to the key, if one was negotiated.
+    pub mki: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn every_profile_round_trips_through_an_sp_payload() {
+        for profile in SrtpProfile::ALL {
+            for gstreamer in [false, true] {
+                let policy = SrtpPolicy { profile, ..Default::default() };
+                let sp = policy.to_security_policy(0, gstreamer);
+                assert_eq!(SrtpPolicy::from_security_policy(&sp).unwrap(), policy, "{profile:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_optional_switches_round_trip() {
+        let policy = SrtpPolicy {
+            profile: SrtpProfile::AesCm128HmacSha1_32,
+            mki_len: 0,
+            key_derivation_rate: Some(1 << 16),
+            srtp_encryption: Some(false),
+            srtcp_encryption: Some(true),
+            srtp_authentication: Some(true),
+        };
+        let sp = policy.to_security_policy(3, false);
+        assert_eq!(sp.policy_no, 3);
+        assert_eq!(SrtpPolicy::from_security_policy(&sp).unwrap(), policy);
+    }
+
+    #[test]
+    fn gstreamer_sp_layout_selects_the_tag_length() {
+        // Bytes of GStreamer 1.22's SP for hmac-sha1-32 (tests/interop/README.md).
+        let sp = SecurityPolicy {
+            policy_no: 0,
+            protocol: 0,
+            params: [(0, 1), (1, 16), (2, 1), (3, 4), (7, 1), (8, 1), (10, 1)]
+                .iter()
+                .map(|&(t, v)| param(t, &[v]))
+                .collect(),
+        };
+        let policy = SrtpPolicy::from_security_policy(&sp).unwrap();
+        assert_eq!(policy.profile, SrtpProfile::AesCm128HmacSha1_32);
+        assert_eq!(policy.profile.auth_key_len(), 20);
+    }
+
+    #[test]
+    fn an_empty_sp_means_the_srtp_defaults() {
+        let sp = SecurityPolicy { policy_no: 0, protocol: 0, params: vec![] };
+        assert_eq!(SrtpPolicy::from_security_policy(&sp).unwrap().profile, SrtpProfile::AesCm128HmacSha1_80);
+    }
+
+    #[test]
+    fn unsupported_parameters_are_policy_errors_with_the_sppar_code() {
+        let cases: [&[(u8, &[u8])]; 7] = [
+            &[(0, &[2])],          // AES-F8
+            &[(2, &[2])],          // RCCm1
+            &[(1, &[20])],         // 20-byte AES key
+            &[(3, &[16])],         // 16-byte HMAC key
+            &[(12, &[4])],         // SRTP prefix
+            &[(13, &[0, 1])],      // ROC transmission rate (RCC only)
+            &[(7, &[2])],          // off/on switch with value 2
+        ];
+        for params in cases {
+            let sp = SecurityPolicy {
+                policy_no: 0,
+                protocol: 0,
+                params: params.iter().map(|(t, v)| param(*t, v)).collect(),
+            };
+            let error = SrtpPolicy::from_security_policy(&sp).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Policy, "{params:?}");
+            assert_eq!(error.peer_code(), Some(MikeyErrorCode::InvalidSecurityPolicyParameter));
+        }
+    }
+
+    #[test]
+    fn profile_numbers_match_libsrtp() {
+        assert_eq!(SrtpProfile::AesCm128HmacSha1_80.number(), 1);
+        assert_eq!(SrtpProfile::AesCm128HmacSha1_32.number(), 2);
+        assert_eq!(SrtpProfile::AeadAes128Gcm.number(), 7);
+        assert_eq!(SrtpProfile::AeadAes256Gcm.number(), 8);
+        assert_eq!(SrtpProfile::from_number(8), Some(SrtpProfile::AeadAes256Gcm));
+        assert_eq!(SrtpProfile::from_number(3), None);
+    }
+}

@@ -1,0 +1,517 @@
+//! Known-answer tests for `mikey::crypto` against the vectors in /work/shared/specs/vectors/.
+//!
+//! The hex values are copied from the JSON files (serde_json is not a dependency); each group
+//! names its file and keys.
+
+use mikey::crypto::{
+    ct_eq, decrypt_key_data, derive_from_envelope, derive_from_tgk, encrypt_key_data, mac, prf, verify_mac,
+    EnvelopeKeyPurpose, KeyTransport, MacAlgorithm, PrfFunction, RandomSource, SystemRandomSource, TgkKeyPurpose,
+};
+use mikey::ErrorKind;
+
+fn hex(s: &str) -> Vec<u8> {
+    assert!(s.len() % 2 == 0, "odd hex length");
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// mikey_prf_helper_computed.json
+// ---------------------------------------------------------------------------------------------
+
+/// One `tgk_cases[k].outputs[j]` entry: (purpose, label, value).
+type TgkOutput = (TgkKeyPurpose, &'static str, &'static str);
+
+/// `tgk_cases[k]`: (prf, tgk, cs_id, outputs). All use csb_id 12345678, RAND A0..AF.
+struct TgkCase {
+    name: &'static str,
+    prf: PrfFunction,
+    tgk: &'static str,
+    cs_id: u8,
+    outputs: &'static [TgkOutput],
+}
+
+const HELPER_CSB_ID: u32 = 0x1234_5678;
+const HELPER_RAND: &str = "A0A1A2A3A4A5A6A7A8A9AAABACADAEAF";
+
+const TGK_CASES: &[TgkCase] = &[
+    TgkCase {
+        name: "default PRF, 128-bit TGK, SRTP AES-CM TEK + 112-bit salt",
+        prf: PrfFunction::MikeyHmacSha1,
+        tgk: "000102030405060708090A0B0C0D0E0F",
+        cs_id: 1,
+        outputs: &[
+            (
+                TgkKeyPurpose::Tek,
+                "2AD01C640112345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "9BA4F67E6A85E7E7E9AA57681CA1F27D",
+            ),
+            (TgkKeyPurpose::Salt, "39A2C14B0112345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF", "C19BD30C0F756DF5CB26CB343639"),
+        ],
+    },
+    TgkCase {
+        name: "default PRF, 1536-bit TGK (n = 6), TEK 128 + salt 112 + auth 160",
+        prf: PrfFunction::MikeyHmacSha1,
+        tgk: concat!(
+            "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F",
+            "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F",
+            "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F",
+            "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F",
+            "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F",
+            "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+        ),
+        cs_id: 2,
+        outputs: &[
+            (
+                TgkKeyPurpose::Tek,
+                "2AD01C640212345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "77A408A6CBE6B41BEBF7B5411240B652",
+            ),
+            (TgkKeyPurpose::Salt, "39A2C14B0212345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF", "F1589633857CEB218A87A9CABAA9"),
+            (
+                TgkKeyPurpose::AuthKey,
+                "1B5C79730212345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "766C37847C0D5D885A919A93CF0A09A08C06040A",
+            ),
+        ],
+    },
+    TgkCase {
+        name: "default PRF, 320-bit TGK (n = 2, short last block), 256-bit TEK (m = 2), 128-bit encr",
+        prf: PrfFunction::MikeyHmacSha1,
+        tgk: "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F6061626364656667",
+        cs_id: 0,
+        outputs: &[
+            (
+                TgkKeyPurpose::Tek,
+                "2AD01C640012345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "6D644AC05295B2246AB6C24755A17C27CE1FAD71D6D30D72477F45B8E9D82A78",
+            ),
+            (
+                TgkKeyPurpose::EncrKey,
+                "15798CEF0012345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "B634FE3843C01E5074040801E007157B",
+            ),
+        ],
+    },
+    TgkCase {
+        name: "PRF-HMAC-SHA-256, 48-octet TGK (n = 2), 384-bit output (m = 2) + 96-bit salt",
+        prf: PrfFunction::HmacSha256,
+        tgk: "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9FA0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+        cs_id: 3,
+        outputs: &[
+            (
+                TgkKeyPurpose::Tek,
+                "2AD01C640312345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                concat!(
+                    "AB6EE8BC918F00C5AF46D9E9DF25AE770CD221727A4BB6DEEC68ED69BB488E11",
+                    "16CA08D594A22B7727D7F83E15C4DA65"
+                ),
+            ),
+            (TgkKeyPurpose::Salt, "39A2C14B0312345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF", "D3A448A069ED11BE4B2811AC"),
+        ],
+    },
+];
+
+/// One `psk_cases[k].outputs[j]` entry: (purpose, label, value).
+type PskOutput = (EnvelopeKeyPurpose, &'static str, &'static str);
+
+struct PskCase {
+    name: &'static str,
+    prf: PrfFunction,
+    inkey: &'static str,
+    outputs: &'static [PskOutput],
+}
+
+const PSK_CASES: &[PskCase] = &[
+    PskCase {
+        name: "default PRF, 128-bit PSK: encr 128, salt 112, auth 160",
+        prf: PrfFunction::MikeyHmacSha1,
+        inkey: "101112131415161718191A1B1C1D1E1F",
+        outputs: &[
+            (
+                EnvelopeKeyPurpose::EncrKey,
+                "150533E1FF12345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "82222D40DB0CDC619E2549EF2C27EF32",
+            ),
+            (
+                EnvelopeKeyPurpose::Salt,
+                "29B88916FF12345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "C417042CDED72CA507B70C1C2524",
+            ),
+            (
+                EnvelopeKeyPurpose::AuthKey,
+                "2D22AC75FF12345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "5C0B0C9E9A7BE44228915BDA0E45013C2932F230",
+            ),
+        ],
+    },
+    PskCase {
+        name: "PRF-HMAC-SHA-256, 256-bit PSK (exactly one block): encr 256, salt 112, auth 256",
+        prf: PrfFunction::HmacSha256,
+        inkey: "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F",
+        outputs: &[
+            (
+                EnvelopeKeyPurpose::EncrKey,
+                "150533E1FF12345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "A25C23D336917E0C3B45A60AB73B70842DC3C822E972C96CC9B411A75A5C0F52",
+            ),
+            (
+                EnvelopeKeyPurpose::Salt,
+                "29B88916FF12345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "4D0045E523E70DB0CA71C65D614E",
+            ),
+            (
+                EnvelopeKeyPurpose::AuthKey,
+                "2D22AC75FF12345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF",
+                "EC4951F54067DD56669A6F92248C7B4790448D51739BF9AA06DC82573AAF6515",
+            ),
+        ],
+    },
+];
+
+#[test]
+fn prf_helper_tgk_cases_via_prf_and_label() {
+    let mut checked = 0;
+    for case in TGK_CASES {
+        for (_, label, value) in case.outputs {
+            let want = hex(value);
+            let mut out = vec![0u8; want.len()];
+            prf(case.prf, &hex(case.tgk), &hex(label), &mut out);
+            assert_eq!(out, want, "{}: label {label}", case.name);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 9);
+}
+
+#[test]
+fn prf_helper_tgk_cases_via_derive_from_tgk() {
+    let mut checked = 0;
+    for case in TGK_CASES {
+        for (purpose, label, value) in case.outputs {
+            // The label in the file starts with the purpose constant.
+            assert_eq!(hex(&label[..8]), purpose.constant().to_be_bytes().to_vec());
+            let want = hex(value);
+            let got = derive_from_tgk(
+                case.prf,
+                &hex(case.tgk),
+                *purpose,
+                case.cs_id,
+                HELPER_CSB_ID,
+                &hex(HELPER_RAND),
+                want.len(),
+            );
+            assert_eq!(got.expose(), want.as_slice(), "{}: {purpose:?}", case.name);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 9);
+}
+
+#[test]
+fn prf_helper_psk_cases_via_derive_from_envelope() {
+    let mut checked = 0;
+    for case in PSK_CASES {
+        for (purpose, label, value) in case.outputs {
+            assert_eq!(hex(&label[..8]), purpose.constant().to_be_bytes().to_vec());
+            let want = hex(value);
+            let got = derive_from_envelope(
+                case.prf,
+                &hex(case.inkey),
+                *purpose,
+                HELPER_CSB_ID,
+                &hex(HELPER_RAND),
+                want.len(),
+            );
+            assert_eq!(got.expose(), want.as_slice(), "{}: {purpose:?}", case.name);
+            // And the raw PRF with the printed label.
+            let mut out = vec![0u8; want.len()];
+            prf(case.prf, &hex(case.inkey), &hex(label), &mut out);
+            assert_eq!(out, want, "{}: label {label}", case.name);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 6);
+}
+
+// ---------------------------------------------------------------------------------------------
+// mikey_kdf_crosscheck_streamwide.json ("cases": tgk, cs_id, csb_id, rand, key_constant, key,
+// salt; the salt constant is always 0x39A2C14B)
+// ---------------------------------------------------------------------------------------------
+
+struct StreamwideCase {
+    name: &'static str,
+    cs_id: u8,
+    csb_id: u32,
+    key_purpose: TgkKeyPurpose,
+    key: &'static str,
+    salt: &'static str,
+}
+
+const STREAMWIDE_TGK: &str = "A27B7D578EEB9B1EE7705E385996D300";
+const STREAMWIDE_RAND: &str = "4339F62F55AAC86348846A482C893802";
+
+const STREAMWIDE_CASES: &[StreamwideCase] = &[
+    StreamwideCase {
+        name: "encr_and_salt, cs_id 4",
+        cs_id: 4,
+        csb_id: 0x05A8_5C16,
+        key_purpose: TgkKeyPurpose::EncrKey,
+        key: "3924935940C154CCBC3C2AD05C8F5181",
+        salt: "1725869B80F370CC9F24E13B",
+    },
+    StreamwideCase {
+        name: "encr_and_salt, cs_id 0",
+        cs_id: 0,
+        csb_id: 0x05A8_5C16,
+        key_purpose: TgkKeyPurpose::EncrKey,
+        key: "F17C80A8D2F9BEFA47CF712603D7229A",
+        salt: "C3B7B561A291A1D3ABEF482B",
+    },
+    StreamwideCase {
+        name: "tek_and_salt, cs_id 4",
+        cs_id: 4,
+        csb_id: 0x0633_F457,
+        key_purpose: TgkKeyPurpose::Tek,
+        key: "59AAA49EBB54813602B7CC165961B4E8",
+        salt: "745EB4DF7D155C473114A799",
+    },
+];
+
+#[test]
+fn streamwide_kdf_crosscheck_prf_hmac_sha256() {
+    for case in STREAMWIDE_CASES {
+        let tgk = hex(STREAMWIDE_TGK);
+        let rand = hex(STREAMWIDE_RAND);
+        let key = derive_from_tgk(PrfFunction::HmacSha256, &tgk, case.key_purpose, case.cs_id, case.csb_id, &rand, 16);
+        assert_eq!(key.expose(), hex(case.key).as_slice(), "{} key", case.name);
+        let salt =
+            derive_from_tgk(PrfFunction::HmacSha256, &tgk, TgkKeyPurpose::Salt, case.cs_id, case.csb_id, &rand, 12);
+        assert_eq!(salt.expose(), hex(case.salt).as_slice(), "{} salt", case.name);
+    }
+}
+
+#[test]
+fn prf_hmac_sha1_and_sha256_differ() {
+    let tgk = hex(STREAMWIDE_TGK);
+    let a = derive_from_tgk(PrfFunction::MikeyHmacSha1, &tgk, TgkKeyPurpose::Tek, 4, 1, &[0; 16], 16);
+    let b = derive_from_tgk(PrfFunction::HmacSha256, &tgk, TgkKeyPurpose::Tek, 4, 1, &[0; 16], 16);
+    assert_ne!(a.expose(), b.expose());
+}
+
+// ---------------------------------------------------------------------------------------------
+// rfc3711_srtp_appendixB.json "B2_aes_cm": session_key, keystream_blocks, segment length
+// ---------------------------------------------------------------------------------------------
+
+const B2_KEY: &str = "2B7E151628AED2A6ABF7158809CF4F3C";
+/// The 112-bit part of the B.2 counter ("offset" F0F1...FCFD || 0000). With CSB ID 0 and T 0
+/// the §4.2.3 IV is exactly the B.2 initial counter.
+const B2_SALT: &str = "F0F1F2F3F4F5F6F7F8F9FAFBFCFD";
+const B2_SEGMENT_LEN: usize = 1_044_512;
+const B2_FIRST_BLOCKS: &str =
+    concat!("E03EAD0935C95E80E166B16DD92B4EB4", "D23513162B02D0F72A43A2FE4A5F97AB", "41E95B3BB0A2E8DD477901E4FCA894C0");
+const B2_LAST_BLOCKS: &str =
+    concat!("EC8CDF7398607CB0F2D21675EA9EA1E4", "362B7C3C6773516318A077D7FC5073AE", "6A2CC3787889374FBEB4C81B17BA6C44");
+
+#[test]
+fn aes_cm_rfc3711_b2_keystream_through_kemac_iv() {
+    let zeros = vec![0u8; B2_SEGMENT_LEN];
+    let ks = encrypt_key_data(KeyTransport::AesCm128, &hex(B2_KEY), &hex(B2_SALT), 0, &[0; 8], &zeros).unwrap();
+    assert_eq!(ks.len(), B2_SEGMENT_LEN);
+    assert_eq!(&ks[..48], hex(B2_FIRST_BLOCKS).as_slice());
+    assert_eq!(&ks[B2_SEGMENT_LEN - 48..], hex(B2_LAST_BLOCKS).as_slice());
+}
+
+#[test]
+fn aes_cm_iv_folds_csb_id_and_timestamp_into_salt() {
+    // IV = (S XOR (0x0000 || CSB ID || T)) || 0x0000: using (S, csb, T) must equal using the
+    // pre-XORed salt with csb 0 and T 0.
+    let key = hex(B2_KEY);
+    let salt = hex(B2_SALT);
+    let csb_id = 0xDEAD_BEEFu32;
+    let ts = hex("E3A1B2C3D4E5F607");
+    let mut folded = salt.clone();
+    for (k, b) in csb_id.to_be_bytes().iter().enumerate() {
+        folded[2 + k] ^= b;
+    }
+    for (k, b) in ts.iter().enumerate() {
+        folded[6 + k] ^= b;
+    }
+    let pt: Vec<u8> = (0..100u8).collect();
+    let a = encrypt_key_data(KeyTransport::AesCm128, &key, &salt, csb_id, &ts, &pt).unwrap();
+    let b = encrypt_key_data(KeyTransport::AesCm128, &key, &folded, 0, &[0; 8], &pt).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, pt);
+    // B.2's first keystream block, relocated: the folded salt with the B.2 key and zero data.
+    let c = encrypt_key_data(KeyTransport::AesCm128, &key, &folded, 0, &[0; 8], &[0; 16]).unwrap();
+    let d = encrypt_key_data(KeyTransport::AesCm128, &key, &salt, csb_id, &ts, &[0; 16]).unwrap();
+    assert_eq!(c, d);
+}
+
+#[test]
+fn aes_cm_size_limit() {
+    let key = [1u8; 16];
+    let salt = [2u8; 14];
+    let ok = vec![0u8; 1 << 20];
+    assert!(encrypt_key_data(KeyTransport::AesCm128, &key, &salt, 0, &[0; 8], &ok).is_ok());
+    let too_long = vec![0u8; (1 << 20) + 1];
+    let e = encrypt_key_data(KeyTransport::AesCm128, &key, &salt, 0, &[0; 8], &too_long).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    let e = decrypt_key_data(KeyTransport::AesCm128, &key, &salt, 0, &[0; 8], &too_long).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Malformed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFC 3394 §4.1 (128-bit key data, 128-bit KEK, default IV A6A6A6A6A6A6A6A6)
+// ---------------------------------------------------------------------------------------------
+
+const KW_KEK: &str = "000102030405060708090A0B0C0D0E0F";
+const KW_DATA: &str = "00112233445566778899AABBCCDDEEFF";
+const KW_OUT: &str = "1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5";
+const KW_DEFAULT_IV: [u8; 8] = [0xA6; 8];
+
+#[test]
+fn aes_kw_rfc3394_4_1_with_default_iv_as_salt() {
+    let wrapped =
+        encrypt_key_data(KeyTransport::AesKw128, &hex(KW_KEK), &KW_DEFAULT_IV, 7, &[], &hex(KW_DATA)).unwrap();
+    assert_eq!(wrapped, hex(KW_OUT));
+    let unwrapped = decrypt_key_data(KeyTransport::AesKw128, &hex(KW_KEK), &KW_DEFAULT_IV, 7, &[], &wrapped).unwrap();
+    assert_eq!(unwrapped.expose(), hex(KW_DATA).as_slice());
+}
+
+#[test]
+fn aes_kw_custom_iv_round_trip_and_tamper() {
+    let kek = hex(KW_KEK);
+    let iv = hex("29B889160533E1FF");
+    let data: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37)).collect();
+    let wrapped = encrypt_key_data(KeyTransport::AesKw128, &kek, &iv, 0, &[], &data).unwrap();
+    assert_eq!(wrapped.len(), data.len() + 8);
+    let back = decrypt_key_data(KeyTransport::AesKw128, &kek, &iv, 0, &[], &wrapped).unwrap();
+    assert_eq!(back.expose(), data.as_slice());
+
+    let mut tampered = wrapped.clone();
+    tampered[13] ^= 0x80;
+    let e = decrypt_key_data(KeyTransport::AesKw128, &kek, &iv, 0, &[], &tampered).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AuthFailed);
+
+    let e = decrypt_key_data(KeyTransport::AesKw128, &kek, &KW_DEFAULT_IV, 0, &[], &wrapped).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AuthFailed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trips, MAC, argument checks
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn encrypt_decrypt_round_trip_all_transports() {
+    let pt: Vec<u8> = (0..48u8).collect();
+    let ts = hex("E3A1B2C3D4E5F607");
+    for t in [KeyTransport::Null, KeyTransport::AesCm128, KeyTransport::AesKw128] {
+        let key = vec![0x42u8; t.key_len()];
+        let salt = vec![0x24u8; t.salt_len()];
+        let ct = encrypt_key_data(t, &key, &salt, 99, &ts, &pt).unwrap();
+        if t == KeyTransport::Null {
+            assert_eq!(ct, pt);
+        } else {
+            assert_ne!(&ct[..pt.len()], pt.as_slice());
+        }
+        let back = decrypt_key_data(t, &key, &salt, 99, &ts, &ct).unwrap();
+        assert_eq!(back.expose(), pt.as_slice(), "{t:?}");
+    }
+    // AES-CM with a different CSB ID does not decrypt to the plaintext.
+    let ct = encrypt_key_data(KeyTransport::AesCm128, &[1; 16], &[2; 14], 5, &ts, &pt).unwrap();
+    let wrong = decrypt_key_data(KeyTransport::AesCm128, &[1; 16], &[2; 14], 6, &ts, &ct).unwrap();
+    assert_ne!(wrong.expose(), pt.as_slice());
+}
+
+#[test]
+fn transport_and_mac_lengths() {
+    assert_eq!((KeyTransport::Null.key_len(), KeyTransport::Null.salt_len()), (0, 0));
+    assert_eq!((KeyTransport::AesCm128.key_len(), KeyTransport::AesCm128.salt_len()), (16, 14));
+    assert_eq!((KeyTransport::AesKw128.key_len(), KeyTransport::AesKw128.salt_len()), (16, 8));
+    assert_eq!((MacAlgorithm::Null.tag_len(), MacAlgorithm::Null.key_len()), (0, 0));
+    assert_eq!((MacAlgorithm::HmacSha1_160.tag_len(), MacAlgorithm::HmacSha1_160.key_len()), (20, 20));
+}
+
+#[test]
+fn hmac_sha1_rfc2202_test_case_1() {
+    // RFC 2202 §3 test case 1: key = 0x0b * 20, data = "Hi There".
+    let tag = mac(MacAlgorithm::HmacSha1_160, &[0x0b; 20], b"Hi There");
+    assert_eq!(tag, hex("B617318655057264E28BC0B6FB378C8EF146BE00"));
+    assert!(verify_mac(MacAlgorithm::HmacSha1_160, &[0x0b; 20], b"Hi There", &tag).is_ok());
+}
+
+#[test]
+fn mac_verify_accepts_and_rejects() {
+    let key = [0x33u8; 20];
+    let data = b"MIKEY message up to the MAC field";
+    let tag = mac(MacAlgorithm::HmacSha1_160, &key, data);
+    assert_eq!(tag.len(), 20);
+    verify_mac(MacAlgorithm::HmacSha1_160, &key, data, &tag).unwrap();
+
+    for bit in [0usize, 7, 80, 159] {
+        let mut t = tag.clone();
+        t[bit / 8] ^= 1 << (bit % 8);
+        let e = verify_mac(MacAlgorithm::HmacSha1_160, &key, data, &t).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::AuthFailed);
+        assert_eq!(e.context(), "MAC mismatch");
+    }
+    let mut d = data.to_vec();
+    d[3] ^= 0x01;
+    assert_eq!(verify_mac(MacAlgorithm::HmacSha1_160, &key, &d, &tag).unwrap_err().kind(), ErrorKind::AuthFailed);
+    // Truncated, extended and empty tags.
+    for t in [&tag[..19], &[tag.as_slice(), &[0]].concat()[..], &[][..]] {
+        assert_eq!(verify_mac(MacAlgorithm::HmacSha1_160, &key, data, t).unwrap_err().kind(), ErrorKind::AuthFailed);
+    }
+    // NULL MAC: empty tag only.
+    assert!(mac(MacAlgorithm::Null, &key, data).is_empty());
+    verify_mac(MacAlgorithm::Null, &key, data, &[]).unwrap();
+    assert_eq!(verify_mac(MacAlgorithm::Null, &key, data, &[0]).unwrap_err().kind(), ErrorKind::AuthFailed);
+}
+
+#[test]
+fn wrong_lengths_are_errors_not_panics() {
+    let pt = [0u8; 32];
+    let ts = [0u8; 8];
+    let cases: &[(KeyTransport, usize, usize, usize)] = &[
+        (KeyTransport::AesCm128, 15, 14, 8),
+        (KeyTransport::AesCm128, 32, 14, 8),
+        (KeyTransport::AesCm128, 16, 13, 8),
+        (KeyTransport::AesCm128, 16, 16, 8),
+        (KeyTransport::AesCm128, 16, 14, 4),
+        (KeyTransport::AesCm128, 16, 14, 0),
+        (KeyTransport::AesKw128, 0, 8, 8),
+        (KeyTransport::AesKw128, 24, 8, 8),
+        (KeyTransport::AesKw128, 16, 7, 8),
+        (KeyTransport::AesKw128, 16, 14, 8),
+    ];
+    for &(t, kl, sl, tl) in cases {
+        let key = vec![1u8; kl];
+        let salt = vec![2u8; sl];
+        let e = encrypt_key_data(t, &key, &salt, 0, &ts[..tl], &pt).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{t:?} {kl} {sl} {tl}");
+        let e = decrypt_key_data(t, &key, &salt, 0, &ts[..tl], &pt).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{t:?} {kl} {sl} {tl}");
+    }
+    // AES-KW plaintext: multiple of 8, at least 16.
+    for len in [0usize, 8, 15, 17, 23] {
+        let e = encrypt_key_data(KeyTransport::AesKw128, &[1; 16], &[2; 8], 0, &[], &vec![0; len]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "len {len}");
+    }
+    // AES-KW ciphertext: multiple of 8, at least 24.
+    for len in [0usize, 8, 16, 23, 25] {
+        let e = decrypt_key_data(KeyTransport::AesKw128, &[1; 16], &[2; 8], 0, &[], &vec![0; len]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Malformed, "len {len}");
+    }
+    // Empty AES-CM data is fine.
+    let empty = encrypt_key_data(KeyTransport::AesCm128, &[1; 16], &[2; 14], 0, &ts, &[]).unwrap();
+    assert!(empty.is_empty());
+}
+
+#[test]
+fn ct_eq_and_rng() {
+    assert!(ct_eq(&hex(KW_OUT), &hex(KW_OUT)));
+    assert!(!ct_eq(&hex(KW_OUT), &hex(KW_DATA)));
+    let mut a = [0u8; 32];
+    SystemRandomSource.fill(&mut a).unwrap();
+    assert_ne!(a, [0u8; 32]);
+}
