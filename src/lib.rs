@@ -5,16 +5,39 @@
 //!
 //! Layers, one direction (DESIGN.md §1): [`wire`] (pure codec) → [`crypto`] (the only code that
 //! touches aws-lc-rs) → [`method`] → [`session`] → [`srtp`] / [`sdp`].
+//!
+//! ```
+//! use mikey::{Config, Method, Role, Session};
+//!
+//! let mut config = Config::new(Method::Psk)?;
+//! config.set_psk(b"a pre-shared key of 32 bytes....")?;
+//! let mut initiator = Session::new(&config, Role::Initiator)?;
+//! let mut responder = Session::new(&config, Role::Responder)?;
+//! initiator.add_srtp_stream(0x1234_5678, 0)?;
+//! let i_message = initiator.create_message()?;
+//! responder.process_message(&i_message).map_err(|rejection| rejection.error)?;
+//! let sender = initiator.export_srtp(1)?;
+//! let receiver = responder.export_srtp(1)?;
+//! assert_eq!(sender.master_key.expose(), receiver.master_key.expose());
+//! # Ok::<(), mikey::Error>(())
+//! ```
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod clock;
+pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod method;
+pub mod replay;
+pub mod sdp;
 pub mod secret;
+pub mod session;
+pub mod srtp;
+pub mod wire;
 
+pub use config::{Config, InteropFlags, Method};
 pub use error::{Error, ErrorKind, MikeyErrorCode, Result};
 pub use secret::SecretBytes;
-pub mod wire;
-pub mod srtp;
-pub mod clock;
-pub mod replay;
+pub use session::{Rejection, Role, Session, State};
+pub use srtp::{SrtpKeys, SrtpPolicy, SrtpProfile};

@@ -5,12 +5,14 @@
 //! becomes a floor: from then on, messages with a timestamp at or below the floor are refused as
 //! out of window, because the cache can no longer prove they are not replays. This is the
 //! "decrease the looseness" strategy of §5.4 and keeps the guarantee under load.
+//!
+//! Replayed and out-of-window messages are discarded without an error message (§5.3).
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 
 use crate::clock::ntp_seconds_diff;
-use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// The identity of a message in the cache: a digest of its authenticated bytes.
 pub type MessageDigest = [u8; 32];
@@ -114,8 +116,7 @@ fn check_window(check: &ReplayCheck) -> Result<()> {
         return Err(Error::new(
             ErrorKind::Timestamp,
             format!("timestamp is {skew} s from the local clock, the window is {} s", check.window_secs),
-        )
-        .with_peer_code(MikeyErrorCode::InvalidTimestamp));
+        ));
     }
     Ok(())
 }
@@ -127,8 +128,7 @@ impl CacheState {
         }
         if let Some(floor) = self.floor {
             if ntp_seconds_diff(check.timestamp_secs, floor) <= 0 {
-                return Err(Error::new(ErrorKind::Timestamp, "timestamp is older than the replay cache can vouch for")
-                    .with_peer_code(MikeyErrorCode::InvalidTimestamp));
+                return Err(Error::new(ErrorKind::Timestamp, "timestamp is older than the replay cache can vouch for"));
             }
         }
         Ok(())

@@ -359,13 +359,13 @@ mod tests {
     #[test]
     fn unsupported_parameters_are_policy_errors_with_the_sppar_code() {
         let cases: [&[(u8, &[u8])]; 7] = [
-            &[(0, &[2])],          // AES-F8
-            &[(2, &[2])],          // RCCm1
-            &[(1, &[20])],         // 20-byte AES key
-            &[(3, &[16])],         // 16-byte HMAC key
-            &[(12, &[4])],         // SRTP prefix
-            &[(13, &[0, 1])],      // ROC transmission rate (RCC only)
-            &[(7, &[2])],          // off/on switch with value 2
+            &[(0, &[2])],     // AES-F8
+            &[(2, &[2])],     // RCCm1
+            &[(1, &[20])],    // 20-byte AES key
+            &[(3, &[16])],    // 16-byte HMAC key
+            &[(12, &[4])],    // SRTP prefix
+            &[(13, &[0, 1])], // ROC transmission rate (RCC only)
+            &[(7, &[2])],     // off/on switch with value 2
         ];
         for params in cases {
             let sp = SecurityPolicy {

@@ -36,11 +36,7 @@ mod tests {
 
     #[test]
     fn sha256_of_abc_is_the_fips_180_value() {
-        assert_eq!(
-            sha256(b"abc")[..8],
-            [0xBA, 0x78, 0x16, 0xBF, 0x8F, 0x01, 0xCF, 0xEA],
-            "FIPS 180-2 Appendix B.1"
-        );
+        assert_eq!(sha256(b"abc")[..8], [0xBA, 0x78, 0x16, 0xBF, 0x8F, 0x01, 0xCF, 0xEA], "FIPS 180-2 Appendix B.1");
     }
 
     #[test]

@@ -1,0 +1,220 @@
+//! What an endpoint knows: its method, credentials, identities, SRTP offer, replay window and
+//! interop switches. Sessions copy the settings when they are created; the replay cache stays
+//! shared by every session of one config (DESIGN.md §2).
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::crypto::{RandomSource, SystemRandomSource};
+use crate::error::{Error, Result};
+use crate::replay::ReplayCache;
+use crate::secret::SecretBytes;
+use crate::srtp::{SrtpPolicy, MAX_MKI_LEN};
+
+/// Key-management methods (numbering fixed by the C API's `mikey_method`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum Method {
+    /// Pre-shared key (RFC 3830 §3.1).
+    Psk = 0,
+    /// The PSK exchange with NULL encryption and NULL MAC (RFC 3830 §4.2.3), as GStreamer,
+    /// Live555 and RTSP cameras use it inside an already protected signalling channel.
+    Null = 1,
+    /// Public-key envelope (RFC 3830 §3.2).
+    Pk = 2,
+    /// Signed Diffie-Hellman (RFC 3830 §3.3).
+    DhSign = 3,
+    /// HMAC-authenticated Diffie-Hellman (RFC 4650).
+    DhHmac = 4,
+    /// Reverse RSA (RFC 4738).
+    RsaR = 5,
+    /// MIKEY-TICKET (RFC 6043).
+    Ticket = 6,
+    /// MIKEY-SAKKE (RFC 6509).
+    Sakke = 7,
+}
+
+impl Method {
+    /// The method with this C API number.
+    pub fn from_number(number: u32) -> Option<Self> {
+        use Method::*;
+        [Psk, Null, Pk, DhSign, DhHmac, RsaR, Ticket, Sakke].into_iter().find(|m| *m as u32 == number)
+    }
+
+    /// True for the methods this version implements.
+    pub fn is_implemented(self) -> bool {
+        matches!(self, Method::Psk | Method::Null)
+    }
+}
+
+/// Interop switches for real devices (a bitwise OR; 0 = strict RFC plus the unambiguous
+/// defaults of DESIGN.md §2). Values are fixed by the C API's `MIKEY_INTEROP_*`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InteropFlags(pub u32);
+
+impl InteropFlags {
+    /// Write the SRTP tag length into the SP "session auth key length" parameter, as GStreamer
+    /// reads it (GStreamer ≤ 1.22 ignores the tag length parameter).
+    pub const GSTREAMER_SP_LAYOUT: u32 = 1 << 0;
+    /// Accept one trailing padding byte after the last payload (seen from Milestone XProtect).
+    pub const TRAILING_PADDING_BYTE: u32 = 1 << 1;
+    /// Always use, and require, a 4-byte MKI (Axis cameras).
+    pub const MANDATORY_MKI_4: u32 = 1 << 2;
+    /// Send the SRTP master key and salt concatenated as one TEK, as GStreamer sends and expects
+    /// (only with a TEK, i.e. the NULL method).
+    pub const TEK_WITH_CONCATENATED_SALT: u32 = 1 << 3;
+    /// Accept SSRC 0 placeholders in the CS ID map and export them as SSRC 0 (wildcard).
+    pub const SSRC_ZERO: u32 = 1 << 4;
+    /// Every flag this version knows.
+    pub const ALL: u32 = (1 << 5) - 1;
+
+    /// True when `flag` is set.
+    pub fn has(self, flag: u32) -> bool {
+        self.0 & flag != 0
+    }
+}
+
+/// Default accepted clock skew for the T payload, in seconds (RFC 3830 §5.4 leaves it to local
+/// policy). One minute tolerates cameras and phones with loosely kept clocks.
+pub const DEFAULT_REPLAY_WINDOW_SECS: u32 = 60;
+
+/// A session's copy of the configuration.
+#[derive(Clone)]
+pub struct Settings {
+    /// The key-management method.
+    pub method: Method,
+    /// The pre-shared key (PSK method).
+    pub psk: Option<SecretBytes>,
+    /// Our identity, sent as IDi (initiator) or IDr (responder), URI type.
+    pub own_id: Option<String>,
+    /// The peer's identity: sent as IDr by an initiator; when set, a responder requires IDi to match.
+    pub peer_id: Option<String>,
+    /// What an initiator offers.
+    pub srtp_policy: SrtpPolicy,
+    /// Accepted clock skew for timestamps, seconds.
+    pub replay_window_secs: u32,
+    /// Interop switches.
+    pub interop: InteropFlags,
+    /// Whether an initiator asks for a verification message (V flag).
+    pub request_verification: bool,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+    /// The randomness source.
+    pub rng: Arc<dyn RandomSource>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("method", &self.method)
+            .field("psk", &self.psk)
+            .field("own_id", &self.own_id)
+            .field("peer_id", &self.peer_id)
+            .field("srtp_policy", &self.srtp_policy)
+            .field("replay_window_secs", &self.replay_window_secs)
+            .field("interop", &self.interop)
+            .field("request_verification", &self.request_verification)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An endpoint configuration: settings plus the replay cache its sessions share.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) settings: Settings,
+    pub(crate) replay_cache: Arc<ReplayCache>,
+}
+
+impl Config {
+    /// A configuration for `method` with the system clock and aws-lc-rs randomness.
+    pub fn new(method: Method) -> Result<Self> {
+        Self::with_sources(method, Arc::new(SystemClock), Arc::new(SystemRandomSource))
+    }
+
+    /// A configuration with an explicit clock and randomness source (deterministic tests).
+    pub fn with_sources(method: Method, clock: Arc<dyn Clock>, rng: Arc<dyn RandomSource>) -> Result<Self> {
+        if !method.is_implemented() {
+            return Err(Error::unsupported(format!("method {method:?} is not implemented yet")));
+        }
+        Ok(Config {
+            settings: Settings {
+                method,
+                psk: None,
+                own_id: None,
+                peer_id: None,
+                srtp_policy: SrtpPolicy::default(),
+                replay_window_secs: DEFAULT_REPLAY_WINDOW_SECS,
+                interop: InteropFlags::default(),
+                request_verification: false,
+                clock,
+                rng,
+            },
+            replay_cache: Arc::new(ReplayCache::new(ReplayCache::capacity_for_window(DEFAULT_REPLAY_WINDOW_SECS))),
+        })
+    }
+
+    /// The settings sessions will copy.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Sets the pre-shared key (PSK method only; at least 16 bytes, RFC 3830 §9.2 asks for a
+    /// key at least as strong as the protected keys).
+    pub fn set_psk(&mut self, psk: &[u8]) -> Result<()> {
+        if self.settings.method != Method::Psk {
+            return Err(Error::invalid_argument("a PSK is only used by the PSK method"));
+        }
+        if psk.len() < 16 {
+            return Err(Error::invalid_argument("a PSK must be at least 16 bytes"));
+        }
+        self.settings.psk = Some(SecretBytes::from_slice(psk));
+        Ok(())
+    }
+
+    /// Sets our identity and the peer's (URIs such as `sip:alice@example.com`); `None` clears.
+    pub fn set_identities(&mut self, own_id: Option<&str>, peer_id: Option<&str>) -> Result<()> {
+        for id in [own_id, peer_id].into_iter().flatten() {
+            if id.is_empty() || id.len() > usize::from(u16::MAX) {
+                return Err(Error::invalid_argument("an identity must be 1 to 65535 bytes"));
+            }
+        }
+        self.settings.own_id = own_id.map(str::to_owned);
+        self.settings.peer_id = peer_id.map(str::to_owned);
+        Ok(())
+    }
+
+    /// Sets the SRTP policy an initiator offers.
+    pub fn set_srtp_policy(&mut self, policy: SrtpPolicy) -> Result<()> {
+        if policy.mki_len > MAX_MKI_LEN {
+            return Err(Error::invalid_argument(format!("MKI length is at most {MAX_MKI_LEN}")));
+        }
+        self.settings.srtp_policy = policy;
+        Ok(())
+    }
+
+    /// Sets the accepted clock skew (1 s to 24 h) and sizes a new replay cache for it. Call it
+    /// before creating sessions: sessions keep the cache they were created with.
+    pub fn set_replay_window(&mut self, seconds: u32) -> Result<()> {
+        if !(1..=86_400).contains(&seconds) {
+            return Err(Error::invalid_argument("the replay window is 1 to 86400 seconds"));
+        }
+        self.settings.replay_window_secs = seconds;
+        self.replay_cache = Arc::new(ReplayCache::new(ReplayCache::capacity_for_window(seconds)));
+        Ok(())
+    }
+
+    /// Sets the interop switches (`InteropFlags::*`).
+    pub fn set_interop(&mut self, flags: u32) -> Result<()> {
+        if flags & !InteropFlags::ALL != 0 {
+            return Err(Error::invalid_argument(format!("unknown interop flags {:#x}", flags & !InteropFlags::ALL)));
+        }
+        self.settings.interop = InteropFlags(flags);
+        Ok(())
+    }
+
+    /// Whether an initiator sets the V flag to ask for a verification message.
+    pub fn set_request_verification(&mut self, request: bool) {
+        self.settings.request_verification = request;
+    }
+}

@@ -1,0 +1,671 @@
+//! One crypto session bundle (CSB) as initiator or responder: the state machine of the PSK and
+//! NULL exchanges (RFC 3830 §3.1, §4.5, §5), re-keying, and SRTP key export.
+//!
+//! Incoming messages are checked completely before anything changes: decode → method checks →
+//! key and policy validation → replay cache → commit. A rejected message leaves the session as
+//! it was.
+
+use std::sync::Arc;
+
+use crate::clock::ntp_seconds;
+use crate::config::{Config, InteropFlags, Method, Settings};
+use crate::crypto::{derive_from_tgk, sha256, PrfFunction, TgkKeyPurpose};
+use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
+use crate::replay::{ReplayCache, ReplayCheck};
+use crate::secret::SecretBytes;
+use crate::srtp::{SrtpKeys, SrtpPolicy, MAX_MKI_LEN};
+use crate::wire::registry::id_type;
+use crate::wire::{
+    CommonHeader, CsIdMap, DataType, DecodeOptions, ErrorPayload, IdPayload, KeyData, KeyDataList, KeyDataType,
+    KeyValidity, Message, Payload, SecurityPolicy, SrtpCsEntry, Timestamp, TimestampType,
+};
+
+/// Which side of the exchange a session plays (C API `mikey_role`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Role {
+    /// Sends the I_MESSAGE.
+    Initiator = 0,
+    /// Answers it.
+    Responder = 1,
+}
+
+/// Where a session stands (C API `mikey_state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum State {
+    /// Nothing exchanged yet.
+    Idle = 0,
+    /// The initiator sent an I_MESSAGE asking for verification and waits for the R_MESSAGE.
+    WaitResponse = 1,
+    /// Keys are agreed; SRTP keys can be exported.
+    Established = 2,
+    /// The peer answered with an error message; a new I_MESSAGE starts over.
+    Failed = 3,
+}
+
+/// Length of the RAND an initiator sends (RFC 3830 §6.11: at least 16).
+const RAND_LEN: usize = 16;
+/// Length of the MKI used when the Axis interop flag demands one.
+const AXIS_MKI_LEN: u8 = 4;
+/// SP policy number of the one policy an initiator offers.
+const OFFERED_POLICY_NO: u8 = 0;
+
+/// One crypto session: an SRTP stream of the CSB; its CS ID is its 1-based position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stream {
+    ssrc: u32,
+    roc: u32,
+    policy_no: u8,
+}
+
+/// The keying material agreed for the CSB.
+#[derive(Clone, Debug)]
+enum KeyMaterial {
+    /// A TGK, from which each crypto session's TEK and salt are derived (§4.1.3); a carried
+    /// salt replaces the derived one (§4.1.3: "SHALL use the salt key carried").
+    Tgk { tgk: SecretBytes, salt: Option<SecretBytes> },
+    /// A TEK and salt used directly as the SRTP master key and salt of every crypto session.
+    Tek { key: SecretBytes, salt: SecretBytes },
+}
+
+/// The committed state of an established (or, for an initiator, sent) CSB.
+#[derive(Clone, Debug)]
+struct Bundle {
+    csb_id: u32,
+    prf: PrfFunction,
+    rand: Vec<u8>,
+    keys: KeyMaterial,
+    mki: Vec<u8>,
+    streams: Vec<Stream>,
+    policies: Vec<(u8, SrtpPolicy)>,
+}
+
+/// What an initiator remembers to check the R_MESSAGE against.
+#[derive(Clone, Debug)]
+struct SentMessage {
+    timestamp: Timestamp,
+    initiator_id: Vec<u8>,
+    responder_id: Vec<u8>,
+}
+
+/// A message was rejected: the error, and possibly an error message to send to the peer
+/// (RFC 3830 §5.1.2).
+#[derive(Clone, Debug)]
+pub struct Rejection {
+    /// Why.
+    pub error: Error,
+    /// An error message for the peer, when the RFC calls for one.
+    pub response: Option<Vec<u8>>,
+}
+
+impl From<Error> for Rejection {
+    fn from(error: Error) -> Self {
+        Rejection { error, response: None }
+    }
+}
+
+/// One CSB, as initiator or responder. Not synchronised: callers serialise calls on one
+/// session; distinct sessions are independent.
+#[derive(Debug)]
+pub struct Session {
+    settings: Settings,
+    replay_cache: Arc<ReplayCache>,
+    role: Role,
+    state: State,
+    /// Initiator: the streams to key, in CS ID order.
+    streams: Vec<Stream>,
+    bundle: Option<Bundle>,
+    sent: Option<SentMessage>,
+    /// The MKI counter of an initiator (one value per key it sends).
+    next_mki: u32,
+}
+
+impl Session {
+    /// A new session in state `Idle`, with a copy of `config`'s settings and its replay cache.
+    pub fn new(config: &Config, role: Role) -> Result<Self> {
+        if config.settings.method == Method::Psk && config.settings.psk.is_none() {
+            return Err(Error::invalid_argument("the PSK method needs a PSK (set it on the config first)"));
+        }
+        Ok(Session {
+            settings: config.settings.clone(),
+            replay_cache: config.replay_cache.clone(),
+            role,
+            state: State::Idle,
+            streams: Vec::new(),
+            bundle: None,
+            sent: None,
+            next_mki: 1,
+        })
+    }
+
+    /// The session's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The session's state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Number of crypto sessions (initiator: streams added; responder: streams received).
+    pub fn cs_count(&self) -> usize {
+        match (&self.bundle, self.role) {
+            (_, Role::Initiator) => self.streams.len(),
+            (Some(bundle), Role::Responder) => bundle.streams.len(),
+            (None, Role::Responder) => 0,
+        }
+    }
+
+    /// The CSB ID once known.
+    pub fn csb_id(&self) -> Option<u32> {
+        self.bundle.as_ref().map(|bundle| bundle.csb_id)
+    }
+
+    /// Initiator: adds an SRTP stream (one crypto session) and returns its CS ID (1-based).
+    /// Streams added after the first message are keyed by the next (re-keying) message.
+    pub fn add_srtp_stream(&mut self, ssrc: u32, roc: u32) -> Result<u8> {
+        if self.role != Role::Initiator {
+            return Err(Error::new(ErrorKind::State, "only an initiator adds streams"));
+        }
+        if ssrc == 0 && !self.settings.interop.has(InteropFlags::SSRC_ZERO) {
+            return Err(Error::invalid_argument("SSRC 0 is a placeholder; enable the SSRC-zero interop flag"));
+        }
+        if self.streams.iter().any(|stream| stream.ssrc == ssrc && ssrc != 0) {
+            return Err(Error::invalid_argument("this SSRC already has a crypto session"));
+        }
+        if self.streams.len() >= usize::from(u8::MAX) {
+            return Err(Error::invalid_argument("a CSB holds at most 255 crypto sessions"));
+        }
+        self.streams.push(Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO });
+        Ok(self.streams.len() as u8)
+    }
+
+    /// Initiator: writes the I_MESSAGE; for an established CSB this is the re-keying message
+    /// (§4.5: same CSB ID, new timestamp, no RAND, a new TGK, the CS ID map kept).
+    pub fn create_message(&mut self) -> Result<Vec<u8>> {
+        if self.role != Role::Initiator {
+            return Err(Error::new(ErrorKind::State, "only an initiator creates I_MESSAGEs"));
+        }
+        let rng = self.settings.rng.clone();
+        let random = |len: usize| -> Result<SecretBytes> {
+            let mut bytes = SecretBytes::zeroed(len);
+            rng.fill(bytes.expose_mut())?;
+            Ok(bytes)
+        };
+        let is_update = self.state != State::Failed && self.bundle.is_some();
+        let (csb_id, rand) = match (&self.bundle, is_update) {
+            (Some(bundle), true) => (bundle.csb_id, bundle.rand.clone()),
+            _ => {
+                let csb_id = random(4)?;
+                let csb_id = u32::from_be_bytes(csb_id.expose().try_into().unwrap_or_default());
+                (csb_id, random(RAND_LEN)?.expose().to_vec())
+            }
+        };
+        let mut policy = self.settings.srtp_policy;
+        if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) {
+            policy.mki_len = AXIS_MKI_LEN;
+        }
+        let profile = policy.profile;
+        // The MKI counts the keys sent, big-endian in `mki_len` bytes (at most 16).
+        let counter = u128::from(self.next_mki).to_be_bytes();
+        let mki = counter[counter.len() - usize::from(policy.mki_len)..].to_vec();
+        let validity = if mki.is_empty() { KeyValidity::Null } else { KeyValidity::Spi(mki.clone()) };
+        let (key_data, keys) = match self.settings.method {
+            Method::Null => {
+                let key = random(usize::from(profile.master_key_len()))?;
+                let salt = random(usize::from(profile.master_salt_len()))?;
+                let key_data = if self.settings.interop.has(InteropFlags::TEK_WITH_CONCATENATED_SALT) {
+                    let mut joined = key.expose().to_vec();
+                    joined.extend_from_slice(salt.expose());
+                    KeyData { key_type: KeyDataType::Tek, key: SecretBytes::new(joined), salt: None, validity }
+                } else {
+                    KeyData { key_type: KeyDataType::TekSalt, key: key.clone(), salt: Some(salt.clone()), validity }
+                };
+                (key_data, KeyMaterial::Tek { key, salt })
+            }
+            _ => {
+                let tgk = random(usize::from(profile.master_key_len()))?;
+                let key_data = KeyData { key_type: KeyDataType::Tgk, key: tgk.clone(), salt: None, validity };
+                (key_data, KeyMaterial::Tgk { tgk, salt: None })
+            }
+        };
+        let timestamp = self.next_timestamp();
+        let initiator_id = self.settings.own_id.clone().unwrap_or_default().into_bytes();
+        let responder_id = self.settings.peer_id.clone().unwrap_or_default().into_bytes();
+        let header = CommonHeader {
+            data_type: DataType::PskInit,
+            verification_requested: self.settings.request_verification,
+            prf_function: 0,
+            csb_id,
+            cs_id_map: CsIdMap::SrtpId(
+                self.streams.iter().map(|s| SrtpCsEntry { policy_no: s.policy_no, ssrc: s.ssrc, roc: s.roc }).collect(),
+            ),
+        };
+        let mut payloads = vec![Payload::Timestamp(timestamp)];
+        if !is_update {
+            payloads.push(Payload::Rand(rand.clone()));
+        }
+        for id in [&initiator_id, &responder_id].into_iter().filter(|id| !id.is_empty()) {
+            payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
+        }
+        let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
+        payloads.push(Payload::SecurityPolicy(policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout)));
+        let prf = PrfFunction::MikeyHmacSha1;
+        let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
+        let bytes = psk::seal_i_message(
+            Message { header, payloads },
+            &KeyDataList { id: None, keys: vec![key_data] },
+            self.protection()?,
+            &context,
+        )?;
+        // Sent: commit.
+        self.next_mki = self.next_mki.wrapping_add(1);
+        self.bundle = Some(Bundle {
+            csb_id,
+            prf,
+            rand,
+            keys,
+            mki,
+            streams: self.streams.clone(),
+            policies: vec![(OFFERED_POLICY_NO, policy)],
+        });
+        self.sent = Some(SentMessage { timestamp, initiator_id, responder_id });
+        self.state = if self.settings.request_verification { State::WaitResponse } else { State::Established };
+        Ok(bytes)
+    }
+
+    /// Takes one incoming message. `Ok(Some(bytes))`: send `bytes` to the peer (an R_MESSAGE).
+    /// On rejection the session is unchanged, and the rejection may carry an error message to
+    /// send (RFC 3830 §5.1.2).
+    pub fn process_message(&mut self, bytes: &[u8]) -> std::result::Result<Option<Vec<u8>>, Rejection> {
+        let options = DecodeOptions {
+            allow_trailing_padding_byte: self.settings.interop.has(InteropFlags::TRAILING_PADDING_BYTE),
+        };
+        let (message, message_len) = Message::decode_with(bytes, options)?;
+        let bytes = &bytes[..message_len];
+        if message.header.data_type == DataType::Error {
+            return Err(self.take_error_message(&message).into());
+        }
+        match self.role {
+            Role::Responder => self.respond(bytes, &message).map_err(|error| {
+                let response = self.error_message(&message, &error);
+                Rejection { error, response }
+            }),
+            Role::Initiator => self.take_verification(bytes, &message).map(|()| None).map_err(Rejection::from),
+        }
+    }
+
+    /// Exports the SRTP keys of crypto session `cs_id` (1-based).
+    pub fn export_srtp(&self, cs_id: u8) -> Result<SrtpKeys> {
+        if self.state != State::Established {
+            return Err(Error::new(ErrorKind::State, format!("no keys in state {:?}", self.state)));
+        }
+        let bundle = self.bundle.as_ref().ok_or_else(|| Error::new(ErrorKind::State, "no CSB"))?;
+        bundle.export(cs_id)
+    }
+
+    fn protection(&self) -> Result<Protection<'_>> {
+        match (self.settings.method, &self.settings.psk) {
+            (Method::Null, _) => Ok(Protection::Null),
+            (Method::Psk, Some(psk)) => Ok(Protection::PreShared(psk)),
+            _ => Err(Error::invalid_argument("no PSK configured")),
+        }
+    }
+
+    /// A timestamp for a new message: now, but strictly after the last one sent (§5.2: every
+    /// message of an initiator has a unique timestamp).
+    fn next_timestamp(&self) -> Timestamp {
+        let now = self.settings.clock.now_ntp();
+        let value = match &self.sent {
+            Some(sent) if sent.timestamp.value >= now => sent.timestamp.value.wrapping_add(1),
+            _ => now,
+        };
+        Timestamp { ts_type: TimestampType::NtpUtc, value }
+    }
+
+    /// Responder: checks an I_MESSAGE completely, then commits it and builds the R_MESSAGE.
+    fn respond(&mut self, bytes: &[u8], message: &Message) -> Result<Option<Vec<u8>>> {
+        let header = &message.header;
+        if header.data_type != DataType::PskInit {
+            return Err(Error::unsupported(format!("data type {:?} is not a PSK I_MESSAGE", header.data_type))
+                .with_peer_code(MikeyErrorCode::InvalidDataType));
+        }
+        let prf = match header.prf_function {
+            0 => PrfFunction::MikeyHmacSha1,
+            1 => PrfFunction::HmacSha256,
+            other => {
+                return Err(Error::unsupported(format!("PRF func {other}")).with_peer_code(MikeyErrorCode::InvalidPrf))
+            }
+        };
+        let timestamp = single_timestamp(message)?;
+        let update_of = match &self.bundle {
+            Some(bundle) if bundle.csb_id == header.csb_id => Some(bundle),
+            Some(bundle) => {
+                return Err(Error::new(
+                    ErrorKind::State,
+                    format!("session holds CSB {:#010x}, message is for {:#010x}", bundle.csb_id, header.csb_id),
+                ))
+            }
+            None => None,
+        };
+        let rands: Vec<&Vec<u8>> = message.payloads.iter().filter_map(Payload::as_rand).collect();
+        let rand = match (rands.as_slice(), update_of) {
+            ([rand], None) if !rand.is_empty() => rand.to_vec(),
+            ([], Some(bundle)) => bundle.rand.clone(),
+            ([rand], Some(bundle)) if **rand == bundle.rand => bundle.rand.clone(),
+            ([], None) => return Err(Error::malformed("the initial I_MESSAGE has no RAND (§3.1)")),
+            _ => return Err(Error::malformed("RAND must appear once, and an update must not change it (§4.5)")),
+        };
+        let ids: Vec<&IdPayload> = message.payloads.iter().filter_map(Payload::as_id).collect();
+        if ids.len() > 2 {
+            return Err(Error::malformed("more than two ID payloads"));
+        }
+        let replay = ReplayCheck {
+            digest: sha256(bytes),
+            timestamp_secs: ntp_seconds(timestamp.value),
+            now_secs: ntp_seconds(self.settings.clock.now_ntp()),
+            window_secs: self.settings.replay_window_secs,
+        };
+        self.replay_cache.check(&replay)?;
+
+        let context = ExchangeContext { prf, csb_id: header.csb_id, rand: &rand, timestamp };
+        let key_data = psk::open_i_message(bytes, message, self.protection()?, &context)?;
+
+        let initiator_id = ids.first().map(|id| id.data.clone()).unwrap_or_default();
+        let responder_id = ids.get(1).map(|id| id.data.clone()).unwrap_or_default();
+        check_identity(&self.settings.peer_id, &initiator_id, "IDi")?;
+        check_identity(&self.settings.own_id, &responder_id, "IDr")?;
+
+        let bundle = self.accepted_bundle(message, prf, rand.clone(), key_data, update_of)?;
+        self.replay_cache.record(&replay)?;
+
+        // Every check passed: commit.
+        let response = if header.verification_requested {
+            let own_id = self.settings.own_id.clone().map(String::into_bytes);
+            let mut payloads = vec![Payload::Timestamp(timestamp)];
+            if let Some(id) = &own_id {
+                payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
+            }
+            let responder_id = own_id.unwrap_or(responder_id);
+            let response_header =
+                CommonHeader { data_type: DataType::PskVerification, verification_requested: false, ..header.clone() };
+            let ids = VerificationContext { initiator_id: &initiator_id, responder_id: &responder_id };
+            Some(psk::seal_verification(
+                Message { header: response_header, payloads },
+                self.protection()?,
+                &context,
+                &ids,
+            )?)
+        } else {
+            None
+        };
+        self.bundle = Some(bundle);
+        self.state = State::Established;
+        Ok(response)
+    }
+
+    /// Responder: the CSB an accepted I_MESSAGE establishes, fully validated (every crypto
+    /// session can be exported).
+    fn accepted_bundle(
+        &self,
+        message: &Message,
+        prf: PrfFunction,
+        rand: Vec<u8>,
+        key_data: KeyDataList,
+        update_of: Option<&Bundle>,
+    ) -> Result<Bundle> {
+        let mut policies: Vec<(u8, SrtpPolicy)> = update_of.map(|b| b.policies.clone()).unwrap_or_default();
+        for sp in message.payloads.iter().filter_map(Payload::as_security_policy) {
+            let policy = SrtpPolicy::from_security_policy(sp)?;
+            policies.retain(|(no, _)| *no != sp.policy_no);
+            policies.push((sp.policy_no, policy));
+        }
+        let default_policy_no = policies.first().map_or(OFFERED_POLICY_NO, |(no, _)| *no);
+        let streams = match &message.header.cs_id_map {
+            CsIdMap::SrtpId(entries) => entries
+                .iter()
+                .map(|entry| Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: entry.policy_no })
+                .collect(),
+            CsIdMap::Empty { cs_count } => {
+                vec![Stream { ssrc: 0, roc: 0, policy_no: default_policy_no }; usize::from(*cs_count)]
+            }
+            CsIdMap::GenericId(_) => {
+                return Err(Error::unsupported("GENERIC-ID CS ID maps are for MIKEY-TICKET (RFC 6043)")
+                    .with_peer_code(MikeyErrorCode::Unspecified))
+            }
+        };
+        let allow_ssrc_zero = self.settings.interop.has(InteropFlags::SSRC_ZERO)
+            || matches!(message.header.cs_id_map, CsIdMap::Empty { .. });
+        if !allow_ssrc_zero && streams.iter().any(|s: &Stream| s.ssrc == 0) {
+            return Err(Error::new(ErrorKind::Policy, "SSRC 0 placeholder in the CS ID map (see the SSRC-zero flag)")
+                .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
+        }
+        if policies.is_empty() {
+            policies.push((OFFERED_POLICY_NO, SrtpPolicy::default()));
+        }
+        let (keys, mki) = match (key_data.keys.as_slice(), update_of) {
+            ([], Some(previous)) => (previous.keys.clone(), previous.mki.clone()),
+            ([], None) => return Err(Error::malformed("the initial I_MESSAGE carries no key data")),
+            ([key], _) => self.key_material(key, &policies, &streams)?,
+            _ => {
+                return Err(Error::unsupported("more than one Key data sub-payload in one KEMAC")
+                    .with_peer_code(MikeyErrorCode::Unspecified))
+            }
+        };
+        for (_, policy) in policies.iter_mut() {
+            // The MKI comes from the key validity data, not the SP (§6.14); at most 16 bytes.
+            policy.mki_len = mki.len() as u8;
+        }
+        let bundle = Bundle { csb_id: message.header.csb_id, prf, rand, keys, mki, streams, policies };
+        for cs_id in 1..=bundle.streams.len() {
+            bundle.export(cs_id as u8)?;
+        }
+        Ok(bundle)
+    }
+
+    /// The key material and MKI of a received Key data sub-payload.
+    fn key_material(
+        &self,
+        key: &KeyData,
+        policies: &[(u8, SrtpPolicy)],
+        streams: &[Stream],
+    ) -> Result<(KeyMaterial, Vec<u8>)> {
+        let mki = match &key.validity {
+            KeyValidity::Spi(spi) if spi.len() <= usize::from(MAX_MKI_LEN) && !spi.is_empty() => spi.clone(),
+            KeyValidity::Spi(_) => {
+                return Err(Error::new(ErrorKind::Policy, format!("MKI must be 1 to {MAX_MKI_LEN} bytes"))
+                    .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter))
+            }
+            KeyValidity::Null | KeyValidity::Interval { .. } => Vec::new(),
+        };
+        if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) && mki.len() != usize::from(AXIS_MKI_LEN) {
+            return Err(Error::new(ErrorKind::Policy, "a 4-byte MKI is required (mandatory-MKI interop flag)")
+                .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
+        }
+        if key.key.is_empty() {
+            return Err(Error::malformed("empty key in Key data"));
+        }
+        let material = match key.key_type {
+            KeyDataType::Tgk => KeyMaterial::Tgk { tgk: key.key.clone(), salt: None },
+            KeyDataType::TgkSalt => KeyMaterial::Tgk { tgk: key.key.clone(), salt: key.salt.clone() },
+            KeyDataType::TekSalt => KeyMaterial::Tek {
+                key: key.key.clone(),
+                salt: key.salt.clone().ok_or_else(|| Error::malformed("TEK+SALT without salt"))?,
+            },
+            KeyDataType::Tek => {
+                // Key and salt concatenated in one TEK (GStreamer, Live555, cameras): split where
+                // every stream's profile agrees on the lengths.
+                let profile_of = |no: u8| policies.iter().find(|(n, _)| *n == no).map(|(_, p)| p.profile);
+                let mut profiles = streams.iter().filter_map(|s| profile_of(s.policy_no));
+                let profile = profiles.next().or_else(|| policies.first().map(|(_, p)| p.profile));
+                let Some(profile) = profile.filter(|p| profiles.all(|q| q == *p)) else {
+                    return Err(Error::new(ErrorKind::Policy, "one TEK for crypto sessions of different profiles"));
+                };
+                let key_len = usize::from(profile.master_key_len());
+                if key.key.len() != key_len + usize::from(profile.master_salt_len()) {
+                    return Err(Error::new(
+                        ErrorKind::Policy,
+                        format!("a {}-byte TEK without salt does not fit {profile:?}", key.key.len()),
+                    )
+                    .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
+                }
+                let (master_key, master_salt) = key.key.expose().split_at(key_len);
+                KeyMaterial::Tek {
+                    key: SecretBytes::from_slice(master_key),
+                    salt: SecretBytes::from_slice(master_salt),
+                }
+            }
+        };
+        Ok((material, mki))
+    }
+
+    /// Initiator: checks the R_MESSAGE (§3.1, §5.2) and completes the exchange.
+    fn take_verification(&mut self, bytes: &[u8], message: &Message) -> Result<()> {
+        if message.header.data_type != DataType::PskVerification {
+            return Err(Error::unsupported(format!("an initiator does not take {:?}", message.header.data_type)));
+        }
+        let (Some(bundle), Some(sent), State::WaitResponse) = (&self.bundle, &self.sent, self.state) else {
+            return Err(Error::new(ErrorKind::State, "no verification message is expected"));
+        };
+        if message.header.csb_id != bundle.csb_id {
+            return Err(Error::new(ErrorKind::State, "verification message for another CSB"));
+        }
+        let timestamp = single_timestamp(message)?;
+        if timestamp != sent.timestamp {
+            return Err(Error::new(ErrorKind::Timestamp, "the R_MESSAGE must echo the I_MESSAGE timestamp (§5.2)"));
+        }
+        let carried_responder_id = message.find(Payload::as_id).map(|id| id.data.clone());
+        if let (Some(carried), Some(expected)) = (&carried_responder_id, &self.settings.peer_id) {
+            if carried != expected.as_bytes() {
+                return Err(Error::new(ErrorKind::AuthFailed, "IDr does not match the configured peer identity"));
+            }
+        }
+        let responder_id = carried_responder_id.unwrap_or_else(|| sent.responder_id.clone());
+        let context = ExchangeContext { prf: bundle.prf, csb_id: bundle.csb_id, rand: &bundle.rand, timestamp };
+        let ids = VerificationContext { initiator_id: &sent.initiator_id, responder_id: &responder_id };
+        psk::open_verification(bytes, message, self.protection()?, &context, &ids)?;
+        self.state = State::Established;
+        Ok(())
+    }
+
+    /// An error message from the peer (§5.1.2): reported as `PeerError` with its codes. An
+    /// initiator waiting for a response moves to `Failed`; it was not authenticated, so nothing
+    /// else changes (§5.1.2 asks to treat it as a recommendation).
+    fn take_error_message(&mut self, message: &Message) -> Error {
+        let codes: Vec<String> = message
+            .payloads
+            .iter()
+            .filter_map(Payload::as_error)
+            .map(|err| format!("{:?}", MikeyErrorCode::from_u8(err.code)))
+            .collect();
+        let for_us = self.bundle.as_ref().is_some_and(|bundle| bundle.csb_id == message.header.csb_id);
+        if for_us && self.role == Role::Initiator && self.state == State::WaitResponse {
+            self.state = State::Failed;
+        }
+        Error::new(ErrorKind::PeerError, format!("peer sent an error message: {}", codes.join(", ")))
+    }
+
+    /// The unauthenticated error message answering a rejected I_MESSAGE, when the RFC calls for
+    /// one: HDR, T, ERR, {SP} (§5.1.2). Replays and stale timestamps are discarded silently (§5.3).
+    fn error_message(&self, rejected: &Message, error: &Error) -> Option<Vec<u8>> {
+        let code = error.peer_code()?;
+        let timestamp = rejected
+            .find(Payload::as_timestamp)
+            .copied()
+            .unwrap_or(Timestamp { ts_type: TimestampType::NtpUtc, value: self.settings.clock.now_ntp() });
+        let mut payloads = vec![Payload::Timestamp(timestamp), Payload::Error(ErrorPayload { code: code as u8 })];
+        if matches!(code, MikeyErrorCode::InvalidSecurityPolicy | MikeyErrorCode::InvalidSecurityPolicyParameter) {
+            let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
+            let supported: SecurityPolicy =
+                self.settings.srtp_policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout);
+            payloads.push(Payload::SecurityPolicy(supported));
+        }
+        let header = CommonHeader {
+            data_type: DataType::Error,
+            verification_requested: false,
+            prf_function: rejected.header.prf_function,
+            csb_id: rejected.header.csb_id,
+            cs_id_map: CsIdMap::SrtpId(Vec::new()),
+        };
+        Message { header, payloads }.encode().ok()
+    }
+}
+
+impl Bundle {
+    fn export(&self, cs_id: u8) -> Result<SrtpKeys> {
+        let index = usize::from(cs_id)
+            .checked_sub(1)
+            .filter(|i| *i < self.streams.len())
+            .ok_or_else(|| Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.streams.len())))?;
+        let stream = self.streams[index];
+        let policy =
+            self.policies.iter().find(|(no, _)| *no == stream.policy_no).map(|(_, policy)| *policy).ok_or_else(
+                || {
+                    Error::new(
+                        ErrorKind::Policy,
+                        format!("CS {cs_id} refers to SP {} which was not sent", stream.policy_no),
+                    )
+                    .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy)
+                },
+            )?;
+        let profile = policy.profile;
+        let (key_len, salt_len) = (usize::from(profile.master_key_len()), usize::from(profile.master_salt_len()));
+        let (master_key, master_salt) = match &self.keys {
+            KeyMaterial::Tgk { tgk, salt } => {
+                let derive = |purpose, len| {
+                    derive_from_tgk(self.prf, tgk.expose(), purpose, cs_id, self.csb_id, &self.rand, len)
+                };
+                let salt = match salt {
+                    Some(salt) => salt.clone(),
+                    None => derive(TgkKeyPurpose::Salt, salt_len),
+                };
+                (derive(TgkKeyPurpose::Tek, key_len), salt)
+            }
+            KeyMaterial::Tek { key, salt } => (key.clone(), salt.clone()),
+        };
+        if master_key.len() != key_len || master_salt.len() != salt_len {
+            return Err(Error::new(
+                ErrorKind::Policy,
+                format!("key/salt of {}/{} bytes do not fit {profile:?}", master_key.len(), master_salt.len()),
+            )
+            .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
+        }
+        Ok(SrtpKeys {
+            cs_id,
+            ssrc: stream.ssrc,
+            roc: stream.roc,
+            master_key,
+            master_salt,
+            policy,
+            mki: self.mki.clone(),
+        })
+    }
+}
+
+/// The one T payload of a message; COUNTER timestamps cannot be checked against a clock, so
+/// they are refused (§5.4 relies on loosely synchronised clocks).
+fn single_timestamp(message: &Message) -> Result<Timestamp> {
+    if message.count(Payload::as_timestamp) != 1 {
+        return Err(Error::malformed("a message must carry exactly one T payload"));
+    }
+    let timestamp = *message.find(Payload::as_timestamp).ok_or_else(|| Error::malformed("no T payload"))?;
+    if timestamp.ts_type == TimestampType::Counter {
+        return Err(Error::new(ErrorKind::Timestamp, "COUNTER timestamps cannot be checked against the clock")
+            .with_peer_code(MikeyErrorCode::InvalidTimestamp));
+    }
+    Ok(timestamp)
+}
+
+/// A configured identity must match the one carried, when both are present.
+fn check_identity(configured: &Option<String>, carried: &[u8], which: &str) -> Result<()> {
+    match configured {
+        Some(expected) if !carried.is_empty() && carried != expected.as_bytes() => {
+            Err(Error::new(ErrorKind::AuthFailed, format!("{which} does not match the configured identity"))
+                .with_peer_code(MikeyErrorCode::InvalidId))
+        }
+        _ => Ok(()),
+    }
+}

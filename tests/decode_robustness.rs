@@ -1,0 +1,671 @@
+//! Deterministic robustness test for the wire decoders, on stable Rust with no extra
+//! dependencies: every seed in `fuzz/corpus/` is mutated a few thousand times with a fixed
+//! xorshift PRNG and fed to the decoders. Any panic fails the test; so does a successful decode
+//! that does not round-trip. The same properties are what the cargo-fuzz targets in `fuzz/`
+//! assert, with coverage guidance and without a time bound (see fuzz/README.md).
+//!
+//! `cargo test --test decode_robustness -- --ignored write_seed_corpus` regenerates the
+//! hand-built seeds (`hand_*`) and the key data seeds extracted from the GStreamer messages.
+
+use std::fs;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use mikey::srtp::{SrtpPolicy, SrtpProfile};
+use mikey::wire::registry::{cert_type, encryption_algorithm, extension_type, id_type, signature_type, srtp_param};
+use mikey::wire::{
+    CertHash, CertPayload, CommonHeader, CsIdMap, DataType, DecodeOptions, DhGroup, DhPayload, ErrorPayload,
+    GeneralExtension, GenericCsEntry, HashFunction, IdPayload, Kemac, KeyData, KeyDataList, KeyDataType, KeyValidity,
+    MacAlgorithmCode, Message, Payload, Pke, PolicyParam, SecurityPolicy, Signature, SrtpCsEntry, Timestamp,
+    TimestampType, Verification,
+};
+use mikey::SecretBytes;
+
+/// Mutations per message seed.
+const MESSAGE_MUTATIONS: usize = 2_000;
+/// Mutations per key data seed (they are small and cheap).
+const KEY_DATA_MUTATIONS: usize = 2_000;
+
+const PADDED: DecodeOptions = DecodeOptions { allow_trailing_padding_byte: true };
+
+fn corpus_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("corpus").join(target)
+}
+
+/// Every regular file of a corpus directory, sorted by name so runs are reproducible.
+fn read_corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = corpus_dir(target);
+    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file())
+        .filter(|path| !path.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .map(|path| (path.file_name().unwrap().to_string_lossy().into_owned(), fs::read(&path).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// xorshift64* (Vigna): small, fast and good enough to pick mutations.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform-ish in `0..n` (`n` > 0).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn byte(&mut self) -> u8 {
+        self.next() as u8
+    }
+}
+
+/// Applies one to three random mutations to a copy of `seed`.
+fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut data = seed.to_vec();
+    for _ in 0..1 + rng.below(3) {
+        let len = data.len();
+        match rng.below(10) {
+            // Flip one bit.
+            0 | 1 if len > 0 => {
+                let at = rng.below(len);
+                data[at] ^= 1 << rng.below(8);
+            }
+            // Set a byte to 0x00, 0xFF, a small boundary value or a random value.
+            2 if len > 0 => {
+                let at = rng.below(len);
+                data[at] = 0x00;
+            }
+            3 if len > 0 => {
+                let at = rng.below(len);
+                data[at] = 0xFF;
+            }
+            4 if len > 0 => {
+                let at = rng.below(len);
+                data[at] = if rng.below(2) == 0 { rng.byte() } else { [1, 0x7F, 0x80, 0xFE][rng.below(4)] };
+            }
+            // Truncate.
+            5 if len > 0 => data.truncate(rng.below(len)),
+            // Insert 1..=8 random bytes.
+            6 => {
+                let at = rng.below(len + 1);
+                let count = 1 + rng.below(8);
+                let bytes: Vec<u8> = (0..count).map(|_| rng.byte()).collect();
+                data.splice(at..at, bytes);
+            }
+            // Duplicate a range somewhere else.
+            7 if len > 0 => {
+                let start = rng.below(len);
+                let end = start + 1 + rng.below((len - start).min(32));
+                let copy = data[start..end].to_vec();
+                let at = rng.below(len + 1);
+                data.splice(at..at, copy);
+            }
+            // Delete a range.
+            8 if len > 0 => {
+                let start = rng.below(len);
+                let end = start + 1 + rng.below((len - start).min(16));
+                data.drain(start..end);
+            }
+            // Append one byte (exercises the padding option).
+            _ => data.push(rng.byte()),
+        }
+    }
+    data
+}
+
+/// The checks of fuzz/fuzz_targets/decode_message.rs. Returns whether any decode succeeded.
+fn check_message(data: &[u8]) -> bool {
+    fn check_decoded(message: &Message, decoded_len: usize) {
+        let bytes = message.encode().unwrap_or_else(|error| panic!("decoded message does not re-encode: {error}"));
+        assert_eq!(bytes.len(), decoded_len, "re-encoding changed the length");
+        let again = Message::decode(&bytes).unwrap_or_else(|error| panic!("re-encoding does not decode: {error}"));
+        assert_eq!(&again, message, "decode(encode(m)) != m");
+        for policy in message.payloads.iter().filter_map(|payload| payload.as_security_policy()) {
+            let _ = SrtpPolicy::from_security_policy(policy);
+        }
+    }
+    match (Message::decode(data), Message::decode_with(data, PADDED)) {
+        (Ok(message), Ok((padded, len))) => {
+            assert_eq!(message, padded, "the padding option changed a strict decode");
+            assert_eq!(len, data.len());
+            check_decoded(&message, data.len());
+            true
+        }
+        (Ok(_), Err(error)) => panic!("strict decode succeeded but padded decode failed: {error}"),
+        (Err(_), Ok((message, len))) => {
+            assert_eq!(len + 1, data.len(), "padded decode accepted more than one extra byte");
+            assert_eq!(Message::decode(&data[..len]).expect("unpadded prefix must decode"), message);
+            check_decoded(&message, len);
+            true
+        }
+        (Err(_), Err(_)) => false,
+    }
+}
+
+/// The checks of fuzz/fuzz_targets/decode_key_data.rs. Returns whether any decode succeeded.
+fn check_key_data(data: &[u8]) -> bool {
+    let mut any_ok = false;
+    for leading_id in [false, true] {
+        let Ok(list) = KeyDataList::decode(data, leading_id) else { continue };
+        any_ok = true;
+        assert_eq!(list.id.is_some(), leading_id);
+        let bytes = list.encode().unwrap_or_else(|error| panic!("key data does not re-encode: {error}"));
+        assert_eq!(bytes.expose(), data, "re-encoding is not byte-identical (leading_id {leading_id})");
+        let again = KeyDataList::decode(bytes.expose(), leading_id).expect("re-encoding decodes");
+        assert_eq!(again.id, list.id);
+        assert_eq!(again.keys.len(), list.keys.len());
+        for (got, want) in again.keys.iter().zip(&list.keys) {
+            assert_eq!(got.key_type, want.key_type);
+            assert_eq!(got.key.expose(), want.key.expose());
+            assert_eq!(got.salt.as_ref().map(SecretBytes::expose), want.salt.as_ref().map(SecretBytes::expose));
+            assert_eq!(got.validity, want.validity);
+        }
+    }
+    any_ok
+}
+
+/// What one pass over a corpus did.
+struct Outcome {
+    accepted: usize,
+    rejected: usize,
+    /// One line per input that panicked: where it came from and its hex.
+    panics: Vec<String>,
+}
+
+/// Runs `check` on every seed and on `mutations` mutants of each, catching panics. Seeds must
+/// decode: a seed that `check` rejects is reported as a panic line too.
+fn run(corpus: &[(String, Vec<u8>)], mutations: usize, check: fn(&[u8]) -> bool) -> Outcome {
+    let mut outcome = Outcome { accepted: 0, rejected: 0, panics: Vec::new() };
+    for (index, (name, seed)) in corpus.iter().enumerate() {
+        match catch_unwind(AssertUnwindSafe(|| check(seed))) {
+            Ok(true) => {}
+            Ok(false) => outcome.panics.push(format!("seed {name} does not decode: {}", hex(seed))),
+            Err(_) => outcome.panics.push(format!("seed {name}: {}", hex(seed))),
+        }
+        let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        for round in 0..mutations {
+            let input = mutate(seed, &mut rng);
+            match catch_unwind(AssertUnwindSafe(|| check(&input))) {
+                Ok(true) => outcome.accepted += 1,
+                Ok(false) => outcome.rejected += 1,
+                Err(_) => outcome.panics.push(format!("{name} mutation {round}: {}", hex(&input))),
+            }
+        }
+    }
+    outcome
+}
+
+/// Runs the corpus of `target` and asserts: no panic, some mutants decode, some do not.
+fn fuzz_corpus(target: &str, mutations: usize, check: fn(&[u8]) -> bool) {
+    let corpus = read_corpus(target);
+    assert!(!corpus.is_empty(), "the seed corpus {} is empty", corpus_dir(target).display());
+    let Outcome { accepted, rejected, panics } = run(&corpus, mutations, check);
+    eprintln!(
+        "{target}: {} seeds, {} mutants: {accepted} decoded, {rejected} rejected, {} panicked",
+        corpus.len(),
+        corpus.len() * mutations,
+        panics.len()
+    );
+    assert!(panics.is_empty(), "{} inputs failed (hex below):\n{}", panics.len(), panics.join("\n"));
+    assert!(accepted > 0, "no mutated {target} input decoded: the mutations or the seeds are broken");
+    assert!(rejected > 0, "every mutated {target} input decoded: the decoder accepts anything");
+}
+
+#[test]
+fn mutated_messages_never_panic_and_round_trip() {
+    fuzz_corpus("decode_message", MESSAGE_MUTATIONS, check_message);
+}
+
+#[test]
+fn mutated_key_data_never_panics_and_round_trips() {
+    fuzz_corpus("decode_key_data", KEY_DATA_MUTATIONS, check_key_data);
+}
+
+#[test]
+fn the_harness_reports_panics_and_varies_its_inputs() {
+    // A check that panics on odd lengths must be reported, not swallowed (this prints a few
+    // "harness self-test" panic messages on stderr).
+    fn odd_lengths_panic(data: &[u8]) -> bool {
+        assert!(data.len() % 2 == 0, "harness self-test: deliberate panic");
+        true
+    }
+    let corpus = vec![("self_test".to_string(), vec![1, 2, 3, 4, 5, 6, 7, 8])];
+    let outcome = run(&corpus, 6, odd_lengths_panic);
+    assert!(!outcome.panics.is_empty() && outcome.accepted > 0, "{} / {}", outcome.panics.len(), outcome.accepted);
+    // The mutator makes distinct inputs, shorter and longer ones included.
+    let mut rng = Rng::new(1);
+    let seed: Vec<u8> = (0..64).collect();
+    let mutants: std::collections::HashSet<Vec<u8>> = (0..200).map(|_| mutate(&seed, &mut rng)).collect();
+    assert!(mutants.len() > 150, "only {} distinct mutants", mutants.len());
+    assert!(mutants.iter().any(|m| m.len() < seed.len()) && mutants.iter().any(|m| m.len() > seed.len()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed corpus generation (run by hand; the output is committed).
+// ---------------------------------------------------------------------------------------------
+
+fn header(data_type: DataType, cs_id_map: CsIdMap) -> CommonHeader {
+    CommonHeader { data_type, verification_requested: true, prf_function: 0, csb_id: 0xDEADBEEF, cs_id_map }
+}
+
+fn srtp_map(ssrcs: &[u32]) -> CsIdMap {
+    CsIdMap::SrtpId(ssrcs.iter().map(|&ssrc| SrtpCsEntry { policy_no: 0, ssrc, roc: 0 }).collect())
+}
+
+fn ntp() -> Payload {
+    Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: 0xE9F0_1234_8000_0000 })
+}
+
+fn rand() -> Payload {
+    Payload::Rand((0..16).collect())
+}
+
+fn key(key_type: KeyDataType, len: usize, salt: Option<usize>, validity: KeyValidity) -> KeyData {
+    KeyData {
+        key_type,
+        key: SecretBytes::new((0..len as u8).collect()),
+        salt: salt.map(|len| SecretBytes::new((0x40..0x40 + len as u8).collect())),
+        validity,
+    }
+}
+
+fn kemac_null(keys: &KeyDataList) -> Payload {
+    Payload::Kemac(Kemac {
+        encryption_algorithm: encryption_algorithm::NULL,
+        encrypted_data: keys.encode().unwrap().expose().to_vec(),
+        mac_algorithm: MacAlgorithmCode::Null,
+        mac: vec![],
+    })
+}
+
+fn kemac_sealed(mac_algorithm: MacAlgorithmCode, encrypted_len: usize) -> Payload {
+    Payload::Kemac(Kemac {
+        encryption_algorithm: encryption_algorithm::AES_CM_128,
+        encrypted_data: vec![0xA5; encrypted_len],
+        mac_algorithm,
+        mac: vec![0x3C; mac_algorithm.tag_len()],
+    })
+}
+
+fn srtp_sp(policy_no: u8, profile: SrtpProfile, gstreamer: bool) -> Payload {
+    let policy = SrtpPolicy { profile, ..SrtpPolicy::default() };
+    Payload::SecurityPolicy(policy.to_security_policy(policy_no, gstreamer))
+}
+
+/// A message carrying one of every RFC 3830 payload (mirrors `every_payload()` in src/wire).
+fn every_payload() -> Message {
+    Message {
+        header: header(
+            DataType::PkInit,
+            CsIdMap::SrtpId(vec![
+                SrtpCsEntry { policy_no: 0, ssrc: 0x11223344, roc: 0 },
+                SrtpCsEntry { policy_no: 1, ssrc: 0, roc: 7 },
+            ]),
+        ),
+        payloads: vec![
+            Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: 0xE1234567_89ABCDEF }),
+            Payload::Timestamp(Timestamp { ts_type: TimestampType::Counter, value: 42 }),
+            Payload::Rand(vec![0x5A; 16]),
+            Payload::Id(IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec() }),
+            Payload::Cert(CertPayload { cert_type: cert_type::X509V3, data: vec![0x30, 0x82, 0, 1, 0] }),
+            Payload::CertHash(CertHash { hash_function: HashFunction::Sha1, hash: vec![1; 20] }),
+            Payload::SecurityPolicy(SecurityPolicy {
+                policy_no: 0,
+                protocol: 0,
+                params: vec![PolicyParam { param_type: 0, value: vec![1] }],
+            }),
+            Payload::Dh(DhPayload {
+                group: DhGroup::Oakley2,
+                value: vec![0xC3; 128],
+                validity: KeyValidity::Spi(vec![0, 1]),
+            }),
+            Payload::Pke(Pke { cache: 2, data: vec![0xEE; 256] }),
+            Payload::Kemac(Kemac {
+                encryption_algorithm: 1,
+                encrypted_data: vec![0xAB; 40],
+                mac_algorithm: MacAlgorithmCode::HmacSha1_160,
+                mac: vec![0xCD; 20],
+            }),
+            Payload::Verification(Verification { mac_algorithm: MacAlgorithmCode::HmacSha1_160, mac: vec![3; 20] }),
+            Payload::Error(ErrorPayload { code: 9 }),
+            Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::VENDOR_ID, data: vec![1, 2] }),
+            Payload::Sign(Signature { sig_type: signature_type::RSA_PSS, data: vec![0x99; 256] }),
+        ],
+    }
+}
+
+/// Key data lists (KEMAC plaintexts) covering every key type and validity type.
+fn key_data_seeds() -> Vec<(&'static str, KeyDataList)> {
+    let alice = IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec() };
+    vec![
+        ("hand_tgk_null", KeyDataList { id: None, keys: vec![key(KeyDataType::Tgk, 16, None, KeyValidity::Null)] }),
+        (
+            "hand_tek_salt_spi",
+            KeyDataList {
+                id: None,
+                keys: vec![key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![0, 0, 0, 1]))],
+            },
+        ),
+        (
+            "hand_three_keys_interval",
+            KeyDataList {
+                id: None,
+                keys: vec![
+                    key(KeyDataType::Tgk, 16, None, KeyValidity::Null),
+                    key(KeyDataType::Tek, 32, None, KeyValidity::Spi(vec![7])),
+                    key(
+                        KeyDataType::TgkSalt,
+                        32,
+                        Some(12),
+                        KeyValidity::Interval { from: vec![0; 6], to: vec![0xFF; 6] },
+                    ),
+                ],
+            },
+        ),
+        (
+            "hand_leading_id_two_keys",
+            KeyDataList {
+                id: Some(alice.clone()),
+                keys: vec![
+                    key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Null),
+                    key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![1, 2])),
+                ],
+            },
+        ),
+        ("hand_leading_id_only", KeyDataList { id: Some(alice), keys: vec![] }),
+    ]
+}
+
+/// Hand-built messages: every payload type, every CS ID map type, every data type family,
+/// SRTP policies for every profile, and a message with the interop padding byte.
+fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let keys = KeyDataList {
+        id: None,
+        keys: vec![key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![0, 0, 0, 1]))],
+    };
+    let mut messages: Vec<(&'static str, Message)> = vec![
+        ("hand_every_payload", every_payload()),
+        (
+            "hand_psk_init_null_kemac",
+            Message {
+                header: header(DataType::PskInit, srtp_map(&[0x1234_5678, 0x9ABC_DEF0])),
+                payloads: vec![ntp(), rand(), srtp_sp(0, SrtpProfile::AesCm128HmacSha1_80, false), kemac_null(&keys)],
+            },
+        ),
+        (
+            "hand_psk_init_sealed_sha256",
+            Message {
+                header: CommonHeader { prf_function: 1, ..header(DataType::PskInit, srtp_map(&[42])) },
+                payloads: vec![
+                    ntp(),
+                    rand(),
+                    srtp_sp(0, SrtpProfile::AeadAes256Gcm, false),
+                    kemac_sealed(MacAlgorithmCode::HmacSha256_256, 40),
+                ],
+            },
+        ),
+        (
+            "hand_psk_verification",
+            Message {
+                header: CommonHeader {
+                    verification_requested: false,
+                    ..header(DataType::PskVerification, srtp_map(&[42]))
+                },
+                payloads: vec![
+                    ntp(),
+                    Payload::Verification(Verification {
+                        mac_algorithm: MacAlgorithmCode::HmacSha1_160,
+                        mac: vec![7; 20],
+                    }),
+                ],
+            },
+        ),
+        (
+            "hand_pk_init",
+            Message {
+                header: header(DataType::PkInit, srtp_map(&[1])),
+                payloads: vec![
+                    ntp(),
+                    rand(),
+                    Payload::CertHash(CertHash { hash_function: HashFunction::Sha256, hash: vec![0x11; 32] }),
+                    srtp_sp(0, SrtpProfile::AesCm256HmacSha1_32, false),
+                    kemac_sealed(MacAlgorithmCode::HmacSha1_160, 60),
+                    Payload::Pke(Pke { cache: 1, data: vec![0x77; 128] }),
+                    Payload::Sign(Signature { sig_type: signature_type::RSA_PKCS1_V15, data: vec![0x88; 128] }),
+                ],
+            },
+        ),
+        (
+            "hand_dh_init_oakley5",
+            Message {
+                header: header(DataType::DhInit, srtp_map(&[1, 2])),
+                payloads: vec![
+                    ntp(),
+                    rand(),
+                    srtp_sp(0, SrtpProfile::AesCm128HmacSha1_32, true),
+                    Payload::Cert(CertPayload { cert_type: cert_type::X509V3_SIGN, data: vec![0x30; 64] }),
+                    Payload::Dh(DhPayload {
+                        group: DhGroup::Oakley5,
+                        value: vec![0xD5; 192],
+                        validity: KeyValidity::Interval { from: vec![0; 6], to: vec![0, 0, 0, 1, 0, 0] },
+                    }),
+                    Payload::Sign(Signature { sig_type: signature_type::RSA_PSS, data: vec![0x42; 64] }),
+                ],
+            },
+        ),
+        (
+            "hand_dh_response_oakley1",
+            Message {
+                header: header(DataType::DhResponse, srtp_map(&[1, 2])),
+                payloads: vec![
+                    ntp(),
+                    Payload::Id(IdPayload { id_type: id_type::NAI, data: b"bob@example.org".to_vec() }),
+                    Payload::Dh(DhPayload {
+                        group: DhGroup::Oakley1,
+                        value: vec![0x96; 96],
+                        validity: KeyValidity::Null,
+                    }),
+                    Payload::Dh(DhPayload {
+                        group: DhGroup::Oakley1,
+                        value: vec![0x69; 96],
+                        validity: KeyValidity::Null,
+                    }),
+                    Payload::Sign(Signature { sig_type: signature_type::ECCSI, data: vec![] }),
+                ],
+            },
+        ),
+        (
+            "hand_dhhmac_init",
+            Message {
+                header: header(DataType::DhHmacInit, srtp_map(&[5])),
+                payloads: vec![
+                    ntp(),
+                    rand(),
+                    Payload::Id(IdPayload { id_type: id_type::BYTE_STRING, data: vec![1, 2, 3, 4] }),
+                    srtp_sp(0, SrtpProfile::NullHmacSha1_80, false),
+                    Payload::Dh(DhPayload {
+                        group: DhGroup::Oakley2,
+                        value: vec![0x22; 128],
+                        validity: KeyValidity::Spi(vec![9]),
+                    }),
+                    kemac_sealed(MacAlgorithmCode::HmacSha1_160, 0),
+                ],
+            },
+        ),
+        (
+            "hand_error",
+            Message {
+                header: CommonHeader { verification_requested: false, ..header(DataType::Error, srtp_map(&[])) },
+                payloads: vec![
+                    Payload::Timestamp(Timestamp { ts_type: TimestampType::Counter, value: 0xFFFF_FFFF }),
+                    Payload::Error(ErrorPayload { code: 4 }),
+                    Payload::Error(ErrorPayload { code: 13 }),
+                ],
+            },
+        ),
+        (
+            "hand_empty_map_extensions",
+            Message {
+                header: header(DataType::PskInit, CsIdMap::Empty { cs_count: 3 }),
+                payloads: vec![
+                    Payload::Timestamp(Timestamp { ts_type: TimestampType::Ntp, value: 1 }),
+                    rand(),
+                    Payload::GeneralExtension(GeneralExtension {
+                        ext_type: extension_type::KEY_ID,
+                        data: vec![2, 0, 4, 0xAA, 0xBB, 0xCC, 0xDD],
+                    }),
+                    Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::SDP_IDS, data: vec![0, 1] }),
+                    Payload::GeneralExtension(GeneralExtension {
+                        ext_type: extension_type::OMA_BCAST,
+                        data: vec![0; 5],
+                    }),
+                    kemac_null(&keys),
+                ],
+            },
+        ),
+        (
+            "hand_generic_map",
+            Message {
+                header: header(
+                    DataType::TicketRequestInitPsk,
+                    CsIdMap::GenericId(vec![
+                        GenericCsEntry {
+                            cs_id: 1,
+                            protocol: 0,
+                            session_data_flag: true,
+                            policy_nos: vec![0, 1],
+                            session_data: vec![0, 0, 0, 1, 0, 0, 0, 0, 0, 5],
+                            spi: vec![0xAA],
+                        },
+                        GenericCsEntry {
+                            cs_id: 2,
+                            protocol: 0,
+                            session_data_flag: false,
+                            policy_nos: vec![],
+                            session_data: vec![0, 0, 0, 2],
+                            spi: vec![],
+                        },
+                    ]),
+                ),
+                payloads: vec![
+                    ntp(),
+                    rand(),
+                    srtp_sp(0, SrtpProfile::AeadAes128Gcm, false),
+                    srtp_sp(1, SrtpProfile::AesCm192HmacSha1_80, false),
+                ],
+            },
+        ),
+        (
+            "hand_sp_every_srtp_param",
+            Message {
+                header: header(DataType::PskInit, srtp_map(&[0xCAFE_BABE])),
+                payloads: vec![Payload::SecurityPolicy(SecurityPolicy {
+                    policy_no: 0,
+                    protocol: 0,
+                    params: vec![
+                        PolicyParam { param_type: srtp_param::ENCRYPTION_ALGORITHM, value: vec![1] },
+                        PolicyParam { param_type: srtp_param::SESSION_ENCRYPTION_KEY_LEN, value: vec![16] },
+                        PolicyParam { param_type: srtp_param::AUTH_ALGORITHM, value: vec![1] },
+                        PolicyParam { param_type: srtp_param::SESSION_AUTH_KEY_LEN, value: vec![20] },
+                        PolicyParam { param_type: srtp_param::SESSION_SALT_KEY_LEN, value: vec![14] },
+                        PolicyParam { param_type: srtp_param::SRTP_PRF, value: vec![0] },
+                        PolicyParam { param_type: srtp_param::KEY_DERIVATION_RATE, value: vec![0, 0, 1, 0] },
+                        PolicyParam { param_type: srtp_param::SRTP_ENCRYPTION, value: vec![1] },
+                        PolicyParam { param_type: srtp_param::SRTCP_ENCRYPTION, value: vec![0] },
+                        PolicyParam { param_type: srtp_param::FEC_ORDER, value: vec![0] },
+                        PolicyParam { param_type: srtp_param::SRTP_AUTHENTICATION, value: vec![1] },
+                        PolicyParam { param_type: srtp_param::AUTH_TAG_LEN, value: vec![10] },
+                        PolicyParam { param_type: srtp_param::SRTP_PREFIX_LEN, value: vec![0] },
+                        PolicyParam { param_type: srtp_param::AEAD_AUTH_TAG_LEN, value: vec![16] },
+                    ],
+                })],
+            },
+        ),
+        (
+            "hand_header_only",
+            Message {
+                header: CommonHeader { prf_function: 0x7F, csb_id: 0, ..header(DataType::SakkeInit, srtp_map(&[])) },
+                payloads: vec![],
+            },
+        ),
+    ];
+    // One SP per profile, in one message.
+    messages.push((
+        "hand_sp_every_profile",
+        Message {
+            header: header(DataType::PskInit, srtp_map(&[1])),
+            payloads: SrtpProfile::ALL
+                .iter()
+                .enumerate()
+                .map(|(index, &profile)| srtp_sp(index as u8, profile, index % 2 == 1))
+                .collect(),
+        },
+    ));
+    let mut seeds: Vec<(&'static str, Vec<u8>)> =
+        messages.iter().map(|(name, message)| (*name, message.encode().unwrap())).collect();
+    // The Milestone XProtect interop case: one padding byte after the last payload.
+    let mut padded = messages[1].1.encode().unwrap();
+    padded.push(0);
+    seeds.push(("hand_psk_init_padding_byte", padded));
+    seeds
+}
+
+#[test]
+#[ignore = "writes the seed corpus into fuzz/corpus; run by hand"]
+fn write_seed_corpus() {
+    let message_dir = corpus_dir("decode_message");
+    let key_dir = corpus_dir("decode_key_data");
+    fs::create_dir_all(&message_dir).unwrap();
+    fs::create_dir_all(&key_dir).unwrap();
+    // Remove what this test wrote before; the gst_* message seeds come from the GStreamer tool.
+    for dir in [&message_dir, &key_dir] {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("hand_") || (dir == &key_dir && name.starts_with("gst_")) {
+                fs::remove_file(&path).unwrap();
+            }
+        }
+    }
+    for (name, bytes) in message_seeds() {
+        assert!(check_message(&bytes), "{name} does not decode");
+        assert!(bytes.len() <= 2048, "{name} is {} bytes", bytes.len());
+        fs::write(message_dir.join(name), bytes).unwrap();
+    }
+    for (name, list) in key_data_seeds() {
+        let bytes = list.encode().unwrap().expose().to_vec();
+        assert!(check_key_data(&bytes), "{name} does not decode");
+        fs::write(key_dir.join(name), bytes).unwrap();
+    }
+    // Real KEMAC plaintexts: GStreamer sends NULL-encrypted KEMACs, so the encrypted data field
+    // is the Key data list itself.
+    let mut seen = std::collections::HashSet::new();
+    for (name, bytes) in read_corpus("decode_message") {
+        if !name.starts_with("gst_") {
+            continue;
+        }
+        let message = Message::decode(&bytes).unwrap_or_else(|error| panic!("{name}: {error}"));
+        for kemac in message.payloads.iter().filter_map(Payload::as_kemac) {
+            if kemac.encryption_algorithm == encryption_algorithm::NULL && seen.insert(kemac.encrypted_data.clone()) {
+                assert!(check_key_data(&kemac.encrypted_data), "{name}: KEMAC plaintext does not decode");
+                fs::write(key_dir.join(&name), &kemac.encrypted_data).unwrap();
+            }
+        }
+    }
+}
