@@ -1,0 +1,369 @@
+//! End-to-end PSK and NULL exchanges through the public Rust API.
+
+mod common;
+
+use common::{config, TestClock, NTP_2026, PSK};
+use mikey::crypto::{decrypt_key_data, prf, KeyTransport, PrfFunction};
+use mikey::wire::{DataType, KeyDataList, Message, Payload};
+use mikey::{ErrorKind, InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProfile, State};
+
+fn pair(method: Method, verification: bool) -> (Session, Session, std::sync::Arc<TestClock>) {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator_config = config(method, &clock, 7);
+    initiator_config.set_request_verification(verification);
+    initiator_config.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
+    let mut responder_config = config(method, &clock, 11);
+    responder_config.set_identities(Some("sip:bob@example.com"), Some("sip:alice@example.com")).unwrap();
+    let initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+    let responder = Session::new(&responder_config, Role::Responder).unwrap();
+    (initiator, responder, clock)
+}
+
+fn assert_same_keys(initiator: &Session, responder: &Session, cs_count: u8) {
+    assert_eq!(responder.cs_count(), usize::from(cs_count));
+    for cs_id in 1..=cs_count {
+        let sent = initiator.export_srtp(cs_id).unwrap();
+        let received = responder.export_srtp(cs_id).unwrap();
+        assert_eq!(sent.master_key.expose(), received.master_key.expose(), "CS {cs_id} key");
+        assert_eq!(sent.master_salt.expose(), received.master_salt.expose(), "CS {cs_id} salt");
+        assert_eq!((sent.ssrc, sent.roc, sent.policy), (received.ssrc, received.roc, received.policy));
+        assert_eq!(sent.mki, received.mki);
+    }
+}
+
+#[test]
+fn psk_exchange_with_verification_agrees_on_two_crypto_sessions() {
+    let (mut initiator, mut responder, _) = pair(Method::Psk, true);
+    assert_eq!(initiator.add_srtp_stream(0x1111_1111, 0).unwrap(), 1);
+    assert_eq!(initiator.add_srtp_stream(0x2222_2222, 5).unwrap(), 2);
+    let i_message = initiator.create_message().unwrap();
+    assert_eq!(initiator.state(), State::WaitResponse);
+    assert_eq!(initiator.export_srtp(1).unwrap_err().kind(), ErrorKind::State);
+
+    let r_message = responder.process_message(&i_message).unwrap().expect("V flag asks for an R_MESSAGE");
+    assert_eq!(responder.state(), State::Established);
+    assert_eq!(Message::decode(&r_message).unwrap().header.data_type, DataType::PskVerification);
+
+    assert_eq!(initiator.process_message(&r_message).unwrap(), None);
+    assert_eq!(initiator.state(), State::Established);
+    assert_same_keys(&initiator, &responder, 2);
+    let keys = responder.export_srtp(2).unwrap();
+    assert_eq!((keys.ssrc, keys.roc), (0x2222_2222, 5));
+    assert_eq!(keys.policy.profile, SrtpProfile::AesCm128HmacSha1_80);
+    assert_eq!((keys.master_key.len(), keys.master_salt.len()), (16, 14));
+    let other = responder.export_srtp(1).unwrap();
+    assert_ne!(keys.master_key.expose(), other.master_key.expose(), "each CS has its own TEK");
+}
+
+#[test]
+fn the_exported_keys_are_the_rfc_3830_derivations_from_the_tgk() {
+    let (mut initiator, mut responder, _) = pair(Method::Psk, false);
+    initiator.add_srtp_stream(0xABCD_0001, 0).unwrap();
+    initiator.add_srtp_stream(0xABCD_0002, 0).unwrap();
+    let i_message = initiator.create_message().unwrap();
+    responder.process_message(&i_message).unwrap();
+
+    // Open the KEMAC by hand: §4.1.4 keys from the PSK, AES-CM with the §4.2.3 IV.
+    let message = Message::decode(&i_message).unwrap();
+    let rand = message.find(Payload::as_rand).unwrap().clone();
+    let timestamp = message.find(Payload::as_timestamp).unwrap().as_64_bits();
+    let csb_id = message.header.csb_id;
+    let Some(Payload::Kemac(kemac)) = message.payloads.last() else { panic!("no KEMAC") };
+    let envelope_label = |constant: [u8; 4]| {
+        let mut label = constant.to_vec();
+        label.push(0xFF);
+        label.extend_from_slice(&csb_id.to_be_bytes());
+        label.extend_from_slice(&rand);
+        label
+    };
+    let mut encr_key = [0u8; 16];
+    let mut salt = [0u8; 14];
+    prf(PrfFunction::MikeyHmacSha1, PSK, &envelope_label([0x15, 0x05, 0x33, 0xE1]), &mut encr_key);
+    prf(PrfFunction::MikeyHmacSha1, PSK, &envelope_label([0x29, 0xB8, 0x89, 0x16]), &mut salt);
+    let plaintext =
+        decrypt_key_data(KeyTransport::AesCm128, &encr_key, &salt, csb_id, &timestamp, &kemac.encrypted_data).unwrap();
+    let key_data = KeyDataList::decode(plaintext.expose(), false).unwrap();
+    let tgk = key_data.keys[0].key.expose().to_vec();
+
+    // §4.1.3: TEK and salt from the TGK with label constant || cs_id || csb_id || RAND.
+    for cs_id in 1..=2u8 {
+        let tgk_label = |constant: [u8; 4]| {
+            let mut label = constant.to_vec();
+            label.push(cs_id);
+            label.extend_from_slice(&csb_id.to_be_bytes());
+            label.extend_from_slice(&rand);
+            label
+        };
+        let mut tek = [0u8; 16];
+        let mut srtp_salt = [0u8; 14];
+        prf(PrfFunction::MikeyHmacSha1, &tgk, &tgk_label([0x2A, 0xD0, 0x1C, 0x64]), &mut tek);
+        prf(PrfFunction::MikeyHmacSha1, &tgk, &tgk_label([0x39, 0xA2, 0xC1, 0x4B]), &mut srtp_salt);
+        let exported = responder.export_srtp(cs_id).unwrap();
+        assert_eq!(exported.master_key.expose(), tek, "CS {cs_id} TEK");
+        assert_eq!(exported.master_salt.expose(), srtp_salt, "CS {cs_id} salt");
+    }
+}
+
+#[test]
+fn the_null_method_exports_the_carried_tek_and_salt() {
+    let (mut initiator, mut responder, _) = pair(Method::Null, false);
+    initiator.add_srtp_stream(0xABCD_0001, 0).unwrap();
+    let i_message = initiator.create_message().unwrap();
+    responder.process_message(&i_message).unwrap();
+    let message = Message::decode(&i_message).unwrap();
+    let Some(Payload::Kemac(kemac)) = message.payloads.last() else { panic!("no KEMAC") };
+    let keys = KeyDataList::decode(&kemac.encrypted_data, false).unwrap();
+    let exported = responder.export_srtp(1).unwrap();
+    assert_eq!(exported.master_key.expose(), keys.keys[0].key.expose());
+    assert_eq!(exported.master_salt.expose(), keys.keys[0].salt.as_ref().unwrap().expose());
+}
+
+#[test]
+fn null_exchange_without_verification() {
+    let (mut initiator, mut responder, _) = pair(Method::Null, false);
+    initiator.add_srtp_stream(42, 0).unwrap();
+    let i_message = initiator.create_message().unwrap();
+    assert_eq!(initiator.state(), State::Established);
+    assert_eq!(responder.process_message(&i_message).unwrap(), None);
+    assert_same_keys(&initiator, &responder, 1);
+}
+
+#[test]
+fn null_exchange_with_verification_and_gstreamer_switches() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator_config = config(Method::Null, &clock, 3);
+    initiator_config.set_request_verification(true);
+    initiator_config
+        .set_interop(InteropFlags::GSTREAMER_SP_LAYOUT | InteropFlags::TEK_WITH_CONCATENATED_SALT)
+        .unwrap();
+    initiator_config
+        .set_srtp_policy(SrtpPolicy { profile: SrtpProfile::AesCm128HmacSha1_32, ..Default::default() })
+        .unwrap();
+    let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+    let mut responder = Session::new(&config(Method::Null, &clock, 4), Role::Responder).unwrap();
+    initiator.add_srtp_stream(7, 0).unwrap();
+    let i_message = initiator.create_message().unwrap();
+    let r_message = responder.process_message(&i_message).unwrap().unwrap();
+    initiator.process_message(&r_message).unwrap();
+    assert_same_keys(&initiator, &responder, 1);
+    assert_eq!(responder.export_srtp(1).unwrap().policy.profile, SrtpProfile::AesCm128HmacSha1_32);
+}
+
+#[test]
+fn every_profile_is_negotiated_with_the_right_key_sizes() {
+    for profile in SrtpProfile::ALL {
+        let clock = TestClock::at(NTP_2026);
+        let mut initiator_config = config(Method::Psk, &clock, 5);
+        initiator_config.set_srtp_policy(SrtpPolicy { profile, mki_len: 4, ..Default::default() }).unwrap();
+        let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+        let mut responder = Session::new(&config(Method::Psk, &clock, 6), Role::Responder).unwrap();
+        initiator.add_srtp_stream(99, 0).unwrap();
+        responder.process_message(&initiator.create_message().unwrap()).unwrap();
+        assert_same_keys(&initiator, &responder, 1);
+        let keys = responder.export_srtp(1).unwrap();
+        assert_eq!(keys.policy.profile, profile);
+        assert_eq!(keys.master_key.len(), usize::from(profile.master_key_len()));
+        assert_eq!(keys.master_salt.len(), usize::from(profile.master_salt_len()));
+        assert_eq!(keys.mki, [0, 0, 0, 1]);
+    }
+}
+
+#[test]
+fn rekeying_replaces_the_keys_and_keeps_the_map() {
+    let (mut initiator, mut responder, clock) = pair(Method::Psk, true);
+    initiator.add_srtp_stream(10, 0).unwrap();
+    let first = initiator.create_message().unwrap();
+    initiator.process_message(&responder.process_message(&first).unwrap().unwrap()).unwrap();
+    let old_key = responder.export_srtp(1).unwrap().master_key;
+
+    clock.advance(5);
+    initiator.add_srtp_stream(11, 0).unwrap();
+    let update = initiator.create_message().unwrap();
+    let decoded = Message::decode(&update).unwrap();
+    assert_eq!(decoded.count(Payload::as_rand), 0, "§4.5: no RAND in an update");
+    assert_eq!(decoded.header.csb_id, Message::decode(&first).unwrap().header.csb_id);
+    initiator.process_message(&responder.process_message(&update).unwrap().unwrap()).unwrap();
+    assert_same_keys(&initiator, &responder, 2);
+    assert_ne!(responder.export_srtp(1).unwrap().master_key.expose(), old_key.expose());
+}
+
+#[test]
+fn a_replay_is_rejected_by_every_session_of_the_config() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator = Session::new(&config(Method::Psk, &clock, 1), Role::Initiator).unwrap();
+    let responder_config = config(Method::Psk, &clock, 2);
+    let mut first = Session::new(&responder_config, Role::Responder).unwrap();
+    let mut second = Session::new(&responder_config, Role::Responder).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let message = initiator.create_message().unwrap();
+    first.process_message(&message).unwrap();
+    let rejection = second.process_message(&message).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::Replay);
+    assert!(rejection.response.is_none(), "§5.3: replays are discarded silently");
+    assert_eq!(second.state(), State::Idle);
+    // A session of another config does not share the cache.
+    let mut elsewhere = Session::new(&config(Method::Psk, &clock, 3), Role::Responder).unwrap();
+    elsewhere.process_message(&message).unwrap();
+}
+
+#[test]
+fn timestamps_outside_the_window_are_rejected() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator = Session::new(&config(Method::Psk, &clock, 1), Role::Initiator).unwrap();
+    let mut responder_config = config(Method::Psk, &clock, 2);
+    responder_config.set_replay_window(10).unwrap();
+    let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let message = initiator.create_message().unwrap();
+    clock.advance(11);
+    assert_eq!(responder.process_message(&message).unwrap_err().error.kind(), ErrorKind::Timestamp);
+    assert_eq!(responder.state(), State::Idle);
+}
+
+#[test]
+fn a_wrong_psk_is_an_auth_failure_answered_by_an_error_message() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator = Session::new(&config(Method::Psk, &clock, 1), Role::Initiator).unwrap();
+    let mut other = config(Method::Psk, &clock, 2);
+    other.set_psk(b"another key, 32 bytes long......").unwrap();
+    let mut responder = Session::new(&other, Role::Responder).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let message = initiator.create_message().unwrap();
+    let rejection = responder.process_message(&message).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed);
+    assert_eq!(responder.state(), State::Idle);
+    let error_message = Message::decode(&rejection.response.expect("an Auth failure error message")).unwrap();
+    assert_eq!(error_message.header.data_type, DataType::Error);
+    assert_eq!(error_message.find(Payload::as_error).unwrap().code, 0);
+}
+
+#[test]
+fn tampering_anywhere_is_detected_and_changes_nothing() {
+    let (mut initiator, mut responder, _) = pair(Method::Psk, false);
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let message = initiator.create_message().unwrap();
+    for index in 0..message.len() {
+        let mut tampered = message.clone();
+        tampered[index] ^= 0x01;
+        let error = responder.process_message(&tampered).unwrap_err().error;
+        assert!(
+            matches!(
+                error.kind(),
+                ErrorKind::AuthFailed
+                    | ErrorKind::Malformed
+                    | ErrorKind::Unsupported
+                    | ErrorKind::Timestamp
+                    | ErrorKind::Policy
+            ),
+            "byte {index}: {error}"
+        );
+        assert_eq!(responder.state(), State::Idle, "byte {index}");
+    }
+    for len in 0..message.len() {
+        assert!(responder.process_message(&message[..len]).is_err());
+    }
+    responder.process_message(&message).unwrap();
+}
+
+#[test]
+fn a_psk_responder_refuses_a_null_protected_message() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator = Session::new(&config(Method::Null, &clock, 1), Role::Initiator).unwrap();
+    let mut responder = Session::new(&config(Method::Psk, &clock, 2), Role::Responder).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let rejection = responder.process_message(&initiator.create_message().unwrap()).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed);
+    assert!(rejection.error.context().contains("downgrade"));
+    assert_eq!(responder.state(), State::Idle);
+}
+
+#[test]
+fn a_tampered_verification_message_leaves_the_initiator_waiting() {
+    let (mut initiator, mut responder, _) = pair(Method::Psk, true);
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let r_message = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
+    let mut tampered = r_message.clone();
+    *tampered.last_mut().unwrap() ^= 0x80;
+    assert_eq!(initiator.process_message(&tampered).unwrap_err().error.kind(), ErrorKind::AuthFailed);
+    assert_eq!(initiator.state(), State::WaitResponse);
+    initiator.process_message(&r_message).unwrap();
+    assert_eq!(initiator.process_message(&r_message).unwrap_err().error.kind(), ErrorKind::State);
+}
+
+#[test]
+fn an_error_message_fails_the_waiting_initiator_and_a_new_message_starts_over() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator_config = config(Method::Psk, &clock, 1);
+    initiator_config.set_request_verification(true);
+    let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+    let mut wrong = config(Method::Psk, &clock, 2);
+    wrong.set_psk(b"another key, 32 bytes long......").unwrap();
+    let mut responder = Session::new(&wrong, Role::Responder).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let first = initiator.create_message().unwrap();
+    let error_message = responder.process_message(&first).unwrap_err().response.unwrap();
+    assert_eq!(initiator.process_message(&error_message).unwrap_err().error.kind(), ErrorKind::PeerError);
+    assert_eq!(initiator.state(), State::Failed);
+    let retry = initiator.create_message().unwrap();
+    assert_ne!(Message::decode(&retry).unwrap().header.csb_id, Message::decode(&first).unwrap().header.csb_id);
+    assert_eq!(initiator.state(), State::WaitResponse);
+}
+
+#[test]
+fn identities_must_match_when_configured() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator_config = config(Method::Psk, &clock, 1);
+    initiator_config.set_identities(Some("sip:mallory@example.com"), None).unwrap();
+    let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+    let mut responder_config = config(Method::Psk, &clock, 2);
+    responder_config.set_identities(None, Some("sip:alice@example.com")).unwrap();
+    let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let rejection = responder.process_message(&initiator.create_message().unwrap()).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed);
+    assert_eq!(Message::decode(&rejection.response.unwrap()).unwrap().find(Payload::as_error).unwrap().code, 7);
+}
+
+#[test]
+fn interop_switches_for_padding_mki_and_ssrc_zero() {
+    let clock = TestClock::at(NTP_2026);
+    // SSRC 0 needs the switch on both sides.
+    let mut initiator = Session::new(&config(Method::Psk, &clock, 1), Role::Initiator).unwrap();
+    assert_eq!(initiator.add_srtp_stream(0, 0).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    let mut loose = config(Method::Psk, &clock, 1);
+    loose.set_interop(InteropFlags::SSRC_ZERO | InteropFlags::MANDATORY_MKI_4).unwrap();
+    let mut initiator = Session::new(&loose, Role::Initiator).unwrap();
+    initiator.add_srtp_stream(0, 0).unwrap();
+    let message = initiator.create_message().unwrap();
+    let mut strict = Session::new(&config(Method::Psk, &clock, 2), Role::Responder).unwrap();
+    assert_eq!(strict.process_message(&message).unwrap_err().error.kind(), ErrorKind::Policy);
+    let mut responder_config = config(Method::Psk, &clock, 3);
+    responder_config
+        .set_interop(InteropFlags::SSRC_ZERO | InteropFlags::MANDATORY_MKI_4 | InteropFlags::TRAILING_PADDING_BYTE)
+        .unwrap();
+    let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+    let mut padded = message.clone();
+    padded.push(0);
+    responder.process_message(&padded).unwrap();
+    let keys = responder.export_srtp(1).unwrap();
+    assert_eq!((keys.ssrc, keys.mki.len()), (0, 4));
+    assert_same_keys(&initiator, &responder, 1);
+
+    // The mandatory-MKI responder refuses a message without one.
+    let mut plain = Session::new(&config(Method::Psk, &clock, 4), Role::Initiator).unwrap();
+    plain.add_srtp_stream(5, 0).unwrap();
+    let mut axis = Session::new(&responder_config, Role::Responder).unwrap();
+    assert_eq!(axis.process_message(&plain.create_message().unwrap()).unwrap_err().error.kind(), ErrorKind::Policy);
+}
+
+#[test]
+fn wrong_calls_for_the_role_or_state_are_state_errors() {
+    let (mut initiator, mut responder, _) = pair(Method::Psk, false);
+    assert_eq!(responder.create_message().unwrap_err().kind(), ErrorKind::State);
+    assert_eq!(responder.add_srtp_stream(1, 0).unwrap_err().kind(), ErrorKind::State);
+    assert_eq!(responder.export_srtp(1).unwrap_err().kind(), ErrorKind::State);
+    initiator.add_srtp_stream(1, 0).unwrap();
+    initiator.create_message().unwrap();
+    assert_eq!(initiator.export_srtp(2).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(initiator.export_srtp(0).unwrap_err().kind(), ErrorKind::InvalidArgument);
+}
