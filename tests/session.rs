@@ -133,9 +133,7 @@ fn null_exchange_with_verification_and_gstreamer_switches() {
     let clock = TestClock::at(NTP_2026);
     let mut initiator_config = config(Method::Null, &clock, 3);
     initiator_config.set_request_verification(true);
-    initiator_config
-        .set_interop(InteropFlags::GSTREAMER_SP_LAYOUT | InteropFlags::TEK_WITH_CONCATENATED_SALT)
-        .unwrap();
+    initiator_config.set_interop(InteropFlags::GSTREAMER_SP_LAYOUT | InteropFlags::TEK_WITH_CONCATENATED_SALT).unwrap();
     initiator_config
         .set_srtp_policy(SrtpPolicy { profile: SrtpProfile::AesCm128HmacSha1_32, ..Default::default() })
         .unwrap();

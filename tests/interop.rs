@@ -1,0 +1,261 @@
+//! Interop with independent implementations (tests/interop/README.md):
+//! - every message we emit dissects cleanly in Wireshark's tshark with the values we put in;
+//! - every NULL I_MESSAGE we emit parses in GStreamer's libgstsdp with the key we sent;
+//! - messages GStreamer builds (as gst-rtsp-server does) establish a responder session with
+//!   exactly GStreamer's key and salt.
+//!
+//! The tools are required: set MIKEY_SKIP_INTEROP=1 to skip on a machine without tshark and
+//! the GStreamer development files (CI installs them).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{config, TestClock, NTP_2026};
+use mikey::wire::{DataType, KeyDataList, Message, Payload};
+use mikey::{InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProfile};
+use serde_json::Value;
+
+fn skip() -> bool {
+    std::env::var_os("MIKEY_SKIP_INTEROP").is_some()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
+fn interop_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
+}
+
+/// Runs tshark on `message`; asserts a clean dissection and returns the JSON report.
+fn tshark(message: &[u8]) -> Value {
+    let output = Command::new("python3")
+        .arg(interop_dir().join("tshark_mikey.py"))
+        .arg(hex(message))
+        .output()
+        .expect("python3 runs");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("tshark_mikey.py prints JSON");
+    assert_eq!(report["ok"], Value::Bool(true), "tshark: {report}");
+    assert_eq!(report["length"].as_u64(), Some(message.len() as u64));
+    report
+}
+
+fn raw_field(report: &Value, name: &str) -> Vec<String> {
+    report["fields_raw"][name]
+        .as_array()
+        .map(|values| values.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// Asserts that tshark saw our header, payload chain and CS map.
+fn assert_dissected_as(message: &[u8]) -> Value {
+    let report = tshark(message);
+    let decoded = Message::decode(message).unwrap();
+    assert_eq!(raw_field(&report, "mikey.type"), [format!("{:02x}", decoded.header.data_type.code())]);
+    assert_eq!(raw_field(&report, "mikey.csb_id"), [format!("{:08x}", decoded.header.csb_id)]);
+    let mut chain: Vec<String> = decoded.payloads.iter().map(|p| format!("{:02x}", p.payload_type().code())).collect();
+    chain.push("00".into());
+    if decoded.payloads.iter().any(|p| matches!(p, Payload::Sign(_))) {
+        chain.pop();
+    }
+    assert_eq!(raw_field(&report, "mikey.next_payload"), chain, "payload chain");
+    if let mikey::wire::CsIdMap::SrtpId(entries) = &decoded.header.cs_id_map {
+        let ssrcs: Vec<String> = entries.iter().map(|e| format!("{:08x}", e.ssrc)).collect();
+        assert_eq!(raw_field(&report, "mikey.srtp_id.ssrc"), ssrcs);
+    }
+    report
+}
+
+static GST_TOOL: OnceLock<PathBuf> = OnceLock::new();
+
+fn gst_tool() -> &'static PathBuf {
+    GST_TOOL.get_or_init(|| {
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gst_mikey");
+        let status =
+            Command::new("bash").arg(interop_dir().join("build_gst_mikey.sh")).arg(&path).status().expect("bash runs");
+        assert!(status.success(), "building the GStreamer helper failed (libgstreamer-plugins-base1.0-dev?)");
+        path
+    })
+}
+
+fn gst(args: &[&str]) -> Value {
+    let output = Command::new(gst_tool()).args(args).output().expect("gst_mikey runs");
+    assert!(output.status.code().is_some(), "gst_mikey was killed (GStreamer hang?): {:?}", output.status);
+    let report: Value = serde_json::from_slice(&output.stdout).expect("gst_mikey prints JSON");
+    assert_eq!(report["ok"], Value::Bool(true), "GStreamer: {report}");
+    report
+}
+
+/// Every message kind the library emits for PSK and NULL: I, R and error messages.
+fn emitted_messages() -> Vec<(&'static str, Vec<u8>)> {
+    let clock = TestClock::at(NTP_2026);
+    let mut out = Vec::new();
+    for method in [Method::Psk, Method::Null] {
+        let mut initiator_config = config(method, &clock, 21);
+        initiator_config.set_request_verification(true);
+        initiator_config.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
+        initiator_config.set_srtp_policy(SrtpPolicy { mki_len: 4, ..Default::default() }).unwrap();
+        let mut responder_config = config(method, &clock, 22);
+        responder_config.set_identities(Some("sip:bob@example.com"), None).unwrap();
+        let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+        let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+        initiator.add_srtp_stream(0x0102_0304, 0).unwrap();
+        initiator.add_srtp_stream(0x0A0B_0C0D, 3).unwrap();
+        let i_message = initiator.create_message().unwrap();
+        let r_message = responder.process_message(&i_message).unwrap().unwrap();
+        out.push((if method == Method::Psk { "PSK I_MESSAGE" } else { "NULL I_MESSAGE" }, i_message));
+        out.push((if method == Method::Psk { "PSK R_MESSAGE" } else { "NULL R_MESSAGE" }, r_message));
+    }
+    // An error message: a PSK message to a responder with another key.
+    let mut initiator = Session::new(&config(Method::Psk, &clock, 23), Role::Initiator).unwrap();
+    initiator.add_srtp_stream(5, 0).unwrap();
+    let mut wrong = config(Method::Psk, &clock, 24);
+    wrong.set_psk(b"another key, 32 bytes long......").unwrap();
+    let rejection =
+        Session::new(&wrong, Role::Responder).unwrap().process_message(&initiator.create_message().unwrap());
+    out.push(("error message", rejection.unwrap_err().response.unwrap()));
+    out
+}
+
+#[test]
+fn tshark_dissects_every_emitted_message_with_our_values() {
+    if skip() {
+        return;
+    }
+    for (what, message) in emitted_messages() {
+        let report = assert_dissected_as(&message);
+        let decoded = Message::decode(&message).unwrap();
+        if let Some(Payload::Kemac(kemac)) = decoded.payloads.last() {
+            // tshark shows encrypted key data as bytes, and dissects NULL-encrypted key data.
+            let shown = if kemac.encryption_algorithm == 0 { "mikey.key.data" } else { "mikey.kemac.key_data" };
+            let expected = if kemac.encryption_algorithm == 0 {
+                let keys = KeyDataList::decode(&kemac.encrypted_data, false).unwrap();
+                hex(keys.keys[0].key.expose())
+            } else {
+                hex(&kemac.encrypted_data)
+            };
+            assert_eq!(raw_field(&report, shown), [expected], "{what}");
+            assert_eq!(raw_field(&report, "mikey.kemac.encr_alg"), [format!("{:02x}", kemac.encryption_algorithm)]);
+        }
+        if let Some(v) = decoded.find(Payload::as_verification) {
+            let shown = raw_field(&report, "mikey.v.ver_data");
+            assert_eq!(shown.first().map(String::as_str).unwrap_or(""), hex(&v.mac), "{what}");
+        }
+        if decoded.header.data_type == DataType::Error {
+            assert_eq!(raw_field(&report, "mikey.err.no"), ["00"], "{what}");
+        }
+        if let Some(rand) = decoded.find(Payload::as_rand) {
+            assert_eq!(raw_field(&report, "mikey.rand.data"), [hex(rand)], "{what}");
+        }
+    }
+}
+
+#[test]
+fn tshark_sees_the_null_key_data_we_put_in() {
+    if skip() {
+        return;
+    }
+    let (_, message) = emitted_messages().into_iter().find(|(what, _)| *what == "NULL I_MESSAGE").unwrap();
+    let decoded = Message::decode(&message).unwrap();
+    let kemac = decoded.find(Payload::as_kemac).unwrap();
+    let keys = KeyDataList::decode(&kemac.encrypted_data, false).unwrap();
+    let report = tshark(&message);
+    assert_eq!(raw_field(&report, "mikey.key.data"), [hex(keys.keys[0].key.expose())]);
+    assert_eq!(raw_field(&report, "mikey.key.salt"), [hex(keys.keys[0].salt.as_ref().unwrap().expose())]);
+    assert_eq!(raw_field(&report, "mikey.key.kv.spi"), [hex(&[0, 0, 0, 1])]);
+}
+
+#[test]
+fn tshark_flags_a_truncated_message() {
+    if skip() {
+        return;
+    }
+    let (_, message) = emitted_messages().remove(0);
+    let output = Command::new("python3")
+        .arg(interop_dir().join("tshark_mikey.py"))
+        .arg(hex(&message[..message.len() - 3]))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "the checker must be able to fail");
+}
+
+/// A NULL initiator configured for GStreamer peers.
+fn gstreamer_facing_initiator(profile: SrtpProfile, ssrcs: &[u32]) -> (Session, Vec<u8>) {
+    let clock = TestClock::at(NTP_2026);
+    let mut settings = config(Method::Null, &clock, 31);
+    settings.set_srtp_policy(SrtpPolicy { profile, ..Default::default() }).unwrap();
+    settings.set_interop(InteropFlags::GSTREAMER_SP_LAYOUT | InteropFlags::TEK_WITH_CONCATENATED_SALT).unwrap();
+    let mut initiator = Session::new(&settings, Role::Initiator).unwrap();
+    for ssrc in ssrcs {
+        initiator.add_srtp_stream(*ssrc, 0).unwrap();
+    }
+    let message = initiator.create_message().unwrap();
+    (initiator, message)
+}
+
+#[test]
+fn gstreamer_parses_our_null_messages_and_takes_our_key() {
+    if skip() {
+        return;
+    }
+    for (profile, cipher, auth) in [
+        (SrtpProfile::AesCm128HmacSha1_80, "aes-128-icm", "hmac-sha1-80"),
+        (SrtpProfile::AesCm128HmacSha1_32, "aes-128-icm", "hmac-sha1-32"),
+        (SrtpProfile::AesCm256HmacSha1_80, "aes-256-icm", "hmac-sha1-80"),
+    ] {
+        let (initiator, message) = gstreamer_facing_initiator(profile, &[0x1111_2222, 0x3333_4444]);
+        let report = gst(&["parse", &hex(&message)]);
+        assert_eq!(report["reencoded_equal"], Value::Bool(true), "{report}");
+        assert_eq!(report["cs"][1]["ssrc"].as_u64(), Some(0x3333_4444));
+        let keys = initiator.export_srtp(1).unwrap();
+        let mut key_and_salt = keys.master_key.expose().to_vec();
+        key_and_salt.extend_from_slice(keys.master_salt.expose());
+        let caps = &report["to_caps"];
+        assert_eq!(caps["srtp-key"].as_str(), Some(hex(&key_and_salt).as_str()), "{profile:?}: {report}");
+        assert_eq!(caps["srtp-cipher"].as_str(), Some(cipher));
+        assert_eq!(caps["srtp-auth"].as_str(), Some(auth));
+    }
+    // The RFC layout (TEK+SALT, tag length parameter) parses too; GStreamer 1.22 drops the salt.
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator = Session::new(&config(Method::Null, &clock, 32), Role::Initiator).unwrap();
+    initiator.add_srtp_stream(77, 0).unwrap();
+    let report = gst(&["parse", &hex(&initiator.create_message().unwrap())]);
+    assert_eq!(report["reencoded_equal"], Value::Bool(true), "{report}");
+}
+
+#[test]
+fn gstreamer_messages_establish_a_responder_with_gstreamer_s_key() {
+    if skip() {
+        return;
+    }
+    let key_128 = "00112233445566778899aabbccddeeff".to_owned() + "0102030405060708090a0b0c0d0e";
+    let key_256 =
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f".to_owned() + "a0a1a2a3a4a5a6a7a8a9aaabacad";
+    for (args, profile) in [
+        (vec!["make", "--key", &key_128, "12345", "67890"], SrtpProfile::AesCm128HmacSha1_80),
+        (vec!["make", "--key", &key_128, "--auth", "hmac-sha1-32", "4242"], SrtpProfile::AesCm128HmacSha1_32),
+        (vec!["make", "--key", &key_256, "--cipher", "aes-256-icm", "7"], SrtpProfile::AesCm256HmacSha1_80),
+    ] {
+        let made = gst(&args);
+        let message = unhex(made["message"].as_str().unwrap());
+        // GStreamer stamps the message with the real time: use the system clock here.
+        let mut responder = Session::new(&mikey::Config::new(Method::Null).unwrap(), Role::Responder).unwrap();
+        assert_eq!(responder.process_message(&message).unwrap(), None, "GStreamer does not ask for V");
+        let ssrcs = made["ssrcs"].as_array().unwrap();
+        assert_eq!(responder.cs_count(), ssrcs.len());
+        for (index, ssrc) in ssrcs.iter().enumerate() {
+            let keys = responder.export_srtp(index as u8 + 1).unwrap();
+            assert_eq!(keys.ssrc as u64, ssrc.as_u64().unwrap());
+            assert_eq!(hex(keys.master_key.expose()), made["key"].as_str().unwrap());
+            assert_eq!(hex(keys.master_salt.expose()), made["salt"].as_str().unwrap());
+            assert_eq!(keys.policy.profile, profile);
+        }
+    }
+}
