@@ -27,15 +27,15 @@ impl Clock for SystemClock {
     }
 }
 
-/// The whole-seconds part of an NTP timestamp.
-pub fn ntp_seconds(ntp: u64) -> u32 {
-    (ntp >> 32) as u32
+/// `a - b` for 64-bit NTP timestamps, in units of 2^-32 s, correct across the NTP era wrap as
+/// long as the true distance is under 68 years (§4.2.8: implementations must handle the overflow).
+pub fn ntp_diff(a: u64, b: u64) -> i64 {
+    a.wrapping_sub(b) as i64
 }
 
-/// `a - b` in seconds, correct across the NTP era wrap as long as the true distance is under
-/// 68 years (§4.2.8: implementations must handle the overflow).
-pub fn ntp_seconds_diff(a: u32, b: u32) -> i64 {
-    i64::from(a.wrapping_sub(b) as i32)
+/// `seconds` in NTP units (2^-32 s).
+pub fn ntp_from_seconds(seconds: u32) -> i64 {
+    i64::from(seconds) << 32
 }
 
 #[cfg(test)]
@@ -45,13 +45,15 @@ mod tests {
     #[test]
     fn system_clock_is_after_2020_in_ntp_time() {
         // 2020-01-01 is NTP second 3_786_825_600.
-        assert!(ntp_seconds(SystemClock.now_ntp()) > 3_786_825_600);
+        assert!(SystemClock.now_ntp() >> 32 > 3_786_825_600);
     }
 
     #[test]
-    fn seconds_difference_survives_the_era_wrap() {
-        assert_eq!(ntp_seconds_diff(5, u32::MAX - 4), 10);
-        assert_eq!(ntp_seconds_diff(u32::MAX - 4, 5), -10);
-        assert_eq!(ntp_seconds_diff(100, 40), 60);
+    fn difference_survives_the_era_wrap() {
+        let before_wrap = u64::MAX - ntp_from_seconds(4) as u64;
+        let after_wrap = ntp_from_seconds(6) as u64;
+        assert_eq!(ntp_diff(after_wrap, before_wrap), ntp_from_seconds(10) + 1);
+        assert_eq!(ntp_diff(before_wrap, after_wrap), -ntp_from_seconds(10) - 1);
+        assert_eq!(ntp_diff(100 << 32, 40 << 32), ntp_from_seconds(60));
     }
 }

@@ -11,7 +11,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 
-use crate::clock::ntp_seconds_diff;
+use crate::clock::{ntp_diff, ntp_from_seconds};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The identity of a message in the cache: a digest of its authenticated bytes.
@@ -27,10 +27,10 @@ pub struct ReplayCache {
 struct CacheState {
     capacity: usize,
     digests: HashSet<MessageDigest>,
-    /// (timestamp seconds, digest) in insertion order.
-    order: VecDeque<(u32, MessageDigest)>,
+    /// (NTP timestamp, digest) in insertion order.
+    order: VecDeque<(u64, MessageDigest)>,
     /// Timestamps at or below this were evicted and can no longer be checked.
-    floor: Option<u32>,
+    floor: Option<u64>,
 }
 
 /// Where a message stands against the window and the cache.
@@ -38,10 +38,10 @@ struct CacheState {
 pub struct ReplayCheck {
     /// Digest of the authenticated message.
     pub digest: MessageDigest,
-    /// The message's timestamp, whole NTP seconds.
-    pub timestamp_secs: u32,
-    /// The current time, whole NTP seconds.
-    pub now_secs: u32,
+    /// The message's 64-bit NTP timestamp.
+    pub timestamp: u64,
+    /// The current time, 64-bit NTP.
+    pub now: u64,
     /// The accepted clock skew in seconds.
     pub window_secs: u32,
 }
@@ -80,16 +80,15 @@ impl ReplayCache {
         state.prune(check);
         state.check(check)?;
         if state.order.len() >= state.capacity {
-            if let Some((evicted_secs, evicted)) = state.order.pop_front() {
+            if let Some((evicted_timestamp, evicted)) = state.order.pop_front() {
                 state.digests.remove(&evicted);
-                let raise = state.floor.map_or(true, |floor| ntp_seconds_diff(evicted_secs, floor) > 0);
-                if raise {
-                    state.floor = Some(evicted_secs);
+                if state.floor.map_or(true, |floor| ntp_diff(evicted_timestamp, floor) > 0) {
+                    state.floor = Some(evicted_timestamp);
                 }
             }
         }
         state.digests.insert(check.digest);
-        state.order.push_back((check.timestamp_secs, check.digest));
+        state.order.push_back((check.timestamp, check.digest));
         Ok(())
     }
 
@@ -111,11 +110,11 @@ impl ReplayCache {
 }
 
 fn check_window(check: &ReplayCheck) -> Result<()> {
-    let skew = ntp_seconds_diff(check.timestamp_secs, check.now_secs).abs();
-    if skew > i64::from(check.window_secs) {
+    let skew = ntp_diff(check.timestamp, check.now).unsigned_abs();
+    if skew > ntp_from_seconds(check.window_secs) as u64 {
         return Err(Error::new(
             ErrorKind::Timestamp,
-            format!("timestamp is {skew} s from the local clock, the window is {} s", check.window_secs),
+            format!("timestamp is {} s from the local clock, the window is {} s", skew >> 32, check.window_secs),
         ));
     }
     Ok(())
@@ -127,7 +126,7 @@ impl CacheState {
             return Err(Error::new(ErrorKind::Replay, "message was already accepted (replay)"));
         }
         if let Some(floor) = self.floor {
-            if ntp_seconds_diff(check.timestamp_secs, floor) <= 0 {
+            if ntp_diff(check.timestamp, floor) <= 0 {
                 return Err(Error::new(ErrorKind::Timestamp, "timestamp is older than the replay cache can vouch for"));
             }
         }
@@ -136,9 +135,9 @@ impl CacheState {
 
     /// Drops entries whose timestamps have left the window: the window check rejects them.
     fn prune(&mut self, check: &ReplayCheck) {
-        let expired = |secs: u32| ntp_seconds_diff(check.now_secs, secs) > i64::from(check.window_secs);
-        while let Some(&(secs, digest)) = self.order.front() {
-            if !expired(secs) {
+        let expired = |timestamp: u64| ntp_diff(check.now, timestamp) > ntp_from_seconds(check.window_secs);
+        while let Some(&(timestamp, digest)) = self.order.front() {
+            if !expired(timestamp) {
                 break;
             }
             self.order.pop_front();
@@ -154,8 +153,8 @@ impl CacheState {
 mod tests {
     use super::*;
 
-    fn at(digest_byte: u8, timestamp_secs: u32, now_secs: u32) -> ReplayCheck {
-        ReplayCheck { digest: [digest_byte; 32], timestamp_secs, now_secs, window_secs: 30 }
+    fn at(digest_byte: u8, timestamp_secs: u64, now_secs: u64) -> ReplayCheck {
+        ReplayCheck { digest: [digest_byte; 32], timestamp: timestamp_secs << 32, now: now_secs << 32, window_secs: 30 }
     }
 
     #[test]
@@ -195,6 +194,22 @@ mod tests {
         // Message 1 replayed: no longer in the cache, but below the floor.
         assert_eq!(cache.record(&at(1, 1000, 1003)).unwrap_err().kind(), ErrorKind::Timestamp);
         cache.record(&at(4, 1003, 1003)).unwrap();
+    }
+
+    #[test]
+    fn the_floor_has_sub_second_resolution() {
+        // Under load many messages share one second; evicting one must not block the others.
+        let cache = ReplayCache::new(2);
+        let check = |digest_byte: u8, fraction: u64| ReplayCheck {
+            digest: [digest_byte; 32],
+            timestamp: (1000 << 32) + fraction,
+            now: 1000 << 32,
+            window_secs: 30,
+        };
+        for n in 1..=10u8 {
+            cache.record(&check(n, u64::from(n))).unwrap();
+        }
+        assert_eq!(cache.record(&check(3, 3)).unwrap_err().kind(), ErrorKind::Timestamp);
     }
 
     #[test]

@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use crate::clock::ntp_seconds;
 use crate::config::{Config, InteropFlags, Method, Settings};
 use crate::crypto::{derive_from_tgk, sha256, PrfFunction, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -365,8 +364,8 @@ impl Session {
         }
         let replay = ReplayCheck {
             digest: sha256(bytes),
-            timestamp_secs: ntp_seconds(timestamp.value),
-            now_secs: ntp_seconds(self.settings.clock.now_ntp()),
+            timestamp: timestamp.value,
+            now: self.settings.clock.now_ntp(),
             window_secs: self.settings.replay_window_secs,
         };
         self.replay_cache.check(&replay)?;

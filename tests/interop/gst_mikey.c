@@ -427,7 +427,8 @@ usage (void)
       "usage: gst_mikey parse <hex>|-\n"
       "       gst_mikey make [--key HEX] [--cipher aes-128-icm|aes-256-icm]\n"
       "                      [--auth hmac-sha1-80|hmac-sha1-32] [--roc N]\n"
-      "                      <ssrc> [<ssrc> ...]\n");
+      "                      <ssrc> [<ssrc> ...]\n"
+      "       gst_mikey bench <hex> <seconds>   (parses/s of GStreamer's parser)\n");
 }
 
 static int
@@ -563,6 +564,40 @@ do_make (int argc, char **argv)
   return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* bench mode: GStreamer's parse alone, for the comparison in benches/  */
+
+static int
+do_bench (const gchar * arg, const gchar * seconds_arg)
+{
+  gsize size = 0;
+  guint8 *data = hex_decode (arg, &size);
+  gdouble seconds = g_ascii_strtod (seconds_arg, NULL);
+  gint64 start, now;
+  guint64 parses = 0;
+
+  if (data == NULL || seconds <= 0 || seconds > 4)
+    fail_json (2, "bench needs <hex> <seconds in (0,4]>");
+  start = g_get_monotonic_time ();
+  do {
+    guint i;
+    for (i = 0; i < 1000; i++) {
+      GstMIKEYMessage *msg = gst_mikey_message_new_from_data (data, size, NULL, NULL);
+      if (msg == NULL)
+        fail_json (1, "gst_mikey_message_new_from_data failed");
+      gst_mikey_message_unref (msg);
+    }
+    parses += 1000;
+    now = g_get_monotonic_time ();
+  } while (now - start < (gint64) (seconds * G_USEC_PER_SEC));
+  g_string_append_printf (out, "{\"ok\":true,\"parses\":%" G_GUINT64_FORMAT
+      ",\"seconds\":%.6f,\"parses_per_sec\":%.0f}", parses,
+      (now - start) / 1e6, parses / ((now - start) / 1e6));
+  g_free (data);
+  emit_and_exit (0);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -575,6 +610,8 @@ main (int argc, char **argv)
 
   if (argc >= 3 && strcmp (argv[1], "parse") == 0 && argc == 3)
     return do_parse (argv[2]);
+  if (argc == 4 && strcmp (argv[1], "bench") == 0)
+    return do_bench (argv[2], argv[3]);
   if (argc >= 3 && strcmp (argv[1], "make") == 0)
     return do_make (argc - 2, argv + 2);
 
