@@ -40,8 +40,17 @@ fn ticking_config(method: Method) -> Config {
     config
 }
 
+/// The name filter given on the command line (`cargo bench --bench exchange -- NULL`), if any.
+fn selected(name: &str) -> bool {
+    std::env::args().skip(1).filter(|arg| !arg.starts_with("--")).all(|filter| name.contains(&filter))
+}
+
 /// Runs `operation` (which performs `batch` operations) for ~0.4 s, 5 times; median ops/s.
+/// Returns NaN when the name filter excludes it.
 fn measure(name: &str, batch: u64, mut operation: impl FnMut()) -> f64 {
+    if !selected(name) {
+        return f64::NAN;
+    }
     let mut rates = Vec::new();
     for _ in 0..5 {
         let start = Instant::now();
@@ -134,7 +143,8 @@ fn main() {
         black_box(psk_initiator(&psk, false));
     });
 
-    let messages: Vec<Vec<u8>> = (0..200_000).map(|_| psk_initiator(&psk, false).1).collect();
+    let message_count = if selected("PSK responder") { 200_000 } else { 1 };
+    let messages: Vec<Vec<u8>> = (0..message_count).map(|_| psk_initiator(&psk, false).1).collect();
     let mut next = messages.iter().cycle();
     let fresh_responder = ticking_config(Method::Psk);
     let mut respond_config = fresh_responder.clone();
@@ -191,12 +201,15 @@ fn main() {
             });
             let hex: String = gst_message.iter().map(|b| format!("{b:02x}")).collect();
             let mut rates = Vec::new();
-            for _ in 0..5 {
+            for _ in 0..if selected("GStreamer") { 5 } else { 0 } {
                 let run = Command::new(&tool).args(["bench", &hex, "0.4"]).output().unwrap();
                 let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
                 rates.push(report["parses_per_sec"].as_f64().unwrap());
             }
             rates.sort_by(|a, b| a.total_cmp(b));
+            if rates.is_empty() {
+                return;
+            }
             println!(
                 "{:<58} {:>12.0} ops/s {:>10.0} ns/op",
                 "GStreamer gst_mikey_message_new_from_data alone",

@@ -65,3 +65,54 @@ mod tests {
         assert!(!shown.to_lowercase().contains("ab"));
     }
 }
+
+/// Secret bytes of at most `N`, stored inline (no allocation): SRTP master keys and salts.
+/// Zeroized on drop; `Debug` shows only the length.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct InlineSecret<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> InlineSecret<N> {
+    /// Copies `bytes`; `None` when longer than `N`.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        let mut secret = InlineSecret { bytes: [0; N], len: bytes.len() };
+        secret.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(secret)
+    }
+
+    /// The secret bytes.
+    pub fn expose(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl<const N: usize> fmt::Debug for InlineSecret<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "InlineSecret({} bytes, redacted)", self.len)
+    }
+}
+
+#[cfg(test)]
+mod inline_tests {
+    use super::*;
+
+    #[test]
+    fn inline_secret_holds_up_to_n_bytes_and_hides_them() {
+        let secret = InlineSecret::<4>::from_slice(&[9, 8, 7]).unwrap();
+        assert_eq!(secret.expose(), [9, 8, 7]);
+        assert_eq!(format!("{secret:?}"), "InlineSecret(3 bytes, redacted)");
+        assert!(InlineSecret::<4>::from_slice(&[0; 5]).is_none());
+    }
+}

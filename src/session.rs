@@ -12,12 +12,12 @@ use crate::crypto::{derive_from_tgk, sha256, PrfFunction, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
 use crate::replay::{ReplayCache, ReplayCheck};
-use crate::secret::SecretBytes;
+use crate::secret::{InlineSecret, SecretBytes};
 use crate::srtp::{SrtpKeys, SrtpPolicy, MAX_MKI_LEN};
 use crate::wire::registry::id_type;
 use crate::wire::{
     CommonHeader, CsIdMap, DataType, DecodeOptions, ErrorPayload, IdPayload, KeyData, KeyDataList, KeyDataType,
-    KeyValidity, Message, Payload, SecurityPolicy, SrtpCsEntry, Timestamp, TimestampType,
+    KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
 };
 
 /// Which side of the exchange a session plays (C API `mikey_role`).
@@ -79,6 +79,8 @@ struct Bundle {
     mki: Vec<u8>,
     streams: Vec<Stream>,
     policies: Vec<(u8, SrtpPolicy)>,
+    /// The SRTP keys of every crypto session, derived once when the bundle is made.
+    exports: Vec<SrtpKeys>,
 }
 
 /// What an initiator remembers to check the R_MESSAGE against.
@@ -251,7 +253,7 @@ impl Session {
             payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
         }
         let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
-        payloads.push(Payload::SecurityPolicy(policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout)));
+        payloads.push(Payload::SecurityPolicy(policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout)?));
         let prf = PrfFunction::MikeyHmacSha1;
         let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
         let bytes = psk::seal_i_message(
@@ -262,15 +264,8 @@ impl Session {
         )?;
         // Sent: commit.
         self.next_mki = self.next_mki.wrapping_add(1);
-        self.bundle = Some(Bundle {
-            csb_id,
-            prf,
-            rand,
-            keys,
-            mki,
-            streams: self.streams.clone(),
-            policies: vec![(OFFERED_POLICY_NO, policy)],
-        });
+        self.bundle =
+            Some(Bundle::new(csb_id, prf, rand, keys, mki, self.streams.clone(), vec![(OFFERED_POLICY_NO, policy)])?);
         self.sent = Some(SentMessage { timestamp, initiator_id, responder_id });
         self.state = if self.settings.request_verification { State::WaitResponse } else { State::Established };
         Ok(bytes)
@@ -458,11 +453,7 @@ impl Session {
             // The MKI comes from the key validity data, not the SP (§6.14); at most 16 bytes.
             policy.mki_len = mki.len() as u8;
         }
-        let bundle = Bundle { csb_id: message.header.csb_id, prf, rand, keys, mki, streams, policies };
-        for cs_id in 1..=bundle.streams.len() {
-            bundle.export(cs_id as u8)?;
-        }
-        Ok(bundle)
+        Bundle::new(message.header.csb_id, prf, rand, keys, mki, streams, policies)
     }
 
     /// The key material and MKI of a received Key data sub-payload.
@@ -578,8 +569,7 @@ impl Session {
         let mut payloads = vec![Payload::Timestamp(timestamp), Payload::Error(ErrorPayload { code: code as u8 })];
         if matches!(code, MikeyErrorCode::InvalidSecurityPolicy | MikeyErrorCode::InvalidSecurityPolicyParameter) {
             let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
-            let supported: SecurityPolicy =
-                self.settings.srtp_policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout);
+            let supported = self.settings.srtp_policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout).ok()?;
             payloads.push(Payload::SecurityPolicy(supported));
         }
         let header = CommonHeader {
@@ -594,12 +584,33 @@ impl Session {
 }
 
 impl Bundle {
+    /// A bundle with the SRTP keys of every crypto session derived (and so validated).
+    fn new(
+        csb_id: u32,
+        prf: PrfFunction,
+        rand: Vec<u8>,
+        keys: KeyMaterial,
+        mki: Vec<u8>,
+        streams: Vec<Stream>,
+        policies: Vec<(u8, SrtpPolicy)>,
+    ) -> Result<Self> {
+        let mut bundle = Bundle { csb_id, prf, rand, keys, mki, streams, policies, exports: Vec::new() };
+        let exports = (1..=bundle.streams.len()).map(|cs_id| bundle.derive(cs_id as u8)).collect::<Result<_>>()?;
+        bundle.exports = exports;
+        Ok(bundle)
+    }
+
     fn export(&self, cs_id: u8) -> Result<SrtpKeys> {
-        let index = usize::from(cs_id)
+        usize::from(cs_id)
             .checked_sub(1)
-            .filter(|i| *i < self.streams.len())
-            .ok_or_else(|| Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.streams.len())))?;
-        let stream = self.streams[index];
+            .and_then(|index| self.exports.get(index))
+            .cloned()
+            .ok_or_else(|| Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.exports.len())))
+    }
+
+    /// The SRTP keys of crypto session `cs_id` (1-based, in range).
+    fn derive(&self, cs_id: u8) -> Result<SrtpKeys> {
+        let stream = self.streams[usize::from(cs_id) - 1];
         let policy =
             self.policies.iter().find(|(no, _)| *no == stream.policy_no).map(|(_, policy)| *policy).ok_or_else(
                 || {
@@ -612,26 +623,30 @@ impl Bundle {
             )?;
         let profile = policy.profile;
         let (key_len, salt_len) = (usize::from(profile.master_key_len()), usize::from(profile.master_salt_len()));
+        let misfit = |key: usize, salt: usize| {
+            Error::new(ErrorKind::Policy, format!("key/salt of {key}/{salt} bytes do not fit {profile:?}"))
+                .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter)
+        };
         let (master_key, master_salt) = match &self.keys {
             KeyMaterial::Tgk { tgk, salt } => {
                 let derive = |purpose, len| {
                     derive_from_tgk(self.prf, tgk.expose(), purpose, cs_id, self.csb_id, &self.rand, len)
                 };
                 let salt = match salt {
-                    Some(salt) => salt.clone(),
-                    None => derive(TgkKeyPurpose::Salt, salt_len),
+                    Some(salt) if salt.len() == salt_len => InlineSecret::from_slice(salt.expose()),
+                    Some(salt) => return Err(misfit(key_len, salt.len())),
+                    None => InlineSecret::from_slice(derive(TgkKeyPurpose::Salt, salt_len).expose()),
                 };
-                (derive(TgkKeyPurpose::Tek, key_len), salt)
+                (InlineSecret::from_slice(derive(TgkKeyPurpose::Tek, key_len).expose()), salt)
             }
-            KeyMaterial::Tek { key, salt } => (key.clone(), salt.clone()),
+            KeyMaterial::Tek { key, salt } if key.len() == key_len && salt.len() == salt_len => {
+                (InlineSecret::from_slice(key.expose()), InlineSecret::from_slice(salt.expose()))
+            }
+            KeyMaterial::Tek { key, salt } => return Err(misfit(key.len(), salt.len())),
         };
-        if master_key.len() != key_len || master_salt.len() != salt_len {
-            return Err(Error::new(
-                ErrorKind::Policy,
-                format!("key/salt of {}/{} bytes do not fit {profile:?}", master_key.len(), master_salt.len()),
-            )
-            .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
-        }
+        let (Some(master_key), Some(master_salt)) = (master_key, master_salt) else {
+            return Err(misfit(key_len, salt_len));
+        };
         Ok(SrtpKeys {
             cs_id,
             ssrc: stream.ssrc,

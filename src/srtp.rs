@@ -2,7 +2,7 @@
 //! the per-crypto-session key export handed to an SRTP stack such as libsrtp.
 
 use crate::error::{Error, MikeyErrorCode, Result};
-use crate::secret::SecretBytes;
+use crate::secret::InlineSecret;
 use crate::wire::registry::{protocol_type, srtp_auth, srtp_encryption, srtp_param};
 use crate::wire::{PolicyParam, SecurityPolicy};
 
@@ -149,12 +149,13 @@ pub struct SrtpPolicy {
     pub srtp_authentication: Option<bool>,
 }
 
+/// Longest SRTP master key (AES-256).
+pub const MAX_MASTER_KEY_LEN: usize = 32;
+/// Longest SRTP master salt (112 bits).
+pub const MAX_MASTER_SALT_LEN: usize = 14;
+
 /// Largest MKI this crate negotiates (bytes).
 pub const MAX_MKI_LEN: u8 = 16;
-
-fn param(param_type: u8, value: &[u8]) -> PolicyParam {
-    PolicyParam { param_type, value: value.to_vec() }
-}
 
 fn policy_error(context: String) -> Error {
     Error::new(crate::ErrorKind::Policy, context).with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter)
@@ -165,26 +166,27 @@ impl SrtpPolicy {
     ///
     /// With `gstreamer_tag_layout`, the "session auth key length" parameter carries the tag
     /// length instead, as GStreamer writes and reads it (see tests/interop/README.md).
-    pub fn to_security_policy(&self, policy_no: u8, gstreamer_tag_layout: bool) -> SecurityPolicy {
+    pub fn to_security_policy(&self, policy_no: u8, gstreamer_tag_layout: bool) -> Result<SecurityPolicy> {
         let profile = self.profile;
-        let mut params = vec![
-            param(srtp_param::ENCRYPTION_ALGORITHM, &[profile.encryption_algorithm()]),
-            param(srtp_param::SESSION_ENCRYPTION_KEY_LEN, &[profile.master_key_len()]),
+        let mut params: Vec<(u8, [u8; 4], usize)> = vec![
+            (srtp_param::ENCRYPTION_ALGORITHM, [profile.encryption_algorithm(), 0, 0, 0], 1),
+            (srtp_param::SESSION_ENCRYPTION_KEY_LEN, [profile.master_key_len(), 0, 0, 0], 1),
         ];
+        let one = |param_type: u8, value: u8| (param_type, [value, 0, 0, 0], 1);
         if profile.is_aead() {
-            params.push(param(srtp_param::AUTH_ALGORITHM, &[srtp_auth::NULL]));
-            params.push(param(srtp_param::SESSION_SALT_KEY_LEN, &[profile.master_salt_len()]));
-            params.push(param(srtp_param::AEAD_AUTH_TAG_LEN, &[profile.auth_tag_len()]));
+            params.push(one(srtp_param::AUTH_ALGORITHM, srtp_auth::NULL));
+            params.push(one(srtp_param::SESSION_SALT_KEY_LEN, profile.master_salt_len()));
+            params.push(one(srtp_param::AEAD_AUTH_TAG_LEN, profile.auth_tag_len()));
         } else {
             let auth_key_len = if gstreamer_tag_layout { profile.auth_tag_len() } else { profile.auth_key_len() };
-            params.push(param(srtp_param::AUTH_ALGORITHM, &[srtp_auth::HMAC_SHA1]));
-            params.push(param(srtp_param::SESSION_AUTH_KEY_LEN, &[auth_key_len]));
-            params.push(param(srtp_param::SESSION_SALT_KEY_LEN, &[profile.master_salt_len()]));
-            params.push(param(srtp_param::AUTH_TAG_LEN, &[profile.auth_tag_len()]));
+            params.push(one(srtp_param::AUTH_ALGORITHM, srtp_auth::HMAC_SHA1));
+            params.push(one(srtp_param::SESSION_AUTH_KEY_LEN, auth_key_len));
+            params.push(one(srtp_param::SESSION_SALT_KEY_LEN, profile.master_salt_len()));
+            params.push(one(srtp_param::AUTH_TAG_LEN, profile.auth_tag_len()));
         }
-        params.push(param(srtp_param::SRTP_PRF, &[0]));
+        params.push(one(srtp_param::SRTP_PRF, 0));
         if let Some(rate) = self.key_derivation_rate {
-            params.push(param(srtp_param::KEY_DERIVATION_RATE, &rate.to_be_bytes()));
+            params.push((srtp_param::KEY_DERIVATION_RATE, rate.to_be_bytes(), 4));
         }
         for (param_type, switch) in [
             (srtp_param::SRTP_ENCRYPTION, self.srtp_encryption),
@@ -192,10 +194,14 @@ impl SrtpPolicy {
             (srtp_param::SRTP_AUTHENTICATION, self.srtp_authentication),
         ] {
             if let Some(on) = switch {
-                params.push(param(param_type, &[u8::from(on)]));
+                params.push(one(param_type, u8::from(on)));
             }
         }
-        SecurityPolicy { policy_no, protocol: protocol_type::SRTP, params }
+        let mut policy = SecurityPolicy::new(policy_no, protocol_type::SRTP);
+        for (param_type, value, len) in &params {
+            policy.push_param(*param_type, &value[..*len])?;
+        }
+        Ok(policy)
     }
 
     /// Reads an SRTP SP payload; the MKI length comes from the key validity data, not the SP.
@@ -218,9 +224,8 @@ impl SrtpPolicy {
         let mut tag_len = None;
         let mut aead_tag_len = None;
         let mut result = SrtpPolicy::default();
-        for PolicyParam { param_type, value } in &policy.params {
-            let param_type = *param_type;
-            let byte = || match value.as_slice() {
+        for PolicyParam { param_type, value } in policy.params() {
+            let byte = || match value {
                 [single] => Ok(*single),
                 _ => Err(policy_error(format!("SRTP parameter {param_type} must be one byte"))),
             };
@@ -293,10 +298,10 @@ pub struct SrtpKeys {
     pub ssrc: u32,
     /// The rollover counter to start from.
     pub roc: u32,
-    /// SRTP master key.
-    pub master_key: SecretBytes,
-    /// SRTP master salt.
-    pub master_salt: SecretBytes,
+    /// SRTP master key (16, 24 or 32 bytes).
+    pub master_key: InlineSecret<MAX_MASTER_KEY_LEN>,
+    /// SRTP master salt (14 bytes, 12 for AEAD).
+    pub master_salt: InlineSecret<MAX_MASTER_SALT_LEN>,
     /// The negotiated policy.
     pub policy: SrtpPolicy,
     /// The MKI bound to the key, if one was negotiated.
@@ -313,7 +318,7 @@ mod tests {
         for profile in SrtpProfile::ALL {
             for gstreamer in [false, true] {
                 let policy = SrtpPolicy { profile, ..Default::default() };
-                let sp = policy.to_security_policy(0, gstreamer);
+                let sp = policy.to_security_policy(0, gstreamer).unwrap();
                 assert_eq!(SrtpPolicy::from_security_policy(&sp).unwrap(), policy, "{profile:?}");
             }
         }
@@ -329,7 +334,7 @@ mod tests {
             srtcp_encryption: Some(true),
             srtp_authentication: Some(true),
         };
-        let sp = policy.to_security_policy(3, false);
+        let sp = policy.to_security_policy(3, false).unwrap();
         assert_eq!(sp.policy_no, 3);
         assert_eq!(SrtpPolicy::from_security_policy(&sp).unwrap(), policy);
     }
@@ -337,14 +342,8 @@ mod tests {
     #[test]
     fn gstreamer_sp_layout_selects_the_tag_length() {
         // Bytes of GStreamer 1.22's SP for hmac-sha1-32 (tests/interop/README.md).
-        let sp = SecurityPolicy {
-            policy_no: 0,
-            protocol: 0,
-            params: [(0, 1), (1, 16), (2, 1), (3, 4), (7, 1), (8, 1), (10, 1)]
-                .iter()
-                .map(|&(t, v)| param(t, &[v]))
-                .collect(),
-        };
+        let params: [(u8, &[u8]); 7] = [(0, &[1]), (1, &[16]), (2, &[1]), (3, &[4]), (7, &[1]), (8, &[1]), (10, &[1])];
+        let sp = SecurityPolicy::try_from((0, 0, &params[..])).unwrap();
         let policy = SrtpPolicy::from_security_policy(&sp).unwrap();
         assert_eq!(policy.profile, SrtpProfile::AesCm128HmacSha1_32);
         assert_eq!(policy.profile.auth_key_len(), 20);
@@ -352,7 +351,7 @@ mod tests {
 
     #[test]
     fn an_empty_sp_means_the_srtp_defaults() {
-        let sp = SecurityPolicy { policy_no: 0, protocol: 0, params: vec![] };
+        let sp = SecurityPolicy::new(0, 0);
         assert_eq!(SrtpPolicy::from_security_policy(&sp).unwrap().profile, SrtpProfile::AesCm128HmacSha1_80);
     }
 
@@ -368,11 +367,7 @@ mod tests {
             &[(7, &[2])],     // off/on switch with value 2
         ];
         for params in cases {
-            let sp = SecurityPolicy {
-                policy_no: 0,
-                protocol: 0,
-                params: params.iter().map(|(t, v)| param(*t, v)).collect(),
-            };
+            let sp = SecurityPolicy::try_from((0, 0, params)).unwrap();
             let error = SrtpPolicy::from_security_policy(&sp).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::Policy, "{params:?}");
             assert_eq!(error.peer_code(), Some(MikeyErrorCode::InvalidSecurityPolicyParameter));

@@ -187,11 +187,7 @@ mod tests {
                 Payload::Id(IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec() }),
                 Payload::Cert(CertPayload { cert_type: cert_type::X509V3, data: vec![0x30, 0x82, 0, 1, 0] }),
                 Payload::CertHash(CertHash { hash_function: HashFunction::Sha1, hash: vec![1; 20] }),
-                Payload::SecurityPolicy(SecurityPolicy {
-                    policy_no: 0,
-                    protocol: 0,
-                    params: vec![PolicyParam { param_type: 0, value: vec![1] }],
-                }),
+                Payload::SecurityPolicy(SecurityPolicy::try_from((0, 0, &[(0, &[1u8][..])][..])).unwrap()),
                 Payload::Dh(DhPayload {
                     group: DhGroup::Oakley2,
                     value: vec![0xC3; 128],

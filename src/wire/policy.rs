@@ -1,16 +1,19 @@
 //! Security policy payload (RFC 3830 §6.10): a protocol type and a list of type/length/value
 //! parameters. The SRTP meaning of the parameters lives in `crate::srtp`.
+//!
+//! The parameters are kept as their validated wire bytes (one allocation per payload) and read
+//! through [`SecurityPolicy::params`].
 
-use super::reader::{length_u16, put_u8_len, Reader};
-use crate::error::Result;
+use super::reader::{length_u16, length_u8, Reader};
+use crate::error::{Error, Result};
 
-/// One policy parameter (type, value).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyParam {
+/// One policy parameter (type, value), borrowed from its payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PolicyParam<'a> {
     /// Parameter type (see `registry::srtp_param` for SRTP).
     pub param_type: u8,
     /// The value bytes (at most 255).
-    pub value: Vec<u8>,
+    pub value: &'a [u8],
 }
 
 /// An SP payload.
@@ -20,40 +23,75 @@ pub struct SecurityPolicy {
     pub policy_no: u8,
     /// Security protocol (see `registry::protocol_type`).
     pub protocol: u8,
-    /// The parameters, in wire order.
-    pub params: Vec<PolicyParam>,
+    /// The parameters as type/length/value bytes, well-formed by construction.
+    params: Vec<u8>,
 }
 
 impl SecurityPolicy {
+    /// An SP payload without parameters.
+    pub fn new(policy_no: u8, protocol: u8) -> Self {
+        SecurityPolicy { policy_no, protocol, params: Vec::new() }
+    }
+
+    /// Appends a parameter; fails when the value or the parameter list outgrows its length field.
+    pub fn push_param(&mut self, param_type: u8, value: &[u8]) -> Result<()> {
+        let value_len = length_u8(value.len(), "SP param value")?;
+        length_u16(self.params.len() + 2 + value.len(), "SP policy params")?;
+        self.params.extend_from_slice(&[param_type, value_len]);
+        self.params.extend_from_slice(value);
+        Ok(())
+    }
+
+    /// The parameters in wire order.
+    pub fn params(&self) -> impl Iterator<Item = PolicyParam<'_>> {
+        let mut rest = self.params.as_slice();
+        std::iter::from_fn(move || {
+            // Well-formed by construction: every TLV is complete.
+            let (&param_type, after_type) = rest.split_first()?;
+            let (&len, after_len) = after_type.split_first()?;
+            let (value, after_value) = after_len.split_at_checked(usize::from(len))?;
+            rest = after_value;
+            Some(PolicyParam { param_type, value })
+        })
+    }
+
     /// The value of the first parameter of `param_type`, if present.
     pub fn param(&self, param_type: u8) -> Option<&[u8]> {
-        self.params.iter().find(|p| p.param_type == param_type).map(|p| p.value.as_slice())
+        self.params().find(|p| p.param_type == param_type).map(|p| p.value)
     }
 
     pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<Self> {
         let policy_no = reader.u8("SP policy no")?;
         let protocol = reader.u8("SP prot type")?;
         let params_len = reader.u16("SP policy param length")?;
-        let mut params_reader = Reader::new(reader.take(usize::from(params_len), "SP policy params")?);
-        let mut params = Vec::new();
-        while !params_reader.is_empty() {
-            let param_type = params_reader.u8("SP param type")?;
-            let value = params_reader.vec_u8_len("SP param value")?;
-            params.push(PolicyParam { param_type, value });
+        let params = reader.take(usize::from(params_len), "SP policy params")?;
+        let mut check = Reader::new(params);
+        while !check.is_empty() {
+            check.u8("SP param type")?;
+            let len = check.u8("SP param length")?;
+            check.take(usize::from(len), "SP param value")?;
         }
-        Ok(SecurityPolicy { policy_no, protocol, params })
+        Ok(SecurityPolicy { policy_no, protocol, params: params.to_vec() })
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
         out.extend_from_slice(&[self.policy_no, self.protocol]);
-        let mut params = Vec::new();
-        for param in &self.params {
-            params.push(param.param_type);
-            put_u8_len(&mut params, &param.value, "SP param value")?;
-        }
-        out.extend_from_slice(&length_u16(params.len(), "SP policy params")?.to_be_bytes());
-        out.extend_from_slice(&params);
+        out.extend_from_slice(&length_u16(self.params.len(), "SP policy params")?.to_be_bytes());
+        out.extend_from_slice(&self.params);
         Ok(())
+    }
+}
+
+/// Builds a policy from `(type, value)` pairs (for tests and callers assembling policies by hand).
+impl TryFrom<(u8, u8, &[(u8, &[u8])])> for SecurityPolicy {
+    type Error = Error;
+
+    fn try_from((policy_no, protocol, params): (u8, u8, &[(u8, &[u8])])) -> Result<Self> {
+        let mut policy = SecurityPolicy::new(policy_no, protocol);
+        for (param_type, value) in params {
+            policy.push_param(*param_type, value)?;
+        }
+        Ok(policy)
     }
 }
 
@@ -64,15 +102,7 @@ mod tests {
 
     #[test]
     fn policy_round_trips_and_finds_params() {
-        let policy = SecurityPolicy {
-            policy_no: 0,
-            protocol: 0,
-            params: vec![
-                PolicyParam { param_type: 0, value: vec![1] },
-                PolicyParam { param_type: 1, value: vec![16] },
-                PolicyParam { param_type: 20, value: vec![16] },
-            ],
-        };
+        let policy = SecurityPolicy::try_from((0, 0, &[(0, &[1][..]), (1, &[16]), (20, &[16])][..])).unwrap();
         let mut out = Vec::new();
         policy.encode(&mut out).unwrap();
         assert_eq!(out, [0, 0, 0, 9, 0, 1, 1, 1, 1, 16, 20, 1, 16]);
@@ -80,6 +110,8 @@ mod tests {
         assert_eq!(decoded, policy);
         assert_eq!(decoded.param(1), Some(&[16u8][..]));
         assert_eq!(decoded.param(7), None);
+        let types: Vec<u8> = decoded.params().map(|p| p.param_type).collect();
+        assert_eq!(types, [0, 1, 20]);
     }
 
     #[test]
@@ -87,5 +119,12 @@ mod tests {
         // Param length 3 declares one TLV whose value length (5) exceeds the remaining 1 byte.
         let bytes = [0, 0, 0, 3, 0, 5, 1];
         assert_eq!(SecurityPolicy::decode(&mut Reader::new(&bytes)).unwrap_err().kind(), ErrorKind::Malformed);
+    }
+
+    #[test]
+    fn oversized_values_are_refused() {
+        let mut policy = SecurityPolicy::new(0, 0);
+        assert!(policy.push_param(1, &[0; 256]).is_err());
+        assert_eq!(policy.params().count(), 0);
     }
 }

@@ -19,24 +19,28 @@ impl<'a> Reader<'a> {
     }
 
     /// Bytes consumed so far.
+    #[inline]
     pub fn position(&self) -> usize {
         self.position
     }
 
     /// Bytes left to read.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.bytes.len() - self.position
     }
 
     /// True when every byte was read.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
 
     /// The next `len` bytes; `what` names the field in the error.
+    #[inline]
     pub fn take(&mut self, len: usize, what: &'static str) -> Result<&'a [u8]> {
         if len > self.remaining() {
-            return Err(Error::malformed(format!("truncated {what}: needs {len} bytes, {} left", self.remaining())));
+            return Err(truncated(what, len, self.remaining()));
         }
         let start = self.position;
         self.position += len;
@@ -51,34 +55,40 @@ impl<'a> Reader<'a> {
     }
 
     /// One byte.
+    #[inline]
     pub fn u8(&mut self, what: &'static str) -> Result<u8> {
         Ok(self.take(1, what)?[0])
     }
 
     /// A big-endian u16.
+    #[inline]
     pub fn u16(&mut self, what: &'static str) -> Result<u16> {
         let b = self.take(2, what)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
 
     /// A big-endian u32.
+    #[inline]
     pub fn u32(&mut self, what: &'static str) -> Result<u32> {
         let b = self.take(4, what)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     /// A field of `len` bytes copied out (checked before the allocation).
+    #[inline]
     pub fn vec(&mut self, len: usize, what: &'static str) -> Result<Vec<u8>> {
         Ok(self.take(len, what)?.to_vec())
     }
 
     /// A field preceded by an 8-bit length.
+    #[inline]
     pub fn vec_u8_len(&mut self, what: &'static str) -> Result<Vec<u8>> {
         let len = self.u8(what)?;
         self.vec(usize::from(len), what)
     }
 
     /// A field preceded by a 16-bit length.
+    #[inline]
     pub fn vec_u16_len(&mut self, what: &'static str) -> Result<Vec<u8>> {
         let len = self.u16(what)?;
         self.vec(usize::from(len), what)
@@ -117,6 +127,12 @@ pub fn length_bits(len: usize, bits: u32, what: &'static str) -> Result<u16> {
     }
     // Fits: max < 2^16 for the field widths MIKEY uses.
     Ok(len as u16)
+}
+
+#[cold]
+#[inline(never)]
+fn truncated(what: &'static str, len: usize, left: usize) -> Error {
+    Error::malformed(format!("truncated {what}: needs {len} bytes, {left} left"))
 }
 
 fn too_long(what: &'static str, len: usize, max: usize) -> Error {
