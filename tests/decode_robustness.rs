@@ -16,8 +16,8 @@ use mikey::wire::registry::{cert_type, encryption_algorithm, extension_type, id_
 use mikey::wire::{
     CertHash, CertPayload, CommonHeader, CsIdMap, DataType, DecodeOptions, DhGroup, DhPayload, ErrorPayload,
     GeneralExtension, GenericCsEntry, HashFunction, IdPayload, Kemac, KeyData, KeyDataList, KeyDataType, KeyValidity,
-    MacAlgorithmCode, Message, Payload, Pke, PolicyParam, SecurityPolicy, Signature, SrtpCsEntry, Timestamp,
-    TimestampType, Verification,
+    MacAlgorithmCode, Message, Payload, Pke, SecurityPolicy, Signature, SrtpCsEntry, Timestamp, TimestampType,
+    Verification,
 };
 use mikey::SecretBytes;
 
@@ -305,7 +305,16 @@ fn kemac_sealed(mac_algorithm: MacAlgorithmCode, encrypted_len: usize) -> Payloa
 
 fn srtp_sp(policy_no: u8, profile: SrtpProfile, gstreamer: bool) -> Payload {
     let policy = SrtpPolicy { profile, ..SrtpPolicy::default() };
-    Payload::SecurityPolicy(policy.to_security_policy(policy_no, gstreamer))
+    Payload::SecurityPolicy(policy.to_security_policy(policy_no, gstreamer).unwrap())
+}
+
+/// An SP payload from `(type, value)` parameters.
+fn sp(policy_no: u8, protocol: u8, params: &[(u8, &[u8])]) -> Payload {
+    let mut policy = SecurityPolicy::new(policy_no, protocol);
+    for (param_type, value) in params {
+        policy.push_param(*param_type, value).unwrap();
+    }
+    Payload::SecurityPolicy(policy)
 }
 
 /// A message carrying one of every RFC 3830 payload (mirrors `every_payload()` in src/wire).
@@ -325,11 +334,7 @@ fn every_payload() -> Message {
             Payload::Id(IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec() }),
             Payload::Cert(CertPayload { cert_type: cert_type::X509V3, data: vec![0x30, 0x82, 0, 1, 0] }),
             Payload::CertHash(CertHash { hash_function: HashFunction::Sha1, hash: vec![1; 20] }),
-            Payload::SecurityPolicy(SecurityPolicy {
-                policy_no: 0,
-                protocol: 0,
-                params: vec![PolicyParam { param_type: 0, value: vec![1] }],
-            }),
+            sp(0, 0, &[(0, &[1])]),
             Payload::Dh(DhPayload {
                 group: DhGroup::Oakley2,
                 value: vec![0xC3; 128],
@@ -575,26 +580,26 @@ fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
             "hand_sp_every_srtp_param",
             Message {
                 header: header(DataType::PskInit, srtp_map(&[0xCAFE_BABE])),
-                payloads: vec![Payload::SecurityPolicy(SecurityPolicy {
-                    policy_no: 0,
-                    protocol: 0,
-                    params: vec![
-                        PolicyParam { param_type: srtp_param::ENCRYPTION_ALGORITHM, value: vec![1] },
-                        PolicyParam { param_type: srtp_param::SESSION_ENCRYPTION_KEY_LEN, value: vec![16] },
-                        PolicyParam { param_type: srtp_param::AUTH_ALGORITHM, value: vec![1] },
-                        PolicyParam { param_type: srtp_param::SESSION_AUTH_KEY_LEN, value: vec![20] },
-                        PolicyParam { param_type: srtp_param::SESSION_SALT_KEY_LEN, value: vec![14] },
-                        PolicyParam { param_type: srtp_param::SRTP_PRF, value: vec![0] },
-                        PolicyParam { param_type: srtp_param::KEY_DERIVATION_RATE, value: vec![0, 0, 1, 0] },
-                        PolicyParam { param_type: srtp_param::SRTP_ENCRYPTION, value: vec![1] },
-                        PolicyParam { param_type: srtp_param::SRTCP_ENCRYPTION, value: vec![0] },
-                        PolicyParam { param_type: srtp_param::FEC_ORDER, value: vec![0] },
-                        PolicyParam { param_type: srtp_param::SRTP_AUTHENTICATION, value: vec![1] },
-                        PolicyParam { param_type: srtp_param::AUTH_TAG_LEN, value: vec![10] },
-                        PolicyParam { param_type: srtp_param::SRTP_PREFIX_LEN, value: vec![0] },
-                        PolicyParam { param_type: srtp_param::AEAD_AUTH_TAG_LEN, value: vec![16] },
+                payloads: vec![sp(
+                    0,
+                    0,
+                    &[
+                        (srtp_param::ENCRYPTION_ALGORITHM, &[1]),
+                        (srtp_param::SESSION_ENCRYPTION_KEY_LEN, &[16]),
+                        (srtp_param::AUTH_ALGORITHM, &[1]),
+                        (srtp_param::SESSION_AUTH_KEY_LEN, &[20]),
+                        (srtp_param::SESSION_SALT_KEY_LEN, &[14]),
+                        (srtp_param::SRTP_PRF, &[0]),
+                        (srtp_param::KEY_DERIVATION_RATE, &[0, 0, 1, 0]),
+                        (srtp_param::SRTP_ENCRYPTION, &[1]),
+                        (srtp_param::SRTCP_ENCRYPTION, &[0]),
+                        (srtp_param::FEC_ORDER, &[0]),
+                        (srtp_param::SRTP_AUTHENTICATION, &[1]),
+                        (srtp_param::AUTH_TAG_LEN, &[10]),
+                        (srtp_param::SRTP_PREFIX_LEN, &[0]),
+                        (srtp_param::AEAD_AUTH_TAG_LEN, &[16]),
                     ],
-                })],
+                )],
             },
         ),
         (
