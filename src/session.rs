@@ -523,10 +523,10 @@ impl Session {
         if message.header.csb_id != bundle.csb_id {
             return Err(Error::new(ErrorKind::State, "verification message for another CSB"));
         }
-        let timestamp = single_timestamp(message)?;
-        if timestamp != sent.timestamp {
-            return Err(Error::new(ErrorKind::Timestamp, "the R_MESSAGE must echo the I_MESSAGE timestamp (§5.2)"));
-        }
+        // §5.2 says the responder echoes the initiator's T; minisip sends its own. Either way the
+        // V MAC below covers the T we sent, which is what binds the response to this exchange.
+        single_timestamp(message)?;
+        let timestamp = sent.timestamp;
         let carried_responder_id = message.find(Payload::as_id).map(|id| id.data.clone());
         if let (Some(carried), Some(expected)) = (&carried_responder_id, &self.settings.peer_id) {
             if carried != expected.as_bytes() {

@@ -365,3 +365,39 @@ fn wrong_calls_for_the_role_or_state_are_state_errors() {
     assert_eq!(initiator.export_srtp(2).unwrap_err().kind(), ErrorKind::InvalidArgument);
     assert_eq!(initiator.export_srtp(0).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
+
+#[test]
+fn a_verification_message_with_the_responder_s_own_timestamp_is_accepted_as_minisip_sends_it() {
+    use mikey::method::psk::{seal_verification, ExchangeContext, Protection, VerificationContext};
+    use mikey::wire::{CommonHeader, Timestamp};
+    use mikey::SecretBytes;
+
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator_config = config(Method::Psk, &clock, 1);
+    initiator_config.set_request_verification(true);
+    let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let i_message = Message::decode(&initiator.create_message().unwrap()).unwrap();
+    let sent = *i_message.find(Payload::as_timestamp).unwrap();
+    let rand = i_message.find(Payload::as_rand).unwrap().clone();
+    let own_time = Timestamp { value: sent.value + (5 << 32), ..sent };
+    let header =
+        CommonHeader { data_type: DataType::PskVerification, verification_requested: false, ..i_message.header };
+    let psk = SecretBytes::from_slice(PSK);
+    let seal = |timestamp_in_mac: Timestamp| {
+        let context = ExchangeContext {
+            prf: PrfFunction::MikeyHmacSha1,
+            csb_id: header.csb_id,
+            rand: &rand,
+            timestamp: timestamp_in_mac,
+        };
+        let ids = VerificationContext { initiator_id: &[], responder_id: &[] };
+        let message = Message { header: header.clone(), payloads: vec![Payload::Timestamp(own_time)] };
+        seal_verification(message, Protection::PreShared(&psk), &context, &ids).unwrap()
+    };
+    // A V MAC over the responder's own T does not bind the response to our message.
+    assert_eq!(initiator.process_message(&seal(own_time)).unwrap_err().error.kind(), ErrorKind::AuthFailed);
+    // minisip: its own T payload, the V MAC over the T it received.
+    initiator.process_message(&seal(sent)).unwrap();
+    assert_eq!(initiator.state(), State::Established);
+}
