@@ -28,6 +28,8 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod method;
 pub mod replay;
 pub mod sdp;

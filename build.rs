@@ -1,0 +1,25 @@
+//! Link settings of the C shared library (DESIGN.md §2, "Library files"): on Linux the cdylib
+//! gets the SONAME `libmikey.so.<major>` and exports only `mikey_*` through `mikey.map`.
+//!
+//! The header is not generated here: `include/mikey.h` is committed, produced by the pinned
+//! cbindgen CLI (see cbindgen.toml), and tests/ffi_header.rs fails when it is stale.
+
+use std::env;
+use std::path::Path;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=mikey.map");
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if target_os != "linux" {
+        return;
+    }
+    let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets CARGO_PKG_VERSION_MAJOR");
+    let manifest_dir = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let version_script = Path::new(&manifest_dir).join("mikey.map");
+    let version_script = version_script.to_str().expect("the manifest directory is UTF-8");
+    // `-Wl,` splits its argument at commas.
+    assert!(!version_script.contains(','), "the path of mikey.map must not contain a comma: {version_script}");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libmikey.so.{major}");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={version_script}");
+}

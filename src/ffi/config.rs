@@ -1,0 +1,177 @@
+//! `mikey_config`: what an endpoint knows.
+
+use std::ffi::{c_char, c_int};
+
+use crate::config::{Config, Method};
+
+use super::boundary::{boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, write_out, Failure};
+use super::srtp::mikey_srtp_policy;
+use super::types::{mikey_method, mikey_result};
+
+/// An endpoint configuration: the method, its credentials, identities and policies, and the
+/// replay cache shared by every session created from it. Opaque; create it with
+/// `mikey_config_new`, free it with `mikey_config_free`.
+pub struct mikey_config {
+    pub(crate) config: Config,
+}
+
+// A config is shared read-only across threads; the replay cache inside is synchronised.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<mikey_config>();
+};
+
+/// Creates a configuration for `method` (`MIKEY_METHOD_*`), with the system clock, the system
+/// random generator, the default SRTP policy, a 60-second replay window and no interop flags.
+///
+/// On success writes a new handle to `*config_out`; the caller owns it and frees it with
+/// `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
+/// `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (only PSK and NULL are
+/// implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_new(method: mikey_method, config_out: *mut *mut mikey_config) -> mikey_result {
+    guarded(|| {
+        if config_out.is_null() {
+            return Err(Failure::null("config_out"));
+        }
+        let method = Method::from_number(method)
+            .ok_or_else(|| Failure::invalid(format!("invalid argument: unknown method {method}")))?;
+        let handle = Box::new(mikey_config { config: Config::new(method)? });
+        // SAFETY: `config_out` is non-NULL (checked above) and, per the documentation, writable.
+        unsafe { write_out(config_out, Box::into_raw(handle)) };
+        Ok(())
+    })
+}
+
+/// Frees a configuration. NULL is fine (nothing happens).
+///
+/// Sessions created from it stay valid: each keeps its own copy of the settings and a reference
+/// to the shared replay cache. `config` must come from `mikey_config_new`, must not be used
+/// again, and no other thread may use it during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_free(config: *mut mikey_config) {
+    boundary((), || {
+        if !config.is_null() {
+            // SAFETY: a non-NULL `config` is a handle from mikey_config_new (Box::into_raw) that
+            // the caller gives up, per the documentation.
+            drop(unsafe { Box::from_raw(config) });
+        }
+    })
+}
+
+/// Sets the pre-shared key of the PSK method (at least 16 bytes; RFC 3830 §9.2 asks for a key at
+/// least as strong as the keys it protects).
+///
+/// The bytes are copied (and wiped when the config is freed); the caller keeps `psk`. Returns
+/// `MIKEY_ERR_INVALID_ARGUMENT` for a NULL pointer, a short key, or a config of another method.
+/// Sessions created before the call keep the old key. Not synchronised: no other thread may use
+/// the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_psk(
+    config: *mut mikey_config,
+    psk: *const u8,
+    psk_len: usize,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        // SAFETY: `psk` is NULL or `psk_len` readable bytes (documentation).
+        let psk = unsafe { try_bytes(psk, psk_len, "psk") }?;
+        Ok(config.set_psk(psk)?)
+    })
+}
+
+/// Sets our identity and the peer's, as NUL-terminated UTF-8 URIs (`sip:alice@example.com`).
+/// Either may be NULL, which clears it.
+///
+/// `own_id` is sent as IDi (initiator) or IDr (responder). `peer_id` is sent as IDr by an
+/// initiator; when set, a responder requires the received IDi to match it, and an initiator
+/// requires the IDr of a verification message to match it. The strings are copied. Returns
+/// `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config, an empty or longer than 65535 bytes identity,
+/// or invalid UTF-8. Not synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_identities(
+    config: *mut mikey_config,
+    own_id: *const c_char,
+    peer_id: *const c_char,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        // SAFETY: `own_id` is NULL or a NUL-terminated string (documentation).
+        let own_id = unsafe { try_opt_str(own_id, "own_id") }?;
+        // SAFETY: `peer_id` is NULL or a NUL-terminated string (documentation).
+        let peer_id = unsafe { try_opt_str(peer_id, "peer_id") }?;
+        Ok(config.set_identities(own_id, peer_id)?)
+    })
+}
+
+/// Sets the SRTP policy an initiator offers (see `mikey_srtp_policy`; start from
+/// `mikey_srtp_policy_init`). A responder accepts what the initiator offers within what this
+/// library supports and ignores this policy, except that it is sent back in an error message
+/// when an offer is refused.
+///
+/// `*policy` is copied. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, an unknown
+/// profile, an MKI longer than 16 bytes, or a field outside its documented range. Not
+/// synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_srtp_policy(
+    config: *mut mikey_config,
+    policy: *const mikey_srtp_policy,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        // SAFETY: `policy` is NULL or points to a mikey_srtp_policy (documentation).
+        let policy = unsafe { try_ref(policy, "policy") }?.to_policy()?;
+        Ok(config.set_srtp_policy(policy)?)
+    })
+}
+
+/// Sets the accepted clock skew for the timestamp of incoming messages, 1 to 86400 seconds
+/// (default 60; RFC 3830 §5.4), and gives the config a new replay cache sized for it.
+///
+/// Call it before creating sessions: sessions keep the replay cache they were created with.
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or a window outside the range. Not
+/// synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_replay_window(config: *mut mikey_config, seconds: u32) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        Ok(config.set_replay_window(seconds)?)
+    })
+}
+
+/// Sets the interop switches, a bitwise OR of `MIKEY_INTEROP_*` flags (0 = strict RFC plus the
+/// unambiguous defaults). Replaces the previous flags.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or an unknown flag bit. Not
+/// synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_interop(config: *mut mikey_config, flags: u32) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        Ok(config.set_interop(flags)?)
+    })
+}
+
+/// Whether an initiator sets the V flag to ask the responder for a verification message
+/// (non-zero = ask; default 0). With it, the initiator's session waits in
+/// `MIKEY_STATE_WAIT_RESPONSE` until the R_MESSAGE is processed.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised: no other thread may
+/// use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_request_verification(
+    config: *mut mikey_config,
+    request: c_int,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        config.set_request_verification(request != 0);
+        Ok(())
+    })
+}
