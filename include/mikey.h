@@ -82,8 +82,8 @@ typedef struct mikey_config mikey_config;
  * `mikey_session_new`, free it with `mikey_session_free`.
  *
  * Distinct sessions may be used at the same time from different threads. One session is not
- * synchronised: the caller serialises the calls that take a non-const `mikey_session *`. The
- * calls taking a `const mikey_session *` may run concurrently with each other.
+ * synchronised: the caller serialises every call on it, the `const mikey_session *` ones
+ * included, since any call may replace the text `mikey_session_last_error` returned.
  */
 typedef struct mikey_session mikey_session;
 

@@ -22,8 +22,8 @@ use super::types::{
 /// `mikey_session_new`, free it with `mikey_session_free`.
 ///
 /// Distinct sessions may be used at the same time from different threads. One session is not
-/// synchronised: the caller serialises the calls that take a non-const `mikey_session *`. The
-/// calls taking a `const mikey_session *` may run concurrently with each other.
+/// synchronised: the caller serialises every call on it, the `const mikey_session *` ones
+/// included, since any call may replace the text `mikey_session_last_error` returned.
 pub struct mikey_session {
     session: Session,
     /// The detail of the last failure ("" after a successful call); guarded because const calls

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 OR MIT
+ *
+ * MIKEY keys into the real libsrtp2: for each profile, a PSK exchange offering it, the
+ * initiator's exported keys protect RTP packets, the responder's exported keys unprotect them.
+ * A tampered packet and a packet protected with another session's keys must fail.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "srtp_glue.h"
+
+#define N_STREAMS 2
+#define N_PACKETS 50
+#define PAYLOAD_LEN 80
+#define RTP_HEADER_LEN 12
+#define FIRST_SEQ 1000u
+
+/* A 12-byte RTP header (version 2, payload type 96) and a recognisable payload. Returns the
+   packet length; `buf` has room for the SRTP trailer. */
+static int build_rtp(uint8_t *buf, uint32_t ssrc, uint16_t seq, unsigned stream)
+{
+    int i, n;
+    mikey_rtp_write_header(buf, 96, seq, (uint32_t)seq * 160u, ssrc);
+    n = snprintf((char *)buf + RTP_HEADER_LEN, PAYLOAD_LEN, "stream %u packet %u ", stream, (unsigned)seq);
+    for (i = RTP_HEADER_LEN + n; i < RTP_HEADER_LEN + PAYLOAD_LEN; i++) {
+        buf[i] = (uint8_t)(i * 7 + seq);
+    }
+    return RTP_HEADER_LEN + PAYLOAD_LEN;
+}
+
+#define CHECK_SRTP(expr, expected) check_srtp(__FILE__, __LINE__, #expr, (expr), (expected))
+
+static int check_srtp(const char *file, int line, const char *expr, srtp_err_status_t actual,
+                      srtp_err_status_t expected)
+{
+    if (actual == expected) {
+        return 1;
+    }
+    check_fail(file, line, expr, "libsrtp returned %s (%d), expected %s", mikey_srtp_status_name(actual), (int)actual,
+               mikey_srtp_status_name(expected));
+    return 0;
+}
+
+/* Protects one packet with `tx`; 1 and the SRTP length in *len on success. */
+static int protect(srtp_t tx, uint8_t *buf, uint32_t ssrc, uint16_t seq, unsigned stream, int *len,
+                   const mikey_srtp_keys *keys)
+{
+    *len = build_rtp(buf, ssrc, seq, stream);
+    if (!CHECK_SRTP(srtp_protect(tx, buf, len), srtp_err_status_ok)) {
+        return 0;
+    }
+    /* The exported tag length is what libsrtp appends. */
+    return CHECK(*len == RTP_HEADER_LEN + PAYLOAD_LEN + (int)keys->auth_tag_len,
+                 "profile %lu: SRTP length %d, expected %d + tag %lu", (unsigned long)keys->profile, *len,
+                 RTP_HEADER_LEN + PAYLOAD_LEN, (unsigned long)keys->auth_tag_len);
+}
+
+static void run_stream(const mikey_srtp_keys *tx_keys, const mikey_srtp_keys *rx_keys,
+                       const mikey_srtp_keys *foreign_keys, unsigned stream)
+{
+    srtp_t tx = NULL, rx = NULL, foreign = NULL;
+    uint8_t buf[RTP_HEADER_LEN + PAYLOAD_LEN + SRTP_MAX_TRAILER_LEN];
+    uint8_t plain[RTP_HEADER_LEN + PAYLOAD_LEN + SRTP_MAX_TRAILER_LEN];
+    uint8_t saved[sizeof buf];
+    unsigned i, decrypted = 0;
+    int len = 0, saved_len;
+    uint16_t seq;
+    const char *name = mikey_srtp_profile_name(tx_keys->profile);
+
+    if (!CHECK_SRTP(mikey_srtp_create(&tx, tx_keys, MIKEY_SRTP_OUTBOUND), srtp_err_status_ok) ||
+        !CHECK_SRTP(mikey_srtp_create(&rx, rx_keys, MIKEY_SRTP_INBOUND), srtp_err_status_ok) ||
+        !CHECK_SRTP(mikey_srtp_create(&foreign, foreign_keys, MIKEY_SRTP_OUTBOUND), srtp_err_status_ok)) {
+        goto out;
+    }
+
+    for (i = 0; i < N_PACKETS; i++) {
+        seq = (uint16_t)(FIRST_SEQ + i);
+        if (!protect(tx, buf, tx_keys->ssrc, seq, stream, &len, tx_keys)) {
+            goto out;
+        }
+        build_rtp(plain, tx_keys->ssrc, seq, stream);
+        CHECK(memcmp(buf + RTP_HEADER_LEN, plain + RTP_HEADER_LEN, PAYLOAD_LEN) != 0,
+              "%s: the payload was not encrypted", name);
+        if (CHECK_SRTP(srtp_unprotect(rx, buf, &len), srtp_err_status_ok) &&
+            CHECK(len == RTP_HEADER_LEN + PAYLOAD_LEN, "%s: RTP length %d after unprotect", name, len) &&
+            CHECK(memcmp(buf, plain, (size_t)len) == 0, "%s: stream %u packet %u decrypted to other bytes", name,
+                  stream, (unsigned)seq)) {
+            decrypted++;
+        }
+    }
+    CHECK(decrypted == N_PACKETS, "%s: stream %u: %u of %d packets decrypted", name, stream, decrypted, N_PACKETS);
+
+    /* One payload byte flipped: authentication fails (HMAC-SHA1 tag or GCM tag). */
+    seq = (uint16_t)(FIRST_SEQ + N_PACKETS);
+    if (protect(tx, buf, tx_keys->ssrc, seq, stream, &len, tx_keys)) {
+        memcpy(saved, buf, (size_t)len);
+        saved_len = len;
+        buf[RTP_HEADER_LEN + 3] ^= 0x01;
+        CHECK_SRTP(srtp_unprotect(rx, buf, &len), srtp_err_status_auth_fail);
+        /* The failure did not disturb the receiver: the genuine packet still decrypts. */
+        CHECK_SRTP(srtp_unprotect(rx, saved, &saved_len), srtp_err_status_ok);
+    }
+
+    /* Same SSRC, keys of a different MIKEY session: authentication fails. */
+    seq = (uint16_t)(FIRST_SEQ + N_PACKETS + 1);
+    if (protect(foreign, buf, tx_keys->ssrc, seq, stream, &len, foreign_keys)) {
+        CHECK_SRTP(srtp_unprotect(rx, buf, &len), srtp_err_status_auth_fail);
+    }
+    printf("  %s stream %u (ssrc 0x%08lx, roc %lu): %u packets ok, tampered and foreign packets refused\n", name,
+           stream, (unsigned long)tx_keys->ssrc, (unsigned long)tx_keys->roc, decrypted);
+out:
+    if (tx != NULL) {
+        CHECK_SRTP(srtp_dealloc(tx), srtp_err_status_ok);
+    }
+    if (rx != NULL) {
+        CHECK_SRTP(srtp_dealloc(rx), srtp_err_status_ok);
+    }
+    if (foreign != NULL) {
+        CHECK_SRTP(srtp_dealloc(foreign), srtp_err_status_ok);
+    }
+}
+
+static void run_profile(uint32_t profile)
+{
+    test_config_params params = test_psk_params();
+    mikey_config *config;
+    mikey_session *init = NULL, *resp = NULL, *other_init = NULL, *other_resp = NULL;
+    mikey_srtp_keys tx[N_STREAMS], rx[N_STREAMS], foreign[N_STREAMS];
+    unsigned i;
+
+    params.profile = profile; /* offered by the initiator through mikey_srtp_policy */
+    config = test_config_new(&params);
+    if (config == NULL || !run_exchange(config, config, N_STREAMS, 0x5a5a0000u, &init, &resp) ||
+        !run_exchange(config, config, N_STREAMS, 0x5a5a0000u, &other_init, &other_resp) ||
+        !export_all(init, tx, N_STREAMS) || !export_all(resp, rx, N_STREAMS) ||
+        !export_all(other_init, foreign, N_STREAMS)) {
+        CHECK(0, "profile %lu: no keys", (unsigned long)profile);
+        goto out;
+    }
+    for (i = 0; i < N_STREAMS; i++) {
+        keys_match_profile(&tx[i], profile);
+        keys_match_profile(&rx[i], profile);
+        CHECK(tx[i].master_key_len == srtp_profile_get_master_key_length((srtp_profile_t)profile) &&
+                  tx[i].master_salt_len == srtp_profile_get_master_salt_length((srtp_profile_t)profile),
+              "profile %lu: key/salt %zu/%zu, libsrtp wants %u/%u", (unsigned long)profile, tx[i].master_key_len,
+              tx[i].master_salt_len, srtp_profile_get_master_key_length((srtp_profile_t)profile),
+              srtp_profile_get_master_salt_length((srtp_profile_t)profile));
+        run_stream(&tx[i], &rx[i], &foreign[i], i + 1);
+        mikey_srtp_keys_clear(&tx[i]);
+        mikey_srtp_keys_clear(&rx[i]);
+        mikey_srtp_keys_clear(&foreign[i]);
+    }
+out:
+    mikey_session_free(init);
+    mikey_session_free(resp);
+    mikey_session_free(other_init);
+    mikey_session_free(other_resp);
+    mikey_config_free(config);
+}
+
+int main(void)
+{
+    static const uint32_t profiles[] = {1, 2, 7, 8};
+    size_t i;
+
+    if (!CHECK_SRTP(srtp_init(), srtp_err_status_ok)) {
+        return test_finish("srtp_e2e");
+    }
+    printf("libsrtp %s\n", srtp_get_version_string());
+    for (i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
+        run_profile(profiles[i]);
+    }
+    CHECK_SRTP(srtp_shutdown(), srtp_err_status_ok);
+    return test_finish("srtp_e2e");
+}
