@@ -3,9 +3,14 @@
 //! The hex values are copied from the JSON files (serde_json is not a dependency); each group
 //! names its file and keys.
 
+use std::hint::black_box;
+use std::time::Instant;
+
+use aws_lc_rs::hmac;
 use mikey::crypto::{
     ct_eq, decrypt_key_data, derive_from_envelope, derive_from_tgk, encrypt_key_data, mac, prf, verify_mac,
-    EnvelopeKeyPurpose, KeyTransport, MacAlgorithm, PrfFunction, RandomSource, SystemRandomSource, TgkKeyPurpose,
+    EnvelopeDeriver, EnvelopeKeyPurpose, KeyTransport, MacAlgorithm, MacKey, PrfFunction, PrfKey, RandomSource,
+    SystemRandomSource, TgkDeriver, TgkKeyPurpose,
 };
 use mikey::ErrorKind;
 
@@ -514,4 +519,373 @@ fn ct_eq_and_rng() {
     let mut a = [0u8; 32];
     SystemRandomSource.fill(&mut a).unwrap();
     assert_ne!(a, [0u8; 32]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prepared keys (PrfKey, TgkDeriver, EnvelopeDeriver, MacKey) against the one-shot functions and
+// an independent aws-lc-rs HMAC reference of RFC 3830 §4.1.2
+// ---------------------------------------------------------------------------------------------
+
+const FUNCTIONS: [PrfFunction; 2] = [PrfFunction::MikeyHmacSha1, PrfFunction::HmacSha256];
+const TGK_PURPOSES: [TgkKeyPurpose; 4] =
+    [TgkKeyPurpose::Tek, TgkKeyPurpose::Salt, TgkKeyPurpose::AuthKey, TgkKeyPurpose::EncrKey];
+const ENVELOPE_PURPOSES: [EnvelopeKeyPurpose; 3] =
+    [EnvelopeKeyPurpose::EncrKey, EnvelopeKeyPurpose::AuthKey, EnvelopeKeyPurpose::Salt];
+
+fn bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i as u8).wrapping_mul(37).wrapping_add(seed)).collect()
+}
+
+/// RFC 3830 §4.1.2 written out with aws-lc-rs `hmac` (the PRF's implementation before PrfKey):
+/// 32-byte chunks (an empty inkey is one empty chunk), XOR of P(s_i, label, m), truncated.
+fn reference_prf(function: PrfFunction, inkey: &[u8], label: &[u8], out_len: usize) -> Vec<u8> {
+    let algorithm = match function {
+        PrfFunction::MikeyHmacSha1 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+        PrfFunction::HmacSha256 => hmac::HMAC_SHA256,
+    };
+    let block = algorithm.digest_algorithm().output_len();
+    let m = out_len.div_ceil(block);
+    let chunks: Vec<&[u8]> = if inkey.is_empty() { vec![&[]] } else { inkey.chunks(32).collect() };
+    let mut out = vec![0u8; m * block];
+    for s in chunks {
+        let key = hmac::Key::new(algorithm, s);
+        let mut a = label.to_vec();
+        for i in 0..m {
+            a = hmac::sign(&key, &a).as_ref().to_vec();
+            let t = hmac::sign(&key, &[a.as_slice(), label].concat());
+            for (o, x) in out[i * block..(i + 1) * block].iter_mut().zip(t.as_ref()) {
+                *o ^= x;
+            }
+        }
+    }
+    out.truncate(out_len);
+    out
+}
+
+#[test]
+fn prf_key_derive_equals_prf_and_reference() {
+    let labels = [Vec::new(), hex("2AD01C640112345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF"), bytes(64, 9), bytes(300, 1)];
+    for function in FUNCTIONS {
+        // Empty, short, one full chunk, one byte over, several chunks, 192 bytes (n = 6), odd.
+        for key_len in [0usize, 1, 16, 20, 31, 32, 33, 64, 65, 100, 192, 200] {
+            let inkey = bytes(key_len, 3);
+            let key = PrfKey::new(function, &inkey);
+            assert_eq!(key.function(), function);
+            for label in &labels {
+                // Single block, block boundaries of SHA-1 and SHA-256, several blocks (m up to 8).
+                for out_len in [0usize, 1, 14, 16, 19, 20, 21, 31, 32, 33, 40, 41, 64, 65, 100, 160] {
+                    let mut via_key = vec![0xA5u8; out_len];
+                    key.derive(label, &mut via_key);
+                    let mut via_prf = vec![0x5Au8; out_len];
+                    prf(function, &inkey, label, &mut via_prf);
+                    assert_eq!(via_key, via_prf, "{function:?} key {key_len} label {} out {out_len}", label.len());
+                    assert_eq!(
+                        via_key,
+                        reference_prf(function, &inkey, label, out_len),
+                        "{function:?} key {key_len} label {} out {out_len}",
+                        label.len()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn prf_key_is_reusable_in_any_order() {
+    // A prepared key carries no state from one derivation to the next.
+    for function in FUNCTIONS {
+        let inkey = bytes(192, 0x40);
+        let key = PrfKey::new(function, &inkey);
+        let labels: Vec<Vec<u8>> = (0..6).map(|i| bytes(9 + 16 * i, i as u8)).collect();
+        let first: Vec<Vec<u8>> = labels
+            .iter()
+            .map(|l| {
+                let mut out = vec![0u8; 46];
+                key.derive(l, &mut out);
+                out
+            })
+            .collect();
+        for (label, want) in labels.iter().zip(&first).rev() {
+            let mut out = vec![0u8; 46];
+            key.derive(label, &mut out);
+            assert_eq!(&out, want);
+            assert_eq!(out, reference_prf(function, &inkey, label, 46));
+        }
+    }
+}
+
+#[test]
+fn prf_key_reproduces_the_helper_vectors() {
+    for case in TGK_CASES {
+        let key = PrfKey::new(case.prf, &hex(case.tgk));
+        for (_, label, value) in case.outputs {
+            let want = hex(value);
+            let mut out = vec![0u8; want.len()];
+            key.derive(&hex(label), &mut out);
+            assert_eq!(out, want, "{}: label {label}", case.name);
+        }
+    }
+    for case in PSK_CASES {
+        let key = PrfKey::new(case.prf, &hex(case.inkey));
+        for (_, label, value) in case.outputs {
+            let want = hex(value);
+            let mut out = vec![0u8; want.len()];
+            key.derive(&hex(label), &mut out);
+            assert_eq!(out, want, "{}: label {label}", case.name);
+        }
+    }
+}
+
+#[test]
+fn derivers_reproduce_the_helper_and_streamwide_vectors() {
+    for case in TGK_CASES {
+        let deriver = TgkDeriver::new(case.prf, &hex(case.tgk), HELPER_CSB_ID, &hex(HELPER_RAND));
+        for (purpose, _, value) in case.outputs {
+            let want = hex(value);
+            let mut out = vec![0u8; want.len()];
+            deriver.derive(*purpose, case.cs_id, &mut out);
+            assert_eq!(out, want, "{}: {purpose:?}", case.name);
+            assert_eq!(deriver.derive_secret(*purpose, case.cs_id, want.len()).expose(), want.as_slice());
+        }
+    }
+    for case in PSK_CASES {
+        let deriver = EnvelopeDeriver::new(case.prf, &hex(case.inkey), HELPER_CSB_ID, &hex(HELPER_RAND));
+        for (purpose, _, value) in case.outputs {
+            let want = hex(value);
+            let mut out = vec![0u8; want.len()];
+            deriver.derive(*purpose, &mut out);
+            assert_eq!(out, want, "{}: {purpose:?}", case.name);
+            assert_eq!(deriver.derive_secret(*purpose, want.len()).expose(), want.as_slice());
+        }
+    }
+    for case in STREAMWIDE_CASES {
+        let deriver =
+            TgkDeriver::new(PrfFunction::HmacSha256, &hex(STREAMWIDE_TGK), case.csb_id, &hex(STREAMWIDE_RAND));
+        let mut key = [0u8; 16];
+        deriver.derive(case.key_purpose, case.cs_id, &mut key);
+        assert_eq!(key.to_vec(), hex(case.key), "{} key", case.name);
+        let mut salt = [0u8; 12];
+        deriver.derive(TgkKeyPurpose::Salt, case.cs_id, &mut salt);
+        assert_eq!(salt.to_vec(), hex(case.salt), "{} salt", case.name);
+    }
+}
+
+#[test]
+fn derivers_equal_derive_from_for_every_purpose() {
+    // RAND: none, the usual 16 bytes, the largest a RAND payload carries, and longer.
+    for function in FUNCTIONS {
+        for key_len in [16usize, 32, 48, 192] {
+            let inkey = bytes(key_len, 0x11);
+            for rand_len in [0usize, 16, 255, 256, 300] {
+                let rand = bytes(rand_len, 0x77);
+                for csb_id in [0u32, 0x1234_5678, u32::MAX] {
+                    let tgk = TgkDeriver::new(function, &inkey, csb_id, &rand);
+                    for purpose in TGK_PURPOSES {
+                        for cs_id in [0u8, 1, 2, 255] {
+                            for out_len in [0usize, 12, 14, 16, 20, 32, 46] {
+                                let want = derive_from_tgk(function, &inkey, purpose, cs_id, csb_id, &rand, out_len);
+                                let mut out = vec![0xEEu8; out_len];
+                                tgk.derive(purpose, cs_id, &mut out);
+                                assert_eq!(out, want.expose(), "{function:?} {purpose:?} cs {cs_id} rand {rand_len}");
+                                // And the label of §4.1.3 given to the reference PRF.
+                                let label =
+                                    [&purpose.constant().to_be_bytes()[..], &[cs_id], &csb_id.to_be_bytes(), &rand]
+                                        .concat();
+                                assert_eq!(out, reference_prf(function, &inkey, &label, out_len));
+                            }
+                        }
+                    }
+                    let envelope = EnvelopeDeriver::new(function, &inkey, csb_id, &rand);
+                    for purpose in ENVELOPE_PURPOSES {
+                        for out_len in [0usize, 14, 16, 20, 32, 46] {
+                            let want = derive_from_envelope(function, &inkey, purpose, csb_id, &rand, out_len);
+                            let mut out = vec![0xEEu8; out_len];
+                            envelope.derive(purpose, &mut out);
+                            assert_eq!(out, want.expose(), "{function:?} {purpose:?} rand {rand_len}");
+                            let label =
+                                [&purpose.constant().to_be_bytes()[..], &[0xFF], &csb_id.to_be_bytes(), &rand].concat();
+                            assert_eq!(out, reference_prf(function, &inkey, &label, out_len));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn mac_key_equals_mac_and_verify_mac() {
+    for key_len in [0usize, 16, 20, 64, 65, 100] {
+        let key = bytes(key_len, 0x21);
+        let prepared = MacKey::new(MacAlgorithm::HmacSha1_160, &key);
+        assert_eq!(prepared.algorithm(), MacAlgorithm::HmacSha1_160);
+        for data_len in [0usize, 1, 55, 56, 64, 150, 1000] {
+            let data = bytes(data_len, 0x42);
+            let tag = prepared.sign(&data);
+            assert_eq!(tag.len(), 20);
+            assert_eq!(tag.as_slice(), mac(MacAlgorithm::HmacSha1_160, &key, &data).as_slice());
+            let reference = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key), &data);
+            assert_eq!(tag.as_ref(), reference.as_ref());
+            let (x, y) = data.split_at(data_len / 2);
+            assert_eq!(prepared.sign_parts(&[x, &[], y]).as_slice(), tag.as_slice());
+            prepared.verify(&data, tag.as_slice()).unwrap();
+            prepared.verify_parts(&[x, y], tag.as_slice()).unwrap();
+            verify_mac(MacAlgorithm::HmacSha1_160, &key, &data, tag.as_slice()).unwrap();
+            let mut bad = tag.as_slice().to_vec();
+            bad[19] ^= 0x80;
+            let e = prepared.verify(&data, &bad).unwrap_err();
+            assert_eq!((e.kind(), e.context()), (ErrorKind::AuthFailed, "MAC mismatch"));
+            assert_eq!(prepared.verify(&data, &tag.as_slice()[..19]).unwrap_err().kind(), ErrorKind::AuthFailed);
+            assert_eq!(prepared.verify(&data, &[]).unwrap_err().kind(), ErrorKind::AuthFailed);
+        }
+    }
+    // RFC 2202 §3 test case 1 through the prepared key.
+    let tag = MacKey::new(MacAlgorithm::HmacSha1_160, &[0x0b; 20]).sign(b"Hi There");
+    assert_eq!(tag.as_slice(), hex("B617318655057264E28BC0B6FB378C8EF146BE00").as_slice());
+    // NULL: empty tag, only an empty tag verifies.
+    let null = MacKey::new(MacAlgorithm::Null, &[1; 20]);
+    assert!(null.sign(b"data").is_empty());
+    null.verify(b"data", &[]).unwrap();
+    assert_eq!(null.verify(b"data", &[0]).unwrap_err().kind(), ErrorKind::AuthFailed);
+}
+
+#[test]
+fn prepared_keys_do_not_print_key_material() {
+    let secret = [0xABu8; 32];
+    let shown = format!(
+        "{:?} {:?} {:?} {:?}",
+        PrfKey::new(PrfFunction::MikeyHmacSha1, &secret),
+        TgkDeriver::new(PrfFunction::HmacSha256, &secret, 7, &[1; 16]),
+        EnvelopeDeriver::new(PrfFunction::MikeyHmacSha1, &secret, 7, &[1; 16]),
+        MacKey::new(MacAlgorithm::HmacSha1_160, &secret),
+    )
+    .to_lowercase();
+    for needle in ["ab", "171", "h:", "data", "state"] {
+        assert!(!shown.contains(needle), "{shown}");
+    }
+    assert!(shown.contains("mikeyhmacsha1") && shown.contains("hmacsha256"), "{shown}");
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<PrfKey>();
+    send_sync::<TgkDeriver>();
+    send_sync::<EnvelopeDeriver>();
+    send_sync::<MacKey>();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Micro-benchmark (ignored; prints only, timing is never asserted):
+// cargo test --release --test crypto_vectors -- --ignored --nocapture
+// ---------------------------------------------------------------------------------------------
+
+/// The PRF as it was before PrfKey: aws-lc-rs `hmac::Key::new` per chunk, `hmac::sign` and
+/// `hmac::Context::with_key` per HMAC.
+fn old_prf(function: PrfFunction, inkey: &[u8], label: &[u8], out: &mut [u8]) {
+    let algorithm = match function {
+        PrfFunction::MikeyHmacSha1 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+        PrfFunction::HmacSha256 => hmac::HMAC_SHA256,
+    };
+    out.fill(0);
+    let block_len = algorithm.digest_algorithm().output_len();
+    for s in inkey.chunks(32) {
+        let key = hmac::Key::new(algorithm, s);
+        let mut a = hmac::sign(&key, label);
+        let mut blocks = out.chunks_mut(block_len).peekable();
+        while let Some(block) = blocks.next() {
+            let mut ctx = hmac::Context::with_key(&key);
+            ctx.update(a.as_ref());
+            ctx.update(label);
+            for (o, x) in block.iter_mut().zip(ctx.sign().as_ref()) {
+                *o ^= x;
+            }
+            if blocks.peek().is_some() {
+                a = hmac::sign(&key, a.as_ref());
+            }
+        }
+    }
+}
+
+/// Best of 7 runs of `iterations` calls, in ns per call.
+fn ns_per_call(iterations: u32, mut f: impl FnMut()) -> f64 {
+    (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..iterations {
+                f();
+            }
+            start.elapsed().as_nanos() as f64 / f64::from(iterations)
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+#[test]
+#[ignore = "micro-benchmark; run with --release --ignored --nocapture"]
+fn micro_benchmark_prf_and_hmac() {
+    const N: u32 = 100_000;
+    let key16 = [0x5Au8; 16];
+    let label = hex("2D22AC75FF12345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF"); // 29-byte §4.1.4 label
+    let rand = hex(HELPER_RAND);
+    let message = bytes(120, 1); // about a PSK I_MESSAGE up to its MAC
+    let mut out = [0u8; 16];
+    let report = |name: &str, ns: f64| println!("{name:<66} {ns:>8.0} ns");
+
+    println!("PRF, 16-byte key, 29-byte label, 16-byte output (one chunk, one block: 2 HMACs):");
+    for function in FUNCTIONS {
+        println!("  {function:?}");
+        report(
+            "    old: aws-lc-rs hmac::Key::new + sign + Context::with_key",
+            ns_per_call(N, || old_prf(function, black_box(&key16), black_box(&label), black_box(&mut out))),
+        );
+        report(
+            "    new: prf() (key setup + derive)",
+            ns_per_call(N, || prf(function, black_box(&key16), black_box(&label), black_box(&mut out))),
+        );
+        let key = PrfKey::new(function, &key16);
+        report(
+            "    new: PrfKey::derive (key prepared once)",
+            ns_per_call(N, || key.derive(black_box(&label), black_box(&mut out))),
+        );
+        report("    new: PrfKey::new alone", ns_per_call(N, || drop(black_box(PrfKey::new(function, &key16)))));
+        let deriver = EnvelopeDeriver::new(function, &key16, 0x1234_5678, &rand);
+        report(
+            "    new: EnvelopeDeriver::derive (label built on the fly)",
+            ns_per_call(N, || deriver.derive(black_box(EnvelopeKeyPurpose::AuthKey), black_box(&mut out))),
+        );
+        report(
+            "    one-shot derive_from_envelope (key setup + derive + output Vec)",
+            ns_per_call(N, || {
+                black_box(derive_from_envelope(function, &key16, EnvelopeKeyPurpose::AuthKey, 0x1234_5678, &rand, 16));
+            }),
+        );
+    }
+
+    println!("HMAC-SHA-1, 20-byte key:");
+    let key20 = [0x33u8; 20];
+    let old_key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key20);
+    let new_key = MacKey::new(MacAlgorithm::HmacSha1_160, &key20);
+    for len in [29usize, 120] {
+        let data = &message[..len];
+        report(
+            &format!("  old: hmac::sign, key prepared, {len}-byte message"),
+            ns_per_call(N, || {
+                black_box(hmac::sign(&old_key, black_box(data)));
+            }),
+        );
+        report(
+            &format!("  new: MacKey::sign, key prepared, {len}-byte message"),
+            ns_per_call(N, || {
+                black_box(new_key.sign(black_box(data)));
+            }),
+        );
+    }
+    report(
+        "  old: Key::new + sign (the former mac()), 120-byte message",
+        ns_per_call(N, || {
+            let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, black_box(&key20));
+            black_box(hmac::sign(&key, black_box(&message)).as_ref().to_vec());
+        }),
+    );
+    report(
+        "  new: mac(), 120-byte message",
+        ns_per_call(N, || drop(black_box(mac(MacAlgorithm::HmacSha1_160, black_box(&key20), black_box(&message))))),
+    );
 }

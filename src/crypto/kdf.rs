@@ -1,7 +1,12 @@
 //! Key derivation from a TGK (RFC 3830 §4.1.3) and from a pre-shared/envelope key (§4.1.4).
 
-use super::prf::{prf, PrfFunction};
+use std::fmt;
+
+use super::prf::{PrfFunction, PrfKey};
 use crate::secret::SecretBytes;
+
+/// Largest RAND a RAND payload can carry (8-bit length field, RFC 3830 §6.11).
+const MAX_RAND_LEN: usize = 255;
 
 /// RFC 3830 §4.1.3 constants: Tek 0x2AD01C64, AuthKey 0x1B5C7973, EncrKey 0x15798CEF, Salt 0x39A2C14B.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,13 +55,139 @@ impl EnvelopeKeyPurpose {
     }
 }
 
-fn derive(function: PrfFunction, inkey: &[u8], label: &[u8], out_len: usize) -> SecretBytes {
-    let mut out = SecretBytes::zeroed(out_len);
-    prf(function, inkey, label, out.expose_mut());
-    out
+/// RAND as kept by a deriver: inline up to [`MAX_RAND_LEN`] bytes (no allocation), on the heap
+/// beyond (only possible through the public functions, never from a RAND payload).
+struct Rand {
+    inline_len: u8,
+    inline: [u8; MAX_RAND_LEN],
+    /// Empty (unallocated) unless RAND is longer than [`MAX_RAND_LEN`].
+    heap: Vec<u8>,
+}
+
+impl Rand {
+    fn new(rand: &[u8]) -> Self {
+        let mut inline = [0u8; MAX_RAND_LEN];
+        match u8::try_from(rand.len()) {
+            Ok(len) => {
+                inline[..rand.len()].copy_from_slice(rand);
+                Rand { inline_len: len, inline, heap: Vec::new() }
+            }
+            Err(_) => Rand { inline_len: 0, inline, heap: rand.to_vec() },
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        if self.heap.is_empty() {
+            &self.inline[..usize::from(self.inline_len)]
+        } else {
+            &self.heap
+        }
+    }
+}
+
+/// The label bytes after the constant (`cs_id` or 0xFF, then csb_id) and RAND.
+struct LabelTail {
+    csb_id: [u8; 4],
+    rand: Rand,
+}
+
+impl LabelTail {
+    /// Runs the PRF on constant || byte || csb_id || RAND, without building the label.
+    fn derive(&self, key: &PrfKey, constant: u32, byte: u8, out: &mut [u8]) {
+        let mut head = [0u8; 9];
+        head[..4].copy_from_slice(&constant.to_be_bytes());
+        head[4] = byte;
+        head[5..].copy_from_slice(&self.csb_id);
+        key.derive_parts(&[&head, self.rand.as_slice()], out);
+    }
+}
+
+/// Derives keys from one TGK for one CSB (RFC 3830 §4.1.3), keying the PRF once for all of them.
+///
+/// `derive` gives exactly what [`derive_from_tgk`] gives. The TGK's state is zeroized on drop;
+/// `Debug` shows only the PRF and the CSB ID.
+pub struct TgkDeriver {
+    key: PrfKey,
+    tail: LabelTail,
+}
+
+impl TgkDeriver {
+    /// Prepares the PRF with `tgk` for labels with this `csb_id` and `rand` (copied; inline up
+    /// to the 255 bytes a RAND payload can hold).
+    pub fn new(function: PrfFunction, tgk: &[u8], csb_id: u32, rand: &[u8]) -> Self {
+        TgkDeriver {
+            key: PrfKey::new(function, tgk),
+            tail: LabelTail { csb_id: csb_id.to_be_bytes(), rand: Rand::new(rand) },
+        }
+    }
+
+    /// Fills `out` with PRF(TGK, constant || cs_id || csb_id || RAND) (§4.1.3).
+    pub fn derive(&self, purpose: TgkKeyPurpose, cs_id: u8, out: &mut [u8]) {
+        self.tail.derive(&self.key, purpose.constant(), cs_id, out);
+    }
+
+    /// [`TgkDeriver::derive`] into a new `out_len`-byte secret.
+    pub fn derive_secret(&self, purpose: TgkKeyPurpose, cs_id: u8, out_len: usize) -> SecretBytes {
+        let mut out = SecretBytes::zeroed(out_len);
+        self.derive(purpose, cs_id, out.expose_mut());
+        out
+    }
+}
+
+impl fmt::Debug for TgkDeriver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TgkDeriver")
+            .field("function", &self.key.function())
+            .field("csb_id", &u32::from_be_bytes(self.tail.csb_id))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Derives the message keys from one PSK or envelope key for one CSB (RFC 3830 §4.1.4), keying
+/// the PRF once for all of them.
+///
+/// `derive` gives exactly what [`derive_from_envelope`] gives. The key's state is zeroized on
+/// drop; `Debug` shows only the PRF and the CSB ID.
+pub struct EnvelopeDeriver {
+    key: PrfKey,
+    tail: LabelTail,
+}
+
+impl EnvelopeDeriver {
+    /// Prepares the PRF with `envelope_key` for labels with this `csb_id` and `rand` (copied;
+    /// inline up to the 255 bytes a RAND payload can hold).
+    pub fn new(function: PrfFunction, envelope_key: &[u8], csb_id: u32, rand: &[u8]) -> Self {
+        EnvelopeDeriver {
+            key: PrfKey::new(function, envelope_key),
+            tail: LabelTail { csb_id: csb_id.to_be_bytes(), rand: Rand::new(rand) },
+        }
+    }
+
+    /// Fills `out` with PRF(key, constant || 0xFF || csb_id || RAND) (§4.1.4).
+    pub fn derive(&self, purpose: EnvelopeKeyPurpose, out: &mut [u8]) {
+        self.tail.derive(&self.key, purpose.constant(), 0xFF, out);
+    }
+
+    /// [`EnvelopeDeriver::derive`] into a new `out_len`-byte secret.
+    pub fn derive_secret(&self, purpose: EnvelopeKeyPurpose, out_len: usize) -> SecretBytes {
+        let mut out = SecretBytes::zeroed(out_len);
+        self.derive(purpose, out.expose_mut());
+        out
+    }
+}
+
+impl fmt::Debug for EnvelopeDeriver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnvelopeDeriver")
+            .field("function", &self.key.function())
+            .field("csb_id", &u32::from_be_bytes(self.tail.csb_id))
+            .finish_non_exhaustive()
+    }
 }
 
 /// §4.1.3: label = constant || cs_id || csb_id (big-endian u32) || RAND; output `out_len` bytes.
+///
+/// For several keys from one TGK, [`TgkDeriver`] keys the PRF only once.
 pub fn derive_from_tgk(
     function: PrfFunction,
     tgk: &[u8],
@@ -66,15 +197,15 @@ pub fn derive_from_tgk(
     rand: &[u8],
     out_len: usize,
 ) -> SecretBytes {
-    let mut label = Vec::with_capacity(9 + rand.len());
-    label.extend_from_slice(&purpose.constant().to_be_bytes());
-    label.push(cs_id);
-    label.extend_from_slice(&csb_id.to_be_bytes());
-    label.extend_from_slice(rand);
-    derive(function, tgk, &label, out_len)
+    if out_len == 0 {
+        return SecretBytes::default();
+    }
+    TgkDeriver::new(function, tgk, csb_id, rand).derive_secret(purpose, cs_id, out_len)
 }
 
 /// §4.1.4: label = constant || 0xFF || csb_id || RAND; inkey is the PSK or envelope key.
+///
+/// For several keys from one PSK/envelope key, [`EnvelopeDeriver`] keys the PRF only once.
 pub fn derive_from_envelope(
     function: PrfFunction,
     envelope_key: &[u8],
@@ -83,17 +214,16 @@ pub fn derive_from_envelope(
     rand: &[u8],
     out_len: usize,
 ) -> SecretBytes {
-    let mut label = Vec::with_capacity(9 + rand.len());
-    label.extend_from_slice(&purpose.constant().to_be_bytes());
-    label.push(0xFF);
-    label.extend_from_slice(&csb_id.to_be_bytes());
-    label.extend_from_slice(rand);
-    derive(function, envelope_key, &label, out_len)
+    if out_len == 0 {
+        return SecretBytes::default();
+    }
+    EnvelopeDeriver::new(function, envelope_key, csb_id, rand).derive_secret(purpose, out_len)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::prf::prf;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()

@@ -1,19 +1,25 @@
-//! The crypto backend: the only code in the crate that touches aws-lc-rs.
+//! The crypto backend: the only code in the crate that touches aws-lc-rs (and, for HMAC with
+//! prepared keys, aws-lc-sys's SHA-1/SHA-256 directly).
 //!
-//! - [`prf`]: the MIKEY PRF (RFC 3830 §4.1.2, RFC 6043 §6.1).
+//! - [`prf`](mod@prf): the MIKEY PRF (RFC 3830 §4.1.2, RFC 6043 §6.1).
 //! - [`kdf`]: key derivation from a TGK (§4.1.3) and from a PSK/envelope key (§4.1.4).
 //! - [`transport`]: KEMAC key-data encryption and MAC (§4.2.3, §4.2.4, §6.2).
 //! - [`rng`]: the randomness source (§4.2.2).
+//! - `sha_hmac` (private): HMAC-SHA-1/-256 with the pad states computed once per key, behind
+//!   [`PrfKey`], [`TgkDeriver`], [`EnvelopeDeriver`] and [`MacKey`].
 
 pub mod kdf;
 pub mod prf;
 pub mod rng;
+// The only unsafe code of the crate outside the C ABI: calls into aws-lc's SHA-1/SHA-256.
+#[allow(unsafe_code)]
+mod sha_hmac;
 pub mod transport;
 
-pub use kdf::{derive_from_envelope, derive_from_tgk, EnvelopeKeyPurpose, TgkKeyPurpose};
-pub use prf::{prf, PrfFunction};
+pub use kdf::{derive_from_envelope, derive_from_tgk, EnvelopeDeriver, EnvelopeKeyPurpose, TgkDeriver, TgkKeyPurpose};
+pub use prf::{prf, PrfFunction, PrfKey};
 pub use rng::{RandomSource, SystemRandomSource};
-pub use transport::{decrypt_key_data, encrypt_key_data, mac, verify_mac, KeyTransport, MacAlgorithm};
+pub use transport::{decrypt_key_data, encrypt_key_data, mac, verify_mac, KeyTransport, MacAlgorithm, MacKey, MacTag};
 
 /// SHA-256 of `data`; the replay cache's message identity (RFC 3830 §5.4).
 pub fn sha256(data: &[u8]) -> [u8; 32] {

@@ -1,6 +1,10 @@
 //! The MIKEY pseudo-random function (RFC 3830 §4.1.2; PRF-HMAC-SHA-256 of RFC 6043 §6.1).
 
-use aws_lc_rs::hmac;
+use std::fmt;
+
+use zeroize::Zeroize;
+
+use super::sha_hmac::{Hash, HmacKey, Output, Sha1, Sha256, MAX_OUTPUT_LEN};
 
 /// Size of one inkey chunk `s_i` in bytes (the "256" of RFC 3830 §4.1.2; RFC 6043 §6.1
 /// keeps it and only replaces "160" by "256").
@@ -16,15 +20,6 @@ pub enum PrfFunction {
     HmacSha256,
 }
 
-impl PrfFunction {
-    fn hmac_algorithm(self) -> hmac::Algorithm {
-        match self {
-            PrfFunction::MikeyHmacSha1 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
-            PrfFunction::HmacSha256 => hmac::HMAC_SHA256,
-        }
-    }
-}
-
 /// Fills `out` (any length, including 0) with PRF(inkey, label) (RFC 3830 §4.1.2).
 ///
 /// The inkey is split into n = ceil(inkey_bits/256) chunks of 32 bytes (only the last may be
@@ -34,41 +29,118 @@ impl PrfFunction {
 ///
 /// An empty `inkey` is treated as a single empty chunk (the RFC leaves n = 0 undefined); callers
 /// must reject empty keys themselves.
+///
+/// To derive several outputs from one inkey, prepare it once with [`PrfKey`].
 pub fn prf(function: PrfFunction, inkey: &[u8], label: &[u8], out: &mut [u8]) {
-    out.fill(0);
     if out.is_empty() {
         return;
     }
-    let algorithm = function.hmac_algorithm();
-    if inkey.is_empty() {
-        xor_p(algorithm, &[], label, out);
-    } else {
-        for s in inkey.chunks(INKEY_CHUNK_LEN) {
-            xor_p(algorithm, s, label, out);
+    PrfKey::new(function, inkey).derive(label, out);
+}
+
+/// A PRF inkey prepared once (its 32-byte chunks keyed), for several derivations (RFC 3830 §4.1.2).
+///
+/// [`PrfKey::derive`] gives exactly what [`prf`] gives for the same inkey and label; the HMAC
+/// key setup of every chunk s_i is done once, in [`PrfKey::new`]. An inkey of at most 32 bytes
+/// (one chunk) needs no heap allocation. Everything key-dependent is zeroized on drop, and
+/// `Debug` shows only the PRF.
+pub struct PrfKey {
+    function: PrfFunction,
+    chunks: Chunks,
+}
+
+/// The prepared chunks, for the hash of the PRF.
+enum Chunks {
+    Sha1(ChunkKeys<Sha1>),
+    Sha256(ChunkKeys<Sha256>),
+}
+
+/// HMAC keys for s_1 (inline) and s_2 .. s_n (empty, so unallocated, for a one-chunk inkey).
+struct ChunkKeys<H: Hash> {
+    first: HmacKey<H>,
+    rest: Vec<HmacKey<H>>,
+}
+
+impl<H: Hash> ChunkKeys<H> {
+    fn new(inkey: &[u8]) -> Self {
+        let mut chunks = inkey.chunks(INKEY_CHUNK_LEN);
+        // An empty inkey is one empty chunk (see `prf`).
+        let first = HmacKey::new(chunks.next().unwrap_or_default());
+        ChunkKeys { first, rest: chunks.map(HmacKey::new).collect() }
+    }
+
+    /// out = P(s_1, label, m) XOR ... XOR P(s_n, label, m), truncated.
+    fn derive(&self, label: &[&[u8]], out: &mut [u8]) {
+        out.fill(0);
+        xor_p(&self.first, label, out);
+        for key in &self.rest {
+            xor_p(key, label, out);
         }
+    }
+}
+
+impl PrfKey {
+    /// Prepares `inkey` (any length; empty is one empty chunk, as in [`prf`]) for `function`.
+    pub fn new(function: PrfFunction, inkey: &[u8]) -> Self {
+        // The CPU feature detection aws-lc's SHA code dispatches on (normally done already).
+        aws_lc_rs::init();
+        let chunks = match function {
+            PrfFunction::MikeyHmacSha1 => Chunks::Sha1(ChunkKeys::new(inkey)),
+            PrfFunction::HmacSha256 => Chunks::Sha256(ChunkKeys::new(inkey)),
+        };
+        PrfKey { function, chunks }
+    }
+
+    /// The PRF this key was prepared for.
+    pub fn function(&self) -> PrfFunction {
+        self.function
+    }
+
+    /// Fills `out` (any length, including 0) with PRF(inkey, label); the same as
+    /// `prf(function, inkey, label, out)`.
+    pub fn derive(&self, label: &[u8], out: &mut [u8]) {
+        self.derive_parts(&[label], out);
+    }
+
+    /// [`PrfKey::derive`] with the label given as consecutive parts (label = parts[0] || ...),
+    /// so callers need not concatenate it.
+    pub(crate) fn derive_parts(&self, label: &[&[u8]], out: &mut [u8]) {
+        if out.is_empty() {
+            return;
+        }
+        match &self.chunks {
+            Chunks::Sha1(keys) => keys.derive(label, out),
+            Chunks::Sha256(keys) => keys.derive(label, out),
+        }
+    }
+}
+
+impl fmt::Debug for PrfKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrfKey").field("function", &self.function).finish_non_exhaustive()
     }
 }
 
 /// XORs P(s, label, m) into `out`, with m = ceil(out.len() / hash_len) (RFC 3830 §4.1.2):
 /// P = HMAC(s, A_1 || label) || ... || HMAC(s, A_m || label), A_0 = label,
-/// A_i = HMAC(s, A_(i-1)).
-fn xor_p(algorithm: hmac::Algorithm, s: &[u8], label: &[u8], out: &mut [u8]) {
-    let key = hmac::Key::new(algorithm, s);
-    let block_len = algorithm.digest_algorithm().output_len();
-    let mut a = hmac::sign(&key, label); // A_1
-    let mut blocks = out.chunks_mut(block_len).peekable();
+/// A_i = HMAC(s, A_(i-1)). `label` is the concatenation of its parts.
+fn xor_p<H: Hash>(key: &HmacKey<H>, label: &[&[u8]], out: &mut [u8]) {
+    let mut a: Output = [0; MAX_OUTPUT_LEN];
+    let mut t: Output = [0; MAX_OUTPUT_LEN];
+    key.sign(&[], label, &mut a); // A_1
+    let mut blocks = out.chunks_mut(H::OUTPUT_LEN).peekable();
     while let Some(block) = blocks.next() {
-        let mut ctx = hmac::Context::with_key(&key);
-        ctx.update(a.as_ref());
-        ctx.update(label);
-        let t = ctx.sign();
-        for (o, x) in block.iter_mut().zip(t.as_ref()) {
+        key.sign(&a[..H::OUTPUT_LEN], label, &mut t); // HMAC(s, A_i || label)
+        for (o, x) in block.iter_mut().zip(&t) {
             *o ^= x;
         }
         if blocks.peek().is_some() {
-            a = hmac::sign(&key, a.as_ref()); // A_(i+1)
+            key.sign(&a[..H::OUTPUT_LEN], &[], &mut t); // A_(i+1)
+            std::mem::swap(&mut a, &mut t);
         }
     }
+    a[..H::OUTPUT_LEN].zeroize();
+    t[..H::OUTPUT_LEN].zeroize();
 }
 
 #[cfg(test)]

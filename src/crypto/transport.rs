@@ -4,11 +4,11 @@
 use aws_lc_rs::cipher::{
     DecryptingKey, DecryptionContext, EncryptingKey, EncryptionContext, UnboundCipherKey, AES_128,
 };
-use aws_lc_rs::hmac;
 use aws_lc_rs::iv::FixedLength;
 use zeroize::Zeroize;
 
 use super::ct_eq;
+use super::sha_hmac::{Hash, HmacKey, Output, Sha1, MAX_OUTPUT_LEN};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::SecretBytes;
 
@@ -155,13 +155,12 @@ pub fn decrypt_key_data(
 }
 
 /// HMAC-SHA-1 (full 160-bit tag) over `data` with `auth_key` (§4.2.4); Null -> empty Vec.
+///
+/// For several tags or checks with one key, [`MacKey`] prepares the key once.
 pub fn mac(algorithm: MacAlgorithm, auth_key: &[u8], data: &[u8]) -> Vec<u8> {
     match algorithm {
         MacAlgorithm::Null => Vec::new(),
-        MacAlgorithm::HmacSha1_160 => {
-            let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, auth_key);
-            hmac::sign(&key, data).as_ref().to_vec()
-        }
+        MacAlgorithm::HmacSha1_160 => MacKey::new(algorithm, auth_key).sign(data).as_slice().to_vec(),
     }
 }
 
@@ -170,11 +169,115 @@ pub fn mac(algorithm: MacAlgorithm, auth_key: &[u8], data: &[u8]) -> Vec<u8> {
 /// # Errors
 /// `AuthFailed` ("MAC mismatch") on mismatch or wrong tag length.
 pub fn verify_mac(algorithm: MacAlgorithm, auth_key: &[u8], data: &[u8], tag: &[u8]) -> Result<()> {
-    let expected = mac(algorithm, auth_key, data);
-    if tag.len() == algorithm.tag_len() && ct_eq(&expected, tag) {
-        Ok(())
-    } else {
-        Err(Error::new(ErrorKind::AuthFailed, "MAC mismatch"))
+    MacKey::new(algorithm, auth_key).verify(data, tag)
+}
+
+/// Longest tag of a [`MacAlgorithm`] (HMAC-SHA-1-160).
+const MAX_TAG_LEN: usize = 20;
+
+/// A KEMAC / verification-message MAC key prepared once (§4.2.4), for several tags or checks.
+///
+/// Gives the same tags as [`mac`] and the same verdicts as [`verify_mac`]. The key's HMAC state
+/// is zeroized on drop; `Debug` shows only the algorithm.
+pub struct MacKey {
+    algorithm: MacAlgorithm,
+    /// `None` for [`MacAlgorithm::Null`].
+    key: Option<HmacKey<Sha1>>,
+}
+
+/// A MAC tag: 20 bytes for HMAC-SHA-1-160, empty for NULL. Compare it with
+/// [`MacKey::verify`] (constant time), not `==`.
+#[derive(Clone, Copy, Debug)]
+pub struct MacTag {
+    bytes: [u8; MAX_TAG_LEN],
+    len: usize,
+}
+
+impl MacTag {
+    /// The tag bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// Tag length in bytes ([`MacAlgorithm::tag_len`]).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True for the NULL MAC's empty tag.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl AsRef<[u8]> for MacTag {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl MacKey {
+    /// Prepares `auth_key` (any length) for `algorithm`; for Null the key is ignored.
+    pub fn new(algorithm: MacAlgorithm, auth_key: &[u8]) -> Self {
+        let key = match algorithm {
+            MacAlgorithm::Null => None,
+            MacAlgorithm::HmacSha1_160 => {
+                // The CPU feature detection aws-lc's SHA code dispatches on (normally done already).
+                aws_lc_rs::init();
+                Some(HmacKey::new(auth_key))
+            }
+        };
+        MacKey { algorithm, key }
+    }
+
+    /// The algorithm this key was prepared for.
+    pub fn algorithm(&self) -> MacAlgorithm {
+        self.algorithm
+    }
+
+    /// The tag over `data` (empty for Null); the same as `mac(algorithm, auth_key, data)`.
+    pub fn sign(&self, data: &[u8]) -> MacTag {
+        self.sign_parts(&[data])
+    }
+
+    /// The tag over `parts[0] || parts[1] || ...`, without concatenating them.
+    pub fn sign_parts(&self, parts: &[&[u8]]) -> MacTag {
+        let mut tag = MacTag { bytes: [0; MAX_TAG_LEN], len: 0 };
+        if let Some(key) = &self.key {
+            let mut out: Output = [0; MAX_OUTPUT_LEN];
+            key.sign(&[], parts, &mut out);
+            tag.bytes.copy_from_slice(&out[..Sha1::OUTPUT_LEN]);
+            tag.len = Sha1::OUTPUT_LEN;
+        }
+        tag
+    }
+
+    /// Checks `tag` over `data` in constant time; Null accepts only an empty tag. The same as
+    /// `verify_mac(algorithm, auth_key, data, tag)`.
+    ///
+    /// # Errors
+    /// `AuthFailed` ("MAC mismatch") on mismatch or wrong tag length.
+    pub fn verify(&self, data: &[u8], tag: &[u8]) -> Result<()> {
+        self.verify_parts(&[data], tag)
+    }
+
+    /// [`MacKey::verify`] over `parts[0] || parts[1] || ...`, without concatenating them.
+    ///
+    /// # Errors
+    /// `AuthFailed` ("MAC mismatch") on mismatch or wrong tag length.
+    pub fn verify_parts(&self, parts: &[&[u8]], tag: &[u8]) -> Result<()> {
+        let expected = self.sign_parts(parts);
+        if tag.len() == self.algorithm.tag_len() && ct_eq(expected.as_slice(), tag) {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::AuthFailed, "MAC mismatch"))
+        }
+    }
+}
+
+impl std::fmt::Debug for MacKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MacKey").field("algorithm", &self.algorithm).finish_non_exhaustive()
     }
 }
 
