@@ -90,22 +90,27 @@ fn full_psk_exchange(initiator_config: &Config, responder_config: &Config) {
     }
 }
 
-/// The aws-lc-rs calls a full PSK exchange with 2 CS and V needs, made directly: 16 PRF runs of
-/// one key setup and two HMAC-SHA-1 each (3 message keys and the V key per side, TEK and salt per
-/// CS per side), 4 message MACs (KEMAC and V, made and checked), AES-CM over the key data both
-/// ways, 36 random bytes and the SHA-256 of the replay cache.
+/// The aws-lc-rs calls a full PSK exchange with 2 CS and V needs, made directly: per side one
+/// HMAC-SHA-1 key for the PSK (3 PRF outputs of §4.1.4), one for the auth key, one for the TGK
+/// (TEK and salt of 2 CS, §4.1.3); each PRF output of up to 20 bytes is two HMACs, plus the
+/// KEMAC and V MACs: 6 key setups and 32 HMACs. Then AES-CM over the key data both ways, 36
+/// random bytes (CSB ID, RAND, TGK) and the SHA-256 of the replay cache.
 fn crypto_floor(label: &[u8; 29], message: &[u8]) {
-    for _ in 0..16 {
-        let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &label[..16]);
-        let a1 = hmac::sign(&key, label);
-        let mut context = hmac::Context::with_key(&key);
-        context.update(a1.as_ref());
-        context.update(label);
-        black_box(context.sign());
-    }
-    let auth_key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &label[..20]);
-    for _ in 0..4 {
-        black_box(hmac::sign(&auth_key, message));
+    for _side in 0..2 {
+        let psk = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &label[..16]);
+        let auth = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &label[..20]);
+        let tgk = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &label[..16]);
+        for (key, prf_outputs) in [(&psk, 3), (&tgk, 4)] {
+            for _ in 0..prf_outputs {
+                let a1 = hmac::sign(key, label);
+                let mut context = hmac::Context::with_key(key);
+                context.update(a1.as_ref());
+                context.update(label);
+                black_box(context.sign());
+            }
+        }
+        black_box(hmac::sign(&auth, message));
+        black_box(hmac::sign(&auth, message));
     }
     for _ in 0..2 {
         let key = cipher::UnboundCipherKey::new(&cipher::AES_128, &label[..16]).unwrap();

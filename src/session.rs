@@ -7,8 +7,10 @@
 
 use std::sync::Arc;
 
+use zeroize::Zeroize;
+
 use crate::config::{Config, InteropFlags, Method, Settings};
-use crate::crypto::{derive_from_tgk, sha256, PrfFunction, TgkKeyPurpose};
+use crate::crypto::{sha256, MacKey, PrfFunction, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
 use crate::replay::{ReplayCache, ReplayCheck};
@@ -73,7 +75,6 @@ enum KeyMaterial {
 #[derive(Clone, Debug)]
 struct Bundle {
     csb_id: u32,
-    prf: PrfFunction,
     rand: Vec<u8>,
     keys: KeyMaterial,
     mki: Vec<u8>,
@@ -84,11 +85,13 @@ struct Bundle {
 }
 
 /// What an initiator remembers to check the R_MESSAGE against.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct SentMessage {
     timestamp: Timestamp,
     initiator_id: Vec<u8>,
     responder_id: Vec<u8>,
+    /// The exchange's MAC key (§4.1.4), which checks the V payload.
+    auth: MacKey,
 }
 
 /// A message was rejected: the error, and possibly an error message to send to the peer
@@ -256,7 +259,7 @@ impl Session {
         payloads.push(Payload::SecurityPolicy(policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout)?));
         let prf = PrfFunction::MikeyHmacSha1;
         let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
-        let bytes = psk::seal_i_message(
+        let (bytes, auth) = psk::seal_i_message(
             Message { header, payloads },
             &KeyDataList { id: None, keys: vec![key_data] },
             self.protection()?,
@@ -266,7 +269,7 @@ impl Session {
         self.next_mki = self.next_mki.wrapping_add(1);
         self.bundle =
             Some(Bundle::new(csb_id, prf, rand, keys, mki, self.streams.clone(), vec![(OFFERED_POLICY_NO, policy)])?);
-        self.sent = Some(SentMessage { timestamp, initiator_id, responder_id });
+        self.sent = Some(SentMessage { timestamp, initiator_id, responder_id, auth });
         self.state = if self.settings.request_verification { State::WaitResponse } else { State::Established };
         Ok(bytes)
     }
@@ -366,7 +369,7 @@ impl Session {
         self.replay_cache.check(&replay)?;
 
         let context = ExchangeContext { prf, csb_id: header.csb_id, rand: &rand, timestamp };
-        let key_data = psk::open_i_message(bytes, message, self.protection()?, &context)?;
+        let (key_data, auth) = psk::open_i_message(bytes, message, self.protection()?, &context)?;
 
         let initiator_id = ids.first().map(|id| id.data.clone()).unwrap_or_default();
         let responder_id = ids.get(1).map(|id| id.data.clone()).unwrap_or_default();
@@ -387,12 +390,7 @@ impl Session {
             let response_header =
                 CommonHeader { data_type: DataType::PskVerification, verification_requested: false, ..header.clone() };
             let ids = VerificationContext { initiator_id: &initiator_id, responder_id: &responder_id };
-            Some(psk::seal_verification(
-                Message { header: response_header, payloads },
-                self.protection()?,
-                &context,
-                &ids,
-            )?)
+            Some(psk::seal_verification(Message { header: response_header, payloads }, &auth, &timestamp, &ids)?)
         } else {
             None
         };
@@ -526,7 +524,6 @@ impl Session {
         // §5.2 says the responder echoes the initiator's T; minisip sends its own. Either way the
         // V MAC below covers the T we sent, which is what binds the response to this exchange.
         single_timestamp(message)?;
-        let timestamp = sent.timestamp;
         let carried_responder_id = message.find(Payload::as_id).map(|id| id.data.clone());
         if let (Some(carried), Some(expected)) = (&carried_responder_id, &self.settings.peer_id) {
             if carried != expected.as_bytes() {
@@ -534,9 +531,8 @@ impl Session {
             }
         }
         let responder_id = carried_responder_id.unwrap_or_else(|| sent.responder_id.clone());
-        let context = ExchangeContext { prf: bundle.prf, csb_id: bundle.csb_id, rand: &bundle.rand, timestamp };
         let ids = VerificationContext { initiator_id: &sent.initiator_id, responder_id: &responder_id };
-        psk::open_verification(bytes, message, self.protection()?, &context, &ids)?;
+        psk::open_verification(bytes, message, &sent.auth, &sent.timestamp, &ids)?;
         self.state = State::Established;
         Ok(())
     }
@@ -594,8 +590,14 @@ impl Bundle {
         streams: Vec<Stream>,
         policies: Vec<(u8, SrtpPolicy)>,
     ) -> Result<Self> {
-        let mut bundle = Bundle { csb_id, prf, rand, keys, mki, streams, policies, exports: Vec::new() };
-        let exports = (1..=bundle.streams.len()).map(|cs_id| bundle.derive(cs_id as u8)).collect::<Result<_>>()?;
+        let mut bundle = Bundle { csb_id, rand, keys, mki, streams, policies, exports: Vec::new() };
+        let deriver = match &bundle.keys {
+            KeyMaterial::Tgk { tgk, .. } => Some(TgkDeriver::new(prf, tgk.expose(), csb_id, &bundle.rand)),
+            KeyMaterial::Tek { .. } => None,
+        };
+        let exports = (1..=bundle.streams.len())
+            .map(|cs_id| bundle.derive(cs_id as u8, deriver.as_ref()))
+            .collect::<Result<_>>()?;
         bundle.exports = exports;
         Ok(bundle)
     }
@@ -608,8 +610,9 @@ impl Bundle {
             .ok_or_else(|| Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.exports.len())))
     }
 
-    /// The SRTP keys of crypto session `cs_id` (1-based, in range).
-    fn derive(&self, cs_id: u8) -> Result<SrtpKeys> {
+    /// The SRTP keys of crypto session `cs_id` (1-based, in range); `deriver` is the TGK's
+    /// prepared PRF (§4.1.3), `None` for a TEK.
+    fn derive(&self, cs_id: u8, deriver: Option<&TgkDeriver>) -> Result<SrtpKeys> {
         let stream = self.streams[usize::from(cs_id) - 1];
         let policy =
             self.policies.iter().find(|(no, _)| *no == stream.policy_no).map(|(_, policy)| *policy).ok_or_else(
@@ -627,22 +630,20 @@ impl Bundle {
             Error::new(ErrorKind::Policy, format!("key/salt of {key}/{salt} bytes do not fit {profile:?}"))
                 .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter)
         };
-        let (master_key, master_salt) = match &self.keys {
-            KeyMaterial::Tgk { tgk, salt } => {
-                let derive = |purpose, len| {
-                    derive_from_tgk(self.prf, tgk.expose(), purpose, cs_id, self.csb_id, &self.rand, len)
-                };
+        let (master_key, master_salt) = match (&self.keys, deriver) {
+            (KeyMaterial::Tgk { salt, .. }, Some(deriver)) => {
                 let salt = match salt {
                     Some(salt) if salt.len() == salt_len => InlineSecret::from_slice(salt.expose()),
                     Some(salt) => return Err(misfit(key_len, salt.len())),
-                    None => InlineSecret::from_slice(derive(TgkKeyPurpose::Salt, salt_len).expose()),
+                    None => derived(deriver, TgkKeyPurpose::Salt, cs_id, salt_len),
                 };
-                (InlineSecret::from_slice(derive(TgkKeyPurpose::Tek, key_len).expose()), salt)
+                (derived(deriver, TgkKeyPurpose::Tek, cs_id, key_len), salt)
             }
-            KeyMaterial::Tek { key, salt } if key.len() == key_len && salt.len() == salt_len => {
+            (KeyMaterial::Tek { key, salt }, _) if key.len() == key_len && salt.len() == salt_len => {
                 (InlineSecret::from_slice(key.expose()), InlineSecret::from_slice(salt.expose()))
             }
-            KeyMaterial::Tek { key, salt } => return Err(misfit(key.len(), salt.len())),
+            (KeyMaterial::Tek { key, salt }, _) => return Err(misfit(key.len(), salt.len())),
+            (KeyMaterial::Tgk { .. }, None) => return Err(Error::crypto("TGK without its deriver")),
         };
         let (Some(master_key), Some(master_salt)) = (master_key, master_salt) else {
             return Err(misfit(key_len, salt_len));
@@ -657,6 +658,22 @@ impl Bundle {
             mki: self.mki.clone(),
         })
     }
+}
+
+/// `len` bytes derived from the TGK for `purpose` and `cs_id` (§4.1.3), without allocating.
+fn derived<const N: usize>(
+    deriver: &TgkDeriver,
+    purpose: TgkKeyPurpose,
+    cs_id: u8,
+    len: usize,
+) -> Option<InlineSecret<N>> {
+    let mut out = [0u8; N];
+    let secret = out.get_mut(..len).map(|part| {
+        deriver.derive(purpose, cs_id, part);
+        InlineSecret::from_slice(part)
+    });
+    out.zeroize();
+    secret.flatten()
 }
 
 /// The one T payload of a message; COUNTER timestamps cannot be checked against a clock, so

@@ -368,9 +368,9 @@ fn wrong_calls_for_the_role_or_state_are_state_errors() {
 
 #[test]
 fn a_verification_message_with_the_responder_s_own_timestamp_is_accepted_as_minisip_sends_it() {
-    use mikey::method::psk::{seal_verification, ExchangeContext, Protection, VerificationContext};
+    use mikey::crypto::{EnvelopeDeriver, EnvelopeKeyPurpose, MacAlgorithm, MacKey};
+    use mikey::method::psk::{seal_verification, VerificationContext};
     use mikey::wire::{CommonHeader, Timestamp};
-    use mikey::SecretBytes;
 
     let clock = TestClock::at(NTP_2026);
     let mut initiator_config = config(Method::Psk, &clock, 1);
@@ -383,17 +383,15 @@ fn a_verification_message_with_the_responder_s_own_timestamp_is_accepted_as_mini
     let own_time = Timestamp { value: sent.value + (5 << 32), ..sent };
     let header =
         CommonHeader { data_type: DataType::PskVerification, verification_requested: false, ..i_message.header };
-    let psk = SecretBytes::from_slice(PSK);
+    // The §4.1.4 authentication key from the PSK.
+    let mut auth_key = [0u8; 20];
+    EnvelopeDeriver::new(PrfFunction::MikeyHmacSha1, PSK, header.csb_id, &rand)
+        .derive(EnvelopeKeyPurpose::AuthKey, &mut auth_key);
+    let auth = MacKey::new(MacAlgorithm::HmacSha1_160, &auth_key);
     let seal = |timestamp_in_mac: Timestamp| {
-        let context = ExchangeContext {
-            prf: PrfFunction::MikeyHmacSha1,
-            csb_id: header.csb_id,
-            rand: &rand,
-            timestamp: timestamp_in_mac,
-        };
         let ids = VerificationContext { initiator_id: &[], responder_id: &[] };
         let message = Message { header: header.clone(), payloads: vec![Payload::Timestamp(own_time)] };
-        seal_verification(message, Protection::PreShared(&psk), &context, &ids).unwrap()
+        seal_verification(message, &auth, &timestamp_in_mac, &ids).unwrap()
     };
     // A V MAC over the responder's own T does not bind the response to our message.
     assert_eq!(initiator.process_message(&seal(own_time)).unwrap_err().error.kind(), ErrorKind::AuthFailed);

@@ -5,9 +5,11 @@
 //! to the MAC field followed by IDi || IDr || T (§5.2). With the NULL method both MACs are NULL
 //! and the key data travels in clear (§4.2.3, §4.2.4).
 
+use zeroize::Zeroize;
+
 use crate::crypto::{
-    decrypt_key_data, derive_from_envelope, encrypt_key_data, mac, verify_mac, EnvelopeKeyPurpose, KeyTransport,
-    MacAlgorithm, PrfFunction,
+    decrypt_key_data, encrypt_key_data, EnvelopeDeriver, EnvelopeKeyPurpose, KeyTransport, MacAlgorithm, MacKey,
+    PrfFunction,
 };
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::secret::SecretBytes;
@@ -36,11 +38,12 @@ pub struct ExchangeContext<'a> {
     pub timestamp: Timestamp,
 }
 
-/// The encryption, salt and authentication keys of §4.1.4.
+/// The encryption key and salt of §4.1.4 for one KEMAC, and the MAC key of the exchange (which
+/// the verification message reuses).
 struct MessageKeys {
     encr_key: SecretBytes,
     salt: SecretBytes,
-    auth_key: SecretBytes,
+    auth: MacKey,
 }
 
 impl Protection<'_> {
@@ -51,23 +54,26 @@ impl Protection<'_> {
         }
     }
 
-    /// The message keys, derived from the PSK for the KEMAC's transport (§4.1.4).
+    /// The message keys, derived from the PSK for the KEMAC's transport with one prepared PRF
+    /// key (§4.1.4).
     fn message_keys(self, transport: KeyTransport, context: &ExchangeContext<'_>) -> MessageKeys {
         match self {
             Protection::PreShared(psk) => {
-                let derive = |purpose, len| {
-                    derive_from_envelope(context.prf, psk.expose(), purpose, context.csb_id, context.rand, len)
-                };
+                let deriver = EnvelopeDeriver::new(context.prf, psk.expose(), context.csb_id, context.rand);
+                let mut auth_key = [0u8; 20];
+                deriver.derive(EnvelopeKeyPurpose::AuthKey, &mut auth_key[..MacAlgorithm::HmacSha1_160.key_len()]);
+                let auth = MacKey::new(MacAlgorithm::HmacSha1_160, &auth_key);
+                auth_key.zeroize();
                 MessageKeys {
-                    encr_key: derive(EnvelopeKeyPurpose::EncrKey, transport.key_len()),
-                    salt: derive(EnvelopeKeyPurpose::Salt, transport.salt_len()),
-                    auth_key: derive(EnvelopeKeyPurpose::AuthKey, MacAlgorithm::HmacSha1_160.key_len()),
+                    encr_key: deriver.derive_secret(EnvelopeKeyPurpose::EncrKey, transport.key_len()),
+                    salt: deriver.derive_secret(EnvelopeKeyPurpose::Salt, transport.salt_len()),
+                    auth,
                 }
             }
             Protection::Null => MessageKeys {
                 encr_key: SecretBytes::default(),
                 salt: SecretBytes::default(),
-                auth_key: SecretBytes::default(),
+                auth: MacKey::new(MacAlgorithm::Null, &[]),
             },
         }
     }
@@ -89,13 +95,14 @@ fn transport_code(transport: KeyTransport) -> u8 {
 }
 
 /// Builds a sealed I_MESSAGE: `message` holds every payload but the KEMAC, which is appended
-/// with `keys` encrypted and the MAC computed over the encoded message (§5.2).
+/// with `keys` encrypted and the MAC computed over the encoded message (§5.2). Returns the
+/// message and the exchange's MAC key, which checks the verification message.
 pub fn seal_i_message(
     mut message: Message,
     keys: &KeyDataList,
     protection: Protection<'_>,
     context: &ExchangeContext<'_>,
-) -> Result<Vec<u8>> {
+) -> Result<(Vec<u8>, MacKey)> {
     let (transport, mac_algorithm) = protection.algorithms();
     let message_keys = protection.message_keys(transport, context);
     let plaintext = keys.encode()?;
@@ -115,15 +122,15 @@ pub fn seal_i_message(
     }));
     let mut bytes = message.encode()?;
     let covered = bytes.len() - mac_algorithm.tag_len();
-    let tag = mac(mac_algorithm, message_keys.auth_key.expose(), &bytes[..covered]);
-    bytes[covered..].copy_from_slice(&tag);
-    Ok(bytes)
+    let tag = message_keys.auth.sign(&bytes[..covered]);
+    bytes[covered..].copy_from_slice(tag.as_slice());
+    Ok((bytes, message_keys.auth))
 }
 
-/// The KEMAC algorithms the sender used, checked against what `protection` demands. A PSK
-/// endpoint never accepts NULL encryption or a NULL MAC (no downgrade); a NULL endpoint cannot
-/// open anything else.
-fn accepted_algorithms(kemac: &Kemac, protection: Protection<'_>) -> Result<(KeyTransport, MacAlgorithm)> {
+/// The KEMAC transport the sender used, with its algorithms checked against what `protection`
+/// demands. A PSK endpoint never accepts NULL encryption or a NULL MAC (no downgrade); a NULL
+/// endpoint cannot open anything else.
+fn accepted_transport(kemac: &Kemac, protection: Protection<'_>) -> Result<KeyTransport> {
     let transport = match kemac.encryption_algorithm {
         encryption_algorithm::NULL => KeyTransport::Null,
         encryption_algorithm::AES_CM_128 => KeyTransport::AesCm128,
@@ -150,26 +157,29 @@ fn accepted_algorithms(kemac: &Kemac, protection: Protection<'_>) -> Result<(Key
             Err(Error::unsupported("protected KEMAC, but this endpoint has no PSK (NULL method)")
                 .with_peer_code(MikeyErrorCode::AuthFailure))
         }
-        _ => Ok((transport, mac_algorithm)),
+        _ => Ok(transport),
     }
 }
 
 /// Verifies the MAC of a received I_MESSAGE and decrypts its key data. `bytes` is the message
-/// without any accepted padding byte; `message` its decoding. Nothing is changed anywhere, so a
-/// failure leaves the caller's state as it was.
+/// without any accepted padding byte; `message` its decoding. Returns the key data and the
+/// exchange's MAC key (for the verification message). Nothing is changed anywhere, so a failure
+/// leaves the caller's state as it was.
 pub fn open_i_message(
     bytes: &[u8],
     message: &Message,
     protection: Protection<'_>,
     context: &ExchangeContext<'_>,
-) -> Result<KeyDataList> {
+) -> Result<(KeyDataList, MacKey)> {
     let Some(Payload::Kemac(kemac)) = message.payloads.last() else {
         return Err(Error::malformed("a PSK I_MESSAGE must end with the KEMAC payload (§6.2)"));
     };
-    let (transport, mac_algorithm) = accepted_algorithms(kemac, protection)?;
+    let transport = accepted_transport(kemac, protection)?;
     let message_keys = protection.message_keys(transport, context);
     let covered = bytes.len() - kemac.mac.len();
-    verify_mac(mac_algorithm, message_keys.auth_key.expose(), &bytes[..covered], &kemac.mac)
+    message_keys
+        .auth
+        .verify(&bytes[..covered], &kemac.mac)
         .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
     let plaintext = decrypt_key_data(
         transport,
@@ -179,10 +189,10 @@ pub fn open_i_message(
         &context.timestamp.as_64_bits(),
         &kemac.encrypted_data,
     )?;
-    KeyDataList::decode(plaintext.expose(), false)
+    Ok((KeyDataList::decode(plaintext.expose(), false)?, message_keys.auth))
 }
 
-/// The identities and timestamp that follow a verification message in its MAC input (§5.2).
+/// The identities that follow a verification message in its MAC input (§5.2).
 #[derive(Clone, Copy, Debug)]
 pub struct VerificationContext<'a> {
     /// IDi as carried in the I_MESSAGE (empty when absent).
@@ -191,57 +201,50 @@ pub struct VerificationContext<'a> {
     pub responder_id: &'a [u8],
 }
 
-fn verification_input(covered: &[u8], ids: &VerificationContext<'_>, timestamp: &Timestamp) -> Vec<u8> {
-    let mut input = Vec::with_capacity(covered.len() + ids.initiator_id.len() + ids.responder_id.len() + 8);
-    input.extend_from_slice(covered);
-    input.extend_from_slice(ids.initiator_id);
-    input.extend_from_slice(ids.responder_id);
-    input.extend_from_slice(&timestamp.as_64_bits());
-    input
+/// The V MAC input after the message: IDi || IDr || T, T being the initiator's 64-bit value.
+fn verification_suffix<'a>(ids: &VerificationContext<'a>, timestamp: &'a [u8; 8]) -> [&'a [u8]; 3] {
+    [ids.initiator_id, ids.responder_id, timestamp]
 }
 
-/// Builds a sealed R_MESSAGE: `message` holds every payload but V, which is appended.
+/// Builds a sealed R_MESSAGE: `message` holds every payload but V, which is appended with the
+/// MAC over the message, IDi, IDr and the initiator's `timestamp` (§5.2).
 pub fn seal_verification(
     mut message: Message,
-    protection: Protection<'_>,
-    context: &ExchangeContext<'_>,
+    auth: &MacKey,
+    timestamp: &Timestamp,
     ids: &VerificationContext<'_>,
 ) -> Result<Vec<u8>> {
-    let (transport, mac_algorithm) = protection.algorithms();
-    let keys = protection.message_keys(transport, context);
+    let mac_algorithm = auth.algorithm();
     message.payloads.push(Payload::Verification(Verification {
         mac_algorithm: mac_algorithm_code(mac_algorithm),
         mac: vec![0; mac_algorithm.tag_len()],
     }));
     let mut bytes = message.encode()?;
     let covered = bytes.len() - mac_algorithm.tag_len();
-    let tag =
-        mac(mac_algorithm, keys.auth_key.expose(), &verification_input(&bytes[..covered], ids, &context.timestamp));
-    bytes[covered..].copy_from_slice(&tag);
+    let timestamp = timestamp.as_64_bits();
+    let [idi, idr, t] = verification_suffix(ids, &timestamp);
+    let tag = auth.sign_parts(&[&bytes[..covered], idi, idr, t]);
+    bytes[covered..].copy_from_slice(tag.as_slice());
     Ok(bytes)
 }
 
-/// Verifies a received R_MESSAGE's V payload (which must be last).
+/// Verifies a received R_MESSAGE's V payload (which must be last) against the exchange's MAC
+/// key and the initiator's `timestamp`.
 pub fn open_verification(
     bytes: &[u8],
     message: &Message,
-    protection: Protection<'_>,
-    context: &ExchangeContext<'_>,
+    auth: &MacKey,
+    timestamp: &Timestamp,
     ids: &VerificationContext<'_>,
 ) -> Result<()> {
     let Some(Payload::Verification(verification)) = message.payloads.last() else {
         return Err(Error::malformed("a verification message must end with the V payload (§6.9)"));
     };
-    let (_, mac_algorithm) = protection.algorithms();
-    if mac_algorithm_code(mac_algorithm) != verification.mac_algorithm {
+    if mac_algorithm_code(auth.algorithm()) != verification.mac_algorithm {
         return Err(Error::new(ErrorKind::AuthFailed, "verification message uses a different MAC algorithm"));
     }
-    let keys = protection.message_keys(KeyTransport::Null, context);
     let covered = bytes.len() - verification.mac.len();
-    verify_mac(
-        mac_algorithm,
-        keys.auth_key.expose(),
-        &verification_input(&bytes[..covered], ids, &context.timestamp),
-        &verification.mac,
-    )
+    let timestamp = timestamp.as_64_bits();
+    let [idi, idr, t] = verification_suffix(ids, &timestamp);
+    auth.verify_parts(&[&bytes[..covered], idi, idr, t], &verification.mac)
 }
