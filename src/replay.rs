@@ -9,6 +9,7 @@
 //! Replayed and out-of-window messages are discarded without an error message (§5.3).
 
 use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 
 use crate::clock::{ntp_diff, ntp_from_seconds};
@@ -16,6 +17,26 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// The identity of a message in the cache: a digest of its authenticated bytes.
 pub type MessageDigest = [u8; 32];
+
+/// Hashes a [`MessageDigest`] by its first eight bytes: a SHA-256 output is already uniform, and
+/// nobody can choose messages whose digests collide there, so SipHash would only add cost.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut first = [0u8; 8];
+        let len = bytes.len().min(8);
+        first[..len].copy_from_slice(&bytes[..len]);
+        self.0 ^= u64::from_le_bytes(first);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type DigestSet = HashSet<MessageDigest, BuildHasherDefault<DigestHasher>>;
 
 /// A thread-safe, bounded replay cache shared by every session of one config.
 #[derive(Debug)]
@@ -26,7 +47,7 @@ pub struct ReplayCache {
 #[derive(Debug)]
 struct CacheState {
     capacity: usize,
-    digests: HashSet<MessageDigest>,
+    digests: DigestSet,
     /// (NTP timestamp, digest) in insertion order.
     order: VecDeque<(u64, MessageDigest)>,
     /// Timestamps at or below this were evicted and can no longer be checked.
@@ -52,7 +73,7 @@ impl ReplayCache {
         ReplayCache {
             state: Mutex::new(CacheState {
                 capacity: capacity.max(1),
-                digests: HashSet::new(),
+                digests: DigestSet::default(),
                 order: VecDeque::new(),
                 floor: None,
             }),
