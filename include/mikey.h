@@ -604,7 +604,7 @@ mikey_result mikey_session_take_response(struct mikey_session *session, uint8_t 
 /**
  * The session's state (`MIKEY_STATE_*`); `MIKEY_STATE_IDLE` for NULL.
  *
- * Writes nothing. May run concurrently with the other const calls on the same session.
+ * Writes nothing. Not synchronised (see `mikey_session`).
  */
 mikey_state mikey_session_state(const struct mikey_session *session);
 
@@ -612,7 +612,7 @@ mikey_state mikey_session_state(const struct mikey_session *session);
  * The number of crypto sessions (initiator: streams added; responder: streams received); 0 for
  * NULL.
  *
- * Writes nothing. May run concurrently with the other const calls on the same session.
+ * Writes nothing. Not synchronised (see `mikey_session`).
  */
 size_t mikey_session_cs_count(const struct mikey_session *session);
 
@@ -622,7 +622,7 @@ size_t mikey_session_cs_count(const struct mikey_session *session);
  * Writes `*keys_out` only on success; the struct then holds secret keys, which the caller wipes
  * with `mikey_srtp_keys_clear` when done. Returns `MIKEY_ERR_STATE` unless the session is
  * `MIKEY_STATE_ESTABLISHED`, `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or an unknown CS
- * ID. May run concurrently with the other const calls on the same session.
+ * ID. Not synchronised (see `mikey_session`).
  */
 mikey_result mikey_session_export_srtp(const struct mikey_session *session,
                                        uint8_t cs_id,

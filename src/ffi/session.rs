@@ -237,30 +237,46 @@ pub unsafe extern "C" fn mikey_session_process_message(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mikey_result {
+    let body = |session: &mut mikey_session, out: &OutBuffer| {
+        // SAFETY: `in` is NULL or `in_len` readable bytes (documentation).
+        let input = unsafe { try_bytes(r#in, in_len, "in") }?;
+        session.pending_response = None;
+        let (response, outcome) = match session.session.process_message(input) {
+            Ok(response) => (response, Ok(())),
+            Err(Rejection { error, response }) => (response, Err(Failure::from(error))),
+        };
+        match response {
+            None => outcome,
+            Some(bytes) => deliver(out, PendingResponse { bytes: Zeroizing::new(bytes), outcome }, session),
+        }
+    };
+    // SAFETY: the pointers are as documented above; the input is read completely before `out`
+    // is written.
+    unsafe { responding(session, out, out_cap, out_len, body) }
+}
+
+/// The boundary of the calls that may deliver a response: `*out_len` is 0 from the start,
+/// whatever happens next (a poisoned session included), then `body` runs on the session.
+///
+/// # Safety
+/// `session` is NULL or a live handle this thread alone uses; `out` is NULL or `out_cap`
+/// writable bytes; `out_len` is NULL or writable.
+unsafe fn responding(
+    session: *mut mikey_session,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+    body: impl FnOnce(&mut mikey_session, &OutBuffer) -> Result<(), Failure>,
+) -> mikey_result {
     guarded(|| {
-        // SAFETY: `session` is NULL or a live handle this thread alone uses (documentation).
+        // SAFETY: `session` is NULL or a live handle this thread alone uses (this fn's contract).
         let session = unsafe { try_mut(session, "session") }?;
-        // SAFETY: `out` is NULL or `out_cap` writable bytes, `out_len` NULL or writable
-        // (documentation); the input is read completely before `out` is written.
+        // SAFETY: `out`/`out_len` are as this fn's contract says.
         let out = unsafe { OutBuffer::new(out, out_cap, out_len) };
-        // *out_len is 0 from here on, whatever happens next (a poisoned session included).
         if let Ok(out) = &out {
             out.set_len(0);
         }
-        mikey_session::run(session, |session| {
-            let out = out?;
-            // SAFETY: `in` is NULL or `in_len` readable bytes (documentation).
-            let input = unsafe { try_bytes(r#in, in_len, "in") }?;
-            session.pending_response = None;
-            let (response, outcome) = match session.session.process_message(input) {
-                Ok(response) => (response, Ok(())),
-                Err(Rejection { error, response }) => (response, Err(Failure::from(error))),
-            };
-            match response {
-                None => outcome,
-                Some(bytes) => deliver(&out, PendingResponse { bytes: Zeroizing::new(bytes), outcome }, session),
-            }
-        })
+        mikey_session::run(session, |session| body(session, &out?))
     })
 }
 
@@ -302,29 +318,18 @@ pub unsafe extern "C" fn mikey_session_take_response(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `session` is NULL or a live handle this thread alone uses (documentation).
-        let session = unsafe { try_mut(session, "session") }?;
-        // SAFETY: `out` is NULL or `out_cap` writable bytes, `out_len` NULL or writable
-        // (documentation); neither is read by this call.
-        let out = unsafe { OutBuffer::new(out, out_cap, out_len) };
-        // *out_len is 0 from here on, whatever happens next (a poisoned session included).
-        if let Ok(out) = &out {
-            out.set_len(0);
-        }
-        mikey_session::run(session, |session| {
-            let out = out?;
-            match session.pending_response.take() {
-                Some(pending) => deliver(&out, pending, session),
-                None => Ok(()),
-            }
+    // SAFETY: the pointers are as documented above.
+    unsafe {
+        responding(session, out, out_cap, out_len, |session, out| match session.pending_response.take() {
+            Some(pending) => deliver(out, pending, session),
+            None => Ok(()),
         })
-    })
+    }
 }
 
 /// The session's state (`MIKEY_STATE_*`); `MIKEY_STATE_IDLE` for NULL.
 ///
-/// Writes nothing. May run concurrently with the other const calls on the same session.
+/// Writes nothing. Not synchronised (see `mikey_session`).
 #[no_mangle]
 pub unsafe extern "C" fn mikey_session_state(session: *const mikey_session) -> mikey_state {
     boundary(MIKEY_STATE_IDLE, || {
@@ -337,7 +342,7 @@ pub unsafe extern "C" fn mikey_session_state(session: *const mikey_session) -> m
 /// The number of crypto sessions (initiator: streams added; responder: streams received); 0 for
 /// NULL.
 ///
-/// Writes nothing. May run concurrently with the other const calls on the same session.
+/// Writes nothing. Not synchronised (see `mikey_session`).
 #[no_mangle]
 pub unsafe extern "C" fn mikey_session_cs_count(session: *const mikey_session) -> usize {
     boundary(0, || {
@@ -352,7 +357,7 @@ pub unsafe extern "C" fn mikey_session_cs_count(session: *const mikey_session) -
 /// Writes `*keys_out` only on success; the struct then holds secret keys, which the caller wipes
 /// with `mikey_srtp_keys_clear` when done. Returns `MIKEY_ERR_STATE` unless the session is
 /// `MIKEY_STATE_ESTABLISHED`, `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or an unknown CS
-/// ID. May run concurrently with the other const calls on the same session.
+/// ID. Not synchronised (see `mikey_session`).
 #[no_mangle]
 pub unsafe extern "C" fn mikey_session_export_srtp(
     session: *const mikey_session,
