@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
 use crate::replay::{ReplayCache, ReplayCheck};
 use crate::secret::{InlineSecret, SecretBytes};
-use crate::srtp::{SrtpKeys, SrtpPolicy, MAX_MKI_LEN};
+use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::registry::id_type;
 use crate::wire::{
     CommonHeader, CsIdMap, DataType, DecodeOptions, ErrorPayload, IdPayload, KeyData, KeyDataList, KeyDataType,
@@ -193,49 +193,23 @@ impl Session {
         if self.role != Role::Initiator {
             return Err(Error::new(ErrorKind::State, "only an initiator creates I_MESSAGEs"));
         }
-        let rng = self.settings.rng.clone();
-        let random = |len: usize| -> Result<SecretBytes> {
-            let mut bytes = SecretBytes::zeroed(len);
-            rng.fill(bytes.expose_mut())?;
-            Ok(bytes)
-        };
         let is_update = self.state != State::Failed && self.bundle.is_some();
         let (csb_id, rand) = match (&self.bundle, is_update) {
             (Some(bundle), true) => (bundle.csb_id, bundle.rand.clone()),
             _ => {
-                let csb_id = random(4)?;
-                let csb_id = u32::from_be_bytes(csb_id.expose().try_into().unwrap_or_default());
-                (csb_id, random(RAND_LEN)?.expose().to_vec())
+                let csb_id = u32::from_be_bytes(self.random::<4>()?);
+                (csb_id, self.random::<RAND_LEN>()?.to_vec())
             }
         };
         let mut policy = self.settings.srtp_policy;
         if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) {
             policy.mki_len = AXIS_MKI_LEN;
         }
-        let profile = policy.profile;
         // The MKI counts the keys sent, big-endian in `mki_len` bytes (at most 16).
         let counter = u128::from(self.next_mki).to_be_bytes();
         let mki = counter[counter.len() - usize::from(policy.mki_len)..].to_vec();
         let validity = if mki.is_empty() { KeyValidity::Null } else { KeyValidity::Spi(mki.clone()) };
-        let (key_data, keys) = match self.settings.method {
-            Method::Null => {
-                let key = random(usize::from(profile.master_key_len()))?;
-                let salt = random(usize::from(profile.master_salt_len()))?;
-                let key_data = if self.settings.interop.has(InteropFlags::TEK_WITH_CONCATENATED_SALT) {
-                    let mut joined = key.expose().to_vec();
-                    joined.extend_from_slice(salt.expose());
-                    KeyData { key_type: KeyDataType::Tek, key: SecretBytes::new(joined), salt: None, validity }
-                } else {
-                    KeyData { key_type: KeyDataType::TekSalt, key: key.clone(), salt: Some(salt.clone()), validity }
-                };
-                (key_data, KeyMaterial::Tek { key, salt })
-            }
-            _ => {
-                let tgk = random(usize::from(profile.master_key_len()))?;
-                let key_data = KeyData { key_type: KeyDataType::Tgk, key: tgk.clone(), salt: None, validity };
-                (key_data, KeyMaterial::Tgk { tgk, salt: None })
-            }
-        };
+        let (key_data, keys) = self.new_keys(policy.profile, validity)?;
         let timestamp = self.next_timestamp();
         let initiator_id = self.settings.own_id.clone().unwrap_or_default().into_bytes();
         let responder_id = self.settings.peer_id.clone().unwrap_or_default().into_bytes();
@@ -302,6 +276,40 @@ impl Session {
         }
         let bundle = self.bundle.as_ref().ok_or_else(|| Error::new(ErrorKind::State, "no CSB"))?;
         bundle.export(cs_id)
+    }
+
+    /// `N` bytes from the configured randomness source.
+    fn random<const N: usize>(&self) -> Result<[u8; N]> {
+        let mut bytes = [0u8; N];
+        self.settings.rng.fill(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// `len` secret bytes from the configured randomness source.
+    fn random_secret(&self, len: usize) -> Result<SecretBytes> {
+        let mut secret = SecretBytes::zeroed(len);
+        self.settings.rng.fill(secret.expose_mut())?;
+        Ok(secret)
+    }
+
+    /// Fresh keys for an I_MESSAGE: a TGK (PSK method), or the SRTP master key and salt as a TEK
+    /// (NULL method: peers such as GStreamer do not derive), as Key data and as key material.
+    fn new_keys(&self, profile: SrtpProfile, validity: KeyValidity) -> Result<(KeyData, KeyMaterial)> {
+        let key = self.random_secret(usize::from(profile.master_key_len()))?;
+        if self.settings.method != Method::Null {
+            let key_data = KeyData { key_type: KeyDataType::Tgk, key: key.clone(), salt: None, validity };
+            return Ok((key_data, KeyMaterial::Tgk { tgk: key, salt: None }));
+        }
+        let salt = self.random_secret(usize::from(profile.master_salt_len()))?;
+        let key_data = if self.settings.interop.has(InteropFlags::TEK_WITH_CONCATENATED_SALT) {
+            let mut joined = SecretBytes::zeroed(key.len() + salt.len());
+            joined.expose_mut()[..key.len()].copy_from_slice(key.expose());
+            joined.expose_mut()[key.len()..].copy_from_slice(salt.expose());
+            KeyData { key_type: KeyDataType::Tek, key: joined, salt: None, validity }
+        } else {
+            KeyData { key_type: KeyDataType::TekSalt, key: key.clone(), salt: Some(salt.clone()), validity }
+        };
+        Ok((key_data, KeyMaterial::Tek { key, salt }))
     }
 
     fn protection(&self) -> Result<Protection<'_>> {
