@@ -7,6 +7,8 @@
 //! `cargo test --test decode_robustness -- --ignored write_seed_corpus` regenerates the
 //! hand-built seeds (`hand_*`) and the key data seeds extracted from the GStreamer messages.
 
+mod common;
+
 use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -643,12 +645,13 @@ fn write_seed_corpus() {
         for entry in fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if name.starts_with("hand_") || (dir == &key_dir && name.starts_with("gst_")) {
+            if name.starts_with("hand_") || name.starts_with("mikey_") || (dir == &key_dir && name.starts_with("gst_"))
+            {
                 fs::remove_file(&path).unwrap();
             }
         }
     }
-    for (name, bytes) in message_seeds() {
+    for (name, bytes) in message_seeds().into_iter().chain(session_seeds()) {
         assert!(check_message(&bytes), "{name} does not decode");
         assert!(bytes.len() <= 2048, "{name} is {} bytes", bytes.len());
         fs::write(message_dir.join(name), bytes).unwrap();
@@ -673,4 +676,36 @@ fn write_seed_corpus() {
             }
         }
     }
+}
+
+/// Messages this library's sessions emit (deterministic clock and randomness): PSK and NULL
+/// I_MESSAGE and R_MESSAGE, and an error message.
+fn session_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use common::{config, TestClock, NTP_2026};
+    use mikey::{Method, Role, Session};
+
+    let clock = TestClock::at(NTP_2026);
+    let mut seeds = Vec::new();
+    for (method, i_name, r_name) in
+        [(Method::Psk, "mikey_psk_i", "mikey_psk_r"), (Method::Null, "mikey_null_i", "mikey_null_r")]
+    {
+        let mut initiator_config = config(method, &clock, 41);
+        initiator_config.set_request_verification(true);
+        initiator_config.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
+        let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+        let mut responder = Session::new(&config(method, &clock, 42), Role::Responder).unwrap();
+        initiator.add_srtp_stream(0x0102_0304, 0).unwrap();
+        initiator.add_srtp_stream(0x0506_0708, 9).unwrap();
+        let i_message = initiator.create_message().unwrap();
+        let r_message = responder.process_message(&i_message).unwrap().unwrap();
+        seeds.push((i_name, i_message));
+        seeds.push((r_name, r_message));
+    }
+    let mut initiator = Session::new(&config(Method::Psk, &clock, 43), Role::Initiator).unwrap();
+    initiator.add_srtp_stream(5, 0).unwrap();
+    let mut wrong = config(Method::Psk, &clock, 44);
+    wrong.set_psk(b"another key, 32 bytes long......").unwrap();
+    let rejected = Session::new(&wrong, Role::Responder).unwrap().process_message(&initiator.create_message().unwrap());
+    seeds.push(("mikey_error", rejected.unwrap_err().response.unwrap()));
+    seeds
 }
