@@ -5,9 +5,13 @@
 //! - [`kdf`]: key derivation from a TGK (§4.1.3) and from a PSK/envelope key (§4.1.4).
 //! - [`transport`]: KEMAC key-data encryption and MAC (§4.2.3, §4.2.4, §6.2).
 //! - [`rng`]: the randomness source (§4.2.2).
+//! - [`dh`]: Diffie-Hellman over the OAKLEY groups (§3.3, §4.2.7), for DH-SIGN and DH-HMAC.
 //! - `sha_hmac` (private): HMAC-SHA-1/-256 with the pad states computed once per key, behind
 //!   [`PrfKey`], [`TgkDeriver`], [`EnvelopeDeriver`] and [`MacKey`].
 
+// Diffie-Hellman over the OAKLEY MODP groups (RFC 3830 §4.2.7), for DH-SIGN and DH-HMAC.
+#[allow(unsafe_code)]
+pub mod dh;
 pub mod kdf;
 pub mod prf;
 pub mod rng;
