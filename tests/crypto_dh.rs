@@ -23,7 +23,7 @@ use std::hint::black_box;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use mikey::crypto::dh::{prime, DhKeyPair, EXPONENT_BITS};
+use mikey::crypto::dh::{prime, DhKeyPair};
 use mikey::crypto::{RandomSource, SystemRandomSource};
 use mikey::wire::DhGroup;
 use mikey::{Error, ErrorKind, MikeyErrorCode};
