@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::replay::ReplayCache;
 use crate::secret::SecretBytes;
 use crate::srtp::{SrtpPolicy, MAX_MKI_LEN};
+use crate::wire::DhGroup;
 
 /// Key-management methods (numbering fixed by the C API's `mikey_method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,7 +45,12 @@ impl Method {
 
     /// True for the methods this version implements.
     pub fn is_implemented(self) -> bool {
-        matches!(self, Method::Psk | Method::Null)
+        matches!(self, Method::Psk | Method::Null | Method::DhHmac)
+    }
+
+    /// True for the methods keyed by a pre-shared secret (PSK, and DH-HMAC's HMAC key).
+    pub fn uses_psk(self) -> bool {
+        matches!(self, Method::Psk | Method::DhHmac)
     }
 }
 
@@ -98,6 +104,8 @@ pub struct Settings {
     pub interop: InteropFlags,
     /// Whether an initiator asks for a verification message (V flag).
     pub request_verification: bool,
+    /// The DH group an initiator of a DH method uses (RFC 3830 Table 6.4; OAKLEY 5 is mandatory).
+    pub dh_group: DhGroup,
     /// The time source.
     pub clock: Arc<dyn Clock>,
     /// The randomness source.
@@ -115,6 +123,7 @@ impl fmt::Debug for Settings {
             .field("replay_window_secs", &self.replay_window_secs)
             .field("interop", &self.interop)
             .field("request_verification", &self.request_verification)
+            .field("dh_group", &self.dh_group)
             .finish_non_exhaustive()
     }
 }
@@ -147,6 +156,7 @@ impl Config {
                 replay_window_secs: DEFAULT_REPLAY_WINDOW_SECS,
                 interop: InteropFlags::default(),
                 request_verification: false,
+                dh_group: DhGroup::Oakley5,
                 clock,
                 rng,
             },
@@ -159,11 +169,11 @@ impl Config {
         &self.settings
     }
 
-    /// Sets the pre-shared key (PSK method only; at least 16 bytes, RFC 3830 §9.2 asks for a
-    /// key at least as strong as the protected keys).
+    /// Sets the pre-shared key (PSK and DH-HMAC methods; at least 16 bytes, RFC 3830 §9.2 asks
+    /// for a key at least as strong as the protected keys).
     pub fn set_psk(&mut self, psk: &[u8]) -> Result<()> {
-        if self.settings.method != Method::Psk {
-            return Err(Error::invalid_argument("a PSK is only used by the PSK method"));
+        if !self.settings.method.uses_psk() {
+            return Err(Error::invalid_argument("a PSK is only used by the PSK and DH-HMAC methods"));
         }
         if psk.len() < 16 {
             return Err(Error::invalid_argument("a PSK must be at least 16 bytes"));
@@ -211,6 +221,11 @@ impl Config {
         }
         self.settings.interop = InteropFlags(flags);
         Ok(())
+    }
+
+    /// Sets the DH group an initiator of a DH method offers (responders take the initiator's).
+    pub fn set_dh_group(&mut self, group: DhGroup) {
+        self.settings.dh_group = group;
     }
 
     /// Whether an initiator sets the V flag to ask for a verification message.

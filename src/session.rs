@@ -10,6 +10,7 @@ use std::sync::Arc;
 use zeroize::Zeroize;
 
 use crate::config::{Config, InteropFlags, Method, Settings};
+use crate::crypto::dh::DhKeyPair;
 use crate::crypto::{sha256, MacKey, PrfFunction, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
@@ -18,8 +19,8 @@ use crate::secret::{InlineSecret, SecretBytes};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::registry::id_type;
 use crate::wire::{
-    CommonHeader, CsIdMap, DataType, DecodeOptions, ErrorPayload, IdPayload, KeyData, KeyDataList, KeyDataType,
-    KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
+    CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, IdPayload, KeyData, KeyDataList,
+    KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
 };
 
 /// Which side of the exchange a session plays (C API `mikey_role`).
@@ -87,12 +88,34 @@ struct Bundle {
 /// What an initiator remembers to check the R_MESSAGE against.
 #[derive(Debug)]
 struct SentMessage {
+    csb_id: u32,
     timestamp: Timestamp,
     initiator_id: Vec<u8>,
     responder_id: Vec<u8>,
-    /// The exchange's MAC key (§4.1.4), which checks the V payload.
+    /// The exchange's MAC key (§4.1.4), which checks the V payload or the DH-HMAC KEMAC.
     auth: MacKey,
+    /// DH-HMAC: what the CSB will be once the responder's DH value arrives.
+    pending_dh: Option<PendingDh>,
 }
+
+/// A DH-HMAC exchange waiting for DHr (RFC 4650 §3): our key pair and the rest of the CSB.
+#[derive(Debug)]
+struct PendingDh {
+    key_pair: DhKeyPair,
+    rand: Vec<u8>,
+    mki: Vec<u8>,
+    policy: SrtpPolicy,
+}
+
+/// The keys an accepted message brings: carried in KEMAC Key data (PSK, NULL), or agreed by
+/// Diffie-Hellman (DH-HMAC) with their MKI; `None` keeps the CSB's keys (§4.5 update).
+enum NewKeys<'a> {
+    Carried(&'a [KeyData]),
+    Agreed(Option<AgreedKeys>),
+}
+
+/// A TGK agreed by Diffie-Hellman and the MKI bound to it.
+type AgreedKeys = (KeyMaterial, Vec<u8>);
 
 /// A message was rejected: the error, and possibly an error message to send to the peer
 /// (RFC 3830 §5.1.2).
@@ -129,8 +152,8 @@ pub struct Session {
 impl Session {
     /// A new session in state `Idle`, with a copy of `config`'s settings and its replay cache.
     pub fn new(config: &Config, role: Role) -> Result<Self> {
-        if config.settings.method == Method::Psk && config.settings.psk.is_none() {
-            return Err(Error::invalid_argument("the PSK method needs a PSK (set it on the config first)"));
+        if config.settings.method.uses_psk() && config.settings.psk.is_none() {
+            return Err(Error::invalid_argument("this method needs a PSK (set it on the config first)"));
         }
         Ok(Session {
             settings: config.settings.clone(),
@@ -209,13 +232,19 @@ impl Session {
         let counter = u128::from(self.next_mki).to_be_bytes();
         let mki = counter[counter.len() - usize::from(policy.mki_len)..].to_vec();
         let validity = if mki.is_empty() { KeyValidity::Null } else { KeyValidity::Spi(mki.clone()) };
-        let (key_data, keys) = self.new_keys(policy.profile, validity)?;
+        let dh_hmac = self.settings.method == Method::DhHmac;
+        if dh_hmac && self.settings.peer_id.is_none() {
+            return Err(Error::invalid_argument(
+                "DH-HMAC always names the responder: set the peer identity (RFC 4650 §3)",
+            ));
+        }
         let timestamp = self.next_timestamp();
         let initiator_id = self.settings.own_id.clone().unwrap_or_default().into_bytes();
         let responder_id = self.settings.peer_id.clone().unwrap_or_default().into_bytes();
         let header = CommonHeader {
-            data_type: DataType::PskInit,
-            verification_requested: self.settings.request_verification,
+            data_type: if dh_hmac { DataType::DhHmacInit } else { DataType::PskInit },
+            // The DH methods always answer (§6.1: the receiver ignores V there).
+            verification_requested: self.settings.request_verification || dh_hmac,
             prf_function: 0,
             csb_id,
             cs_id_map: CsIdMap::SrtpId(
@@ -231,20 +260,30 @@ impl Session {
         }
         let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
         payloads.push(Payload::SecurityPolicy(policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout)?));
+        let (key_list, keys, pending_dh) = if dh_hmac {
+            // RFC 4650 §3: DHi in the message; the TGK comes with DHr. MKI in the DH payload's KV.
+            let key_pair = DhKeyPair::generate(self.settings.dh_group, self.settings.rng.as_ref())?;
+            let group = self.settings.dh_group;
+            payloads.push(Payload::Dh(DhPayload { group, value: key_pair.public_value().to_vec(), validity }));
+            let pending = PendingDh { key_pair, rand: rand.clone(), mki: mki.clone(), policy };
+            (KeyDataList::default(), None, Some(pending))
+        } else {
+            let (key_data, keys) = self.new_keys(policy.profile, validity)?;
+            (KeyDataList { id: None, keys: vec![key_data] }, Some(keys), None)
+        };
         let prf = PrfFunction::MikeyHmacSha1;
         let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
-        let (bytes, auth) = psk::seal_i_message(
-            Message { header, payloads },
-            &KeyDataList { id: None, keys: vec![key_data] },
-            self.protection()?,
-            &context,
-        )?;
+        let (bytes, auth) =
+            psk::seal_kemac_message(Message { header, payloads }, &key_list, self.protection()?, &context)?;
         // Sent: commit.
         self.next_mki = self.next_mki.wrapping_add(1);
-        self.bundle =
-            Some(Bundle::new(csb_id, prf, rand, keys, mki, self.streams.clone(), vec![(OFFERED_POLICY_NO, policy)])?);
-        self.sent = Some(SentMessage { timestamp, initiator_id, responder_id, auth });
-        self.state = if self.settings.request_verification { State::WaitResponse } else { State::Established };
+        if let Some(keys) = keys {
+            let policies = vec![(OFFERED_POLICY_NO, policy)];
+            self.bundle = Some(Bundle::new(csb_id, prf, rand, keys, mki, self.streams.clone(), policies)?);
+        }
+        self.sent = Some(SentMessage { csb_id, timestamp, initiator_id, responder_id, auth, pending_dh });
+        self.state =
+            if self.settings.request_verification || dh_hmac { State::WaitResponse } else { State::Established };
         Ok(bytes)
     }
 
@@ -265,7 +304,7 @@ impl Session {
                 let response = self.error_message(&message, &error);
                 Rejection { error, response }
             }),
-            Role::Initiator => self.take_verification(bytes, &message).map(|()| None).map_err(Rejection::from),
+            Role::Initiator => self.take_response(bytes, &message).map(|()| None).map_err(Rejection::from),
         }
     }
 
@@ -316,6 +355,7 @@ impl Session {
         match (self.settings.method, &self.settings.psk) {
             (Method::Null, _) => Ok(Protection::Null),
             (Method::Psk, Some(psk)) => Ok(Protection::PreShared(psk)),
+            (Method::DhHmac, Some(psk)) => Ok(Protection::DhHmac(psk)),
             _ => Err(Error::invalid_argument("no PSK configured")),
         }
     }
@@ -334,9 +374,14 @@ impl Session {
     /// Responder: checks an I_MESSAGE completely, then commits it and builds the R_MESSAGE.
     fn respond(&mut self, bytes: &[u8], message: &Message) -> Result<Option<Vec<u8>>> {
         let header = &message.header;
-        if header.data_type != DataType::PskInit {
-            return Err(Error::unsupported(format!("data type {:?} is not a PSK I_MESSAGE", header.data_type))
-                .with_peer_code(MikeyErrorCode::InvalidDataType));
+        let dh_hmac = self.settings.method == Method::DhHmac;
+        let expected = if dh_hmac { DataType::DhHmacInit } else { DataType::PskInit };
+        if header.data_type != expected {
+            return Err(Error::unsupported(format!(
+                "data type {:?}; this endpoint takes {expected:?}",
+                header.data_type
+            ))
+            .with_peer_code(MikeyErrorCode::InvalidDataType));
         }
         let prf = match header.prf_function {
             0 => PrfFunction::MikeyHmacSha1,
@@ -364,10 +409,16 @@ impl Session {
             ([], None) => return Err(Error::malformed("the initial I_MESSAGE has no RAND (§3.1)")),
             _ => return Err(Error::malformed("RAND must appear once, and an update must not change it (§4.5)")),
         };
-        let ids: Vec<&IdPayload> = message.payloads.iter().filter_map(Payload::as_id).collect();
-        if ids.len() > 2 {
-            return Err(Error::malformed("more than two ID payloads"));
-        }
+        let ids: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_id).map(|id| id.data.as_slice()).collect();
+        // PSK: [IDi], [IDr] (RFC 3830 §3.1); DH-HMAC: [IDi], IDr (RFC 4650 §3).
+        let (initiator_id, responder_id): (&[u8], &[u8]) = match (ids.as_slice(), dh_hmac) {
+            ([], false) => (&[], &[]),
+            ([idi], false) => (idi, &[]),
+            ([idr], true) => (&[], idr),
+            ([idi, idr], _) => (idi, idr),
+            ([], true) => return Err(Error::malformed("a DH-HMAC I_MESSAGE names the responder (RFC 4650 §3)")),
+            _ => return Err(Error::malformed("more than two ID payloads")),
+        };
         let replay = ReplayCheck {
             digest: sha256(bytes),
             timestamp: timestamp.value,
@@ -377,34 +428,89 @@ impl Session {
         self.replay_cache.check(&replay)?;
 
         let context = ExchangeContext { prf, csb_id: header.csb_id, rand: &rand, timestamp };
-        let (key_data, auth) = psk::open_i_message(bytes, message, self.protection()?, &context)?;
+        let (key_data, auth) = psk::open_kemac_message(bytes, message, self.protection()?, &context)?;
+        check_identity(&self.settings.peer_id, initiator_id, "IDi")?;
+        check_identity(&self.settings.own_id, responder_id, "IDr")?;
 
-        let initiator_id = ids.first().map(|id| id.data.clone()).unwrap_or_default();
-        let responder_id = ids.get(1).map(|id| id.data.clone()).unwrap_or_default();
-        check_identity(&self.settings.peer_id, &initiator_id, "IDi")?;
-        check_identity(&self.settings.own_id, &responder_id, "IDr")?;
-
-        let bundle = self.accepted_bundle(message, prf, rand.clone(), key_data, update_of)?;
+        let (bundle, response) = if dh_hmac {
+            if !key_data.keys.is_empty() {
+                return Err(Error::malformed("a DH-HMAC KEMAC carries no key data (RFC 4650 §4.2)"));
+            }
+            let initiator_id = match (initiator_id, &self.settings.peer_id) {
+                ([], Some(peer_id)) => peer_id.as_bytes(),
+                ([], None) => {
+                    return Err(Error::new(ErrorKind::AuthFailed, "the initiator's identity is unknown (RFC 4650 §3)")
+                        .with_peer_code(MikeyErrorCode::InvalidId))
+                }
+                (carried, _) => carried,
+            };
+            let (agreed, dh_payloads) = self.agree_dh(message)?;
+            let bundle = self.accepted_bundle(message, prf, rand.clone(), NewKeys::Agreed(agreed), update_of)?;
+            // R_MESSAGE = HDR, T, [IDr], IDi, [DHr, DHi], KEMAC (RFC 4650 §3, §3.1).
+            let mut payloads = vec![Payload::Timestamp(timestamp)];
+            if let Some(own_id) = &self.settings.own_id {
+                payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: own_id.clone().into_bytes() }));
+            }
+            payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: initiator_id.to_vec() }));
+            payloads.extend(dh_payloads.into_iter().map(Payload::Dh));
+            let response_header =
+                CommonHeader { data_type: DataType::DhHmacResponse, verification_requested: false, ..header.clone() };
+            let response = psk::seal_kemac_message(
+                Message { header: response_header, payloads },
+                &KeyDataList::default(),
+                self.protection()?,
+                &context,
+            )?;
+            (bundle, Some(response.0))
+        } else {
+            let bundle =
+                self.accepted_bundle(message, prf, rand.clone(), NewKeys::Carried(&key_data.keys), update_of)?;
+            let response = if header.verification_requested {
+                let own_id = self.settings.own_id.clone().map(String::into_bytes);
+                let mut payloads = vec![Payload::Timestamp(timestamp)];
+                if let Some(id) = &own_id {
+                    payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
+                }
+                let responder_id = own_id.as_deref().unwrap_or(responder_id);
+                let response_header = CommonHeader {
+                    data_type: DataType::PskVerification,
+                    verification_requested: false,
+                    ..header.clone()
+                };
+                let ids = VerificationContext { initiator_id, responder_id };
+                Some(psk::seal_verification(Message { header: response_header, payloads }, &auth, &timestamp, &ids)?)
+            } else {
+                None
+            };
+            (bundle, response)
+        };
         self.replay_cache.record(&replay)?;
 
         // Every check passed: commit.
-        let response = if header.verification_requested {
-            let own_id = self.settings.own_id.clone().map(String::into_bytes);
-            let mut payloads = vec![Payload::Timestamp(timestamp)];
-            if let Some(id) = &own_id {
-                payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
-            }
-            let responder_id = own_id.unwrap_or(responder_id);
-            let response_header =
-                CommonHeader { data_type: DataType::PskVerification, verification_requested: false, ..header.clone() };
-            let ids = VerificationContext { initiator_id: &initiator_id, responder_id: &responder_id };
-            Some(psk::seal_verification(Message { header: response_header, payloads }, &auth, &timestamp, &ids)?)
-        } else {
-            None
-        };
         self.bundle = Some(bundle);
         self.state = State::Established;
         Ok(response)
+    }
+
+    /// Responder, DH-HMAC: answers DHi with a fresh DHr in the same group. Returns the agreed
+    /// TGK g^(xi·xr) with the MKI of DHi's key validity, and the payloads DHr, DHi for the
+    /// R_MESSAGE; nothing for an update without DHi (RFC 4650 §3.1 b).
+    fn agree_dh(&self, message: &Message) -> Result<(Option<AgreedKeys>, Vec<DhPayload>)> {
+        let offered: Vec<&DhPayload> = message.payloads.iter().filter_map(Payload::as_dh).collect();
+        let initiator_dh = match offered.as_slice() {
+            [] => return Ok((None, Vec::new())),
+            [initiator_dh] => *initiator_dh,
+            _ => return Err(Error::malformed("more than one DH payload in a DH-HMAC I_MESSAGE")),
+        };
+        let key_pair = DhKeyPair::generate(initiator_dh.group, self.settings.rng.as_ref())?;
+        let tgk = key_pair.shared_secret(&initiator_dh.value)?;
+        let mki = self.mki_of(&initiator_dh.validity)?;
+        let responder_dh = DhPayload {
+            group: initiator_dh.group,
+            value: key_pair.public_value().to_vec(),
+            validity: KeyValidity::Null,
+        };
+        Ok((Some((KeyMaterial::Tgk { tgk, salt: None }, mki)), vec![responder_dh, initiator_dh.clone()]))
     }
 
     /// Responder: the CSB an accepted I_MESSAGE establishes, fully validated (every crypto
@@ -414,7 +520,7 @@ impl Session {
         message: &Message,
         prf: PrfFunction,
         rand: Vec<u8>,
-        key_data: KeyDataList,
+        new_keys: NewKeys<'_>,
         update_of: Option<&Bundle>,
     ) -> Result<Bundle> {
         let mut policies: Vec<(u8, SrtpPolicy)> = update_of.map(|b| b.policies.clone()).unwrap_or_default();
@@ -446,14 +552,19 @@ impl Session {
         if policies.is_empty() {
             policies.push((OFFERED_POLICY_NO, SrtpPolicy::default()));
         }
-        let (keys, mki) = match (key_data.keys.as_slice(), update_of) {
-            ([], Some(previous)) => (previous.keys.clone(), previous.mki.clone()),
-            ([], None) => return Err(Error::malformed("the initial I_MESSAGE carries no key data")),
-            ([key], _) => self.key_material(key, &policies, &streams)?,
-            _ => {
+        let new_keys = match new_keys {
+            NewKeys::Carried([]) | NewKeys::Agreed(None) => None,
+            NewKeys::Carried([key]) => Some(self.key_material(key, &policies, &streams)?),
+            NewKeys::Carried(_) => {
                 return Err(Error::unsupported("more than one Key data sub-payload in one KEMAC")
                     .with_peer_code(MikeyErrorCode::Unspecified))
             }
+            NewKeys::Agreed(Some(agreed)) => Some(agreed),
+        };
+        let (keys, mki) = match (new_keys, update_of) {
+            (Some(keys), _) => keys,
+            (None, Some(previous)) => (previous.keys.clone(), previous.mki.clone()),
+            (None, None) => return Err(Error::malformed("the initial I_MESSAGE carries no keys")),
         };
         for (_, policy) in policies.iter_mut() {
             // The MKI comes from the key validity data, not the SP (§6.14); at most 16 bytes.
@@ -462,14 +573,9 @@ impl Session {
         Bundle::new(message.header.csb_id, prf, rand, keys, mki, streams, policies)
     }
 
-    /// The key material and MKI of a received Key data sub-payload.
-    fn key_material(
-        &self,
-        key: &KeyData,
-        policies: &[(u8, SrtpPolicy)],
-        streams: &[Stream],
-    ) -> Result<(KeyMaterial, Vec<u8>)> {
-        let mki = match &key.validity {
+    /// The MKI of received key validity data (§6.14): an SPI of 1 to 16 bytes, or none.
+    fn mki_of(&self, validity: &KeyValidity) -> Result<Vec<u8>> {
+        let mki = match validity {
             KeyValidity::Spi(spi) if spi.len() <= usize::from(MAX_MKI_LEN) && !spi.is_empty() => spi.clone(),
             KeyValidity::Spi(_) => {
                 return Err(Error::new(ErrorKind::Policy, format!("MKI must be 1 to {MAX_MKI_LEN} bytes"))
@@ -481,6 +587,17 @@ impl Session {
             return Err(Error::new(ErrorKind::Policy, "a 4-byte MKI is required (mandatory-MKI interop flag)")
                 .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
         }
+        Ok(mki)
+    }
+
+    /// The key material and MKI of a received Key data sub-payload.
+    fn key_material(
+        &self,
+        key: &KeyData,
+        policies: &[(u8, SrtpPolicy)],
+        streams: &[Stream],
+    ) -> Result<(KeyMaterial, Vec<u8>)> {
+        let mki = self.mki_of(&key.validity)?;
         if key.key.is_empty() {
             return Err(Error::malformed("empty key in Key data"));
         }
@@ -518,31 +635,88 @@ impl Session {
         Ok((material, mki))
     }
 
-    /// Initiator: checks the R_MESSAGE (§3.1, §5.2) and completes the exchange.
-    fn take_verification(&mut self, bytes: &[u8], message: &Message) -> Result<()> {
-        if message.header.data_type != DataType::PskVerification {
+    /// Initiator: checks the R_MESSAGE and completes the exchange: a verification message
+    /// (PSK, NULL: RFC 3830 §3.1, §5.2) or the DH-HMAC response (RFC 4650 §3).
+    fn take_response(&mut self, bytes: &[u8], message: &Message) -> Result<()> {
+        let expected = match self.settings.method {
+            Method::DhHmac => DataType::DhHmacResponse,
+            _ => DataType::PskVerification,
+        };
+        if message.header.data_type != expected {
             return Err(Error::unsupported(format!("an initiator does not take {:?}", message.header.data_type)));
         }
-        let (Some(bundle), Some(sent), State::WaitResponse) = (&self.bundle, &self.sent, self.state) else {
-            return Err(Error::new(ErrorKind::State, "no verification message is expected"));
+        let (Some(sent), State::WaitResponse) = (&self.sent, self.state) else {
+            return Err(Error::new(ErrorKind::State, "no response is expected"));
         };
-        if message.header.csb_id != bundle.csb_id {
-            return Err(Error::new(ErrorKind::State, "verification message for another CSB"));
+        if message.header.csb_id != sent.csb_id {
+            return Err(Error::new(ErrorKind::State, "response for another CSB"));
         }
         // §5.2 says the responder echoes the initiator's T; minisip sends its own. Either way the
-        // V MAC below covers the T we sent, which is what binds the response to this exchange.
+        // MAC covers what binds the response to this exchange (the T we sent, or our DHi).
         single_timestamp(message)?;
-        let carried_responder_id = message.find(Payload::as_id).map(|id| id.data.clone());
-        if let (Some(carried), Some(expected)) = (&carried_responder_id, &self.settings.peer_id) {
-            if carried != expected.as_bytes() {
-                return Err(Error::new(ErrorKind::AuthFailed, "IDr does not match the configured peer identity"));
+        let ids: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_id).map(|id| id.data.as_slice()).collect();
+        let bundle = match expected {
+            DataType::DhHmacResponse => Some(self.take_dh_hmac_response(bytes, message, sent, &ids)?),
+            _ => {
+                let carried_responder_id = ids.first().copied();
+                check_identity(&self.settings.peer_id, carried_responder_id.unwrap_or_default(), "IDr")?;
+                let responder_id = carried_responder_id.unwrap_or(&sent.responder_id);
+                let ids = VerificationContext { initiator_id: &sent.initiator_id, responder_id };
+                psk::open_verification(bytes, message, &sent.auth, &sent.timestamp, &ids)?;
+                None
             }
+        };
+        if let Some(bundle) = bundle {
+            self.bundle = Some(bundle);
         }
-        let responder_id = carried_responder_id.unwrap_or_else(|| sent.responder_id.clone());
-        let ids = VerificationContext { initiator_id: &sent.initiator_id, responder_id: &responder_id };
-        psk::open_verification(bytes, message, &sent.auth, &sent.timestamp, &ids)?;
         self.state = State::Established;
         Ok(())
+    }
+
+    /// Initiator, DH-HMAC: R_MESSAGE = HDR, T, [IDr], IDi, [DHr, DHi], KEMAC. Checks the HMAC,
+    /// the identities and that DHi is ours, then returns the CSB keyed by g^(xi·xr).
+    fn take_dh_hmac_response(
+        &self,
+        bytes: &[u8],
+        message: &Message,
+        sent: &SentMessage,
+        ids: &[&[u8]],
+    ) -> Result<Bundle> {
+        let pending =
+            sent.pending_dh.as_ref().ok_or_else(|| Error::new(ErrorKind::State, "no DH exchange is pending"))?;
+        let prf = PrfFunction::MikeyHmacSha1;
+        let context = ExchangeContext { prf, csb_id: sent.csb_id, rand: &pending.rand, timestamp: sent.timestamp };
+        psk::open_kemac_message(bytes, message, self.protection()?, &context)?;
+        let (responder_id, initiator_id) = match ids {
+            [idi] => (None, *idi),
+            [idr, idi] => (Some(*idr), *idi),
+            _ => return Err(Error::malformed("a DH-HMAC R_MESSAGE names the initiator (RFC 4650 §3)")),
+        };
+        check_identity(&self.settings.peer_id, responder_id.unwrap_or_default(), "IDr")?;
+        check_identity(&self.settings.own_id, initiator_id, "IDi")?;
+        let dh: Vec<&DhPayload> = message.payloads.iter().filter_map(Payload::as_dh).collect();
+        let [responder_dh, echoed_dh] = dh.as_slice() else {
+            return Err(Error::malformed("a DH-HMAC R_MESSAGE carries DHr and DHi (RFC 4650 §3)"));
+        };
+        let ours = &pending.key_pair;
+        if echoed_dh.group != ours.group()
+            || echoed_dh.value != ours.public_value()
+            || responder_dh.group != ours.group()
+        {
+            return Err(Error::new(ErrorKind::AuthFailed, "the R_MESSAGE does not answer our DH value")
+                .with_peer_code(MikeyErrorCode::InvalidDh));
+        }
+        let tgk = ours.shared_secret(&responder_dh.value)?;
+        let policies = vec![(OFFERED_POLICY_NO, pending.policy)];
+        Bundle::new(
+            sent.csb_id,
+            prf,
+            pending.rand.clone(),
+            KeyMaterial::Tgk { tgk, salt: None },
+            pending.mki.clone(),
+            self.streams.clone(),
+            policies,
+        )
     }
 
     /// An error message from the peer (§5.1.2): reported as `PeerError` with its codes. An
@@ -555,7 +729,7 @@ impl Session {
             .filter_map(Payload::as_error)
             .map(|err| format!("{:?}", MikeyErrorCode::from_u8(err.code)))
             .collect();
-        let for_us = self.bundle.as_ref().is_some_and(|bundle| bundle.csb_id == message.header.csb_id);
+        let for_us = self.sent.as_ref().is_some_and(|sent| sent.csb_id == message.header.csb_id);
         if for_us && self.role == Role::Initiator && self.state == State::WaitResponse {
             self.state = State::Failed;
         }

@@ -399,3 +399,143 @@ fn a_verification_message_with_the_responder_s_own_timestamp_is_accepted_as_mini
     initiator.process_message(&seal(sent)).unwrap();
     assert_eq!(initiator.state(), State::Established);
 }
+
+/// A DH-HMAC pair (RFC 4650): both sides share the PSK and name each other.
+fn dh_hmac_pair(group: mikey::wire::DhGroup, clock: &std::sync::Arc<TestClock>) -> (Session, Session) {
+    let mut initiator_config = config(Method::DhHmac, clock, 51);
+    initiator_config.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
+    initiator_config.set_dh_group(group);
+    let mut responder_config = config(Method::DhHmac, clock, 52);
+    responder_config.set_identities(Some("sip:bob@example.com"), Some("sip:alice@example.com")).unwrap();
+    let initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+    let responder = Session::new(&responder_config, Role::Responder).unwrap();
+    (initiator, responder)
+}
+
+#[test]
+fn dh_hmac_exchange_agrees_in_every_oakley_group_and_rekeys_with_fresh_dh_values() {
+    use mikey::wire::DhGroup;
+    for group in [DhGroup::Oakley5, DhGroup::Oakley1, DhGroup::Oakley2] {
+        let clock = TestClock::at(NTP_2026);
+        let (mut initiator, mut responder) = dh_hmac_pair(group, &clock);
+        initiator.add_srtp_stream(0x0A0A_0A0A, 0).unwrap();
+        initiator.add_srtp_stream(0x0B0B_0B0B, 0).unwrap();
+        let i_message = initiator.create_message().unwrap();
+        assert_eq!(initiator.state(), State::WaitResponse);
+        let decoded = Message::decode(&i_message).unwrap();
+        assert_eq!(decoded.header.data_type, DataType::DhHmacInit);
+        assert_eq!(decoded.find(Payload::as_dh).unwrap().value.len(), group.value_len());
+
+        let r_message = responder.process_message(&i_message).unwrap().expect("DH-HMAC always answers");
+        let response = Message::decode(&r_message).unwrap();
+        assert_eq!(response.header.data_type, DataType::DhHmacResponse);
+        assert_eq!(response.count(Payload::as_dh), 2, "DHr and DHi");
+        initiator.process_message(&r_message).unwrap();
+        assert_eq!(initiator.state(), State::Established);
+        assert_same_keys(&initiator, &responder, 2);
+
+        clock.advance(1);
+        let before = responder.export_srtp(1).unwrap().master_key;
+        let update = initiator.create_message().unwrap();
+        assert_eq!(Message::decode(&update).unwrap().count(Payload::as_rand), 0);
+        initiator.process_message(&responder.process_message(&update).unwrap().unwrap()).unwrap();
+        assert_same_keys(&initiator, &responder, 2);
+        assert_ne!(responder.export_srtp(1).unwrap().master_key.expose(), before.expose(), "{group:?}: new TGK");
+    }
+}
+
+#[test]
+fn dh_hmac_rejects_bad_dh_values_tampering_replays_and_a_wrong_psk() {
+    use mikey::method::psk::{seal_kemac_message, ExchangeContext, Protection};
+    use mikey::wire::{
+        CommonHeader, CsIdMap, DhGroup, DhPayload, IdPayload, KeyValidity, SecurityPolicy, SrtpCsEntry, Timestamp,
+        TimestampType,
+    };
+    use mikey::{MikeyErrorCode, SecretBytes};
+
+    let clock = TestClock::at(NTP_2026);
+    // A correctly MACed I_MESSAGE carrying a DH value the responder must refuse.
+    let psk = SecretBytes::from_slice(PSK);
+    let mut prime_minus_1 = mikey::crypto::dh::prime(DhGroup::Oakley1).to_vec();
+    *prime_minus_1.last_mut().unwrap() -= 1; // p is odd
+
+    let mut one = vec![0u8; 96];
+    one[95] = 1;
+    for (what, value) in [("0", vec![0u8; 96]), ("1", one), ("p-1", prime_minus_1)] {
+        let mut responder = dh_hmac_pair(DhGroup::Oakley1, &clock).1;
+        let timestamp = Timestamp { ts_type: TimestampType::NtpUtc, value: NTP_2026 << 32 };
+        let rand = vec![7u8; 16];
+        let header = CommonHeader {
+            data_type: DataType::DhHmacInit,
+            verification_requested: true,
+            prf_function: 0,
+            csb_id: 0x1234,
+            cs_id_map: CsIdMap::SrtpId(vec![SrtpCsEntry { policy_no: 0, ssrc: 1, roc: 0 }]),
+        };
+        let payloads = vec![
+            Payload::Timestamp(timestamp),
+            Payload::Rand(rand.clone()),
+            Payload::Id(IdPayload { id_type: 1, data: b"sip:alice@example.com".to_vec() }),
+            Payload::Id(IdPayload { id_type: 1, data: b"sip:bob@example.com".to_vec() }),
+            Payload::SecurityPolicy(SecurityPolicy::new(0, 0)),
+            Payload::Dh(DhPayload { group: DhGroup::Oakley1, value, validity: KeyValidity::Null }),
+        ];
+        let context = ExchangeContext { prf: PrfFunction::MikeyHmacSha1, csb_id: 0x1234, rand: &rand, timestamp };
+        let (message, _) = seal_kemac_message(
+            Message { header, payloads },
+            &KeyDataList::default(),
+            Protection::DhHmac(&psk),
+            &context,
+        )
+        .unwrap();
+        let rejection = responder.process_message(&message).unwrap_err();
+        assert_eq!(rejection.error.kind(), ErrorKind::Malformed, "DH value {what}");
+        assert_eq!(rejection.error.peer_code(), Some(MikeyErrorCode::InvalidDh), "DH value {what}");
+        assert_eq!(responder.state(), State::Idle);
+        let error_message = Message::decode(&rejection.response.expect("an Invalid DH error message")).unwrap();
+        assert_eq!(error_message.find(Payload::as_error).unwrap().code, MikeyErrorCode::InvalidDh as u8);
+    }
+
+    // Tampering with DHi in transit breaks the HMAC; a replay is refused; so is a wrong PSK.
+    let (mut initiator, mut responder) = dh_hmac_pair(DhGroup::Oakley2, &clock);
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let i_message = initiator.create_message().unwrap();
+    let dhi = Message::decode(&i_message).unwrap().find(Payload::as_dh).unwrap().value.clone();
+    let dh_at = i_message.windows(dhi.len()).position(|window| window == dhi).unwrap();
+    let mut tampered = i_message.clone();
+    tampered[dh_at + 5] ^= 0x40;
+    assert_eq!(responder.process_message(&tampered).unwrap_err().error.kind(), ErrorKind::AuthFailed);
+    assert_eq!(responder.state(), State::Idle);
+    let r_message = responder.process_message(&i_message).unwrap().unwrap();
+    let mut second = dh_hmac_pair(DhGroup::Oakley2, &clock).1;
+    // Each dh_hmac_pair has its own config, hence its own replay cache: replay to the same one.
+    assert_eq!(responder.process_message(&i_message).unwrap_err().error.kind(), ErrorKind::Replay);
+    assert!(second.process_message(&i_message).is_ok(), "another config's cache has not seen it");
+
+    // A tampered R_MESSAGE leaves the initiator waiting; the genuine one completes it.
+    let mut bad_response = r_message.clone();
+    let at = bad_response.len() / 2;
+    bad_response[at] ^= 0x01;
+    assert!(initiator.process_message(&bad_response).is_err());
+    assert_eq!(initiator.state(), State::WaitResponse);
+    initiator.process_message(&r_message).unwrap();
+    assert_same_keys(&initiator, &responder, 1);
+
+    let mut wrong_config = config(Method::DhHmac, &clock, 60);
+    wrong_config.set_psk(b"another key, 32 bytes long......").unwrap();
+    let mut wrong = Session::new(&wrong_config, Role::Responder).unwrap();
+    let (mut initiator, _) = dh_hmac_pair(DhGroup::Oakley2, &clock);
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let rejection = wrong.process_message(&initiator.create_message().unwrap()).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed);
+    assert!(rejection.response.is_some());
+}
+
+#[test]
+fn a_dh_hmac_initiator_must_name_the_responder() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator = Session::new(&config(Method::DhHmac, &clock, 1), Role::Initiator).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    assert_eq!(initiator.create_message().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(initiator.state(), State::Idle);
+}

@@ -1,4 +1,5 @@
-//! The pre-shared key exchange (RFC 3830 §3.1, §5.2, §5.3) and its NULL-protected form.
+//! The pre-shared key exchange (RFC 3830 §3.1, §5.2, §5.3), its NULL-protected form, and the
+//! KEMAC protection that DH-HMAC (RFC 4650 §4.2) shares with it.
 //!
 //! I_MESSAGE = HDR, T, RAND, [IDi], [IDr], {SP}, KEMAC — the KEMAC MAC covers the whole
 //! message up to the MAC field. R_MESSAGE = HDR, T, [IDr], V — the V MAC covers the response up
@@ -23,6 +24,9 @@ pub enum Protection<'a> {
     PreShared(&'a SecretBytes),
     /// NULL encryption and NULL MAC.
     Null,
+    /// DH-HMAC (RFC 4650 §4.2): a KEMAC without key data (NULL encryption) whose HMAC-SHA-1-160
+    /// uses the auth key derived from the PSK (§4.1.4).
+    DhHmac(&'a SecretBytes),
 }
 
 /// What the key derivation of §4.1.4 takes from the exchange.
@@ -51,6 +55,7 @@ impl Protection<'_> {
         match self {
             Protection::PreShared(_) => (KeyTransport::AesCm128, MacAlgorithm::HmacSha1_160),
             Protection::Null => (KeyTransport::Null, MacAlgorithm::Null),
+            Protection::DhHmac(_) => (KeyTransport::Null, MacAlgorithm::HmacSha1_160),
         }
     }
 
@@ -58,7 +63,7 @@ impl Protection<'_> {
     /// key (§4.1.4).
     fn message_keys(self, transport: KeyTransport, context: &ExchangeContext<'_>) -> MessageKeys {
         match self {
-            Protection::PreShared(psk) => {
+            Protection::PreShared(psk) | Protection::DhHmac(psk) => {
                 let deriver = EnvelopeDeriver::new(context.prf, psk.expose(), context.csb_id, context.rand);
                 let mut auth_key = [0u8; 20];
                 deriver.derive(EnvelopeKeyPurpose::AuthKey, &mut auth_key[..MacAlgorithm::HmacSha1_160.key_len()]);
@@ -94,10 +99,11 @@ fn transport_code(transport: KeyTransport) -> u8 {
     }
 }
 
-/// Builds a sealed I_MESSAGE: `message` holds every payload but the KEMAC, which is appended
+/// Builds a sealed I_MESSAGE (or DH-HMAC R_MESSAGE): `message` holds every payload but the
+/// KEMAC, which is appended
 /// with `keys` encrypted and the MAC computed over the encoded message (§5.2). Returns the
 /// message and the exchange's MAC key, which checks the verification message.
-pub fn seal_i_message(
+pub fn seal_kemac_message(
     mut message: Message,
     keys: &KeyDataList,
     protection: Protection<'_>,
@@ -157,22 +163,28 @@ fn accepted_transport(kemac: &Kemac, protection: Protection<'_>) -> Result<KeyTr
             Err(Error::unsupported("protected KEMAC, but this endpoint has no PSK (NULL method)")
                 .with_peer_code(MikeyErrorCode::AuthFailure))
         }
+        // RFC 4650 §4.2: no encrypted data, and an HMAC (its Table 4.2.a allows NULL only with
+        // protected lower layers; this endpoint demands the HMAC).
+        Protection::DhHmac(_) if transport != KeyTransport::Null || mac_algorithm != MacAlgorithm::HmacSha1_160 => {
+            Err(Error::new(ErrorKind::AuthFailed, "a DH-HMAC KEMAC carries no encrypted data and an HMAC-SHA-1")
+                .with_peer_code(MikeyErrorCode::InvalidMac))
+        }
         _ => Ok(transport),
     }
 }
 
-/// Verifies the MAC of a received I_MESSAGE and decrypts its key data. `bytes` is the message
+/// Verifies the MAC of a received I_MESSAGE (or DH-HMAC R_MESSAGE) and decrypts its key data. `bytes` is the message
 /// without any accepted padding byte; `message` its decoding. Returns the key data and the
 /// exchange's MAC key (for the verification message). Nothing is changed anywhere, so a failure
 /// leaves the caller's state as it was.
-pub fn open_i_message(
+pub fn open_kemac_message(
     bytes: &[u8],
     message: &Message,
     protection: Protection<'_>,
     context: &ExchangeContext<'_>,
 ) -> Result<(KeyDataList, MacKey)> {
     let Some(Payload::Kemac(kemac)) = message.payloads.last() else {
-        return Err(Error::malformed("a PSK I_MESSAGE must end with the KEMAC payload (§6.2)"));
+        return Err(Error::malformed("the message must end with the KEMAC payload (RFC 3830 §6.2, RFC 4650 §4.2)"));
     };
     let transport = accepted_transport(kemac, protection)?;
     let message_keys = protection.message_keys(transport, context);

@@ -135,6 +135,14 @@ impl Payload {
         }
     }
 
+    /// The DH payload, if this is one.
+    pub fn as_dh(&self) -> Option<&DhPayload> {
+        match self {
+            Payload::Dh(dh) => Some(dh),
+            _ => None,
+        }
+    }
+
     /// The V payload, if this is one.
     pub fn as_verification(&self) -> Option<&Verification> {
         match self {

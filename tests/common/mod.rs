@@ -60,7 +60,7 @@ pub const PSK: &[u8] = b"0123456789abcdef0123456789abcdef";
 /// A config on the test clock and a seeded RNG.
 pub fn config(method: Method, clock: &Arc<TestClock>, seed: u64) -> Config {
     let mut config = Config::with_sources(method, clock.clone(), TestRng::seeded(seed)).unwrap();
-    if method == Method::Psk {
+    if method.uses_psk() {
         config.set_psk(PSK).unwrap();
     }
     config
