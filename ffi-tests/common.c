@@ -150,7 +150,7 @@ mikey_config *test_config_new(const test_config_params *params)
     if (!CHECK_OK(mikey_config_new(params->method, &config)) || !CHECK(config != NULL, "no config")) {
         return NULL;
     }
-    if (params->method == MIKEY_METHOD_PSK) {
+    if (params->method == MIKEY_METHOD_PSK || params->method == MIKEY_METHOD_DH_HMAC) {
         const uint8_t *psk = params->psk != NULL ? params->psk : TEST_PSK;
         size_t psk_len = params->psk != NULL ? params->psk_len : sizeof TEST_PSK;
         ok &= CHECK_OK(mikey_config_set_psk(config, psk, psk_len));
@@ -160,6 +160,12 @@ mikey_config *test_config_new(const test_config_params *params)
     ok &= CHECK_OK(mikey_config_set_srtp_policy(config, &policy));
     ok &= CHECK_OK(mikey_config_set_request_verification(config, params->request_verification));
     ok &= CHECK_OK(mikey_config_set_interop(config, params->interop));
+    if (params->own_id != NULL || params->peer_id != NULL) {
+        ok &= CHECK_OK(mikey_config_set_identities(config, params->own_id, params->peer_id));
+    }
+    if (params->method == MIKEY_METHOD_DH_HMAC) {
+        ok &= CHECK_OK(mikey_config_set_dh_group(config, params->dh_group));
+    }
     if (!ok) {
         mikey_config_free(config);
         return NULL;

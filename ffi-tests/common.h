@@ -60,12 +60,15 @@ extern const uint8_t TEST_PSK[32];
 extern const uint8_t TEST_PSK_OTHER[32];
 
 typedef struct test_config_params {
-    mikey_method method;        /* MIKEY_METHOD_PSK or MIKEY_METHOD_NULL */
-    const uint8_t *psk;         /* PSK method: the key (NULL = TEST_PSK) */
+    mikey_method method;        /* MIKEY_METHOD_PSK, MIKEY_METHOD_NULL or MIKEY_METHOD_DH_HMAC */
+    const uint8_t *psk;         /* PSK and DH-HMAC methods: the key (NULL = TEST_PSK) */
     size_t psk_len;
     uint32_t profile;           /* SRTP profile offered, libsrtp numbers; 0 = default */
     int request_verification;   /* initiator: set the V flag */
     uint32_t interop;           /* MIKEY_INTEROP_* flags */
+    const char *own_id;         /* identities (NULL = not set) */
+    const char *peer_id;
+    mikey_dh_group dh_group;    /* DH-HMAC: the group an initiator offers */
 } test_config_params;
 
 /* A PSK config with TEST_PSK, the default profile, V requested, no interop flags. */

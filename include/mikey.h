@@ -213,6 +213,11 @@ typedef struct mikey_srtp_keys {
 typedef uint32_t mikey_method;
 
 /**
+ * Diffie-Hellman groups of the DH methods (`mikey_config_set_dh_group`; RFC 3830 Table 6.4).
+ */
+typedef uint32_t mikey_dh_group;
+
+/**
  * Which side of the exchange a session plays (`mikey_session_new`).
  */
 typedef uint32_t mikey_role;
@@ -221,12 +226,6 @@ typedef uint32_t mikey_role;
  * Where a session stands (`mikey_session_state`).
  */
 typedef uint32_t mikey_state;
-
-/**
- * Diffie-Hellman groups of the DH methods (for `mikey_config_set_dh_group`, which a later
- * version adds together with the public-key methods).
- */
-typedef uint32_t mikey_dh_group;
 
 /**
  * Success.
@@ -316,7 +315,7 @@ typedef uint32_t mikey_dh_group;
 #define MIKEY_METHOD_DH_SIGN 3
 
 /**
- * HMAC-authenticated Diffie-Hellman (RFC 4650); not implemented in this version.
+ * HMAC-authenticated Diffie-Hellman (RFC 4650): a PSK authenticates the DH values.
  */
 #define MIKEY_METHOD_DH_HMAC 4
 
@@ -424,8 +423,8 @@ void mikey_srtp_keys_clear(struct mikey_srtp_keys *keys);
  *
  * On success writes a new handle to `*config_out`; the caller owns it and frees it with
  * `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
- * `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (only PSK and NULL are
- * implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+ * `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL and DH-HMAC
+ * are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
  */
 mikey_result mikey_config_new(mikey_method method, struct mikey_config **config_out);
 
@@ -439,8 +438,8 @@ mikey_result mikey_config_new(mikey_method method, struct mikey_config **config_
 void mikey_config_free(struct mikey_config *config);
 
 /**
- * Sets the pre-shared key of the PSK method (at least 16 bytes; RFC 3830 §9.2 asks for a key at
- * least as strong as the keys it protects).
+ * Sets the pre-shared key of the PSK and DH-HMAC methods (at least 16 bytes; RFC 3830 §9.2 asks
+ * for a key at least as strong as the keys it protects).
  *
  * The bytes are copied (and wiped when the config is freed); the caller keeps `psk`. Returns
  * `MIKEY_ERR_INVALID_ARGUMENT` for a NULL pointer, a short key, or a config of another method.
@@ -482,6 +481,16 @@ mikey_result mikey_config_set_srtp_policy(struct mikey_config *config, const str
  * synchronised: no other thread may use the config during the call.
  */
 mikey_result mikey_config_set_replay_window(struct mikey_config *config, uint32_t seconds);
+
+/**
+ * Sets the Diffie-Hellman group an initiator of a DH method (DH-HMAC) offers:
+ * `MIKEY_DH_GROUP_OAKLEY5` (1536-bit, the default and mandatory one), `MIKEY_DH_GROUP_OAKLEY1`
+ * (768-bit) or `MIKEY_DH_GROUP_OAKLEY2` (1024-bit). A responder answers in the initiator's group.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or an unknown group. Not synchronised:
+ * no other thread may use the config during the call.
+ */
+mikey_result mikey_config_set_dh_group(struct mikey_config *config, mikey_dh_group group);
 
 /**
  * Sets the interop switches, a bitwise OR of `MIKEY_INTEROP_*` flags (0 = strict RFC plus the

@@ -3,10 +3,11 @@
 use std::ffi::{c_char, c_int};
 
 use crate::config::{Config, Method};
+use crate::wire::DhGroup;
 
 use super::boundary::{boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, write_out, Failure};
 use super::srtp::mikey_srtp_policy;
-use super::types::{mikey_method, mikey_result};
+use super::types::{mikey_dh_group, mikey_method, mikey_result};
 
 /// An endpoint configuration: the method, its credentials, identities and policies, and the
 /// replay cache shared by every session created from it. Opaque; create it with
@@ -26,8 +27,8 @@ const _: () = {
 ///
 /// On success writes a new handle to `*config_out`; the caller owns it and frees it with
 /// `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
-/// `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (only PSK and NULL are
-/// implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+/// `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL and DH-HMAC
+/// are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_new(method: mikey_method, config_out: *mut *mut mikey_config) -> mikey_result {
     guarded(|| {
@@ -59,8 +60,8 @@ pub unsafe extern "C" fn mikey_config_free(config: *mut mikey_config) {
     })
 }
 
-/// Sets the pre-shared key of the PSK method (at least 16 bytes; RFC 3830 §9.2 asks for a key at
-/// least as strong as the keys it protects).
+/// Sets the pre-shared key of the PSK and DH-HMAC methods (at least 16 bytes; RFC 3830 §9.2 asks
+/// for a key at least as strong as the keys it protects).
 ///
 /// The bytes are copied (and wiped when the config is freed); the caller keeps `psk`. Returns
 /// `MIKEY_ERR_INVALID_ARGUMENT` for a NULL pointer, a short key, or a config of another method.
@@ -140,6 +141,26 @@ pub unsafe extern "C" fn mikey_config_set_replay_window(config: *mut mikey_confi
         // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
         let config = &mut unsafe { try_mut(config, "config") }?.config;
         Ok(config.set_replay_window(seconds)?)
+    })
+}
+
+/// Sets the Diffie-Hellman group an initiator of a DH method (DH-HMAC) offers:
+/// `MIKEY_DH_GROUP_OAKLEY5` (1536-bit, the default and mandatory one), `MIKEY_DH_GROUP_OAKLEY1`
+/// (768-bit) or `MIKEY_DH_GROUP_OAKLEY2` (1024-bit). A responder answers in the initiator's group.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or an unknown group. Not synchronised:
+/// no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_dh_group(config: *mut mikey_config, group: mikey_dh_group) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        let group = u8::try_from(group)
+            .ok()
+            .and_then(DhGroup::from_code)
+            .ok_or_else(|| Failure::invalid(format!("unknown DH group {group}")))?;
+        config.set_dh_group(group);
+        Ok(())
     })
 }
 

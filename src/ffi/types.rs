@@ -60,7 +60,7 @@ pub const MIKEY_METHOD_NULL: mikey_method = 1;
 pub const MIKEY_METHOD_PK: mikey_method = 2;
 /// Signed Diffie-Hellman (RFC 3830 §3.3); not implemented in this version.
 pub const MIKEY_METHOD_DH_SIGN: mikey_method = 3;
-/// HMAC-authenticated Diffie-Hellman (RFC 4650); not implemented in this version.
+/// HMAC-authenticated Diffie-Hellman (RFC 4650): a PSK authenticates the DH values.
 pub const MIKEY_METHOD_DH_HMAC: mikey_method = 4;
 /// Reverse RSA (RFC 4738); not implemented in this version.
 pub const MIKEY_METHOD_RSA_R: mikey_method = 5;
@@ -89,8 +89,7 @@ pub const MIKEY_STATE_ESTABLISHED: mikey_state = 2;
 /// The peer answered with an error message; a new I_MESSAGE starts over.
 pub const MIKEY_STATE_FAILED: mikey_state = 3;
 
-/// Diffie-Hellman groups of the DH methods (for `mikey_config_set_dh_group`, which a later
-/// version adds together with the public-key methods).
+/// Diffie-Hellman groups of the DH methods (`mikey_config_set_dh_group`; RFC 3830 Table 6.4).
 pub type mikey_dh_group = u32;
 
 /// OAKLEY group 5 (1536-bit MODP), the default.
