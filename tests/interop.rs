@@ -113,6 +113,18 @@ fn emitted_messages() -> Vec<(&'static str, Vec<u8>)> {
         out.push((if method == Method::Psk { "PSK I_MESSAGE" } else { "NULL I_MESSAGE" }, i_message));
         out.push((if method == Method::Psk { "PSK R_MESSAGE" } else { "NULL R_MESSAGE" }, r_message));
     }
+    // DH-HMAC (RFC 4650): I and R messages with DH payloads in OAKLEY 5.
+    let mut initiator_config = config(Method::DhHmac, &clock, 25);
+    initiator_config.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
+    let mut responder_config = config(Method::DhHmac, &clock, 26);
+    responder_config.set_identities(Some("sip:bob@example.com"), Some("sip:alice@example.com")).unwrap();
+    let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+    let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+    initiator.add_srtp_stream(0x0102_0304, 0).unwrap();
+    let i_message = initiator.create_message().unwrap();
+    let r_message = responder.process_message(&i_message).unwrap().unwrap();
+    out.push(("DH-HMAC I_MESSAGE", i_message));
+    out.push(("DH-HMAC R_MESSAGE", r_message));
     // An error message: a PSK message to a responder with another key.
     let mut initiator = Session::new(&config(Method::Psk, &clock, 23), Role::Initiator).unwrap();
     initiator.add_srtp_stream(5, 0).unwrap();
@@ -135,13 +147,14 @@ fn tshark_dissects_every_emitted_message_with_our_values() {
         if let Some(Payload::Kemac(kemac)) = decoded.payloads.last() {
             // tshark shows encrypted key data as bytes, and dissects NULL-encrypted key data.
             let shown = if kemac.encryption_algorithm == 0 { "mikey.key.data" } else { "mikey.kemac.key_data" };
-            let expected = if kemac.encryption_algorithm == 0 {
+            let expected: Vec<String> = if kemac.encryption_algorithm == 0 {
                 let keys = KeyDataList::decode(&kemac.encrypted_data, false).unwrap();
-                hex(keys.keys[0].key.expose())
+                keys.keys.iter().map(|key| hex(key.key.expose())).collect()
             } else {
-                hex(&kemac.encrypted_data)
+                vec![hex(&kemac.encrypted_data)]
             };
-            assert_eq!(raw_field(&report, shown), [expected], "{what}");
+            assert_eq!(raw_field(&report, shown), expected, "{what}");
+            assert_eq!(raw_field(&report, "mikey.kemac.mac"), [hex(&kemac.mac)], "{what}");
             assert_eq!(raw_field(&report, "mikey.kemac.encr_alg"), [format!("{:02x}", kemac.encryption_algorithm)]);
         }
         if let Some(v) = decoded.find(Payload::as_verification) {
@@ -151,6 +164,9 @@ fn tshark_dissects_every_emitted_message_with_our_values() {
         if decoded.header.data_type == DataType::Error {
             assert_eq!(raw_field(&report, "mikey.err.no"), ["00"], "{what}");
         }
+        let dh_values: Vec<String> =
+            decoded.payloads.iter().filter_map(Payload::as_dh).map(|dh| hex(&dh.value)).collect();
+        assert_eq!(raw_field(&report, "mikey.dh.value"), dh_values, "{what}");
         if let Some(rand) = decoded.find(Payload::as_rand) {
             assert_eq!(raw_field(&report, "mikey.rand.data"), [hex(rand)], "{what}");
         }
