@@ -15,10 +15,16 @@ pub mod dh;
 pub mod kdf;
 pub mod prf;
 pub mod rng;
+// RSA envelope keys and signatures (RFC 3830 §4.2.5, §4.2.6), for PK, DH-SIGN and RSA-R.
+#[allow(unsafe_code)]
+pub mod rsa;
 // The only unsafe code of the crate outside the C ABI: calls into aws-lc's SHA-1/SHA-256.
 #[allow(unsafe_code)]
 mod sha_hmac;
 pub mod transport;
+// X.509 certificate chains (RFC 3830 §6.7), for PK, DH-SIGN and RSA-R.
+#[allow(unsafe_code)]
+pub mod x509;
 
 pub use kdf::{derive_from_envelope, derive_from_tgk, EnvelopeDeriver, EnvelopeKeyPurpose, TgkDeriver, TgkKeyPurpose};
 pub use prf::{prf, PrfFunction, PrfKey};
