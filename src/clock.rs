@@ -27,6 +27,14 @@ impl Clock for SystemClock {
     }
 }
 
+/// Unix time in whole seconds for a 64-bit NTP timestamp, for the years 1970 to 2106: NTP
+/// seconds below the Unix epoch's are read as NTP era 1 (from 2036, §4.2.8).
+pub fn unix_seconds(ntp: u64) -> i64 {
+    let seconds = ntp >> 32;
+    let era = if seconds < NTP_UNIX_OFFSET_SECS { 1u64 << 32 } else { 0 };
+    (seconds + era) as i64 - NTP_UNIX_OFFSET_SECS as i64
+}
+
 /// `a - b` for 64-bit NTP timestamps, in units of 2^-32 s, correct across the NTP era wrap as
 /// long as the true distance is under 68 years (§4.2.8: implementations must handle the overflow).
 pub fn ntp_diff(a: u64, b: u64) -> i64 {
@@ -46,6 +54,14 @@ mod tests {
     fn system_clock_is_after_2020_in_ntp_time() {
         // 2020-01-01 is NTP second 3_786_825_600.
         assert!(SystemClock.now_ntp() >> 32 > 3_786_825_600);
+    }
+
+    #[test]
+    fn unix_time_covers_both_ntp_eras() {
+        assert_eq!(unix_seconds(NTP_UNIX_OFFSET_SECS << 32), 0);
+        assert_eq!(unix_seconds(3_976_214_400 << 32), 1_767_225_600); // 2026-01-01
+        assert_eq!(unix_seconds(5 << 32), (1i64 << 32) + 5 - NTP_UNIX_OFFSET_SECS as i64);
+        // 2036 + 5 s
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
+use crate::crypto::rsa::{RsaPrivateKey, SignatureScheme};
+use crate::crypto::x509::{Certificate, TrustStore};
 use crate::crypto::{RandomSource, SystemRandomSource};
 use crate::error::{Error, Result};
 use crate::replay::ReplayCache;
@@ -45,7 +47,12 @@ impl Method {
 
     /// True for the methods this version implements.
     pub fn is_implemented(self) -> bool {
-        matches!(self, Method::Psk | Method::Null | Method::DhHmac)
+        matches!(self, Method::Psk | Method::Null | Method::DhHmac | Method::DhSign)
+    }
+
+    /// True for the methods authenticated by certificates and signatures.
+    pub fn uses_certificates(self) -> bool {
+        matches!(self, Method::Pk | Method::DhSign | Method::RsaR)
     }
 
     /// True for the methods keyed by a pre-shared secret (PSK, and DH-HMAC's HMAC key).
@@ -106,6 +113,17 @@ pub struct Settings {
     pub request_verification: bool,
     /// The DH group an initiator of a DH method uses (RFC 3830 Table 6.4; OAKLEY 5 is mandatory).
     pub dh_group: DhGroup,
+    /// Public-key methods: our certificate chain, end entity first (RFC 3830 §6.7).
+    pub certificate_chain: Vec<Certificate>,
+    /// Public-key methods: the private key of our end-entity certificate.
+    pub private_key: Option<Arc<RsaPrivateKey>>,
+    /// Public-key methods: the anchors peer chains must lead to.
+    pub trust_anchors: TrustStore,
+    /// Public-key methods: a peer certificate accepted as it is (pinned, e.g. self-signed), and
+    /// used when the peer sends none (RFC 3830 §3.2: the responder's certificate known in advance).
+    pub peer_certificate: Option<Certificate>,
+    /// Public-key methods: how we sign (RFC 3830 §4.2.6; PKCS#1 v1.5 with SHA-1 by default).
+    pub signature_scheme: SignatureScheme,
     /// The time source.
     pub clock: Arc<dyn Clock>,
     /// The randomness source.
@@ -124,6 +142,11 @@ impl fmt::Debug for Settings {
             .field("interop", &self.interop)
             .field("request_verification", &self.request_verification)
             .field("dh_group", &self.dh_group)
+            .field("certificate_chain", &self.certificate_chain.len())
+            .field("private_key", &self.private_key.is_some())
+            .field("trust_anchors", &self.trust_anchors)
+            .field("peer_certificate", &self.peer_certificate.is_some())
+            .field("signature_scheme", &self.signature_scheme)
             .finish_non_exhaustive()
     }
 }
@@ -157,6 +180,11 @@ impl Config {
                 interop: InteropFlags::default(),
                 request_verification: false,
                 dh_group: DhGroup::Oakley5,
+                certificate_chain: Vec::new(),
+                private_key: None,
+                trust_anchors: TrustStore::new(),
+                peer_certificate: None,
+                signature_scheme: SignatureScheme::RFC3830_DEFAULT,
                 clock,
                 rng,
             },
@@ -226,6 +254,46 @@ impl Config {
     /// Sets the DH group an initiator of a DH method offers (responders take the initiator's).
     pub fn set_dh_group(&mut self, group: DhGroup) {
         self.settings.dh_group = group;
+    }
+
+    /// Sets our certificate chain (PEM bundle or one DER certificate), end entity first.
+    pub fn set_certificate_chain(&mut self, data: &[u8]) -> Result<()> {
+        let chain = Certificate::from_pem_or_der(data)?;
+        if chain.is_empty() {
+            return Err(Error::invalid_argument("no certificate in the chain"));
+        }
+        chain[0].public_key()?;
+        self.settings.certificate_chain = chain;
+        Ok(())
+    }
+
+    /// Sets the private key of our end-entity certificate (PKCS#8 or PKCS#1, PEM or DER).
+    pub fn set_private_key(&mut self, data: &[u8]) -> Result<()> {
+        self.settings.private_key = Some(Arc::new(RsaPrivateKey::from_pem_or_der(data)?));
+        Ok(())
+    }
+
+    /// Adds trust anchors (every certificate of a PEM bundle, or one DER certificate).
+    pub fn add_trust_anchor(&mut self, data: &[u8]) -> Result<()> {
+        let anchors = Certificate::from_pem_or_der(data)?;
+        if anchors.is_empty() {
+            return Err(Error::invalid_argument("no certificate in the trust anchor data"));
+        }
+        for anchor in anchors {
+            self.settings.trust_anchors.add_anchor(anchor);
+        }
+        Ok(())
+    }
+
+    /// Sets the peer's certificate, accepted as it is (pinned) and used when none is sent.
+    pub fn set_peer_certificate(&mut self, data: &[u8]) -> Result<()> {
+        let certificate = Certificate::from_pem_or_der(data)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::invalid_argument("no peer certificate in the data"))?;
+        certificate.public_key()?;
+        self.settings.peer_certificate = Some(certificate);
+        Ok(())
     }
 
     /// Whether an initiator sets the V flag to ask for a verification message.

@@ -9,11 +9,15 @@ use std::sync::Arc;
 
 use zeroize::Zeroize;
 
+use crate::clock::unix_seconds;
 use crate::config::{Config, InteropFlags, Method, Settings};
 use crate::crypto::dh::DhKeyPair;
+use crate::crypto::rsa::RsaPrivateKey;
+use crate::crypto::x509::Certificate;
 use crate::crypto::{sha256, MacKey, PrfFunction, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
+use crate::method::signed::{self, PeerTrust};
 use crate::replay::{ReplayCache, ReplayCheck};
 use crate::secret::{InlineSecret, SecretBytes};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
@@ -92,8 +96,9 @@ struct SentMessage {
     timestamp: Timestamp,
     initiator_id: Vec<u8>,
     responder_id: Vec<u8>,
-    /// The exchange's MAC key (§4.1.4), which checks the V payload or the DH-HMAC KEMAC.
-    auth: MacKey,
+    /// The exchange's MAC key (§4.1.4), which checks the V payload or the DH-HMAC KEMAC; none
+    /// for signed exchanges.
+    auth: Option<MacKey>,
     /// DH-HMAC: what the CSB will be once the responder's DH value arrives.
     pending_dh: Option<PendingDh>,
 }
@@ -112,6 +117,13 @@ struct PendingDh {
 enum NewKeys<'a> {
     Carried(&'a [KeyData]),
     Agreed(Option<AgreedKeys>),
+}
+
+/// How a received message was authenticated: by its KEMAC MAC (PSK, NULL, DH-HMAC), with the
+/// key data and the exchange's MAC key, or by a signature and the signer's certificate.
+enum Authenticated {
+    Kemac { key_data: KeyDataList, auth: MacKey },
+    Signed(Certificate),
 }
 
 /// A TGK agreed by Diffie-Hellman and the MKI bound to it.
@@ -152,8 +164,17 @@ pub struct Session {
 impl Session {
     /// A new session in state `Idle`, with a copy of `config`'s settings and its replay cache.
     pub fn new(config: &Config, role: Role) -> Result<Self> {
-        if config.settings.method.uses_psk() && config.settings.psk.is_none() {
+        let settings = &config.settings;
+        if settings.method.uses_psk() && settings.psk.is_none() {
             return Err(Error::invalid_argument("this method needs a PSK (set it on the config first)"));
+        }
+        if settings.method.uses_certificates() {
+            let (Some(key), Some(end_entity)) = (&settings.private_key, settings.certificate_chain.first()) else {
+                return Err(Error::invalid_argument("this method needs a certificate chain and its private key"));
+            };
+            if end_entity.public_key()? != *key.public_key() {
+                return Err(Error::invalid_argument("the private key does not belong to the end-entity certificate"));
+            }
         }
         Ok(Session {
             settings: config.settings.clone(),
@@ -232,19 +253,28 @@ impl Session {
         let counter = u128::from(self.next_mki).to_be_bytes();
         let mki = counter[counter.len() - usize::from(policy.mki_len)..].to_vec();
         let validity = if mki.is_empty() { KeyValidity::Null } else { KeyValidity::Spi(mki.clone()) };
-        let dh_hmac = self.settings.method == Method::DhHmac;
-        if dh_hmac && self.settings.peer_id.is_none() {
+        let method = self.settings.method;
+        let uses_dh = matches!(method, Method::DhHmac | Method::DhSign);
+        if method == Method::DhHmac && self.settings.peer_id.is_none() {
             return Err(Error::invalid_argument(
                 "DH-HMAC always names the responder: set the peer identity (RFC 4650 §3)",
             ));
         }
         let timestamp = self.next_timestamp();
-        let initiator_id = self.settings.own_id.clone().unwrap_or_default().into_bytes();
+        // DH-SIGN identifies the initiator by its certificate ([IDi|CERTi], §3.3).
+        let initiator_id = match method {
+            Method::DhSign => Vec::new(),
+            _ => self.settings.own_id.clone().unwrap_or_default().into_bytes(),
+        };
         let responder_id = self.settings.peer_id.clone().unwrap_or_default().into_bytes();
         let header = CommonHeader {
-            data_type: if dh_hmac { DataType::DhHmacInit } else { DataType::PskInit },
+            data_type: match method {
+                Method::DhHmac => DataType::DhHmacInit,
+                Method::DhSign => DataType::DhInit,
+                _ => DataType::PskInit,
+            },
             // The DH methods always answer (§6.1: the receiver ignores V there).
-            verification_requested: self.settings.request_verification || dh_hmac,
+            verification_requested: self.settings.request_verification || uses_dh,
             prf_function: 0,
             csb_id,
             cs_id_map: CsIdMap::SrtpId(
@@ -255,13 +285,16 @@ impl Session {
         if !is_update {
             payloads.push(Payload::Rand(rand.clone()));
         }
+        if method == Method::DhSign {
+            payloads.extend(signed::certificate_payloads(&self.settings.certificate_chain));
+        }
         for id in [&initiator_id, &responder_id].into_iter().filter(|id| !id.is_empty()) {
             payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
         }
         let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
         payloads.push(Payload::SecurityPolicy(policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout)?));
-        let (key_list, keys, pending_dh) = if dh_hmac {
-            // RFC 4650 §3: DHi in the message; the TGK comes with DHr. MKI in the DH payload's KV.
+        let (key_list, keys, pending_dh) = if uses_dh {
+            // DHi in the message; the TGK comes with DHr. MKI in the DH payload's KV (§6.4).
             let key_pair = DhKeyPair::generate(self.settings.dh_group, self.settings.rng.as_ref())?;
             let group = self.settings.dh_group;
             payloads.push(Payload::Dh(DhPayload { group, value: key_pair.public_value().to_vec(), validity }));
@@ -273,8 +306,16 @@ impl Session {
         };
         let prf = PrfFunction::MikeyHmacSha1;
         let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
-        let (bytes, auth) =
-            psk::seal_kemac_message(Message { header, payloads }, &key_list, self.protection()?, &context)?;
+        let message = Message { header, payloads };
+        let (bytes, auth) = match method {
+            Method::DhSign => {
+                (signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?, None)
+            }
+            _ => {
+                let (bytes, auth) = psk::seal_kemac_message(message, &key_list, self.protection()?, &context)?;
+                (bytes, Some(auth))
+            }
+        };
         // Sent: commit.
         self.next_mki = self.next_mki.wrapping_add(1);
         if let Some(keys) = keys {
@@ -283,7 +324,7 @@ impl Session {
         }
         self.sent = Some(SentMessage { csb_id, timestamp, initiator_id, responder_id, auth, pending_dh });
         self.state =
-            if self.settings.request_verification || dh_hmac { State::WaitResponse } else { State::Established };
+            if self.settings.request_verification || uses_dh { State::WaitResponse } else { State::Established };
         Ok(bytes)
     }
 
@@ -351,6 +392,22 @@ impl Session {
         Ok((key_data, KeyMaterial::Tek { key, salt }))
     }
 
+    /// Our private key (public-key methods).
+    fn private_key(&self) -> Result<&RsaPrivateKey> {
+        self.settings.private_key.as_deref().ok_or_else(|| Error::invalid_argument("no private key configured"))
+    }
+
+    /// What the signer of a message must satisfy: the configured anchors or pin, the peer's
+    /// identity, at the session clock.
+    fn peer_trust(&self) -> PeerTrust<'_> {
+        PeerTrust {
+            anchors: &self.settings.trust_anchors,
+            pinned: self.settings.peer_certificate.as_ref(),
+            expected_identity: self.settings.peer_id.as_deref().map(str::as_bytes),
+            at_unix_time: unix_seconds(self.settings.clock.now_ntp()),
+        }
+    }
+
     fn protection(&self) -> Result<Protection<'_>> {
         match (self.settings.method, &self.settings.psk) {
             (Method::Null, _) => Ok(Protection::Null),
@@ -374,8 +431,12 @@ impl Session {
     /// Responder: checks an I_MESSAGE completely, then commits it and builds the R_MESSAGE.
     fn respond(&mut self, bytes: &[u8], message: &Message) -> Result<Option<Vec<u8>>> {
         let header = &message.header;
-        let dh_hmac = self.settings.method == Method::DhHmac;
-        let expected = if dh_hmac { DataType::DhHmacInit } else { DataType::PskInit };
+        let method = self.settings.method;
+        let expected = match method {
+            Method::DhHmac => DataType::DhHmacInit,
+            Method::DhSign => DataType::DhInit,
+            _ => DataType::PskInit,
+        };
         if header.data_type != expected {
             return Err(Error::unsupported(format!(
                 "data type {:?}; this endpoint takes {expected:?}",
@@ -410,13 +471,18 @@ impl Session {
             _ => return Err(Error::malformed("RAND must appear once, and an update must not change it (§4.5)")),
         };
         let ids: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_id).map(|id| id.data.as_slice()).collect();
-        // PSK: [IDi], [IDr] (RFC 3830 §3.1); DH-HMAC: [IDi], IDr (RFC 4650 §3).
-        let (initiator_id, responder_id): (&[u8], &[u8]) = match (ids.as_slice(), dh_hmac) {
-            ([], false) => (&[], &[]),
-            ([idi], false) => (idi, &[]),
-            ([idr], true) => (&[], idr),
+        let carries_certificate = message.payloads.iter().any(|payload| matches!(payload, Payload::Cert(_)));
+        // PSK: [IDi], [IDr] (RFC 3830 §3.1); DH-SIGN: [IDi|CERTi], [IDr] (§3.3);
+        // DH-HMAC: [IDi], IDr (RFC 4650 §3).
+        let (initiator_id, responder_id): (&[u8], &[u8]) = match (ids.as_slice(), method) {
+            ([], Method::DhHmac) => {
+                return Err(Error::malformed("a DH-HMAC I_MESSAGE names the responder (RFC 4650 §3)"))
+            }
+            ([idr], Method::DhHmac) => (&[], idr),
+            ([idr], Method::DhSign) if carries_certificate => (&[], idr),
+            ([], _) => (&[], &[]),
+            ([idi], _) => (idi, &[]),
             ([idi, idr], _) => (idi, idr),
-            ([], true) => return Err(Error::malformed("a DH-HMAC I_MESSAGE names the responder (RFC 4650 §3)")),
             _ => return Err(Error::malformed("more than two ID payloads")),
         };
         let replay = ReplayCheck {
@@ -428,61 +494,84 @@ impl Session {
         self.replay_cache.check(&replay)?;
 
         let context = ExchangeContext { prf, csb_id: header.csb_id, rand: &rand, timestamp };
-        let (key_data, auth) = psk::open_kemac_message(bytes, message, self.protection()?, &context)?;
+        let authenticated = match method {
+            Method::DhSign => Authenticated::Signed(signed::authenticate_signed(bytes, message, &self.peer_trust())?),
+            _ => {
+                let (key_data, auth) = psk::open_kemac_message(bytes, message, self.protection()?, &context)?;
+                Authenticated::Kemac { key_data, auth }
+            }
+        };
         check_identity(&self.settings.peer_id, initiator_id, "IDi")?;
         check_identity(&self.settings.own_id, responder_id, "IDr")?;
+        if let Authenticated::Signed(certificate) = &authenticated {
+            if !initiator_id.is_empty() && !certificate.matches_identity(initiator_id) {
+                return Err(Error::new(ErrorKind::AuthFailed, "IDi is not the signer's identity")
+                    .with_peer_code(MikeyErrorCode::InvalidId));
+            }
+        }
 
-        let (bundle, response) = if dh_hmac {
-            if !key_data.keys.is_empty() {
-                return Err(Error::malformed("a DH-HMAC KEMAC carries no key data (RFC 4650 §4.2)"));
-            }
-            let initiator_id = match (initiator_id, &self.settings.peer_id) {
-                ([], Some(peer_id)) => peer_id.as_bytes(),
-                ([], None) => {
-                    return Err(Error::new(ErrorKind::AuthFailed, "the initiator's identity is unknown (RFC 4650 §3)")
-                        .with_peer_code(MikeyErrorCode::InvalidId))
-                }
-                (carried, _) => carried,
-            };
-            let (agreed, dh_payloads) = self.agree_dh(message)?;
-            let bundle = self.accepted_bundle(message, prf, rand.clone(), NewKeys::Agreed(agreed), update_of)?;
-            // R_MESSAGE = HDR, T, [IDr], IDi, [DHr, DHi], KEMAC (RFC 4650 §3, §3.1).
-            let mut payloads = vec![Payload::Timestamp(timestamp)];
-            if let Some(own_id) = &self.settings.own_id {
-                payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: own_id.clone().into_bytes() }));
-            }
-            payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: initiator_id.to_vec() }));
-            payloads.extend(dh_payloads.into_iter().map(Payload::Dh));
-            let response_header =
-                CommonHeader { data_type: DataType::DhHmacResponse, verification_requested: false, ..header.clone() };
-            let response = psk::seal_kemac_message(
-                Message { header: response_header, payloads },
-                &KeyDataList::default(),
-                self.protection()?,
-                &context,
-            )?;
-            (bundle, Some(response.0))
-        } else {
-            let bundle =
-                self.accepted_bundle(message, prf, rand.clone(), NewKeys::Carried(&key_data.keys), update_of)?;
-            let response = if header.verification_requested {
-                let own_id = self.settings.own_id.clone().map(String::into_bytes);
-                let mut payloads = vec![Payload::Timestamp(timestamp)];
-                if let Some(id) = &own_id {
-                    payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
-                }
-                let responder_id = own_id.as_deref().unwrap_or(responder_id);
-                let response_header = CommonHeader {
-                    data_type: DataType::PskVerification,
-                    verification_requested: false,
-                    ..header.clone()
+        let (bundle, response) = match authenticated {
+            Authenticated::Kemac { key_data, auth } if method != Method::DhHmac => {
+                let keys = NewKeys::Carried(&key_data.keys);
+                let bundle = self.accepted_bundle(message, prf, rand.clone(), keys, update_of)?;
+                let response = if header.verification_requested {
+                    let own_id = self.settings.own_id.clone().map(String::into_bytes);
+                    let mut payloads = vec![Payload::Timestamp(timestamp)];
+                    if let Some(id) = &own_id {
+                        payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
+                    }
+                    let responder_id = own_id.as_deref().unwrap_or(responder_id);
+                    let response_header = CommonHeader {
+                        data_type: DataType::PskVerification,
+                        verification_requested: false,
+                        ..header.clone()
+                    };
+                    let ids = VerificationContext { initiator_id, responder_id };
+                    let message = Message { header: response_header, payloads };
+                    Some(psk::seal_verification(message, &auth, &timestamp, &ids)?)
+                } else {
+                    None
                 };
-                let ids = VerificationContext { initiator_id, responder_id };
-                Some(psk::seal_verification(Message { header: response_header, payloads }, &auth, &timestamp, &ids)?)
-            } else {
-                None
-            };
-            (bundle, response)
+                (bundle, response)
+            }
+            authenticated => {
+                // A DH method: R_MESSAGE = HDR, T, [IDr|CERTr], IDi, [DHr, DHi], KEMAC|SIGNr
+                // (RFC 4650 §3, RFC 3830 §3.3).
+                let initiator_id = match (&authenticated, initiator_id, &self.settings.peer_id) {
+                    (Authenticated::Kemac { key_data, .. }, ..) if !key_data.keys.is_empty() => {
+                        return Err(Error::malformed("a DH-HMAC KEMAC carries no key data (RFC 4650 §4.2)"))
+                    }
+                    (_, [], Some(peer_id)) => peer_id.clone().into_bytes(),
+                    (Authenticated::Signed(certificate), [], None) => {
+                        certificate.identities().into_iter().next().unwrap_or_default().into_bytes()
+                    }
+                    (_, carried, _) => carried.to_vec(),
+                };
+                if initiator_id.is_empty() {
+                    return Err(Error::new(ErrorKind::AuthFailed, "the initiator's identity is unknown")
+                        .with_peer_code(MikeyErrorCode::InvalidId));
+                }
+                let (agreed, dh_payloads) = self.agree_dh(message)?;
+                let bundle = self.accepted_bundle(message, prf, rand.clone(), NewKeys::Agreed(agreed), update_of)?;
+                let mut payloads = vec![Payload::Timestamp(timestamp)];
+                if method == Method::DhSign {
+                    payloads.extend(signed::certificate_payloads(&self.settings.certificate_chain));
+                } else if let Some(own_id) = &self.settings.own_id {
+                    payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: own_id.clone().into_bytes() }));
+                }
+                payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: initiator_id }));
+                payloads.extend(dh_payloads.into_iter().map(Payload::Dh));
+                let data_type = if method == Method::DhSign { DataType::DhResponse } else { DataType::DhHmacResponse };
+                let response_header = CommonHeader { data_type, verification_requested: false, ..header.clone() };
+                let message = Message { header: response_header, payloads };
+                let response = match method {
+                    Method::DhSign => {
+                        signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?
+                    }
+                    _ => psk::seal_kemac_message(message, &KeyDataList::default(), self.protection()?, &context)?.0,
+                };
+                (bundle, Some(response))
+            }
         };
         self.replay_cache.record(&replay)?;
 
@@ -640,6 +729,7 @@ impl Session {
     fn take_response(&mut self, bytes: &[u8], message: &Message) -> Result<()> {
         let expected = match self.settings.method {
             Method::DhHmac => DataType::DhHmacResponse,
+            Method::DhSign => DataType::DhResponse,
             _ => DataType::PskVerification,
         };
         if message.header.data_type != expected {
@@ -655,16 +745,16 @@ impl Session {
         // MAC covers what binds the response to this exchange (the T we sent, or our DHi).
         single_timestamp(message)?;
         let ids: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_id).map(|id| id.data.as_slice()).collect();
-        let bundle = match expected {
-            DataType::DhHmacResponse => Some(self.take_dh_hmac_response(bytes, message, sent, &ids)?),
-            _ => {
+        let bundle = match (expected, &sent.auth) {
+            (DataType::PskVerification, Some(auth)) => {
                 let carried_responder_id = ids.first().copied();
                 check_identity(&self.settings.peer_id, carried_responder_id.unwrap_or_default(), "IDr")?;
                 let responder_id = carried_responder_id.unwrap_or(&sent.responder_id);
                 let ids = VerificationContext { initiator_id: &sent.initiator_id, responder_id };
-                psk::open_verification(bytes, message, &sent.auth, &sent.timestamp, &ids)?;
+                psk::open_verification(bytes, message, auth, &sent.timestamp, &ids)?;
                 None
             }
+            _ => Some(self.take_dh_response(bytes, message, sent, &ids)?),
         };
         if let Some(bundle) = bundle {
             self.bundle = Some(bundle);
@@ -673,30 +763,38 @@ impl Session {
         Ok(())
     }
 
-    /// Initiator, DH-HMAC: R_MESSAGE = HDR, T, [IDr], IDi, [DHr, DHi], KEMAC. Checks the HMAC,
-    /// the identities and that DHi is ours, then returns the CSB keyed by g^(xi·xr).
-    fn take_dh_hmac_response(
-        &self,
-        bytes: &[u8],
-        message: &Message,
-        sent: &SentMessage,
-        ids: &[&[u8]],
-    ) -> Result<Bundle> {
+    /// Initiator, DH methods: R_MESSAGE = HDR, T, [IDr|CERTr], IDi, DHr, DHi, KEMAC|SIGNr
+    /// (RFC 4650 §3, RFC 3830 §3.3). Checks the HMAC or the signature and certificate, the
+    /// identities and that DHi is ours, then returns the CSB keyed by g^(xi·xr).
+    fn take_dh_response(&self, bytes: &[u8], message: &Message, sent: &SentMessage, ids: &[&[u8]]) -> Result<Bundle> {
         let pending =
             sent.pending_dh.as_ref().ok_or_else(|| Error::new(ErrorKind::State, "no DH exchange is pending"))?;
         let prf = PrfFunction::MikeyHmacSha1;
-        let context = ExchangeContext { prf, csb_id: sent.csb_id, rand: &pending.rand, timestamp: sent.timestamp };
-        psk::open_kemac_message(bytes, message, self.protection()?, &context)?;
+        let signer = match self.settings.method {
+            Method::DhSign => Some(signed::authenticate_signed(bytes, message, &self.peer_trust())?),
+            _ => {
+                let context =
+                    ExchangeContext { prf, csb_id: sent.csb_id, rand: &pending.rand, timestamp: sent.timestamp };
+                psk::open_kemac_message(bytes, message, self.protection()?, &context)?;
+                None
+            }
+        };
         let (responder_id, initiator_id) = match ids {
             [idi] => (None, *idi),
             [idr, idi] => (Some(*idr), *idi),
-            _ => return Err(Error::malformed("a DH-HMAC R_MESSAGE names the initiator (RFC 4650 §3)")),
+            _ => return Err(Error::malformed("a DH R_MESSAGE names the initiator (RFC 3830 §3.3, RFC 4650 §3)")),
         };
         check_identity(&self.settings.peer_id, responder_id.unwrap_or_default(), "IDr")?;
+        if let (Some(signer), Some(responder_id)) = (&signer, responder_id) {
+            if !signer.matches_identity(responder_id) {
+                return Err(Error::new(ErrorKind::AuthFailed, "IDr is not the signer's identity")
+                    .with_peer_code(MikeyErrorCode::InvalidId));
+            }
+        }
         check_identity(&self.settings.own_id, initiator_id, "IDi")?;
         let dh: Vec<&DhPayload> = message.payloads.iter().filter_map(Payload::as_dh).collect();
         let [responder_dh, echoed_dh] = dh.as_slice() else {
-            return Err(Error::malformed("a DH-HMAC R_MESSAGE carries DHr and DHi (RFC 4650 §3)"));
+            return Err(Error::malformed("a DH R_MESSAGE carries DHr and DHi (RFC 3830 §3.3, RFC 4650 §3)"));
         };
         let ours = &pending.key_pair;
         if echoed_dh.group != ours.group()

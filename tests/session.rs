@@ -539,3 +539,120 @@ fn a_dh_hmac_initiator_must_name_the_responder() {
     assert_eq!(initiator.create_message().unwrap_err().kind(), ErrorKind::InvalidArgument);
     assert_eq!(initiator.state(), State::Idle);
 }
+
+fn pki(name: &str) -> Vec<u8> {
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pki").join(name)).unwrap()
+}
+
+/// A DH-SIGN config (RFC 3830 §3.3) for `who` (alice or bob) trusting the test root, naming `peer`.
+fn dh_sign_config(who: &str, peer: &str, clock: &std::sync::Arc<TestClock>, seed: u64) -> mikey::Config {
+    let mut settings = config(Method::DhSign, clock, seed);
+    let mut chain = pki(&format!("{who}.crt.pem"));
+    chain.extend(pki("intermediate.crt.pem"));
+    settings.set_certificate_chain(&chain).unwrap();
+    settings.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
+    settings.add_trust_anchor(&pki("root.crt.pem")).unwrap();
+    settings.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+    settings
+}
+
+#[test]
+fn dh_sign_exchange_with_certificate_chains_agrees_and_rekeys() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator = Session::new(&dh_sign_config("alice", "bob", &clock, 71), Role::Initiator).unwrap();
+    let mut responder = Session::new(&dh_sign_config("bob", "alice", &clock, 72), Role::Responder).unwrap();
+    initiator.add_srtp_stream(0x5151_5151, 0).unwrap();
+    initiator.add_srtp_stream(0x5252_5252, 3).unwrap();
+    let i_message = initiator.create_message().unwrap();
+    let decoded = Message::decode(&i_message).unwrap();
+    assert_eq!(decoded.header.data_type, DataType::DhInit);
+    assert!(matches!(decoded.payloads.last(), Some(Payload::Sign(_))));
+    let r_message = responder.process_message(&i_message).unwrap().expect("DH-SIGN always answers");
+    assert_eq!(Message::decode(&r_message).unwrap().header.data_type, DataType::DhResponse);
+    initiator.process_message(&r_message).unwrap();
+    assert_same_keys(&initiator, &responder, 2);
+
+    clock.advance(1);
+    let before = responder.export_srtp(2).unwrap().master_key;
+    let update = initiator.create_message().unwrap();
+    let reply = responder.process_message(&update).unwrap().unwrap();
+    initiator.process_message(&reply).unwrap();
+    assert_same_keys(&initiator, &responder, 2);
+    assert_ne!(responder.export_srtp(2).unwrap().master_key.expose(), before.expose());
+}
+
+#[test]
+fn dh_sign_rejects_untrusted_expired_and_misnamed_signers_and_tampering() {
+    let clock = TestClock::at(NTP_2026);
+    let start = |config: &mikey::Config| {
+        let mut initiator = Session::new(config, Role::Initiator).unwrap();
+        initiator.add_srtp_stream(1, 0).unwrap();
+        initiator.create_message().unwrap()
+    };
+    let responder_config = dh_sign_config("bob", "alice", &clock, 80);
+    let expect_rejected = |message: &[u8], kind: ErrorKind, what: &str| {
+        let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+        let rejection = responder.process_message(message).unwrap_err();
+        assert_eq!(rejection.error.kind(), kind, "{what}: {}", rejection.error);
+        assert_eq!(responder.state(), State::Idle, "{what}");
+    };
+
+    // Signed by a self-signed certificate the responder neither trusts nor pinned.
+    let mut selfsigned = config(Method::DhSign, &clock, 82);
+    selfsigned.set_certificate_chain(&pki("selfsigned.crt.pem")).unwrap();
+    selfsigned.set_private_key(&pki("selfsigned.key.pem")).unwrap();
+    selfsigned.set_peer_certificate(&pki("bob.crt.pem")).unwrap();
+    expect_rejected(&start(&selfsigned), ErrorKind::AuthFailed, "self-signed, not pinned");
+
+    // Alice's genuine message, but the responder expects carol.
+    let alice = dh_sign_config("alice", "bob", &clock, 83);
+    let genuine = start(&alice);
+    let mut expects_carol = dh_sign_config("bob", "carol", &clock, 84);
+    expects_carol.set_identities(None, Some("carol@example.com")).unwrap();
+    let rejection = Session::new(&expects_carol, Role::Responder).unwrap().process_message(&genuine).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed);
+
+    // The same message checked at a time when alice's certificate is not valid yet (2019).
+    let early = TestClock::at(NTP_2026 - 7 * 365 * 86_400);
+    let mut early_responder = dh_sign_config("bob", "alice", &early, 85);
+    early_responder.set_replay_window(86_400).unwrap();
+    let old_message = start(&dh_sign_config("alice", "bob", &early, 86));
+    let rejection = Session::new(&early_responder, Role::Responder).unwrap().process_message(&old_message).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed, "{}", rejection.error);
+
+    // Tampering anywhere in the signed part (DH value, SP, header) breaks the signature.
+    for index in [8, genuine.len() / 2, genuine.len() - 300] {
+        let mut tampered = genuine.clone();
+        tampered[index] ^= 0x04;
+        let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+        assert!(responder.process_message(&tampered).is_err(), "byte {index}");
+        assert_eq!(responder.state(), State::Idle);
+    }
+    // And a replay is refused.
+    let mut first = Session::new(&responder_config, Role::Responder).unwrap();
+    first.process_message(&genuine).unwrap();
+    expect_rejected(&genuine, ErrorKind::Replay, "replay");
+}
+
+#[test]
+fn a_pinned_self_signed_peer_is_accepted_only_when_configured() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator_config = config(Method::DhSign, &clock, 90);
+    initiator_config.set_certificate_chain(&pki("selfsigned.crt.pem")).unwrap();
+    initiator_config.set_private_key(&pki("selfsigned.key.pem")).unwrap();
+    initiator_config.add_trust_anchor(&pki("root.crt.pem")).unwrap();
+    initiator_config.set_identities(None, Some("sip:bob@example.com")).unwrap();
+    let mut responder_config = dh_sign_config("bob", "selfsigned", &clock, 91);
+    responder_config.set_peer_certificate(&pki("selfsigned.crt.pem")).unwrap();
+    let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+    let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+    initiator.add_srtp_stream(9, 0).unwrap();
+    let r_message = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
+    initiator.process_message(&r_message).unwrap();
+    assert_same_keys(&initiator, &responder, 1);
+
+    // A key that is not the certificate's is refused when the session is made.
+    let mut mismatched = dh_sign_config("alice", "bob", &clock, 92);
+    mismatched.set_private_key(&pki("bob.key.pem")).unwrap();
+    assert_eq!(Session::new(&mismatched, Role::Initiator).unwrap_err().kind(), ErrorKind::InvalidArgument);
+}

@@ -1,0 +1,103 @@
+//! Messages authenticated by an RSA signature and certificates (RFC 3830 §5.2, §6.5, §6.7): the
+//! DH-SIGN exchange (§3.3), and later PK and RSA-R.
+//!
+//! The signature covers the encoded message up to the signature field, the SIGN payload's
+//! type and length included (§5.2). The signer's end-entity certificate must chain to a trust
+//! anchor at the session time, or be the pinned peer certificate, allow digitalSignature where
+//! key usage is present, and name the expected identity in subjectAltName.
+
+use crate::crypto::rsa::{RsaPrivateKey, SignaturePadding, SignatureScheme};
+use crate::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
+use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::wire::registry::cert_type;
+use crate::wire::{CertPayload, Message, Payload, Signature};
+
+/// Appends the SIGN payload and signs the encoded message up to the signature field.
+pub fn seal_signed(mut message: Message, key: &RsaPrivateKey, scheme: SignatureScheme) -> Result<Vec<u8>> {
+    let signature_len = key.size();
+    let sig_type = scheme.padding.s_type();
+    message.payloads.push(Payload::Sign(Signature { sig_type, data: vec![0; signature_len] }));
+    let mut bytes = message.encode()?;
+    let covered = bytes.len() - signature_len;
+    let signature = key.sign(scheme, &bytes[..covered])?;
+    if signature.len() != signature_len {
+        return Err(Error::crypto("RSA signature of an unexpected length"));
+    }
+    bytes[covered..].copy_from_slice(&signature);
+    Ok(bytes)
+}
+
+/// The CERT payloads of our chain, end entity first.
+pub fn certificate_payloads(chain: &[Certificate]) -> impl Iterator<Item = Payload> + '_ {
+    chain.iter().map(|certificate| {
+        Payload::Cert(CertPayload { cert_type: cert_type::X509V3, data: certificate.der().to_vec() })
+    })
+}
+
+/// What a signed message's signer must satisfy.
+#[derive(Clone, Copy, Debug)]
+pub struct PeerTrust<'a> {
+    /// Anchors the signer's chain must lead to.
+    pub anchors: &'a TrustStore,
+    /// A certificate accepted as it is, and used when the message carries none.
+    pub pinned: Option<&'a Certificate>,
+    /// The identity the certificate must name (subjectAltName URI or email), if configured.
+    pub expected_identity: Option<&'a [u8]>,
+    /// The session clock, Unix seconds (validity periods are checked against it).
+    pub at_unix_time: i64,
+}
+
+fn invalid_certificate(context: impl Into<std::borrow::Cow<'static, str>>) -> Error {
+    Error::new(ErrorKind::AuthFailed, context).with_peer_code(MikeyErrorCode::InvalidCertificate)
+}
+
+/// The signer's end-entity certificate: from the message's CERT payloads (end entity first,
+/// then intermediates) or the pinned one, checked against `trust`; then the signature is verified
+/// with its key. Nothing is trusted before both checks pass.
+pub fn authenticate_signed(bytes: &[u8], message: &Message, trust: &PeerTrust<'_>) -> Result<Certificate> {
+    let Some(Payload::Sign(signature)) = message.payloads.last() else {
+        return Err(Error::malformed("a signed message must end with the SIGN payload (§6.5)"));
+    };
+    let mut carried = Vec::new();
+    for payload in &message.payloads {
+        if let Payload::Cert(cert) = payload {
+            if !matches!(cert.cert_type, cert_type::X509V3 | cert_type::X509V3_SIGN) {
+                return Err(Error::unsupported(format!("certificate type {} (only DER X.509v3)", cert.cert_type))
+                    .with_peer_code(MikeyErrorCode::InvalidCertificate));
+            }
+            carried.push(Certificate::from_der(&cert.data)?);
+        }
+    }
+    let (end_entity, intermediates) = match carried.split_first() {
+        Some((end_entity, intermediates)) => (end_entity.clone(), intermediates),
+        None => {
+            (trust.pinned.cloned().ok_or_else(|| invalid_certificate("no certificate sent and none pinned"))?, &[][..])
+        }
+    };
+    match trust.pinned {
+        Some(pinned) if end_entity.matches_pin(pinned) => {
+            end_entity.check_usable(trust.at_unix_time, KeyUsageNeed::DIGITAL_SIGNATURE)?
+        }
+        _ => trust.anchors.verify_chain(
+            &end_entity,
+            intermediates,
+            trust.at_unix_time,
+            KeyUsageNeed::DIGITAL_SIGNATURE,
+        )?,
+    }
+    if let Some(identity) = trust.expected_identity {
+        if !end_entity.matches_identity(identity) {
+            return Err(Error::new(ErrorKind::AuthFailed, "the certificate does not name the expected identity")
+                .with_peer_code(MikeyErrorCode::InvalidId));
+        }
+    }
+    let padding = SignaturePadding::from_s_type(signature.sig_type).ok_or_else(|| {
+        Error::unsupported(format!("signature type {}", signature.sig_type)).with_peer_code(MikeyErrorCode::AuthFailure)
+    })?;
+    let covered = bytes.len() - signature.data.len();
+    end_entity
+        .public_key()?
+        .verify_any_hash(padding, &bytes[..covered], &signature.data)
+        .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
+    Ok(end_entity)
+}
