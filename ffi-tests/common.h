@@ -60,7 +60,7 @@ extern const uint8_t TEST_PSK[32];
 extern const uint8_t TEST_PSK_OTHER[32];
 
 typedef struct test_config_params {
-    mikey_method method;        /* MIKEY_METHOD_PSK, MIKEY_METHOD_NULL or MIKEY_METHOD_DH_HMAC */
+    mikey_method method;        /* MIKEY_METHOD_PSK, _NULL, _DH_HMAC or _DH_SIGN (credentials set by the test) */
     const uint8_t *psk;         /* PSK and DH-HMAC methods: the key (NULL = TEST_PSK) */
     size_t psk_len;
     uint32_t profile;           /* SRTP profile offered, libsrtp numbers; 0 = default */

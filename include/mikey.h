@@ -310,7 +310,8 @@ typedef uint32_t mikey_state;
 #define MIKEY_METHOD_PK 2
 
 /**
- * Signed Diffie-Hellman (RFC 3830 §3.3); not implemented in this version.
+ * Signed Diffie-Hellman (RFC 3830 §3.3): RSA signatures and X.509 certificates authenticate the
+ * DH values.
  */
 #define MIKEY_METHOD_DH_SIGN 3
 
@@ -423,8 +424,8 @@ void mikey_srtp_keys_clear(struct mikey_srtp_keys *keys);
  *
  * On success writes a new handle to `*config_out`; the caller owns it and frees it with
  * `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
- * `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL and DH-HMAC
- * are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+ * `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, DH-HMAC and
+ * DH-SIGN are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
  */
 mikey_result mikey_config_new(mikey_method method, struct mikey_config **config_out);
 
@@ -481,6 +482,47 @@ mikey_result mikey_config_set_srtp_policy(struct mikey_config *config, const str
  * synchronised: no other thread may use the config during the call.
  */
 mikey_result mikey_config_set_replay_window(struct mikey_config *config, uint32_t seconds);
+
+/**
+ * Public-key methods (DH-SIGN): sets our certificate chain, end-entity certificate first, as a
+ * PEM bundle or one DER certificate (detected from the bytes).
+ *
+ * The bytes are copied. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data that is
+ * not a certificate, `MIKEY_ERR_UNSUPPORTED` for a non-RSA or too small (< 2048-bit) key. Not
+ * synchronised: no other thread may use the config during the call.
+ */
+mikey_result mikey_config_set_certificate_chain(struct mikey_config *config, const uint8_t *data, size_t len);
+
+/**
+ * Public-key methods: sets the private key of our end-entity certificate: PKCS#8 or PKCS#1,
+ * PEM or DER (detected from the bytes); encrypted keys are refused.
+ *
+ * The key is copied and wiped when the config is freed. Returns `MIKEY_ERR_INVALID_ARGUMENT`
+ * for NULL pointers or data that is not a key, `MIKEY_ERR_UNSUPPORTED` for encrypted, non-RSA
+ * or too small keys. A session checks that the key belongs to the certificate. Not
+ * synchronised: no other thread may use the config during the call.
+ */
+mikey_result mikey_config_set_private_key(struct mikey_config *config, const uint8_t *data, size_t len);
+
+/**
+ * Public-key methods: adds trust anchors (every certificate of a PEM bundle, or one DER
+ * certificate); a peer's chain must lead to one of them, valid at the session clock.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data without a certificate. Not
+ * synchronised: no other thread may use the config during the call.
+ */
+mikey_result mikey_config_add_trust_anchor(struct mikey_config *config, const uint8_t *data, size_t len);
+
+/**
+ * Public-key methods: sets the peer's certificate (PEM or DER), accepted as it is when the peer
+ * signs with it (pinning, e.g. a self-signed device certificate), and used when the peer sends
+ * no certificate (RFC 3830 §3.2: the responder's certificate known in advance).
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data without a certificate,
+ * `MIKEY_ERR_UNSUPPORTED` for a non-RSA or too small key. Not synchronised: no other thread may
+ * use the config during the call.
+ */
+mikey_result mikey_config_set_peer_certificate(struct mikey_config *config, const uint8_t *data, size_t len);
 
 /**
  * Sets the Diffie-Hellman group an initiator of a DH method (DH-HMAC) offers:

@@ -27,8 +27,8 @@ const _: () = {
 ///
 /// On success writes a new handle to `*config_out`; the caller owns it and frees it with
 /// `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
-/// `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL and DH-HMAC
-/// are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+/// `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, DH-HMAC and
+/// DH-SIGN are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_new(method: mikey_method, config_out: *mut *mut mikey_config) -> mikey_result {
     guarded(|| {
@@ -142,6 +142,90 @@ pub unsafe extern "C" fn mikey_config_set_replay_window(config: *mut mikey_confi
         let config = &mut unsafe { try_mut(config, "config") }?.config;
         Ok(config.set_replay_window(seconds)?)
     })
+}
+
+/// Runs `set` on the config with the bytes of `data` (the shared body of the credential setters).
+///
+/// # Safety
+/// `config` is NULL or a live handle no other thread uses; `data` is NULL or `len` readable bytes.
+unsafe fn set_credential(
+    config: *mut mikey_config,
+    data: *const u8,
+    len: usize,
+    set: impl FnOnce(&mut Config, &[u8]) -> crate::Result<()>,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (this fn's contract).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        // SAFETY: `data` is NULL or `len` readable bytes (this fn's contract).
+        let data = unsafe { try_bytes(data, len, "data") }?;
+        Ok(set(config, data)?)
+    })
+}
+
+/// Public-key methods (DH-SIGN): sets our certificate chain, end-entity certificate first, as a
+/// PEM bundle or one DER certificate (detected from the bytes).
+///
+/// The bytes are copied. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data that is
+/// not a certificate, `MIKEY_ERR_UNSUPPORTED` for a non-RSA or too small (< 2048-bit) key. Not
+/// synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_certificate_chain(
+    config: *mut mikey_config,
+    data: *const u8,
+    len: usize,
+) -> mikey_result {
+    // SAFETY: the pointers are as documented above.
+    unsafe { set_credential(config, data, len, Config::set_certificate_chain) }
+}
+
+/// Public-key methods: sets the private key of our end-entity certificate: PKCS#8 or PKCS#1,
+/// PEM or DER (detected from the bytes); encrypted keys are refused.
+///
+/// The key is copied and wiped when the config is freed. Returns `MIKEY_ERR_INVALID_ARGUMENT`
+/// for NULL pointers or data that is not a key, `MIKEY_ERR_UNSUPPORTED` for encrypted, non-RSA
+/// or too small keys. A session checks that the key belongs to the certificate. Not
+/// synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_private_key(
+    config: *mut mikey_config,
+    data: *const u8,
+    len: usize,
+) -> mikey_result {
+    // SAFETY: the pointers are as documented above.
+    unsafe { set_credential(config, data, len, Config::set_private_key) }
+}
+
+/// Public-key methods: adds trust anchors (every certificate of a PEM bundle, or one DER
+/// certificate); a peer's chain must lead to one of them, valid at the session clock.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data without a certificate. Not
+/// synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_add_trust_anchor(
+    config: *mut mikey_config,
+    data: *const u8,
+    len: usize,
+) -> mikey_result {
+    // SAFETY: the pointers are as documented above.
+    unsafe { set_credential(config, data, len, Config::add_trust_anchor) }
+}
+
+/// Public-key methods: sets the peer's certificate (PEM or DER), accepted as it is when the peer
+/// signs with it (pinning, e.g. a self-signed device certificate), and used when the peer sends
+/// no certificate (RFC 3830 §3.2: the responder's certificate known in advance).
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data without a certificate,
+/// `MIKEY_ERR_UNSUPPORTED` for a non-RSA or too small key. Not synchronised: no other thread may
+/// use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_peer_certificate(
+    config: *mut mikey_config,
+    data: *const u8,
+    len: usize,
+) -> mikey_result {
+    // SAFETY: the pointers are as documented above.
+    unsafe { set_credential(config, data, len, Config::set_peer_certificate) }
 }
 
 /// Sets the Diffie-Hellman group an initiator of a DH method (DH-HMAC) offers:

@@ -58,7 +58,8 @@ pub const MIKEY_METHOD_PSK: mikey_method = 0;
 pub const MIKEY_METHOD_NULL: mikey_method = 1;
 /// Public-key envelope (RFC 3830 §3.2); not implemented in this version.
 pub const MIKEY_METHOD_PK: mikey_method = 2;
-/// Signed Diffie-Hellman (RFC 3830 §3.3); not implemented in this version.
+/// Signed Diffie-Hellman (RFC 3830 §3.3): RSA signatures and X.509 certificates authenticate the
+/// DH values.
 pub const MIKEY_METHOD_DH_SIGN: mikey_method = 3;
 /// HMAC-authenticated Diffie-Hellman (RFC 4650): a PSK authenticates the DH values.
 pub const MIKEY_METHOD_DH_HMAC: mikey_method = 4;
