@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use aws_lc_rs::{cipher, digest, hmac, rand as aws_rand};
 use mikey::clock::{Clock, SystemClock};
 use mikey::crypto::dh::DhKeyPair;
+use mikey::crypto::rsa::{RsaPrivateKey, SignatureScheme};
+use mikey::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
 use mikey::crypto::SystemRandomSource;
 use mikey::wire::{DhGroup, Message};
 use mikey::{Config, Method, Role, Session};
@@ -132,6 +134,55 @@ fn crypto_floor(label: &[u8; 29], message: &[u8]) {
     black_box(digest::digest(&digest::SHA256, message));
 }
 
+/// A file of the test PKI (tests/pki).
+fn pki(name: &str) -> Vec<u8> {
+    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pki").join(name)).unwrap()
+}
+
+/// DH-SIGN (RFC 3830 §3.3) with OAKLEY 5 and RSA-2048 chains of the test PKI, and the share of
+/// its cost in modexp, RSA and chain validation.
+fn dh_sign_benchmarks() {
+    let signer = |who: &str, peer: &str| {
+        let mut config = ticking_config(Method::DhSign);
+        let mut chain = pki(&format!("{who}.crt.pem"));
+        chain.extend(pki("intermediate.crt.pem"));
+        config.set_certificate_chain(&chain).unwrap();
+        config.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
+        config.add_trust_anchor(&pki("root.crt.pem")).unwrap();
+        config.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+        config
+    };
+    let (alice, bob) = (signer("alice", "bob"), signer("bob", "alice"));
+    let exchanges = measure("full DH-SIGN exchange, Oakley5, RSA-2048 chains, 2 CS, both ends", 1, || {
+        let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
+        initiator.add_srtp_stream(0x1111_1111, 0).unwrap();
+        initiator.add_srtp_stream(0x2222_2222, 0).unwrap();
+        let mut responder = Session::new(&bob, Role::Responder).unwrap();
+        let r_message = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
+        initiator.process_message(&r_message).unwrap();
+        black_box(responder.export_srtp(1).unwrap());
+    });
+    let key = RsaPrivateKey::from_pem_or_der(&pki("alice.key.pem")).unwrap();
+    let end_entity = Certificate::from_pem_or_der(&pki("alice.crt.pem")).unwrap().remove(0);
+    let intermediate = Certificate::from_pem_or_der(&pki("intermediate.crt.pem")).unwrap();
+    let mut anchors = TrustStore::new();
+    anchors.add_anchor(Certificate::from_pem_or_der(&pki("root.crt.pem")).unwrap().remove(0));
+    let now = mikey::clock::unix_seconds(SystemClock.now_ntp());
+    let message = [0x5Au8; 700];
+    let public_work = measure("  DH-SIGN: 4 modexps + 2 RSA signs + 2 verifies + 2 chains", 1, || {
+        let ours = DhKeyPair::generate(DhGroup::Oakley5, &SystemRandomSource).unwrap();
+        let theirs = DhKeyPair::generate(DhGroup::Oakley5, &SystemRandomSource).unwrap();
+        black_box(ours.shared_secret(theirs.public_value()).unwrap());
+        black_box(theirs.shared_secret(ours.public_value()).unwrap());
+        for _ in 0..2 {
+            let signature = key.sign(SignatureScheme::RFC3830_DEFAULT, &message).unwrap();
+            key.public_key().verify(SignatureScheme::RFC3830_DEFAULT, &message, &signature).unwrap();
+            anchors.verify_chain(&end_entity, &intermediate, now, KeyUsageNeed::DIGITAL_SIGNATURE).unwrap();
+        }
+    });
+    report_ratio("  share of that exchange spent in modexp, RSA and X.509", 100.0 * exchanges / public_work, "%");
+}
+
 /// A GStreamer-made NULL message (as gst-rtsp-server builds it), or `None` without GStreamer.
 fn gstreamer_message() -> Option<(PathBuf, Vec<u8>)> {
     let tool = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/gst_mikey_bench");
@@ -209,6 +260,8 @@ fn main() {
         });
         report_ratio("  share of that exchange spent in modexp", 100.0 * exchanges / modexp, "%");
     }
+
+    dh_sign_benchmarks();
 
     let psk_message = &messages[0];
     measure("decode a PSK I_MESSAGE", 1, || {

@@ -125,6 +125,25 @@ fn emitted_messages() -> Vec<(&'static str, Vec<u8>)> {
     let r_message = responder.process_message(&i_message).unwrap().unwrap();
     out.push(("DH-HMAC I_MESSAGE", i_message));
     out.push(("DH-HMAC R_MESSAGE", r_message));
+    // DH-SIGN (RFC 3830 §3.3): CERT chains and SIGN payloads.
+    let pki = |name: &str| std::fs::read(interop_dir().join("../pki").join(name)).unwrap();
+    let signer = |who: &str, peer: &str, seed: u64| {
+        let mut settings = config(Method::DhSign, &clock, seed);
+        let mut chain = pki(&format!("{who}.crt.pem"));
+        chain.extend(pki("intermediate.crt.pem"));
+        settings.set_certificate_chain(&chain).unwrap();
+        settings.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
+        settings.add_trust_anchor(&pki("root.crt.pem")).unwrap();
+        settings.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+        settings
+    };
+    let mut initiator = Session::new(&signer("alice", "bob", 27), Role::Initiator).unwrap();
+    let mut responder = Session::new(&signer("bob", "alice", 28), Role::Responder).unwrap();
+    initiator.add_srtp_stream(0x0102_0304, 0).unwrap();
+    let i_message = initiator.create_message().unwrap();
+    let r_message = responder.process_message(&i_message).unwrap().unwrap();
+    out.push(("DH-SIGN I_MESSAGE", i_message));
+    out.push(("DH-SIGN R_MESSAGE", r_message));
     // An error message: a PSK message to a responder with another key.
     let mut initiator = Session::new(&config(Method::Psk, &clock, 23), Role::Initiator).unwrap();
     initiator.add_srtp_stream(5, 0).unwrap();
@@ -163,6 +182,18 @@ fn tshark_dissects_every_emitted_message_with_our_values() {
         }
         if decoded.header.data_type == DataType::Error {
             assert_eq!(raw_field(&report, "mikey.err.no"), ["00"], "{what}");
+        }
+        if let Some(Payload::Sign(signature)) = decoded.payloads.last() {
+            assert_eq!(raw_field(&report, "mikey.sign.data"), [hex(&signature.data)], "{what}");
+            let certificates: Vec<String> = decoded
+                .payloads
+                .iter()
+                .filter_map(|payload| match payload {
+                    Payload::Cert(cert) => Some(hex(&cert.data)),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(raw_field(&report, "mikey.cert.data"), certificates, "{what}");
         }
         let dh_values: Vec<String> =
             decoded.payloads.iter().filter_map(Payload::as_dh).map(|dh| hex(&dh.value)).collect();
