@@ -24,7 +24,7 @@ use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::registry::id_type;
 use crate::wire::{
     CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, IdPayload, KeyData, KeyDataList,
-    KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
+    KeyDataType, KeyValidity, Message, Payload, Pke, SrtpCsEntry, Timestamp, TimestampType,
 };
 
 /// Which side of the exchange a session plays (C API `mikey_role`).
@@ -51,6 +51,9 @@ pub enum State {
     Failed = 3,
 }
 
+/// Length of the envelope key of the PK method (RFC 3830 §3.2 leaves it open; 128 bits, the
+/// strength of the AES-128 key transport it keys). A responder expects exactly this length.
+const ENVELOPE_KEY_LEN: usize = 16;
 /// Length of the RAND an initiator sends (RFC 3830 §6.11: at least 16).
 const RAND_LEN: usize = 16;
 /// Length of the MKI used when the Axis interop flag demands one.
@@ -122,8 +125,16 @@ enum NewKeys<'a> {
 /// How a received message was authenticated: by its KEMAC MAC (PSK, NULL, DH-HMAC), with the
 /// key data and the exchange's MAC key, or by a signature and the signer's certificate.
 enum Authenticated {
-    Kemac { key_data: KeyDataList, auth: MacKey },
+    Kemac {
+        key_data: KeyDataList,
+        auth: MacKey,
+    },
     Signed(Certificate),
+    /// PK (§3.2): signed by a checked certificate, key data from the envelope.
+    Enveloped {
+        key_data: KeyDataList,
+        auth: MacKey,
+    },
 }
 
 /// A TGK agreed by Diffie-Hellman and the MKI bound to it.
@@ -255,22 +266,22 @@ impl Session {
         let validity = if mki.is_empty() { KeyValidity::Null } else { KeyValidity::Spi(mki.clone()) };
         let method = self.settings.method;
         let uses_dh = matches!(method, Method::DhHmac | Method::DhSign);
+        let signs = method.uses_certificates();
         if method == Method::DhHmac && self.settings.peer_id.is_none() {
             return Err(Error::invalid_argument(
                 "DH-HMAC always names the responder: set the peer identity (RFC 4650 §3)",
             ));
         }
         let timestamp = self.next_timestamp();
-        // DH-SIGN identifies the initiator by its certificate ([IDi|CERTi], §3.3).
-        let initiator_id = match method {
-            Method::DhSign => Vec::new(),
-            _ => self.settings.own_id.clone().unwrap_or_default().into_bytes(),
-        };
+        // The signing methods identify the initiator by its certificate ([IDi|CERTi], §3.2, §3.3).
+        let initiator_id =
+            if signs { Vec::new() } else { self.settings.own_id.clone().unwrap_or_default().into_bytes() };
         let responder_id = self.settings.peer_id.clone().unwrap_or_default().into_bytes();
         let header = CommonHeader {
             data_type: match method {
                 Method::DhHmac => DataType::DhHmacInit,
                 Method::DhSign => DataType::DhInit,
+                Method::Pk => DataType::PkInit,
                 _ => DataType::PskInit,
             },
             // The DH methods always answer (§6.1: the receiver ignores V there).
@@ -285,7 +296,7 @@ impl Session {
         if !is_update {
             payloads.push(Payload::Rand(rand.clone()));
         }
-        if method == Method::DhSign {
+        if signs {
             payloads.extend(signed::certificate_payloads(&self.settings.certificate_chain));
         }
         for id in [&initiator_id, &responder_id].into_iter().filter(|id| !id.is_empty()) {
@@ -306,10 +317,31 @@ impl Session {
         };
         let prf = PrfFunction::MikeyHmacSha1;
         let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
-        let message = Message { header, payloads };
+        let mut message = Message { header, payloads };
         let (bytes, auth) = match method {
             Method::DhSign => {
                 (signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?, None)
+            }
+            Method::Pk => {
+                // §3.2: KEMAC = E(encr_key, IDi || {TGK}) || MAC, PKE = E(PKr, env_key), SIGNi.
+                let responder = self.settings.peer_certificate.as_ref().ok_or_else(|| {
+                    Error::invalid_argument(
+                        "the PK method needs the responder's certificate (set the peer certificate)",
+                    )
+                })?;
+                let envelope_key = self.random_secret(ENVELOPE_KEY_LEN)?;
+                let own_identity = match &self.settings.own_id {
+                    Some(own_id) => own_id.clone().into_bytes(),
+                    None => self.own_certificate_identity()?,
+                };
+                let key_list =
+                    KeyDataList { id: Some(IdPayload { id_type: id_type::URI, data: own_identity }), ..key_list };
+                let (kemac, auth) = psk::seal_kemac_payload(&key_list, &envelope_key, &context)?;
+                let encrypted_envelope =
+                    responder.public_key()?.encrypt_pkcs1v15(envelope_key.expose(), self.settings.rng.as_ref())?;
+                message.payloads.push(Payload::Kemac(kemac));
+                message.payloads.push(Payload::Pke(Pke { cache: 0, data: encrypted_envelope }));
+                (signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?, Some(auth))
             }
             _ => {
                 let (bytes, auth) = psk::seal_kemac_message(message, &key_list, self.protection()?, &context)?;
@@ -392,6 +424,15 @@ impl Session {
         Ok((key_data, KeyMaterial::Tek { key, salt }))
     }
 
+    /// The first identity (subjectAltName) of our end-entity certificate.
+    fn own_certificate_identity(&self) -> Result<Vec<u8>> {
+        let certificate = self.settings.certificate_chain.first();
+        certificate
+            .and_then(|certificate| certificate.identities().into_iter().next())
+            .map(String::into_bytes)
+            .ok_or_else(|| Error::invalid_argument("our certificate names no identity; set our own identity"))
+    }
+
     /// Our private key (public-key methods).
     fn private_key(&self) -> Result<&RsaPrivateKey> {
         self.settings.private_key.as_deref().ok_or_else(|| Error::invalid_argument("no private key configured"))
@@ -435,6 +476,7 @@ impl Session {
         let expected = match method {
             Method::DhHmac => DataType::DhHmacInit,
             Method::DhSign => DataType::DhInit,
+            Method::Pk => DataType::PkInit,
             _ => DataType::PskInit,
         };
         if header.data_type != expected {
@@ -479,7 +521,7 @@ impl Session {
                 return Err(Error::malformed("a DH-HMAC I_MESSAGE names the responder (RFC 4650 §3)"))
             }
             ([idr], Method::DhHmac) => (&[], idr),
-            ([idr], Method::DhSign) if carries_certificate => (&[], idr),
+            ([idr], Method::DhSign | Method::Pk) if carries_certificate => (&[], idr),
             ([], _) => (&[], &[]),
             ([idi], _) => (idi, &[]),
             ([idi, idr], _) => (idi, idr),
@@ -496,6 +538,7 @@ impl Session {
         let context = ExchangeContext { prf, csb_id: header.csb_id, rand: &rand, timestamp };
         let authenticated = match method {
             Method::DhSign => Authenticated::Signed(signed::authenticate_signed(bytes, message, &self.peer_trust())?),
+            Method::Pk => self.open_envelope(bytes, message, &context, initiator_id)?,
             _ => {
                 let (key_data, auth) = psk::open_kemac_message(bytes, message, self.protection()?, &context)?;
                 Authenticated::Kemac { key_data, auth }
@@ -511,7 +554,9 @@ impl Session {
         }
 
         let (bundle, response) = match authenticated {
-            Authenticated::Kemac { key_data, auth } if method != Method::DhHmac => {
+            Authenticated::Kemac { key_data, auth } | Authenticated::Enveloped { key_data, auth }
+                if !matches!(method, Method::DhHmac | Method::DhSign) =>
+            {
                 let keys = NewKeys::Carried(&key_data.keys);
                 let bundle = self.accepted_bundle(message, prf, rand.clone(), keys, update_of)?;
                 let response = if header.verification_requested {
@@ -521,11 +566,9 @@ impl Session {
                         payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
                     }
                     let responder_id = own_id.as_deref().unwrap_or(responder_id);
-                    let response_header = CommonHeader {
-                        data_type: DataType::PskVerification,
-                        verification_requested: false,
-                        ..header.clone()
-                    };
+                    let data_type =
+                        if method == Method::Pk { DataType::PkVerification } else { DataType::PskVerification };
+                    let response_header = CommonHeader { data_type, verification_requested: false, ..header.clone() };
                     let ids = VerificationContext { initiator_id, responder_id };
                     let message = Message { header: response_header, payloads };
                     Some(psk::seal_verification(message, &auth, &timestamp, &ids)?)
@@ -579,6 +622,47 @@ impl Session {
         self.bundle = Some(bundle);
         self.state = State::Established;
         Ok(response)
+    }
+
+    /// Responder, PK (§3.2): checks SIGNi and the initiator's certificate, opens the envelope key
+    /// (PKE) with our private key and the KEMAC with the envelope key, and checks the encrypted
+    /// IDi against the certificate and any cleartext IDi. A PKE whose padding is wrong yields a
+    /// random envelope key, so it fails exactly like a wrong one, at the KEMAC MAC (no padding
+    /// oracle).
+    fn open_envelope(
+        &self,
+        bytes: &[u8],
+        message: &Message,
+        context: &ExchangeContext<'_>,
+        cleartext_initiator_id: &[u8],
+    ) -> Result<Authenticated> {
+        let certificate = signed::authenticate_signed(bytes, message, &self.peer_trust())?;
+        let envelopes: Vec<&Pke> = message
+            .payloads
+            .iter()
+            .filter_map(|payload| match payload {
+                Payload::Pke(pke) => Some(pke),
+                _ => None,
+            })
+            .collect();
+        let kemac = message.find(Payload::as_kemac);
+        let ([envelope], Some(kemac)) = (envelopes.as_slice(), kemac) else {
+            return Err(Error::malformed("a PK I_MESSAGE carries one PKE and one KEMAC (§3.2)"));
+        };
+        let envelope_key = self.private_key()?.decrypt_pkcs1v15_or_random(
+            &envelope.data,
+            ENVELOPE_KEY_LEN,
+            self.settings.rng.as_ref(),
+        )?;
+        let (key_data, auth) = psk::open_kemac_payload(kemac, &envelope_key, context)?;
+        let encrypted_id = key_data.id.as_ref().map(|id| id.data.as_slice()).unwrap_or_default();
+        let consistent = certificate.matches_identity(encrypted_id)
+            && (cleartext_initiator_id.is_empty() || cleartext_initiator_id == encrypted_id);
+        if !consistent {
+            return Err(Error::new(ErrorKind::AuthFailed, "the encrypted IDi is not the signer's identity (§3.2)")
+                .with_peer_code(MikeyErrorCode::InvalidId));
+        }
+        Ok(Authenticated::Enveloped { key_data, auth })
     }
 
     /// Responder, DH-HMAC: answers DHi with a fresh DHr in the same group. Returns the agreed
@@ -730,6 +814,7 @@ impl Session {
         let expected = match self.settings.method {
             Method::DhHmac => DataType::DhHmacResponse,
             Method::DhSign => DataType::DhResponse,
+            Method::Pk => DataType::PkVerification,
             _ => DataType::PskVerification,
         };
         if message.header.data_type != expected {
@@ -746,7 +831,7 @@ impl Session {
         single_timestamp(message)?;
         let ids: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_id).map(|id| id.data.as_slice()).collect();
         let bundle = match (expected, &sent.auth) {
-            (DataType::PskVerification, Some(auth)) => {
+            (DataType::PskVerification | DataType::PkVerification, Some(auth)) => {
                 let carried_responder_id = ids.first().copied();
                 check_identity(&self.settings.peer_id, carried_responder_id.unwrap_or_default(), "IDr")?;
                 let responder_id = carried_responder_id.unwrap_or(&sent.responder_id);

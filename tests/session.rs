@@ -656,3 +656,93 @@ fn a_pinned_self_signed_peer_is_accepted_only_when_configured() {
     mismatched.set_private_key(&pki("bob.key.pem")).unwrap();
     assert_eq!(Session::new(&mismatched, Role::Initiator).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
+
+/// A PK config (RFC 3830 §3.2) for `who`: dh_sign_config's credentials, the method PK, and, for
+/// an initiator, the responder's certificate for the envelope key.
+fn pk_config(who: &str, peer: &str, clock: &std::sync::Arc<TestClock>, seed: u64) -> mikey::Config {
+    let mut settings = config(Method::Pk, clock, seed);
+    let mut chain = pki(&format!("{who}.crt.pem"));
+    chain.extend(pki("intermediate.crt.pem"));
+    settings.set_certificate_chain(&chain).unwrap();
+    settings.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
+    settings.add_trust_anchor(&pki("root.crt.pem")).unwrap();
+    settings.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+    settings.set_peer_certificate(&pki(&format!("{peer}.crt.pem"))).unwrap();
+    settings
+}
+
+#[test]
+fn pk_exchange_with_and_without_verification_agrees() {
+    for verification in [true, false] {
+        let clock = TestClock::at(NTP_2026);
+        let mut initiator_config = pk_config("alice", "bob", &clock, 101);
+        initiator_config.set_request_verification(verification);
+        let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+        let mut responder = Session::new(&pk_config("bob", "alice", &clock, 102), Role::Responder).unwrap();
+        initiator.add_srtp_stream(0x7070_7070, 0).unwrap();
+        initiator.add_srtp_stream(0x7171_7171, 1).unwrap();
+        let i_message = initiator.create_message().unwrap();
+        let decoded = Message::decode(&i_message).unwrap();
+        assert_eq!(decoded.header.data_type, DataType::PkInit);
+        assert!(decoded.payloads.iter().any(|p| matches!(p, Payload::Pke(_))));
+        let response = responder.process_message(&i_message).unwrap();
+        assert_eq!(response.is_some(), verification);
+        if let Some(r_message) = response {
+            assert_eq!(Message::decode(&r_message).unwrap().header.data_type, DataType::PkVerification);
+            initiator.process_message(&r_message).unwrap();
+        }
+        assert_same_keys(&initiator, &responder, 2);
+    }
+}
+
+#[test]
+fn pk_rejects_an_envelope_for_another_key_a_false_encrypted_identity_and_a_missing_certificate() {
+    let clock = TestClock::at(NTP_2026);
+    let responder_config = pk_config("bob", "alice", &clock, 110);
+    let send = |config: &mikey::Config| {
+        let mut initiator = Session::new(config, Role::Initiator).unwrap();
+        initiator.add_srtp_stream(1, 0).unwrap();
+        initiator.create_message().unwrap()
+    };
+    // The envelope key encrypted to carol, sent to bob: it opens to noise, the KEMAC MAC fails.
+    let mut to_carol = pk_config("alice", "bob", &clock, 111);
+    to_carol.set_peer_certificate(&pki("carol.crt.pem")).unwrap();
+    let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+    let rejection = responder.process_message(&send(&to_carol)).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed, "{}", rejection.error);
+    assert_eq!(responder.state(), State::Idle);
+
+    // Alice's certificate, but the encrypted IDi claims someone else (§3.2: it must be verified).
+    let mut false_identity = pk_config("alice", "bob", &clock, 112);
+    false_identity.set_identities(Some("sip:mallory@example.com"), Some("sip:bob@example.com")).unwrap();
+    let rejection = Session::new(&responder_config, Role::Responder).unwrap().process_message(&send(&false_identity));
+    assert_eq!(rejection.unwrap_err().error.peer_code(), Some(mikey::MikeyErrorCode::InvalidId));
+
+    // A genuine message with one byte of the PKE changed breaks SIGNi.
+    let genuine = send(&pk_config("alice", "bob", &clock, 113));
+    let pke = Message::decode(&genuine)
+        .unwrap()
+        .payloads
+        .iter()
+        .find_map(|payload| match payload {
+            Payload::Pke(pke) => Some(pke.data.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let at = genuine.windows(pke.len()).position(|window| window == pke).unwrap();
+    let mut tampered = genuine.clone();
+    tampered[at + 10] ^= 0x01;
+    let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+    assert_eq!(responder.process_message(&tampered).unwrap_err().error.kind(), ErrorKind::AuthFailed);
+    responder.process_message(&genuine).unwrap();
+
+    // The initiator needs the responder's certificate for the envelope.
+    let mut without = config(Method::Pk, &clock, 114);
+    let mut chain = pki("alice.crt.pem");
+    chain.extend(pki("intermediate.crt.pem"));
+    without.set_certificate_chain(&chain).unwrap();
+    without.set_private_key(&pki("alice.key.pem")).unwrap();
+    let mut initiator = Session::new(&without, Role::Initiator).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    assert_eq!(initiator.create_message().unwrap_err().kind(), ErrorKind::InvalidArgument);
+}

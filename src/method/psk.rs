@@ -99,16 +99,13 @@ fn transport_code(transport: KeyTransport) -> u8 {
     }
 }
 
-/// Builds a sealed I_MESSAGE (or DH-HMAC R_MESSAGE): `message` holds every payload but the
-/// KEMAC, which is appended
-/// with `keys` encrypted and the MAC computed over the encoded message (§5.2). Returns the
-/// message and the exchange's MAC key, which checks the verification message.
-pub fn seal_kemac_message(
-    mut message: Message,
+/// The KEMAC carrying `keys` encrypted with the message keys of `protection` (§4.1.4, §4.2.3),
+/// its MAC still zero, and those keys.
+fn unsealed_kemac(
     keys: &KeyDataList,
     protection: Protection<'_>,
     context: &ExchangeContext<'_>,
-) -> Result<(Vec<u8>, MacKey)> {
+) -> Result<(Kemac, MessageKeys)> {
     let (transport, mac_algorithm) = protection.algorithms();
     let message_keys = protection.message_keys(transport, context);
     let plaintext = keys.encode()?;
@@ -120,17 +117,114 @@ pub fn seal_kemac_message(
         &context.timestamp.as_64_bits(),
         plaintext.expose(),
     )?;
-    message.payloads.push(Payload::Kemac(Kemac {
+    let kemac = Kemac {
         encryption_algorithm: transport_code(transport),
         encrypted_data,
         mac_algorithm: mac_algorithm_code(mac_algorithm),
         mac: vec![0; mac_algorithm.tag_len()],
-    }));
+    };
+    Ok((kemac, message_keys))
+}
+
+/// Builds a sealed I_MESSAGE (or DH-HMAC R_MESSAGE): `message` holds every payload but the
+/// KEMAC, which is appended with `keys` encrypted and the MAC computed over the encoded message
+/// (§5.2). Returns the message and the exchange's MAC key, which checks the verification message.
+pub fn seal_kemac_message(
+    mut message: Message,
+    keys: &KeyDataList,
+    protection: Protection<'_>,
+    context: &ExchangeContext<'_>,
+) -> Result<(Vec<u8>, MacKey)> {
+    let (kemac, message_keys) = unsealed_kemac(keys, protection, context)?;
+    let tag_len = kemac.mac.len();
+    message.payloads.push(Payload::Kemac(kemac));
     let mut bytes = message.encode()?;
-    let covered = bytes.len() - mac_algorithm.tag_len();
+    let covered = bytes.len() - tag_len;
     let tag = message_keys.auth.sign(&bytes[..covered]);
     bytes[covered..].copy_from_slice(tag.as_slice());
     Ok((bytes, message_keys.auth))
+}
+
+/// The KEMAC of the public-key method (§3.2): E(encr_key, IDi || {TGK}) || MAC, the MAC over the
+/// KEMAC payload alone with its next-payload field zero (§5.2), keys derived from the envelope
+/// key. Returns the payload and the exchange's MAC key (for the verification message).
+pub fn seal_kemac_payload(
+    keys: &KeyDataList,
+    envelope_key: &SecretBytes,
+    context: &ExchangeContext<'_>,
+) -> Result<(Kemac, MacKey)> {
+    let (mut kemac, message_keys) = unsealed_kemac(keys, Protection::PreShared(envelope_key), context)?;
+    let encoded = kemac_payload_bytes(&kemac)?;
+    let tag = message_keys.auth.sign(&encoded[..encoded.len() - kemac.mac.len()]);
+    kemac.mac = tag.as_slice().to_vec();
+    Ok((kemac, message_keys.auth))
+}
+
+/// The KEMAC payload alone, as the PK MAC covers it: next payload zero (§5.2).
+fn kemac_payload_bytes(kemac: &Kemac) -> Result<Vec<u8>> {
+    let mut encoded = Vec::with_capacity(kemac.encrypted_data.len() + kemac.mac.len() + 5);
+    Payload::Kemac(kemac.clone()).encode(crate::wire::PayloadType::Last, &mut encoded)?;
+    Ok(encoded)
+}
+
+/// Decrypts the key data of a KEMAC whose MAC was verified.
+fn decrypted_keys(
+    kemac: &Kemac,
+    transport: KeyTransport,
+    message_keys: &MessageKeys,
+    context: &ExchangeContext<'_>,
+    leading_id: bool,
+) -> Result<KeyDataList> {
+    let plaintext = decrypt_key_data(
+        transport,
+        message_keys.encr_key.expose(),
+        message_keys.salt.expose(),
+        context.csb_id,
+        &context.timestamp.as_64_bits(),
+        &kemac.encrypted_data,
+    )?;
+    KeyDataList::decode(plaintext.expose(), leading_id)
+}
+
+/// Verifies the MAC of a received I_MESSAGE (or DH-HMAC R_MESSAGE) and decrypts its key data.
+/// `bytes` is the message without any accepted padding byte; `message` its decoding. Returns the
+/// key data and the exchange's MAC key (for the verification message). Nothing is changed
+/// anywhere, so a failure leaves the caller's state as it was.
+pub fn open_kemac_message(
+    bytes: &[u8],
+    message: &Message,
+    protection: Protection<'_>,
+    context: &ExchangeContext<'_>,
+) -> Result<(KeyDataList, MacKey)> {
+    let Some(Payload::Kemac(kemac)) = message.payloads.last() else {
+        return Err(Error::malformed("the message must end with the KEMAC payload (RFC 3830 §6.2, RFC 4650 §4.2)"));
+    };
+    let transport = accepted_transport(kemac, protection)?;
+    let message_keys = protection.message_keys(transport, context);
+    let covered = bytes.len() - kemac.mac.len();
+    message_keys
+        .auth
+        .verify(&bytes[..covered], &kemac.mac)
+        .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
+    Ok((decrypted_keys(kemac, transport, &message_keys, context, false)?, message_keys.auth))
+}
+
+/// Verifies and decrypts the KEMAC of a public-key message (§3.2): the MAC over the KEMAC payload
+/// alone, keys from the envelope key; the key data starts with the encrypted IDi.
+pub fn open_kemac_payload(
+    kemac: &Kemac,
+    envelope_key: &SecretBytes,
+    context: &ExchangeContext<'_>,
+) -> Result<(KeyDataList, MacKey)> {
+    let protection = Protection::PreShared(envelope_key);
+    let transport = accepted_transport(kemac, protection)?;
+    let message_keys = protection.message_keys(transport, context);
+    let encoded = kemac_payload_bytes(kemac)?;
+    message_keys
+        .auth
+        .verify(&encoded[..encoded.len() - kemac.mac.len()], &kemac.mac)
+        .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
+    Ok((decrypted_keys(kemac, transport, &message_keys, context, true)?, message_keys.auth))
 }
 
 /// The KEMAC transport the sender used, with its algorithms checked against what `protection`
@@ -171,37 +265,6 @@ fn accepted_transport(kemac: &Kemac, protection: Protection<'_>) -> Result<KeyTr
         }
         _ => Ok(transport),
     }
-}
-
-/// Verifies the MAC of a received I_MESSAGE (or DH-HMAC R_MESSAGE) and decrypts its key data. `bytes` is the message
-/// without any accepted padding byte; `message` its decoding. Returns the key data and the
-/// exchange's MAC key (for the verification message). Nothing is changed anywhere, so a failure
-/// leaves the caller's state as it was.
-pub fn open_kemac_message(
-    bytes: &[u8],
-    message: &Message,
-    protection: Protection<'_>,
-    context: &ExchangeContext<'_>,
-) -> Result<(KeyDataList, MacKey)> {
-    let Some(Payload::Kemac(kemac)) = message.payloads.last() else {
-        return Err(Error::malformed("the message must end with the KEMAC payload (RFC 3830 §6.2, RFC 4650 §4.2)"));
-    };
-    let transport = accepted_transport(kemac, protection)?;
-    let message_keys = protection.message_keys(transport, context);
-    let covered = bytes.len() - kemac.mac.len();
-    message_keys
-        .auth
-        .verify(&bytes[..covered], &kemac.mac)
-        .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
-    let plaintext = decrypt_key_data(
-        transport,
-        message_keys.encr_key.expose(),
-        message_keys.salt.expose(),
-        context.csb_id,
-        &context.timestamp.as_64_bits(),
-        &kemac.encrypted_data,
-    )?;
-    Ok((KeyDataList::decode(plaintext.expose(), false)?, message_keys.auth))
 }
 
 /// The identities that follow a verification message in its MAC input (§5.2).
