@@ -305,7 +305,8 @@ typedef uint32_t mikey_state;
 #define MIKEY_METHOD_NULL 1
 
 /**
- * Public-key envelope (RFC 3830 §3.2); not implemented in this version.
+ * Public-key envelope (RFC 3830 §3.2): the initiator signs, and sends the envelope key under
+ * the responder's certificate (`mikey_config_set_peer_certificate`).
  */
 #define MIKEY_METHOD_PK 2
 
@@ -424,8 +425,8 @@ void mikey_srtp_keys_clear(struct mikey_srtp_keys *keys);
  *
  * On success writes a new handle to `*config_out`; the caller owns it and frees it with
  * `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
- * `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, DH-HMAC and
- * DH-SIGN are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+ * `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, PK, DH-HMAC
+ * and DH-SIGN are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
  */
 mikey_result mikey_config_new(mikey_method method, struct mikey_config **config_out);
 
@@ -484,7 +485,7 @@ mikey_result mikey_config_set_srtp_policy(struct mikey_config *config, const str
 mikey_result mikey_config_set_replay_window(struct mikey_config *config, uint32_t seconds);
 
 /**
- * Public-key methods (DH-SIGN): sets our certificate chain, end-entity certificate first, as a
+ * Public-key methods (PK, DH-SIGN): sets our certificate chain, end-entity certificate first, as a
  * PEM bundle or one DER certificate (detected from the bytes).
  *
  * The bytes are copied. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data that is

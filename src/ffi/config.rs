@@ -27,8 +27,8 @@ const _: () = {
 ///
 /// On success writes a new handle to `*config_out`; the caller owns it and frees it with
 /// `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
-/// `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, DH-HMAC and
-/// DH-SIGN are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+/// `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, PK, DH-HMAC
+/// and DH-SIGN are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_new(method: mikey_method, config_out: *mut *mut mikey_config) -> mikey_result {
     guarded(|| {
@@ -163,7 +163,7 @@ unsafe fn set_credential(
     })
 }
 
-/// Public-key methods (DH-SIGN): sets our certificate chain, end-entity certificate first, as a
+/// Public-key methods (PK, DH-SIGN): sets our certificate chain, end-entity certificate first, as a
 /// PEM bundle or one DER certificate (detected from the bytes).
 ///
 /// The bytes are copied. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data that is

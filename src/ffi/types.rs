@@ -56,7 +56,8 @@ pub const MIKEY_METHOD_PSK: mikey_method = 0;
 /// The PSK exchange with NULL encryption and NULL MAC (RFC 3830 §4.2.3), as GStreamer, Live555
 /// and RTSP cameras use it inside an already protected signalling channel.
 pub const MIKEY_METHOD_NULL: mikey_method = 1;
-/// Public-key envelope (RFC 3830 §3.2); not implemented in this version.
+/// Public-key envelope (RFC 3830 §3.2): the initiator signs, and sends the envelope key under
+/// the responder's certificate (`mikey_config_set_peer_certificate`).
 pub const MIKEY_METHOD_PK: mikey_method = 2;
 /// Signed Diffie-Hellman (RFC 3830 §3.3): RSA signatures and X.509 certificates authenticate the
 /// DH values.

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT
  *
- * DH-SIGN method (RFC 3830 §3.3) through the C API, with the test PKI of tests/pki: alice and
- * bob sign with certificates issued by an intermediate under the test root. An exchange with two
- * SRTP streams and a re-keying exchange, then the errors a module author meets: credentials that
- * do not parse, a key that is not the certificate's, an untrusted peer.
+ * The public-key methods through the C API, with the test PKI of tests/pki: alice and bob sign
+ * with certificates issued by an intermediate under the test root. DH-SIGN (RFC 3830 §3.3) and PK
+ * (§3.2, the envelope key under the responder's certificate): an exchange with two SRTP streams
+ * and a re-keying exchange each, then the errors a module author meets: credentials that do not
+ * parse, a key that is not the certificate's, an untrusted peer.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,16 +51,18 @@ static int read_pki(const char *name, file_bytes *out)
     return 1;
 }
 
-/* A DH-SIGN config for `who` ("alice", "bob"), trusting the test root (if `trust`), naming `peer`. */
-static mikey_config *signer_config(const char *who, const char *key_of, const char *peer_id, int trust)
+/* A `method` config for `who` ("alice", "bob") with `key_of`'s key, trusting the test root (if
+   `trust`), naming `peer_id`; for PK also pinning the peer's certificate `peer_cert`. */
+static mikey_config *method_config(mikey_method method, const char *who, const char *key_of, const char *peer_id,
+                                   const char *peer_cert, int trust)
 {
     test_config_params params = test_psk_params();
-    file_bytes chain = {NULL, 0}, key = {NULL, 0}, root = {NULL, 0};
+    file_bytes chain = {NULL, 0}, key = {NULL, 0}, root = {NULL, 0}, peer = {NULL, 0};
     char name[64];
     mikey_config *config;
     int ok = 1;
 
-    params.method = MIKEY_METHOD_DH_SIGN;
+    params.method = method;
     params.peer_id = peer_id;
     config = test_config_new(&params);
     if (config == NULL) {
@@ -72,6 +75,10 @@ static mikey_config *signer_config(const char *who, const char *key_of, const ch
     ok = ok && CHECK_OK(mikey_config_set_certificate_chain(config, chain.data, chain.len)) &&
          CHECK_OK(mikey_config_set_private_key(config, key.data, key.len)) &&
          (!trust || CHECK_OK(mikey_config_add_trust_anchor(config, root.data, root.len)));
+    if (ok && peer_cert != NULL) {
+        ok = read_pki(peer_cert, &peer) && CHECK_OK(mikey_config_set_peer_certificate(config, peer.data, peer.len));
+    }
+    free(peer.data);
     free(chain.data);
     free(key.data);
     free(root.data);
@@ -82,10 +89,15 @@ static mikey_config *signer_config(const char *who, const char *key_of, const ch
     return config;
 }
 
-static void exchange_and_rekey(void)
+static mikey_config *signer_config(const char *who, const char *key_of, const char *peer_id, int trust)
 {
-    mikey_config *alice = signer_config("alice", "alice", "sip:bob@example.com", 1);
-    mikey_config *bob = signer_config("bob", "bob", "sip:alice@example.com", 1);
+    return method_config(MIKEY_METHOD_DH_SIGN, who, key_of, peer_id, NULL, trust);
+}
+
+static void exchange_and_rekey(mikey_method method)
+{
+    mikey_config *alice = method_config(method, "alice", "alice", "sip:bob@example.com", "bob.crt.pem", 1);
+    mikey_config *bob = method_config(method, "bob", "bob", "sip:alice@example.com", "alice.crt.pem", 1);
     mikey_session *init = NULL, *resp = NULL;
     mikey_srtp_keys first[N_STREAMS], second[N_STREAMS];
 
@@ -151,7 +163,8 @@ static void errors(void)
 
 int main(void)
 {
-    exchange_and_rekey();
+    exchange_and_rekey(MIKEY_METHOD_DH_SIGN);
+    exchange_and_rekey(MIKEY_METHOD_PK);
     errors();
-    return test_finish("dh_sign_exchange");
+    return test_finish("public_key_exchange");
 }
