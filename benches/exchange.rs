@@ -139,19 +139,21 @@ fn pki(name: &str) -> Vec<u8> {
     std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pki").join(name)).unwrap()
 }
 
-/// DH-SIGN (RFC 3830 §3.3) with OAKLEY 5 and RSA-2048 chains of the test PKI, and the share of
-/// its cost in modexp, RSA and chain validation.
-fn dh_sign_benchmarks() {
-    let signer = |who: &str, peer: &str| {
-        let mut config = ticking_config(Method::DhSign);
+/// DH-SIGN (RFC 3830 §3.3) with OAKLEY 5, and PK (§3.2), with the RSA-2048 chains of the test
+/// PKI, and the share of their cost in modexp, RSA and chain validation.
+fn public_key_benchmarks() {
+    let signer_for = |method: Method, who: &str, peer: &str| {
+        let mut config = ticking_config(method);
         let mut chain = pki(&format!("{who}.crt.pem"));
         chain.extend(pki("intermediate.crt.pem"));
         config.set_certificate_chain(&chain).unwrap();
         config.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
         config.add_trust_anchor(&pki("root.crt.pem")).unwrap();
         config.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+        config.set_peer_certificate(&pki(&format!("{peer}.crt.pem"))).unwrap();
         config
     };
+    let signer = |who: &str, peer: &str| signer_for(Method::DhSign, who, peer);
     let (alice, bob) = (signer("alice", "bob"), signer("bob", "alice"));
     let exchanges = measure("full DH-SIGN exchange, Oakley5, RSA-2048 chains, 2 CS, both ends", 1, || {
         let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
@@ -181,6 +183,31 @@ fn dh_sign_benchmarks() {
         }
     });
     report_ratio("  share of that exchange spent in modexp, RSA and X.509", 100.0 * exchanges / public_work, "%");
+
+    let mut alice = signer_for(Method::Pk, "alice", "bob");
+    alice.set_request_verification(true);
+    let bob = signer_for(Method::Pk, "bob", "alice");
+    let exchanges = measure("full PK exchange, RSA-2048 chains, 2 CS + V, both ends, exports", 1, || {
+        let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
+        initiator.add_srtp_stream(0x1111_1111, 0).unwrap();
+        initiator.add_srtp_stream(0x2222_2222, 0).unwrap();
+        let mut responder = Session::new(&bob, Role::Responder).unwrap();
+        let r_message = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
+        initiator.process_message(&r_message).unwrap();
+        for cs_id in 1..=2 {
+            black_box(initiator.export_srtp(cs_id).unwrap());
+            black_box(responder.export_srtp(cs_id).unwrap());
+        }
+    });
+    let envelope = [0x33u8; 16];
+    let public_work = measure("  PK: 1 RSA sign + verify + encrypt + decrypt + 1 chain", 1, || {
+        let signature = key.sign(SignatureScheme::RFC3830_DEFAULT, &message).unwrap();
+        key.public_key().verify(SignatureScheme::RFC3830_DEFAULT, &message, &signature).unwrap();
+        let sealed = key.public_key().encrypt_pkcs1v15(&envelope, &SystemRandomSource).unwrap();
+        black_box(key.decrypt_pkcs1v15(&sealed).unwrap());
+        anchors.verify_chain(&end_entity, &intermediate, now, KeyUsageNeed::DIGITAL_SIGNATURE).unwrap();
+    });
+    report_ratio("  share of that exchange spent in RSA and X.509", 100.0 * exchanges / public_work, "%");
 }
 
 /// A GStreamer-made NULL message (as gst-rtsp-server builds it), or `None` without GStreamer.
@@ -261,7 +288,7 @@ fn main() {
         report_ratio("  share of that exchange spent in modexp", 100.0 * exchanges / modexp, "%");
     }
 
-    dh_sign_benchmarks();
+    public_key_benchmarks();
 
     let psk_message = &messages[0];
     measure("decode a PSK I_MESSAGE", 1, || {

@@ -125,25 +125,29 @@ fn emitted_messages() -> Vec<(&'static str, Vec<u8>)> {
     let r_message = responder.process_message(&i_message).unwrap().unwrap();
     out.push(("DH-HMAC I_MESSAGE", i_message));
     out.push(("DH-HMAC R_MESSAGE", r_message));
-    // DH-SIGN (RFC 3830 §3.3): CERT chains and SIGN payloads.
+    // DH-SIGN (RFC 3830 §3.3) and PK (§3.2): CERT chains, SIGN, and for PK the KEMAC, PKE and V.
     let pki = |name: &str| std::fs::read(interop_dir().join("../pki").join(name)).unwrap();
-    let signer = |who: &str, peer: &str, seed: u64| {
-        let mut settings = config(Method::DhSign, &clock, seed);
+    let signer = |method: Method, who: &str, peer: &str, seed: u64| {
+        let mut settings = config(method, &clock, seed);
         let mut chain = pki(&format!("{who}.crt.pem"));
         chain.extend(pki("intermediate.crt.pem"));
         settings.set_certificate_chain(&chain).unwrap();
         settings.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
         settings.add_trust_anchor(&pki("root.crt.pem")).unwrap();
         settings.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+        settings.set_peer_certificate(&pki(&format!("{peer}.crt.pem"))).unwrap();
+        settings.set_request_verification(true);
         settings
     };
-    let mut initiator = Session::new(&signer("alice", "bob", 27), Role::Initiator).unwrap();
-    let mut responder = Session::new(&signer("bob", "alice", 28), Role::Responder).unwrap();
-    initiator.add_srtp_stream(0x0102_0304, 0).unwrap();
-    let i_message = initiator.create_message().unwrap();
-    let r_message = responder.process_message(&i_message).unwrap().unwrap();
-    out.push(("DH-SIGN I_MESSAGE", i_message));
-    out.push(("DH-SIGN R_MESSAGE", r_message));
+    for (method, name) in [(Method::DhSign, "DH-SIGN"), (Method::Pk, "PK")] {
+        let mut initiator = Session::new(&signer(method, "alice", "bob", 27), Role::Initiator).unwrap();
+        let mut responder = Session::new(&signer(method, "bob", "alice", 28), Role::Responder).unwrap();
+        initiator.add_srtp_stream(0x0102_0304, 0).unwrap();
+        let i_message = initiator.create_message().unwrap();
+        let r_message = responder.process_message(&i_message).unwrap().unwrap();
+        out.push((if name == "PK" { "PK I_MESSAGE" } else { "DH-SIGN I_MESSAGE" }, i_message));
+        out.push((if name == "PK" { "PK R_MESSAGE" } else { "DH-SIGN R_MESSAGE" }, r_message));
+    }
     // An error message: a PSK message to a responder with another key.
     let mut initiator = Session::new(&config(Method::Psk, &clock, 23), Role::Initiator).unwrap();
     initiator.add_srtp_stream(5, 0).unwrap();
@@ -163,7 +167,7 @@ fn tshark_dissects_every_emitted_message_with_our_values() {
     for (what, message) in emitted_messages() {
         let report = assert_dissected_as(&message);
         let decoded = Message::decode(&message).unwrap();
-        if let Some(Payload::Kemac(kemac)) = decoded.payloads.last() {
+        if let Some(kemac) = decoded.find(Payload::as_kemac) {
             // tshark shows encrypted key data as bytes, and dissects NULL-encrypted key data.
             let shown = if kemac.encryption_algorithm == 0 { "mikey.key.data" } else { "mikey.kemac.key_data" };
             let expected: Vec<String> = if kemac.encryption_algorithm == 0 {
@@ -195,6 +199,15 @@ fn tshark_dissects_every_emitted_message_with_our_values() {
                 .collect();
             assert_eq!(raw_field(&report, "mikey.cert.data"), certificates, "{what}");
         }
+        let envelopes: Vec<String> = decoded
+            .payloads
+            .iter()
+            .filter_map(|payload| match payload {
+                Payload::Pke(pke) => Some(hex(&pke.data)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(raw_field(&report, "mikey.pke.data"), envelopes, "{what}");
         let dh_values: Vec<String> =
             decoded.payloads.iter().filter_map(Payload::as_dh).map(|dh| hex(&dh.value)).collect();
         assert_eq!(raw_field(&report, "mikey.dh.value"), dh_values, "{what}");
