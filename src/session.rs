@@ -13,7 +13,7 @@ use crate::clock::unix_seconds;
 use crate::config::{Config, InteropFlags, Method, Settings};
 use crate::crypto::dh::DhKeyPair;
 use crate::crypto::rsa::RsaPrivateKey;
-use crate::crypto::x509::Certificate;
+use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::crypto::{sha256, MacKey, PrfFunction, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
@@ -441,7 +441,13 @@ impl Session {
     /// What the signer of a message must satisfy: the configured anchors or pin, the peer's
     /// identity, at the session clock.
     fn peer_trust(&self) -> PeerTrust<'_> {
+        // An RSA-R responder sends the envelope key under the initiator's certificate (RFC 4738 §3).
+        let usage = match (self.settings.method, self.role) {
+            (Method::RsaR, Role::Responder) => KeyUsageNeed::DIGITAL_SIGNATURE | KeyUsageNeed::KEY_ENCIPHERMENT,
+            _ => KeyUsageNeed::DIGITAL_SIGNATURE,
+        };
         PeerTrust {
+            usage,
             anchors: &self.settings.trust_anchors,
             pinned: self.settings.peer_certificate.as_ref(),
             expected_identity: self.settings.peer_id.as_deref().map(str::as_bytes),

@@ -12,14 +12,49 @@ use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::wire::registry::cert_type;
 use crate::wire::{CertPayload, Message, Payload, Signature};
 
-/// Appends the SIGN payload and signs the encoded message up to the signature field.
-pub fn seal_signed(mut message: Message, key: &RsaPrivateKey, scheme: SignatureScheme) -> Result<Vec<u8>> {
+/// What a signature covers besides the message (RFC 3830 §5.2 and RFC 4738 §3.6 differ).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SignedExtra<'a> {
+    /// RSA-R's SIGNr leaves out the whole SIGN payload, its type and length too (RFC 4738 §3.6);
+    /// RFC 3830 §5.2 signs them.
+    pub without_sign_header: bool,
+    /// Bytes signed after the message: RSA-R's IDi || IDr || T.
+    pub suffix: &'a [&'a [u8]],
+}
+
+/// Length of the SIGN payload's type and length fields.
+const SIGN_HEADER_LEN: usize = 2;
+
+/// The bytes a signature covers: the message up to the signature (or up to the SIGN payload),
+/// then the suffix.
+fn signed_data(bytes: &[u8], signature_len: usize, extra: &SignedExtra<'_>) -> Vec<u8> {
+    let header = if extra.without_sign_header { SIGN_HEADER_LEN } else { 0 };
+    let covered = bytes.len().saturating_sub(signature_len + header);
+    let mut data = bytes[..covered].to_vec();
+    for part in extra.suffix {
+        data.extend_from_slice(part);
+    }
+    data
+}
+
+/// Appends the SIGN payload and signs the encoded message up to the signature field (§5.2).
+pub fn seal_signed(message: Message, key: &RsaPrivateKey, scheme: SignatureScheme) -> Result<Vec<u8>> {
+    seal_signed_with(message, key, scheme, &SignedExtra::default())
+}
+
+/// [`seal_signed`] with the coverage of `extra`.
+pub fn seal_signed_with(
+    mut message: Message,
+    key: &RsaPrivateKey,
+    scheme: SignatureScheme,
+    extra: &SignedExtra<'_>,
+) -> Result<Vec<u8>> {
     let signature_len = key.size();
     let sig_type = scheme.padding.s_type();
     message.payloads.push(Payload::Sign(Signature { sig_type, data: vec![0; signature_len] }));
     let mut bytes = message.encode()?;
     let covered = bytes.len() - signature_len;
-    let signature = key.sign(scheme, &bytes[..covered])?;
+    let signature = key.sign(scheme, &signed_data(&bytes, signature_len, extra))?;
     if signature.len() != signature_len {
         return Err(Error::crypto("RSA signature of an unexpected length"));
     }
@@ -34,7 +69,7 @@ pub fn certificate_payloads(chain: &[Certificate]) -> impl Iterator<Item = Paylo
     })
 }
 
-/// What a signed message's signer must satisfy.
+/// What a signed message's signer must satisfy (its certificate's key usage included).
 #[derive(Clone, Copy, Debug)]
 pub struct PeerTrust<'a> {
     /// Anchors the signer's chain must lead to.
@@ -45,6 +80,8 @@ pub struct PeerTrust<'a> {
     pub expected_identity: Option<&'a [u8]>,
     /// The session clock, Unix seconds (validity periods are checked against it).
     pub at_unix_time: i64,
+    /// The key usages the signer's certificate must allow where it lists any.
+    pub usage: KeyUsageNeed,
 }
 
 fn invalid_certificate(context: impl Into<std::borrow::Cow<'static, str>>) -> Error {
@@ -55,6 +92,16 @@ fn invalid_certificate(context: impl Into<std::borrow::Cow<'static, str>>) -> Er
 /// then intermediates) or the pinned one, checked against `trust`; then the signature is verified
 /// with its key. Nothing is trusted before both checks pass.
 pub fn authenticate_signed(bytes: &[u8], message: &Message, trust: &PeerTrust<'_>) -> Result<Certificate> {
+    authenticate_signed_with(bytes, message, trust, &SignedExtra::default())
+}
+
+/// [`authenticate_signed`] with the coverage of `extra`.
+pub fn authenticate_signed_with(
+    bytes: &[u8],
+    message: &Message,
+    trust: &PeerTrust<'_>,
+    extra: &SignedExtra<'_>,
+) -> Result<Certificate> {
     let Some(Payload::Sign(signature)) = message.payloads.last() else {
         return Err(Error::malformed("a signed message must end with the SIGN payload (§6.5)"));
     };
@@ -75,15 +122,8 @@ pub fn authenticate_signed(bytes: &[u8], message: &Message, trust: &PeerTrust<'_
         }
     };
     match trust.pinned {
-        Some(pinned) if end_entity.matches_pin(pinned) => {
-            end_entity.check_usable(trust.at_unix_time, KeyUsageNeed::DIGITAL_SIGNATURE)?
-        }
-        _ => trust.anchors.verify_chain(
-            &end_entity,
-            intermediates,
-            trust.at_unix_time,
-            KeyUsageNeed::DIGITAL_SIGNATURE,
-        )?,
+        Some(pinned) if end_entity.matches_pin(pinned) => end_entity.check_usable(trust.at_unix_time, trust.usage)?,
+        _ => trust.anchors.verify_chain(&end_entity, intermediates, trust.at_unix_time, trust.usage)?,
     }
     if let Some(identity) = trust.expected_identity {
         if !end_entity.matches_identity(identity) {
@@ -94,10 +134,9 @@ pub fn authenticate_signed(bytes: &[u8], message: &Message, trust: &PeerTrust<'_
     let padding = SignaturePadding::from_s_type(signature.sig_type).ok_or_else(|| {
         Error::unsupported(format!("signature type {}", signature.sig_type)).with_peer_code(MikeyErrorCode::AuthFailure)
     })?;
-    let covered = bytes.len() - signature.data.len();
     end_entity
         .public_key()?
-        .verify_any_hash(padding, &bytes[..covered], &signature.data)
+        .verify_any_hash(padding, &signed_data(bytes, signature.data.len(), extra), &signature.data)
         .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
     Ok(end_entity)
 }
