@@ -1,6 +1,6 @@
 //! What an endpoint knows: its method, credentials, identities, SRTP offer, replay window and
-//! interop switches. Sessions copy the settings when they are created; the replay cache stays
-//! shared by every session of one config (DESIGN.md §2).
+//! interop switches. Sessions keep the settings as they were when made (shared, copied on write);
+//! the replay cache stays shared by every session of one config (DESIGN.md §2).
 
 use std::fmt;
 use std::sync::Arc;
@@ -154,7 +154,9 @@ impl fmt::Debug for Settings {
 /// An endpoint configuration: settings plus the replay cache its sessions share.
 #[derive(Clone, Debug)]
 pub struct Config {
-    pub(crate) settings: Settings,
+    /// Shared with the sessions made from it; copied on write, so a session keeps the settings
+    /// it was created with.
+    pub(crate) settings: Arc<Settings>,
     pub(crate) replay_cache: Arc<ReplayCache>,
 }
 
@@ -170,7 +172,7 @@ impl Config {
             return Err(Error::unsupported(format!("method {method:?} is not implemented yet")));
         }
         Ok(Config {
-            settings: Settings {
+            settings: Arc::new(Settings {
                 method,
                 psk: None,
                 own_id: None,
@@ -187,7 +189,7 @@ impl Config {
                 signature_scheme: SignatureScheme::RFC3830_DEFAULT,
                 clock,
                 rng,
-            },
+            }),
             replay_cache: Arc::new(ReplayCache::new(ReplayCache::capacity_for_window(DEFAULT_REPLAY_WINDOW_SECS))),
         })
     }
@@ -195,6 +197,11 @@ impl Config {
     /// The settings sessions will copy.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The settings for a change: copied first if a session still shares them.
+    fn settings_mut(&mut self) -> &mut Settings {
+        Arc::make_mut(&mut self.settings)
     }
 
     /// Sets the pre-shared key (PSK and DH-HMAC methods; at least 16 bytes, RFC 3830 §9.2 asks
@@ -206,7 +213,7 @@ impl Config {
         if psk.len() < 16 {
             return Err(Error::invalid_argument("a PSK must be at least 16 bytes"));
         }
-        self.settings.psk = Some(SecretBytes::from_slice(psk));
+        self.settings_mut().psk = Some(SecretBytes::from_slice(psk));
         Ok(())
     }
 
@@ -217,8 +224,8 @@ impl Config {
                 return Err(Error::invalid_argument("an identity must be 1 to 65535 bytes"));
             }
         }
-        self.settings.own_id = own_id.map(str::to_owned);
-        self.settings.peer_id = peer_id.map(str::to_owned);
+        self.settings_mut().own_id = own_id.map(str::to_owned);
+        self.settings_mut().peer_id = peer_id.map(str::to_owned);
         Ok(())
     }
 
@@ -227,7 +234,7 @@ impl Config {
         if policy.mki_len > MAX_MKI_LEN {
             return Err(Error::invalid_argument(format!("MKI length is at most {MAX_MKI_LEN}")));
         }
-        self.settings.srtp_policy = policy;
+        self.settings_mut().srtp_policy = policy;
         Ok(())
     }
 
@@ -237,7 +244,7 @@ impl Config {
         if !(1..=86_400).contains(&seconds) {
             return Err(Error::invalid_argument("the replay window is 1 to 86400 seconds"));
         }
-        self.settings.replay_window_secs = seconds;
+        self.settings_mut().replay_window_secs = seconds;
         self.replay_cache = Arc::new(ReplayCache::new(ReplayCache::capacity_for_window(seconds)));
         Ok(())
     }
@@ -247,13 +254,13 @@ impl Config {
         if flags & !InteropFlags::ALL != 0 {
             return Err(Error::invalid_argument(format!("unknown interop flags {:#x}", flags & !InteropFlags::ALL)));
         }
-        self.settings.interop = InteropFlags(flags);
+        self.settings_mut().interop = InteropFlags(flags);
         Ok(())
     }
 
     /// Sets the DH group an initiator of a DH method offers (responders take the initiator's).
     pub fn set_dh_group(&mut self, group: DhGroup) {
-        self.settings.dh_group = group;
+        self.settings_mut().dh_group = group;
     }
 
     /// Sets our certificate chain (PEM bundle or one DER certificate), end entity first.
@@ -263,13 +270,13 @@ impl Config {
             return Err(Error::invalid_argument("no certificate in the chain"));
         }
         chain[0].public_key()?;
-        self.settings.certificate_chain = chain;
+        self.settings_mut().certificate_chain = chain;
         Ok(())
     }
 
     /// Sets the private key of our end-entity certificate (PKCS#8 or PKCS#1, PEM or DER).
     pub fn set_private_key(&mut self, data: &[u8]) -> Result<()> {
-        self.settings.private_key = Some(Arc::new(RsaPrivateKey::from_pem_or_der(data)?));
+        self.settings_mut().private_key = Some(Arc::new(RsaPrivateKey::from_pem_or_der(data)?));
         Ok(())
     }
 
@@ -280,7 +287,7 @@ impl Config {
             return Err(Error::invalid_argument("no certificate in the trust anchor data"));
         }
         for anchor in anchors {
-            self.settings.trust_anchors.add_anchor(anchor);
+            self.settings_mut().trust_anchors.add_anchor(anchor);
         }
         Ok(())
     }
@@ -292,12 +299,12 @@ impl Config {
             .next()
             .ok_or_else(|| Error::invalid_argument("no peer certificate in the data"))?;
         certificate.public_key()?;
-        self.settings.peer_certificate = Some(certificate);
+        self.settings_mut().peer_certificate = Some(certificate);
         Ok(())
     }
 
     /// Whether an initiator sets the V flag to ask for a verification message.
     pub fn set_request_verification(&mut self, request: bool) {
-        self.settings.request_verification = request;
+        self.settings_mut().request_verification = request;
     }
 }

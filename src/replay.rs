@@ -9,34 +9,49 @@
 //! Replayed and out-of-window messages are discarded without an error message (§5.3).
 
 use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 
 use crate::clock::{ntp_diff, ntp_from_seconds};
 use crate::error::{Error, ErrorKind, Result};
+use crate::wire::{Message, Payload};
 
-/// The identity of a message in the cache: a digest of its authenticated bytes.
-pub type MessageDigest = [u8; 32];
+/// The identity of a message in the cache: its data type, CSB ID and timestamp, then the first
+/// 19 bytes of what authenticates it.
+///
+/// §5.4 caches successfully authenticated messages, and such a message is named by its
+/// authenticator: the signature, else the KEMAC MAC, computed over everything before it. Nobody
+/// without the key can make another accepted message with the same one, and a copy with other
+/// unauthenticated bytes (a trailing padding byte) is still recognised. NULL messages have no
+/// authenticator, so their RAND stands in (which is no weaker: anyone may forge them anyway).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MessageId([u8; 32]);
 
-/// Hashes a [`MessageDigest`] by its first eight bytes: a SHA-256 output is already uniform, and
-/// nobody can choose messages whose digests collide there, so SipHash would only add cost.
-#[derive(Default)]
-struct DigestHasher(u64);
+impl MessageId {
+    /// Bytes of the authenticator kept: the rest of the 32.
+    const AUTHENTICATOR_LEN: usize = 19;
 
-impl Hasher for DigestHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut first = [0u8; 8];
-        let len = bytes.len().min(8);
-        first[..len].copy_from_slice(&bytes[..len]);
-        self.0 ^= u64::from_le_bytes(first);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
+    /// The identity of a decoded message whose 64-bit NTP timestamp is `timestamp`.
+    pub fn of(message: &Message, timestamp: u64) -> Self {
+        let authenticator = message
+            .payloads
+            .iter()
+            .rev()
+            .find_map(|payload| match payload {
+                Payload::Sign(signature) => Some(signature.data.as_slice()),
+                Payload::Kemac(kemac) if !kemac.mac.is_empty() => Some(kemac.mac.as_slice()),
+                _ => None,
+            })
+            .or_else(|| message.find(Payload::as_rand).map(Vec::as_slice))
+            .unwrap_or_default();
+        let kept = &authenticator[..authenticator.len().min(Self::AUTHENTICATOR_LEN)];
+        let mut id = [0u8; 32];
+        id[0] = message.header.data_type.code();
+        id[1..5].copy_from_slice(&message.header.csb_id.to_be_bytes());
+        id[5..13].copy_from_slice(&timestamp.to_be_bytes());
+        id[13..13 + kept.len()].copy_from_slice(kept);
+        MessageId(id)
     }
 }
-
-type DigestSet = HashSet<MessageDigest, BuildHasherDefault<DigestHasher>>;
 
 /// A thread-safe, bounded replay cache shared by every session of one config.
 #[derive(Debug)]
@@ -47,9 +62,11 @@ pub struct ReplayCache {
 #[derive(Debug)]
 struct CacheState {
     capacity: usize,
-    digests: DigestSet,
-    /// (NTP timestamp, digest) in insertion order.
-    order: VecDeque<(u64, MessageDigest)>,
+    /// Keyed by SipHash with a random key (std's `RandomState`): NULL messages choose their
+    /// RAND freely, so the set must not be open to hash flooding.
+    ids: HashSet<MessageId>,
+    /// (NTP timestamp, identity) in insertion order.
+    order: VecDeque<(u64, MessageId)>,
     /// Timestamps at or below this were evicted and can no longer be checked.
     floor: Option<u64>,
 }
@@ -57,8 +74,8 @@ struct CacheState {
 /// Where a message stands against the window and the cache.
 #[derive(Clone, Copy, Debug)]
 pub struct ReplayCheck {
-    /// Digest of the authenticated message.
-    pub digest: MessageDigest,
+    /// The message's identity.
+    pub id: MessageId,
     /// The message's 64-bit NTP timestamp.
     pub timestamp: u64,
     /// The current time, 64-bit NTP.
@@ -73,7 +90,7 @@ impl ReplayCache {
         ReplayCache {
             state: Mutex::new(CacheState {
                 capacity: capacity.max(1),
-                digests: DigestSet::default(),
+                ids: HashSet::new(),
                 order: VecDeque::new(),
                 floor: None,
             }),
@@ -102,14 +119,14 @@ impl ReplayCache {
         state.check(check)?;
         if state.order.len() >= state.capacity {
             if let Some((evicted_timestamp, evicted)) = state.order.pop_front() {
-                state.digests.remove(&evicted);
+                state.ids.remove(&evicted);
                 if state.floor.map_or(true, |floor| ntp_diff(evicted_timestamp, floor) > 0) {
                     state.floor = Some(evicted_timestamp);
                 }
             }
         }
-        state.digests.insert(check.digest);
-        state.order.push_back((check.timestamp, check.digest));
+        state.ids.insert(check.id);
+        state.order.push_back((check.timestamp, check.id));
         Ok(())
     }
 
@@ -143,7 +160,7 @@ fn check_window(check: &ReplayCheck) -> Result<()> {
 
 impl CacheState {
     fn check(&self, check: &ReplayCheck) -> Result<()> {
-        if self.digests.contains(&check.digest) {
+        if self.ids.contains(&check.id) {
             return Err(Error::new(ErrorKind::Replay, "message was already accepted (replay)"));
         }
         if let Some(floor) = self.floor {
@@ -157,12 +174,12 @@ impl CacheState {
     /// Drops entries whose timestamps have left the window: the window check rejects them.
     fn prune(&mut self, check: &ReplayCheck) {
         let expired = |timestamp: u64| ntp_diff(check.now, timestamp) > ntp_from_seconds(check.window_secs);
-        while let Some(&(timestamp, digest)) = self.order.front() {
+        while let Some(&(timestamp, id)) = self.order.front() {
             if !expired(timestamp) {
                 break;
             }
             self.order.pop_front();
-            self.digests.remove(&digest);
+            self.ids.remove(&id);
         }
         if self.floor.is_some_and(expired) {
             self.floor = None;
@@ -173,9 +190,55 @@ impl CacheState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::registry::{DataType, MacAlgorithmCode};
+    use crate::wire::{CommonHeader, CsIdMap, Kemac, Signature};
 
-    fn at(digest_byte: u8, timestamp_secs: u64, now_secs: u64) -> ReplayCheck {
-        ReplayCheck { digest: [digest_byte; 32], timestamp: timestamp_secs << 32, now: now_secs << 32, window_secs: 30 }
+    fn message(data_type: DataType, payloads: Vec<Payload>) -> Message {
+        let cs_id_map = CsIdMap::Empty { cs_count: 1 };
+        let header = CommonHeader { data_type, verification_requested: false, prf_function: 0, csb_id: 7, cs_id_map };
+        Message { header, payloads }
+    }
+
+    fn kemac(mac: &[u8], encrypted: &[u8]) -> Payload {
+        let mac_algorithm = if mac.is_empty() { MacAlgorithmCode::Null } else { MacAlgorithmCode::HmacSha1_160 };
+        Payload::Kemac(Kemac {
+            encryption_algorithm: 1,
+            encrypted_data: encrypted.to_vec(),
+            mac_algorithm,
+            mac: mac.to_vec(),
+        })
+    }
+
+    #[test]
+    fn a_message_is_named_by_its_authenticator_and_header_fields() {
+        let rand = || Payload::Rand(vec![0x55; 16]);
+        let psk = message(DataType::PskInit, vec![rand(), kemac(&[1; 20], b"keys")]);
+        let other_ciphertext = message(DataType::PskInit, vec![rand(), kemac(&[1; 20], b"other")]);
+        assert_eq!(MessageId::of(&psk, 9), MessageId::of(&other_ciphertext, 9), "the MAC names it");
+        let other_mac = message(DataType::PskInit, vec![rand(), kemac(&[2; 20], b"keys")]);
+        assert_ne!(MessageId::of(&psk, 9), MessageId::of(&other_mac, 9));
+        assert_ne!(MessageId::of(&psk, 9), MessageId::of(&psk, 10), "the timestamp counts");
+        let other_type = message(DataType::PkInit, vec![rand(), kemac(&[1; 20], b"keys")]);
+        assert_ne!(MessageId::of(&psk, 9), MessageId::of(&other_type, 9), "the data type counts");
+
+        let signed = |signature: u8| {
+            let sign = Payload::Sign(Signature { sig_type: 0, data: vec![signature; 256] });
+            message(DataType::PkInit, vec![rand(), kemac(&[1; 20], b"keys"), sign])
+        };
+        assert_ne!(MessageId::of(&signed(3), 9), MessageId::of(&signed(4), 9), "the signature names it");
+
+        let null =
+            |rand_byte: u8| message(DataType::PskInit, vec![Payload::Rand(vec![rand_byte; 16]), kemac(&[], b"k")]);
+        assert_ne!(MessageId::of(&null(1), 9), MessageId::of(&null(2), 9), "without a MAC, RAND names it");
+    }
+
+    fn at(id_byte: u8, timestamp_secs: u64, now_secs: u64) -> ReplayCheck {
+        ReplayCheck {
+            id: MessageId([id_byte; 32]),
+            timestamp: timestamp_secs << 32,
+            now: now_secs << 32,
+            window_secs: 30,
+        }
     }
 
     #[test]
@@ -221,8 +284,8 @@ mod tests {
     fn the_floor_has_sub_second_resolution() {
         // Under load many messages share one second; evicting one must not block the others.
         let cache = ReplayCache::new(2);
-        let check = |digest_byte: u8, fraction: u64| ReplayCheck {
-            digest: [digest_byte; 32],
+        let check = |id_byte: u8, fraction: u64| ReplayCheck {
+            id: MessageId([id_byte; 32]),
             timestamp: (1000 << 32) + fraction,
             now: 1000 << 32,
             window_secs: 30,

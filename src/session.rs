@@ -14,11 +14,11 @@ use crate::config::{Config, InteropFlags, Method, Settings};
 use crate::crypto::dh::DhKeyPair;
 use crate::crypto::rsa::RsaPrivateKey;
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
-use crate::crypto::{sha256, MacKey, PrfFunction, TgkDeriver, TgkKeyPurpose};
+use crate::crypto::{MacKey, PrfFunction, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
 use crate::method::signed::{self, PeerTrust};
-use crate::replay::{ReplayCache, ReplayCheck};
+use crate::replay::{MessageId, ReplayCache, ReplayCheck};
 use crate::secret::{InlineSecret, SecretBytes};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::registry::id_type;
@@ -160,7 +160,8 @@ impl From<Error> for Rejection {
 /// session; distinct sessions are independent.
 #[derive(Debug)]
 pub struct Session {
-    settings: Settings,
+    /// The config's settings when the session was made (copy-on-write there).
+    settings: Arc<Settings>,
     replay_cache: Arc<ReplayCache>,
     role: Role,
     state: State,
@@ -534,7 +535,7 @@ impl Session {
             _ => return Err(Error::malformed("more than two ID payloads")),
         };
         let replay = ReplayCheck {
-            digest: sha256(bytes),
+            id: MessageId::of(message, timestamp.value),
             timestamp: timestamp.value,
             now: self.settings.clock.now_ntp(),
             window_secs: self.settings.replay_window_secs,

@@ -346,6 +346,9 @@ fn interop_switches_for_padding_mki_and_ssrc_zero() {
     let keys = responder.export_srtp(1).unwrap();
     assert_eq!((keys.ssrc, keys.mki.len()), (0, 4));
     assert_same_keys(&initiator, &responder, 1);
+    // The padding byte is not authenticated: without it, the message is the same one, a replay.
+    let mut again = Session::new(&responder_config, Role::Responder).unwrap();
+    assert_eq!(again.process_message(&message).unwrap_err().error.kind(), ErrorKind::Replay);
 
     // The mandatory-MKI responder refuses a message without one.
     let mut plain = Session::new(&config(Method::Psk, &clock, 4), Role::Initiator).unwrap();
