@@ -16,6 +16,7 @@ use crate::crypto::rsa::RsaPrivateKey;
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::crypto::{MacKey, PrfFunction, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::method::envelope;
 use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
 use crate::method::signed::{self, PeerTrust};
 use crate::replay::{MessageId, ReplayCache, ReplayCheck};
@@ -24,7 +25,7 @@ use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::registry::id_type;
 use crate::wire::{
     CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, IdPayload, KeyData, KeyDataList,
-    KeyDataType, KeyValidity, Message, Payload, Pke, SrtpCsEntry, Timestamp, TimestampType,
+    KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
 };
 
 /// Which side of the exchange a session plays (C API `mikey_role`).
@@ -51,9 +52,6 @@ pub enum State {
     Failed = 3,
 }
 
-/// Length of the envelope key of the PK method (RFC 3830 §3.2 leaves it open; 128 bits, the
-/// strength of the AES-128 key transport it keys). A responder expects exactly this length.
-const ENVELOPE_KEY_LEN: usize = 16;
 /// Length of the RAND an initiator sends (RFC 3830 §6.11: at least 16).
 const RAND_LEN: usize = 16;
 /// Length of the MKI used when the Axis interop flag demands one.
@@ -330,18 +328,16 @@ impl Session {
                         "the PK method needs the responder's certificate (set the peer certificate)",
                     )
                 })?;
-                let envelope_key = self.random_secret(ENVELOPE_KEY_LEN)?;
                 let own_identity = match &self.settings.own_id {
                     Some(own_id) => own_id.clone().into_bytes(),
                     None => self.own_certificate_identity()?,
                 };
                 let key_list =
                     KeyDataList { id: Some(IdPayload { id_type: id_type::URI, data: own_identity }), ..key_list };
-                let (kemac, auth) = psk::seal_kemac_payload(&key_list, &envelope_key, &context)?;
-                let encrypted_envelope =
-                    responder.public_key()?.encrypt_pkcs1v15(envelope_key.expose(), self.settings.rng.as_ref())?;
+                let (kemac, pke, auth) =
+                    envelope::seal(&key_list, &responder.public_key()?, &context, self.settings.rng.as_ref())?;
                 message.payloads.push(Payload::Kemac(kemac));
-                message.payloads.push(Payload::Pke(Pke { cache: 0, data: encrypted_envelope }));
+                message.payloads.push(Payload::Pke(pke));
                 (signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?, Some(auth))
             }
             _ => {
@@ -644,24 +640,7 @@ impl Session {
         cleartext_initiator_id: &[u8],
     ) -> Result<Authenticated> {
         let certificate = signed::authenticate_signed(bytes, message, &self.peer_trust())?;
-        let envelopes: Vec<&Pke> = message
-            .payloads
-            .iter()
-            .filter_map(|payload| match payload {
-                Payload::Pke(pke) => Some(pke),
-                _ => None,
-            })
-            .collect();
-        let kemac = message.find(Payload::as_kemac);
-        let ([envelope], Some(kemac)) = (envelopes.as_slice(), kemac) else {
-            return Err(Error::malformed("a PK I_MESSAGE carries one PKE and one KEMAC (§3.2)"));
-        };
-        let envelope_key = self.private_key()?.decrypt_pkcs1v15_or_random(
-            &envelope.data,
-            ENVELOPE_KEY_LEN,
-            self.settings.rng.as_ref(),
-        )?;
-        let (key_data, auth) = psk::open_kemac_payload(kemac, &envelope_key, context)?;
+        let (key_data, auth) = envelope::open(message, self.private_key()?, context, self.settings.rng.as_ref())?;
         let encrypted_id = key_data.id.as_ref().map(|id| id.data.as_slice()).unwrap_or_default();
         let consistent = certificate.matches_identity(encrypted_id)
             && (cleartext_initiator_id.is_empty() || cleartext_initiator_id == encrypted_id);

@@ -4,5 +4,6 @@
 //!   and the KEMAC protection DH-HMAC shares (RFC 4650).
 //! - [`signed`]: signatures and certificates, for DH-SIGN (RFC 3830 §3.3).
 
+pub mod envelope;
 pub mod psk;
 pub mod signed;
