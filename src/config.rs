@@ -47,7 +47,7 @@ impl Method {
 
     /// True for the methods this version implements.
     pub fn is_implemented(self) -> bool {
-        matches!(self, Method::Psk | Method::Null | Method::Pk | Method::DhHmac | Method::DhSign)
+        matches!(self, Method::Psk | Method::Null | Method::Pk | Method::DhHmac | Method::DhSign | Method::RsaR)
     }
 
     /// True for the methods authenticated by certificates and signatures.

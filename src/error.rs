@@ -61,6 +61,8 @@ pub enum MikeyErrorCode {
     InvalidDataType = 11,
     /// An unspecified error occurred.
     Unspecified = 12,
+    /// Unsupported message type: an unparseable MIKEY message (RFC 4738 §3.9.2).
+    UnsupportedMessageType = 13,
 }
 
 impl MikeyErrorCode {
@@ -80,6 +82,7 @@ impl MikeyErrorCode {
             9 => InvalidSecurityPolicy,
             10 => InvalidSecurityPolicyParameter,
             11 => InvalidDataType,
+            13 => UnsupportedMessageType,
             _ => Unspecified,
         }
     }

@@ -18,11 +18,11 @@ use crate::crypto::{MacKey, PrfFunction, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::envelope;
 use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
-use crate::method::signed::{self, PeerTrust};
+use crate::method::signed::{self, PeerTrust, SignedExtra};
 use crate::replay::{MessageId, ReplayCache, ReplayCheck};
 use crate::secret::{InlineSecret, SecretBytes};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
-use crate::wire::registry::id_type;
+use crate::wire::registry::{extension_type, id_type};
 use crate::wire::{
     CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, IdPayload, KeyData, KeyDataList,
     KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
@@ -100,24 +100,26 @@ struct SentMessage {
     /// The exchange's MAC key (§4.1.4), which checks the V payload or the DH-HMAC KEMAC; none
     /// for signed exchanges.
     auth: Option<MacKey>,
-    /// DH-HMAC: what the CSB will be once the responder's DH value arrives.
-    pending_dh: Option<PendingDh>,
+    /// DH and RSA-R: what the CSB will be once the keys arrive with the R_MESSAGE.
+    pending: Option<PendingKeys>,
 }
 
-/// A DH-HMAC exchange waiting for DHr (RFC 4650 §3): our key pair and the rest of the CSB.
+/// An exchange whose keys come with the R_MESSAGE: DH-HMAC and DH-SIGN wait for DHr (our key
+/// pair kept), RSA-R for the responder's envelope (RFC 4738 §3.6).
 #[derive(Debug)]
-struct PendingDh {
-    key_pair: DhKeyPair,
+struct PendingKeys {
+    key_pair: Option<DhKeyPair>,
     rand: Vec<u8>,
     mki: Vec<u8>,
     policy: SrtpPolicy,
 }
 
-/// The keys an accepted message brings: carried in KEMAC Key data (PSK, NULL), or agreed by
-/// Diffie-Hellman (DH-HMAC) with their MKI; `None` keeps the CSB's keys (§4.5 update).
+/// The keys an accepted message brings: carried in KEMAC Key data (PSK, NULL), or made here,
+/// agreed by Diffie-Hellman (DH methods) or chosen by an RSA-R responder, with their MKI; `None`
+/// keeps the CSB's keys (§4.5 update).
 enum NewKeys<'a> {
     Carried(&'a [KeyData]),
-    Agreed(Option<AgreedKeys>),
+    Local(Option<LocalKeys>),
 }
 
 /// How a received message was authenticated: by its KEMAC MAC (PSK, NULL, DH-HMAC), with the
@@ -135,8 +137,21 @@ enum Authenticated {
     },
 }
 
-/// A TGK agreed by Diffie-Hellman and the MKI bound to it.
-type AgreedKeys = (KeyMaterial, Vec<u8>);
+/// What an RSA-R responder answers with, besides the I_MESSAGE (RFC 4738 §3.6).
+struct RsaRReply<'a> {
+    /// The signer of the I_MESSAGE, whose key the envelope key is sealed for.
+    initiator: &'a Certificate,
+    /// IDi as the I_MESSAGE carried it (empty when absent), signed after the R_MESSAGE.
+    initiator_id: &'a [u8],
+    rand: Vec<u8>,
+    /// True when the I_MESSAGE had no RAND, so we chose it and send it.
+    rand_is_ours: bool,
+    timestamp: Timestamp,
+    prf: PrfFunction,
+}
+
+/// A TGK made here (agreed by Diffie-Hellman or chosen) and the MKI bound to it.
+type LocalKeys = (KeyMaterial, Vec<u8>);
 
 /// A message was rejected: the error, and possibly an error message to send to the peer
 /// (RFC 3830 §5.1.2).
@@ -255,16 +270,11 @@ impl Session {
                 (csb_id, self.random::<RAND_LEN>()?.to_vec())
             }
         };
-        let mut policy = self.settings.srtp_policy;
-        if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) {
-            policy.mki_len = AXIS_MKI_LEN;
-        }
-        // The MKI counts the keys sent, big-endian in `mki_len` bytes (at most 16).
-        let counter = u128::from(self.next_mki).to_be_bytes();
-        let mki = counter[counter.len() - usize::from(policy.mki_len)..].to_vec();
-        let validity = if mki.is_empty() { KeyValidity::Null } else { KeyValidity::Spi(mki.clone()) };
+        let (policy, mki, validity) = self.outgoing_key_validity();
         let method = self.settings.method;
         let uses_dh = matches!(method, Method::DhHmac | Method::DhSign);
+        // DH and RSA-R keys come with the R_MESSAGE (§6.1: V is set and ignored there).
+        let response_required = self.settings.request_verification || uses_dh || method == Method::RsaR;
         let signs = method.uses_certificates();
         if method == Method::DhHmac && self.settings.peer_id.is_none() {
             return Err(Error::invalid_argument(
@@ -281,15 +291,13 @@ impl Session {
                 Method::DhHmac => DataType::DhHmacInit,
                 Method::DhSign => DataType::DhInit,
                 Method::Pk => DataType::PkInit,
+                Method::RsaR => DataType::RsaRInit,
                 _ => DataType::PskInit,
             },
-            // The DH methods always answer (§6.1: the receiver ignores V there).
-            verification_requested: self.settings.request_verification || uses_dh,
+            verification_requested: response_required,
             prf_function: 0,
             csb_id,
-            cs_id_map: CsIdMap::SrtpId(
-                self.streams.iter().map(|s| SrtpCsEntry { policy_no: s.policy_no, ssrc: s.ssrc, roc: s.roc }).collect(),
-            ),
+            cs_id_map: self.cs_id_map(),
         };
         let mut payloads = vec![Payload::Timestamp(timestamp)];
         if !is_update {
@@ -303,12 +311,16 @@ impl Session {
         }
         let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
         payloads.push(Payload::SecurityPolicy(policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout)?));
-        let (key_list, keys, pending_dh) = if uses_dh {
+        let (key_list, keys, pending) = if uses_dh {
             // DHi in the message; the TGK comes with DHr. MKI in the DH payload's KV (§6.4).
             let key_pair = DhKeyPair::generate(self.settings.dh_group, self.settings.rng.as_ref())?;
             let group = self.settings.dh_group;
             payloads.push(Payload::Dh(DhPayload { group, value: key_pair.public_value().to_vec(), validity }));
-            let pending = PendingDh { key_pair, rand: rand.clone(), mki: mki.clone(), policy };
+            let pending = PendingKeys { key_pair: Some(key_pair), rand: rand.clone(), mki: mki.clone(), policy };
+            (KeyDataList::default(), None, Some(pending))
+        } else if method == Method::RsaR {
+            // The responder chooses the TGK and its MKI (RFC 4738 §3.6).
+            let pending = PendingKeys { key_pair: None, rand: rand.clone(), mki: Vec::new(), policy };
             (KeyDataList::default(), None, Some(pending))
         } else {
             let (key_data, keys) = self.new_keys(policy.profile, validity)?;
@@ -318,7 +330,7 @@ impl Session {
         let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
         let mut message = Message { header, payloads };
         let (bytes, auth) = match method {
-            Method::DhSign => {
+            Method::DhSign | Method::RsaR => {
                 (signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?, None)
             }
             Method::Pk => {
@@ -328,12 +340,7 @@ impl Session {
                         "the PK method needs the responder's certificate (set the peer certificate)",
                     )
                 })?;
-                let own_identity = match &self.settings.own_id {
-                    Some(own_id) => own_id.clone().into_bytes(),
-                    None => self.own_certificate_identity()?,
-                };
-                let key_list =
-                    KeyDataList { id: Some(IdPayload { id_type: id_type::URI, data: own_identity }), ..key_list };
+                let key_list = KeyDataList { id: Some(self.own_identity_payload()?), ..key_list };
                 let (kemac, pke, auth) =
                     envelope::seal(&key_list, &responder.public_key()?, &context, self.settings.rng.as_ref())?;
                 message.payloads.push(Payload::Kemac(kemac));
@@ -351,9 +358,8 @@ impl Session {
             let policies = vec![(OFFERED_POLICY_NO, policy)];
             self.bundle = Some(Bundle::new(csb_id, prf, rand, keys, mki, self.streams.clone(), policies)?);
         }
-        self.sent = Some(SentMessage { csb_id, timestamp, initiator_id, responder_id, auth, pending_dh });
-        self.state =
-            if self.settings.request_verification || uses_dh { State::WaitResponse } else { State::Established };
+        self.sent = Some(SentMessage { csb_id, timestamp, initiator_id, responder_id, auth, pending });
+        self.state = if response_required { State::WaitResponse } else { State::Established };
         Ok(bytes)
     }
 
@@ -421,13 +427,40 @@ impl Session {
         Ok((key_data, KeyMaterial::Tek { key, salt }))
     }
 
-    /// The first identity (subjectAltName) of our end-entity certificate.
-    fn own_certificate_identity(&self) -> Result<Vec<u8>> {
-        let certificate = self.settings.certificate_chain.first();
-        certificate
-            .and_then(|certificate| certificate.identities().into_iter().next())
-            .map(String::into_bytes)
-            .ok_or_else(|| Error::invalid_argument("our certificate names no identity; set our own identity"))
+    /// Our identity as an encrypted ID payload names us (PK's IDi, RSA-R's IDr): the configured
+    /// one, else the first subjectAltName of our end-entity certificate.
+    fn own_identity_payload(&self) -> Result<IdPayload> {
+        let data = match &self.settings.own_id {
+            Some(own_id) => own_id.clone().into_bytes(),
+            None => {
+                let certificate = self.settings.certificate_chain.first();
+                certificate
+                    .and_then(|certificate| certificate.identities().into_iter().next())
+                    .map(String::into_bytes)
+                    .ok_or_else(|| Error::invalid_argument("our certificate names no identity; set our own identity"))?
+            }
+        };
+        Ok(IdPayload { id_type: id_type::URI, data })
+    }
+
+    /// The SRTP-ID map of an initiator's streams (§6.1.1).
+    fn cs_id_map(&self) -> CsIdMap {
+        CsIdMap::SrtpId(
+            self.streams.iter().map(|s| SrtpCsEntry { policy_no: s.policy_no, ssrc: s.ssrc, roc: s.roc }).collect(),
+        )
+    }
+
+    /// The SRTP policy we offer and the MKI and key validity of the next key we send: the MKI
+    /// counts the keys sent, big-endian in `mki_len` bytes (at most 16; §6.14).
+    fn outgoing_key_validity(&self) -> (SrtpPolicy, Vec<u8>, KeyValidity) {
+        let mut policy = self.settings.srtp_policy;
+        if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) {
+            policy.mki_len = AXIS_MKI_LEN;
+        }
+        let counter = u128::from(self.next_mki).to_be_bytes();
+        let mki = counter[counter.len() - usize::from(policy.mki_len)..].to_vec();
+        let validity = if mki.is_empty() { KeyValidity::Null } else { KeyValidity::Spi(mki.clone()) };
+        (policy, mki, validity)
     }
 
     /// Our private key (public-key methods).
@@ -480,6 +513,7 @@ impl Session {
             Method::DhHmac => DataType::DhHmacInit,
             Method::DhSign => DataType::DhInit,
             Method::Pk => DataType::PkInit,
+            Method::RsaR => DataType::RsaRInit,
             _ => DataType::PskInit,
         };
         if header.data_type != expected {
@@ -508,10 +542,13 @@ impl Session {
             None => None,
         };
         let rands: Vec<&Vec<u8>> = message.payloads.iter().filter_map(Payload::as_rand).collect();
+        // An RSA-R initiator may leave RAND to the responder (RFC 4738 §3.4, §3.6).
+        let rand_is_ours = rands.is_empty() && update_of.is_none() && method == Method::RsaR;
         let rand = match (rands.as_slice(), update_of) {
             ([rand], None) if !rand.is_empty() => rand.to_vec(),
             ([], Some(bundle)) => bundle.rand.clone(),
             ([rand], Some(bundle)) if **rand == bundle.rand => bundle.rand.clone(),
+            ([], None) if rand_is_ours => self.random::<RAND_LEN>()?.to_vec(),
             ([], None) => return Err(Error::malformed("the initial I_MESSAGE has no RAND (§3.1)")),
             _ => return Err(Error::malformed("RAND must appear once, and an update must not change it (§4.5)")),
         };
@@ -524,7 +561,7 @@ impl Session {
                 return Err(Error::malformed("a DH-HMAC I_MESSAGE names the responder (RFC 4650 §3)"))
             }
             ([idr], Method::DhHmac) => (&[], idr),
-            ([idr], Method::DhSign | Method::Pk) if carries_certificate => (&[], idr),
+            ([idr], Method::DhSign | Method::Pk | Method::RsaR) if carries_certificate => (&[], idr),
             ([], _) => (&[], &[]),
             ([idi], _) => (idi, &[]),
             ([idi, idr], _) => (idi, idr),
@@ -540,7 +577,9 @@ impl Session {
 
         let context = ExchangeContext { prf, csb_id: header.csb_id, rand: &rand, timestamp };
         let authenticated = match method {
-            Method::DhSign => Authenticated::Signed(signed::authenticate_signed(bytes, message, &self.peer_trust())?),
+            Method::DhSign | Method::RsaR => {
+                Authenticated::Signed(signed::authenticate_signed(bytes, message, &self.peer_trust())?)
+            }
             Method::Pk => self.open_envelope(bytes, message, &context, initiator_id)?,
             _ => {
                 let (key_data, auth) = psk::open_kemac_message(bytes, message, self.protection()?, &context)?;
@@ -557,6 +596,11 @@ impl Session {
         }
 
         let (bundle, response) = match authenticated {
+            Authenticated::Signed(initiator) if method == Method::RsaR => {
+                let reply = RsaRReply { initiator: &initiator, initiator_id, rand, rand_is_ours, timestamp, prf };
+                let (bundle, response) = self.respond_rsa_r(message, reply, update_of)?;
+                (bundle, Some(response))
+            }
             Authenticated::Kemac { key_data, auth } | Authenticated::Enveloped { key_data, auth }
                 if !matches!(method, Method::DhHmac | Method::DhSign) =>
             {
@@ -598,7 +642,7 @@ impl Session {
                         .with_peer_code(MikeyErrorCode::InvalidId));
                 }
                 let (agreed, dh_payloads) = self.agree_dh(message)?;
-                let bundle = self.accepted_bundle(message, prf, rand.clone(), NewKeys::Agreed(agreed), update_of)?;
+                let bundle = self.accepted_bundle(message, prf, rand.clone(), NewKeys::Local(agreed), update_of)?;
                 let mut payloads = vec![Payload::Timestamp(timestamp)];
                 if method == Method::DhSign {
                     payloads.extend(signed::certificate_payloads(&self.settings.certificate_chain));
@@ -622,6 +666,9 @@ impl Session {
         self.replay_cache.record(&replay)?;
 
         // Every check passed: commit.
+        if method == Method::RsaR {
+            self.next_mki = self.next_mki.wrapping_add(1);
+        }
         self.bundle = Some(bundle);
         self.state = State::Established;
         Ok(response)
@@ -651,10 +698,60 @@ impl Session {
         Ok(Authenticated::Enveloped { key_data, auth })
     }
 
+    /// Responder, RSA-R (RFC 4738 §3.6): chooses the TGK and answers with
+    /// R_MESSAGE = HDR, T, [RAND], CERTr…, {SP}, KEMAC, PKE, SIGNr: the KEMAC holds IDr and the
+    /// TGK under a fresh envelope key, the PKE that key under the initiator's certificate, and
+    /// SIGNr covers the R_MESSAGE without the SIGN payload, then IDi || IDr || T.
+    fn respond_rsa_r(
+        &self,
+        message: &Message,
+        reply: RsaRReply<'_>,
+        update_of: Option<&Bundle>,
+    ) -> Result<(Bundle, Vec<u8>)> {
+        let (own_policy, mki, validity) = self.outgoing_key_validity();
+        let offered = message.find(Payload::as_security_policy).map(SrtpPolicy::from_security_policy).transpose()?;
+        let (key_data, keys) = self.new_keys(offered.unwrap_or(own_policy).profile, validity)?;
+        let bundle =
+            self.accepted_bundle(message, reply.prf, reply.rand.clone(), NewKeys::Local(Some((keys, mki))), update_of)?;
+
+        let header =
+            CommonHeader { data_type: DataType::RsaRResponse, verification_requested: false, ..message.header.clone() };
+        let mut payloads = vec![Payload::Timestamp(reply.timestamp)];
+        if reply.rand_is_ours {
+            payloads.push(Payload::Rand(reply.rand.clone()));
+        }
+        payloads.extend(signed::certificate_payloads(&self.settings.certificate_chain));
+        let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
+        for (policy_no, policy) in &bundle.policies {
+            payloads.push(Payload::SecurityPolicy(policy.to_security_policy(*policy_no, gstreamer_layout)?));
+        }
+        let responder_id = self.own_identity_payload()?;
+        let key_list = KeyDataList { id: Some(responder_id.clone()), keys: vec![key_data] };
+        let context = ExchangeContext {
+            prf: reply.prf,
+            csb_id: message.header.csb_id,
+            rand: &reply.rand,
+            timestamp: reply.timestamp,
+        };
+        let recipient = reply.initiator.public_key()?;
+        let (kemac, pke, _) = envelope::seal(&key_list, &recipient, &context, self.settings.rng.as_ref())?;
+        payloads.push(Payload::Kemac(kemac));
+        payloads.push(Payload::Pke(pke));
+        let timestamp = reply.timestamp.as_64_bits();
+        let suffix: [&[u8]; 3] = [reply.initiator_id, &responder_id.data, &timestamp];
+        let response = signed::seal_signed_with(
+            Message { header, payloads },
+            self.private_key()?,
+            self.settings.signature_scheme,
+            &SignedExtra::rsa_r_response(&suffix),
+        )?;
+        Ok((bundle, response))
+    }
+
     /// Responder, DH-HMAC: answers DHi with a fresh DHr in the same group. Returns the agreed
     /// TGK g^(xi·xr) with the MKI of DHi's key validity, and the payloads DHr, DHi for the
     /// R_MESSAGE; nothing for an update without DHi (RFC 4650 §3.1 b).
-    fn agree_dh(&self, message: &Message) -> Result<(Option<AgreedKeys>, Vec<DhPayload>)> {
+    fn agree_dh(&self, message: &Message) -> Result<(Option<LocalKeys>, Vec<DhPayload>)> {
         let offered: Vec<&DhPayload> = message.payloads.iter().filter_map(Payload::as_dh).collect();
         let initiator_dh = match offered.as_slice() {
             [] => return Ok((None, Vec::new())),
@@ -709,16 +806,19 @@ impl Session {
                 .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
         }
         if policies.is_empty() {
-            policies.push((OFFERED_POLICY_NO, SrtpPolicy::default()));
+            // No SP: the defaults of §6.10.1, or ours where the responder chooses (RFC 4738 §3.6).
+            let fallback =
+                if self.settings.method == Method::RsaR { self.settings.srtp_policy } else { SrtpPolicy::default() };
+            policies.push((OFFERED_POLICY_NO, fallback));
         }
         let new_keys = match new_keys {
-            NewKeys::Carried([]) | NewKeys::Agreed(None) => None,
+            NewKeys::Carried([]) | NewKeys::Local(None) => None,
             NewKeys::Carried([key]) => Some(self.key_material(key, &policies, &streams)?),
             NewKeys::Carried(_) => {
                 return Err(Error::unsupported("more than one Key data sub-payload in one KEMAC")
                     .with_peer_code(MikeyErrorCode::Unspecified))
             }
-            NewKeys::Agreed(Some(agreed)) => Some(agreed),
+            NewKeys::Local(Some(local)) => Some(local),
         };
         let (keys, mki) = match (new_keys, update_of) {
             (Some(keys), _) => keys,
@@ -801,6 +901,7 @@ impl Session {
             Method::DhHmac => DataType::DhHmacResponse,
             Method::DhSign => DataType::DhResponse,
             Method::Pk => DataType::PkVerification,
+            Method::RsaR => DataType::RsaRResponse,
             _ => DataType::PskVerification,
         };
         if message.header.data_type != expected {
@@ -825,9 +926,14 @@ impl Session {
                 psk::open_verification(bytes, message, auth, &sent.timestamp, &ids)?;
                 None
             }
+            (DataType::RsaRResponse, _) => Some(self.take_rsa_r_response(bytes, message, sent, &ids)?),
             _ => Some(self.take_dh_response(bytes, message, sent, &ids)?),
         };
         if let Some(bundle) = bundle {
+            // An RSA-R group answer brings the group's CSB ID and streams (RFC 4738 §3.6).
+            if bundle.csb_id != sent.csb_id {
+                self.streams = bundle.streams.clone();
+            }
             self.bundle = Some(bundle);
         }
         self.state = State::Established;
@@ -838,8 +944,10 @@ impl Session {
     /// (RFC 4650 §3, RFC 3830 §3.3). Checks the HMAC or the signature and certificate, the
     /// identities and that DHi is ours, then returns the CSB keyed by g^(xi·xr).
     fn take_dh_response(&self, bytes: &[u8], message: &Message, sent: &SentMessage, ids: &[&[u8]]) -> Result<Bundle> {
-        let pending =
-            sent.pending_dh.as_ref().ok_or_else(|| Error::new(ErrorKind::State, "no DH exchange is pending"))?;
+        let (Some(pending), Some(ours)) = (&sent.pending, sent.pending.as_ref().and_then(|p| p.key_pair.as_ref()))
+        else {
+            return Err(Error::new(ErrorKind::State, "no DH exchange is pending"));
+        };
         let prf = PrfFunction::MikeyHmacSha1;
         let signer = match self.settings.method {
             Method::DhSign => Some(signed::authenticate_signed(bytes, message, &self.peer_trust())?),
@@ -867,7 +975,6 @@ impl Session {
         let [responder_dh, echoed_dh] = dh.as_slice() else {
             return Err(Error::malformed("a DH R_MESSAGE carries DHr and DHi (RFC 3830 §3.3, RFC 4650 §3)"));
         };
-        let ours = &pending.key_pair;
         if echoed_dh.group != ours.group()
             || echoed_dh.value != ours.public_value()
             || responder_dh.group != ours.group()
@@ -886,6 +993,87 @@ impl Session {
             self.streams.clone(),
             policies,
         )
+    }
+
+    /// Initiator, RSA-R (RFC 4738 §3.7): opens the envelope with our private key, then checks
+    /// SIGNr and the responder's chain, that the encrypted IDr names the signer (and the
+    /// configured peer), that T is ours, the RAND rule, and that any SP is the one we offered.
+    /// Returns the CSB keyed by the responder's TGK. A General Extension with a new CSB ID
+    /// (group mode, §3.2, §3.6) keys the CSB under that ID, with the responder's RAND and map.
+    fn take_rsa_r_response(
+        &self,
+        bytes: &[u8],
+        message: &Message,
+        sent: &SentMessage,
+        ids: &[&[u8]],
+    ) -> Result<Bundle> {
+        let pending =
+            sent.pending.as_ref().ok_or_else(|| Error::new(ErrorKind::State, "no RSA-R exchange is pending"))?;
+        if single_timestamp(message)? != sent.timestamp {
+            return Err(Error::new(ErrorKind::AuthFailed, "the R_MESSAGE must echo our T (RFC 4738 §3.6)"));
+        }
+        let group_csb_id = group_csb_id(message)?;
+        let rands: Vec<&Vec<u8>> = message.payloads.iter().filter_map(Payload::as_rand).collect();
+        let rand = match (group_csb_id, rands.as_slice()) {
+            (None, []) => pending.rand.clone(),
+            (Some(_), [rand]) if !rand.is_empty() => rand.to_vec(),
+            (None, [_]) => return Err(Error::malformed("a RAND answers an I_MESSAGE that had one (RFC 4738 §3.7)")),
+            _ => return Err(Error::malformed("a group R_MESSAGE carries one RAND (RFC 4738 §3.2)")),
+        };
+        let csb_id = group_csb_id.unwrap_or(sent.csb_id);
+        let prf = PrfFunction::MikeyHmacSha1;
+        let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp: sent.timestamp };
+        let (key_data, _) = envelope::open(message, self.private_key()?, &context, self.settings.rng.as_ref())?;
+        let responder_id = key_data.id.as_ref().map(|id| id.data.as_slice()).unwrap_or_default();
+        let timestamp = sent.timestamp.as_64_bits();
+        let suffix: [&[u8]; 3] = [&sent.initiator_id, responder_id, &timestamp];
+        let signer = signed::authenticate_signed_with(
+            bytes,
+            message,
+            &self.peer_trust(),
+            &SignedExtra::rsa_r_response(&suffix),
+        )?;
+        let cleartext_consistent = match ids {
+            [] => true,
+            [idr] => *idr == responder_id,
+            _ => false,
+        };
+        if !signer.matches_identity(responder_id) || !cleartext_consistent {
+            return Err(Error::new(
+                ErrorKind::AuthFailed,
+                "the encrypted IDr is not the signer's identity (RFC 4738 §3.6)",
+            )
+            .with_peer_code(MikeyErrorCode::InvalidId));
+        }
+        check_identity(&self.settings.peer_id, responder_id, "IDr")?;
+
+        let mut policy = pending.policy;
+        for sp in message.payloads.iter().filter_map(Payload::as_security_policy) {
+            let answered = SrtpPolicy { mki_len: policy.mki_len, ..SrtpPolicy::from_security_policy(sp)? };
+            if answered != policy {
+                return Err(Error::new(
+                    ErrorKind::Policy,
+                    "the responder chose a policy we did not offer (RFC 4738 §3.7)",
+                ));
+            }
+        }
+        let streams = match (group_csb_id, &message.header.cs_id_map) {
+            (Some(_), CsIdMap::SrtpId(entries)) => entries
+                .iter()
+                .map(|entry| Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: OFFERED_POLICY_NO })
+                .collect(),
+            (None, map) if *map == self.cs_id_map() => self.streams.clone(),
+            _ => return Err(Error::new(ErrorKind::Policy, "the R_MESSAGE changed our CS ID map")),
+        };
+        let policies = vec![(OFFERED_POLICY_NO, policy)];
+        let (keys, mki) = match key_data.keys.as_slice() {
+            [key] if matches!(key.key_type, KeyDataType::Tgk | KeyDataType::TgkSalt) => {
+                self.key_material(key, &policies, &streams)?
+            }
+            _ => return Err(Error::malformed("an RSA-R KEMAC carries one TGK (RFC 4738 §3.6)")),
+        };
+        policy.mki_len = mki.len() as u8;
+        Bundle::new(csb_id, prf, rand, keys, mki, streams, vec![(OFFERED_POLICY_NO, policy)])
     }
 
     /// An error message from the peer (§5.1.2): reported as `PeerError` with its codes. An
@@ -1029,6 +1217,23 @@ fn derived<const N: usize>(
 
 /// The one T payload of a message; COUNTER timestamps cannot be checked against a clock, so
 /// they are refused (§5.4 relies on loosely synchronised clocks).
+/// The new CSB ID of an RSA-R group R_MESSAGE (General Extension type 4, RFC 4738 §3.6).
+fn group_csb_id(message: &Message) -> Result<Option<u32>> {
+    let mut extensions = message
+        .payloads
+        .iter()
+        .filter_map(Payload::as_general_extension)
+        .filter(|extension| extension.ext_type == extension_type::CSB_ID);
+    match (extensions.next(), extensions.next()) {
+        (None, _) => Ok(None),
+        (Some(extension), None) => match <[u8; 4]>::try_from(extension.data.as_slice()) {
+            Ok(csb_id) => Ok(Some(u32::from_be_bytes(csb_id))),
+            Err(_) => Err(Error::malformed("a CSB_ID extension holds 4 bytes (RFC 4738 §3.9.3)")),
+        },
+        (Some(_), Some(_)) => Err(Error::malformed("more than one CSB_ID extension")),
+    }
+}
+
 fn single_timestamp(message: &Message) -> Result<Timestamp> {
     if message.count(Payload::as_timestamp) != 1 {
         return Err(Error::malformed("a message must carry exactly one T payload"));

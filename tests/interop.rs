@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{config, TestClock, NTP_2026};
+use common::{config, pki, signing_config, TestClock, NTP_2026};
 use mikey::wire::{DataType, KeyDataList, Message, Payload};
 use mikey::{InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProfile};
 use serde_json::Value;
@@ -125,28 +125,27 @@ fn emitted_messages() -> Vec<(&'static str, Vec<u8>)> {
     let r_message = responder.process_message(&i_message).unwrap().unwrap();
     out.push(("DH-HMAC I_MESSAGE", i_message));
     out.push(("DH-HMAC R_MESSAGE", r_message));
-    // DH-SIGN (RFC 3830 §3.3) and PK (§3.2): CERT chains, SIGN, and for PK the KEMAC, PKE and V.
-    let pki = |name: &str| std::fs::read(interop_dir().join("../pki").join(name)).unwrap();
+    // DH-SIGN (RFC 3830 §3.3), PK (§3.2) and RSA-R (RFC 4738): CERT chains, SIGN, and for PK
+    // and RSA-R the KEMAC and PKE (PK with V).
     let signer = |method: Method, who: &str, peer: &str, seed: u64| {
-        let mut settings = config(method, &clock, seed);
-        let mut chain = pki(&format!("{who}.crt.pem"));
-        chain.extend(pki("intermediate.crt.pem"));
-        settings.set_certificate_chain(&chain).unwrap();
-        settings.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
-        settings.add_trust_anchor(&pki("root.crt.pem")).unwrap();
-        settings.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+        let mut settings = signing_config(method, who, peer, &clock, seed);
         settings.set_peer_certificate(&pki(&format!("{peer}.crt.pem"))).unwrap();
         settings.set_request_verification(true);
         settings
     };
-    for (method, name) in [(Method::DhSign, "DH-SIGN"), (Method::Pk, "PK")] {
+    let signed_methods = [
+        (Method::DhSign, "DH-SIGN I_MESSAGE", "DH-SIGN R_MESSAGE"),
+        (Method::Pk, "PK I_MESSAGE", "PK R_MESSAGE"),
+        (Method::RsaR, "RSA-R I_MESSAGE", "RSA-R R_MESSAGE"),
+    ];
+    for (method, i_name, r_name) in signed_methods {
         let mut initiator = Session::new(&signer(method, "alice", "bob", 27), Role::Initiator).unwrap();
         let mut responder = Session::new(&signer(method, "bob", "alice", 28), Role::Responder).unwrap();
         initiator.add_srtp_stream(0x0102_0304, 0).unwrap();
         let i_message = initiator.create_message().unwrap();
         let r_message = responder.process_message(&i_message).unwrap().unwrap();
-        out.push((if name == "PK" { "PK I_MESSAGE" } else { "DH-SIGN I_MESSAGE" }, i_message));
-        out.push((if name == "PK" { "PK R_MESSAGE" } else { "DH-SIGN R_MESSAGE" }, r_message));
+        out.push((i_name, i_message));
+        out.push((r_name, r_message));
     }
     // An error message: a PSK message to a responder with another key.
     let mut initiator = Session::new(&config(Method::Psk, &clock, 23), Role::Initiator).unwrap();
@@ -167,6 +166,8 @@ fn tshark_dissects_every_emitted_message_with_our_values() {
     for (what, message) in emitted_messages() {
         let report = assert_dissected_as(&message);
         let decoded = Message::decode(&message).unwrap();
+        let data_type = format!("{:02x}", decoded.header.data_type.code());
+        assert_eq!(raw_field(&report, "mikey.type"), [data_type], "{what}");
         if let Some(kemac) = decoded.find(Payload::as_kemac) {
             // tshark shows encrypted key data as bytes, and dissects NULL-encrypted key data.
             let shown = if kemac.encryption_algorithm == 0 { "mikey.key.data" } else { "mikey.kemac.key_data" };

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{config, TestClock, NTP_2026, PSK};
+use common::{config, pki, signing_config, TestClock, NTP_2026, PSK};
 use mikey::crypto::{decrypt_key_data, prf, KeyTransport, PrfFunction};
 use mikey::wire::{DataType, KeyDataList, Message, Payload};
 use mikey::{ErrorKind, InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProfile, State};
@@ -543,20 +543,9 @@ fn a_dh_hmac_initiator_must_name_the_responder() {
     assert_eq!(initiator.state(), State::Idle);
 }
 
-fn pki(name: &str) -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pki").join(name)).unwrap()
-}
-
 /// A DH-SIGN config (RFC 3830 §3.3) for `who` (alice or bob) trusting the test root, naming `peer`.
 fn dh_sign_config(who: &str, peer: &str, clock: &std::sync::Arc<TestClock>, seed: u64) -> mikey::Config {
-    let mut settings = config(Method::DhSign, clock, seed);
-    let mut chain = pki(&format!("{who}.crt.pem"));
-    chain.extend(pki("intermediate.crt.pem"));
-    settings.set_certificate_chain(&chain).unwrap();
-    settings.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
-    settings.add_trust_anchor(&pki("root.crt.pem")).unwrap();
-    settings.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
-    settings
+    signing_config(Method::DhSign, who, peer, clock, seed)
 }
 
 #[test]
@@ -663,13 +652,7 @@ fn a_pinned_self_signed_peer_is_accepted_only_when_configured() {
 /// A PK config (RFC 3830 §3.2) for `who`: dh_sign_config's credentials, the method PK, and, for
 /// an initiator, the responder's certificate for the envelope key.
 fn pk_config(who: &str, peer: &str, clock: &std::sync::Arc<TestClock>, seed: u64) -> mikey::Config {
-    let mut settings = config(Method::Pk, clock, seed);
-    let mut chain = pki(&format!("{who}.crt.pem"));
-    chain.extend(pki("intermediate.crt.pem"));
-    settings.set_certificate_chain(&chain).unwrap();
-    settings.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
-    settings.add_trust_anchor(&pki("root.crt.pem")).unwrap();
-    settings.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+    let mut settings = signing_config(Method::Pk, who, peer, clock, seed);
     settings.set_peer_certificate(&pki(&format!("{peer}.crt.pem"))).unwrap();
     settings
 }

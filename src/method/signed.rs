@@ -22,6 +22,14 @@ pub struct SignedExtra<'a> {
     pub suffix: &'a [&'a [u8]],
 }
 
+impl<'a> SignedExtra<'a> {
+    /// SIGNr of RSA-R (RFC 4738 §3.6): the R_MESSAGE without the SIGN payload, then
+    /// IDi || IDr || T (the ID data, and T as its 64-bit value).
+    pub fn rsa_r_response(ids_and_timestamp: &'a [&'a [u8]; 3]) -> Self {
+        SignedExtra { without_sign_header: true, suffix: ids_and_timestamp }
+    }
+}
+
 /// Length of the SIGN payload's type and length fields.
 const SIGN_HEADER_LEN: usize = 2;
 

@@ -418,6 +418,8 @@ pub mod extension_type {
     pub const SDP_IDS: u8 = 1;
     /// Key ID information (RFC 4563 §4).
     pub const KEY_ID: u8 = 3;
+    /// The responder's new CSB ID in RSA-R group mode (RFC 4738 §3.9.3).
+    pub const CSB_ID: u8 = 4;
     /// OMA BCAST (RFC 5410).
     pub const OMA_BCAST: u8 = 5;
 }

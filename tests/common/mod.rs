@@ -1,4 +1,4 @@
-//! Deterministic clock and randomness for the integration tests.
+//! Deterministic clock and randomness, and the test PKI, for the integration tests.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,4 +64,22 @@ pub fn config(method: Method, clock: &Arc<TestClock>, seed: u64) -> Config {
         config.set_psk(PSK).unwrap();
     }
     config
+}
+
+/// A file of the committed test PKI (tests/pki, remade by make-test-pki.sh).
+pub fn pki(name: &str) -> Vec<u8> {
+    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pki").join(name)).unwrap()
+}
+
+/// A config of a certificate method for `who` (alice, bob or carol): its chain through the test
+/// intermediate, its key, the test root as anchor, and `sip:{peer}@example.com` as peer identity.
+pub fn signing_config(method: Method, who: &str, peer: &str, clock: &Arc<TestClock>, seed: u64) -> Config {
+    let mut settings = config(method, clock, seed);
+    let mut chain = pki(&format!("{who}.crt.pem"));
+    chain.extend(pki("intermediate.crt.pem"));
+    settings.set_certificate_chain(&chain).unwrap();
+    settings.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
+    settings.add_trust_anchor(&pki("root.crt.pem")).unwrap();
+    settings.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+    settings
 }
