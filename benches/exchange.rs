@@ -150,8 +150,22 @@ fn pki(name: &str) -> Vec<u8> {
     std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pki").join(name)).unwrap()
 }
 
-/// DH-SIGN (RFC 3830 §3.3) with OAKLEY 5, and PK (§3.2), with the RSA-2048 chains of the test
-/// PKI, and the share of their cost in modexp, RSA and chain validation.
+/// A whole exchange of a method with an R_MESSAGE, 2 CS, and every key exported on both ends.
+fn answered_exchange(initiator_config: &Config, responder_config: &Config) {
+    let mut initiator = Session::new(initiator_config, Role::Initiator).unwrap();
+    initiator.add_srtp_stream(0x1111_1111, 0).unwrap();
+    initiator.add_srtp_stream(0x2222_2222, 0).unwrap();
+    let mut responder = Session::new(responder_config, Role::Responder).unwrap();
+    let r_message = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
+    initiator.process_message(&r_message).unwrap();
+    for cs_id in 1..=2 {
+        black_box(initiator.export_srtp(cs_id).unwrap());
+        black_box(responder.export_srtp(cs_id).unwrap());
+    }
+}
+
+/// DH-SIGN (RFC 3830 §3.3) with OAKLEY 5, PK (§3.2) and RSA-R (RFC 4738), with the RSA-2048
+/// chains of the test PKI, and the share of their cost in modexp, RSA and chain validation.
 fn public_key_benchmarks() {
     let signer_for = |method: Method, who: &str, peer: &str| {
         let mut config = ticking_config(method);
@@ -167,13 +181,7 @@ fn public_key_benchmarks() {
     let signer = |who: &str, peer: &str| signer_for(Method::DhSign, who, peer);
     let (alice, bob) = (signer("alice", "bob"), signer("bob", "alice"));
     let exchanges = measure("full DH-SIGN exchange, Oakley5, RSA-2048 chains, 2 CS, both ends", 1, || {
-        let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
-        initiator.add_srtp_stream(0x1111_1111, 0).unwrap();
-        initiator.add_srtp_stream(0x2222_2222, 0).unwrap();
-        let mut responder = Session::new(&bob, Role::Responder).unwrap();
-        let r_message = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
-        initiator.process_message(&r_message).unwrap();
-        black_box(responder.export_srtp(1).unwrap());
+        answered_exchange(&alice, &bob);
     });
     let key = RsaPrivateKey::from_pem_or_der(&pki("alice.key.pem")).unwrap();
     let end_entity = Certificate::from_pem_or_der(&pki("alice.crt.pem")).unwrap().remove(0);
@@ -198,17 +206,8 @@ fn public_key_benchmarks() {
     let mut alice = signer_for(Method::Pk, "alice", "bob");
     alice.set_request_verification(true);
     let bob = signer_for(Method::Pk, "bob", "alice");
-    let exchanges = measure("full PK exchange, RSA-2048 chains, 2 CS + V, both ends, exports", 1, || {
-        let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
-        initiator.add_srtp_stream(0x1111_1111, 0).unwrap();
-        initiator.add_srtp_stream(0x2222_2222, 0).unwrap();
-        let mut responder = Session::new(&bob, Role::Responder).unwrap();
-        let r_message = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
-        initiator.process_message(&r_message).unwrap();
-        for cs_id in 1..=2 {
-            black_box(initiator.export_srtp(cs_id).unwrap());
-            black_box(responder.export_srtp(cs_id).unwrap());
-        }
+    let exchanges = measure("full PK exchange, RSA-2048 chains, 2 CS + V, both ends", 1, || {
+        answered_exchange(&alice, &bob);
     });
     let envelope = [0x33u8; 16];
     let public_work = measure("  PK: 1 RSA sign + verify + encrypt + decrypt + 1 chain", 1, || {
@@ -217,6 +216,21 @@ fn public_key_benchmarks() {
         let sealed = key.public_key().encrypt_pkcs1v15(&envelope, &SystemRandomSource).unwrap();
         black_box(key.decrypt_pkcs1v15(&sealed).unwrap());
         anchors.verify_chain(&end_entity, &intermediate, now, KeyUsageNeed::DIGITAL_SIGNATURE).unwrap();
+    });
+    report_ratio("  share of that exchange spent in RSA and X.509", 100.0 * exchanges / public_work, "%");
+
+    let (alice, bob) = (signer_for(Method::RsaR, "alice", "bob"), signer_for(Method::RsaR, "bob", "alice"));
+    let exchanges = measure("full RSA-R exchange, RSA-2048 chains, 2 CS, both ends", 1, || {
+        answered_exchange(&alice, &bob);
+    });
+    let public_work = measure("  RSA-R: 2 RSA signs + 2 verifies + encrypt + decrypt + 2 chains", 1, || {
+        for _ in 0..2 {
+            let signature = key.sign(SignatureScheme::RFC3830_DEFAULT, &message).unwrap();
+            key.public_key().verify(SignatureScheme::RFC3830_DEFAULT, &message, &signature).unwrap();
+            anchors.verify_chain(&end_entity, &intermediate, now, KeyUsageNeed::DIGITAL_SIGNATURE).unwrap();
+        }
+        let sealed = key.public_key().encrypt_pkcs1v15(&envelope, &SystemRandomSource).unwrap();
+        black_box(key.decrypt_pkcs1v15(&sealed).unwrap());
     });
     report_ratio("  share of that exchange spent in RSA and X.509", 100.0 * exchanges / public_work, "%");
 }

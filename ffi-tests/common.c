@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -342,4 +343,78 @@ int keys_match_profile(const mikey_srtp_keys *keys, uint32_t profile)
                 (unsigned)keys->srtp_encryption, (unsigned)keys->srtcp_encryption,
                 (unsigned)keys->srtp_authentication);
     return ok;
+}
+
+/* ---- the test PKI ---------------------------------------------------------------------- */
+
+#ifndef MIKEY_TEST_PKI_DIR
+#error "MIKEY_TEST_PKI_DIR must name tests/pki"
+#endif
+
+typedef struct file_bytes {
+    uint8_t *data;
+    size_t len;
+} file_bytes;
+
+/* Reads tests/pki/<name>, appending to `out` (so a chain is two reads). */
+static int read_pki(const char *name, file_bytes *out)
+{
+    char path[512];
+    FILE *file;
+    long size;
+    uint8_t *grown;
+
+    snprintf(path, sizeof path, "%s/%s", MIKEY_TEST_PKI_DIR, name);
+    file = fopen(path, "rb");
+    if (!CHECK(file != NULL, "cannot open %s", path)) {
+        return 0;
+    }
+    fseek(file, 0, SEEK_END);
+    size = ftell(file);
+    fseek(file, 0, SEEK_SET);
+    grown = realloc(out->data, out->len + (size_t)size);
+    if (!CHECK(size > 0 && grown != NULL, "cannot read %s", path)) {
+        fclose(file);
+        return 0;
+    }
+    out->data = grown;
+    out->len += fread(out->data + out->len, 1, (size_t)size, file);
+    fclose(file);
+    return 1;
+}
+
+mikey_config *test_signing_config(mikey_method method, const char *who, const char *key_of, const char *peer_id,
+                                   const char *peer_cert, int trust)
+{
+    test_config_params params = test_psk_params();
+    file_bytes chain = {NULL, 0}, key = {NULL, 0}, root = {NULL, 0}, peer = {NULL, 0};
+    char name[64];
+    mikey_config *config;
+    int ok = 1;
+
+    params.method = method;
+    params.peer_id = peer_id;
+    config = test_config_new(&params);
+    if (config == NULL) {
+        return NULL;
+    }
+    snprintf(name, sizeof name, "%s.crt.pem", who);
+    ok &= read_pki(name, &chain) && read_pki("intermediate.crt.pem", &chain);
+    snprintf(name, sizeof name, "%s.key.pem", key_of);
+    ok &= read_pki(name, &key) && read_pki("root.crt.pem", &root);
+    ok = ok && CHECK_OK(mikey_config_set_certificate_chain(config, chain.data, chain.len)) &&
+         CHECK_OK(mikey_config_set_private_key(config, key.data, key.len)) &&
+         (!trust || CHECK_OK(mikey_config_add_trust_anchor(config, root.data, root.len)));
+    if (ok && peer_cert != NULL) {
+        ok = read_pki(peer_cert, &peer) && CHECK_OK(mikey_config_set_peer_certificate(config, peer.data, peer.len));
+    }
+    free(peer.data);
+    free(chain.data);
+    free(key.data);
+    free(root.data);
+    if (!ok) {
+        mikey_config_free(config);
+        return NULL;
+    }
+    return config;
 }

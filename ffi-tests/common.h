@@ -60,7 +60,7 @@ extern const uint8_t TEST_PSK[32];
 extern const uint8_t TEST_PSK_OTHER[32];
 
 typedef struct test_config_params {
-    mikey_method method;        /* MIKEY_METHOD_PSK, _NULL, _DH_HMAC or _DH_SIGN (credentials set by the test) */
+    mikey_method method;        /* MIKEY_METHOD_PSK, _NULL, _DH_HMAC (certificate methods: test_signing_config) */
     const uint8_t *psk;         /* PSK and DH-HMAC methods: the key (NULL = TEST_PSK) */
     size_t psk_len;
     uint32_t profile;           /* SRTP profile offered, libsrtp numbers; 0 = default */
@@ -76,6 +76,13 @@ test_config_params test_psk_params(void);
 
 /* Builds a config, checking every call; NULL (after reporting) on failure. */
 mikey_config *test_config_new(const test_config_params *params);
+
+/* A certificate-method config (DH-SIGN, PK, RSA-R) from the test PKI of tests/pki: `who`'s chain
+ * ("alice", "bob", "carol", through the intermediate) with `key_of`'s key, the test root as
+ * anchor if `trust`, `peer_id` as peer identity, and the peer certificate file `peer_cert`
+ * (needed by a PK initiator) unless NULL. NULL (after reporting) on failure. */
+mikey_config *test_signing_config(mikey_method method, const char *who, const char *key_of, const char *peer_id,
+                                  const char *peer_cert, int trust);
 
 /* ---- exchanges ------------------------------------------------------------------------ */
 

@@ -1,103 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT
  *
  * The public-key methods through the C API, with the test PKI of tests/pki: alice and bob sign
- * with certificates issued by an intermediate under the test root. DH-SIGN (RFC 3830 §3.3) and PK
- * (§3.2, the envelope key under the responder's certificate): an exchange with two SRTP streams
- * and a re-keying exchange each, then the errors a module author meets: credentials that do not
- * parse, a key that is not the certificate's, an untrusted peer.
+ * with certificates issued by an intermediate under the test root. DH-SIGN (RFC 3830 §3.3), PK
+ * (§3.2, the envelope key under the responder's certificate) and RSA-R (RFC 4738, the responder's
+ * TGK under the initiator's certificate): an exchange with two SRTP streams and a re-keying
+ * exchange each, then the errors a module author meets: credentials that do not parse, a key
+ * that is not the certificate's, an untrusted peer, a tampered or foreign RSA-R answer.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
 
-#ifndef MIKEY_TEST_PKI_DIR
-#error "MIKEY_TEST_PKI_DIR must name tests/pki"
-#endif
-
 #define N_STREAMS 2
 #define SSRC_BASE 0x5E5E0000u
 
-typedef struct file_bytes {
-    uint8_t *data;
-    size_t len;
-} file_bytes;
-
-/* Reads tests/pki/<name>, appending to `out` (so a chain is two reads). */
-static int read_pki(const char *name, file_bytes *out)
-{
-    char path[512];
-    FILE *file;
-    long size;
-    uint8_t *grown;
-
-    snprintf(path, sizeof path, "%s/%s", MIKEY_TEST_PKI_DIR, name);
-    file = fopen(path, "rb");
-    if (!CHECK(file != NULL, "cannot open %s", path)) {
-        return 0;
-    }
-    fseek(file, 0, SEEK_END);
-    size = ftell(file);
-    fseek(file, 0, SEEK_SET);
-    grown = realloc(out->data, out->len + (size_t)size);
-    if (!CHECK(size > 0 && grown != NULL, "cannot read %s", path)) {
-        fclose(file);
-        return 0;
-    }
-    out->data = grown;
-    out->len += fread(out->data + out->len, 1, (size_t)size, file);
-    fclose(file);
-    return 1;
-}
-
-/* A `method` config for `who` ("alice", "bob") with `key_of`'s key, trusting the test root (if
-   `trust`), naming `peer_id`; for PK also pinning the peer's certificate `peer_cert`. */
-static mikey_config *method_config(mikey_method method, const char *who, const char *key_of, const char *peer_id,
-                                   const char *peer_cert, int trust)
-{
-    test_config_params params = test_psk_params();
-    file_bytes chain = {NULL, 0}, key = {NULL, 0}, root = {NULL, 0}, peer = {NULL, 0};
-    char name[64];
-    mikey_config *config;
-    int ok = 1;
-
-    params.method = method;
-    params.peer_id = peer_id;
-    config = test_config_new(&params);
-    if (config == NULL) {
-        return NULL;
-    }
-    snprintf(name, sizeof name, "%s.crt.pem", who);
-    ok &= read_pki(name, &chain) && read_pki("intermediate.crt.pem", &chain);
-    snprintf(name, sizeof name, "%s.key.pem", key_of);
-    ok &= read_pki(name, &key) && read_pki("root.crt.pem", &root);
-    ok = ok && CHECK_OK(mikey_config_set_certificate_chain(config, chain.data, chain.len)) &&
-         CHECK_OK(mikey_config_set_private_key(config, key.data, key.len)) &&
-         (!trust || CHECK_OK(mikey_config_add_trust_anchor(config, root.data, root.len)));
-    if (ok && peer_cert != NULL) {
-        ok = read_pki(peer_cert, &peer) && CHECK_OK(mikey_config_set_peer_certificate(config, peer.data, peer.len));
-    }
-    free(peer.data);
-    free(chain.data);
-    free(key.data);
-    free(root.data);
-    if (!ok) {
-        mikey_config_free(config);
-        return NULL;
-    }
-    return config;
-}
-
 static mikey_config *signer_config(const char *who, const char *key_of, const char *peer_id, int trust)
 {
-    return method_config(MIKEY_METHOD_DH_SIGN, who, key_of, peer_id, NULL, trust);
+    return test_signing_config(MIKEY_METHOD_DH_SIGN, who, key_of, peer_id, NULL, trust);
 }
 
 static void exchange_and_rekey(mikey_method method)
 {
-    mikey_config *alice = method_config(method, "alice", "alice", "sip:bob@example.com", "bob.crt.pem", 1);
-    mikey_config *bob = method_config(method, "bob", "bob", "sip:alice@example.com", "alice.crt.pem", 1);
+    mikey_config *alice = test_signing_config(method, "alice", "alice", "sip:bob@example.com", "bob.crt.pem", 1);
+    mikey_config *bob = test_signing_config(method, "bob", "bob", "sip:alice@example.com", "alice.crt.pem", 1);
     mikey_session *init = NULL, *resp = NULL;
     mikey_srtp_keys first[N_STREAMS], second[N_STREAMS];
 
@@ -161,10 +86,59 @@ static void errors(void)
     mikey_config_free(untrusting);
 }
 
+/* RSA-R: an answer with one SIGNr byte changed, then carol's valid answer when alice expects bob,
+   are refused and leave alice waiting; bob's genuine answer then completes the exchange. */
+static void rsa_r_answers(void)
+{
+    mikey_config *alice = test_signing_config(MIKEY_METHOD_RSA_R, "alice", "alice", "sip:bob@example.com", NULL, 1);
+    mikey_config *bob = test_signing_config(MIKEY_METHOD_RSA_R, "bob", "bob", "sip:alice@example.com", NULL, 1);
+    mikey_config *carol = test_signing_config(MIKEY_METHOD_RSA_R, "carol", "carol", "sip:alice@example.com", NULL, 1);
+    mikey_session *init = NULL, *resp = NULL, *impostor = NULL;
+    uint8_t msg[TEST_MSG_CAP], reply[TEST_MSG_CAP], forged[TEST_MSG_CAP], none[1];
+    size_t msg_len = 0, reply_len = 0, forged_len = 0, none_len = 0;
+    uint8_t cs_id = 0;
+    mikey_srtp_keys keys[1];
+
+    if (alice == NULL || bob == NULL || carol == NULL ||
+        !CHECK_OK(mikey_session_new(alice, MIKEY_ROLE_INITIATOR, &init)) ||
+        !CHECK_OK(mikey_session_new(bob, MIKEY_ROLE_RESPONDER, &resp)) ||
+        !CHECK_OK(mikey_session_new(carol, MIKEY_ROLE_RESPONDER, &impostor)) ||
+        !CHECK_SESSION_OK(init, mikey_session_add_srtp_stream(init, 0x4A4A4A4Au, 0, &cs_id)) ||
+        !CHECK_SESSION_OK(init, mikey_session_create_message(init, msg, sizeof msg, &msg_len)) ||
+        !CHECK_SESSION_OK(resp, mikey_session_process_message(resp, msg, msg_len, reply, sizeof reply, &reply_len)) ||
+        !CHECK_SESSION_OK(impostor, mikey_session_process_message(impostor, msg, msg_len, forged, sizeof forged,
+                                                                  &forged_len))) {
+        goto out;
+    }
+    CHECK_STATE(init, MIKEY_STATE_WAIT_RESPONSE);
+    reply[reply_len - 1] ^= 0x01;
+    CHECK_SESSION_RESULT(init, mikey_session_process_message(init, reply, reply_len, none, sizeof none, &none_len),
+                         MIKEY_ERR_AUTH_FAILED);
+    CHECK_STATE(init, MIKEY_STATE_WAIT_RESPONSE);
+    CHECK_SESSION_RESULT(init, mikey_session_process_message(init, forged, forged_len, none, sizeof none, &none_len),
+                         MIKEY_ERR_AUTH_FAILED);
+    CHECK_STATE(init, MIKEY_STATE_WAIT_RESPONSE);
+    reply[reply_len - 1] ^= 0x01;
+    if (CHECK_SESSION_OK(init, mikey_session_process_message(init, reply, reply_len, none, sizeof none, &none_len))) {
+        CHECK(none_len == 0, "the initiator answered an R_MESSAGE");
+        sessions_agree(init, resp, 1, keys);
+        mikey_srtp_keys_clear(&keys[0]);
+    }
+out:
+    mikey_session_free(init);
+    mikey_session_free(resp);
+    mikey_session_free(impostor);
+    mikey_config_free(alice);
+    mikey_config_free(bob);
+    mikey_config_free(carol);
+}
+
 int main(void)
 {
     exchange_and_rekey(MIKEY_METHOD_DH_SIGN);
     exchange_and_rekey(MIKEY_METHOD_PK);
+    exchange_and_rekey(MIKEY_METHOD_RSA_R);
+    rsa_r_answers();
     errors();
     return test_finish("public_key_exchange");
 }

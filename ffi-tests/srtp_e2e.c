@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT
  *
- * MIKEY keys into the real libsrtp2: for each profile, a PSK exchange offering it, the
- * initiator's exported keys protect RTP packets, the responder's exported keys unprotect them.
- * A tampered packet and a packet protected with another session's keys must fail.
+ * MIKEY keys into the real libsrtp2: for each profile, a PSK exchange offering it, then an
+ * exchange of every other method (DH-HMAC, DH-SIGN, PK, RSA-R); the initiator's exported keys
+ * protect RTP packets, the responder's exported keys unprotect them. A tampered packet and a
+ * packet protected with another session's keys must fail.
  */
 #include <stdio.h>
 #include <string.h>
@@ -121,23 +122,24 @@ out:
     }
 }
 
-static void run_profile(uint32_t profile)
+/* Two exchanges between sessions of `init_cfg` and `resp_cfg`; the initiator's keys of the first
+   protect, the responder's unprotect, the second exchange's are the foreign keys. */
+static void run_exchanges(const char *method, uint32_t profile, const mikey_config *init_cfg,
+                          const mikey_config *resp_cfg)
 {
-    test_config_params params = test_psk_params();
-    mikey_config *config;
     mikey_session *init = NULL, *resp = NULL, *other_init = NULL, *other_resp = NULL;
     mikey_srtp_keys tx[N_STREAMS], rx[N_STREAMS], foreign[N_STREAMS];
     unsigned i;
 
-    params.profile = profile; /* offered by the initiator through mikey_srtp_policy */
-    config = test_config_new(&params);
-    if (config == NULL || !run_exchange(config, config, N_STREAMS, 0x5a5a0000u, &init, &resp) ||
-        !run_exchange(config, config, N_STREAMS, 0x5a5a0000u, &other_init, &other_resp) ||
+    if (init_cfg == NULL || resp_cfg == NULL ||
+        !run_exchange(init_cfg, resp_cfg, N_STREAMS, 0x5a5a0000u, &init, &resp) ||
+        !run_exchange(init_cfg, resp_cfg, N_STREAMS, 0x5a5a0000u, &other_init, &other_resp) ||
         !export_all(init, tx, N_STREAMS) || !export_all(resp, rx, N_STREAMS) ||
         !export_all(other_init, foreign, N_STREAMS)) {
-        CHECK(0, "profile %lu: no keys", (unsigned long)profile);
+        CHECK(0, "%s, profile %lu: no keys", method, (unsigned long)profile);
         goto out;
     }
+    printf("%s:\n", method);
     for (i = 0; i < N_STREAMS; i++) {
         keys_match_profile(&tx[i], profile);
         keys_match_profile(&rx[i], profile);
@@ -156,7 +158,45 @@ out:
     mikey_session_free(resp);
     mikey_session_free(other_init);
     mikey_session_free(other_resp);
+}
+
+/* PSK with `profile` offered by the initiator through mikey_srtp_policy. */
+static void run_profile(uint32_t profile)
+{
+    test_config_params params = test_psk_params();
+    mikey_config *config;
+
+    params.profile = profile;
+    config = test_config_new(&params);
+    run_exchanges("PSK", profile, config, config);
     mikey_config_free(config);
+}
+
+/* Every other method with the default profile (AES_CM_128_HMAC_SHA1_80, libsrtp 1). */
+static void run_methods(void)
+{
+    test_config_params dh_init = test_psk_params(), dh_resp = test_psk_params();
+    static const mikey_method signing[] = {MIKEY_METHOD_DH_SIGN, MIKEY_METHOD_PK, MIKEY_METHOD_RSA_R};
+    static const char *const signing_names[] = {"DH-SIGN", "PK", "RSA-R"};
+    mikey_config *init_cfg, *resp_cfg;
+    size_t i;
+
+    dh_init.method = dh_resp.method = MIKEY_METHOD_DH_HMAC;
+    dh_init.dh_group = dh_resp.dh_group = MIKEY_DH_GROUP_OAKLEY2;
+    dh_init.own_id = dh_resp.peer_id = "sip:alice@example.com";
+    dh_init.peer_id = dh_resp.own_id = "sip:bob@example.com";
+    init_cfg = test_config_new(&dh_init);
+    resp_cfg = test_config_new(&dh_resp);
+    run_exchanges("DH-HMAC", 1, init_cfg, resp_cfg);
+    mikey_config_free(init_cfg);
+    mikey_config_free(resp_cfg);
+    for (i = 0; i < sizeof signing / sizeof signing[0]; i++) {
+        init_cfg = test_signing_config(signing[i], "alice", "alice", "sip:bob@example.com", "bob.crt.pem", 1);
+        resp_cfg = test_signing_config(signing[i], "bob", "bob", "sip:alice@example.com", "alice.crt.pem", 1);
+        run_exchanges(signing_names[i], 1, init_cfg, resp_cfg);
+        mikey_config_free(init_cfg);
+        mikey_config_free(resp_cfg);
+    }
 }
 
 int main(void)
@@ -171,6 +211,7 @@ int main(void)
     for (i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
         run_profile(profiles[i]);
     }
+    run_methods();
     CHECK_SRTP(srtp_shutdown(), srtp_err_status_ok);
     return test_finish("srtp_e2e");
 }

@@ -322,7 +322,9 @@ typedef uint32_t mikey_state;
 #define MIKEY_METHOD_DH_HMAC 4
 
 /**
- * Reverse RSA (RFC 4738); not implemented in this version.
+ * Reverse RSA (RFC 4738): the initiator signs a request; the responder chooses the TGK and sends
+ * it under the initiator's certificate (which must allow keyEncipherment), signed. The
+ * responder's identity need not be known in advance (SIP forking and retargeting, RFC 5197).
  */
 #define MIKEY_METHOD_RSA_R 5
 

@@ -64,7 +64,9 @@ pub const MIKEY_METHOD_PK: mikey_method = 2;
 pub const MIKEY_METHOD_DH_SIGN: mikey_method = 3;
 /// HMAC-authenticated Diffie-Hellman (RFC 4650): a PSK authenticates the DH values.
 pub const MIKEY_METHOD_DH_HMAC: mikey_method = 4;
-/// Reverse RSA (RFC 4738); not implemented in this version.
+/// Reverse RSA (RFC 4738): the initiator signs a request; the responder chooses the TGK and sends
+/// it under the initiator's certificate (which must allow keyEncipherment), signed. The
+/// responder's identity need not be known in advance (SIP forking and retargeting, RFC 5197).
 pub const MIKEY_METHOD_RSA_R: mikey_method = 5;
 /// MIKEY-TICKET (RFC 6043); not implemented in this version.
 pub const MIKEY_METHOD_TICKET: mikey_method = 6;
