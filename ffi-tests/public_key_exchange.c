@@ -4,7 +4,7 @@
  * with certificates issued by an intermediate under the test root. DH-SIGN (RFC 3830 §3.3), PK
  * (§3.2, the envelope key under the responder's certificate) and RSA-R (RFC 4738, the responder's
  * TGK under the initiator's certificate): an exchange with two SRTP streams and a re-keying
- * exchange each, then the errors a module author meets: credentials that do not parse, a key
+ * exchange each, PK re-keying under a cached envelope key, then the errors a module author meets: credentials that do not parse, a key
  * that is not the certificate's, an untrusted peer, a tampered or foreign RSA-R answer.
  */
 #include <string.h>
@@ -19,18 +19,28 @@ static mikey_config *signer_config(const char *who, const char *key_of, const ch
     return test_signing_config(MIKEY_METHOD_DH_SIGN, who, key_of, peer_id, NULL, trust);
 }
 
-static void exchange_and_rekey(mikey_method method)
+/* An exchange with two streams, then a re-keying exchange whose I_MESSAGE has data type
+   `update_type` (RFC 3830 Table 6.1a: the method's own, or 0, PSK, under a cached PK envelope key). */
+static void exchange_and_rekey(mikey_method method, int cache_envelope_key, uint8_t update_type)
 {
     mikey_config *alice = test_signing_config(method, "alice", "alice", "sip:bob@example.com", "bob.crt.pem", 1);
     mikey_config *bob = test_signing_config(method, "bob", "bob", "sip:alice@example.com", "alice.crt.pem", 1);
     mikey_session *init = NULL, *resp = NULL;
     mikey_srtp_keys first[N_STREAMS], second[N_STREAMS];
+    uint8_t msg[TEST_MSG_CAP], reply[TEST_MSG_CAP], none[1];
+    size_t msg_len = 0, reply_len = 0, none_len = 0;
 
-    if (alice == NULL || bob == NULL || !run_exchange(alice, bob, N_STREAMS, SSRC_BASE, &init, &resp)) {
+    if (alice == NULL || bob == NULL || !CHECK_OK(mikey_config_set_envelope_key_cache(alice, cache_envelope_key)) ||
+        !run_exchange(alice, bob, N_STREAMS, SSRC_BASE, &init, &resp) ||
+        !sessions_agree(init, resp, N_STREAMS, first) ||
+        !CHECK_SESSION_OK(init, mikey_session_create_message(init, msg, sizeof msg, &msg_len)) ||
+        !CHECK_SESSION_OK(resp, mikey_session_process_message(resp, msg, msg_len, reply, sizeof reply, &reply_len)) ||
+        !CHECK_SESSION_OK(init, mikey_session_process_message(init, reply, reply_len, none, sizeof none, &none_len))) {
         goto out;
     }
-    sessions_agree(init, resp, N_STREAMS, first);
-    if (deliver_i_message(init, resp) && sessions_agree(init, resp, N_STREAMS, second)) {
+    CHECK(msg[1] == update_type, "method %u: the update has data type %u, expected %u", (unsigned)method,
+          (unsigned)msg[1], (unsigned)update_type);
+    if (sessions_agree(init, resp, N_STREAMS, second)) {
         CHECK(memcmp(first[1].master_key, second[1].master_key, first[1].master_key_len) != 0,
               "re-keying kept the old master key");
     }
@@ -135,9 +145,10 @@ out:
 
 int main(void)
 {
-    exchange_and_rekey(MIKEY_METHOD_DH_SIGN);
-    exchange_and_rekey(MIKEY_METHOD_PK);
-    exchange_and_rekey(MIKEY_METHOD_RSA_R);
+    exchange_and_rekey(MIKEY_METHOD_DH_SIGN, 0, 4);
+    exchange_and_rekey(MIKEY_METHOD_PK, 0, 2);
+    exchange_and_rekey(MIKEY_METHOD_RSA_R, 0, 9);
+    exchange_and_rekey(MIKEY_METHOD_PK, 1, 0);
     rsa_r_answers();
     errors();
     return test_finish("public_key_exchange");

@@ -557,6 +557,18 @@ mikey_result mikey_config_set_interop(struct mikey_config *config, uint32_t flag
 mikey_result mikey_config_set_request_verification(struct mikey_config *config, int request);
 
 /**
+ * PK initiator: whether to ask the responder to cache the envelope key for the CSB (non-zero =
+ * ask; default 0; PKE cache indicator 2, RFC 3830 Table 6.3). Both ends then keep the key with
+ * the CSB, and the initiator's re-keying messages (`mikey_session_create_message` on an
+ * established session) are PSK messages protected by it, without public-key operations
+ * (RFC 3830 §3.2, §4.5). A responder caches whenever the initiator asks.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised: no other thread may
+ * use the config during the call.
+ */
+mikey_result mikey_config_set_envelope_key_cache(struct mikey_config *config, int cache);
+
+/**
  * Creates a session as `role` (`MIKEY_ROLE_INITIATOR` or `MIKEY_ROLE_RESPONDER`) in state
  * `MIKEY_STATE_IDLE`.
  *

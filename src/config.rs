@@ -122,6 +122,9 @@ pub struct Settings {
     /// Public-key methods: a peer certificate accepted as it is (pinned, e.g. self-signed), and
     /// used when the peer sends none (RFC 3830 §3.2: the responder's certificate known in advance).
     pub peer_certificate: Option<Certificate>,
+    /// PK initiator: ask the responder to cache the envelope key for the CSB (PKE C = 2), so
+    /// updates are PSK messages under it (RFC 3830 §3.2, §4.5).
+    pub cache_envelope_key: bool,
     /// Public-key methods: how we sign (RFC 3830 §4.2.6; PKCS#1 v1.5 with SHA-1 by default).
     pub signature_scheme: SignatureScheme,
     /// The time source.
@@ -186,6 +189,7 @@ impl Config {
                 private_key: None,
                 trust_anchors: TrustStore::new(),
                 peer_certificate: None,
+                cache_envelope_key: false,
                 signature_scheme: SignatureScheme::RFC3830_DEFAULT,
                 clock,
                 rng,
@@ -306,5 +310,12 @@ impl Config {
     /// Whether an initiator sets the V flag to ask for a verification message.
     pub fn set_request_verification(&mut self, request: bool) {
         self.settings_mut().request_verification = request;
+    }
+
+    /// PK initiator: whether to ask the responder to cache the envelope key for the CSB (PKE
+    /// C = 2, RFC 3830 Table 6.3). Both ends then keep it, and updates of the CSB are PSK
+    /// messages protected by it, without public-key operations (§3.2, §4.5).
+    pub fn set_envelope_key_cache(&mut self, cache: bool) {
+        self.settings_mut().cache_envelope_key = cache;
     }
 }

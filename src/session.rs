@@ -22,7 +22,7 @@ use crate::method::signed::{self, PeerTrust, SignedExtra};
 use crate::replay::{MessageId, ReplayCache, ReplayCheck};
 use crate::secret::{InlineSecret, SecretBytes};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
-use crate::wire::registry::{extension_type, id_type};
+use crate::wire::registry::{envelope_cache, extension_type, id_type};
 use crate::wire::{
     CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, IdPayload, KeyData, KeyDataList,
     KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
@@ -88,11 +88,16 @@ struct Bundle {
     policies: Vec<(u8, SrtpPolicy)>,
     /// The SRTP keys of every crypto session, derived once when the bundle is made.
     exports: Vec<SrtpKeys>,
+    /// PK: the envelope key the initiator asked to cache; updates of this CSB are then PSK
+    /// messages under it (RFC 3830 §3.2, §4.5).
+    envelope_key: Option<SecretBytes>,
 }
 
 /// What an initiator remembers to check the R_MESSAGE against.
 #[derive(Debug)]
 struct SentMessage {
+    /// The data type sent, which fixes the one that answers it.
+    request_type: DataType,
     csb_id: u32,
     timestamp: Timestamp,
     initiator_id: Vec<u8>,
@@ -130,10 +135,12 @@ enum Authenticated {
         auth: MacKey,
     },
     Signed(Certificate),
-    /// PK (§3.2): signed by a checked certificate, key data from the envelope.
+    /// PK (§3.2): signed by a checked certificate, key data from the envelope, and the envelope
+    /// key when the initiator asked to cache it.
     Enveloped {
         key_data: KeyDataList,
         auth: MacKey,
+        envelope_key: Option<SecretBytes>,
     },
 }
 
@@ -275,25 +282,36 @@ impl Session {
         let uses_dh = matches!(method, Method::DhHmac | Method::DhSign);
         // DH and RSA-R keys come with the R_MESSAGE (§6.1: V is set and ignored there).
         let response_required = self.settings.request_verification || uses_dh || method == Method::RsaR;
-        let signs = method.uses_certificates();
+        // §4.5: a PK CSB whose envelope key is cached is updated by PSK messages under it.
+        let cached_envelope_key =
+            if is_update { self.bundle.as_ref().and_then(|bundle| bundle.envelope_key.clone()) } else { None };
+        let request_type = match method {
+            Method::Pk if cached_envelope_key.is_some() => DataType::PskInit,
+            Method::DhHmac => DataType::DhHmacInit,
+            Method::DhSign => DataType::DhInit,
+            Method::Pk => DataType::PkInit,
+            Method::RsaR => DataType::RsaRInit,
+            _ => DataType::PskInit,
+        };
+        let signs = method.uses_certificates() && request_type != DataType::PskInit;
         if method == Method::DhHmac && self.settings.peer_id.is_none() {
             return Err(Error::invalid_argument(
                 "DH-HMAC always names the responder: set the peer identity (RFC 4650 §3)",
             ));
         }
         let timestamp = self.next_timestamp();
-        // The signing methods identify the initiator by its certificate ([IDi|CERTi], §3.2, §3.3).
-        let initiator_id =
-            if signs { Vec::new() } else { self.settings.own_id.clone().unwrap_or_default().into_bytes() };
+        // The signing methods identify the initiator by its certificate ([IDi|CERTi], §3.2, §3.3);
+        // their PSK-mode updates, which carry none, by IDi.
+        let initiator_id = if signs {
+            Vec::new()
+        } else if method.uses_certificates() {
+            self.own_identity_payload()?.data
+        } else {
+            self.settings.own_id.clone().unwrap_or_default().into_bytes()
+        };
         let responder_id = self.settings.peer_id.clone().unwrap_or_default().into_bytes();
         let header = CommonHeader {
-            data_type: match method {
-                Method::DhHmac => DataType::DhHmacInit,
-                Method::DhSign => DataType::DhInit,
-                Method::Pk => DataType::PkInit,
-                Method::RsaR => DataType::RsaRInit,
-                _ => DataType::PskInit,
-            },
+            data_type: request_type,
             verification_requested: response_required,
             prf_function: 0,
             csb_id,
@@ -329,11 +347,12 @@ impl Session {
         let prf = PrfFunction::MikeyHmacSha1;
         let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
         let mut message = Message { header, payloads };
-        let (bytes, auth) = match method {
-            Method::DhSign | Method::RsaR => {
+        let mut new_envelope_key = None;
+        let (bytes, auth) = match request_type {
+            DataType::DhInit | DataType::RsaRInit => {
                 (signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?, None)
             }
-            Method::Pk => {
+            DataType::PkInit => {
                 // §3.2: KEMAC = E(encr_key, IDi || {TGK}) || MAC, PKE = E(PKr, env_key), SIGNi.
                 let responder = self.settings.peer_certificate.as_ref().ok_or_else(|| {
                     Error::invalid_argument(
@@ -341,14 +360,27 @@ impl Session {
                     )
                 })?;
                 let key_list = KeyDataList { id: Some(self.own_identity_payload()?), ..key_list };
-                let (kemac, pke, auth) =
-                    envelope::seal(&key_list, &responder.public_key()?, &context, self.settings.rng.as_ref())?;
-                message.payloads.push(Payload::Kemac(kemac));
-                message.payloads.push(Payload::Pke(pke));
-                (signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?, Some(auth))
+                let cache = if self.settings.cache_envelope_key {
+                    envelope_cache::CACHE_FOR_CSB
+                } else {
+                    envelope_cache::NO_CACHE
+                };
+                let sealed =
+                    envelope::seal(&key_list, &responder.public_key()?, cache, &context, self.settings.rng.as_ref())?;
+                message.payloads.push(Payload::Kemac(sealed.kemac));
+                message.payloads.push(Payload::Pke(sealed.pke));
+                if cache != envelope_cache::NO_CACHE {
+                    new_envelope_key = Some(sealed.envelope_key);
+                }
+                let bytes = signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?;
+                (bytes, Some(sealed.auth))
             }
             _ => {
-                let (bytes, auth) = psk::seal_kemac_message(message, &key_list, self.protection()?, &context)?;
+                let protection = match &cached_envelope_key {
+                    Some(envelope_key) => Protection::PreShared(envelope_key),
+                    None => self.protection()?,
+                };
+                let (bytes, auth) = psk::seal_kemac_message(message, &key_list, protection, &context)?;
                 (bytes, Some(auth))
             }
         };
@@ -356,9 +388,12 @@ impl Session {
         self.next_mki = self.next_mki.wrapping_add(1);
         if let Some(keys) = keys {
             let policies = vec![(OFFERED_POLICY_NO, policy)];
-            self.bundle = Some(Bundle::new(csb_id, prf, rand, keys, mki, self.streams.clone(), policies)?);
+            let mut bundle = Bundle::new(csb_id, prf, rand, keys, mki, self.streams.clone(), policies)?;
+            bundle.envelope_key = new_envelope_key.or(cached_envelope_key);
+            self.bundle = Some(bundle);
         }
-        self.sent = Some(SentMessage { csb_id, timestamp, initiator_id, responder_id, auth, pending });
+        let sent = SentMessage { request_type, csb_id, timestamp, initiator_id, responder_id, auth, pending };
+        self.sent = Some(sent);
         self.state = if response_required { State::WaitResponse } else { State::Established };
         Ok(bytes)
     }
@@ -509,7 +544,14 @@ impl Session {
     fn respond(&mut self, bytes: &[u8], message: &Message) -> Result<Option<Vec<u8>>> {
         let header = &message.header;
         let method = self.settings.method;
+        // §4.5: a PK CSB whose envelope key is cached takes PSK updates under it.
+        let cached_envelope_key = self
+            .bundle
+            .as_ref()
+            .filter(|bundle| bundle.csb_id == header.csb_id)
+            .and_then(|bundle| bundle.envelope_key.as_ref());
         let expected = match method {
+            Method::Pk if cached_envelope_key.is_some() && header.data_type == DataType::PskInit => DataType::PskInit,
             Method::DhHmac => DataType::DhHmacInit,
             Method::DhSign => DataType::DhInit,
             Method::Pk => DataType::PkInit,
@@ -580,9 +622,13 @@ impl Session {
             Method::DhSign | Method::RsaR => {
                 Authenticated::Signed(signed::authenticate_signed(bytes, message, &self.peer_trust())?)
             }
-            Method::Pk => self.open_envelope(bytes, message, &context, initiator_id)?,
+            Method::Pk if expected == DataType::PkInit => self.open_envelope(bytes, message, &context, initiator_id)?,
             _ => {
-                let (key_data, auth) = psk::open_kemac_message(bytes, message, self.protection()?, &context)?;
+                let protection = match cached_envelope_key {
+                    Some(envelope_key) => Protection::PreShared(envelope_key),
+                    None => self.protection()?,
+                };
+                let (key_data, auth) = psk::open_kemac_message(bytes, message, protection, &context)?;
                 Authenticated::Kemac { key_data, auth }
             }
         };
@@ -595,13 +641,17 @@ impl Session {
             }
         }
 
-        let (bundle, response) = match authenticated {
+        let cached_key = match &authenticated {
+            Authenticated::Enveloped { envelope_key, .. } => envelope_key.clone(),
+            _ => cached_envelope_key.cloned(),
+        };
+        let (mut bundle, response) = match authenticated {
             Authenticated::Signed(initiator) if method == Method::RsaR => {
                 let reply = RsaRReply { initiator: &initiator, initiator_id, rand, rand_is_ours, timestamp, prf };
                 let (bundle, response) = self.respond_rsa_r(message, reply, update_of)?;
                 (bundle, Some(response))
             }
-            Authenticated::Kemac { key_data, auth } | Authenticated::Enveloped { key_data, auth }
+            Authenticated::Kemac { key_data, auth } | Authenticated::Enveloped { key_data, auth, .. }
                 if !matches!(method, Method::DhHmac | Method::DhSign) =>
             {
                 let keys = NewKeys::Carried(&key_data.keys);
@@ -613,8 +663,7 @@ impl Session {
                         payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
                     }
                     let responder_id = own_id.as_deref().unwrap_or(responder_id);
-                    let data_type =
-                        if method == Method::Pk { DataType::PkVerification } else { DataType::PskVerification };
+                    let data_type = expected.answered_by().unwrap_or(DataType::PskVerification);
                     let response_header = CommonHeader { data_type, verification_requested: false, ..header.clone() };
                     let ids = VerificationContext { initiator_id, responder_id };
                     let message = Message { header: response_header, payloads };
@@ -669,6 +718,7 @@ impl Session {
         if method == Method::RsaR {
             self.next_mki = self.next_mki.wrapping_add(1);
         }
+        bundle.envelope_key = cached_key;
         self.bundle = Some(bundle);
         self.state = State::Established;
         Ok(response)
@@ -687,7 +737,8 @@ impl Session {
         cleartext_initiator_id: &[u8],
     ) -> Result<Authenticated> {
         let certificate = signed::authenticate_signed(bytes, message, &self.peer_trust())?;
-        let (key_data, auth) = envelope::open(message, self.private_key()?, context, self.settings.rng.as_ref())?;
+        let opened = envelope::open(message, self.private_key()?, context, self.settings.rng.as_ref())?;
+        let key_data = opened.keys;
         let encrypted_id = key_data.id.as_ref().map(|id| id.data.as_slice()).unwrap_or_default();
         let consistent = certificate.matches_identity(encrypted_id)
             && (cleartext_initiator_id.is_empty() || cleartext_initiator_id == encrypted_id);
@@ -695,7 +746,8 @@ impl Session {
             return Err(Error::new(ErrorKind::AuthFailed, "the encrypted IDi is not the signer's identity (§3.2)")
                 .with_peer_code(MikeyErrorCode::InvalidId));
         }
-        Ok(Authenticated::Enveloped { key_data, auth })
+        let envelope_key = (opened.cache != envelope_cache::NO_CACHE).then_some(opened.envelope_key);
+        Ok(Authenticated::Enveloped { key_data, auth: opened.auth, envelope_key })
     }
 
     /// Responder, RSA-R (RFC 4738 §3.6): chooses the TGK and answers with
@@ -734,9 +786,10 @@ impl Session {
             timestamp: reply.timestamp,
         };
         let recipient = reply.initiator.public_key()?;
-        let (kemac, pke, _) = envelope::seal(&key_list, &recipient, &context, self.settings.rng.as_ref())?;
-        payloads.push(Payload::Kemac(kemac));
-        payloads.push(Payload::Pke(pke));
+        let cache = envelope_cache::NO_CACHE;
+        let sealed = envelope::seal(&key_list, &recipient, cache, &context, self.settings.rng.as_ref())?;
+        payloads.push(Payload::Kemac(sealed.kemac));
+        payloads.push(Payload::Pke(sealed.pke));
         let timestamp = reply.timestamp.as_64_bits();
         let suffix: [&[u8]; 3] = [reply.initiator_id, &responder_id.data, &timestamp];
         let response = signed::seal_signed_with(
@@ -897,19 +950,13 @@ impl Session {
     /// Initiator: checks the R_MESSAGE and completes the exchange: a verification message
     /// (PSK, NULL: RFC 3830 §3.1, §5.2) or the DH-HMAC response (RFC 4650 §3).
     fn take_response(&mut self, bytes: &[u8], message: &Message) -> Result<()> {
-        let expected = match self.settings.method {
-            Method::DhHmac => DataType::DhHmacResponse,
-            Method::DhSign => DataType::DhResponse,
-            Method::Pk => DataType::PkVerification,
-            Method::RsaR => DataType::RsaRResponse,
-            _ => DataType::PskVerification,
-        };
-        if message.header.data_type != expected {
-            return Err(Error::unsupported(format!("an initiator does not take {:?}", message.header.data_type)));
-        }
         let (Some(sent), State::WaitResponse) = (&self.sent, self.state) else {
             return Err(Error::new(ErrorKind::State, "no response is expected"));
         };
+        let expected = sent.request_type.answered_by();
+        if Some(message.header.data_type) != expected {
+            return Err(Error::unsupported(format!("{:?} does not answer our message", message.header.data_type)));
+        }
         if message.header.csb_id != sent.csb_id {
             return Err(Error::new(ErrorKind::State, "response for another CSB"));
         }
@@ -917,7 +964,7 @@ impl Session {
         // MAC covers what binds the response to this exchange (the T we sent, or our DHi).
         single_timestamp(message)?;
         let ids: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_id).map(|id| id.data.as_slice()).collect();
-        let bundle = match (expected, &sent.auth) {
+        let bundle = match (message.header.data_type, &sent.auth) {
             (DataType::PskVerification | DataType::PkVerification, Some(auth)) => {
                 let carried_responder_id = ids.first().copied();
                 check_identity(&self.settings.peer_id, carried_responder_id.unwrap_or_default(), "IDr")?;
@@ -1023,7 +1070,7 @@ impl Session {
         let csb_id = group_csb_id.unwrap_or(sent.csb_id);
         let prf = PrfFunction::MikeyHmacSha1;
         let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp: sent.timestamp };
-        let (key_data, _) = envelope::open(message, self.private_key()?, &context, self.settings.rng.as_ref())?;
+        let key_data = envelope::open(message, self.private_key()?, &context, self.settings.rng.as_ref())?.keys;
         let responder_id = key_data.id.as_ref().map(|id| id.data.as_slice()).unwrap_or_default();
         let timestamp = sent.timestamp.as_64_bits();
         let suffix: [&[u8]; 3] = [&sent.initiator_id, responder_id, &timestamp];
@@ -1129,7 +1176,7 @@ impl Bundle {
         streams: Vec<Stream>,
         policies: Vec<(u8, SrtpPolicy)>,
     ) -> Result<Self> {
-        let mut bundle = Bundle { csb_id, rand, keys, mki, streams, policies, exports: Vec::new() };
+        let mut bundle = Bundle { csb_id, rand, keys, mki, streams, policies, exports: Vec::new(), envelope_key: None };
         let deriver = match &bundle.keys {
             KeyMaterial::Tgk { tgk, .. } => Some(TgkDeriver::new(prf, tgk.expose(), csb_id, &bundle.rand)),
             KeyMaterial::Tek { .. } => None,

@@ -260,9 +260,9 @@ fn a_group_answer_keys_the_csb_under_the_new_csb_id_with_the_responder_s_rand_an
     let context =
         ExchangeContext { prf: PrfFunction::MikeyHmacSha1, csb_id: group_csb_id, rand: &group_rand, timestamp };
     let alice_key = Certificate::from_pem_or_der(&pki("alice.crt.pem")).unwrap()[0].public_key().unwrap();
-    let (kemac, pke, _) = envelope::seal(&keys, &alice_key, &context, TestRng::seeded(31).as_ref()).unwrap();
-    payloads.push(Payload::Kemac(kemac));
-    payloads.push(Payload::Pke(pke));
+    let sealed = envelope::seal(&keys, &alice_key, 0, &context, TestRng::seeded(31).as_ref()).unwrap();
+    payloads.push(Payload::Kemac(sealed.kemac));
+    payloads.push(Payload::Pke(sealed.pke));
     let group_answer = signed_by_bob(Message { header, payloads }, &bob_id, &timestamp.as_64_bits());
 
     initiator.process_message(&group_answer).unwrap();

@@ -732,3 +732,48 @@ fn pk_rejects_an_envelope_for_another_key_a_false_encrypted_identity_and_a_missi
     initiator.add_srtp_stream(1, 0).unwrap();
     assert_eq!(initiator.create_message().unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
+
+#[test]
+fn a_cached_envelope_key_turns_pk_updates_into_psk_messages() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator_config = pk_config("alice", "bob", &clock, 120);
+    initiator_config.set_envelope_key_cache(true);
+    initiator_config.set_request_verification(true);
+    let responder_config = pk_config("bob", "alice", &clock, 121);
+    let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+    let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+    initiator.add_srtp_stream(0x0C0C_0C0C, 0).unwrap();
+    let i_message = initiator.create_message().unwrap();
+    let pke_cache = Message::decode(&i_message).unwrap().payloads.iter().find_map(|payload| match payload {
+        Payload::Pke(pke) => Some(pke.cache),
+        _ => None,
+    });
+    assert_eq!(pke_cache, Some(2), "Table 6.3: cache for the CSB");
+    initiator.process_message(&responder.process_message(&i_message).unwrap().unwrap()).unwrap();
+    assert_same_keys(&initiator, &responder, 1);
+    let first_key = initiator.export_srtp(1).unwrap().master_key.expose().to_vec();
+
+    // §4.5: the update is a PSK message under the envelope key: no CERT, PKE or SIGN.
+    let update = initiator.create_message().unwrap();
+    let decoded = Message::decode(&update).unwrap();
+    assert_eq!(decoded.header.data_type, DataType::PskInit);
+    assert!(!decoded.payloads.iter().any(|p| matches!(p, Payload::Pke(_) | Payload::Sign(_) | Payload::Cert(_))));
+    // Another responder of the same config has no envelope key for this CSB.
+    let mut stranger = Session::new(&responder_config, Role::Responder).unwrap();
+    assert_eq!(stranger.process_message(&update).unwrap_err().error.kind(), ErrorKind::Unsupported);
+    let r_update = responder.process_message(&update).unwrap().unwrap();
+    assert_eq!(Message::decode(&r_update).unwrap().header.data_type, DataType::PskVerification);
+    initiator.process_message(&r_update).unwrap();
+    assert_same_keys(&initiator, &responder, 1);
+    assert_ne!(initiator.export_srtp(1).unwrap().master_key.expose(), first_key.as_slice());
+    // The key stays cached for the CSB: a second update works the same way.
+    let again = initiator.create_message().unwrap();
+    initiator.process_message(&responder.process_message(&again).unwrap().unwrap()).unwrap();
+    assert_same_keys(&initiator, &responder, 1);
+
+    // Without caching, an update is a full PK message again.
+    let mut uncached = Session::new(&pk_config("alice", "bob", &clock, 122), Role::Initiator).unwrap();
+    uncached.add_srtp_stream(1, 0).unwrap();
+    uncached.create_message().unwrap();
+    assert_eq!(Message::decode(&uncached.create_message().unwrap()).unwrap().header.data_type, DataType::PkInit);
+}

@@ -262,6 +262,19 @@ pub unsafe extern "C" fn mikey_config_set_interop(config: *mut mikey_config, fla
     })
 }
 
+/// Runs `set` on the config with `switch != 0` (the shared body of the on/off setters).
+///
+/// # Safety
+/// `config` is NULL or a live handle no other thread uses.
+unsafe fn set_switch(config: *mut mikey_config, switch: c_int, set: impl FnOnce(&mut Config, bool)) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (this fn's contract).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        set(config, switch != 0);
+        Ok(())
+    })
+}
+
 /// Whether an initiator sets the V flag to ask the responder for a verification message
 /// (non-zero = ask; default 0). With it, the initiator's session waits in
 /// `MIKEY_STATE_WAIT_RESPONSE` until the R_MESSAGE is processed.
@@ -273,10 +286,20 @@ pub unsafe extern "C" fn mikey_config_set_request_verification(
     config: *mut mikey_config,
     request: c_int,
 ) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
-        config.set_request_verification(request != 0);
-        Ok(())
-    })
+    // SAFETY: `config` is as documented above.
+    unsafe { set_switch(config, request, Config::set_request_verification) }
+}
+
+/// PK initiator: whether to ask the responder to cache the envelope key for the CSB (non-zero =
+/// ask; default 0; PKE cache indicator 2, RFC 3830 Table 6.3). Both ends then keep the key with
+/// the CSB, and the initiator's re-keying messages (`mikey_session_create_message` on an
+/// established session) are PSK messages protected by it, without public-key operations
+/// (RFC 3830 §3.2, §4.5). A responder caches whenever the initiator asks.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised: no other thread may
+/// use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_envelope_key_cache(config: *mut mikey_config, cache: c_int) -> mikey_result {
+    // SAFETY: `config` is as documented above.
+    unsafe { set_switch(config, cache, Config::set_envelope_key_cache) }
 }

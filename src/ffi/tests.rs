@@ -289,6 +289,7 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         assert_eq!(mikey_config_set_replay_window(null_mut(), 5), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_config_set_interop(null_mut(), 0), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_config_set_request_verification(null_mut(), 1), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_config_set_envelope_key_cache(null_mut(), 1), MIKEY_ERR_INVALID_ARGUMENT);
         mikey_config_free(null_mut());
 
         assert_eq!(mikey_config_new(MIKEY_METHOD_PSK, &mut config), MIKEY_OK);

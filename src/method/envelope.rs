@@ -17,30 +17,57 @@ use crate::wire::{Kemac, KeyDataList, Message, Payload, Pke};
 /// the AES-CM-128 key transport it keys (§4.1.4). A recipient expects exactly this length.
 pub const ENVELOPE_KEY_LEN: usize = 16;
 
-/// Seals `keys` (whose leading ID names the sender) for the holder of `recipient`: the KEMAC and
-/// the PKE, and the exchange's MAC key (for a verification message).
+/// A sealed envelope: the payloads to send, the exchange's MAC key and the envelope key (which
+/// the sender keeps when the CSB caches it, §3.2).
+pub struct Sealed {
+    /// KEMAC = E(encr_key, ID || {TGK}) || MAC.
+    pub kemac: Kemac,
+    /// PKE = E(PK of the recipient, env_key), with the cache indicator.
+    pub pke: Pke,
+    /// The exchange's MAC key (§4.1.4).
+    pub auth: MacKey,
+    /// env_key.
+    pub envelope_key: SecretBytes,
+}
+
+/// An opened envelope: the key data (its leading ID is the sender's), the MAC key, the envelope
+/// key and the PKE's cache indicator (Table 6.3).
+pub struct Opened {
+    /// The key data, led by the sender's ID.
+    pub keys: KeyDataList,
+    /// The exchange's MAC key (§4.1.4).
+    pub auth: MacKey,
+    /// env_key.
+    pub envelope_key: SecretBytes,
+    /// The PKE's cache indicator (`registry::envelope_cache`).
+    pub cache: u8,
+}
+
+/// Seals `keys` (whose leading ID names the sender) for the holder of `recipient`, with the
+/// envelope key cache indicator `cache` (Table 6.3).
 pub fn seal(
     keys: &KeyDataList,
     recipient: &RsaPublicKey,
+    cache: u8,
     context: &ExchangeContext<'_>,
     rng: &dyn RandomSource,
-) -> Result<(Kemac, Pke, MacKey)> {
+) -> Result<Sealed> {
     let mut envelope_key = SecretBytes::zeroed(ENVELOPE_KEY_LEN);
     rng.fill(envelope_key.expose_mut())?;
     let (kemac, auth) = psk::seal_kemac_payload(keys, &envelope_key, context)?;
     let encrypted_envelope = recipient.encrypt_pkcs1v15(envelope_key.expose(), rng)?;
-    Ok((kemac, Pke { cache: 0, data: encrypted_envelope }, auth))
+    Ok(Sealed { kemac, pke: Pke { cache, data: encrypted_envelope }, auth, envelope_key })
 }
 
 /// Opens the one KEMAC and PKE of `message` with our private key. A PKE whose padding is wrong
 /// yields a random envelope key, so it fails exactly like a wrong key, at the KEMAC MAC (no
-/// padding oracle). Returns the key data (its leading ID is the sender's) and the MAC key.
+/// padding oracle).
 pub fn open(
     message: &Message,
     own_key: &RsaPrivateKey,
     context: &ExchangeContext<'_>,
     rng: &dyn RandomSource,
-) -> Result<(KeyDataList, MacKey)> {
+) -> Result<Opened> {
     let envelopes: Vec<&Pke> = message
         .payloads
         .iter()
@@ -55,5 +82,6 @@ pub fn open(
         return Err(Error::malformed("the message must carry one PKE and one KEMAC (RFC 3830 §3.2, RFC 4738 §3.6)"));
     };
     let envelope_key = own_key.decrypt_pkcs1v15_or_random(&envelope.data, ENVELOPE_KEY_LEN, rng)?;
-    psk::open_kemac_payload(kemac, &envelope_key, context)
+    let (keys, auth) = psk::open_kemac_payload(kemac, &envelope_key, context)?;
+    Ok(Opened { keys, auth, envelope_key, cache: envelope.cache })
 }

@@ -26,6 +26,21 @@ macro_rules! code_enum {
     };
 }
 
+impl DataType {
+    /// The data type that answers an initiator's message of this type (Table 6.1.a pairs),
+    /// `None` for responses and error messages.
+    pub fn answered_by(self) -> Option<DataType> {
+        match self {
+            DataType::PskInit => Some(DataType::PskVerification),
+            DataType::PkInit => Some(DataType::PkVerification),
+            DataType::DhInit => Some(DataType::DhResponse),
+            DataType::DhHmacInit => Some(DataType::DhHmacResponse),
+            DataType::RsaRInit => Some(DataType::RsaRResponse),
+            _ => None,
+        }
+    }
+}
+
 code_enum! {
     /// Common header "data type" (RFC 3830 Table 6.1.a; RFC 4650, 4738, 6043, 6267, 6509).
     DataType {
@@ -410,7 +425,17 @@ pub mod srtp_auth {
     pub const RCCM3: u8 = 4;
 }
 
-/// General extension types (RFC 3830 Table 6.15, RFC 4563, RFC 5410).
+/// Envelope key cache indicator of the PKE payload (RFC 3830 Table 6.3).
+pub mod envelope_cache {
+    /// The envelope key MUST NOT be cached.
+    pub const NO_CACHE: u8 = 0;
+    /// The envelope key MUST be cached.
+    pub const CACHE: u8 = 1;
+    /// The envelope key MUST be cached, for this CSB only.
+    pub const CACHE_FOR_CSB: u8 = 2;
+}
+
+/// General extension types (RFC 3830 Table 6.15, RFC 4563, RFC 4738, RFC 5410).
 pub mod extension_type {
     /// Vendor-specific byte string.
     pub const VENDOR_ID: u8 = 0;
