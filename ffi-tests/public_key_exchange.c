@@ -96,6 +96,27 @@ static void errors(void)
     mikey_config_free(untrusting);
 }
 
+/* RSA-PSS signatures both ways (RSA-R, whose two messages are signed). */
+static void pss_signatures(void)
+{
+    mikey_config *alice = test_signing_config(MIKEY_METHOD_RSA_R, "alice", "alice", "sip:bob@example.com", NULL, 1);
+    mikey_config *bob = test_signing_config(MIKEY_METHOD_RSA_R, "bob", "bob", "sip:alice@example.com", NULL, 1);
+    mikey_session *init = NULL, *resp = NULL;
+
+    if (alice != NULL && bob != NULL) {
+        CHECK_RESULT(mikey_config_set_signature_scheme(alice, 9), MIKEY_ERR_INVALID_ARGUMENT);
+        if (CHECK_OK(mikey_config_set_signature_scheme(alice, MIKEY_SIGNATURE_PSS_SHA256)) &&
+            CHECK_OK(mikey_config_set_signature_scheme(bob, MIKEY_SIGNATURE_PSS_SHA1)) &&
+            run_exchange(alice, bob, 1, SSRC_BASE, &init, &resp)) {
+            sessions_agree(init, resp, 1, NULL);
+        }
+    }
+    mikey_session_free(init);
+    mikey_session_free(resp);
+    mikey_config_free(alice);
+    mikey_config_free(bob);
+}
+
 /* RSA-R: an answer with one SIGNr byte changed, then carol's valid answer when alice expects bob,
    are refused and leave alice waiting; bob's genuine answer then completes the exchange. */
 static void rsa_r_answers(void)
@@ -150,6 +171,7 @@ int main(void)
     exchange_and_rekey(MIKEY_METHOD_RSA_R, 0, 9);
     exchange_and_rekey(MIKEY_METHOD_PK, 1, 0);
     rsa_r_answers();
+    pss_signatures();
     errors();
     return test_finish("public_key_exchange");
 }

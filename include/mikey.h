@@ -218,6 +218,12 @@ typedef uint32_t mikey_method;
 typedef uint32_t mikey_dh_group;
 
 /**
+ * RSA signature schemes we sign with (`mikey_config_set_signature_scheme`; RFC 3830 §6.5 S type
+ * 0 = PKCS#1 v1.5, 1 = PSS; the hash is not on the wire, and we verify with SHA-1 or SHA-256).
+ */
+typedef uint32_t mikey_signature_scheme;
+
+/**
  * Which side of the exchange a session plays (`mikey_session_new`).
  */
 typedef uint32_t mikey_role;
@@ -383,6 +389,26 @@ typedef uint32_t mikey_state;
  */
 #define MIKEY_DH_GROUP_OAKLEY2 2
 
+/**
+ * RSASSA-PKCS1-v1_5 with SHA-1, the default (RFC 3830 §4.2.6; what minisip uses).
+ */
+#define MIKEY_SIGNATURE_PKCS1_SHA1 0
+
+/**
+ * RSASSA-PKCS1-v1_5 with SHA-256.
+ */
+#define MIKEY_SIGNATURE_PKCS1_SHA256 1
+
+/**
+ * RSASSA-PSS with SHA-1 (MGF1-SHA-1, 20-byte salt).
+ */
+#define MIKEY_SIGNATURE_PSS_SHA1 2
+
+/**
+ * RSASSA-PSS with SHA-256 (MGF1-SHA-256, 32-byte salt).
+ */
+#define MIKEY_SIGNATURE_PSS_SHA256 3
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -536,6 +562,17 @@ mikey_result mikey_config_set_peer_certificate(struct mikey_config *config, cons
  * no other thread may use the config during the call.
  */
 mikey_result mikey_config_set_dh_group(struct mikey_config *config, mikey_dh_group group);
+
+/**
+ * Sets how we sign in PK, DH-SIGN and RSA-R: `MIKEY_SIGNATURE_PKCS1_SHA1` (the default),
+ * `MIKEY_SIGNATURE_PKCS1_SHA256`, `MIKEY_SIGNATURE_PSS_SHA1` or `MIKEY_SIGNATURE_PSS_SHA256`.
+ * Received signatures are verified by their S type (PKCS#1 v1.5 or PSS) with SHA-1 or SHA-256,
+ * whatever this says.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or an unknown scheme. Not
+ * synchronised: no other thread may use the config during the call.
+ */
+mikey_result mikey_config_set_signature_scheme(struct mikey_config *config, mikey_signature_scheme scheme);
 
 /**
  * Sets the interop switches, a bitwise OR of `MIKEY_INTEROP_*` flags (0 = strict RFC plus the

@@ -267,6 +267,12 @@ impl Config {
         self.settings_mut().dh_group = group;
     }
 
+    /// Sets how we sign (PK, DH-SIGN, RSA-R): PKCS#1 v1.5 with SHA-1 by default (RFC 3830 §4.2.6,
+    /// §6.5), or RSA-PSS. Received signatures are checked by their S type whatever this says.
+    pub fn set_signature_scheme(&mut self, scheme: SignatureScheme) {
+        self.settings_mut().signature_scheme = scheme;
+    }
+
     /// Sets our certificate chain (PEM bundle or one DER certificate), end entity first.
     pub fn set_certificate_chain(&mut self, data: &[u8]) -> Result<()> {
         let chain = Certificate::from_pem_or_der(data)?;

@@ -777,3 +777,26 @@ fn a_cached_envelope_key_turns_pk_updates_into_psk_messages() {
     uncached.create_message().unwrap();
     assert_eq!(Message::decode(&uncached.create_message().unwrap()).unwrap().header.data_type, DataType::PkInit);
 }
+
+#[test]
+fn signatures_follow_the_configured_scheme_and_are_verified_by_their_s_type() {
+    use mikey::crypto::rsa::SignatureScheme;
+    let clock = TestClock::at(NTP_2026);
+    let mut alice = dh_sign_config("alice", "bob", &clock, 130);
+    alice.set_signature_scheme(SignatureScheme::PSS_SHA256);
+    let mut bob = dh_sign_config("bob", "alice", &clock, 131);
+    bob.set_signature_scheme(SignatureScheme::PKCS1V15_SHA256);
+    let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
+    let mut responder = Session::new(&bob, Role::Responder).unwrap();
+    initiator.add_srtp_stream(0x5050_5050, 0).unwrap();
+    let s_type = |bytes: &[u8]| match Message::decode(bytes).unwrap().payloads.last() {
+        Some(Payload::Sign(signature)) => signature.sig_type,
+        other => panic!("no SIGN payload last: {other:?}"),
+    };
+    let i_message = initiator.create_message().unwrap();
+    assert_eq!(s_type(&i_message), 1, "§6.5: RSA-PSS");
+    let r_message = responder.process_message(&i_message).unwrap().unwrap();
+    assert_eq!(s_type(&r_message), 0, "§6.5: PKCS#1 v1.5");
+    initiator.process_message(&r_message).unwrap();
+    assert_same_keys(&initiator, &responder, 1);
+}

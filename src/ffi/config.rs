@@ -7,7 +7,11 @@ use crate::wire::DhGroup;
 
 use super::boundary::{boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, write_out, Failure};
 use super::srtp::mikey_srtp_policy;
-use super::types::{mikey_dh_group, mikey_method, mikey_result};
+use super::types::{
+    mikey_dh_group, mikey_method, mikey_result, mikey_signature_scheme, MIKEY_SIGNATURE_PKCS1_SHA1,
+    MIKEY_SIGNATURE_PKCS1_SHA256, MIKEY_SIGNATURE_PSS_SHA1, MIKEY_SIGNATURE_PSS_SHA256,
+};
+use crate::crypto::rsa::SignatureScheme;
 
 /// An endpoint configuration: the method, its credentials, identities and policies, and the
 /// replay cache shared by every session created from it. Opaque; create it with
@@ -244,6 +248,33 @@ pub unsafe extern "C" fn mikey_config_set_dh_group(config: *mut mikey_config, gr
             .and_then(DhGroup::from_code)
             .ok_or_else(|| Failure::invalid(format!("unknown DH group {group}")))?;
         config.set_dh_group(group);
+        Ok(())
+    })
+}
+
+/// Sets how we sign in PK, DH-SIGN and RSA-R: `MIKEY_SIGNATURE_PKCS1_SHA1` (the default),
+/// `MIKEY_SIGNATURE_PKCS1_SHA256`, `MIKEY_SIGNATURE_PSS_SHA1` or `MIKEY_SIGNATURE_PSS_SHA256`.
+/// Received signatures are verified by their S type (PKCS#1 v1.5 or PSS) with SHA-1 or SHA-256,
+/// whatever this says.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or an unknown scheme. Not
+/// synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_signature_scheme(
+    config: *mut mikey_config,
+    scheme: mikey_signature_scheme,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        let scheme = match scheme {
+            MIKEY_SIGNATURE_PKCS1_SHA1 => SignatureScheme::PKCS1V15_SHA1,
+            MIKEY_SIGNATURE_PKCS1_SHA256 => SignatureScheme::PKCS1V15_SHA256,
+            MIKEY_SIGNATURE_PSS_SHA1 => SignatureScheme::PSS_SHA1,
+            MIKEY_SIGNATURE_PSS_SHA256 => SignatureScheme::PSS_SHA256,
+            other => return Err(Failure::invalid(format!("unknown signature scheme {other}"))),
+        };
+        config.set_signature_scheme(scheme);
         Ok(())
     })
 }

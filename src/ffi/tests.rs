@@ -290,6 +290,7 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         assert_eq!(mikey_config_set_interop(null_mut(), 0), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_config_set_request_verification(null_mut(), 1), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_config_set_envelope_key_cache(null_mut(), 1), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_config_set_signature_scheme(null_mut(), MIKEY_SIGNATURE_PSS_SHA1), MIKEY_ERR_INVALID_ARGUMENT);
         mikey_config_free(null_mut());
 
         assert_eq!(mikey_config_new(MIKEY_METHOD_PSK, &mut config), MIKEY_OK);
@@ -299,6 +300,8 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         let bad_policy = mikey_srtp_policy { mki_len: 17, ..policy };
         assert_eq!(mikey_config_set_srtp_policy(config, &bad_policy), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_config_set_srtp_policy(config, &policy), MIKEY_OK);
+        assert_eq!(mikey_config_set_signature_scheme(config, 4), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_config_set_signature_scheme(config, MIKEY_SIGNATURE_PSS_SHA256), MIKEY_OK);
         assert_eq!(mikey_config_set_replay_window(config, 0), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_config_set_interop(config, 1 << 31), MIKEY_ERR_INVALID_ARGUMENT);
         let all = MIKEY_INTEROP_GSTREAMER_SP_LAYOUT | MIKEY_INTEROP_SSRC_ZERO | MIKEY_INTEROP_MANDATORY_MKI_4;

@@ -103,6 +103,19 @@ pub const MIKEY_DH_GROUP_OAKLEY1: mikey_dh_group = 1;
 /// OAKLEY group 2 (1024-bit MODP).
 pub const MIKEY_DH_GROUP_OAKLEY2: mikey_dh_group = 2;
 
+/// RSA signature schemes we sign with (`mikey_config_set_signature_scheme`; RFC 3830 §6.5 S type
+/// 0 = PKCS#1 v1.5, 1 = PSS; the hash is not on the wire, and we verify with SHA-1 or SHA-256).
+pub type mikey_signature_scheme = u32;
+
+/// RSASSA-PKCS1-v1_5 with SHA-1, the default (RFC 3830 §4.2.6; what minisip uses).
+pub const MIKEY_SIGNATURE_PKCS1_SHA1: mikey_signature_scheme = 0;
+/// RSASSA-PKCS1-v1_5 with SHA-256.
+pub const MIKEY_SIGNATURE_PKCS1_SHA256: mikey_signature_scheme = 1;
+/// RSASSA-PSS with SHA-1 (MGF1-SHA-1, 20-byte salt).
+pub const MIKEY_SIGNATURE_PSS_SHA1: mikey_signature_scheme = 2;
+/// RSASSA-PSS with SHA-256 (MGF1-SHA-256, 32-byte salt).
+pub const MIKEY_SIGNATURE_PSS_SHA256: mikey_signature_scheme = 3;
+
 /// Interop switch (`mikey_config_set_interop`): write the SRTP tag length into the SP "session
 /// auth key length" parameter, as GStreamer reads it (GStreamer <= 1.22 ignores the tag length
 /// parameter).
