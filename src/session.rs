@@ -24,8 +24,8 @@ use crate::secret::{InlineSecret, SecretBytes};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::registry::{envelope_cache, extension_type, id_type};
 use crate::wire::{
-    CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, IdPayload, KeyData, KeyDataList,
-    KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
+    CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, HashFunction, IdPayload, KeyData,
+    KeyDataList, KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
 };
 
 /// Which side of the exchange a session plays (C API `mikey_role`).
@@ -367,6 +367,8 @@ impl Session {
                 };
                 let sealed =
                     envelope::seal(&key_list, &responder.public_key()?, cache, &context, self.settings.rng.as_ref())?;
+                // No [CHASH]: it only helps a responder with several certificates, and Wireshark
+                // (4.0) stops dissecting at it. A received one is checked (`open_envelope`).
                 message.payloads.push(Payload::Kemac(sealed.kemac));
                 message.payloads.push(Payload::Pke(sealed.pke));
                 if cache != envelope_cache::NO_CACHE {
@@ -737,6 +739,17 @@ impl Session {
         cleartext_initiator_id: &[u8],
     ) -> Result<Authenticated> {
         let certificate = signed::authenticate_signed(bytes, message, &self.peer_trust())?;
+        if let Some(named) = message.find(Payload::as_cert_hash) {
+            let ours = self.settings.certificate_chain.first().map(Certificate::sha1_fingerprint);
+            if named.hash_function != HashFunction::Sha1 {
+                return Err(Error::unsupported(format!("CHASH hash function {:?}", named.hash_function))
+                    .with_peer_code(MikeyErrorCode::InvalidHashAlgorithm));
+            }
+            if ours.as_ref().map(|hash| hash.as_slice()) != Some(named.hash.as_slice()) {
+                return Err(Error::new(ErrorKind::AuthFailed, "CHASH names another certificate than ours (§6.8)")
+                    .with_peer_code(MikeyErrorCode::InvalidCertificate));
+            }
+        }
         let opened = envelope::open(message, self.private_key()?, context, self.settings.rng.as_ref())?;
         let key_data = opened.keys;
         let encrypted_id = key_data.id.as_ref().map(|id| id.data.as_slice()).unwrap_or_default();

@@ -694,9 +694,37 @@ fn pk_rejects_an_envelope_for_another_key_a_false_encrypted_identity_and_a_missi
     let mut to_carol = pk_config("alice", "bob", &clock, 111);
     to_carol.set_peer_certificate(&pki("carol.crt.pem")).unwrap();
     let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
-    let rejection = responder.process_message(&send(&to_carol)).unwrap_err();
+    let for_carol = send(&to_carol);
+    let rejection = responder.process_message(&for_carol).unwrap_err();
     assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed, "{}", rejection.error);
+    assert_eq!(rejection.error.peer_code(), Some(mikey::MikeyErrorCode::AuthFailure), "{}", rejection.error);
     assert_eq!(responder.state(), State::Idle);
+
+    // A CHASH (§6.8) must name the responder's certificate, by SHA-1.
+    let alice_key = mikey::crypto::rsa::RsaPrivateKey::from_pem_or_der(&pki("alice.key.pem")).unwrap();
+    let with_chash = |bytes: &[u8], chash: mikey::wire::CertHash| {
+        let mut message = Message::decode(bytes).unwrap();
+        message.payloads.pop();
+        let at = message.payloads.iter().position(|p| matches!(p, Payload::Pke(_))).unwrap();
+        message.payloads.insert(at, Payload::CertHash(chash));
+        mikey::method::signed::seal_signed(message, &alice_key, mikey::crypto::rsa::SignatureScheme::RFC3830_DEFAULT)
+            .unwrap()
+    };
+    let sha1_of = |name: &str| {
+        let certificate = mikey::crypto::x509::Certificate::from_pem_or_der(&pki(name)).unwrap().remove(0);
+        mikey::wire::CertHash {
+            hash_function: mikey::wire::HashFunction::Sha1,
+            hash: certificate.sha1_fingerprint().to_vec(),
+        }
+    };
+    let rejection = responder.process_message(&with_chash(&for_carol, sha1_of("carol.crt.pem"))).unwrap_err();
+    assert_eq!(rejection.error.peer_code(), Some(mikey::MikeyErrorCode::InvalidCertificate), "{}", rejection.error);
+    let md5 = mikey::wire::CertHash { hash_function: mikey::wire::HashFunction::Md5, hash: vec![0; 16] };
+    let rejection = responder.process_message(&with_chash(&for_carol, md5)).unwrap_err();
+    assert_eq!(rejection.error.peer_code(), Some(mikey::MikeyErrorCode::InvalidHashAlgorithm));
+    assert_eq!(responder.state(), State::Idle);
+    let named = with_chash(&send(&pk_config("alice", "bob", &clock, 115)), sha1_of("bob.crt.pem"));
+    Session::new(&responder_config, Role::Responder).unwrap().process_message(&named).unwrap();
 
     // Alice's certificate, but the encrypted IDi claims someone else (§3.2: it must be verified).
     let mut false_identity = pk_config("alice", "bob", &clock, 112);

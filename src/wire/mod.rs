@@ -135,6 +135,14 @@ impl Payload {
         }
     }
 
+    /// The CHASH payload, if this is one.
+    pub fn as_cert_hash(&self) -> Option<&CertHash> {
+        match self {
+            Payload::CertHash(hash) => Some(hash),
+            _ => None,
+        }
+    }
+
     /// The DH payload, if this is one.
     pub fn as_dh(&self) -> Option<&DhPayload> {
         match self {
