@@ -4,8 +4,10 @@
  * with certificates issued by an intermediate under the test root. DH-SIGN (RFC 3830 §3.3), PK
  * (§3.2, the envelope key under the responder's certificate) and RSA-R (RFC 4738, the responder's
  * TGK under the initiator's certificate): an exchange with two SRTP streams and a re-keying
- * exchange each, PK re-keying under a cached envelope key, then the errors a module author meets: credentials that do not parse, a key
- * that is not the certificate's, an untrusted peer, a tampered or foreign RSA-R answer.
+ * exchange each, and PK re-keying under a cached envelope key; RSA-PSS signatures; SIP forking
+ * (one RSA-R offer, two answers, two forks); then the errors a module author meets: credentials
+ * that do not parse, a key that is not the certificate's, an untrusted peer, a tampered or
+ * foreign RSA-R answer.
  */
 #include <string.h>
 
@@ -96,6 +98,54 @@ static void errors(void)
     mikey_config_free(untrusting);
 }
 
+/* SIP forking with RSA-R: alice, who does not know who will answer, forks her waiting session;
+   bob's answer goes to the fork, carol's to the original, and each pair agrees on its own keys. */
+static void rsa_r_forking(void)
+{
+    mikey_config *alice = test_signing_config(MIKEY_METHOD_RSA_R, "alice", "alice", NULL, NULL, 1);
+    mikey_config *bob = test_signing_config(MIKEY_METHOD_RSA_R, "bob", "bob", "sip:alice@example.com", NULL, 1);
+    mikey_config *carol = test_signing_config(MIKEY_METHOD_RSA_R, "carol", "carol", "sip:alice@example.com", NULL, 1);
+    mikey_session *init = NULL, *fork = NULL, *resp_bob = NULL, *resp_carol = NULL;
+    uint8_t msg[TEST_MSG_CAP], from_bob[TEST_MSG_CAP], from_carol[TEST_MSG_CAP], none[1];
+    size_t msg_len = 0, bob_len = 0, carol_len = 0, none_len = 0;
+    uint8_t cs_id = 0;
+    mikey_srtp_keys with_bob[1], with_carol[1];
+
+    if (alice == NULL || bob == NULL || carol == NULL ||
+        !CHECK_OK(mikey_session_new(alice, MIKEY_ROLE_INITIATOR, &init)) ||
+        !CHECK_OK(mikey_session_new(bob, MIKEY_ROLE_RESPONDER, &resp_bob)) ||
+        !CHECK_OK(mikey_session_new(carol, MIKEY_ROLE_RESPONDER, &resp_carol)) ||
+        !CHECK_SESSION_OK(init, mikey_session_add_srtp_stream(init, 0xF0F0F0F0u, 0, &cs_id))) {
+        goto out;
+    }
+    CHECK_SESSION_RESULT(init, mikey_session_fork(init, &fork), MIKEY_ERR_STATE);
+    if (!CHECK_SESSION_OK(init, mikey_session_create_message(init, msg, sizeof msg, &msg_len)) ||
+        !CHECK_SESSION_OK(init, mikey_session_fork(init, &fork)) ||
+        !CHECK_SESSION_OK(resp_bob, mikey_session_process_message(resp_bob, msg, msg_len, from_bob, sizeof from_bob,
+                                                                  &bob_len)) ||
+        !CHECK_SESSION_OK(resp_carol, mikey_session_process_message(resp_carol, msg, msg_len, from_carol,
+                                                                    sizeof from_carol, &carol_len)) ||
+        !CHECK_SESSION_OK(fork, mikey_session_process_message(fork, from_bob, bob_len, none, sizeof none, &none_len)) ||
+        !CHECK_SESSION_OK(init, mikey_session_process_message(init, from_carol, carol_len, none, sizeof none,
+                                                              &none_len))) {
+        goto out;
+    }
+    if (sessions_agree(fork, resp_bob, 1, with_bob) && sessions_agree(init, resp_carol, 1, with_carol)) {
+        CHECK(memcmp(with_bob[0].master_key, with_carol[0].master_key, with_bob[0].master_key_len) != 0,
+              "two responders gave the same key");
+    }
+    mikey_srtp_keys_clear(&with_bob[0]);
+    mikey_srtp_keys_clear(&with_carol[0]);
+out:
+    mikey_session_free(init);
+    mikey_session_free(fork);
+    mikey_session_free(resp_bob);
+    mikey_session_free(resp_carol);
+    mikey_config_free(alice);
+    mikey_config_free(bob);
+    mikey_config_free(carol);
+}
+
 /* RSA-PSS signatures both ways (RSA-R, whose two messages are signed). */
 static void pss_signatures(void)
 {
@@ -172,6 +222,7 @@ int main(void)
     exchange_and_rekey(MIKEY_METHOD_PK, 1, 0);
     rsa_r_answers();
     pss_signatures();
+    rsa_r_forking();
     errors();
     return test_finish("public_key_exchange");
 }

@@ -619,6 +619,19 @@ mikey_result mikey_config_set_envelope_key_cache(struct mikey_config *config, in
 mikey_result mikey_session_new(const struct mikey_config *config, mikey_role role, struct mikey_session **session_out);
 
 /**
+ * For SIP forking: an initiator in `MIKEY_STATE_WAIT_RESPONSE` gets a second session that waits
+ * for another answer to the same I_MESSAGE. Give each answer (each early dialog) its own fork.
+ * With RSA-R, DH-SIGN and DH-HMAC each responder brings its own keys; with PSK and PK all
+ * forks share the initiator's TGK.
+ *
+ * On success writes a new handle to `*fork_out`, which the caller frees with
+ * `mikey_session_free`. Returns `MIKEY_ERR_STATE` for a responder or an initiator not waiting,
+ * `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers; `*fork_out` is written only on success. Not
+ * synchronised (see `mikey_session`).
+ */
+mikey_result mikey_session_fork(const struct mikey_session *session, struct mikey_session **fork_out);
+
+/**
  * Frees a session and wipes its keys and any message still waiting to be fetched. NULL is fine
  * (nothing happens).
  *

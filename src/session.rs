@@ -94,7 +94,7 @@ struct Bundle {
 }
 
 /// What an initiator remembers to check the R_MESSAGE against.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct SentMessage {
     /// The data type sent, which fixes the one that answers it.
     request_type: DataType,
@@ -104,16 +104,17 @@ struct SentMessage {
     responder_id: Vec<u8>,
     /// The exchange's MAC key (§4.1.4), which checks the V payload or the DH-HMAC KEMAC; none
     /// for signed exchanges.
-    auth: Option<MacKey>,
+    auth: Option<Arc<MacKey>>,
     /// DH and RSA-R: what the CSB will be once the keys arrive with the R_MESSAGE.
     pending: Option<PendingKeys>,
 }
 
 /// An exchange whose keys come with the R_MESSAGE: DH-HMAC and DH-SIGN wait for DHr (our key
 /// pair kept), RSA-R for the responder's envelope (RFC 4738 §3.6).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct PendingKeys {
-    key_pair: Option<DhKeyPair>,
+    /// Shared by the forks of the session: they answer one I_MESSAGE, hence one DHi.
+    key_pair: Option<Arc<DhKeyPair>>,
     rand: Vec<u8>,
     mki: Vec<u8>,
     policy: SrtpPolicy,
@@ -334,7 +335,8 @@ impl Session {
             let key_pair = DhKeyPair::generate(self.settings.dh_group, self.settings.rng.as_ref())?;
             let group = self.settings.dh_group;
             payloads.push(Payload::Dh(DhPayload { group, value: key_pair.public_value().to_vec(), validity }));
-            let pending = PendingKeys { key_pair: Some(key_pair), rand: rand.clone(), mki: mki.clone(), policy };
+            let pending =
+                PendingKeys { key_pair: Some(Arc::new(key_pair)), rand: rand.clone(), mki: mki.clone(), policy };
             (KeyDataList::default(), None, Some(pending))
         } else if method == Method::RsaR {
             // The responder chooses the TGK and its MKI (RFC 4738 §3.6).
@@ -394,10 +396,32 @@ impl Session {
             bundle.envelope_key = new_envelope_key.or(cached_envelope_key);
             self.bundle = Some(bundle);
         }
+        let auth = auth.map(Arc::new);
         let sent = SentMessage { request_type, csb_id, timestamp, initiator_id, responder_id, auth, pending };
         self.sent = Some(sent);
         self.state = if response_required { State::WaitResponse } else { State::Established };
         Ok(bytes)
+    }
+
+    /// Initiator waiting for its R_MESSAGE: a second session that waits for another answer to
+    /// the same I_MESSAGE. SIP forking delivers one I_MESSAGE to several responders, each of
+    /// which answers; give each answer (each early dialog) its own fork. With RSA-R and the DH
+    /// methods every responder brings its own keys (RFC 4738 §1, RFC 5197 §5); with PSK and PK
+    /// all forks share the initiator's TGK.
+    pub fn fork(&self) -> Result<Session> {
+        if self.role != Role::Initiator || self.state != State::WaitResponse {
+            return Err(Error::new(ErrorKind::State, "only an initiator waiting for its R_MESSAGE forks"));
+        }
+        Ok(Session {
+            settings: self.settings.clone(),
+            replay_cache: self.replay_cache.clone(),
+            role: self.role,
+            state: self.state,
+            streams: self.streams.clone(),
+            bundle: self.bundle.clone(),
+            sent: self.sent.clone(),
+            next_mki: self.next_mki,
+        })
     }
 
     /// Takes one incoming message. `Ok(Some(bytes))`: send `bytes` to the peer (an R_MESSAGE).

@@ -289,3 +289,29 @@ fn signed_by_bob(message: Message, bob_id: &[u8], timestamp: &[u8; 8]) -> Vec<u8
     signed::seal_signed_with(message, &key, SignatureScheme::RFC3830_DEFAULT, &SignedExtra::rsa_r_response(&suffix))
         .unwrap()
 }
+
+#[test]
+fn forks_of_an_initiator_take_the_answers_of_several_responders_each_with_its_own_keys() {
+    let clock = TestClock::at(NTP_2026);
+    // SIP forking: alice does not know who answers, only that the certificate is trusted.
+    let mut alice = rsa_r_config("alice", "bob", &clock, 40);
+    alice.set_identities(None, None).unwrap();
+    let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
+    assert_eq!(initiator.fork().unwrap_err().kind(), ErrorKind::State, "nothing sent yet");
+    initiator.add_srtp_stream(0x0F0F_0F0F, 0).unwrap();
+    let i_message = initiator.create_message().unwrap();
+    let mut fork = initiator.fork().unwrap();
+
+    let mut bob = Session::new(&rsa_r_config("bob", "alice", &clock, 41), Role::Responder).unwrap();
+    let mut carol = Session::new(&rsa_r_config("carol", "alice", &clock, 42), Role::Responder).unwrap();
+    let from_bob = bob.process_message(&i_message).unwrap().unwrap();
+    let from_carol = carol.process_message(&i_message).unwrap().unwrap();
+    fork.process_message(&from_bob).unwrap();
+    initiator.process_message(&from_carol).unwrap();
+    assert_same_keys(&fork, &bob, 1);
+    assert_same_keys(&initiator, &carol, 1);
+    assert_ne!(fork.export_srtp(1).unwrap().master_key.expose(), initiator.export_srtp(1).unwrap().master_key.expose());
+    // Each fork took its answer; a second answer finds it established.
+    assert_eq!(fork.process_message(&from_carol).unwrap_err().error.kind(), ErrorKind::State);
+    assert_eq!(fork.fork().unwrap_err().kind(), ErrorKind::State);
+}

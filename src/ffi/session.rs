@@ -50,6 +50,17 @@ const _: () = {
 };
 
 impl mikey_session {
+    /// A new handle for `session`.
+    fn boxed(session: Session) -> Box<Self> {
+        Box::new(mikey_session {
+            session,
+            last_error: Mutex::new(CString::default()),
+            poisoned: AtomicBool::new(false),
+            pending_message: None,
+            pending_response: None,
+        })
+    }
+
     fn set_last_error(&self, text: &str) {
         let text = CString::new(text.replace('\0', " ")).unwrap_or_default();
         *self.last_error.lock().unwrap_or_else(PoisonError::into_inner) = text;
@@ -107,16 +118,39 @@ pub unsafe extern "C" fn mikey_session_new(
             1 => Role::Responder,
             other => return Err(Failure::invalid(format!("invalid argument: unknown role {other}"))),
         };
-        let handle = Box::new(mikey_session {
-            session: Session::new(&config.config, role)?,
-            last_error: Mutex::new(CString::default()),
-            poisoned: AtomicBool::new(false),
-            pending_message: None,
-            pending_response: None,
-        });
+        let handle = mikey_session::boxed(Session::new(&config.config, role)?);
         // SAFETY: `session_out` is non-NULL (checked above) and writable (documentation).
         unsafe { write_out(session_out, Box::into_raw(handle)) };
         Ok(())
+    })
+}
+
+/// For SIP forking: an initiator in `MIKEY_STATE_WAIT_RESPONSE` gets a second session that waits
+/// for another answer to the same I_MESSAGE. Give each answer (each early dialog) its own fork.
+/// With RSA-R, DH-SIGN and DH-HMAC each responder brings its own keys; with PSK and PK all
+/// forks share the initiator's TGK.
+///
+/// On success writes a new handle to `*fork_out`, which the caller frees with
+/// `mikey_session_free`. Returns `MIKEY_ERR_STATE` for a responder or an initiator not waiting,
+/// `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers; `*fork_out` is written only on success. Not
+/// synchronised (see `mikey_session`).
+#[no_mangle]
+pub unsafe extern "C" fn mikey_session_fork(
+    session: *const mikey_session,
+    fork_out: *mut *mut mikey_session,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `session` is NULL or a live handle no thread changes during the call (documentation).
+        let session = unsafe { try_ref(session, "session") }?;
+        mikey_session::run(session, |session| {
+            if fork_out.is_null() {
+                return Err(Failure::null("fork_out"));
+            }
+            let handle = mikey_session::boxed(session.session.fork()?);
+            // SAFETY: `fork_out` is non-NULL (checked above) and writable (documentation).
+            unsafe { write_out(fork_out, Box::into_raw(handle)) };
+            Ok(())
+        })
     })
 }
 

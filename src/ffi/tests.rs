@@ -322,6 +322,7 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         assert_eq!(process, MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_session_take_response(null_session, null_mut(), 0, &mut len), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_session_export_srtp(null_session, 1, &mut keys), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_session_fork(null_session, &mut session_out), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_session_state(null_session), MIKEY_STATE_IDLE);
         assert_eq!(mikey_session_cs_count(null_session), 0);
         assert_eq!(last_error(null_session), "invalid session");
@@ -331,6 +332,8 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         check!(initiator, mikey_session_add_srtp_stream(initiator, 0, 0, &mut byte), MIKEY_OK); // SSRC_ZERO set
         check!(initiator, mikey_session_add_srtp_stream(initiator, 1, 0, null_mut()), MIKEY_ERR_INVALID_ARGUMENT);
         assert!(last_error(initiator).contains("cs_id_out is NULL"));
+        check!(initiator, mikey_session_fork(initiator, &mut session_out), MIKEY_ERR_STATE);
+        check!(initiator, mikey_session_fork(initiator, null_mut()), MIKEY_ERR_INVALID_ARGUMENT);
         check!(initiator, mikey_session_create_message(initiator, null_mut(), 1, &mut len), MIKEY_ERR_INVALID_ARGUMENT);
         check!(
             initiator,
