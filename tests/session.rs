@@ -828,3 +828,64 @@ fn signatures_follow_the_configured_scheme_and_are_verified_by_their_s_type() {
     initiator.process_message(&r_message).unwrap();
     assert_same_keys(&initiator, &responder, 1);
 }
+
+#[test]
+fn dh_sign_rejects_bad_dh_values_an_unknown_group_and_an_expired_certificate() {
+    use mikey::crypto::rsa::{RsaPrivateKey, SignatureScheme};
+    use mikey::wire::{DhGroup, DhPayload};
+    use mikey::MikeyErrorCode;
+    let clock = TestClock::at(NTP_2026);
+    let responder_config = dh_sign_config("bob", "alice", &clock, 140);
+    let mut initiator = Session::new(&dh_sign_config("alice", "bob", &clock, 141), Role::Initiator).unwrap();
+    initiator.add_srtp_stream(3, 0).unwrap();
+    let genuine = initiator.create_message().unwrap();
+    let alice_key = RsaPrivateKey::from_pem_or_der(&pki("alice.key.pem")).unwrap();
+    let resigned = |change: &dyn Fn(&mut Payload)| {
+        let mut message = Message::decode(&genuine).unwrap();
+        message.payloads.pop();
+        message.payloads.iter_mut().for_each(change);
+        mikey::method::signed::seal_signed(message, &alice_key, SignatureScheme::RFC3830_DEFAULT).unwrap()
+    };
+
+    // Validly signed DH values 0, 1 and p-1 (§3.3: outside 2..p-2) get Invalid DH.
+    let mut prime_minus_1 = mikey::crypto::dh::prime(DhGroup::Oakley5).to_vec();
+    *prime_minus_1.last_mut().unwrap() -= 1;
+    let mut one = vec![0u8; 192];
+    one[191] = 1;
+    for (what, value) in [("0", vec![0u8; 192]), ("1", one), ("p-1", prime_minus_1)] {
+        let bad = resigned(&|payload| {
+            if let Payload::Dh(dh) = payload {
+                *dh = DhPayload { value: value.clone(), ..dh.clone() };
+            }
+        });
+        let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+        let rejection = responder.process_message(&bad).unwrap_err();
+        assert_eq!(rejection.error.peer_code(), Some(MikeyErrorCode::InvalidDh), "DH value {what}");
+        assert_eq!(responder.state(), State::Idle);
+    }
+
+    // A group the registry does not know (Table 6.4) stops the decoder.
+    let dh_at = genuine
+        .windows(192)
+        .position(|w| w == Message::decode(&genuine).unwrap().find(Payload::as_dh).unwrap().value)
+        .unwrap();
+    let mut unknown_group = genuine.clone();
+    unknown_group[dh_at - 1] = 9;
+    let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+    assert_eq!(responder.process_message(&unknown_group).unwrap_err().error.kind(), ErrorKind::Unsupported);
+
+    // An expired certificate in place of alice's (the chain fails before the signature is read).
+    let expired = mikey::crypto::x509::Certificate::from_pem_or_der(&pki("expired.crt.pem")).unwrap().remove(0);
+    let alice = mikey::crypto::x509::Certificate::from_pem_or_der(&pki("alice.crt.pem")).unwrap().remove(0);
+    let with_expired = resigned(&|payload| {
+        if let Payload::Cert(cert) = payload {
+            if cert.data == alice.der() {
+                cert.data = expired.der().to_vec();
+            }
+        }
+    });
+    let rejection = responder.process_message(&with_expired).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed);
+    assert_eq!(rejection.error.peer_code(), Some(MikeyErrorCode::InvalidCertificate), "{}", rejection.error);
+    assert_eq!(responder.state(), State::Idle);
+}
