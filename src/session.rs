@@ -24,8 +24,8 @@ use crate::secret::{InlineSecret, SecretBytes};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::registry::{envelope_cache, extension_type, id_type};
 use crate::wire::{
-    CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, HashFunction, IdPayload, KeyData,
-    KeyDataList, KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
+    CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, HashFunction, HeaderStart, IdPayload,
+    KeyData, KeyDataList, KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
 };
 
 /// Which side of the exchange a session plays (C API `mikey_role`).
@@ -431,7 +431,10 @@ impl Session {
         let options = DecodeOptions {
             allow_trailing_padding_byte: self.settings.interop.has(InteropFlags::TRAILING_PADDING_BYTE),
         };
-        let (message, message_len) = Message::decode_with(bytes, options)?;
+        let (message, message_len) = match Message::decode_with(bytes, options) {
+            Ok(decoded) => decoded,
+            Err(error) => return Err(self.unparseable(bytes, error)),
+        };
         let bytes = &bytes[..message_len];
         if message.header.data_type == DataType::Error {
             return Err(self.take_error_message(&message).into());
@@ -1177,14 +1180,41 @@ impl Session {
         Error::new(ErrorKind::PeerError, format!("peer sent an error message: {}", codes.join(", ")))
     }
 
+    /// A message that does not decode. An RSA-R responder answers one whose header starts an
+    /// RSA-R I_MESSAGE with error no 13, "unsupported message type" (RFC 4738 §3.5).
+    fn unparseable(&self, bytes: &[u8], error: Error) -> Rejection {
+        let response = match HeaderStart::peek(bytes) {
+            Ok(start)
+                if self.role == Role::Responder
+                    && self.settings.method == Method::RsaR
+                    && start.data_type == DataType::RsaRInit =>
+            {
+                self.error_response(start.csb_id, start.prf_function, None, MikeyErrorCode::UnsupportedMessageType)
+            }
+            _ => None,
+        };
+        Rejection { error, response }
+    }
+
     /// The unauthenticated error message answering a rejected I_MESSAGE, when the RFC calls for
     /// one: HDR, T, ERR, {SP} (§5.1.2). Replays and stale timestamps are discarded silently (§5.3).
     fn error_message(&self, rejected: &Message, error: &Error) -> Option<Vec<u8>> {
-        let code = error.peer_code()?;
-        let timestamp = rejected
-            .find(Payload::as_timestamp)
-            .copied()
-            .unwrap_or(Timestamp { ts_type: TimestampType::NtpUtc, value: self.settings.clock.now_ntp() });
+        let timestamp = rejected.find(Payload::as_timestamp).copied();
+        let header = &rejected.header;
+        self.error_response(header.csb_id, header.prf_function, timestamp, error.peer_code()?)
+    }
+
+    /// HDR, T, ERR, {SP}: the SP (what we support) for the SP error codes; T echoes the rejected
+    /// message's, or is now.
+    fn error_response(
+        &self,
+        csb_id: u32,
+        prf_function: u8,
+        timestamp: Option<Timestamp>,
+        code: MikeyErrorCode,
+    ) -> Option<Vec<u8>> {
+        let timestamp =
+            timestamp.unwrap_or(Timestamp { ts_type: TimestampType::NtpUtc, value: self.settings.clock.now_ntp() });
         let mut payloads = vec![Payload::Timestamp(timestamp), Payload::Error(ErrorPayload { code: code as u8 })];
         if matches!(code, MikeyErrorCode::InvalidSecurityPolicy | MikeyErrorCode::InvalidSecurityPolicyParameter) {
             let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
@@ -1194,8 +1224,8 @@ impl Session {
         let header = CommonHeader {
             data_type: DataType::Error,
             verification_requested: false,
-            prf_function: rejected.header.prf_function,
-            csb_id: rejected.header.csb_id,
+            prf_function,
+            csb_id,
             cs_id_map: CsIdMap::SrtpId(Vec::new()),
         };
         Message { header, payloads }.encode().ok()

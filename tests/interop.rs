@@ -14,7 +14,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use common::{config, pki, signing_config, TestClock, NTP_2026};
-use mikey::wire::{DataType, KeyDataList, Message, Payload};
+use mikey::wire::{KeyDataList, Message, Payload};
 use mikey::{InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProfile};
 use serde_json::Value;
 
@@ -144,6 +144,15 @@ fn emitted_messages() -> Vec<(&'static str, Vec<u8>)> {
         initiator.add_srtp_stream(0x0102_0304, 0).unwrap();
         let i_message = initiator.create_message().unwrap();
         let r_message = responder.process_message(&i_message).unwrap().unwrap();
+        if method == Method::RsaR {
+            // RFC 4738 §3.5: error no 13 for an offer that does not parse.
+            let truncated = &i_message[..i_message.len() - 1];
+            let rejection = Session::new(&signer(method, "bob", "alice", 29), Role::Responder)
+                .unwrap()
+                .process_message(truncated)
+                .unwrap_err();
+            out.push(("RSA-R error message 13", rejection.response.unwrap()));
+        }
         out.push((i_name, i_message));
         out.push((r_name, r_message));
     }
@@ -185,9 +194,9 @@ fn tshark_dissects_every_emitted_message_with_our_values() {
             let shown = raw_field(&report, "mikey.v.ver_data");
             assert_eq!(shown.first().map(String::as_str).unwrap_or(""), hex(&v.mac), "{what}");
         }
-        if decoded.header.data_type == DataType::Error {
-            assert_eq!(raw_field(&report, "mikey.err.no"), ["00"], "{what}");
-        }
+        let error_codes: Vec<String> =
+            decoded.payloads.iter().filter_map(Payload::as_error).map(|err| format!("{:02x}", err.code)).collect();
+        assert_eq!(raw_field(&report, "mikey.err.no"), error_codes, "{what}");
         if let Some(Payload::Sign(signature)) = decoded.payloads.last() {
             assert_eq!(raw_field(&report, "mikey.sign.data"), [hex(&signature.data)], "{what}");
             let certificates: Vec<String> = decoded

@@ -315,3 +315,22 @@ fn forks_of_an_initiator_take_the_answers_of_several_responders_each_with_its_ow
     assert_eq!(fork.process_message(&from_carol).unwrap_err().error.kind(), ErrorKind::State);
     assert_eq!(fork.fork().unwrap_err().kind(), ErrorKind::State);
 }
+
+#[test]
+fn an_unparseable_offer_gets_error_13_for_its_csb() {
+    let clock = TestClock::at(NTP_2026);
+    let (_, i_message) = alice_offer(&clock, 50);
+    let mut responder = Session::new(&rsa_r_config("bob", "alice", &clock, 51), Role::Responder).unwrap();
+    let truncated = &i_message[..i_message.len() - 10];
+    let rejection = responder.process_message(truncated).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::Malformed);
+    let answer = Message::decode(&rejection.response.expect("§3.5: an error message")).unwrap();
+    assert_eq!(answer.header.data_type, DataType::Error);
+    assert_eq!(answer.header.csb_id, Message::decode(&i_message).unwrap().header.csb_id);
+    let code = answer.find(Payload::as_error).unwrap().code;
+    assert_eq!(code, MikeyErrorCode::UnsupportedMessageType as u8);
+    assert_eq!(MikeyErrorCode::from_u8(code), MikeyErrorCode::UnsupportedMessageType);
+    assert_eq!(responder.state(), State::Idle);
+    // Bytes that are not a MIKEY header get no answer.
+    assert!(responder.process_message(&[1, 2, 3]).unwrap_err().response.is_none());
+}

@@ -86,9 +86,29 @@ impl CsIdMap {
 /// Length of one SRTP-ID entry on the wire.
 const SRTP_CS_ENTRY_LEN: usize = 9;
 
-impl CommonHeader {
-    /// Decodes the header; returns it and the type of the first payload.
-    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<(Self, u8)> {
+/// The fixed first 8 bytes of a common header: enough to answer a message that does not decode
+/// as a whole with an error message for its CSB (RFC 4738 §3.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeaderStart {
+    /// Message type.
+    pub data_type: DataType,
+    /// The first payload's type.
+    pub next_payload: u8,
+    /// V flag.
+    pub verification_requested: bool,
+    /// PRF func.
+    pub prf_function: u8,
+    /// CSB ID.
+    pub csb_id: u32,
+}
+
+impl HeaderStart {
+    /// Reads the start of a header (version 1 and a known data type required).
+    pub fn peek(bytes: &[u8]) -> Result<Self> {
+        Self::decode(&mut Reader::new(bytes))
+    }
+
+    fn decode(reader: &mut Reader<'_>) -> Result<Self> {
         let version = reader.u8("HDR version")?;
         if version != MIKEY_VERSION {
             return Err(Error::unsupported(format!("MIKEY version {version} (only 1 is defined)")));
@@ -99,6 +119,20 @@ impl CommonHeader {
         let next_payload = reader.u8("HDR next payload")?;
         let v_and_prf = reader.u8("HDR V/PRF")?;
         let csb_id = reader.u32("HDR CSB ID")?;
+        Ok(HeaderStart {
+            data_type,
+            next_payload,
+            verification_requested: v_and_prf & 0x80 != 0,
+            prf_function: v_and_prf & 0x7F,
+            csb_id,
+        })
+    }
+}
+
+impl CommonHeader {
+    /// Decodes the header; returns it and the type of the first payload.
+    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<(Self, u8)> {
+        let start = HeaderStart::decode(reader)?;
         let cs_count = reader.u8("HDR #CS")?;
         let map_type_code = reader.u8("HDR CS ID map type")?;
         let map_type = CsIdMapType::from_code(map_type_code)
@@ -128,13 +162,13 @@ impl CommonHeader {
             }
         };
         let header = CommonHeader {
-            data_type,
-            verification_requested: v_and_prf & 0x80 != 0,
-            prf_function: v_and_prf & 0x7F,
-            csb_id,
+            data_type: start.data_type,
+            verification_requested: start.verification_requested,
+            prf_function: start.prf_function,
+            csb_id: start.csb_id,
             cs_id_map,
         };
-        Ok((header, next_payload))
+        Ok((header, start.next_payload))
     }
 
     /// Appends the encoded header with `next_payload` as the first payload's type.

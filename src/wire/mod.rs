@@ -14,7 +14,7 @@ pub mod reader;
 pub mod registry;
 
 pub use extension::{GeneralExtension, KeyId};
-pub use header::{CommonHeader, CsIdMap, GenericCsEntry, SrtpCsEntry, MIKEY_VERSION};
+pub use header::{CommonHeader, CsIdMap, GenericCsEntry, HeaderStart, SrtpCsEntry, MIKEY_VERSION};
 pub use identity::{CertHash, CertPayload, IdPayload};
 pub use kemac::{Kemac, KeyData, KeyDataList, KeyValidity};
 pub use payload::{DhPayload, ErrorPayload, Payload, Pke, Signature, Timestamp, Verification};
