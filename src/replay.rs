@@ -8,8 +8,10 @@
 //!
 //! Replayed and out-of-window messages are discarded without an error message (§5.3).
 
+use std::collections::hash_map::RandomState;
 use std::collections::{HashSet, VecDeque};
-use std::sync::Mutex;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::sync::{Mutex, OnceLock};
 
 use crate::clock::{ntp_diff, ntp_from_seconds};
 use crate::error::{Error, ErrorKind, Result};
@@ -23,8 +25,52 @@ use crate::wire::{Message, Payload};
 /// without the key can make another accepted message with the same one, and a copy with other
 /// unauthenticated bytes (a trailing padding byte) is still recognised. NULL messages have no
 /// authenticator, so their RAND stands in (which is no weaker: anyone may forge them anyway).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct MessageId([u8; 32]);
+///
+/// The identity carries its SipHash under a per-process random key, computed once: NULL messages
+/// choose their RAND freely, so the cache's hash set must not be open to flooding, and hashing
+/// once keeps the cache's several lookups cheap.
+#[derive(Clone, Copy, Debug)]
+pub struct MessageId {
+    bytes: [u8; 32],
+    hash: u64,
+}
+
+impl PartialEq for MessageId {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for MessageId {}
+
+impl Hash for MessageId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// The hasher of the cache's set: it takes the identity's precomputed keyed hash as it is.
+#[derive(Default)]
+struct PrecomputedHash(u64);
+
+impl Hasher for PrecomputedHash {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used (by `MessageId::hash`); fold anything else in anyway.
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type IdSet = HashSet<MessageId, BuildHasherDefault<PrecomputedHash>>;
 
 impl MessageId {
     /// Bytes of the authenticator kept: the rest of the 32.
@@ -49,7 +95,12 @@ impl MessageId {
         id[1..5].copy_from_slice(&message.header.csb_id.to_be_bytes());
         id[5..13].copy_from_slice(&timestamp.to_be_bytes());
         id[13..13 + kept.len()].copy_from_slice(kept);
-        MessageId(id)
+        MessageId::new(id)
+    }
+
+    fn new(bytes: [u8; 32]) -> Self {
+        static KEY: OnceLock<RandomState> = OnceLock::new();
+        MessageId { bytes, hash: KEY.get_or_init(RandomState::new).hash_one(bytes) }
     }
 }
 
@@ -62,9 +113,7 @@ pub struct ReplayCache {
 #[derive(Debug)]
 struct CacheState {
     capacity: usize,
-    /// Keyed by SipHash with a random key (std's `RandomState`): NULL messages choose their
-    /// RAND freely, so the set must not be open to hash flooding.
-    ids: HashSet<MessageId>,
+    ids: IdSet,
     /// (NTP timestamp, identity) in insertion order.
     order: VecDeque<(u64, MessageId)>,
     /// Timestamps at or below this were evicted and can no longer be checked.
@@ -90,7 +139,7 @@ impl ReplayCache {
         ReplayCache {
             state: Mutex::new(CacheState {
                 capacity: capacity.max(1),
-                ids: HashSet::new(),
+                ids: IdSet::default(),
                 order: VecDeque::new(),
                 floor: None,
             }),
@@ -234,7 +283,7 @@ mod tests {
 
     fn at(id_byte: u8, timestamp_secs: u64, now_secs: u64) -> ReplayCheck {
         ReplayCheck {
-            id: MessageId([id_byte; 32]),
+            id: MessageId::new([id_byte; 32]),
             timestamp: timestamp_secs << 32,
             now: now_secs << 32,
             window_secs: 30,
@@ -285,7 +334,7 @@ mod tests {
         // Under load many messages share one second; evicting one must not block the others.
         let cache = ReplayCache::new(2);
         let check = |id_byte: u8, fraction: u64| ReplayCheck {
-            id: MessageId([id_byte; 32]),
+            id: MessageId::new([id_byte; 32]),
             timestamp: (1000 << 32) + fraction,
             now: 1000 << 32,
             window_secs: 30,
