@@ -748,7 +748,14 @@ fn pk_rejects_an_envelope_for_another_key_a_false_encrypted_identity_and_a_missi
     tampered[at + 10] ^= 0x01;
     let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
     assert_eq!(responder.process_message(&tampered).unwrap_err().error.kind(), ErrorKind::AuthFailed);
+    let mut wrong_signature = genuine.clone();
+    *wrong_signature.last_mut().unwrap() ^= 0x80;
+    let rejection = responder.process_message(&wrong_signature).unwrap_err();
+    assert_eq!(rejection.error.peer_code(), Some(mikey::MikeyErrorCode::AuthFailure), "wrong signature");
     responder.process_message(&genuine).unwrap();
+    let mut again = Session::new(&responder_config, Role::Responder).unwrap();
+    assert_eq!(again.process_message(&genuine).unwrap_err().error.kind(), ErrorKind::Replay);
+    assert_eq!(again.state(), State::Idle);
 
     // The initiator needs the responder's certificate for the envelope.
     let mut without = config(Method::Pk, &clock, 114);
