@@ -13,6 +13,8 @@ use std::fs;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+use common::{mutate, Rng};
+
 use mikey::srtp::{SrtpPolicy, SrtpProfile};
 use mikey::wire::registry::{cert_type, encryption_algorithm, extension_type, id_type, signature_type, srtp_param};
 use mikey::wire::{
@@ -50,85 +52,6 @@ fn read_corpus(target: &str) -> Vec<(String, Vec<u8>)> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// xorshift64* (Vigna): small, fast and good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform-ish in `0..n` (`n` > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-}
-
-/// Applies one to three random mutations to a copy of `seed`.
-fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
-    let mut data = seed.to_vec();
-    for _ in 0..1 + rng.below(3) {
-        let len = data.len();
-        match rng.below(10) {
-            // Flip one bit.
-            0 | 1 if len > 0 => {
-                let at = rng.below(len);
-                data[at] ^= 1 << rng.below(8);
-            }
-            // Set a byte to 0x00, 0xFF, a small boundary value or a random value.
-            2 if len > 0 => {
-                let at = rng.below(len);
-                data[at] = 0x00;
-            }
-            3 if len > 0 => {
-                let at = rng.below(len);
-                data[at] = 0xFF;
-            }
-            4 if len > 0 => {
-                let at = rng.below(len);
-                data[at] = if rng.below(2) == 0 { rng.byte() } else { [1, 0x7F, 0x80, 0xFE][rng.below(4)] };
-            }
-            // Truncate.
-            5 if len > 0 => data.truncate(rng.below(len)),
-            // Insert 1..=8 random bytes.
-            6 => {
-                let at = rng.below(len + 1);
-                let count = 1 + rng.below(8);
-                let bytes: Vec<u8> = (0..count).map(|_| rng.byte()).collect();
-                data.splice(at..at, bytes);
-            }
-            // Duplicate a range somewhere else.
-            7 if len > 0 => {
-                let start = rng.below(len);
-                let end = start + 1 + rng.below((len - start).min(32));
-                let copy = data[start..end].to_vec();
-                let at = rng.below(len + 1);
-                data.splice(at..at, copy);
-            }
-            // Delete a range.
-            8 if len > 0 => {
-                let start = rng.below(len);
-                let end = start + 1 + rng.below((len - start).min(16));
-                data.drain(start..end);
-            }
-            // Append one byte (exercises the padding option).
-            _ => data.push(rng.byte()),
-        }
-    }
-    data
 }
 
 /// The checks of fuzz/fuzz_targets/decode_message.rs. Returns whether any decode succeeded.
