@@ -3,8 +3,8 @@
 //! Practices, after rustls-ffi:
 //! - opaque handles: `mikey_config` and `mikey_session` are Rust values boxed into raw pointers;
 //! - only raw pointers cross the boundary, checked for NULL at the top of every function
-//!   ([`boundary`]'s pointer toolkit);
-//! - every export body runs inside [`boundary::boundary`], which turns a panic into
+//!   (the pointer toolkit of the private `boundary` module);
+//! - every export body runs inside `boundary::boundary`, which turns a panic into
 //!   `MIKEY_ERR_PANIC` (the crate never builds with `panic = "abort"`);
 //! - outputs are written only on success, except the documented `*out_len` of
 //!   `MIKEY_ERR_BUFFER_TOO_SMALL` and of the message-processing calls;

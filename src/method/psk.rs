@@ -1,8 +1,8 @@
 //! The pre-shared key exchange (RFC 3830 §3.1, §5.2, §5.3), its NULL-protected form, and the
 //! KEMAC protection that DH-HMAC (RFC 4650 §4.2) shares with it.
 //!
-//! I_MESSAGE = HDR, T, RAND, [IDi], [IDr], {SP}, KEMAC — the KEMAC MAC covers the whole
-//! message up to the MAC field. R_MESSAGE = HDR, T, [IDr], V — the V MAC covers the response up
+//! I_MESSAGE = HDR, T, RAND, \[IDi\], \[IDr\], {SP}, KEMAC — the KEMAC MAC covers the whole
+//! message up to the MAC field. R_MESSAGE = HDR, T, \[IDr\], V — the V MAC covers the response up
 //! to the MAC field followed by IDi || IDr || T (§5.2). With the NULL method both MACs are NULL
 //! and the key data travels in clear (§4.2.3, §4.2.4).
 
