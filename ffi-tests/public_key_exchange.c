@@ -5,7 +5,7 @@
  * (§3.2, the envelope key under the responder's certificate) and RSA-R (RFC 4738, the responder's
  * TGK under the initiator's certificate): an exchange with two SRTP streams and a re-keying
  * exchange each, and PK re-keying under a cached envelope key; RSA-PSS signatures; SIP forking
- * (one RSA-R offer, two answers, two forks); then the errors a module author meets: credentials
+ * (one RSA-R offer, two answers, two forks); an RSA-R group key server with two members; then the errors a module author meets: credentials
  * that do not parse, a key that is not the certificate's, an untrusted peer, a tampered or
  * foreign RSA-R answer.
  */
@@ -146,6 +146,48 @@ out:
     mikey_config_free(carol);
 }
 
+/* RSA-R group key server (RFC 4738 §3.2): bob serves group 0x0600D5E with one stream; alice and
+   carol each join and get the same keys, for the group's stream. */
+static void rsa_r_group(void)
+{
+    static const mikey_stream group_streams[] = {{0x9A9A9A9Au, 3}};
+    mikey_config *server = test_signing_config(MIKEY_METHOD_RSA_R, "bob", "bob", NULL, NULL, 1);
+    const char *members[] = {"alice", "carol"};
+    mikey_srtp_keys keys[2];
+    int joined = 0;
+    size_t i;
+
+    if (server == NULL) {
+        return;
+    }
+    CHECK_RESULT(mikey_config_set_rsa_r_group(server, 1, NULL, 1), MIKEY_ERR_INVALID_ARGUMENT);
+    if (!CHECK_OK(mikey_config_set_rsa_r_group(server, 0x0600D5Eu, group_streams, 1))) {
+        goto out;
+    }
+    for (i = 0; i < 2; i++) {
+        mikey_config *member = test_signing_config(MIKEY_METHOD_RSA_R, members[i], members[i], "sip:bob@example.com",
+                                                   NULL, 1);
+        mikey_session *init = NULL, *resp = NULL;
+
+        if (member != NULL && run_exchange(member, server, 1, SSRC_BASE, &init, &resp) &&
+            sessions_agree(init, resp, 1, &keys[i])) {
+            CHECK(keys[i].ssrc == group_streams[0].ssrc && keys[i].roc == group_streams[0].roc,
+                  "%s got stream 0x%08lx/%lu", members[i], (unsigned long)keys[i].ssrc, (unsigned long)keys[i].roc);
+            joined++;
+        }
+        mikey_session_free(init);
+        mikey_session_free(resp);
+        mikey_config_free(member);
+    }
+    if (CHECK(joined == 2, "%d of 2 members joined", joined)) {
+        keys_equal(&keys[0], &keys[1], "the two members' group keys");
+        mikey_srtp_keys_clear(&keys[0]);
+        mikey_srtp_keys_clear(&keys[1]);
+    }
+out:
+    mikey_config_free(server);
+}
+
 /* RSA-PSS signatures both ways (RSA-R, whose two messages are signed). */
 static void pss_signatures(void)
 {
@@ -223,6 +265,7 @@ int main(void)
     rsa_r_answers();
     pss_signatures();
     rsa_r_forking();
+    rsa_r_group();
     errors();
     return test_finish("public_key_exchange");
 }

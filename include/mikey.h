@@ -224,6 +224,21 @@ typedef uint32_t mikey_dh_group;
 typedef uint32_t mikey_signature_scheme;
 
 /**
+ * One SRTP stream: its SSRC and the rollover counter it starts from
+ * (`mikey_config_set_rsa_r_group`).
+ */
+typedef struct mikey_stream {
+    /**
+     * The stream's SSRC.
+     */
+    uint32_t ssrc;
+    /**
+     * Its rollover counter.
+     */
+    uint32_t roc;
+} mikey_stream;
+
+/**
  * Which side of the exchange a session plays (`mikey_session_new`).
  */
 typedef uint32_t mikey_role;
@@ -592,6 +607,22 @@ mikey_result mikey_config_set_interop(struct mikey_config *config, uint32_t flag
  * use the config during the call.
  */
 mikey_result mikey_config_set_request_verification(struct mikey_config *config, int request);
+
+/**
+ * RSA-R responder: act as the key server of a group (RFC 4738 §3.2). Every member that asks
+ * gets the same CSB: `csb_id` (sent in a CSB_ID general extension), the sender's `n_streams`
+ * `streams` as the CS ID map, and one TGK and RAND drawn by this call for the configured SRTP
+ * policy (set that first). Calling it again draws a new group key; sessions made before keep
+ * the old one. Each member's own SP offer must include the group's policy.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or `streams`, a config that is not
+ * RSA-R, 0 or more than 255 streams, or an SSRC 0 without `MIKEY_INTEROP_SSRC_ZERO`. Not
+ * synchronised: no other thread may use the config during the call.
+ */
+mikey_result mikey_config_set_rsa_r_group(struct mikey_config *config,
+                                          uint32_t csb_id,
+                                          const struct mikey_stream *streams,
+                                          size_t n_streams);
 
 /**
  * PK initiator: whether to ask the responder to cache the envelope key for the CSB (non-zero =

@@ -92,6 +92,12 @@ impl InteropFlags {
 /// policy). One minute tolerates cameras and phones with loosely kept clocks.
 pub const DEFAULT_REPLAY_WINDOW_SECS: u32 = 60;
 
+/// Length of the RANDs we make (RFC 3830 §6.11: at least 16 bytes).
+pub(crate) const RAND_LEN: usize = 16;
+
+/// The MKI length the mandatory-MKI interop switch imposes (Axis cameras).
+pub(crate) const MANDATORY_MKI_LEN: u8 = 4;
+
 /// A session's copy of the configuration.
 #[derive(Clone)]
 pub struct Settings {
@@ -125,6 +131,8 @@ pub struct Settings {
     /// PK initiator: ask the responder to cache the envelope key for the CSB (PKE C = 2), so
     /// updates are PSK messages under it (RFC 3830 §3.2, §4.5).
     pub cache_envelope_key: bool,
+    /// RSA-R responder: answer as the group key server of this group (RFC 4738 §3.2).
+    pub rsa_r_group: Option<Arc<RsaRGroup>>,
     /// Public-key methods: how we sign (RFC 3830 §4.2.6; PKCS#1 v1.5 with SHA-1 by default).
     pub signature_scheme: SignatureScheme,
     /// The time source.
@@ -150,6 +158,32 @@ impl fmt::Debug for Settings {
             .field("trust_anchors", &self.trust_anchors)
             .field("peer_certificate", &self.peer_certificate.is_some())
             .field("signature_scheme", &self.signature_scheme)
+            .field("rsa_r_group", &self.rsa_r_group.as_ref().map(|group| group.csb_id))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The CSB an RSA-R group key server gives every member (RFC 4738 §3.2, §3.6): its CSB ID (sent
+/// in the CSB_ID general extension), the sender's streams, one TGK and one RAND, and the policy.
+pub struct RsaRGroup {
+    /// The group's CSB ID.
+    pub csb_id: u32,
+    /// The group sender's streams (SSRC, ROC), in CS ID order.
+    pub streams: Vec<(u32, u32)>,
+    /// The group's SRTP policy (its MKI length included).
+    pub policy: SrtpPolicy,
+    /// The group TGK.
+    pub tgk: SecretBytes,
+    /// The group RAND.
+    pub rand: Vec<u8>,
+}
+
+impl fmt::Debug for RsaRGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RsaRGroup")
+            .field("csb_id", &self.csb_id)
+            .field("streams", &self.streams)
+            .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
 }
@@ -190,6 +224,7 @@ impl Config {
                 trust_anchors: TrustStore::new(),
                 peer_certificate: None,
                 cache_envelope_key: false,
+                rsa_r_group: None,
                 signature_scheme: SignatureScheme::RFC3830_DEFAULT,
                 clock,
                 rng,
@@ -316,6 +351,34 @@ impl Config {
     /// Whether an initiator sets the V flag to ask for a verification message.
     pub fn set_request_verification(&mut self, request: bool) {
         self.settings_mut().request_verification = request;
+    }
+
+    /// RSA-R responder: act as the key server of a group (RFC 4738 §3.2). Every member that
+    /// asks gets the same CSB: `csb_id` in a CSB_ID general extension, the sender's `streams`
+    /// (SSRC, ROC) as the CS ID map, and one TGK and RAND, drawn here from the config's
+    /// randomness for the configured SRTP policy (set that first). Calling it again draws a new
+    /// group key. A member's own SP offer must include the group's policy.
+    pub fn set_rsa_r_group(&mut self, csb_id: u32, streams: &[(u32, u32)]) -> Result<()> {
+        if self.settings.method != Method::RsaR {
+            return Err(Error::invalid_argument("a group key server is an RSA-R responder"));
+        }
+        if streams.is_empty() || streams.len() > usize::from(u8::MAX) {
+            return Err(Error::invalid_argument("a group has 1 to 255 streams"));
+        }
+        if streams.iter().any(|&(ssrc, _)| ssrc == 0) && !self.settings.interop.has(InteropFlags::SSRC_ZERO) {
+            return Err(Error::invalid_argument("SSRC 0 is a placeholder; enable the SSRC-zero interop flag"));
+        }
+        let mut policy = self.settings.srtp_policy;
+        if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) {
+            policy.mki_len = MANDATORY_MKI_LEN;
+        }
+        let mut tgk = SecretBytes::zeroed(usize::from(policy.profile.master_key_len()));
+        self.settings.rng.fill(tgk.expose_mut())?;
+        let mut rand = vec![0u8; RAND_LEN];
+        self.settings.rng.fill(&mut rand)?;
+        let group = RsaRGroup { csb_id, streams: streams.to_vec(), policy, tgk, rand };
+        self.settings_mut().rsa_r_group = Some(Arc::new(group));
+        Ok(())
     }
 
     /// PK initiator: whether to ask the responder to cache the envelope key for the CSB (PKE

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use zeroize::Zeroize;
 
 use crate::clock::unix_seconds;
-use crate::config::{Config, InteropFlags, Method, Settings};
+use crate::config::{Config, InteropFlags, Method, RsaRGroup, Settings, MANDATORY_MKI_LEN, RAND_LEN};
 use crate::crypto::dh::DhKeyPair;
 use crate::crypto::rsa::RsaPrivateKey;
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
@@ -24,8 +24,9 @@ use crate::secret::{InlineSecret, SecretBytes};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::registry::{envelope_cache, extension_type, id_type};
 use crate::wire::{
-    CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, HashFunction, HeaderStart, IdPayload,
-    KeyData, KeyDataList, KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp, TimestampType,
+    CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, GeneralExtension, HashFunction,
+    HeaderStart, IdPayload, KeyData, KeyDataList, KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp,
+    TimestampType,
 };
 
 /// Which side of the exchange a session plays (C API `mikey_role`).
@@ -52,10 +53,6 @@ pub enum State {
     Failed = 3,
 }
 
-/// Length of the RAND an initiator sends (RFC 3830 §6.11: at least 16).
-const RAND_LEN: usize = 16;
-/// Length of the MKI used when the Axis interop flag demands one.
-const AXIS_MKI_LEN: u8 = 4;
 /// SP policy number of the one policy an initiator offers.
 const OFFERED_POLICY_NO: u8 = 0;
 
@@ -509,9 +506,7 @@ impl Session {
 
     /// The SRTP-ID map of an initiator's streams (§6.1.1).
     fn cs_id_map(&self) -> CsIdMap {
-        CsIdMap::SrtpId(
-            self.streams.iter().map(|s| SrtpCsEntry { policy_no: s.policy_no, ssrc: s.ssrc, roc: s.roc }).collect(),
-        )
+        srtp_id_map(&self.streams)
     }
 
     /// The SRTP policy we offer and the MKI and key validity of the next key we send: the MKI
@@ -519,11 +514,9 @@ impl Session {
     fn outgoing_key_validity(&self) -> (SrtpPolicy, Vec<u8>, KeyValidity) {
         let mut policy = self.settings.srtp_policy;
         if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) {
-            policy.mki_len = AXIS_MKI_LEN;
+            policy.mki_len = MANDATORY_MKI_LEN;
         }
-        let counter = u128::from(self.next_mki).to_be_bytes();
-        let mki = counter[counter.len() - usize::from(policy.mki_len)..].to_vec();
-        let validity = if mki.is_empty() { KeyValidity::Null } else { KeyValidity::Spi(mki.clone()) };
+        let (mki, validity) = mki_and_validity(self.next_mki, policy.mki_len);
         (policy, mki, validity)
     }
 
@@ -800,17 +793,33 @@ impl Session {
         reply: RsaRReply<'_>,
         update_of: Option<&Bundle>,
     ) -> Result<(Bundle, Vec<u8>)> {
-        let (own_policy, mki, validity) = self.outgoing_key_validity();
-        let offered = message.find(Payload::as_security_policy).map(SrtpPolicy::from_security_policy).transpose()?;
-        let (key_data, keys) = self.new_keys(offered.unwrap_or(own_policy).profile, validity)?;
-        let bundle =
-            self.accepted_bundle(message, reply.prf, reply.rand.clone(), NewKeys::Local(Some((keys, mki))), update_of)?;
+        let group = self.settings.rsa_r_group.as_deref();
+        let (bundle, key_data) = match group {
+            Some(group) => self.group_bundle(group, reply.prf)?,
+            None => {
+                let (own_policy, mki, validity) = self.outgoing_key_validity();
+                let offered =
+                    message.find(Payload::as_security_policy).map(SrtpPolicy::from_security_policy).transpose()?;
+                let (key_data, keys) = self.new_keys(offered.unwrap_or(own_policy).profile, validity)?;
+                let keys = NewKeys::Local(Some((keys, mki)));
+                (self.accepted_bundle(message, reply.prf, reply.rand.clone(), keys, update_of)?, key_data)
+            }
+        };
 
-        let header =
+        // A group answer names the group's CSB and its sender's streams, and always sends the
+        // group RAND (§3.2, §3.6); the HDR keeps the member's CSB ID.
+        let mut header =
             CommonHeader { data_type: DataType::RsaRResponse, verification_requested: false, ..message.header.clone() };
-        let mut payloads = vec![Payload::Timestamp(reply.timestamp)];
-        if reply.rand_is_ours {
-            payloads.push(Payload::Rand(reply.rand.clone()));
+        let mut payloads = Vec::new();
+        if group.is_some() {
+            header.cs_id_map = bundle.cs_id_map();
+            let csb_id = bundle.csb_id.to_be_bytes().to_vec();
+            payloads
+                .push(Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::CSB_ID, data: csb_id }));
+        }
+        payloads.push(Payload::Timestamp(reply.timestamp));
+        if reply.rand_is_ours || group.is_some() {
+            payloads.push(Payload::Rand(bundle.rand.clone()));
         }
         payloads.extend(signed::certificate_payloads(&self.settings.certificate_chain));
         let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
@@ -819,12 +828,8 @@ impl Session {
         }
         let responder_id = self.own_identity_payload()?;
         let key_list = KeyDataList { id: Some(responder_id.clone()), keys: vec![key_data] };
-        let context = ExchangeContext {
-            prf: reply.prf,
-            csb_id: message.header.csb_id,
-            rand: &reply.rand,
-            timestamp: reply.timestamp,
-        };
+        let context =
+            ExchangeContext { prf: reply.prf, csb_id: bundle.csb_id, rand: &bundle.rand, timestamp: reply.timestamp };
         let recipient = reply.initiator.public_key()?;
         let cache = envelope_cache::NO_CACHE;
         let sealed = envelope::seal(&key_list, &recipient, cache, &context, self.settings.rng.as_ref())?;
@@ -839,6 +844,19 @@ impl Session {
             &SignedExtra::rsa_r_response(&suffix),
         )?;
         Ok((bundle, response))
+    }
+
+    /// An RSA-R group key server's CSB and the Key data that sends its TGK: the same for every
+    /// member (RFC 4738 §3.2), so the MKI is always the first.
+    fn group_bundle(&self, group: &RsaRGroup, prf: PrfFunction) -> Result<(Bundle, KeyData)> {
+        let (mki, validity) = mki_and_validity(1, group.policy.mki_len);
+        let key_data = KeyData { key_type: KeyDataType::Tgk, key: group.tgk.clone(), salt: None, validity };
+        let streams =
+            group.streams.iter().map(|&(ssrc, roc)| Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO }).collect();
+        let keys = KeyMaterial::Tgk { tgk: group.tgk.clone(), salt: None };
+        let policies = vec![(OFFERED_POLICY_NO, group.policy)];
+        let bundle = Bundle::new(group.csb_id, prf, group.rand.clone(), keys, mki, streams, policies)?;
+        Ok((bundle, key_data))
     }
 
     /// Responder, DH-HMAC: answers DHi with a fresh DHr in the same group. Returns the agreed
@@ -935,7 +953,7 @@ impl Session {
             }
             KeyValidity::Null | KeyValidity::Interval { .. } => Vec::new(),
         };
-        if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) && mki.len() != usize::from(AXIS_MKI_LEN) {
+        if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) && mki.len() != usize::from(MANDATORY_MKI_LEN) {
             return Err(Error::new(ErrorKind::Policy, "a 4-byte MKI is required (mandatory-MKI interop flag)")
                 .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
         }
@@ -1233,6 +1251,11 @@ impl Session {
 }
 
 impl Bundle {
+    /// The CS ID map of the bundle's streams.
+    fn cs_id_map(&self) -> CsIdMap {
+        srtp_id_map(&self.streams)
+    }
+
     /// A bundle with the SRTP keys of every crypto session derived (and so validated).
     fn new(
         csb_id: u32,
@@ -1331,6 +1354,20 @@ fn derived<const N: usize>(
 
 /// The one T payload of a message; COUNTER timestamps cannot be checked against a clock, so
 /// they are refused (§5.4 relies on loosely synchronised clocks).
+/// The SRTP-ID map of `streams` (§6.1.1).
+fn srtp_id_map(streams: &[Stream]) -> CsIdMap {
+    CsIdMap::SrtpId(streams.iter().map(|s| SrtpCsEntry { policy_no: s.policy_no, ssrc: s.ssrc, roc: s.roc }).collect())
+}
+
+/// The MKI numbered `counter`, big-endian in `len` bytes (at most 16; §6.14), and the key
+/// validity data that carries it.
+fn mki_and_validity(counter: u32, len: u8) -> (Vec<u8>, KeyValidity) {
+    let counter = u128::from(counter).to_be_bytes();
+    let mki = counter[counter.len() - usize::from(len)..].to_vec();
+    let validity = if mki.is_empty() { KeyValidity::Null } else { KeyValidity::Spi(mki.clone()) };
+    (mki, validity)
+}
+
 /// The new CSB ID of an RSA-R group R_MESSAGE (General Extension type 4, RFC 4738 §3.6).
 fn group_csb_id(message: &Message) -> Result<Option<u32>> {
     let mut extensions = message

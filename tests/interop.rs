@@ -152,6 +152,12 @@ fn emitted_messages() -> Vec<(&'static str, Vec<u8>)> {
                 .process_message(truncated)
                 .unwrap_err();
             out.push(("RSA-R error message 13", rejection.response.unwrap()));
+            // RFC 4738 §3.2: a group key server's answer, with GenExt(CSB_ID) and the group RAND.
+            let mut server = signer(method, "bob", "alice", 30);
+            server.set_rsa_r_group(0x0600_0D5E, &[(0x0A0A_0A0A, 0)]).unwrap();
+            let group_answer =
+                Session::new(&server, Role::Responder).unwrap().process_message(&i_message).unwrap().unwrap();
+            out.push(("RSA-R group R_MESSAGE", group_answer));
         }
         out.push((i_name, i_message));
         out.push((r_name, r_message));
@@ -194,6 +200,15 @@ fn tshark_dissects_every_emitted_message_with_our_values() {
             let shown = raw_field(&report, "mikey.v.ver_data");
             assert_eq!(shown.first().map(String::as_str).unwrap_or(""), hex(&v.mac), "{what}");
         }
+        let extensions: Vec<(String, String)> = decoded
+            .payloads
+            .iter()
+            .filter_map(Payload::as_general_extension)
+            .map(|extension| (format!("{:02x}", extension.ext_type), hex(&extension.data)))
+            .collect();
+        let shown: Vec<(String, String)> =
+            raw_field(&report, "mikey.ext.type").into_iter().zip(raw_field(&report, "mikey.ext.data")).collect();
+        assert_eq!(shown, extensions, "{what}");
         let error_codes: Vec<String> =
             decoded.payloads.iter().filter_map(Payload::as_error).map(|err| format!("{:02x}", err.code)).collect();
         assert_eq!(raw_field(&report, "mikey.err.no"), error_codes, "{what}");

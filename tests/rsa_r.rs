@@ -5,18 +5,13 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{pki, signing_config, TestClock, TestRng, NTP_2026};
+use common::{pki, signing_config, TestClock, NTP_2026};
 use mikey::crypto::rsa::{RsaPrivateKey, SignatureScheme};
 use mikey::crypto::x509::Certificate;
-use mikey::crypto::{derive_from_tgk, PrfFunction, TgkKeyPurpose};
-use mikey::method::envelope;
-use mikey::method::psk::ExchangeContext;
 use mikey::method::signed::{self, SignedExtra};
-use mikey::wire::registry::{extension_type, id_type, KeyDataType};
-use mikey::wire::{
-    CertPayload, DataType, GeneralExtension, IdPayload, KeyData, KeyDataList, KeyValidity, Message, Payload,
-};
-use mikey::{Config, ErrorKind, Method, MikeyErrorCode, Role, SecretBytes, Session, State};
+use mikey::wire::registry::extension_type;
+use mikey::wire::{CertPayload, DataType, Message, Payload};
+use mikey::{Config, ErrorKind, Method, MikeyErrorCode, Role, Session, State};
 
 fn rsa_r_config(who: &str, peer: &str, clock: &Arc<TestClock>, seed: u64) -> Config {
     signing_config(Method::RsaR, who, peer, clock, seed)
@@ -223,64 +218,57 @@ fn the_initiator_rejects_tampered_misnamed_and_malformed_answers_and_keeps_waiti
 }
 
 #[test]
-fn a_group_answer_keys_the_csb_under_the_new_csb_id_with_the_responder_s_rand_and_map() {
+fn a_group_key_server_gives_every_member_the_same_csb() {
     let clock = TestClock::at(NTP_2026);
-    let (mut initiator, i_message) = alice_offer(&clock, 30);
-    let offer = Message::decode(&i_message).unwrap();
-    let timestamp = *offer.find(Payload::as_timestamp).unwrap();
-
-    // A group key server (bob) answers (§3.2): GenExt(CSB_ID), T, RAND, CERTr, SP, KEMAC, PKE,
-    // SIGNr, with its own CS ID map and the group's TGK, all keyed under the new CSB ID.
+    // Bob is the key server of group 0x0600D5E with one sending stream (RFC 4738 §3.2).
     let group_csb_id = 0x0600_0D5E;
-    let group_rand = vec![0x42; 16];
-    let tgk = SecretBytes::from_slice(&[0x5A; 16]);
-    let mut header = offer.header.clone();
-    header.data_type = DataType::RsaRResponse;
-    header.verification_requested = false;
-    header.cs_id_map =
-        mikey::wire::CsIdMap::SrtpId(vec![mikey::wire::SrtpCsEntry { policy_no: 0, ssrc: 0x9999, roc: 0 }]);
-    let mut bob_chain = Certificate::from_pem_or_der(&pki("bob.crt.pem")).unwrap();
-    bob_chain.extend(Certificate::from_pem_or_der(&pki("intermediate.crt.pem")).unwrap());
-    let sp = offer.find(Payload::as_security_policy).unwrap().clone();
-    let mut payloads = vec![
-        Payload::GeneralExtension(GeneralExtension {
-            ext_type: extension_type::CSB_ID,
-            data: u32::to_be_bytes(group_csb_id).to_vec(),
-        }),
-        Payload::Timestamp(timestamp),
-        Payload::Rand(group_rand.clone()),
-    ];
-    payloads.extend(signed::certificate_payloads(&bob_chain));
-    payloads.push(Payload::SecurityPolicy(sp));
-    let bob_id = b"sip:bob@example.com".to_vec();
-    let keys = KeyDataList {
-        id: Some(IdPayload { id_type: id_type::URI, data: bob_id.clone() }),
-        keys: vec![KeyData { key_type: KeyDataType::Tgk, key: tgk.clone(), salt: None, validity: KeyValidity::Null }],
-    };
-    let context =
-        ExchangeContext { prf: PrfFunction::MikeyHmacSha1, csb_id: group_csb_id, rand: &group_rand, timestamp };
-    let alice_key = Certificate::from_pem_or_der(&pki("alice.crt.pem")).unwrap()[0].public_key().unwrap();
-    let sealed = envelope::seal(&keys, &alice_key, 0, &context, TestRng::seeded(31).as_ref()).unwrap();
-    payloads.push(Payload::Kemac(sealed.kemac));
-    payloads.push(Payload::Pke(sealed.pke));
-    let group_answer = signed_by_bob(Message { header, payloads }, &bob_id, &timestamp.as_64_bits());
+    let mut server = signing_config(Method::RsaR, "bob", "alice", &clock, 30);
+    server.set_identities(None, None).unwrap();
+    server.set_rsa_r_group(group_csb_id, &[(0x9999, 7)]).unwrap();
+    let mut members = Vec::new();
+    let mut answers = Vec::new();
+    for (who, seed) in [("alice", 31), ("carol", 33)] {
+        let mut member = Session::new(&rsa_r_config(who, "bob", &clock, seed), Role::Initiator).unwrap();
+        member.add_srtp_stream(0x1000 + seed as u32, 0).unwrap();
+        let offer = member.create_message().unwrap();
+        let mut responder = Session::new(&server, Role::Responder).unwrap();
+        let answer = responder.process_message(&offer).unwrap().unwrap();
+        let decoded = Message::decode(&answer).unwrap();
+        assert_eq!(decoded.header.csb_id, Message::decode(&offer).unwrap().header.csb_id, "§3.6: HDR keeps the CSB ID");
+        let extension = decoded.find(Payload::as_general_extension).expect("§3.6: GenExt(CSB_ID)");
+        assert_eq!(
+            (extension.ext_type, extension.data.clone()),
+            (extension_type::CSB_ID, group_csb_id.to_be_bytes().to_vec())
+        );
+        assert!(decoded.find(Payload::as_rand).is_some(), "§3.2: the group RAND");
+        member.process_message(&answer).unwrap();
+        assert_eq!(member.csb_id(), Some(group_csb_id));
+        assert_eq!(member.cs_count(), 1);
+        assert_eq!(member.export_srtp(1).unwrap().ssrc, 0x9999);
+        assert_same_keys(&member, &responder, 1);
+        members.push(member);
+        answers.push(answer);
+    }
+    let keys = |member: &Session| member.export_srtp(1).unwrap().master_key.expose().to_vec();
+    assert_eq!(keys(&members[0]), keys(&members[1]), "one group key");
 
-    initiator.process_message(&group_answer).unwrap();
-    assert_eq!(initiator.csb_id(), Some(group_csb_id));
-    assert_eq!(initiator.cs_count(), 1);
-    let exported = initiator.export_srtp(1).unwrap();
-    assert_eq!(exported.ssrc, 0x9999);
-    let expected_key =
-        derive_from_tgk(PrfFunction::MikeyHmacSha1, tgk.expose(), TgkKeyPurpose::Tek, 1, group_csb_id, &group_rand, 16);
-    assert_eq!(exported.master_key.expose(), expected_key.expose());
-
-    // Without the RAND a group answer is malformed.
-    let (mut second, _) = alice_offer(&clock, 32);
-    let mut stripped = Message::decode(&group_answer).unwrap();
+    // A group answer without its RAND is malformed (§3.2), even validly signed.
+    let (mut waiting, offer) = alice_offer(&clock, 34);
+    let mut responder = Session::new(&server, Role::Responder).unwrap();
+    let answer = responder.process_message(&offer).unwrap().unwrap();
+    let timestamp = Message::decode(&answer).unwrap().find(Payload::as_timestamp).unwrap().as_64_bits();
+    let mut stripped = Message::decode(&answer).unwrap();
     stripped.payloads.retain(|payload| !matches!(payload, Payload::Rand(_) | Payload::Sign(_)));
-    let stripped = signed_by_bob(stripped, &bob_id, &timestamp.as_64_bits());
-    assert!(second.process_message(&stripped).is_err());
-    assert_eq!(second.state(), State::WaitResponse);
+    let stripped = signed_by_bob(stripped, b"sip:bob@example.com", &timestamp);
+    assert_eq!(waiting.process_message(&stripped).unwrap_err().error.kind(), ErrorKind::Malformed);
+    assert_eq!(waiting.state(), State::WaitResponse);
+    waiting.process_message(&answer).unwrap();
+
+    // Only an RSA-R config can serve a group, with 1 to 255 streams.
+    let mut psk = common::config(Method::Psk, &clock, 35);
+    assert_eq!(psk.set_rsa_r_group(1, &[(1, 0)]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(server.set_rsa_r_group(1, &[]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(server.set_rsa_r_group(1, &[(0, 0)]).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
 
 fn signed_by_bob(message: Message, bob_id: &[u8], timestamp: &[u8; 8]) -> Vec<u8> {

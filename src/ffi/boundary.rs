@@ -93,20 +93,29 @@ pub(crate) unsafe fn try_mut<'a, T>(pointer: *mut T, name: &'static str) -> Resu
 /// The bytes of a caller's (pointer, length) pair. NULL is allowed only with length 0.
 ///
 /// # Safety
-/// When `len > 0`, `pointer` is NULL or points to `len` readable bytes that nothing writes to
-/// during `'a`.
+/// As [`try_slice`].
 pub(crate) unsafe fn try_bytes<'a>(pointer: *const u8, len: usize, name: &'static str) -> Result<&'a [u8], Failure> {
+    // SAFETY: this function's contract is try_slice's.
+    unsafe { try_slice(pointer, len, name) }
+}
+
+/// The elements of a caller's (pointer, count) array. NULL is allowed only with count 0.
+///
+/// # Safety
+/// When `len > 0`, `pointer` is NULL or points to `len` initialised, aligned `T` that nothing
+/// writes to during `'a`.
+pub(crate) unsafe fn try_slice<'a, T>(pointer: *const T, len: usize, name: &'static str) -> Result<&'a [T], Failure> {
     if len == 0 {
         return Ok(&[]);
     }
     if pointer.is_null() {
         return Err(Failure::null(name));
     }
-    if len > isize::MAX as usize {
+    if len.checked_mul(std::mem::size_of::<T>()).map_or(true, |bytes| bytes > isize::MAX as usize) {
         return Err(Failure::invalid(format!("invalid argument: {name} is longer than the address space")));
     }
-    // SAFETY: non-NULL, `len` readable bytes not written during 'a (this function's contract),
-    // and `len` fits in isize (checked above).
+    // SAFETY: non-NULL, `len` readable, initialised, aligned elements not written during 'a (this
+    // function's contract), and their size fits in isize (checked above).
     Ok(unsafe { slice::from_raw_parts(pointer, len) })
 }
 

@@ -5,10 +5,10 @@ use std::ffi::{c_char, c_int};
 use crate::config::{Config, Method};
 use crate::wire::DhGroup;
 
-use super::boundary::{boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, write_out, Failure};
+use super::boundary::{boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, try_slice, write_out, Failure};
 use super::srtp::mikey_srtp_policy;
 use super::types::{
-    mikey_dh_group, mikey_method, mikey_result, mikey_signature_scheme, MIKEY_SIGNATURE_PKCS1_SHA1,
+    mikey_dh_group, mikey_method, mikey_result, mikey_signature_scheme, mikey_stream, MIKEY_SIGNATURE_PKCS1_SHA1,
     MIKEY_SIGNATURE_PKCS1_SHA256, MIKEY_SIGNATURE_PSS_SHA1, MIKEY_SIGNATURE_PSS_SHA256,
 };
 use crate::crypto::rsa::SignatureScheme;
@@ -319,6 +319,32 @@ pub unsafe extern "C" fn mikey_config_set_request_verification(
 ) -> mikey_result {
     // SAFETY: `config` is as documented above.
     unsafe { set_switch(config, request, Config::set_request_verification) }
+}
+
+/// RSA-R responder: act as the key server of a group (RFC 4738 §3.2). Every member that asks
+/// gets the same CSB: `csb_id` (sent in a CSB_ID general extension), the sender's `n_streams`
+/// `streams` as the CS ID map, and one TGK and RAND drawn by this call for the configured SRTP
+/// policy (set that first). Calling it again draws a new group key; sessions made before keep
+/// the old one. Each member's own SP offer must include the group's policy.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or `streams`, a config that is not
+/// RSA-R, 0 or more than 255 streams, or an SSRC 0 without `MIKEY_INTEROP_SSRC_ZERO`. Not
+/// synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_rsa_r_group(
+    config: *mut mikey_config,
+    csb_id: u32,
+    streams: *const mikey_stream,
+    n_streams: usize,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        // SAFETY: `streams` is NULL or `n_streams` readable mikey_stream (documentation).
+        let streams = unsafe { try_slice(streams, n_streams, "streams") }?;
+        let streams: Vec<(u32, u32)> = streams.iter().map(|stream| (stream.ssrc, stream.roc)).collect();
+        Ok(config.set_rsa_r_group(csb_id, &streams)?)
+    })
 }
 
 /// PK initiator: whether to ask the responder to cache the envelope key for the CSB (non-zero =

@@ -301,6 +301,10 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         assert_eq!(mikey_config_set_srtp_policy(config, &bad_policy), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_config_set_srtp_policy(config, &policy), MIKEY_OK);
         assert_eq!(mikey_config_set_signature_scheme(config, 4), MIKEY_ERR_INVALID_ARGUMENT);
+        let stream = mikey_stream { ssrc: 5, roc: 0 };
+        assert_eq!(mikey_config_set_rsa_r_group(null_mut(), 1, &stream, 1), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_config_set_rsa_r_group(config, 1, null(), 1), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_config_set_rsa_r_group(config, 1, &stream, 1), MIKEY_ERR_INVALID_ARGUMENT, "a PSK config");
         assert_eq!(mikey_config_set_signature_scheme(config, MIKEY_SIGNATURE_PSS_SHA256), MIKEY_OK);
         assert_eq!(mikey_config_set_replay_window(config, 0), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_config_set_interop(config, 1 << 31), MIKEY_ERR_INVALID_ARGUMENT);

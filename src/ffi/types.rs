@@ -103,6 +103,17 @@ pub const MIKEY_DH_GROUP_OAKLEY1: mikey_dh_group = 1;
 /// OAKLEY group 2 (1024-bit MODP).
 pub const MIKEY_DH_GROUP_OAKLEY2: mikey_dh_group = 2;
 
+/// One SRTP stream: its SSRC and the rollover counter it starts from
+/// (`mikey_config_set_rsa_r_group`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct mikey_stream {
+    /// The stream's SSRC.
+    pub ssrc: u32,
+    /// Its rollover counter.
+    pub roc: u32,
+}
+
 /// RSA signature schemes we sign with (`mikey_config_set_signature_scheme`; RFC 3830 §6.5 S type
 /// 0 = PKCS#1 v1.5, 1 = PSS; the hash is not on the wire, and we verify with SHA-1 or SHA-256).
 pub type mikey_signature_scheme = u32;
