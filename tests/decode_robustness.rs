@@ -242,7 +242,7 @@ fn sp(policy_no: u8, protocol: u8, params: &[(u8, &[u8])]) -> Payload {
     Payload::SecurityPolicy(policy)
 }
 
-/// A message carrying one of every RFC 3830 payload (mirrors `every_payload()` in src/wire).
+/// A message carrying one of every RFC 3830 payload; its seed is also the wire unit tests' fixture.
 fn every_payload() -> Message {
     Message {
         header: header(

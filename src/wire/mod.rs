@@ -178,7 +178,6 @@ impl Payload {
 
 #[cfg(test)]
 mod tests {
-    use super::registry::{cert_type, extension_type, id_type, signature_type};
     use super::*;
     use crate::ErrorKind;
 
@@ -186,49 +185,25 @@ mod tests {
         CommonHeader { data_type, verification_requested: true, prf_function: 0, csb_id: 0xDEADBEEF, cs_id_map }
     }
 
-    /// A message carrying one of every RFC 3830 payload (SIGN last).
+    /// A message carrying one of every RFC 3830 payload (SIGN last): the committed fuzz seed,
+    /// which `tests/decode_robustness.rs` builds (`write_seed_corpus`).
+    const EVERY_PAYLOAD: &[u8] = include_bytes!("../../fuzz/corpus/decode_message/hand_every_payload");
+
     fn every_payload() -> Message {
-        Message {
-            header: header(
-                DataType::PkInit,
-                CsIdMap::SrtpId(vec![
-                    SrtpCsEntry { policy_no: 0, ssrc: 0x11223344, roc: 0 },
-                    SrtpCsEntry { policy_no: 1, ssrc: 0, roc: 7 },
-                ]),
-            ),
-            payloads: vec![
-                Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: 0xE1234567_89ABCDEF }),
-                Payload::Timestamp(Timestamp { ts_type: TimestampType::Counter, value: 42 }),
-                Payload::Rand(vec![0x5A; 16]),
-                Payload::Id(IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec() }),
-                Payload::Cert(CertPayload { cert_type: cert_type::X509V3, data: vec![0x30, 0x82, 0, 1, 0] }),
-                Payload::CertHash(CertHash { hash_function: HashFunction::Sha1, hash: vec![1; 20] }),
-                Payload::SecurityPolicy(SecurityPolicy::try_from((0, 0, &[(0, &[1u8][..])][..])).unwrap()),
-                Payload::Dh(DhPayload {
-                    group: DhGroup::Oakley2,
-                    value: vec![0xC3; 128],
-                    validity: KeyValidity::Spi(vec![0, 1]),
-                }),
-                Payload::Pke(Pke { cache: 2, data: vec![0xEE; 256] }),
-                Payload::Kemac(Kemac {
-                    encryption_algorithm: 1,
-                    encrypted_data: vec![0xAB; 40],
-                    mac_algorithm: MacAlgorithmCode::HmacSha1_160,
-                    mac: vec![0xCD; 20],
-                }),
-                Payload::Verification(Verification { mac_algorithm: MacAlgorithmCode::HmacSha1_160, mac: vec![3; 20] }),
-                Payload::Error(ErrorPayload { code: 9 }),
-                Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::VENDOR_ID, data: vec![1, 2] }),
-                Payload::Sign(Signature { sig_type: signature_type::RSA_PSS, data: vec![0x99; 256] }),
-            ],
-        }
+        Message::decode(EVERY_PAYLOAD).unwrap()
     }
 
     #[test]
     fn every_payload_round_trips() {
         let message = every_payload();
-        let bytes = message.encode().unwrap();
-        assert_eq!(Message::decode(&bytes).unwrap(), message);
+        assert_eq!(message.encode().unwrap(), EVERY_PAYLOAD);
+        let carried: std::collections::BTreeSet<u8> =
+            message.payloads.iter().map(|payload| payload.payload_type().code()).collect();
+        use PayloadType::*;
+        let rfc_3830 = [Kemac, Pke, Dh, Sign, Timestamp, Id, Cert, CertHash, Verification, SecurityPolicy, Rand, Error];
+        let expected: std::collections::BTreeSet<u8> =
+            rfc_3830.into_iter().chain([GeneralExtension]).map(PayloadType::code).collect();
+        assert_eq!(carried, expected, "the fixture lacks a payload type");
     }
 
     #[test]
