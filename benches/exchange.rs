@@ -1,5 +1,6 @@
-//! Throughput of the PSK and NULL paths, the raw crypto floor of a PSK exchange, and GStreamer's
-//! parser on the same message, measured in one run (the machine is noisy: compare within a run).
+//! Throughput of every method's exchange and of the crypto primitives under them, the raw crypto
+//! floor of a PSK exchange, and GStreamer's parser on the same message, measured in one run (the
+//! machine is noisy: compare within a run).
 //!
 //! `cargo bench --bench exchange` prints one line per measurement: the median of 5 runs of
 //! about 0.4 s each, single-threaded.
@@ -16,7 +17,7 @@ use mikey::clock::{Clock, SystemClock};
 use mikey::crypto::dh::DhKeyPair;
 use mikey::crypto::rsa::{RsaPrivateKey, SignatureScheme};
 use mikey::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
-use mikey::crypto::SystemRandomSource;
+use mikey::crypto::{prf, MacAlgorithm, MacKey, PrfFunction, PrfKey, SystemRandomSource};
 use mikey::wire::{DhGroup, Message};
 use mikey::{Config, Method, Role, Session};
 
@@ -235,6 +236,70 @@ fn public_key_benchmarks() {
     report_ratio("  share of that exchange spent in RSA and X.509", 100.0 * exchanges / public_work, "%");
 }
 
+/// The primitives under the exchanges, one call each: PRF, HMAC, RSA-2048, chain validation and
+/// the DH modexps (`cargo bench --bench exchange -- primitive`).
+fn primitive_benchmarks() {
+    let key16 = [0x5Au8; 16];
+    let label = [0x2Du8; 29]; // a §4.1.4 label: constant, 0xFF, CSB ID, 16-byte RAND
+    let mut out = [0u8; 16];
+    for function in [PrfFunction::MikeyHmacSha1, PrfFunction::HmacSha256] {
+        let key = PrfKey::new(function, &key16);
+        measure(&format!("primitive: PRF {function:?}, 16-byte output, key prepared"), 1, || {
+            key.derive(black_box(&label), black_box(&mut out));
+        });
+        measure(&format!("primitive: PRF {function:?} with key setup"), 1, || {
+            prf(function, black_box(&key16), black_box(&label), black_box(&mut out));
+        });
+    }
+    let mac_key = MacKey::new(MacAlgorithm::HmacSha1_160, &[0x33; 20]);
+    let message = [0xA5u8; 120];
+    measure("primitive: HMAC-SHA-1-160 of 120 bytes, key prepared", 1, || {
+        black_box(mac_key.sign(black_box(&message)));
+    });
+
+    let key = RsaPrivateKey::from_pem_or_der(&pki("alice.key.pem")).unwrap();
+    let public = key.public_key();
+    let signed = [0xA5u8; 300]; // about a PK I_MESSAGE up to its signature
+    for (scheme, name) in
+        [(SignatureScheme::PKCS1V15_SHA1, "PKCS#1 v1.5 SHA-1"), (SignatureScheme::PSS_SHA256, "PSS SHA-256")]
+    {
+        let signature = key.sign(scheme, &signed).unwrap();
+        measure(&format!("primitive: RSA-2048 sign, {name}"), 1, || {
+            black_box(key.sign(scheme, black_box(&signed)).unwrap());
+        });
+        measure(&format!("primitive: RSA-2048 verify, {name}"), 1, || {
+            public.verify(scheme, black_box(&signed), black_box(&signature)).unwrap();
+        });
+    }
+    let envelope = [0x42u8; 16];
+    let sealed = public.encrypt_pkcs1v15(&envelope, &SystemRandomSource).unwrap();
+    measure("primitive: RSA-2048 encrypt PKCS#1 v1.5", 1, || {
+        black_box(public.encrypt_pkcs1v15(black_box(&envelope), &SystemRandomSource).unwrap());
+    });
+    measure("primitive: RSA-2048 decrypt, implicit rejection", 1, || {
+        black_box(key.decrypt_pkcs1v15_or_random(black_box(&sealed), 16, &SystemRandomSource).unwrap());
+    });
+    let end_entity = Certificate::from_pem_or_der(&pki("alice.crt.pem")).unwrap().remove(0);
+    let intermediate = Certificate::from_pem_or_der(&pki("intermediate.crt.pem")).unwrap();
+    let mut anchors = TrustStore::new();
+    anchors.add_anchor(Certificate::from_pem_or_der(&pki("root.crt.pem")).unwrap().remove(0));
+    let now = mikey::clock::unix_seconds(SystemClock.now_ntp());
+    measure("primitive: chain validation alice <- intermediate <- root", 1, || {
+        anchors.verify_chain(&end_entity, &intermediate, now, KeyUsageNeed::DIGITAL_SIGNATURE).unwrap();
+    });
+
+    for group in [DhGroup::Oakley1, DhGroup::Oakley2, DhGroup::Oakley5] {
+        let peer = DhKeyPair::generate(group, &SystemRandomSource).unwrap();
+        measure(&format!("primitive: DH {group:?} key pair (one modexp)"), 1, || {
+            black_box(DhKeyPair::generate(group, &SystemRandomSource).unwrap());
+        });
+        let ours = DhKeyPair::generate(group, &SystemRandomSource).unwrap();
+        measure(&format!("primitive: DH {group:?} shared secret (one modexp)"), 1, || {
+            black_box(ours.shared_secret(black_box(peer.public_value())).unwrap());
+        });
+    }
+}
+
 /// A GStreamer-made NULL message (as gst-rtsp-server builds it), or `None` without GStreamer.
 fn gstreamer_message() -> Option<(PathBuf, Vec<u8>)> {
     let tool = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/gst_mikey_bench");
@@ -314,6 +379,7 @@ fn main() {
     }
 
     public_key_benchmarks();
+    primitive_benchmarks();
 
     let psk_message = &messages[0];
     measure("decode a PSK I_MESSAGE", 1, || {

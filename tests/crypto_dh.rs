@@ -1,6 +1,6 @@
 //! Diffie-Hellman over the OAKLEY groups (`mikey::crypto::dh`, RFC 3830 §3.3, §4.2.7, §6.4):
 //! group constants against RFC 2412, agreement, public-value range, peer-value validation,
-//! known answers, redaction, and an ignored micro-benchmark.
+//! known answers and redaction.
 //!
 //! The known answers were computed offline with Python 3's built-in `pow` (arbitrary-precision
 //! integers, independent of aws-lc), the primes taken from
@@ -19,9 +19,7 @@
 //! (respectively whose shared secret with pub2) is below 2^760, i.e. starts with a zero byte.
 
 use std::collections::VecDeque;
-use std::hint::black_box;
 use std::sync::Mutex;
-use std::time::Instant;
 
 use mikey::crypto::dh::{prime, DhKeyPair};
 use mikey::crypto::{RandomSource, SystemRandomSource};
@@ -629,32 +627,4 @@ fn key_pairs_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<DhKeyPair>();
     assert_send_sync::<DhGroup>();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Micro-benchmark
-// ---------------------------------------------------------------------------------------------
-
-/// `cargo test --release --test crypto_dh -- --ignored --nocapture`: ns per generate and per
-/// shared_secret in each group (printed only; no assertions on time).
-#[test]
-#[ignore]
-fn micro_benchmark() {
-    for group in GROUPS {
-        let peer = DhKeyPair::generate(group, &SystemRandomSource).unwrap();
-        let iterations = 200u32;
-        let start = Instant::now();
-        let mut last = None;
-        for _ in 0..iterations {
-            last = Some(black_box(DhKeyPair::generate(group, &SystemRandomSource).unwrap()));
-        }
-        let generate_ns = start.elapsed().as_nanos() / u128::from(iterations);
-        let pair = last.unwrap();
-        let start = Instant::now();
-        for _ in 0..iterations {
-            black_box(pair.shared_secret(black_box(peer.public_value())).unwrap());
-        }
-        let shared_ns = start.elapsed().as_nanos() / u128::from(iterations);
-        println!("{group:?} ({} bits): generate {generate_ns} ns, shared_secret {shared_ns} ns", group.value_len() * 8);
-    }
 }

@@ -3,9 +3,6 @@
 //! tests/pki/make-test-pki.sh, which lists every certificate and its purpose), including
 //! signatures and a PKE ciphertext made by the openssl CLI.
 
-use std::hint::black_box;
-use std::time::Instant;
-
 use mikey::crypto::rsa::{RsaPrivateKey, RsaPublicKey, SignatureHash, SignaturePadding, SignatureScheme};
 use mikey::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
 use mikey::crypto::{RandomSource, SystemRandomSource};
@@ -702,81 +699,4 @@ fn types_are_send_and_sync_and_usable_from_threads() {
     for thread in threads {
         thread.join().unwrap();
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Micro-benchmark (ignored; prints only, timing is never asserted):
-// cargo test --release --test crypto_rsa_x509 -- --ignored --nocapture
-// ---------------------------------------------------------------------------------------------
-
-/// Best of 5 runs of `iterations` calls, in ns per call.
-fn ns_per_call(iterations: u32, mut f: impl FnMut()) -> f64 {
-    (0..5)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..iterations {
-                f();
-            }
-            start.elapsed().as_nanos() as f64 / f64::from(iterations)
-        })
-        .fold(f64::INFINITY, f64::min)
-}
-
-#[test]
-#[ignore = "micro-benchmark; run with --release --ignored --nocapture"]
-fn micro_benchmark_rsa_2048_and_chain() {
-    let key = alice_key();
-    let alice = cert(pki!("alice.crt.pem"));
-    let public = alice.public_key().unwrap();
-    let store = root_store();
-    let chain = [intermediate()];
-    let data = vec![0xA5u8; 300]; // about a PK I_MESSAGE up to its signature
-    let rng = SystemRandomSource;
-    let report = |name: &str, ns: f64| println!("{name:<58} {ns:>10.0} ns/op");
-
-    println!("RSA-2048 (alice), 300-byte message:");
-    for scheme in ALL_SCHEMES {
-        let signature = key.sign(scheme, &data).unwrap();
-        report(
-            &format!("  sign   {scheme:?}"),
-            ns_per_call(200, || drop(black_box(key.sign(scheme, black_box(&data))))),
-        );
-        report(
-            &format!("  verify {scheme:?}"),
-            ns_per_call(2000, || public.verify(scheme, black_box(&data), black_box(&signature)).unwrap()),
-        );
-    }
-    let pkcs1 = key.sign(SignatureScheme::PKCS1V15_SHA1, &data).unwrap();
-    report(
-        "  verify_any_hash PKCS#1 (SHA-256 tried first, fails)",
-        ns_per_call(2000, || drop(black_box(public.verify_any_hash(SignaturePadding::Pkcs1v15, &data, &pkcs1)))),
-    );
-    let envelope = [0x42u8; 20];
-    let ciphertext = public.encrypt_pkcs1v15(&envelope, &rng).unwrap();
-    report(
-        "  encrypt PKCS#1 v1.5 (20-byte envelope key)",
-        ns_per_call(2000, || drop(black_box(public.encrypt_pkcs1v15(black_box(&envelope), &rng)))),
-    );
-    report("  decrypt PKCS#1 v1.5", ns_per_call(200, || drop(black_box(key.decrypt_pkcs1v15(black_box(&ciphertext))))));
-    report(
-        "  decrypt PKCS#1 v1.5, implicit rejection",
-        ns_per_call(200, || drop(black_box(key.decrypt_pkcs1v15_or_random(black_box(&ciphertext), 20, &rng)))),
-    );
-    println!("X.509:");
-    report(
-        "  verify_chain alice <- intermediate <- root",
-        ns_per_call(500, || store.verify_chain(black_box(&alice), &chain, NOW, both()).unwrap()),
-    );
-    report(
-        "  Certificate::from_der (alice)",
-        ns_per_call(2000, || drop(black_box(Certificate::from_der(pki!("alice.crt.der"))))),
-    );
-    report(
-        "  Certificate::public_key (SPKI -> RsaPublicKey)",
-        ns_per_call(2000, || drop(black_box(alice.public_key()))),
-    );
-    report(
-        "  RsaPrivateKey::from_pem_or_der (PKCS#8 PEM, key check)",
-        ns_per_call(50, || drop(black_box(RsaPrivateKey::from_pem_or_der(pki!("alice.key.pem"))))),
-    );
 }
