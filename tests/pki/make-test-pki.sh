@@ -75,21 +75,7 @@ authorityKeyIdentifier = keyid:always
 
 [ ee_ext ]
 basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature, keyEncipherment
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName         = \${ENV::SAN}
-
-[ ee_badku_ext ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, nonRepudiation, dataEncipherment
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName         = \${ENV::SAN}
-
-[ ee_signonly_ext ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature
+keyUsage               = critical, \${ENV::KU}
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 subjectAltName         = \${ENV::SAN}
@@ -111,6 +97,8 @@ mkdir "$WORK/newcerts"
 : > "$WORK/index.txt"
 echo 1000 > "$WORK/serial"
 export SAN="URI:sip:placeholder@example.com"
+# ee_ext's keyUsage; a certificate with another one sets KU in a subshell (exported already).
+export KU="digitalSignature, keyEncipherment"
 
 key() { # name [bits | ec]
     if [ "${2:-}" = ec ]; then
@@ -128,14 +116,14 @@ csr() { # name CN
 # sign name issuer extensions start end
 sign() {
     if [ "$2" = self ]; then
-        openssl ca -batch -notext -config "$WORK/ca.cnf" -selfsign -keyfile "$WORK/$1.key.pem" \
-            -in "$WORK/$1.csr" -out "$WORK/$1.crt.pem" -extensions "$3" -startdate "$4" -enddate "$5" \
-            2>/dev/null
+        set -- "$1" "$3" "$4" "$5" -selfsign -keyfile "$WORK/$1.key.pem"
     else
-        openssl ca -batch -notext -config "$WORK/ca.cnf" -cert "$WORK/$2.crt.pem" -keyfile "$WORK/$2.key.pem" \
-            -in "$WORK/$1.csr" -out "$WORK/$1.crt.pem" -extensions "$3" -startdate "$4" -enddate "$5" \
-            2>/dev/null
+        set -- "$1" "$3" "$4" "$5" -cert "$WORK/$2.crt.pem" -keyfile "$WORK/$2.key.pem"
     fi
+    local name=$1 extensions=$2 start=$3 end=$4
+    shift 4
+    openssl ca -batch -notext -config "$WORK/ca.cnf" "$@" -in "$WORK/$name.csr" -out "$WORK/$name.crt.pem" \
+        -extensions "$extensions" -startdate "$start" -enddate "$end" 2>/dev/null
 }
 
 # Certificate authorities.
@@ -155,11 +143,14 @@ ee bob        "Bob"               "URI:sip:bob@example.com"                    i
 ee carol      "Carol"             "email:carol@example.com"                    intermediate ee_ext          "$START" "$END"
 ee expired    "Expired"           "URI:sip:expired@example.com"                intermediate ee_ext          "$START" 210101000000Z
 ee notyet     "Not yet valid"     "URI:sip:notyet@example.com"                 intermediate ee_ext          21000101000000Z 21100101000000Z
-ee badku      "Bad key usage"     "URI:sip:badku@example.com"                  intermediate ee_badku_ext    "$START" "$END"
-ee signonly   "Sign only"         "URI:sip:signonly@example.com"               intermediate ee_signonly_ext "$START" "$END"
+(KU="nonRepudiation, dataEncipherment"
+ee badku      "Bad key usage"     "URI:sip:badku@example.com"                  intermediate ee_ext          "$START" "$END")
+(KU="digitalSignature"
+ee signonly   "Sign only"         "URI:sip:signonly@example.com"               intermediate ee_ext          "$START" "$END")
 ee noku       "No key usage"      "URI:sip:noku@example.com,email:noku@example.com" intermediate ee_noku_ext "$START" "$END"
 ee weak-1024  "Weak 1024"         "URI:sip:weak@example.com"                   intermediate ee_ext          "$START" "$END" 1024
-ee ec-p256    "EC P-256"          "URI:sip:ec@example.com"                     intermediate ee_signonly_ext "$START" "$END" ec
+(KU="digitalSignature"
+ee ec-p256    "EC P-256"          "URI:sip:ec@example.com"                     intermediate ee_ext          "$START" "$END" ec)
 ee mallory    "Mallory"           "URI:sip:alice@example.com"                  rogue-root   ee_ext          "$START" "$END"
 ee selfsigned "Self-signed"       "URI:sip:selfsigned@example.com"             self         selfsigned_ext  "$START" "$END"
 
