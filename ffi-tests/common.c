@@ -174,6 +174,14 @@ mikey_config *test_config_new(const test_config_params *params)
     return config;
 }
 
+void free_exchange(mikey_session *init, mikey_session *resp, mikey_config *init_cfg, mikey_config *resp_cfg)
+{
+    mikey_session_free(init);
+    mikey_session_free(resp);
+    mikey_config_free(init_cfg);
+    mikey_config_free(resp_cfg);
+}
+
 int deliver_i_message(mikey_session *init, mikey_session *resp)
 {
     uint8_t msg[TEST_MSG_CAP];

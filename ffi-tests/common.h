@@ -112,6 +112,9 @@ int export_all(const mikey_session *session, mikey_srtp_keys *keys, size_t n);
 /* Every field equal; reports the first difference, prefixed by `what`. */
 int keys_equal(const mikey_srtp_keys *a, const mikey_srtp_keys *b, const char *what);
 
+/* Frees two sessions and two configs (any may be NULL), as every exchange test ends. */
+void free_exchange(mikey_session *init, mikey_session *resp, mikey_config *init_cfg, mikey_config *resp_cfg);
+
 /* Both sessions export the same keys for CS 1..n; fills `keys` (may be NULL) with the
  * initiator's. 1 when they agree. */
 int sessions_agree(const mikey_session *init, const mikey_session *resp, size_t n, mikey_srtp_keys *keys);

@@ -44,10 +44,7 @@ static void exchange_and_rekey(mikey_dh_group group)
     mikey_srtp_keys_clear(&first[0]);
     mikey_srtp_keys_clear(&second[0]);
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(init_cfg);
-    mikey_config_free(resp_cfg);
+    free_exchange(init, resp, init_cfg, resp_cfg);
 }
 
 static void errors(void)
@@ -110,15 +107,9 @@ static void errors(void)
     CHECK_SESSION_OK(init, mikey_session_process_message(init, reply, reply_len, tampered, sizeof tampered, &msg_len));
     CHECK_STATE(init, MIKEY_STATE_ESTABLISHED);
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
+    free_exchange(init, resp, init_cfg, resp_cfg);
+    free_exchange(wrong, anon, wrong_cfg, anon_cfg);
     mikey_session_free(resp2);
-    mikey_session_free(wrong);
-    mikey_session_free(anon);
-    mikey_config_free(init_cfg);
-    mikey_config_free(resp_cfg);
-    mikey_config_free(wrong_cfg);
-    mikey_config_free(anon_cfg);
 }
 
 int main(void)

@@ -206,9 +206,7 @@ static void test_null_session_arguments(void)
     CHECK_FAILS(resp, mikey_session_export_srtp(resp, 1, NULL), MIKEY_ERR_INVALID_ARGUMENT);
 
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(config);
+    free_exchange(init, resp, config, NULL);
 }
 
 static void test_null_sdp_rtsp_arguments(void)
@@ -356,9 +354,7 @@ static void test_create_message_size_query(void)
               "the re-keying message kept the old key");
     }
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(config);
+    free_exchange(init, resp, config, NULL);
 }
 
 /* process_message: a response that does not fit waits for take_response. */
@@ -392,9 +388,7 @@ static void test_response_size_query(void)
     CHECK_SESSION_OK(resp, mikey_session_take_response(resp, reply, sizeof reply, &len));
     CHECK(len == 0, "the response was delivered twice (%zu bytes)", len);
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(config);
+    free_exchange(init, resp, config, NULL);
 }
 
 /* ---- message errors ---------------------------------------------------------------------- */
@@ -433,10 +427,7 @@ static void test_wrong_psk(void)
         CHECK_STATE(init, MIKEY_STATE_FAILED);
     }
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(init_cfg);
-    mikey_config_free(resp_cfg);
+    free_exchange(init, resp, init_cfg, resp_cfg);
 }
 
 /* Tampered and truncated I_MESSAGEs are refused without any change: the genuine message is
@@ -505,9 +496,7 @@ static void test_tampered_and_truncated(void)
         CHECK_STATE(init, MIKEY_STATE_ESTABLISHED);
     }
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(config);
+    free_exchange(init, resp, config, NULL);
 }
 
 /* An accepted I_MESSAGE, sent again to any session of the same config, is a replay. */
@@ -545,12 +534,9 @@ static void test_replay(void)
     /* Another config has its own replay cache (another endpoint). */
     CHECK_SESSION_OK(elsewhere, mikey_session_process_message(elsewhere, msg, msg_len, reply, sizeof reply, &reply_len));
 out:
-    mikey_session_free(init);
-    mikey_session_free(first);
+    free_exchange(init, first, config, other_config);
     mikey_session_free(second);
     mikey_session_free(elsewhere);
-    mikey_config_free(config);
-    mikey_config_free(other_config);
 }
 
 /* ---- wrong state --------------------------------------------------------------------------- */
@@ -611,10 +597,8 @@ static void test_wrong_state(void)
     CHECK(strcmp(mikey_session_last_error(resp), "") == 0, "last_error after a success: \"%s\"",
           mikey_session_last_error(resp));
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
+    free_exchange(init, resp, config, NULL);
     mikey_session_free(idle_init);
-    mikey_config_free(config);
 }
 
 int main(void)

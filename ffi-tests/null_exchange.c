@@ -50,10 +50,7 @@ static void exchange(const char *name, uint32_t init_flags, uint32_t resp_flags,
     } else {
         CHECK(0, "%s: the exchange failed", name);
     }
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(init_cfg);
-    mikey_config_free(resp_cfg);
+    free_exchange(init, resp, init_cfg, resp_cfg);
 }
 
 /* DESIGN §2: a PSK responder never accepts a NULL-protected message. */
@@ -82,10 +79,7 @@ static void psk_responder_refuses_null(void)
           mikey_session_last_error(resp));
     CHECK(mikey_session_state(resp) != MIKEY_STATE_ESTABLISHED, "the PSK responder is established");
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(init_cfg);
-    mikey_config_free(resp_cfg);
+    free_exchange(init, resp, init_cfg, resp_cfg);
 }
 
 int main(void)

@@ -130,9 +130,7 @@ clear:
               before[0].ssrc == 0 && before[0].profile == 0,
           "mikey_srtp_keys_clear left key material or fields");
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(config);
+    free_exchange(init, resp, config, NULL);
 }
 
 /* No V: the initiator is established as soon as it built the I_MESSAGE; nothing comes back. */
@@ -169,10 +167,7 @@ static void test_without_verification(void)
         sessions_agree(init, resp, 1, NULL);
     }
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(init_cfg);
-    mikey_config_free(resp_cfg);
+    free_exchange(init, resp, init_cfg, resp_cfg);
 }
 
 /* Identities: IDi/IDr carried and checked; a responder expecting another initiator refuses. */
@@ -210,10 +205,7 @@ static void test_identities(void)
         }
     }
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(alice);
-    mikey_config_free(bob);
+    free_exchange(init, resp, alice, bob);
 }
 
 /* DESIGN §2: a session copies the config's settings; later changes, and freeing the config,
@@ -242,10 +234,7 @@ static void test_config_lifetime(void)
         sessions_agree(init, resp, 1, NULL);
     }
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(init_cfg);
-    mikey_config_free(resp_cfg);
+    free_exchange(init, resp, init_cfg, resp_cfg);
 }
 
 int main(void)

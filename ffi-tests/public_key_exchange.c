@@ -49,10 +49,7 @@ static void exchange_and_rekey(mikey_method method, int cache_envelope_key, uint
     mikey_srtp_keys_clear(&first[0]);
     mikey_srtp_keys_clear(&second[0]);
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(alice);
-    mikey_config_free(bob);
+    free_exchange(init, resp, alice, bob);
 }
 
 static void errors(void)
@@ -89,13 +86,10 @@ static void errors(void)
                              MIKEY_ERR_AUTH_FAILED);
         CHECK_STATE(resp, MIKEY_STATE_IDLE);
     }
+    free_exchange(init, resp, alice, untrusting);
     mikey_session_free(session);
-    mikey_session_free(init);
-    mikey_session_free(resp);
     mikey_config_free(config);
     mikey_config_free(mismatched);
-    mikey_config_free(alice);
-    mikey_config_free(untrusting);
 }
 
 /* SIP forking with RSA-R: alice, who does not know who will answer, forks her waiting session;
@@ -137,13 +131,8 @@ static void rsa_r_forking(void)
     mikey_srtp_keys_clear(&with_bob[0]);
     mikey_srtp_keys_clear(&with_carol[0]);
 out:
-    mikey_session_free(init);
-    mikey_session_free(fork);
-    mikey_session_free(resp_bob);
-    mikey_session_free(resp_carol);
-    mikey_config_free(alice);
-    mikey_config_free(bob);
-    mikey_config_free(carol);
+    free_exchange(init, resp_bob, alice, bob);
+    free_exchange(fork, resp_carol, NULL, carol);
 }
 
 /* RSA-R group key server (RFC 4738 §3.2): bob serves group 0x0600D5E with one stream; alice and
@@ -175,9 +164,7 @@ static void rsa_r_group(void)
                   "%s got stream 0x%08lx/%lu", members[i], (unsigned long)keys[i].ssrc, (unsigned long)keys[i].roc);
             joined++;
         }
-        mikey_session_free(init);
-        mikey_session_free(resp);
-        mikey_config_free(member);
+        free_exchange(init, resp, member, NULL);
     }
     if (CHECK(joined == 2, "%d of 2 members joined", joined)) {
         keys_equal(&keys[0], &keys[1], "the two members' group keys");
@@ -203,10 +190,7 @@ static void pss_signatures(void)
             sessions_agree(init, resp, 1, NULL);
         }
     }
-    mikey_session_free(init);
-    mikey_session_free(resp);
-    mikey_config_free(alice);
-    mikey_config_free(bob);
+    free_exchange(init, resp, alice, bob);
 }
 
 /* RSA-R: an answer with one SIGNr byte changed, then carol's valid answer when alice expects bob,
@@ -248,11 +232,8 @@ static void rsa_r_answers(void)
         mikey_srtp_keys_clear(&keys[0]);
     }
 out:
-    mikey_session_free(init);
-    mikey_session_free(resp);
+    free_exchange(init, resp, alice, bob);
     mikey_session_free(impostor);
-    mikey_config_free(alice);
-    mikey_config_free(bob);
     mikey_config_free(carol);
 }
 
