@@ -28,13 +28,30 @@ pub unsafe extern "C" fn mikey_sdp_key_mgmt_encode(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mikey_result {
+    // SAFETY: the pointers are as documented above.
+    unsafe { write_encoded(msg, msg_len, out, out_cap, out_len, |msg| Ok(sdp::key_mgmt_encode(msg))) }
+}
+
+/// The shared body of the encoders: reads the message, then writes `encode`'s text to `out`.
+///
+/// # Safety
+/// `msg` is NULL or `msg_len` readable bytes; `out` is NULL or `out_cap` writable bytes;
+/// `out_len` is NULL or writable; `encode` reads no caller memory that `out` may overlap.
+unsafe fn write_encoded(
+    msg: *const u8,
+    msg_len: usize,
+    out: *mut c_char,
+    out_cap: usize,
+    out_len: *mut usize,
+    encode: impl FnOnce(&[u8]) -> Result<String, Failure>,
+) -> mikey_result {
     guarded(|| {
-        // SAFETY: `msg` is NULL or `msg_len` readable bytes (documentation).
+        // SAFETY: `msg` is NULL or `msg_len` readable bytes (this function's contract).
         let msg = unsafe { try_bytes(msg, msg_len, "msg") }?;
-        // SAFETY: `out` is NULL or `out_cap` writable bytes, `out_len` NULL or writable
-        // (documentation); `msg` is read completely before `out` is written.
+        // SAFETY: `out` is NULL or `out_cap` writable bytes, `out_len` NULL or writable (this
+        // function's contract); every input is read by `encode` before `out` is written.
         let out = unsafe { OutBuffer::new(out.cast(), out_cap, out_len) }?;
-        out.write_str(&Zeroizing::new(sdp::key_mgmt_encode(msg)))
+        out.write_str(&Zeroizing::new(encode(msg)?))
     })
 }
 
@@ -81,16 +98,13 @@ pub unsafe extern "C" fn mikey_rtsp_key_mgmt_encode(
     out_cap: usize,
     out_len: *mut usize,
 ) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `msg` is NULL or `msg_len` readable bytes (documentation).
-        let msg = unsafe { try_bytes(msg, msg_len, "msg") }?;
+    let encode = |msg: &[u8]| {
         // SAFETY: `uri` is NULL or a NUL-terminated string (documentation).
         let uri = unsafe { try_opt_str(uri, "uri") }?;
-        // SAFETY: `out` is NULL or `out_cap` writable bytes, `out_len` NULL or writable
-        // (documentation); the inputs are read completely before `out` is written.
-        let out = unsafe { OutBuffer::new(out.cast(), out_cap, out_len) }?;
-        out.write_str(&Zeroizing::new(sdp::rtsp_key_mgmt_encode(msg, uri)?))
-    })
+        Ok(sdp::rtsp_key_mgmt_encode(msg, uri)?)
+    };
+    // SAFETY: the pointers are as documented above; `encode` reads `uri` before `out` is written.
+    unsafe { write_encoded(msg, msg_len, out, out_cap, out_len, encode) }
 }
 
 /// The MIKEY specs of an RTSP `KeyMgmt` header value (or whole header line), or the failure.
