@@ -666,8 +666,9 @@ mikey_result mikey_session_fork(const struct mikey_session *session, struct mike
  * Frees a session and wipes its keys and any message still waiting to be fetched. NULL is fine
  * (nothing happens).
  *
- * `session` must come from `mikey_session_new` and must not be used again; no other thread may
- * use it during the call. Pointers returned by `mikey_session_last_error` become invalid.
+ * `session` must come from `mikey_session_new` or `mikey_session_fork` and must not be used
+ * again; no other thread may use it during the call. Pointers returned by
+ * `mikey_session_last_error` become invalid.
  */
 void mikey_session_free(struct mikey_session *session);
 

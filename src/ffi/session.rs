@@ -157,14 +157,15 @@ pub unsafe extern "C" fn mikey_session_fork(
 /// Frees a session and wipes its keys and any message still waiting to be fetched. NULL is fine
 /// (nothing happens).
 ///
-/// `session` must come from `mikey_session_new` and must not be used again; no other thread may
-/// use it during the call. Pointers returned by `mikey_session_last_error` become invalid.
+/// `session` must come from `mikey_session_new` or `mikey_session_fork` and must not be used
+/// again; no other thread may use it during the call. Pointers returned by
+/// `mikey_session_last_error` become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_session_free(session: *mut mikey_session) {
     boundary((), || {
         if !session.is_null() {
-            // SAFETY: a non-NULL `session` is a handle from mikey_session_new (Box::into_raw)
-            // that the caller gives up (documentation). Dropping wipes the secrets: SecretBytes
+            // SAFETY: a non-NULL `session` is a handle from mikey_session_new or _fork
+            // (Box::into_raw) that the caller gives up (documentation). Dropping wipes the secrets: SecretBytes
             // and the Zeroizing buffers zeroize on drop.
             drop(unsafe { Box::from_raw(session) });
         }

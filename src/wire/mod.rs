@@ -208,10 +208,7 @@ mod tests {
 
     #[test]
     fn every_cs_id_map_round_trips() {
-        let maps = [
-            CsIdMap::Empty { cs_count: 3 },
-            CsIdMap::SrtpId(vec![]),
-        ];
+        let maps = [CsIdMap::Empty { cs_count: 3 }, CsIdMap::SrtpId(vec![])];
         for map in maps {
             let message = Message { header: header(DataType::PskInit, map), payloads: vec![] };
             let bytes = message.encode().unwrap();
