@@ -83,11 +83,11 @@ impl MessageId {
             .iter()
             .rev()
             .find_map(|payload| match payload {
-                Payload::Sign(signature) => Some(signature.data.as_slice()),
-                Payload::Kemac(kemac) if !kemac.mac.is_empty() => Some(kemac.mac.as_slice()),
+                Payload::Sign(signature) => Some(&*signature.data),
+                Payload::Kemac(kemac) if !kemac.mac.is_empty() => Some(&*kemac.mac),
                 _ => None,
             })
-            .or_else(|| message.find(Payload::as_rand).map(Vec::as_slice))
+            .or_else(|| message.find(Payload::as_rand).map(|rand| &**rand))
             .unwrap_or_default();
         let kept = &authenticator[..authenticator.len().min(Self::AUTHENTICATOR_LEN)];
         let mut id = [0u8; 32];
@@ -242,25 +242,25 @@ mod tests {
     use crate::wire::registry::{DataType, MacAlgorithmCode};
     use crate::wire::{CommonHeader, CsIdMap, Kemac, Signature};
 
-    fn message(data_type: DataType, payloads: Vec<Payload>) -> Message {
+    fn message(data_type: DataType, payloads: Vec<Payload<'_>>) -> Message<'_> {
         let cs_id_map = CsIdMap::Empty { cs_count: 1 };
         let header = CommonHeader { data_type, verification_requested: false, prf_function: 0, csb_id: 7, cs_id_map };
         Message { header, payloads }
     }
 
-    fn kemac(mac: &[u8], encrypted: &[u8]) -> Payload {
+    fn kemac<'a>(mac: &'a [u8], encrypted: &'a [u8]) -> Payload<'a> {
         let mac_algorithm = if mac.is_empty() { MacAlgorithmCode::Null } else { MacAlgorithmCode::HmacSha1_160 };
         Payload::Kemac(Kemac {
             encryption_algorithm: 1,
-            encrypted_data: encrypted.to_vec(),
+            encrypted_data: encrypted.to_vec().into(),
             mac_algorithm,
-            mac: mac.to_vec(),
+            mac: mac.to_vec().into(),
         })
     }
 
     #[test]
     fn a_message_is_named_by_its_authenticator_and_header_fields() {
-        let rand = || Payload::Rand(vec![0x55; 16]);
+        let rand = || Payload::Rand(vec![0x55; 16].into());
         let psk = message(DataType::PskInit, vec![rand(), kemac(&[1; 20], b"keys")]);
         let other_ciphertext = message(DataType::PskInit, vec![rand(), kemac(&[1; 20], b"other")]);
         assert_eq!(MessageId::of(&psk, 9), MessageId::of(&other_ciphertext, 9), "the MAC names it");
@@ -271,13 +271,14 @@ mod tests {
         assert_ne!(MessageId::of(&psk, 9), MessageId::of(&other_type, 9), "the data type counts");
 
         let signed = |signature: u8| {
-            let sign = Payload::Sign(Signature { sig_type: 0, data: vec![signature; 256] });
+            let sign = Payload::Sign(Signature { sig_type: 0, data: vec![signature; 256].into() });
             message(DataType::PkInit, vec![rand(), kemac(&[1; 20], b"keys"), sign])
         };
         assert_ne!(MessageId::of(&signed(3), 9), MessageId::of(&signed(4), 9), "the signature names it");
 
-        let null =
-            |rand_byte: u8| message(DataType::PskInit, vec![Payload::Rand(vec![rand_byte; 16]), kemac(&[], b"k")]);
+        let null = |rand_byte: u8| {
+            message(DataType::PskInit, vec![Payload::Rand(vec![rand_byte; 16].into()), kemac(&[], b"k")])
+        };
         assert_ne!(MessageId::of(&null(1), 9), MessageId::of(&null(2), 9), "without a MAC, RAND names it");
     }
 

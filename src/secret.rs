@@ -53,6 +53,39 @@ impl fmt::Debug for SecretBytes {
     }
 }
 
+/// A borrowed view of secret bytes (Key data inside a decrypted KEMAC, or key material being
+/// encoded): the owner zeroizes them; `Debug` shows only the length.
+#[derive(Clone, Copy)]
+pub struct SecretRef<'a>(&'a [u8]);
+
+impl<'a> SecretRef<'a> {
+    /// Views `bytes` as a secret.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        SecretRef(bytes)
+    }
+
+    /// The secret bytes.
+    pub fn expose(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for SecretRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretRef({} bytes, redacted)", self.0.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

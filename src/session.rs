@@ -5,6 +5,7 @@
 //! key and policy validation → replay cache → commit. A rejected message leaves the session as
 //! it was.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use zeroize::Zeroize;
@@ -17,16 +18,16 @@ use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::crypto::{MacKey, PrfFunction, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::envelope;
-use crate::method::psk::{self, ExchangeContext, Protection, VerificationContext};
+use crate::method::psk::{self, ExchangeContext, Plaintext, Protection, VerificationContext};
 use crate::method::signed::{self, PeerTrust, SignedExtra};
 use crate::replay::{MessageId, ReplayCache, ReplayCheck};
-use crate::secret::{InlineSecret, SecretBytes};
+use crate::secret::{InlineSecret, SecretBytes, SecretRef};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::registry::{envelope_cache, extension_type, id_type};
 use crate::wire::{
     CommonHeader, CsIdMap, DataType, DecodeOptions, DhPayload, ErrorPayload, GeneralExtension, HashFunction,
-    HeaderStart, IdPayload, KeyData, KeyDataList, KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, Timestamp,
-    TimestampType,
+    HeaderStart, IdPayload, KeyData, KeyDataList, KeyDataType, KeyValidity, Message, Payload, SrtpCsEntry, SrtpIdMap,
+    Timestamp, TimestampType,
 };
 
 /// Which side of the exchange a session plays (C API `mikey_role`).
@@ -64,14 +65,68 @@ struct Stream {
     policy_no: u8,
 }
 
-/// The keying material agreed for the CSB.
-#[derive(Clone, Debug)]
-enum KeyMaterial {
-    /// A TGK, from which each crypto session's TEK and salt are derived (§4.1.3); a carried
-    /// salt replaces the derived one (§4.1.3: "SHALL use the salt key carried").
-    Tgk { tgk: SecretBytes, salt: Option<SecretBytes> },
+/// What the keying material of a CSB is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyKind {
+    /// A TGK, from which each crypto session's TEK and salt are derived (§4.1.3).
+    Tgk,
+    /// A TGK and a salt, which replaces the derived one (§4.1.3: "SHALL use the salt key carried").
+    TgkSalt,
     /// A TEK and salt used directly as the SRTP master key and salt of every crypto session.
-    Tek { key: SecretBytes, salt: SecretBytes },
+    Tek,
+}
+
+/// The keying material agreed for the CSB: the key followed by its salt (if any) in one
+/// zeroized buffer.
+#[derive(Clone, Debug)]
+struct KeyMaterial {
+    kind: KeyKind,
+    key_and_salt: SecretBytes,
+    key_len: usize,
+}
+
+impl KeyMaterial {
+    /// A TGK without salt, taken as it is.
+    fn tgk(tgk: SecretBytes) -> Self {
+        KeyMaterial { kind: KeyKind::Tgk, key_len: tgk.len(), key_and_salt: tgk }
+    }
+
+    /// `key` and `salt` copied into one buffer.
+    fn joined(kind: KeyKind, key: &[u8], salt: &[u8]) -> Self {
+        let mut key_and_salt = SecretBytes::zeroed(key.len() + salt.len());
+        let (key_part, salt_part) = key_and_salt.expose_mut().split_at_mut(key.len());
+        key_part.copy_from_slice(key);
+        salt_part.copy_from_slice(salt);
+        KeyMaterial { kind, key_and_salt, key_len: key.len() }
+    }
+
+    fn key(&self) -> &[u8] {
+        &self.key_and_salt.expose()[..self.key_len]
+    }
+
+    /// The salt: carried with a TGK, or a TEK's.
+    fn salt(&self) -> Option<&[u8]> {
+        (self.kind != KeyKind::Tgk).then(|| &self.key_and_salt.expose()[self.key_len..])
+    }
+
+    /// The Key data sub-payload that sends this material (§6.13); `concatenate_tek_salt` sends a
+    /// TEK and its salt as one TEK (GStreamer, Live555, cameras).
+    fn key_data<'k>(&'k self, validity: KeyValidity<'k>, concatenate_tek_salt: bool) -> KeyData<'k> {
+        let (key_type, key, salt) = match self.kind {
+            KeyKind::Tek if concatenate_tek_salt => (KeyDataType::Tek, self.key_and_salt.expose(), None),
+            KeyKind::Tek => (KeyDataType::TekSalt, self.key(), self.salt()),
+            KeyKind::TgkSalt => (KeyDataType::TgkSalt, self.key(), self.salt()),
+            KeyKind::Tgk => (KeyDataType::Tgk, self.key(), None),
+        };
+        KeyData { key_type, key: SecretRef::new(key), salt: salt.map(SecretRef::new), validity }
+    }
+}
+
+/// One crypto session of an established CSB: its SP policy number and SRTP keys.
+#[derive(Clone, Debug)]
+struct CryptoSession {
+    policy_no: u8,
+    keys: SrtpKeys,
 }
 
 /// The committed state of an established (or, for an initiator, sent) CSB.
@@ -81,10 +136,9 @@ struct Bundle {
     rand: Vec<u8>,
     keys: KeyMaterial,
     mki: Vec<u8>,
-    streams: Vec<Stream>,
     policies: Vec<(u8, SrtpPolicy)>,
-    /// The SRTP keys of every crypto session, derived once when the bundle is made.
-    exports: Vec<SrtpKeys>,
+    /// The crypto sessions in CS ID order, their SRTP keys derived once when the bundle is made.
+    crypto_sessions: Vec<CryptoSession>,
     /// PK: the envelope key the initiator asked to cache; updates of this CSB are then PSK
     /// messages under it (RFC 3830 §3.2, §4.5).
     envelope_key: Option<SecretBytes>,
@@ -121,22 +175,22 @@ struct PendingKeys {
 /// agreed by Diffie-Hellman (DH methods) or chosen by an RSA-R responder, with their MKI; `None`
 /// keeps the CSB's keys (§4.5 update).
 enum NewKeys<'a> {
-    Carried(&'a [KeyData]),
+    Carried(&'a [KeyData<'a>]),
     Local(Option<LocalKeys>),
 }
 
 /// How a received message was authenticated: by its KEMAC MAC (PSK, NULL, DH-HMAC), with the
 /// key data and the exchange's MAC key, or by a signature and the signer's certificate.
-enum Authenticated {
+enum Authenticated<'m> {
     Kemac {
-        key_data: KeyDataList,
+        plaintext: Plaintext<'m>,
         auth: MacKey,
     },
     Signed(Certificate),
     /// PK (§3.2): signed by a checked certificate, key data from the envelope, and the envelope
     /// key when the initiator asked to cache it.
     Enveloped {
-        key_data: KeyDataList,
+        plaintext: Plaintext<'m>,
         auth: MacKey,
         envelope_key: Option<SecretBytes>,
     },
@@ -232,7 +286,7 @@ impl Session {
     pub fn cs_count(&self) -> usize {
         match (&self.bundle, self.role) {
             (_, Role::Initiator) => self.streams.len(),
-            (Some(bundle), Role::Responder) => bundle.streams.len(),
+            (Some(bundle), Role::Responder) => bundle.crypto_sessions.len(),
             (None, Role::Responder) => 0,
         }
     }
@@ -275,7 +329,8 @@ impl Session {
                 (csb_id, self.random::<RAND_LEN>()?.to_vec())
             }
         };
-        let (policy, mki, validity) = self.outgoing_key_validity();
+        let (policy, mki) = self.outgoing_mki();
+        let validity = key_validity(&mki);
         let method = self.settings.method;
         let uses_dh = matches!(method, Method::DhHmac | Method::DhSign);
         // DH and RSA-R keys come with the R_MESSAGE (§6.1: V is set and ignored there).
@@ -303,7 +358,7 @@ impl Session {
         let initiator_id = if signs {
             Vec::new()
         } else if method.uses_certificates() {
-            self.own_identity_payload()?.data
+            self.own_identity_payload()?.data.into_owned()
         } else {
             self.settings.own_id.clone().unwrap_or_default().into_bytes()
         };
@@ -317,31 +372,36 @@ impl Session {
         };
         let mut payloads = vec![Payload::Timestamp(timestamp)];
         if !is_update {
-            payloads.push(Payload::Rand(rand.clone()));
+            payloads.push(Payload::Rand(Cow::Borrowed(&rand)));
         }
         if signs {
             payloads.extend(signed::certificate_payloads(&self.settings.certificate_chain));
         }
         for id in [&initiator_id, &responder_id].into_iter().filter(|id| !id.is_empty()) {
-            payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
+            payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: Cow::Borrowed(id) }));
         }
         let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
         payloads.push(Payload::SecurityPolicy(policy.to_security_policy(OFFERED_POLICY_NO, gstreamer_layout)?));
-        let (key_list, keys, pending) = if uses_dh {
+        let (keys, pending) = if uses_dh {
             // DHi in the message; the TGK comes with DHr. MKI in the DH payload's KV (§6.4).
             let key_pair = DhKeyPair::generate(self.settings.dh_group, self.settings.rng.as_ref())?;
             let group = self.settings.dh_group;
-            payloads.push(Payload::Dh(DhPayload { group, value: key_pair.public_value().to_vec(), validity }));
+            let value = key_pair.public_value().to_vec().into();
+            payloads.push(Payload::Dh(DhPayload { group, value, validity: validity.clone() }));
             let pending =
                 PendingKeys { key_pair: Some(Arc::new(key_pair)), rand: rand.clone(), mki: mki.clone(), policy };
-            (KeyDataList::default(), None, Some(pending))
+            (None, Some(pending))
         } else if method == Method::RsaR {
             // The responder chooses the TGK and its MKI (RFC 4738 §3.6).
             let pending = PendingKeys { key_pair: None, rand: rand.clone(), mki: Vec::new(), policy };
-            (KeyDataList::default(), None, Some(pending))
+            (None, Some(pending))
         } else {
-            let (key_data, keys) = self.new_keys(policy.profile, validity)?;
-            (KeyDataList { id: None, keys: vec![key_data] }, Some(keys), None)
+            (Some(self.new_keys(policy.profile)?), None)
+        };
+        let concatenate_tek_salt = self.settings.interop.has(InteropFlags::TEK_WITH_CONCATENATED_SALT);
+        let key_list = KeyDataList {
+            id: None,
+            keys: keys.iter().map(|keys| keys.key_data(validity.clone(), concatenate_tek_salt)).collect(),
         };
         let prf = PrfFunction::MikeyHmacSha1;
         let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
@@ -389,7 +449,8 @@ impl Session {
         self.next_mki = self.next_mki.wrapping_add(1);
         if let Some(keys) = keys {
             let policies = vec![(OFFERED_POLICY_NO, policy)];
-            let mut bundle = Bundle::new(csb_id, prf, rand, keys, mki, self.streams.clone(), policies)?;
+            let streams = self.streams.iter().copied();
+            let mut bundle = Bundle::new(csb_id, prf, rand, keys, mki, streams, policies)?;
             bundle.envelope_key = new_envelope_key.or(cached_envelope_key);
             self.bundle = Some(bundle);
         }
@@ -468,29 +529,20 @@ impl Session {
         Ok(secret)
     }
 
-    /// Fresh keys for an I_MESSAGE: a TGK (PSK method), or the SRTP master key and salt as a TEK
-    /// (NULL method: peers such as GStreamer do not derive), as Key data and as key material.
-    fn new_keys(&self, profile: SrtpProfile, validity: KeyValidity) -> Result<(KeyData, KeyMaterial)> {
-        let key = self.random_secret(usize::from(profile.master_key_len()))?;
-        if self.settings.method != Method::Null {
-            let key_data = KeyData { key_type: KeyDataType::Tgk, key: key.clone(), salt: None, validity };
-            return Ok((key_data, KeyMaterial::Tgk { tgk: key, salt: None }));
-        }
-        let salt = self.random_secret(usize::from(profile.master_salt_len()))?;
-        let key_data = if self.settings.interop.has(InteropFlags::TEK_WITH_CONCATENATED_SALT) {
-            let mut joined = SecretBytes::zeroed(key.len() + salt.len());
-            joined.expose_mut()[..key.len()].copy_from_slice(key.expose());
-            joined.expose_mut()[key.len()..].copy_from_slice(salt.expose());
-            KeyData { key_type: KeyDataType::Tek, key: joined, salt: None, validity }
-        } else {
-            KeyData { key_type: KeyDataType::TekSalt, key: key.clone(), salt: Some(salt.clone()), validity }
+    /// Fresh keys for an I_MESSAGE or an RSA-R answer: a TGK, or for the NULL method the SRTP
+    /// master key and salt as a TEK (peers such as GStreamer do not derive).
+    fn new_keys(&self, profile: SrtpProfile) -> Result<KeyMaterial> {
+        let key_len = usize::from(profile.master_key_len());
+        let (kind, len) = match self.settings.method {
+            Method::Null => (KeyKind::Tek, key_len + usize::from(profile.master_salt_len())),
+            _ => (KeyKind::Tgk, key_len),
         };
-        Ok((key_data, KeyMaterial::Tek { key, salt }))
+        Ok(KeyMaterial { kind, key_and_salt: self.random_secret(len)?, key_len })
     }
 
     /// Our identity as an encrypted ID payload names us (PK's IDi, RSA-R's IDr): the configured
     /// one, else the first subjectAltName of our end-entity certificate.
-    fn own_identity_payload(&self) -> Result<IdPayload> {
+    fn own_identity_payload(&self) -> Result<IdPayload<'static>> {
         let data = match &self.settings.own_id {
             Some(own_id) => own_id.clone().into_bytes(),
             None => {
@@ -501,23 +553,22 @@ impl Session {
                     .ok_or_else(|| Error::invalid_argument("our certificate names no identity; set our own identity"))?
             }
         };
-        Ok(IdPayload { id_type: id_type::URI, data })
+        Ok(IdPayload { id_type: id_type::URI, data: data.into() })
     }
 
     /// The SRTP-ID map of an initiator's streams (§6.1.1).
-    fn cs_id_map(&self) -> CsIdMap {
-        srtp_id_map(&self.streams)
+    fn cs_id_map(&self) -> CsIdMap<'static> {
+        srtp_id_map(self.streams.iter().copied())
     }
 
-    /// The SRTP policy we offer and the MKI and key validity of the next key we send: the MKI
-    /// counts the keys sent, big-endian in `mki_len` bytes (at most 16; §6.14).
-    fn outgoing_key_validity(&self) -> (SrtpPolicy, Vec<u8>, KeyValidity) {
+    /// The SRTP policy we offer and the MKI of the next key we send: the MKI counts the keys
+    /// sent, big-endian in `mki_len` bytes (at most 16; §6.14).
+    fn outgoing_mki(&self) -> (SrtpPolicy, Vec<u8>) {
         let mut policy = self.settings.srtp_policy;
         if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) {
             policy.mki_len = MANDATORY_MKI_LEN;
         }
-        let (mki, validity) = mki_and_validity(self.next_mki, policy.mki_len);
-        (policy, mki, validity)
+        (policy, numbered_mki(self.next_mki, policy.mki_len))
     }
 
     /// Our private key (public-key methods).
@@ -605,18 +656,19 @@ impl Session {
             }
             None => None,
         };
-        let rands: Vec<&Vec<u8>> = message.payloads.iter().filter_map(Payload::as_rand).collect();
+        let mut rands = message.payloads.iter().filter_map(Payload::as_rand);
+        let (carried_rand, second_rand) = (rands.next(), rands.next());
         // An RSA-R initiator may leave RAND to the responder (RFC 4738 §3.4, §3.6).
-        let rand_is_ours = rands.is_empty() && update_of.is_none() && method == Method::RsaR;
-        let rand = match (rands.as_slice(), update_of) {
-            ([rand], None) if !rand.is_empty() => rand.to_vec(),
-            ([], Some(bundle)) => bundle.rand.clone(),
-            ([rand], Some(bundle)) if **rand == bundle.rand => bundle.rand.clone(),
-            ([], None) if rand_is_ours => self.random::<RAND_LEN>()?.to_vec(),
-            ([], None) => return Err(Error::malformed("the initial I_MESSAGE has no RAND (§3.1)")),
+        let rand_is_ours = carried_rand.is_none() && update_of.is_none() && method == Method::RsaR;
+        let rand: Cow<'_, [u8]> = match (carried_rand, second_rand, update_of) {
+            (Some(rand), None, None) if !rand.is_empty() => Cow::Borrowed(rand),
+            (None, None, Some(bundle)) => Cow::Borrowed(&bundle.rand),
+            (Some(rand), None, Some(bundle)) if **rand == bundle.rand => Cow::Borrowed(&bundle.rand),
+            (None, None, None) if rand_is_ours => Cow::Owned(self.random::<RAND_LEN>()?.to_vec()),
+            (None, None, None) => return Err(Error::malformed("the initial I_MESSAGE has no RAND (§3.1)")),
             _ => return Err(Error::malformed("RAND must appear once, and an update must not change it (§4.5)")),
         };
-        let ids: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_id).map(|id| id.data.as_slice()).collect();
+        let ids: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_id).map(|id| &*id.data).collect();
         let carries_certificate = message.payloads.iter().any(|payload| matches!(payload, Payload::Cert(_)));
         // PSK: [IDi], [IDr] (RFC 3830 §3.1); DH-SIGN: [IDi|CERTi], [IDr] (§3.3);
         // DH-HMAC: [IDi], IDr (RFC 4650 §3).
@@ -650,8 +702,8 @@ impl Session {
                     Some(envelope_key) => Protection::PreShared(envelope_key),
                     None => self.protection()?,
                 };
-                let (key_data, auth) = psk::open_kemac_message(bytes, message, protection, &context)?;
-                Authenticated::Kemac { key_data, auth }
+                let (plaintext, auth) = psk::open_kemac_message(bytes, message, protection, &context)?;
+                Authenticated::Kemac { plaintext, auth }
             }
         };
         check_identity(&self.settings.peer_id, initiator_id, "IDi")?;
@@ -669,22 +721,24 @@ impl Session {
         };
         let (mut bundle, response) = match authenticated {
             Authenticated::Signed(initiator) if method == Method::RsaR => {
+                let rand = rand.into_owned();
                 let reply = RsaRReply { initiator: &initiator, initiator_id, rand, rand_is_ours, timestamp, prf };
                 let (bundle, response) = self.respond_rsa_r(message, reply, update_of)?;
                 (bundle, Some(response))
             }
-            Authenticated::Kemac { key_data, auth } | Authenticated::Enveloped { key_data, auth, .. }
+            Authenticated::Kemac { plaintext, auth } | Authenticated::Enveloped { plaintext, auth, .. }
                 if !matches!(method, Method::DhHmac | Method::DhSign) =>
             {
+                let key_data = plaintext.key_data(expected == DataType::PkInit)?;
                 let keys = NewKeys::Carried(&key_data.keys);
-                let bundle = self.accepted_bundle(message, prf, rand.clone(), keys, update_of)?;
+                let bundle = self.accepted_bundle(message, prf, &rand, keys, update_of)?;
                 let response = if header.verification_requested {
-                    let own_id = self.settings.own_id.clone().map(String::into_bytes);
+                    let own_id = self.settings.own_id.as_deref().map(str::as_bytes);
                     let mut payloads = vec![Payload::Timestamp(timestamp)];
-                    if let Some(id) = &own_id {
-                        payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: id.clone() }));
+                    if let Some(id) = own_id {
+                        payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: Cow::Borrowed(id) }));
                     }
-                    let responder_id = own_id.as_deref().unwrap_or(responder_id);
+                    let responder_id = own_id.unwrap_or(responder_id);
                     let data_type = expected.answered_by().unwrap_or(DataType::PskVerification);
                     let response_header = CommonHeader { data_type, verification_requested: false, ..header.clone() };
                     let ids = VerificationContext { initiator_id, responder_id };
@@ -699,7 +753,7 @@ impl Session {
                 // A DH method: R_MESSAGE = HDR, T, [IDr|CERTr], IDi, [DHr, DHi], KEMAC|SIGNr
                 // (RFC 4650 §3, RFC 3830 §3.3).
                 let initiator_id = match (&authenticated, initiator_id, &self.settings.peer_id) {
-                    (Authenticated::Kemac { key_data, .. }, ..) if !key_data.keys.is_empty() => {
+                    (Authenticated::Kemac { plaintext, .. }, ..) if !plaintext.key_data(false)?.keys.is_empty() => {
                         return Err(Error::malformed("a DH-HMAC KEMAC carries no key data (RFC 4650 §4.2)"))
                     }
                     (_, [], Some(peer_id)) => peer_id.clone().into_bytes(),
@@ -713,14 +767,15 @@ impl Session {
                         .with_peer_code(MikeyErrorCode::InvalidId));
                 }
                 let (agreed, dh_payloads) = self.agree_dh(message)?;
-                let bundle = self.accepted_bundle(message, prf, rand.clone(), NewKeys::Local(agreed), update_of)?;
+                let bundle = self.accepted_bundle(message, prf, &rand, NewKeys::Local(agreed), update_of)?;
                 let mut payloads = vec![Payload::Timestamp(timestamp)];
                 if method == Method::DhSign {
                     payloads.extend(signed::certificate_payloads(&self.settings.certificate_chain));
                 } else if let Some(own_id) = &self.settings.own_id {
-                    payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: own_id.clone().into_bytes() }));
+                    let data = Cow::Borrowed(own_id.as_bytes());
+                    payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data }));
                 }
-                payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: initiator_id }));
+                payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: initiator_id.into() }));
                 payloads.extend(dh_payloads.into_iter().map(Payload::Dh));
                 let data_type = if method == Method::DhSign { DataType::DhResponse } else { DataType::DhHmacResponse };
                 let response_header = CommonHeader { data_type, verification_requested: false, ..header.clone() };
@@ -751,13 +806,13 @@ impl Session {
     /// IDi against the certificate and any cleartext IDi. A PKE whose padding is wrong yields a
     /// random envelope key, so it fails exactly like a wrong one, at the KEMAC MAC (no padding
     /// oracle).
-    fn open_envelope(
+    fn open_envelope<'m>(
         &self,
         bytes: &[u8],
-        message: &Message,
+        message: &'m Message<'_>,
         context: &ExchangeContext<'_>,
         cleartext_initiator_id: &[u8],
-    ) -> Result<Authenticated> {
+    ) -> Result<Authenticated<'m>> {
         let certificate = signed::authenticate_signed(bytes, message, &self.peer_trust())?;
         if let Some(named) = message.find(Payload::as_cert_hash) {
             let ours = self.settings.certificate_chain.first().map(Certificate::sha1_fingerprint);
@@ -765,14 +820,14 @@ impl Session {
                 return Err(Error::unsupported(format!("CHASH hash function {:?}", named.hash_function))
                     .with_peer_code(MikeyErrorCode::InvalidHashAlgorithm));
             }
-            if ours.as_ref().map(|hash| hash.as_slice()) != Some(named.hash.as_slice()) {
+            if ours.as_ref().map(|hash| hash.as_slice()) != Some(&*named.hash) {
                 return Err(Error::new(ErrorKind::AuthFailed, "CHASH names another certificate than ours (§6.8)")
                     .with_peer_code(MikeyErrorCode::InvalidCertificate));
             }
         }
         let opened = envelope::open(message, self.private_key()?, context, self.settings.rng.as_ref())?;
-        let key_data = opened.keys;
-        let encrypted_id = key_data.id.as_ref().map(|id| id.data.as_slice()).unwrap_or_default();
+        let key_data = opened.plaintext.key_data(true)?;
+        let encrypted_id = key_data.id.as_ref().map(|id| &*id.data).unwrap_or_default();
         let consistent = certificate.matches_identity(encrypted_id)
             && (cleartext_initiator_id.is_empty() || cleartext_initiator_id == encrypted_id);
         if !consistent {
@@ -780,7 +835,7 @@ impl Session {
                 .with_peer_code(MikeyErrorCode::InvalidId));
         }
         let envelope_key = (opened.cache != envelope_cache::NO_CACHE).then_some(opened.envelope_key);
-        Ok(Authenticated::Enveloped { key_data, auth: opened.auth, envelope_key })
+        Ok(Authenticated::Enveloped { plaintext: opened.plaintext, auth: opened.auth, envelope_key })
     }
 
     /// Responder, RSA-R (RFC 4738 §3.6): chooses the TGK and answers with
@@ -794,17 +849,17 @@ impl Session {
         update_of: Option<&Bundle>,
     ) -> Result<(Bundle, Vec<u8>)> {
         let group = self.settings.rsa_r_group.as_deref();
-        let (bundle, key_data) = match group {
+        let bundle = match group {
             Some(group) => self.group_bundle(group, reply.prf)?,
             None => {
-                let (own_policy, mki, validity) = self.outgoing_key_validity();
+                let (own_policy, mki) = self.outgoing_mki();
                 let offered =
                     message.find(Payload::as_security_policy).map(SrtpPolicy::from_security_policy).transpose()?;
-                let (key_data, keys) = self.new_keys(offered.unwrap_or(own_policy).profile, validity)?;
-                let keys = NewKeys::Local(Some((keys, mki)));
-                (self.accepted_bundle(message, reply.prf, reply.rand.clone(), keys, update_of)?, key_data)
+                let keys = NewKeys::Local(Some((self.new_keys(offered.unwrap_or(own_policy).profile)?, mki)));
+                self.accepted_bundle(message, reply.prf, &reply.rand, keys, update_of)?
             }
         };
+        let key_data = bundle.keys.key_data(key_validity(&bundle.mki), false);
 
         // A group answer names the group's CSB and its sender's streams, and always sends the
         // group RAND (§3.2, §3.6); the HDR keeps the member's CSB ID.
@@ -813,13 +868,12 @@ impl Session {
         let mut payloads = Vec::new();
         if group.is_some() {
             header.cs_id_map = bundle.cs_id_map();
-            let csb_id = bundle.csb_id.to_be_bytes().to_vec();
-            payloads
-                .push(Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::CSB_ID, data: csb_id }));
+            let data = bundle.csb_id.to_be_bytes().to_vec().into();
+            payloads.push(Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::CSB_ID, data }));
         }
         payloads.push(Payload::Timestamp(reply.timestamp));
         if reply.rand_is_ours || group.is_some() {
-            payloads.push(Payload::Rand(bundle.rand.clone()));
+            payloads.push(Payload::Rand(Cow::Borrowed(&bundle.rand)));
         }
         payloads.extend(signed::certificate_payloads(&self.settings.certificate_chain));
         let gstreamer_layout = self.settings.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
@@ -848,22 +902,19 @@ impl Session {
 
     /// An RSA-R group key server's CSB and the Key data that sends its TGK: the same for every
     /// member (RFC 4738 §3.2), so the MKI is always the first.
-    fn group_bundle(&self, group: &RsaRGroup, prf: PrfFunction) -> Result<(Bundle, KeyData)> {
-        let (mki, validity) = mki_and_validity(1, group.policy.mki_len);
-        let key_data = KeyData { key_type: KeyDataType::Tgk, key: group.tgk.clone(), salt: None, validity };
-        let streams =
-            group.streams.iter().map(|&(ssrc, roc)| Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO }).collect();
-        let keys = KeyMaterial::Tgk { tgk: group.tgk.clone(), salt: None };
+    fn group_bundle(&self, group: &RsaRGroup, prf: PrfFunction) -> Result<Bundle> {
+        let mki = numbered_mki(1, group.policy.mki_len);
+        let streams = group.streams.iter().map(|&(ssrc, roc)| Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO });
+        let keys = KeyMaterial::tgk(group.tgk.clone());
         let policies = vec![(OFFERED_POLICY_NO, group.policy)];
-        let bundle = Bundle::new(group.csb_id, prf, group.rand.clone(), keys, mki, streams, policies)?;
-        Ok((bundle, key_data))
+        Bundle::new(group.csb_id, prf, group.rand.clone(), keys, mki, streams, policies)
     }
 
     /// Responder, DH-HMAC: answers DHi with a fresh DHr in the same group. Returns the agreed
     /// TGK g^(xi·xr) with the MKI of DHi's key validity, and the payloads DHr, DHi for the
     /// R_MESSAGE; nothing for an update without DHi (RFC 4650 §3.1 b).
-    fn agree_dh(&self, message: &Message) -> Result<(Option<LocalKeys>, Vec<DhPayload>)> {
-        let offered: Vec<&DhPayload> = message.payloads.iter().filter_map(Payload::as_dh).collect();
+    fn agree_dh<'m>(&self, message: &'m Message<'_>) -> Result<(Option<LocalKeys>, Vec<DhPayload<'m>>)> {
+        let offered: Vec<&DhPayload<'_>> = message.payloads.iter().filter_map(Payload::as_dh).collect();
         let initiator_dh = match offered.as_slice() {
             [] => return Ok((None, Vec::new())),
             [initiator_dh] => *initiator_dh,
@@ -874,19 +925,19 @@ impl Session {
         let mki = self.mki_of(&initiator_dh.validity)?;
         let responder_dh = DhPayload {
             group: initiator_dh.group,
-            value: key_pair.public_value().to_vec(),
+            value: key_pair.public_value().to_vec().into(),
             validity: KeyValidity::Null,
         };
-        Ok((Some((KeyMaterial::Tgk { tgk, salt: None }, mki)), vec![responder_dh, initiator_dh.clone()]))
+        Ok((Some((KeyMaterial::tgk(tgk), mki)), vec![responder_dh, initiator_dh.clone()]))
     }
 
     /// Responder: the CSB an accepted I_MESSAGE establishes, fully validated (every crypto
     /// session can be exported).
     fn accepted_bundle(
         &self,
-        message: &Message,
+        message: &Message<'_>,
         prf: PrfFunction,
-        rand: Vec<u8>,
+        rand: &[u8],
         new_keys: NewKeys<'_>,
         update_of: Option<&Bundle>,
     ) -> Result<Bundle> {
@@ -897,22 +948,10 @@ impl Session {
             policies.push((sp.policy_no, policy));
         }
         let default_policy_no = policies.first().map_or(OFFERED_POLICY_NO, |(no, _)| *no);
-        let streams = match &message.header.cs_id_map {
-            CsIdMap::SrtpId(entries) => entries
-                .iter()
-                .map(|entry| Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: entry.policy_no })
-                .collect(),
-            CsIdMap::Empty { cs_count } => {
-                vec![Stream { ssrc: 0, roc: 0, policy_no: default_policy_no }; usize::from(*cs_count)]
-            }
-            CsIdMap::GenericId(_) => {
-                return Err(Error::unsupported("GENERIC-ID CS ID maps are for MIKEY-TICKET (RFC 6043)")
-                    .with_peer_code(MikeyErrorCode::Unspecified))
-            }
-        };
+        let streams = received_streams(&message.header.cs_id_map, default_policy_no)?;
         let allow_ssrc_zero = self.settings.interop.has(InteropFlags::SSRC_ZERO)
             || matches!(message.header.cs_id_map, CsIdMap::Empty { .. });
-        if !allow_ssrc_zero && streams.iter().any(|s: &Stream| s.ssrc == 0) {
+        if !allow_ssrc_zero && streams.clone().any(|s| s.ssrc == 0) {
             return Err(Error::new(ErrorKind::Policy, "SSRC 0 placeholder in the CS ID map (see the SSRC-zero flag)")
                 .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
         }
@@ -924,7 +963,7 @@ impl Session {
         }
         let new_keys = match new_keys {
             NewKeys::Carried([]) | NewKeys::Local(None) => None,
-            NewKeys::Carried([key]) => Some(self.key_material(key, &policies, &streams)?),
+            NewKeys::Carried([key]) => Some(self.key_material(key, &policies, streams.clone())?),
             NewKeys::Carried(_) => {
                 return Err(Error::unsupported("more than one Key data sub-payload in one KEMAC")
                     .with_peer_code(MikeyErrorCode::Unspecified))
@@ -940,13 +979,13 @@ impl Session {
             // The MKI comes from the key validity data, not the SP (§6.14); at most 16 bytes.
             policy.mki_len = mki.len() as u8;
         }
-        Bundle::new(message.header.csb_id, prf, rand, keys, mki, streams, policies)
+        Bundle::new(message.header.csb_id, prf, rand.to_vec(), keys, mki, streams, policies)
     }
 
     /// The MKI of received key validity data (§6.14): an SPI of 1 to 16 bytes, or none.
-    fn mki_of(&self, validity: &KeyValidity) -> Result<Vec<u8>> {
+    fn mki_of(&self, validity: &KeyValidity<'_>) -> Result<Vec<u8>> {
         let mki = match validity {
-            KeyValidity::Spi(spi) if spi.len() <= usize::from(MAX_MKI_LEN) && !spi.is_empty() => spi.clone(),
+            KeyValidity::Spi(spi) if spi.len() <= usize::from(MAX_MKI_LEN) && !spi.is_empty() => spi.to_vec(),
             KeyValidity::Spi(_) => {
                 return Err(Error::new(ErrorKind::Policy, format!("MKI must be 1 to {MAX_MKI_LEN} bytes"))
                     .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter))
@@ -963,26 +1002,25 @@ impl Session {
     /// The key material and MKI of a received Key data sub-payload.
     fn key_material(
         &self,
-        key: &KeyData,
+        key: &KeyData<'_>,
         policies: &[(u8, SrtpPolicy)],
-        streams: &[Stream],
-    ) -> Result<(KeyMaterial, Vec<u8>)> {
+        streams: impl Iterator<Item = Stream>,
+    ) -> Result<LocalKeys> {
         let mki = self.mki_of(&key.validity)?;
         if key.key.is_empty() {
             return Err(Error::malformed("empty key in Key data"));
         }
+        let carried_salt =
+            || key.salt.map(|salt| salt.expose()).ok_or_else(|| Error::malformed("Key data without its salt"));
         let material = match key.key_type {
-            KeyDataType::Tgk => KeyMaterial::Tgk { tgk: key.key.clone(), salt: None },
-            KeyDataType::TgkSalt => KeyMaterial::Tgk { tgk: key.key.clone(), salt: key.salt.clone() },
-            KeyDataType::TekSalt => KeyMaterial::Tek {
-                key: key.key.clone(),
-                salt: key.salt.clone().ok_or_else(|| Error::malformed("TEK+SALT without salt"))?,
-            },
+            KeyDataType::Tgk => KeyMaterial::joined(KeyKind::Tgk, key.key.expose(), &[]),
+            KeyDataType::TgkSalt => KeyMaterial::joined(KeyKind::TgkSalt, key.key.expose(), carried_salt()?),
+            KeyDataType::TekSalt => KeyMaterial::joined(KeyKind::Tek, key.key.expose(), carried_salt()?),
             KeyDataType::Tek => {
                 // Key and salt concatenated in one TEK (GStreamer, Live555, cameras): split where
                 // every stream's profile agrees on the lengths.
                 let profile_of = |no: u8| policies.iter().find(|(n, _)| *n == no).map(|(_, p)| p.profile);
-                let mut profiles = streams.iter().filter_map(|s| profile_of(s.policy_no));
+                let mut profiles = streams.filter_map(|s| profile_of(s.policy_no));
                 let profile = profiles.next().or_else(|| policies.first().map(|(_, p)| p.profile));
                 let Some(profile) = profile.filter(|p| profiles.all(|q| q == *p)) else {
                     return Err(Error::new(ErrorKind::Policy, "one TEK for crypto sessions of different profiles"));
@@ -996,10 +1034,7 @@ impl Session {
                     .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
                 }
                 let (master_key, master_salt) = key.key.expose().split_at(key_len);
-                KeyMaterial::Tek {
-                    key: SecretBytes::from_slice(master_key),
-                    salt: SecretBytes::from_slice(master_salt),
-                }
+                KeyMaterial::joined(KeyKind::Tek, master_key, master_salt)
             }
         };
         Ok((material, mki))
@@ -1021,7 +1056,7 @@ impl Session {
         // §5.2 says the responder echoes the initiator's T; minisip sends its own. Either way the
         // MAC covers what binds the response to this exchange (the T we sent, or our DHi).
         single_timestamp(message)?;
-        let ids: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_id).map(|id| id.data.as_slice()).collect();
+        let ids: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_id).map(|id| &*id.data).collect();
         let bundle = match (message.header.data_type, &sent.auth) {
             (DataType::PskVerification | DataType::PkVerification, Some(auth)) => {
                 let carried_responder_id = ids.first().copied();
@@ -1037,7 +1072,7 @@ impl Session {
         if let Some(bundle) = bundle {
             // An RSA-R group answer brings the group's CSB ID and streams (RFC 4738 §3.6).
             if bundle.csb_id != sent.csb_id {
-                self.streams = bundle.streams.clone();
+                self.streams = bundle.streams().collect();
             }
             self.bundle = Some(bundle);
         }
@@ -1089,15 +1124,8 @@ impl Session {
         }
         let tgk = ours.shared_secret(&responder_dh.value)?;
         let policies = vec![(OFFERED_POLICY_NO, pending.policy)];
-        Bundle::new(
-            sent.csb_id,
-            prf,
-            pending.rand.clone(),
-            KeyMaterial::Tgk { tgk, salt: None },
-            pending.mki.clone(),
-            self.streams.clone(),
-            policies,
-        )
+        let (rand, mki) = (pending.rand.clone(), pending.mki.clone());
+        Bundle::new(sent.csb_id, prf, rand, KeyMaterial::tgk(tgk), mki, self.streams.iter().copied(), policies)
     }
 
     /// Initiator, RSA-R (RFC 4738 §3.7): opens the envelope with our private key, then checks
@@ -1118,7 +1146,7 @@ impl Session {
             return Err(Error::new(ErrorKind::AuthFailed, "the R_MESSAGE must echo our T (RFC 4738 §3.6)"));
         }
         let group_csb_id = group_csb_id(message)?;
-        let rands: Vec<&Vec<u8>> = message.payloads.iter().filter_map(Payload::as_rand).collect();
+        let rands: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_rand).map(|rand| &**rand).collect();
         let rand = match (group_csb_id, rands.as_slice()) {
             (None, []) => pending.rand.clone(),
             (Some(_), [rand]) if !rand.is_empty() => rand.to_vec(),
@@ -1128,8 +1156,9 @@ impl Session {
         let csb_id = group_csb_id.unwrap_or(sent.csb_id);
         let prf = PrfFunction::MikeyHmacSha1;
         let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp: sent.timestamp };
-        let key_data = envelope::open(message, self.private_key()?, &context, self.settings.rng.as_ref())?.keys;
-        let responder_id = key_data.id.as_ref().map(|id| id.data.as_slice()).unwrap_or_default();
+        let opened = envelope::open(message, self.private_key()?, &context, self.settings.rng.as_ref())?;
+        let key_data = opened.plaintext.key_data(true)?;
+        let responder_id = key_data.id.as_ref().map(|id| &*id.data).unwrap_or_default();
         let timestamp = sent.timestamp.as_64_bits();
         let suffix: [&[u8]; 3] = [&sent.initiator_id, responder_id, &timestamp];
         let signer = signed::authenticate_signed_with(
@@ -1162,9 +1191,9 @@ impl Session {
                 ));
             }
         }
-        let streams = match (group_csb_id, &message.header.cs_id_map) {
-            (Some(_), CsIdMap::SrtpId(entries)) => entries
-                .iter()
+        let streams: Vec<Stream> = match (group_csb_id, &message.header.cs_id_map) {
+            (Some(_), CsIdMap::SrtpId(map)) => map
+                .entries()
                 .map(|entry| Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: OFFERED_POLICY_NO })
                 .collect(),
             (None, map) if *map == self.cs_id_map() => self.streams.clone(),
@@ -1173,18 +1202,18 @@ impl Session {
         let policies = vec![(OFFERED_POLICY_NO, policy)];
         let (keys, mki) = match key_data.keys.as_slice() {
             [key] if matches!(key.key_type, KeyDataType::Tgk | KeyDataType::TgkSalt) => {
-                self.key_material(key, &policies, &streams)?
+                self.key_material(key, &policies, streams.iter().copied())?
             }
             _ => return Err(Error::malformed("an RSA-R KEMAC carries one TGK (RFC 4738 §3.6)")),
         };
         policy.mki_len = mki.len() as u8;
-        Bundle::new(csb_id, prf, rand, keys, mki, streams, vec![(OFFERED_POLICY_NO, policy)])
+        Bundle::new(csb_id, prf, rand, keys, mki, streams.into_iter(), vec![(OFFERED_POLICY_NO, policy)])
     }
 
     /// An error message from the peer (§5.1.2): reported as `PeerError` with its codes. An
     /// initiator waiting for a response moves to `Failed`; it was not authenticated, so nothing
     /// else changes (§5.1.2 asks to treat it as a recommendation).
-    fn take_error_message(&mut self, message: &Message) -> Error {
+    fn take_error_message(&mut self, message: &Message<'_>) -> Error {
         let codes: Vec<String> = message
             .payloads
             .iter()
@@ -1216,7 +1245,7 @@ impl Session {
 
     /// The unauthenticated error message answering a rejected I_MESSAGE, when the RFC calls for
     /// one: HDR, T, ERR, {SP} (§5.1.2). Replays and stale timestamps are discarded silently (§5.3).
-    fn error_message(&self, rejected: &Message, error: &Error) -> Option<Vec<u8>> {
+    fn error_message(&self, rejected: &Message<'_>, error: &Error) -> Option<Vec<u8>> {
         let timestamp = rejected.find(Payload::as_timestamp).copied();
         let header = &rejected.header;
         self.error_response(header.csb_id, header.prf_function, timestamp, error.peer_code()?)
@@ -1244,52 +1273,63 @@ impl Session {
             verification_requested: false,
             prf_function,
             csb_id,
-            cs_id_map: CsIdMap::SrtpId(Vec::new()),
+            cs_id_map: CsIdMap::SrtpId(SrtpIdMap::default()),
         };
         Message { header, payloads }.encode().ok()
     }
 }
 
 impl Bundle {
-    /// The CS ID map of the bundle's streams.
-    fn cs_id_map(&self) -> CsIdMap {
-        srtp_id_map(&self.streams)
-    }
-
-    /// A bundle with the SRTP keys of every crypto session derived (and so validated).
+    /// A bundle with the SRTP keys of every crypto session of `streams` derived (and so
+    /// validated).
     fn new(
         csb_id: u32,
         prf: PrfFunction,
         rand: Vec<u8>,
         keys: KeyMaterial,
         mki: Vec<u8>,
-        streams: Vec<Stream>,
+        streams: impl Iterator<Item = Stream>,
         policies: Vec<(u8, SrtpPolicy)>,
     ) -> Result<Self> {
-        let mut bundle = Bundle { csb_id, rand, keys, mki, streams, policies, exports: Vec::new(), envelope_key: None };
-        let deriver = match &bundle.keys {
-            KeyMaterial::Tgk { tgk, .. } => Some(TgkDeriver::new(prf, tgk.expose(), csb_id, &bundle.rand)),
-            KeyMaterial::Tek { .. } => None,
+        let mut bundle = Bundle { csb_id, rand, keys, mki, policies, crypto_sessions: Vec::new(), envelope_key: None };
+        let deriver = match bundle.keys.kind {
+            KeyKind::Tgk | KeyKind::TgkSalt => Some(TgkDeriver::new(prf, bundle.keys.key(), csb_id, &bundle.rand)),
+            KeyKind::Tek => None,
         };
-        let exports = (1..=bundle.streams.len())
-            .map(|cs_id| bundle.derive(cs_id as u8, deriver.as_ref()))
-            .collect::<Result<_>>()?;
-        bundle.exports = exports;
+        let mut crypto_sessions = Vec::with_capacity(streams.size_hint().0);
+        for (index, stream) in streams.enumerate() {
+            let cs_id =
+                u8::try_from(index + 1).map_err(|_| Error::malformed("a CSB holds at most 255 crypto sessions"))?;
+            let keys = bundle.derive(cs_id, stream, deriver.as_ref())?;
+            crypto_sessions.push(CryptoSession { policy_no: stream.policy_no, keys });
+        }
+        bundle.crypto_sessions = crypto_sessions;
         Ok(bundle)
+    }
+
+    /// The streams of the crypto sessions, in CS ID order.
+    fn streams(&self) -> impl Iterator<Item = Stream> + '_ {
+        self.crypto_sessions.iter().map(|cs| Stream { ssrc: cs.keys.ssrc, roc: cs.keys.roc, policy_no: cs.policy_no })
+    }
+
+    /// The CS ID map of the bundle's streams.
+    fn cs_id_map(&self) -> CsIdMap<'static> {
+        srtp_id_map(self.streams())
     }
 
     fn export(&self, cs_id: u8) -> Result<SrtpKeys> {
         usize::from(cs_id)
             .checked_sub(1)
-            .and_then(|index| self.exports.get(index))
-            .cloned()
-            .ok_or_else(|| Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.exports.len())))
+            .and_then(|index| self.crypto_sessions.get(index))
+            .map(|cs| cs.keys.clone())
+            .ok_or_else(|| {
+                Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.crypto_sessions.len()))
+            })
     }
 
-    /// The SRTP keys of crypto session `cs_id` (1-based, in range); `deriver` is the TGK's
-    /// prepared PRF (§4.1.3), `None` for a TEK.
-    fn derive(&self, cs_id: u8, deriver: Option<&TgkDeriver>) -> Result<SrtpKeys> {
-        let stream = self.streams[usize::from(cs_id) - 1];
+    /// The SRTP keys of crypto session `cs_id` carrying `stream`; `deriver` is the TGK's prepared
+    /// PRF (§4.1.3), `None` for a TEK.
+    fn derive(&self, cs_id: u8, stream: Stream, deriver: Option<&TgkDeriver>) -> Result<SrtpKeys> {
         let policy =
             self.policies.iter().find(|(no, _)| *no == stream.policy_no).map(|(_, policy)| *policy).ok_or_else(
                 || {
@@ -1306,20 +1346,19 @@ impl Bundle {
             Error::new(ErrorKind::Policy, format!("key/salt of {key}/{salt} bytes do not fit {profile:?}"))
                 .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter)
         };
-        let (master_key, master_salt) = match (&self.keys, deriver) {
-            (KeyMaterial::Tgk { salt, .. }, Some(deriver)) => {
+        let (master_key, master_salt) = match (self.keys.salt(), deriver) {
+            (salt, Some(deriver)) => {
                 let salt = match salt {
-                    Some(salt) if salt.len() == salt_len => InlineSecret::from_slice(salt.expose()),
+                    Some(salt) if salt.len() == salt_len => InlineSecret::from_slice(salt),
                     Some(salt) => return Err(misfit(key_len, salt.len())),
                     None => derived(deriver, TgkKeyPurpose::Salt, cs_id, salt_len),
                 };
                 (derived(deriver, TgkKeyPurpose::Tek, cs_id, key_len), salt)
             }
-            (KeyMaterial::Tek { key, salt }, _) if key.len() == key_len && salt.len() == salt_len => {
-                (InlineSecret::from_slice(key.expose()), InlineSecret::from_slice(salt.expose()))
+            (Some(salt), None) if self.keys.key().len() == key_len && salt.len() == salt_len => {
+                (InlineSecret::from_slice(self.keys.key()), InlineSecret::from_slice(salt))
             }
-            (KeyMaterial::Tek { key, salt }, _) => return Err(misfit(key.len(), salt.len())),
-            (KeyMaterial::Tgk { .. }, None) => return Err(Error::crypto("TGK without its deriver")),
+            (salt, None) => return Err(misfit(self.keys.key().len(), salt.map_or(0, <[u8]>::len))),
         };
         let (Some(master_key), Some(master_salt)) = (master_key, master_salt) else {
             return Err(misfit(key_len, salt_len));
@@ -1352,24 +1391,29 @@ fn derived<const N: usize>(
     secret.flatten()
 }
 
-/// The one T payload of a message; COUNTER timestamps cannot be checked against a clock, so
-/// they are refused (§5.4 relies on loosely synchronised clocks).
 /// The SRTP-ID map of `streams` (§6.1.1).
-fn srtp_id_map(streams: &[Stream]) -> CsIdMap {
-    CsIdMap::SrtpId(streams.iter().map(|s| SrtpCsEntry { policy_no: s.policy_no, ssrc: s.ssrc, roc: s.roc }).collect())
+fn srtp_id_map(streams: impl Iterator<Item = Stream>) -> CsIdMap<'static> {
+    let entries = streams.map(|s| SrtpCsEntry { policy_no: s.policy_no, ssrc: s.ssrc, roc: s.roc });
+    CsIdMap::SrtpId(SrtpIdMap::from_entries(entries))
 }
 
-/// The MKI numbered `counter`, big-endian in `len` bytes (at most 16; §6.14), and the key
-/// validity data that carries it.
-fn mki_and_validity(counter: u32, len: u8) -> (Vec<u8>, KeyValidity) {
+/// The MKI numbered `counter`, big-endian in `len` bytes (at most 16; §6.14).
+fn numbered_mki(counter: u32, len: u8) -> Vec<u8> {
     let counter = u128::from(counter).to_be_bytes();
-    let mki = counter[counter.len() - usize::from(len)..].to_vec();
-    let validity = if mki.is_empty() { KeyValidity::Null } else { KeyValidity::Spi(mki.clone()) };
-    (mki, validity)
+    counter[counter.len() - usize::from(len)..].to_vec()
+}
+
+/// The key validity data that binds a key to `mki` (§6.14): SPI, or none without an MKI.
+fn key_validity(mki: &[u8]) -> KeyValidity<'_> {
+    if mki.is_empty() {
+        KeyValidity::Null
+    } else {
+        KeyValidity::Spi(Cow::Borrowed(mki))
+    }
 }
 
 /// The new CSB ID of an RSA-R group R_MESSAGE (General Extension type 4, RFC 4738 §3.6).
-fn group_csb_id(message: &Message) -> Result<Option<u32>> {
+fn group_csb_id(message: &Message<'_>) -> Result<Option<u32>> {
     let mut extensions = message
         .payloads
         .iter()
@@ -1377,7 +1421,7 @@ fn group_csb_id(message: &Message) -> Result<Option<u32>> {
         .filter(|extension| extension.ext_type == extension_type::CSB_ID);
     match (extensions.next(), extensions.next()) {
         (None, _) => Ok(None),
-        (Some(extension), None) => match <[u8; 4]>::try_from(extension.data.as_slice()) {
+        (Some(extension), None) => match <[u8; 4]>::try_from(&*extension.data) {
             Ok(csb_id) => Ok(Some(u32::from_be_bytes(csb_id))),
             Err(_) => Err(Error::malformed("a CSB_ID extension holds 4 bytes (RFC 4738 §3.9.3)")),
         },
@@ -1385,7 +1429,30 @@ fn group_csb_id(message: &Message) -> Result<Option<u32>> {
     }
 }
 
-fn single_timestamp(message: &Message) -> Result<Timestamp> {
+/// The streams a received CS ID map names, in CS ID order: an empty map's (RFC 4563 §5) are
+/// placeholders under `default_policy_no`.
+fn received_streams<'m>(
+    map: &'m CsIdMap<'_>,
+    default_policy_no: u8,
+) -> Result<impl Iterator<Item = Stream> + Clone + 'm> {
+    static NO_ENTRIES: SrtpIdMap<'static> = SrtpIdMap::EMPTY;
+    let (entries, placeholders) = match map {
+        CsIdMap::SrtpId(entries) => (entries, 0),
+        CsIdMap::Empty { cs_count } => (&NO_ENTRIES, usize::from(*cs_count)),
+        CsIdMap::GenericId(_) => {
+            return Err(Error::unsupported("GENERIC-ID CS ID maps are for MIKEY-TICKET (RFC 6043)")
+                .with_peer_code(MikeyErrorCode::Unspecified))
+        }
+    };
+    let carried =
+        entries.entries().map(|entry| Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: entry.policy_no });
+    let placeholder = Stream { ssrc: 0, roc: 0, policy_no: default_policy_no };
+    Ok(carried.chain(std::iter::repeat(placeholder).take(placeholders)))
+}
+
+/// The one T payload of a message; COUNTER timestamps cannot be checked against a clock, so
+/// they are refused (§5.4 relies on loosely synchronised clocks).
+fn single_timestamp(message: &Message<'_>) -> Result<Timestamp> {
     if message.count(Payload::as_timestamp) != 1 {
         return Err(Error::malformed("a message must carry exactly one T payload"));
     }

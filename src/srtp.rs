@@ -166,7 +166,7 @@ impl SrtpPolicy {
     ///
     /// With `gstreamer_tag_layout`, the "session auth key length" parameter carries the tag
     /// length instead, as GStreamer writes and reads it (see tests/interop/README.md).
-    pub fn to_security_policy(&self, policy_no: u8, gstreamer_tag_layout: bool) -> Result<SecurityPolicy> {
+    pub fn to_security_policy(&self, policy_no: u8, gstreamer_tag_layout: bool) -> Result<SecurityPolicy<'static>> {
         let profile = self.profile;
         let mut params: Vec<(u8, [u8; 4], usize)> = vec![
             (srtp_param::ENCRYPTION_ALGORITHM, [profile.encryption_algorithm(), 0, 0, 0], 1),

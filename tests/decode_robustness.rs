@@ -15,15 +15,15 @@ use std::path::{Path, PathBuf};
 
 use common::{mutate, Rng};
 
+use mikey::secret::SecretRef;
 use mikey::srtp::{SrtpPolicy, SrtpProfile};
 use mikey::wire::registry::{cert_type, encryption_algorithm, extension_type, id_type, signature_type, srtp_param};
 use mikey::wire::{
     CertHash, CertPayload, CommonHeader, CsIdMap, DataType, DecodeOptions, DhGroup, DhPayload, ErrorPayload,
     GeneralExtension, GenericCsEntry, HashFunction, IdPayload, Kemac, KeyData, KeyDataList, KeyDataType, KeyValidity,
-    MacAlgorithmCode, Message, Payload, Pke, SecurityPolicy, Signature, SrtpCsEntry, Timestamp, TimestampType,
-    Verification,
+    MacAlgorithmCode, Message, Payload, Pke, SecurityPolicy, Signature, SrtpCsEntry, SrtpIdMap, Timestamp,
+    TimestampType, Verification,
 };
-use mikey::SecretBytes;
 
 /// Mutations per message seed.
 const MESSAGE_MUTATIONS: usize = 2_000;
@@ -98,7 +98,7 @@ fn check_key_data(data: &[u8]) -> bool {
         for (got, want) in again.keys.iter().zip(&list.keys) {
             assert_eq!(got.key_type, want.key_type);
             assert_eq!(got.key.expose(), want.key.expose());
-            assert_eq!(got.salt.as_ref().map(SecretBytes::expose), want.salt.as_ref().map(SecretBytes::expose));
+            assert_eq!(got.salt.map(|salt| salt.expose()), want.salt.map(|salt| salt.expose()));
             assert_eq!(got.validity, want.validity);
         }
     }
@@ -185,56 +185,67 @@ fn the_harness_reports_panics_and_varies_its_inputs() {
 // Seed corpus generation (run by hand; the output is committed).
 // ---------------------------------------------------------------------------------------------
 
-fn header(data_type: DataType, cs_id_map: CsIdMap) -> CommonHeader {
+fn header(data_type: DataType, cs_id_map: CsIdMap<'static>) -> CommonHeader<'static> {
     CommonHeader { data_type, verification_requested: true, prf_function: 0, csb_id: 0xDEADBEEF, cs_id_map }
 }
 
-fn srtp_map(ssrcs: &[u32]) -> CsIdMap {
-    CsIdMap::SrtpId(ssrcs.iter().map(|&ssrc| SrtpCsEntry { policy_no: 0, ssrc, roc: 0 }).collect())
+fn srtp_map(ssrcs: &[u32]) -> CsIdMap<'static> {
+    CsIdMap::SrtpId(SrtpIdMap::from_entries(ssrcs.iter().map(|&ssrc| SrtpCsEntry { policy_no: 0, ssrc, roc: 0 })))
 }
 
-fn ntp() -> Payload {
+fn ntp() -> Payload<'static> {
     Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: 0xE9F0_1234_8000_0000 })
 }
 
-fn rand() -> Payload {
+fn rand() -> Payload<'static> {
     Payload::Rand((0..16).collect())
 }
 
-fn key(key_type: KeyDataType, len: usize, salt: Option<usize>, validity: KeyValidity) -> KeyData {
+/// The bytes 0, 1, …, 255: keys count up from 0, salts from 0x40.
+static COUNTING: [u8; 256] = {
+    let mut bytes = [0u8; 256];
+    let mut index = 0;
+    while index < bytes.len() {
+        bytes[index] = index as u8;
+        index += 1;
+    }
+    bytes
+};
+
+fn key(key_type: KeyDataType, len: usize, salt: Option<usize>, validity: KeyValidity<'static>) -> KeyData<'static> {
     KeyData {
         key_type,
-        key: SecretBytes::new((0..len as u8).collect()),
-        salt: salt.map(|len| SecretBytes::new((0x40..0x40 + len as u8).collect())),
+        key: SecretRef::new(&COUNTING[..len]),
+        salt: salt.map(|len| SecretRef::new(&COUNTING[0x40..0x40 + len])),
         validity,
     }
 }
 
-fn kemac_null(keys: &KeyDataList) -> Payload {
+fn kemac_null(keys: &KeyDataList<'_>) -> Payload<'static> {
     Payload::Kemac(Kemac {
         encryption_algorithm: encryption_algorithm::NULL,
-        encrypted_data: keys.encode().unwrap().expose().to_vec(),
+        encrypted_data: keys.encode().unwrap().expose().to_vec().into(),
         mac_algorithm: MacAlgorithmCode::Null,
-        mac: vec![],
+        mac: vec![].into(),
     })
 }
 
-fn kemac_sealed(mac_algorithm: MacAlgorithmCode, encrypted_len: usize) -> Payload {
+fn kemac_sealed(mac_algorithm: MacAlgorithmCode, encrypted_len: usize) -> Payload<'static> {
     Payload::Kemac(Kemac {
         encryption_algorithm: encryption_algorithm::AES_CM_128,
-        encrypted_data: vec![0xA5; encrypted_len],
+        encrypted_data: vec![0xA5; encrypted_len].into(),
         mac_algorithm,
-        mac: vec![0x3C; mac_algorithm.tag_len()],
+        mac: vec![0x3C; mac_algorithm.tag_len()].into(),
     })
 }
 
-fn srtp_sp(policy_no: u8, profile: SrtpProfile, gstreamer: bool) -> Payload {
+fn srtp_sp(policy_no: u8, profile: SrtpProfile, gstreamer: bool) -> Payload<'static> {
     let policy = SrtpPolicy { profile, ..SrtpPolicy::default() };
     Payload::SecurityPolicy(policy.to_security_policy(policy_no, gstreamer).unwrap())
 }
 
 /// An SP payload from `(type, value)` parameters.
-fn sp(policy_no: u8, protocol: u8, params: &[(u8, &[u8])]) -> Payload {
+fn sp(policy_no: u8, protocol: u8, params: &[(u8, &[u8])]) -> Payload<'static> {
     let mut policy = SecurityPolicy::new(policy_no, protocol);
     for (param_type, value) in params {
         policy.push_param(*param_type, value).unwrap();
@@ -243,53 +254,59 @@ fn sp(policy_no: u8, protocol: u8, params: &[(u8, &[u8])]) -> Payload {
 }
 
 /// A message carrying one of every RFC 3830 payload; its seed is also the wire unit tests' fixture.
-fn every_payload() -> Message {
+fn every_payload() -> Message<'static> {
     Message {
         header: header(
             DataType::PkInit,
-            CsIdMap::SrtpId(vec![
+            CsIdMap::SrtpId(SrtpIdMap::from_entries([
                 SrtpCsEntry { policy_no: 0, ssrc: 0x11223344, roc: 0 },
                 SrtpCsEntry { policy_no: 1, ssrc: 0, roc: 7 },
-            ]),
+            ])),
         ),
         payloads: vec![
             Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: 0xE1234567_89ABCDEF }),
             Payload::Timestamp(Timestamp { ts_type: TimestampType::Counter, value: 42 }),
-            Payload::Rand(vec![0x5A; 16]),
-            Payload::Id(IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec() }),
-            Payload::Cert(CertPayload { cert_type: cert_type::X509V3, data: vec![0x30, 0x82, 0, 1, 0] }),
-            Payload::CertHash(CertHash { hash_function: HashFunction::Sha1, hash: vec![1; 20] }),
+            Payload::Rand(vec![0x5A; 16].into()),
+            Payload::Id(IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec().into() }),
+            Payload::Cert(CertPayload { cert_type: cert_type::X509V3, data: vec![0x30, 0x82, 0, 1, 0].into() }),
+            Payload::CertHash(CertHash { hash_function: HashFunction::Sha1, hash: vec![1; 20].into() }),
             sp(0, 0, &[(0, &[1])]),
             Payload::Dh(DhPayload {
                 group: DhGroup::Oakley2,
-                value: vec![0xC3; 128],
-                validity: KeyValidity::Spi(vec![0, 1]),
+                value: vec![0xC3; 128].into(),
+                validity: KeyValidity::Spi(vec![0, 1].into()),
             }),
-            Payload::Pke(Pke { cache: 2, data: vec![0xEE; 256] }),
+            Payload::Pke(Pke { cache: 2, data: vec![0xEE; 256].into() }),
             Payload::Kemac(Kemac {
                 encryption_algorithm: 1,
-                encrypted_data: vec![0xAB; 40],
+                encrypted_data: vec![0xAB; 40].into(),
                 mac_algorithm: MacAlgorithmCode::HmacSha1_160,
-                mac: vec![0xCD; 20],
+                mac: vec![0xCD; 20].into(),
             }),
-            Payload::Verification(Verification { mac_algorithm: MacAlgorithmCode::HmacSha1_160, mac: vec![3; 20] }),
+            Payload::Verification(Verification {
+                mac_algorithm: MacAlgorithmCode::HmacSha1_160,
+                mac: vec![3; 20].into(),
+            }),
             Payload::Error(ErrorPayload { code: 9 }),
-            Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::VENDOR_ID, data: vec![1, 2] }),
-            Payload::Sign(Signature { sig_type: signature_type::RSA_PSS, data: vec![0x99; 256] }),
+            Payload::GeneralExtension(GeneralExtension {
+                ext_type: extension_type::VENDOR_ID,
+                data: vec![1, 2].into(),
+            }),
+            Payload::Sign(Signature { sig_type: signature_type::RSA_PSS, data: vec![0x99; 256].into() }),
         ],
     }
 }
 
 /// Key data lists (KEMAC plaintexts) covering every key type and validity type.
-fn key_data_seeds() -> Vec<(&'static str, KeyDataList)> {
-    let alice = IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec() };
+fn key_data_seeds() -> Vec<(&'static str, KeyDataList<'static>)> {
+    let alice = IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec().into() };
     vec![
         ("hand_tgk_null", KeyDataList { id: None, keys: vec![key(KeyDataType::Tgk, 16, None, KeyValidity::Null)] }),
         (
             "hand_tek_salt_spi",
             KeyDataList {
                 id: None,
-                keys: vec![key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![0, 0, 0, 1]))],
+                keys: vec![key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![0, 0, 0, 1].into()))],
             },
         ),
         (
@@ -298,12 +315,12 @@ fn key_data_seeds() -> Vec<(&'static str, KeyDataList)> {
                 id: None,
                 keys: vec![
                     key(KeyDataType::Tgk, 16, None, KeyValidity::Null),
-                    key(KeyDataType::Tek, 32, None, KeyValidity::Spi(vec![7])),
+                    key(KeyDataType::Tek, 32, None, KeyValidity::Spi(vec![7].into())),
                     key(
                         KeyDataType::TgkSalt,
                         32,
                         Some(12),
-                        KeyValidity::Interval { from: vec![0; 6], to: vec![0xFF; 6] },
+                        KeyValidity::Interval { from: vec![0; 6].into(), to: vec![0xFF; 6].into() },
                     ),
                 ],
             },
@@ -314,7 +331,7 @@ fn key_data_seeds() -> Vec<(&'static str, KeyDataList)> {
                 id: Some(alice.clone()),
                 keys: vec![
                     key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Null),
-                    key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![1, 2])),
+                    key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![1, 2].into())),
                 ],
             },
         ),
@@ -327,7 +344,7 @@ fn key_data_seeds() -> Vec<(&'static str, KeyDataList)> {
 fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
     let keys = KeyDataList {
         id: None,
-        keys: vec![key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![0, 0, 0, 1]))],
+        keys: vec![key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![0, 0, 0, 1].into()))],
     };
     let mut messages: Vec<(&'static str, Message)> = vec![
         ("hand_every_payload", every_payload()),
@@ -361,7 +378,7 @@ fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
                     ntp(),
                     Payload::Verification(Verification {
                         mac_algorithm: MacAlgorithmCode::HmacSha1_160,
-                        mac: vec![7; 20],
+                        mac: vec![7; 20].into(),
                     }),
                 ],
             },
@@ -373,11 +390,11 @@ fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
                 payloads: vec![
                     ntp(),
                     rand(),
-                    Payload::CertHash(CertHash { hash_function: HashFunction::Sha256, hash: vec![0x11; 32] }),
+                    Payload::CertHash(CertHash { hash_function: HashFunction::Sha256, hash: vec![0x11; 32].into() }),
                     srtp_sp(0, SrtpProfile::AesCm256HmacSha1_32, false),
                     kemac_sealed(MacAlgorithmCode::HmacSha1_160, 60),
-                    Payload::Pke(Pke { cache: 1, data: vec![0x77; 128] }),
-                    Payload::Sign(Signature { sig_type: signature_type::RSA_PKCS1_V15, data: vec![0x88; 128] }),
+                    Payload::Pke(Pke { cache: 1, data: vec![0x77; 128].into() }),
+                    Payload::Sign(Signature { sig_type: signature_type::RSA_PKCS1_V15, data: vec![0x88; 128].into() }),
                 ],
             },
         ),
@@ -389,13 +406,13 @@ fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
                     ntp(),
                     rand(),
                     srtp_sp(0, SrtpProfile::AesCm128HmacSha1_32, true),
-                    Payload::Cert(CertPayload { cert_type: cert_type::X509V3_SIGN, data: vec![0x30; 64] }),
+                    Payload::Cert(CertPayload { cert_type: cert_type::X509V3_SIGN, data: vec![0x30; 64].into() }),
                     Payload::Dh(DhPayload {
                         group: DhGroup::Oakley5,
-                        value: vec![0xD5; 192],
-                        validity: KeyValidity::Interval { from: vec![0; 6], to: vec![0, 0, 0, 1, 0, 0] },
+                        value: vec![0xD5; 192].into(),
+                        validity: KeyValidity::Interval { from: vec![0; 6].into(), to: vec![0, 0, 0, 1, 0, 0].into() },
                     }),
-                    Payload::Sign(Signature { sig_type: signature_type::RSA_PSS, data: vec![0x42; 64] }),
+                    Payload::Sign(Signature { sig_type: signature_type::RSA_PSS, data: vec![0x42; 64].into() }),
                 ],
             },
         ),
@@ -405,18 +422,18 @@ fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
                 header: header(DataType::DhResponse, srtp_map(&[1, 2])),
                 payloads: vec![
                     ntp(),
-                    Payload::Id(IdPayload { id_type: id_type::NAI, data: b"bob@example.org".to_vec() }),
+                    Payload::Id(IdPayload { id_type: id_type::NAI, data: b"bob@example.org".to_vec().into() }),
                     Payload::Dh(DhPayload {
                         group: DhGroup::Oakley1,
-                        value: vec![0x96; 96],
+                        value: vec![0x96; 96].into(),
                         validity: KeyValidity::Null,
                     }),
                     Payload::Dh(DhPayload {
                         group: DhGroup::Oakley1,
-                        value: vec![0x69; 96],
+                        value: vec![0x69; 96].into(),
                         validity: KeyValidity::Null,
                     }),
-                    Payload::Sign(Signature { sig_type: signature_type::ECCSI, data: vec![] }),
+                    Payload::Sign(Signature { sig_type: signature_type::ECCSI, data: vec![].into() }),
                 ],
             },
         ),
@@ -427,12 +444,12 @@ fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
                 payloads: vec![
                     ntp(),
                     rand(),
-                    Payload::Id(IdPayload { id_type: id_type::BYTE_STRING, data: vec![1, 2, 3, 4] }),
+                    Payload::Id(IdPayload { id_type: id_type::BYTE_STRING, data: vec![1, 2, 3, 4].into() }),
                     srtp_sp(0, SrtpProfile::NullHmacSha1_80, false),
                     Payload::Dh(DhPayload {
                         group: DhGroup::Oakley2,
-                        value: vec![0x22; 128],
-                        validity: KeyValidity::Spi(vec![9]),
+                        value: vec![0x22; 128].into(),
+                        validity: KeyValidity::Spi(vec![9].into()),
                     }),
                     kemac_sealed(MacAlgorithmCode::HmacSha1_160, 0),
                 ],
@@ -458,12 +475,15 @@ fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
                     rand(),
                     Payload::GeneralExtension(GeneralExtension {
                         ext_type: extension_type::KEY_ID,
-                        data: vec![2, 0, 4, 0xAA, 0xBB, 0xCC, 0xDD],
+                        data: vec![2, 0, 4, 0xAA, 0xBB, 0xCC, 0xDD].into(),
                     }),
-                    Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::SDP_IDS, data: vec![0, 1] }),
+                    Payload::GeneralExtension(GeneralExtension {
+                        ext_type: extension_type::SDP_IDS,
+                        data: vec![0, 1].into(),
+                    }),
                     Payload::GeneralExtension(GeneralExtension {
                         ext_type: extension_type::OMA_BCAST,
-                        data: vec![0; 5],
+                        data: vec![0; 5].into(),
                     }),
                     kemac_null(&keys),
                 ],
@@ -479,17 +499,17 @@ fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
                             cs_id: 1,
                             protocol: 0,
                             session_data_flag: true,
-                            policy_nos: vec![0, 1],
-                            session_data: vec![0, 0, 0, 1, 0, 0, 0, 0, 0, 5],
-                            spi: vec![0xAA],
+                            policy_nos: vec![0, 1].into(),
+                            session_data: vec![0, 0, 0, 1, 0, 0, 0, 0, 0, 5].into(),
+                            spi: vec![0xAA].into(),
                         },
                         GenericCsEntry {
                             cs_id: 2,
                             protocol: 0,
                             session_data_flag: false,
-                            policy_nos: vec![],
-                            session_data: vec![0, 0, 0, 2],
-                            spi: vec![],
+                            policy_nos: vec![].into(),
+                            session_data: vec![0, 0, 0, 2].into(),
+                            spi: vec![].into(),
                         },
                     ]),
                 ),
@@ -593,7 +613,7 @@ fn write_seed_corpus() {
         }
         let message = Message::decode(&bytes).unwrap_or_else(|error| panic!("{name}: {error}"));
         for kemac in message.payloads.iter().filter_map(Payload::as_kemac) {
-            if kemac.encryption_algorithm == encryption_algorithm::NULL && seen.insert(kemac.encrypted_data.clone()) {
+            if kemac.encryption_algorithm == encryption_algorithm::NULL && seen.insert(kemac.encrypted_data.to_vec()) {
                 assert!(check_key_data(&kemac.encrypted_data), "{name}: KEMAC plaintext does not decode");
                 fs::write(key_dir.join(&name), &kemac.encrypted_data).unwrap();
             }

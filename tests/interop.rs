@@ -67,7 +67,7 @@ fn assert_dissected_as(message: &[u8]) -> Value {
     }
     assert_eq!(raw_field(&report, "mikey.next_payload"), chain, "payload chain");
     if let mikey::wire::CsIdMap::SrtpId(entries) = &decoded.header.cs_id_map {
-        let ssrcs: Vec<String> = entries.iter().map(|e| format!("{:08x}", e.ssrc)).collect();
+        let ssrcs: Vec<String> = entries.entries().map(|e| format!("{:08x}", e.ssrc)).collect();
         assert_eq!(raw_field(&report, "mikey.srtp_id.ssrc"), ssrcs);
     }
     report

@@ -230,7 +230,8 @@ fn a_wrong_psk_is_an_auth_failure_answered_by_an_error_message() {
     let rejection = responder.process_message(&message).unwrap_err();
     assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed);
     assert_eq!(responder.state(), State::Idle);
-    let error_message = Message::decode(&rejection.response.expect("an Auth failure error message")).unwrap();
+    let error_bytes = rejection.response.expect("an Auth failure error message");
+    let error_message = Message::decode(&error_bytes).unwrap();
     assert_eq!(error_message.header.data_type, DataType::Error);
     assert_eq!(error_message.find(Payload::as_error).unwrap().code, 0);
 }
@@ -380,7 +381,8 @@ fn a_verification_message_with_the_responder_s_own_timestamp_is_accepted_as_mini
     initiator_config.set_request_verification(true);
     let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
     initiator.add_srtp_stream(1, 0).unwrap();
-    let i_message = Message::decode(&initiator.create_message().unwrap()).unwrap();
+    let i_bytes = initiator.create_message().unwrap();
+    let i_message = Message::decode(&i_bytes).unwrap();
     let sent = *i_message.find(Payload::as_timestamp).unwrap();
     let rand = i_message.find(Payload::as_rand).unwrap().clone();
     let own_time = Timestamp { value: sent.value + (5 << 32), ..sent };
@@ -451,8 +453,8 @@ fn dh_hmac_exchange_agrees_in_every_oakley_group_and_rekeys_with_fresh_dh_values
 fn dh_hmac_rejects_bad_dh_values_tampering_replays_and_a_wrong_psk() {
     use mikey::method::psk::{seal_kemac_message, ExchangeContext, Protection};
     use mikey::wire::{
-        CommonHeader, CsIdMap, DhGroup, DhPayload, IdPayload, KeyValidity, SecurityPolicy, SrtpCsEntry, Timestamp,
-        TimestampType,
+        CommonHeader, CsIdMap, DhGroup, DhPayload, IdPayload, KeyValidity, SecurityPolicy, SrtpCsEntry, SrtpIdMap,
+        Timestamp, TimestampType,
     };
     use mikey::{MikeyErrorCode, SecretBytes};
 
@@ -473,15 +475,15 @@ fn dh_hmac_rejects_bad_dh_values_tampering_replays_and_a_wrong_psk() {
             verification_requested: true,
             prf_function: 0,
             csb_id: 0x1234,
-            cs_id_map: CsIdMap::SrtpId(vec![SrtpCsEntry { policy_no: 0, ssrc: 1, roc: 0 }]),
+            cs_id_map: CsIdMap::SrtpId(SrtpIdMap::from_entries([SrtpCsEntry { policy_no: 0, ssrc: 1, roc: 0 }])),
         };
         let payloads = vec![
             Payload::Timestamp(timestamp),
-            Payload::Rand(rand.clone()),
-            Payload::Id(IdPayload { id_type: 1, data: b"sip:alice@example.com".to_vec() }),
-            Payload::Id(IdPayload { id_type: 1, data: b"sip:bob@example.com".to_vec() }),
+            Payload::Rand(rand.clone().into()),
+            Payload::Id(IdPayload { id_type: 1, data: b"sip:alice@example.com".to_vec().into() }),
+            Payload::Id(IdPayload { id_type: 1, data: b"sip:bob@example.com".to_vec().into() }),
             Payload::SecurityPolicy(SecurityPolicy::new(0, 0)),
-            Payload::Dh(DhPayload { group: DhGroup::Oakley1, value, validity: KeyValidity::Null }),
+            Payload::Dh(DhPayload { group: DhGroup::Oakley1, value: value.into(), validity: KeyValidity::Null }),
         ];
         let context = ExchangeContext { prf: PrfFunction::MikeyHmacSha1, csb_id: 0x1234, rand: &rand, timestamp };
         let (message, _) = seal_kemac_message(
@@ -495,7 +497,8 @@ fn dh_hmac_rejects_bad_dh_values_tampering_replays_and_a_wrong_psk() {
         assert_eq!(rejection.error.kind(), ErrorKind::Malformed, "DH value {what}");
         assert_eq!(rejection.error.peer_code(), Some(MikeyErrorCode::InvalidDh), "DH value {what}");
         assert_eq!(responder.state(), State::Idle);
-        let error_message = Message::decode(&rejection.response.expect("an Invalid DH error message")).unwrap();
+        let error_bytes = rejection.response.expect("an Invalid DH error message");
+        let error_message = Message::decode(&error_bytes).unwrap();
         assert_eq!(error_message.find(Payload::as_error).unwrap().code, MikeyErrorCode::InvalidDh as u8);
     }
 
@@ -504,7 +507,7 @@ fn dh_hmac_rejects_bad_dh_values_tampering_replays_and_a_wrong_psk() {
     initiator.add_srtp_stream(1, 0).unwrap();
     let i_message = initiator.create_message().unwrap();
     let dhi = Message::decode(&i_message).unwrap().find(Payload::as_dh).unwrap().value.clone();
-    let dh_at = i_message.windows(dhi.len()).position(|window| window == dhi).unwrap();
+    let dh_at = i_message.windows(dhi.len()).position(|window| window == &*dhi).unwrap();
     let mut tampered = i_message.clone();
     tampered[dh_at + 5] ^= 0x40;
     assert_eq!(responder.process_message(&tampered).unwrap_err().error.kind(), ErrorKind::AuthFailed);
@@ -714,12 +717,12 @@ fn pk_rejects_an_envelope_for_another_key_a_false_encrypted_identity_and_a_missi
         let certificate = mikey::crypto::x509::Certificate::from_pem_or_der(&pki(name)).unwrap().remove(0);
         mikey::wire::CertHash {
             hash_function: mikey::wire::HashFunction::Sha1,
-            hash: certificate.sha1_fingerprint().to_vec(),
+            hash: certificate.sha1_fingerprint().to_vec().into(),
         }
     };
     let rejection = responder.process_message(&with_chash(&for_carol, sha1_of("carol.crt.pem"))).unwrap_err();
     assert_eq!(rejection.error.peer_code(), Some(mikey::MikeyErrorCode::InvalidCertificate), "{}", rejection.error);
-    let md5 = mikey::wire::CertHash { hash_function: mikey::wire::HashFunction::Md5, hash: vec![0; 16] };
+    let md5 = mikey::wire::CertHash { hash_function: mikey::wire::HashFunction::Md5, hash: vec![0; 16].into() };
     let rejection = responder.process_message(&with_chash(&for_carol, md5)).unwrap_err();
     assert_eq!(rejection.error.peer_code(), Some(mikey::MikeyErrorCode::InvalidHashAlgorithm));
     assert_eq!(responder.state(), State::Idle);
@@ -743,7 +746,7 @@ fn pk_rejects_an_envelope_for_another_key_a_false_encrypted_identity_and_a_missi
             _ => None,
         })
         .unwrap();
-    let at = genuine.windows(pke.len()).position(|window| window == pke).unwrap();
+    let at = genuine.windows(pke.len()).position(|window| window == &*pke).unwrap();
     let mut tampered = genuine.clone();
     tampered[at + 10] ^= 0x01;
     let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
@@ -862,7 +865,7 @@ fn dh_sign_rejects_bad_dh_values_an_unknown_group_and_an_expired_certificate() {
     for (what, value) in [("0", vec![0u8; 192]), ("1", one), ("p-1", prime_minus_1)] {
         let bad = resigned(&|payload| {
             if let Payload::Dh(dh) = payload {
-                *dh = DhPayload { value: value.clone(), ..dh.clone() };
+                *dh = DhPayload { value: value.clone().into(), ..dh.clone() };
             }
         });
         let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
@@ -874,7 +877,7 @@ fn dh_sign_rejects_bad_dh_values_an_unknown_group_and_an_expired_certificate() {
     // A group the registry does not know (Table 6.4) stops the decoder.
     let dh_at = genuine
         .windows(192)
-        .position(|w| w == Message::decode(&genuine).unwrap().find(Payload::as_dh).unwrap().value)
+        .position(|w| w == &*Message::decode(&genuine).unwrap().find(Payload::as_dh).unwrap().value)
         .unwrap();
     let mut unknown_group = genuine.clone();
     unknown_group[dh_at - 1] = 9;
@@ -887,7 +890,7 @@ fn dh_sign_rejects_bad_dh_values_an_unknown_group_and_an_expired_certificate() {
     let with_expired = resigned(&|payload| {
         if let Payload::Cert(cert) = payload {
             if cert.data == alice.der() {
-                cert.data = expired.der().to_vec();
+                cert.data = expired.der().to_vec().into();
             }
         }
     });

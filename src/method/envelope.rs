@@ -9,7 +9,7 @@
 use crate::crypto::rsa::{RsaPrivateKey, RsaPublicKey};
 use crate::crypto::{MacKey, RandomSource};
 use crate::error::{Error, Result};
-use crate::method::psk::{self, ExchangeContext};
+use crate::method::psk::{self, ExchangeContext, Plaintext};
 use crate::secret::SecretBytes;
 use crate::wire::{Kemac, KeyDataList, Message, Payload, Pke};
 
@@ -21,9 +21,9 @@ pub const ENVELOPE_KEY_LEN: usize = 16;
 /// the sender keeps when the CSB caches it, §3.2).
 pub struct Sealed {
     /// KEMAC = E(encr_key, ID || {TGK}) || MAC.
-    pub kemac: Kemac,
+    pub kemac: Kemac<'static>,
     /// PKE = E(PK of the recipient, env_key), with the cache indicator.
-    pub pke: Pke,
+    pub pke: Pke<'static>,
     /// The exchange's MAC key (§4.1.4).
     pub auth: MacKey,
     /// env_key.
@@ -32,9 +32,9 @@ pub struct Sealed {
 
 /// An opened envelope: the key data (its leading ID is the sender's), the MAC key, the envelope
 /// key and the PKE's cache indicator (Table 6.3).
-pub struct Opened {
-    /// The key data, led by the sender's ID.
-    pub keys: KeyDataList,
+pub struct Opened<'m> {
+    /// The decrypted key data, led by the sender's ID (`Plaintext::key_data(true)`).
+    pub plaintext: Plaintext<'m>,
     /// The exchange's MAC key (§4.1.4).
     pub auth: MacKey,
     /// env_key.
@@ -46,7 +46,7 @@ pub struct Opened {
 /// Seals `keys` (whose leading ID names the sender) for the holder of `recipient`, with the
 /// envelope key cache indicator `cache` (Table 6.3).
 pub fn seal(
-    keys: &KeyDataList,
+    keys: &KeyDataList<'_>,
     recipient: &RsaPublicKey,
     cache: u8,
     context: &ExchangeContext<'_>,
@@ -56,19 +56,19 @@ pub fn seal(
     rng.fill(envelope_key.expose_mut())?;
     let (kemac, auth) = psk::seal_kemac_payload(keys, &envelope_key, context)?;
     let encrypted_envelope = recipient.encrypt_pkcs1v15(envelope_key.expose(), rng)?;
-    Ok(Sealed { kemac, pke: Pke { cache, data: encrypted_envelope }, auth, envelope_key })
+    Ok(Sealed { kemac, pke: Pke { cache, data: encrypted_envelope.into() }, auth, envelope_key })
 }
 
 /// Opens the one KEMAC and PKE of `message` with our private key. A PKE whose padding is wrong
 /// yields a random envelope key, so it fails exactly like a wrong key, at the KEMAC MAC (no
 /// padding oracle).
-pub fn open(
-    message: &Message,
+pub fn open<'m>(
+    message: &'m Message<'_>,
     own_key: &RsaPrivateKey,
     context: &ExchangeContext<'_>,
     rng: &dyn RandomSource,
-) -> Result<Opened> {
-    let envelopes: Vec<&Pke> = message
+) -> Result<Opened<'m>> {
+    let envelopes: Vec<&Pke<'_>> = message
         .payloads
         .iter()
         .filter_map(|payload| match payload {
@@ -82,6 +82,6 @@ pub fn open(
         return Err(Error::malformed("the message must carry one PKE and one KEMAC (RFC 3830 §3.2, RFC 4738 §3.6)"));
     };
     let envelope_key = own_key.decrypt_pkcs1v15_or_random(&envelope.data, ENVELOPE_KEY_LEN, rng)?;
-    let (keys, auth) = psk::open_kemac_payload(kemac, &envelope_key, context)?;
-    Ok(Opened { keys, auth, envelope_key, cache: envelope.cache })
+    let (plaintext, auth) = psk::open_kemac_payload(kemac, &envelope_key, context)?;
+    Ok(Opened { plaintext, auth, envelope_key, cache: envelope.cache })
 }

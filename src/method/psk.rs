@@ -102,10 +102,10 @@ fn transport_code(transport: KeyTransport) -> u8 {
 /// The KEMAC carrying `keys` encrypted with the message keys of `protection` (§4.1.4, §4.2.3),
 /// its MAC still zero, and those keys.
 fn unsealed_kemac(
-    keys: &KeyDataList,
+    keys: &KeyDataList<'_>,
     protection: Protection<'_>,
     context: &ExchangeContext<'_>,
-) -> Result<(Kemac, MessageKeys)> {
+) -> Result<(Kemac<'static>, MessageKeys)> {
     let (transport, mac_algorithm) = protection.algorithms();
     let message_keys = protection.message_keys(transport, context);
     let plaintext = keys.encode()?;
@@ -119,9 +119,9 @@ fn unsealed_kemac(
     )?;
     let kemac = Kemac {
         encryption_algorithm: transport_code(transport),
-        encrypted_data,
+        encrypted_data: encrypted_data.into(),
         mac_algorithm: mac_algorithm_code(mac_algorithm),
-        mac: vec![0; mac_algorithm.tag_len()],
+        mac: vec![0; mac_algorithm.tag_len()].into(),
     };
     Ok((kemac, message_keys))
 }
@@ -130,8 +130,8 @@ fn unsealed_kemac(
 /// KEMAC, which is appended with `keys` encrypted and the MAC computed over the encoded message
 /// (§5.2). Returns the message and the exchange's MAC key, which checks the verification message.
 pub fn seal_kemac_message(
-    mut message: Message,
-    keys: &KeyDataList,
+    mut message: Message<'_>,
+    keys: &KeyDataList<'_>,
     protection: Protection<'_>,
     context: &ExchangeContext<'_>,
 ) -> Result<(Vec<u8>, MacKey)> {
@@ -149,32 +149,56 @@ pub fn seal_kemac_message(
 /// KEMAC payload alone with its next-payload field zero (§5.2), keys derived from the envelope
 /// key. Returns the payload and the exchange's MAC key (for the verification message).
 pub fn seal_kemac_payload(
-    keys: &KeyDataList,
+    keys: &KeyDataList<'_>,
     envelope_key: &SecretBytes,
     context: &ExchangeContext<'_>,
-) -> Result<(Kemac, MacKey)> {
+) -> Result<(Kemac<'static>, MacKey)> {
     let (mut kemac, message_keys) = unsealed_kemac(keys, Protection::PreShared(envelope_key), context)?;
     let encoded = kemac_payload_bytes(&kemac)?;
     let tag = message_keys.auth.sign(&encoded[..encoded.len() - kemac.mac.len()]);
-    kemac.mac = tag.as_slice().to_vec();
+    kemac.mac = tag.as_slice().to_vec().into();
     Ok((kemac, message_keys.auth))
 }
 
 /// The KEMAC payload alone, as the PK MAC covers it: next payload zero (§5.2).
-fn kemac_payload_bytes(kemac: &Kemac) -> Result<Vec<u8>> {
+fn kemac_payload_bytes(kemac: &Kemac<'_>) -> Result<Vec<u8>> {
     let mut encoded = Vec::with_capacity(kemac.encrypted_data.len() + kemac.mac.len() + 5);
     Payload::Kemac(kemac.clone()).encode(crate::wire::PayloadType::Last, &mut encoded)?;
     Ok(encoded)
 }
 
+/// The decrypted content of a KEMAC (Key data sub-payloads, after an ID for the public-key
+/// methods): borrowed from the message when it travelled in clear (NULL transport), else
+/// decrypted here and zeroized on drop.
+pub enum Plaintext<'m> {
+    /// NULL encryption: the KEMAC's own bytes.
+    Clear(&'m [u8]),
+    /// AES-CM or AES-KW, decrypted.
+    Decrypted(SecretBytes),
+}
+
+impl Plaintext<'_> {
+    /// The Key data sub-payloads (§6.13), led by an ID payload when `leading_id` (§3.2), borrowed
+    /// from the plaintext.
+    pub fn key_data(&self, leading_id: bool) -> Result<KeyDataList<'_>> {
+        let bytes = match self {
+            Plaintext::Clear(bytes) => bytes,
+            Plaintext::Decrypted(secret) => secret.expose(),
+        };
+        KeyDataList::decode(bytes, leading_id)
+    }
+}
+
 /// Decrypts the key data of a KEMAC whose MAC was verified.
-fn decrypted_keys(
-    kemac: &Kemac,
+fn decrypted<'m>(
+    kemac: &'m Kemac<'_>,
     transport: KeyTransport,
     message_keys: &MessageKeys,
     context: &ExchangeContext<'_>,
-    leading_id: bool,
-) -> Result<KeyDataList> {
+) -> Result<Plaintext<'m>> {
+    if transport == KeyTransport::Null {
+        return Ok(Plaintext::Clear(&kemac.encrypted_data));
+    }
     let plaintext = decrypt_key_data(
         transport,
         message_keys.encr_key.expose(),
@@ -183,19 +207,19 @@ fn decrypted_keys(
         &context.timestamp.as_64_bits(),
         &kemac.encrypted_data,
     )?;
-    KeyDataList::decode(plaintext.expose(), leading_id)
+    Ok(Plaintext::Decrypted(plaintext))
 }
 
 /// Verifies the MAC of a received I_MESSAGE (or DH-HMAC R_MESSAGE) and decrypts its key data.
 /// `bytes` is the message without any accepted padding byte; `message` its decoding. Returns the
 /// key data and the exchange's MAC key (for the verification message). Nothing is changed
 /// anywhere, so a failure leaves the caller's state as it was.
-pub fn open_kemac_message(
+pub fn open_kemac_message<'m>(
     bytes: &[u8],
-    message: &Message,
+    message: &'m Message<'_>,
     protection: Protection<'_>,
     context: &ExchangeContext<'_>,
-) -> Result<(KeyDataList, MacKey)> {
+) -> Result<(Plaintext<'m>, MacKey)> {
     let Some(Payload::Kemac(kemac)) = message.payloads.last() else {
         return Err(Error::malformed("the message must end with the KEMAC payload (RFC 3830 §6.2, RFC 4650 §4.2)"));
     };
@@ -206,16 +230,16 @@ pub fn open_kemac_message(
         .auth
         .verify(&bytes[..covered], &kemac.mac)
         .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
-    Ok((decrypted_keys(kemac, transport, &message_keys, context, false)?, message_keys.auth))
+    Ok((decrypted(kemac, transport, &message_keys, context)?, message_keys.auth))
 }
 
 /// Verifies and decrypts the KEMAC of a public-key message (§3.2): the MAC over the KEMAC payload
 /// alone, keys from the envelope key; the key data starts with the encrypted IDi.
-pub fn open_kemac_payload(
-    kemac: &Kemac,
+pub fn open_kemac_payload<'m>(
+    kemac: &'m Kemac<'_>,
     envelope_key: &SecretBytes,
     context: &ExchangeContext<'_>,
-) -> Result<(KeyDataList, MacKey)> {
+) -> Result<(Plaintext<'m>, MacKey)> {
     let protection = Protection::PreShared(envelope_key);
     let transport = accepted_transport(kemac, protection)?;
     let message_keys = protection.message_keys(transport, context);
@@ -224,13 +248,13 @@ pub fn open_kemac_payload(
         .auth
         .verify(&encoded[..encoded.len() - kemac.mac.len()], &kemac.mac)
         .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
-    Ok((decrypted_keys(kemac, transport, &message_keys, context, true)?, message_keys.auth))
+    Ok((decrypted(kemac, transport, &message_keys, context)?, message_keys.auth))
 }
 
 /// The KEMAC transport the sender used, with its algorithms checked against what `protection`
 /// demands. A PSK endpoint never accepts NULL encryption or a NULL MAC (no downgrade); a NULL
 /// endpoint cannot open anything else.
-fn accepted_transport(kemac: &Kemac, protection: Protection<'_>) -> Result<KeyTransport> {
+fn accepted_transport(kemac: &Kemac<'_>, protection: Protection<'_>) -> Result<KeyTransport> {
     let transport = match kemac.encryption_algorithm {
         encryption_algorithm::NULL => KeyTransport::Null,
         encryption_algorithm::AES_CM_128 => KeyTransport::AesCm128,
@@ -284,7 +308,7 @@ fn verification_suffix<'a>(ids: &VerificationContext<'a>, timestamp: &'a [u8; 8]
 /// Builds a sealed R_MESSAGE: `message` holds every payload but V, which is appended with the
 /// MAC over the message, IDi, IDr and the initiator's `timestamp` (§5.2).
 pub fn seal_verification(
-    mut message: Message,
+    mut message: Message<'_>,
     auth: &MacKey,
     timestamp: &Timestamp,
     ids: &VerificationContext<'_>,
@@ -292,7 +316,7 @@ pub fn seal_verification(
     let mac_algorithm = auth.algorithm();
     message.payloads.push(Payload::Verification(Verification {
         mac_algorithm: mac_algorithm_code(mac_algorithm),
-        mac: vec![0; mac_algorithm.tag_len()],
+        mac: vec![0; mac_algorithm.tag_len()].into(),
     }));
     let mut bytes = message.encode()?;
     let covered = bytes.len() - mac_algorithm.tag_len();
@@ -307,7 +331,7 @@ pub fn seal_verification(
 /// key and the initiator's `timestamp`.
 pub fn open_verification(
     bytes: &[u8],
-    message: &Message,
+    message: &Message<'_>,
     auth: &MacKey,
     timestamp: &Timestamp,
     ids: &VerificationContext<'_>,

@@ -6,6 +6,8 @@
 //! anchor at the session time, or be the pinned peer certificate, allow digitalSignature where
 //! key usage is present, and name the expected identity in subjectAltName.
 
+use std::borrow::Cow;
+
 use crate::crypto::rsa::{RsaPrivateKey, SignaturePadding, SignatureScheme};
 use crate::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -59,7 +61,7 @@ pub fn seal_signed_with(
 ) -> Result<Vec<u8>> {
     let signature_len = key.size();
     let sig_type = scheme.padding.s_type();
-    message.payloads.push(Payload::Sign(Signature { sig_type, data: vec![0; signature_len] }));
+    message.payloads.push(Payload::Sign(Signature { sig_type, data: vec![0; signature_len].into() }));
     let mut bytes = message.encode()?;
     let covered = bytes.len() - signature_len;
     let signature = key.sign(scheme, &signed_data(&bytes, signature_len, extra))?;
@@ -70,10 +72,10 @@ pub fn seal_signed_with(
     Ok(bytes)
 }
 
-/// The CERT payloads of our chain, end entity first.
-pub fn certificate_payloads(chain: &[Certificate]) -> impl Iterator<Item = Payload> + '_ {
+/// The CERT payloads of our chain, end entity first, borrowing the certificates.
+pub fn certificate_payloads(chain: &[Certificate]) -> impl Iterator<Item = Payload<'_>> {
     chain.iter().map(|certificate| {
-        Payload::Cert(CertPayload { cert_type: cert_type::X509V3, data: certificate.der().to_vec() })
+        Payload::Cert(CertPayload { cert_type: cert_type::X509V3, data: Cow::Borrowed(certificate.der()) })
     })
 }
 

@@ -2,17 +2,19 @@
 //! understands: Key ID information (RFC 4563 §4) and OMA BCAST (RFC 5410 §3). Other types are
 //! carried as bytes.
 
+use std::borrow::Cow;
+
 use super::reader::{put_u16_len, put_u8_len, Reader};
 use super::registry::extension_type;
 use crate::error::{Error, Result};
 
 /// A general extension payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GeneralExtension {
+pub struct GeneralExtension<'a> {
     /// Extension type (see `registry::extension_type`).
     pub ext_type: u8,
     /// The data, uninterpreted.
-    pub data: Vec<u8>,
+    pub data: Cow<'a, [u8]>,
 }
 
 /// One Key ID sub-payload (RFC 4563 §4).
@@ -24,10 +26,10 @@ pub struct KeyId {
     pub key_id: Vec<u8>,
 }
 
-impl GeneralExtension {
-    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+impl<'a> GeneralExtension<'a> {
+    pub(crate) fn decode(reader: &mut Reader<'a>) -> Result<Self> {
         let ext_type = reader.u8("General extension type")?;
-        Ok(GeneralExtension { ext_type, data: reader.vec_u16_len("General extension data")? })
+        Ok(GeneralExtension { ext_type, data: Cow::Borrowed(reader.take_u16_len("General extension data")?) })
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
@@ -42,7 +44,7 @@ impl GeneralExtension {
             data.push(key_id.key_id_type);
             put_u8_len(&mut data, &key_id.key_id, "Key ID")?;
         }
-        Ok(GeneralExtension { ext_type: extension_type::KEY_ID, data })
+        Ok(GeneralExtension { ext_type: extension_type::KEY_ID, data: Cow::Owned(data) })
     }
 
     /// The Key ID sub-payloads of a type-3 extension (RFC 4563 §4).
@@ -54,7 +56,7 @@ impl GeneralExtension {
         let mut key_ids = Vec::new();
         while !reader.is_empty() {
             let key_id_type = reader.u8("Key ID type")?;
-            key_ids.push(KeyId { key_id_type, key_id: reader.vec_u8_len("Key ID")? });
+            key_ids.push(KeyId { key_id_type, key_id: reader.take_u8_len("Key ID")?.to_vec() });
         }
         Ok(key_ids)
     }
@@ -81,17 +83,17 @@ mod tests {
         let ids =
             vec![KeyId { key_id_type: 0, key_id: vec![1, 2, 3] }, KeyId { key_id_type: 2, key_id: vec![0xAA; 4] }];
         let ext = GeneralExtension::from_key_ids(&ids).unwrap();
-        assert_eq!(ext.data, [0, 3, 1, 2, 3, 2, 4, 0xAA, 0xAA, 0xAA, 0xAA]);
+        assert_eq!(*ext.data, [0, 3, 1, 2, 3, 2, 4, 0xAA, 0xAA, 0xAA, 0xAA]);
         assert_eq!(ext.key_ids().unwrap(), ids);
-        let truncated = GeneralExtension { data: ext.data[..ext.data.len() - 1].to_vec(), ..ext };
+        let truncated = GeneralExtension { data: ext.data[..ext.data.len() - 1].to_vec().into(), ..ext };
         assert_eq!(truncated.key_ids().unwrap_err().kind(), ErrorKind::Malformed);
     }
 
     #[test]
     fn oma_bcast_splits_subtype() {
-        let ext = GeneralExtension { ext_type: extension_type::OMA_BCAST, data: vec![2, 9, 9] };
+        let ext = GeneralExtension { ext_type: extension_type::OMA_BCAST, data: vec![2, 9, 9].into() };
         assert_eq!(ext.oma_bcast().unwrap(), (2, &[9u8, 9][..]));
-        let empty = GeneralExtension { ext_type: extension_type::OMA_BCAST, data: vec![] };
+        let empty = GeneralExtension { ext_type: extension_type::OMA_BCAST, data: vec![].into() };
         assert!(empty.oma_bcast().is_err());
     }
 }

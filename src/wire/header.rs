@@ -1,5 +1,7 @@
 //! Common header payload (RFC 3830 §6.1) and its CS ID maps.
 
+use std::borrow::Cow;
+
 use super::reader::{put_u16_len, put_u8_len, Reader};
 use super::registry::{CsIdMapType, DataType, PayloadType};
 use crate::error::{Error, Result};
@@ -9,7 +11,7 @@ pub const MIKEY_VERSION: u8 = 1;
 
 /// The common header: version, data type, V flag, PRF, CSB ID and CS ID map.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommonHeader {
+pub struct CommonHeader<'a> {
     /// Message type.
     pub data_type: DataType,
     /// V flag: the initiator asks for a verification message.
@@ -19,7 +21,7 @@ pub struct CommonHeader {
     /// Crypto session bundle ID.
     pub csb_id: u32,
     /// The crypto sessions of the bundle.
-    pub cs_id_map: CsIdMap,
+    pub cs_id_map: CsIdMap<'a>,
 }
 
 /// One SRTP-ID map entry (RFC 3830 §6.1.1). Its CS ID is its 1-based position.
@@ -35,7 +37,7 @@ pub struct SrtpCsEntry {
 
 /// One GENERIC-ID map entry (RFC 6043 §6.1.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GenericCsEntry {
+pub struct GenericCsEntry<'a> {
     /// CS ID.
     pub cs_id: u8,
     /// Security protocol (SP "Prot type").
@@ -43,28 +45,69 @@ pub struct GenericCsEntry {
     /// S flag: the SRTP session data carries ROC and SEQ.
     pub session_data_flag: bool,
     /// Policy numbers offered for this crypto session (#P of them, at most 127).
-    pub policy_nos: Vec<u8>,
+    pub policy_nos: Cow<'a, [u8]>,
     /// Protocol-specific session data (for SRTP: SSRC [, ROC, SEQ]).
-    pub session_data: Vec<u8>,
+    pub session_data: Cow<'a, [u8]>,
     /// SPI / MKI.
-    pub spi: Vec<u8>,
+    pub spi: Cow<'a, [u8]>,
+}
+
+/// An SRTP-ID map (§6.1.1): its entries as validated wire bytes, 9 per entry (borrowed from the
+/// message when decoded), read through [`SrtpIdMap::entries`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SrtpIdMap<'a>(Cow<'a, [u8]>);
+
+impl SrtpIdMap<'_> {
+    /// The map without entries.
+    pub const EMPTY: SrtpIdMap<'static> = SrtpIdMap(Cow::Borrowed(&[]));
+
+    /// The map of `entries`, in CS ID order.
+    pub fn from_entries(entries: impl IntoIterator<Item = SrtpCsEntry>) -> SrtpIdMap<'static> {
+        let entries = entries.into_iter();
+        let mut bytes = Vec::with_capacity(entries.size_hint().0 * SRTP_CS_ENTRY_LEN);
+        for entry in entries {
+            bytes.push(entry.policy_no);
+            bytes.extend_from_slice(&entry.ssrc.to_be_bytes());
+            bytes.extend_from_slice(&entry.roc.to_be_bytes());
+        }
+        SrtpIdMap(Cow::Owned(bytes))
+    }
+
+    /// The entries in CS ID order.
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = SrtpCsEntry> + Clone + '_ {
+        self.0.chunks_exact(SRTP_CS_ENTRY_LEN).map(|entry| SrtpCsEntry {
+            policy_no: entry[0],
+            ssrc: u32::from_be_bytes([entry[1], entry[2], entry[3], entry[4]]),
+            roc: u32::from_be_bytes([entry[5], entry[6], entry[7], entry[8]]),
+        })
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len() / SRTP_CS_ENTRY_LEN
+    }
+
+    /// True when the map has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// The CS ID map of the common header.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CsIdMap {
+pub enum CsIdMap<'a> {
     /// SRTP-ID map: one entry per crypto session.
-    SrtpId(Vec<SrtpCsEntry>),
+    SrtpId(SrtpIdMap<'a>),
     /// Empty map (RFC 4563 §5) announcing `cs_count` crypto sessions.
     Empty {
         /// #CS.
         cs_count: u8,
     },
     /// GENERIC-ID map (RFC 6043 §6.1.1).
-    GenericId(Vec<GenericCsEntry>),
+    GenericId(Vec<GenericCsEntry<'a>>),
 }
 
-impl CsIdMap {
+impl CsIdMap<'_> {
     /// #CS: how many crypto sessions the map describes.
     pub fn cs_count(&self) -> usize {
         match self {
@@ -129,9 +172,9 @@ impl HeaderStart {
     }
 }
 
-impl CommonHeader {
+impl<'a> CommonHeader<'a> {
     /// Decodes the header; returns it and the type of the first payload.
-    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<(Self, u8)> {
+    pub(crate) fn decode(reader: &mut Reader<'a>) -> Result<(Self, u8)> {
         let start = HeaderStart::decode(reader)?;
         let cs_count = reader.u8("HDR #CS")?;
         let map_type_code = reader.u8("HDR CS ID map type")?;
@@ -139,18 +182,8 @@ impl CommonHeader {
             .ok_or_else(|| Error::unsupported(format!("unknown CS ID map type {map_type_code}")))?;
         let cs_id_map = match map_type {
             CsIdMapType::SrtpId => {
-                // Check the bytes are there before allocating for #CS entries.
                 let map = reader.take(usize::from(cs_count) * SRTP_CS_ENTRY_LEN, "SRTP-ID map")?;
-                let mut entries = Reader::new(map);
-                let mut decoded = Vec::with_capacity(usize::from(cs_count));
-                for _ in 0..cs_count {
-                    decoded.push(SrtpCsEntry {
-                        policy_no: entries.u8("SRTP-ID policy")?,
-                        ssrc: entries.u32("SRTP-ID SSRC")?,
-                        roc: entries.u32("SRTP-ID ROC")?,
-                    });
-                }
-                CsIdMap::SrtpId(decoded)
+                CsIdMap::SrtpId(SrtpIdMap(Cow::Borrowed(map)))
             }
             CsIdMapType::Empty => CsIdMap::Empty { cs_count },
             CsIdMapType::GenericId => {
@@ -187,13 +220,7 @@ impl CommonHeader {
         out.extend_from_slice(&self.csb_id.to_be_bytes());
         out.extend_from_slice(&[cs_count, self.cs_id_map.map_type().code()]);
         match &self.cs_id_map {
-            CsIdMap::SrtpId(entries) => {
-                for entry in entries {
-                    out.push(entry.policy_no);
-                    out.extend_from_slice(&entry.ssrc.to_be_bytes());
-                    out.extend_from_slice(&entry.roc.to_be_bytes());
-                }
-            }
+            CsIdMap::SrtpId(map) => out.extend_from_slice(&map.0),
             CsIdMap::Empty { .. } => {}
             CsIdMap::GenericId(entries) => {
                 for entry in entries {
@@ -205,14 +232,14 @@ impl CommonHeader {
     }
 }
 
-impl GenericCsEntry {
-    fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+impl<'a> GenericCsEntry<'a> {
+    fn decode(reader: &mut Reader<'a>) -> Result<Self> {
         let cs_id = reader.u8("GENERIC-ID CS ID")?;
         let protocol = reader.u8("GENERIC-ID prot type")?;
         let flag_and_count = reader.u8("GENERIC-ID S/#P")?;
-        let policy_nos = reader.vec(usize::from(flag_and_count & 0x7F), "GENERIC-ID policies")?;
-        let session_data = reader.vec_u16_len("GENERIC-ID session data")?;
-        let spi = reader.vec_u8_len("GENERIC-ID SPI")?;
+        let policy_nos = Cow::Borrowed(reader.take(usize::from(flag_and_count & 0x7F), "GENERIC-ID policies")?);
+        let session_data = Cow::Borrowed(reader.take_u16_len("GENERIC-ID session data")?);
+        let spi = Cow::Borrowed(reader.take_u8_len("GENERIC-ID SPI")?);
         Ok(GenericCsEntry {
             cs_id,
             protocol,

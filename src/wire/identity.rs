@@ -1,40 +1,42 @@
 //! ID and CERT payloads (RFC 3830 §6.7) and the certificate hash payload (§6.8).
 
+use std::borrow::Cow;
+
 use super::reader::{put_u16_len, Reader};
 use super::registry::HashFunction;
 use crate::error::{Error, Result};
 
 /// An ID payload: an identity of `id_type` (see `registry::id_type`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IdPayload {
+pub struct IdPayload<'a> {
     /// ID type (NAI, URI, ...).
     pub id_type: u8,
     /// The identity bytes.
-    pub data: Vec<u8>,
+    pub data: Cow<'a, [u8]>,
 }
 
 /// A CERT payload: one certificate of `cert_type` (see `registry::cert_type`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CertPayload {
+pub struct CertPayload<'a> {
     /// Certificate type.
     pub cert_type: u8,
     /// DER certificate (or URL, by type).
-    pub data: Vec<u8>,
+    pub data: Cow<'a, [u8]>,
 }
 
 /// A CHASH payload: the hash of the certificate used.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CertHash {
+pub struct CertHash<'a> {
     /// Hash function, which fixes the hash length.
     pub hash_function: HashFunction,
     /// The digest.
-    pub hash: Vec<u8>,
+    pub hash: Cow<'a, [u8]>,
 }
 
 /// ID and CERT share one layout: type (8), length (16), data.
-fn decode_typed(reader: &mut Reader<'_>, what: &'static str) -> Result<(u8, Vec<u8>)> {
+fn decode_typed<'a>(reader: &mut Reader<'a>, what: &'static str) -> Result<(u8, Cow<'a, [u8]>)> {
     let kind = reader.u8(what)?;
-    Ok((kind, reader.vec_u16_len(what)?))
+    Ok((kind, Cow::Borrowed(reader.take_u16_len(what)?)))
 }
 
 fn encode_typed(kind: u8, data: &[u8], out: &mut Vec<u8>, what: &'static str) -> Result<()> {
@@ -42,8 +44,8 @@ fn encode_typed(kind: u8, data: &[u8], out: &mut Vec<u8>, what: &'static str) ->
     put_u16_len(out, data, what)
 }
 
-impl IdPayload {
-    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+impl<'a> IdPayload<'a> {
+    pub(crate) fn decode(reader: &mut Reader<'a>) -> Result<Self> {
         let (id_type, data) = decode_typed(reader, "ID")?;
         Ok(IdPayload { id_type, data })
     }
@@ -53,8 +55,8 @@ impl IdPayload {
     }
 }
 
-impl CertPayload {
-    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+impl<'a> CertPayload<'a> {
+    pub(crate) fn decode(reader: &mut Reader<'a>) -> Result<Self> {
         let (cert_type, data) = decode_typed(reader, "CERT")?;
         Ok(CertPayload { cert_type, data })
     }
@@ -64,12 +66,12 @@ impl CertPayload {
     }
 }
 
-impl CertHash {
-    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+impl<'a> CertHash<'a> {
+    pub(crate) fn decode(reader: &mut Reader<'a>) -> Result<Self> {
         let code = reader.u8("CHASH hash func")?;
         let hash_function = HashFunction::from_code(code)
             .ok_or_else(|| Error::unsupported(format!("unknown CHASH hash function {code}")))?;
-        let hash = reader.vec(hash_function.digest_len(), "CHASH hash")?;
+        let hash = Cow::Borrowed(reader.take(hash_function.digest_len(), "CHASH hash")?);
         Ok(CertHash { hash_function, hash })
     }
 

@@ -1,33 +1,35 @@
 //! Key data transport payload (KEMAC, RFC 3830 §6.2), Key data sub-payloads (§6.13) and
 //! key validity data (§6.14).
 
+use std::borrow::Cow;
+
 use super::identity::IdPayload;
 use super::reader::{put_u16_len, put_u8_len, Reader};
 use super::registry::{KeyDataType, KeyValidityType, MacAlgorithmCode, PayloadType};
 use crate::error::{Error, Result};
-use crate::secret::SecretBytes;
+use crate::secret::{SecretBytes, SecretRef};
 
 /// KEMAC: encrypted Key data sub-payloads and a MAC.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Kemac {
+pub struct Kemac<'a> {
     /// Encr alg (see `registry::encryption_algorithm`).
     pub encryption_algorithm: u8,
     /// The encrypted sub-payloads (ciphertext; not secret by itself).
-    pub encrypted_data: Vec<u8>,
+    pub encrypted_data: Cow<'a, [u8]>,
     /// MAC alg.
     pub mac_algorithm: MacAlgorithmCode,
     /// The MAC; its length is implied by the MAC algorithm.
-    pub mac: Vec<u8>,
+    pub mac: Cow<'a, [u8]>,
 }
 
-impl Kemac {
-    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+impl<'a> Kemac<'a> {
+    pub(crate) fn decode(reader: &mut Reader<'a>) -> Result<Self> {
         let encryption_algorithm = reader.u8("KEMAC encr alg")?;
-        let encrypted_data = reader.vec_u16_len("KEMAC encr data")?;
+        let encrypted_data = Cow::Borrowed(reader.take_u16_len("KEMAC encr data")?);
         let mac_code = reader.u8("KEMAC MAC alg")?;
         let mac_algorithm = MacAlgorithmCode::from_code(mac_code)
             .ok_or_else(|| Error::unsupported(format!("unknown KEMAC MAC algorithm {mac_code}")))?;
-        let mac = reader.vec(mac_algorithm.tag_len(), "KEMAC MAC")?;
+        let mac = Cow::Borrowed(reader.take(mac_algorithm.tag_len(), "KEMAC MAC")?);
         Ok(Kemac { encryption_algorithm, encrypted_data, mac_algorithm, mac })
     }
 
@@ -45,22 +47,22 @@ impl Kemac {
 
 /// Key validity data (RFC 3830 §6.14).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub enum KeyValidity {
+pub enum KeyValidity<'a> {
     /// No specific rule.
     #[default]
     Null,
     /// The key is bound to this SPI / SRTP MKI.
-    Spi(Vec<u8>),
+    Spi(Cow<'a, [u8]>),
     /// The key is valid from `from` to `to` (for SRTP, 6-byte packet indexes).
     Interval {
         /// Valid From.
-        from: Vec<u8>,
+        from: Cow<'a, [u8]>,
         /// Valid To.
-        to: Vec<u8>,
+        to: Cow<'a, [u8]>,
     },
 }
 
-impl KeyValidity {
+impl<'a> KeyValidity<'a> {
     /// The KV type code.
     pub fn validity_type(&self) -> KeyValidityType {
         match self {
@@ -71,15 +73,15 @@ impl KeyValidity {
     }
 
     /// Decodes the KV data of a type read from a 4-bit KV field.
-    pub(crate) fn decode(kv_code: u8, reader: &mut Reader<'_>) -> Result<Self> {
+    pub(crate) fn decode(kv_code: u8, reader: &mut Reader<'a>) -> Result<Self> {
         let kv_type = KeyValidityType::from_code(kv_code)
             .ok_or_else(|| Error::unsupported(format!("unknown key validity type {kv_code}")))?;
         Ok(match kv_type {
             KeyValidityType::Null => KeyValidity::Null,
-            KeyValidityType::Spi => KeyValidity::Spi(reader.vec_u8_len("KV SPI")?),
+            KeyValidityType::Spi => KeyValidity::Spi(Cow::Borrowed(reader.take_u8_len("KV SPI")?)),
             KeyValidityType::Interval => KeyValidity::Interval {
-                from: reader.vec_u8_len("KV valid from")?,
-                to: reader.vec_u8_len("KV valid to")?,
+                from: Cow::Borrowed(reader.take_u8_len("KV valid from")?),
+                to: Cow::Borrowed(reader.take_u8_len("KV valid to")?),
             },
         })
     }
@@ -99,32 +101,32 @@ impl KeyValidity {
 
 /// A Key data sub-payload (RFC 3830 §6.13), as carried decrypted inside KEMAC.
 #[derive(Clone, Debug)]
-pub struct KeyData {
+pub struct KeyData<'a> {
     /// TGK or TEK, with or without salt.
     pub key_type: KeyDataType,
-    /// The key (TGK or TEK).
-    pub key: SecretBytes,
+    /// The key (TGK or TEK), borrowed from the plaintext or the key material that owns it.
+    pub key: SecretRef<'a>,
     /// The salt, present exactly when `key_type` has one.
-    pub salt: Option<SecretBytes>,
+    pub salt: Option<SecretRef<'a>>,
     /// Key validity.
-    pub validity: KeyValidity,
+    pub validity: KeyValidity<'a>,
 }
 
 /// The decrypted content of a KEMAC: an optional leading ID payload (public-key methods,
 /// §6.2) followed by Key data sub-payloads.
 #[derive(Clone, Debug, Default)]
-pub struct KeyDataList {
+pub struct KeyDataList<'a> {
     /// The initiator's ID, which the PK methods put first inside the encryption.
-    pub id: Option<IdPayload>,
+    pub id: Option<IdPayload<'a>>,
     /// The key data sub-payloads, in order.
-    pub keys: Vec<KeyData>,
+    pub keys: Vec<KeyData<'a>>,
 }
 
-impl KeyDataList {
+impl<'a> KeyDataList<'a> {
     /// Decodes the plaintext of a KEMAC. `leading_id` says whether the first sub-payload is an
     /// ID payload (public-key methods) rather than Key data. Empty plaintext is an update
     /// without keys (§4.5).
-    pub fn decode(plaintext: &[u8], leading_id: bool) -> Result<Self> {
+    pub fn decode(plaintext: &'a [u8], leading_id: bool) -> Result<Self> {
         let mut list = KeyDataList::default();
         let mut reader = Reader::new(plaintext);
         if reader.is_empty() && !leading_id {
@@ -152,7 +154,8 @@ impl KeyDataList {
 
     /// Encodes the list as KEMAC plaintext (to be encrypted by the caller).
     pub fn encode(&self) -> Result<SecretBytes> {
-        let mut out = Vec::new();
+        // Sized up front: a reallocation would leave a copy of the keys in freed memory.
+        let mut out = Vec::with_capacity(self.encoded_len_bound());
         if let Some(id) = &self.id {
             out.push(if self.keys.is_empty() { PayloadType::Last } else { PayloadType::KeyData }.code());
             id.encode(&mut out)?;
@@ -164,17 +167,33 @@ impl KeyDataList {
         }
         Ok(SecretBytes::new(out))
     }
+
+    /// At least the encoded length: per sub-payload its next-payload, type and length fields
+    /// (at most 8 bytes, KV lengths included) and its variable parts.
+    fn encoded_len_bound(&self) -> usize {
+        let validity_len = |validity: &KeyValidity<'_>| match validity {
+            KeyValidity::Null => 0,
+            KeyValidity::Spi(spi) => spi.len(),
+            KeyValidity::Interval { from, to } => from.len() + to.len(),
+        };
+        let id_len = self.id.as_ref().map_or(0, |id| 8 + id.data.len());
+        let keys_len: usize = self
+            .keys
+            .iter()
+            .map(|key| 8 + key.key.len() + key.salt.map_or(0, |salt| salt.len()) + validity_len(&key.validity))
+            .sum();
+        id_len + keys_len
+    }
 }
 
-impl KeyData {
-    fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+impl<'a> KeyData<'a> {
+    fn decode(reader: &mut Reader<'a>) -> Result<Self> {
         let type_and_kv = reader.u8("Key data type/KV")?;
         let type_code = type_and_kv >> 4;
         let key_type = KeyDataType::from_code(type_code)
             .ok_or_else(|| Error::unsupported(format!("unknown key data type {type_code}")))?;
-        let key = SecretBytes::new(reader.vec_u16_len("Key data")?);
-        let salt =
-            if key_type.has_salt() { Some(SecretBytes::new(reader.vec_u16_len("Key data salt")?)) } else { None };
+        let key = SecretRef::new(reader.take_u16_len("Key data")?);
+        let salt = if key_type.has_salt() { Some(SecretRef::new(reader.take_u16_len("Key data salt")?)) } else { None };
         let validity = KeyValidity::decode(type_and_kv & 0x0F, reader)?;
         Ok(KeyData { key_type, key, salt, validity })
     }
@@ -198,26 +217,21 @@ mod tests {
     use crate::wire::registry::id_type;
     use crate::ErrorKind;
 
-    fn key(key_type: KeyDataType, salt: Option<&[u8]>, validity: KeyValidity) -> KeyData {
-        KeyData {
-            key_type,
-            key: SecretBytes::from_slice(&[0x11; 16]),
-            salt: salt.map(SecretBytes::from_slice),
-            validity,
-        }
+    fn key<'a>(key_type: KeyDataType, salt: Option<&'a [u8]>, validity: KeyValidity<'a>) -> KeyData<'a> {
+        KeyData { key_type, key: SecretRef::new(&[0x11; 16]), salt: salt.map(SecretRef::new), validity }
     }
 
     #[test]
     fn key_data_lists_round_trip_with_every_validity_type() {
         let list = KeyDataList {
-            id: Some(IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec() }),
+            id: Some(IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec().into() }),
             keys: vec![
                 key(KeyDataType::Tgk, None, KeyValidity::Null),
-                key(KeyDataType::TekSalt, Some(&[0x22; 14]), KeyValidity::Spi(vec![0, 0, 0, 1])),
+                key(KeyDataType::TekSalt, Some(&[0x22; 14]), KeyValidity::Spi(vec![0, 0, 0, 1].into())),
                 key(
                     KeyDataType::TgkSalt,
                     Some(&[0x33; 14]),
-                    KeyValidity::Interval { from: vec![0; 6], to: vec![0xFF; 6] },
+                    KeyValidity::Interval { from: vec![0; 6].into(), to: vec![0xFF; 6].into() },
                 ),
             ],
         };
@@ -235,7 +249,7 @@ mod tests {
 
     #[test]
     fn tgk_with_spi_has_the_rfc_layout() {
-        let list = KeyDataList { id: None, keys: vec![key(KeyDataType::Tgk, None, KeyValidity::Spi(vec![7]))] };
+        let list = KeyDataList { id: None, keys: vec![key(KeyDataType::Tgk, None, KeyValidity::Spi(vec![7].into()))] };
         let bytes = list.encode().unwrap();
         let mut expected = vec![0x00, 0x01, 0x00, 0x10];
         expected.extend_from_slice(&[0x11; 16]);
@@ -272,15 +286,15 @@ mod tests {
     fn kemac_round_trips_and_checks_the_mac_length() {
         let kemac = Kemac {
             encryption_algorithm: 1,
-            encrypted_data: vec![9; 21],
+            encrypted_data: vec![9; 21].into(),
             mac_algorithm: MacAlgorithmCode::HmacSha1_160,
-            mac: vec![5; 20],
+            mac: vec![5; 20].into(),
         };
         let mut out = Vec::new();
         kemac.encode(&mut out).unwrap();
         assert_eq!(out.len(), 1 + 2 + 21 + 1 + 20);
         assert_eq!(Kemac::decode(&mut Reader::new(&out)).unwrap(), kemac);
-        let short = Kemac { mac: vec![5; 19], ..kemac };
+        let short = Kemac { mac: vec![5; 19].into(), ..kemac };
         assert!(short.encode(&mut Vec::new()).is_err());
     }
 }

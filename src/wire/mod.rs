@@ -14,7 +14,7 @@ pub mod reader;
 pub mod registry;
 
 pub use extension::{GeneralExtension, KeyId};
-pub use header::{CommonHeader, CsIdMap, GenericCsEntry, HeaderStart, SrtpCsEntry, MIKEY_VERSION};
+pub use header::{CommonHeader, CsIdMap, GenericCsEntry, HeaderStart, SrtpCsEntry, SrtpIdMap, MIKEY_VERSION};
 pub use identity::{CertHash, CertPayload, IdPayload};
 pub use kemac::{Kemac, KeyData, KeyDataList, KeyValidity};
 pub use payload::{DhPayload, ErrorPayload, Payload, Pke, Signature, Timestamp, Verification};
@@ -23,6 +23,8 @@ pub use registry::{
     CsIdMapType, DataType, DhGroup, HashFunction, KeyDataType, KeyValidityType, MacAlgorithmCode, PayloadType,
     TimestampType,
 };
+
+use std::borrow::Cow;
 
 use crate::error::{Error, Result};
 use reader::Reader;
@@ -37,24 +39,27 @@ pub struct DecodeOptions {
 
 /// A MIKEY message: the common header and the payloads in wire order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Message {
+pub struct Message<'a> {
     /// The common header.
-    pub header: CommonHeader,
+    pub header: CommonHeader<'a>,
     /// The payloads after the header, in order.
-    pub payloads: Vec<Payload>,
+    pub payloads: Vec<Payload<'a>>,
 }
 
-impl Message {
-    /// Decodes a whole message strictly (no trailing bytes).
-    pub fn decode(bytes: &[u8]) -> Result<Message> {
+/// Payload slots reserved up front: the PSK, NULL and DH messages carry at most 8 payloads.
+const USUAL_PAYLOAD_COUNT: usize = 8;
+
+impl<'a> Message<'a> {
+    /// Decodes a whole message strictly (no trailing bytes); byte fields borrow from `bytes`.
+    pub fn decode(bytes: &'a [u8]) -> Result<Self> {
         Self::decode_with(bytes, DecodeOptions::default()).map(|(message, _)| message)
     }
 
     /// Decodes a message; returns it and its length without any accepted padding byte.
-    pub fn decode_with(bytes: &[u8], options: DecodeOptions) -> Result<(Message, usize)> {
+    pub fn decode_with(bytes: &'a [u8], options: DecodeOptions) -> Result<(Self, usize)> {
         let mut reader = Reader::new(bytes);
         let (header, mut next) = CommonHeader::decode(&mut reader)?;
-        let mut payloads = Vec::new();
+        let mut payloads = Vec::with_capacity(USUAL_PAYLOAD_COUNT);
         while next != PayloadType::Last.code() {
             let payload_type = PayloadType::from_code(next)
                 .ok_or_else(|| Error::unsupported(format!("unknown payload type {next}")))?;
@@ -83,18 +88,18 @@ impl Message {
     }
 
     /// The first payload that `pick` selects, e.g. `message.find(Payload::as_timestamp)`.
-    pub fn find<'a, T: 'a>(&'a self, pick: impl Fn(&'a Payload) -> Option<&'a T>) -> Option<&'a T> {
+    pub fn find<'m, T: 'm>(&'m self, pick: impl Fn(&'m Payload<'a>) -> Option<&'m T>) -> Option<&'m T> {
         self.payloads.iter().find_map(pick)
     }
 
     /// How many payloads `pick` selects.
-    pub fn count<'a, T: 'a>(&'a self, pick: impl Fn(&'a Payload) -> Option<&'a T>) -> usize {
+    pub fn count<'m, T: 'm>(&'m self, pick: impl Fn(&'m Payload<'a>) -> Option<&'m T>) -> usize {
         self.payloads.iter().filter_map(pick).count()
     }
 }
 
 /// Accessors for `Message::find`.
-impl Payload {
+impl<'a> Payload<'a> {
     /// The T payload, if this is one.
     pub fn as_timestamp(&self) -> Option<&Timestamp> {
         match self {
@@ -104,7 +109,7 @@ impl Payload {
     }
 
     /// The RAND bytes, if this is a RAND payload.
-    pub fn as_rand(&self) -> Option<&Vec<u8>> {
+    pub fn as_rand(&self) -> Option<&Cow<'a, [u8]>> {
         match self {
             Payload::Rand(rand) => Some(rand),
             _ => None,
@@ -112,7 +117,7 @@ impl Payload {
     }
 
     /// The KEMAC, if this is one.
-    pub fn as_kemac(&self) -> Option<&Kemac> {
+    pub fn as_kemac(&self) -> Option<&Kemac<'a>> {
         match self {
             Payload::Kemac(kemac) => Some(kemac),
             _ => None,
@@ -120,7 +125,7 @@ impl Payload {
     }
 
     /// The SP payload, if this is one.
-    pub fn as_security_policy(&self) -> Option<&SecurityPolicy> {
+    pub fn as_security_policy(&self) -> Option<&SecurityPolicy<'a>> {
         match self {
             Payload::SecurityPolicy(policy) => Some(policy),
             _ => None,
@@ -128,7 +133,7 @@ impl Payload {
     }
 
     /// The ID payload, if this is one.
-    pub fn as_id(&self) -> Option<&IdPayload> {
+    pub fn as_id(&self) -> Option<&IdPayload<'a>> {
         match self {
             Payload::Id(id) => Some(id),
             _ => None,
@@ -136,7 +141,7 @@ impl Payload {
     }
 
     /// The CHASH payload, if this is one.
-    pub fn as_cert_hash(&self) -> Option<&CertHash> {
+    pub fn as_cert_hash(&self) -> Option<&CertHash<'a>> {
         match self {
             Payload::CertHash(hash) => Some(hash),
             _ => None,
@@ -144,7 +149,7 @@ impl Payload {
     }
 
     /// The DH payload, if this is one.
-    pub fn as_dh(&self) -> Option<&DhPayload> {
+    pub fn as_dh(&self) -> Option<&DhPayload<'a>> {
         match self {
             Payload::Dh(dh) => Some(dh),
             _ => None,
@@ -152,7 +157,7 @@ impl Payload {
     }
 
     /// The V payload, if this is one.
-    pub fn as_verification(&self) -> Option<&Verification> {
+    pub fn as_verification(&self) -> Option<&Verification<'a>> {
         match self {
             Payload::Verification(v) => Some(v),
             _ => None,
@@ -168,7 +173,7 @@ impl Payload {
     }
 
     /// The general extension, if this is one.
-    pub fn as_general_extension(&self) -> Option<&GeneralExtension> {
+    pub fn as_general_extension(&self) -> Option<&GeneralExtension<'a>> {
         match self {
             Payload::GeneralExtension(ext) => Some(ext),
             _ => None,
@@ -181,7 +186,7 @@ mod tests {
     use super::*;
     use crate::ErrorKind;
 
-    fn header(data_type: DataType, cs_id_map: CsIdMap) -> CommonHeader {
+    fn header(data_type: DataType, cs_id_map: CsIdMap<'_>) -> CommonHeader<'_> {
         CommonHeader { data_type, verification_requested: true, prf_function: 0, csb_id: 0xDEADBEEF, cs_id_map }
     }
 
@@ -189,7 +194,7 @@ mod tests {
     /// which `tests/decode_robustness.rs` builds (`write_seed_corpus`).
     const EVERY_PAYLOAD: &[u8] = include_bytes!("../../fuzz/corpus/decode_message/hand_every_payload");
 
-    fn every_payload() -> Message {
+    fn every_payload() -> Message<'static> {
         Message::decode(EVERY_PAYLOAD).unwrap()
     }
 
@@ -208,7 +213,7 @@ mod tests {
 
     #[test]
     fn every_cs_id_map_round_trips() {
-        let maps = [CsIdMap::Empty { cs_count: 3 }, CsIdMap::SrtpId(vec![])];
+        let maps = [CsIdMap::Empty { cs_count: 3 }, CsIdMap::SrtpId(SrtpIdMap::default())];
         for map in maps {
             let message = Message { header: header(DataType::PskInit, map), payloads: vec![] };
             let bytes = message.encode().unwrap();
@@ -226,9 +231,13 @@ mod tests {
         let message = Message {
             header: header(
                 DataType::PskInit,
-                CsIdMap::SrtpId(vec![SrtpCsEntry { policy_no: 0, ssrc: 0x01020304, roc: 0x05060708 }]),
+                CsIdMap::SrtpId(SrtpIdMap::from_entries([SrtpCsEntry {
+                    policy_no: 0,
+                    ssrc: 0x01020304,
+                    roc: 0x05060708,
+                }])),
             ),
-            payloads: vec![Payload::Rand(vec![9])],
+            payloads: vec![Payload::Rand(vec![9].into())],
         };
         assert_eq!(
             message.encode().unwrap(),
@@ -261,7 +270,7 @@ mod tests {
     fn broken_chains_and_unknown_codes_are_rejected() {
         let good = Message {
             header: header(DataType::PskInit, CsIdMap::Empty { cs_count: 0 }),
-            payloads: vec![Payload::Rand(vec![1, 2])],
+            payloads: vec![Payload::Rand(vec![1, 2].into())],
         }
         .encode()
         .unwrap();
@@ -280,7 +289,7 @@ mod tests {
         // SIGN must be last when encoding.
         let sign_first = Message {
             header: header(DataType::PskInit, CsIdMap::Empty { cs_count: 0 }),
-            payloads: vec![Payload::Sign(Signature { sig_type: 0, data: vec![] }), Payload::Rand(vec![])],
+            payloads: vec![Payload::Sign(Signature { sig_type: 0, data: vec![].into() }), Payload::Rand(vec![].into())],
         };
         assert_eq!(sign_first.encode().unwrap_err().kind(), ErrorKind::InvalidArgument);
     }

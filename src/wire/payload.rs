@@ -1,6 +1,8 @@
 //! The payload enum and the small payloads: T (§6.6), RAND (§6.11), V (§6.9), ERR (§6.12),
 //! PKE (§6.3), DH (§6.4) and SIGN (§6.5).
 
+use std::borrow::Cow;
+
 use super::extension::GeneralExtension;
 use super::identity::{CertHash, CertPayload, IdPayload};
 use super::kemac::{Kemac, KeyValidity};
@@ -27,11 +29,11 @@ impl Timestamp {
 
 /// A verification message payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Verification {
+pub struct Verification<'a> {
     /// Auth alg (same code space as the KEMAC MAC alg).
     pub mac_algorithm: MacAlgorithmCode,
     /// The verification MAC.
-    pub mac: Vec<u8>,
+    pub mac: Cow<'a, [u8]>,
 }
 
 /// An error payload.
@@ -43,65 +45,65 @@ pub struct ErrorPayload {
 
 /// An envelope data payload: the encrypted envelope key.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pke {
+pub struct Pke<'a> {
     /// C: envelope key cache indicator (2 bits; Table 6.3).
     pub cache: u8,
     /// The encrypted envelope key (at most 2^14 - 1 bytes).
-    pub data: Vec<u8>,
+    pub data: Cow<'a, [u8]>,
 }
 
 /// A DH data payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DhPayload {
+pub struct DhPayload<'a> {
     /// DH group, which fixes the value length.
     pub group: DhGroup,
     /// The public DH value, big-endian, exactly the group's length.
-    pub value: Vec<u8>,
+    pub value: Cow<'a, [u8]>,
     /// Key validity.
-    pub validity: KeyValidity,
+    pub validity: KeyValidity<'a>,
 }
 
 /// A signature payload; always the last payload of its message.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Signature {
+pub struct Signature<'a> {
     /// S type (4 bits; see `registry::signature_type`).
     pub sig_type: u8,
     /// The signature (at most 4095 bytes).
-    pub data: Vec<u8>,
+    pub data: Cow<'a, [u8]>,
 }
 
 /// One decoded payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Payload {
+pub enum Payload<'a> {
     /// KEMAC.
-    Kemac(Kemac),
+    Kemac(Kemac<'a>),
     /// PKE.
-    Pke(Pke),
+    Pke(Pke<'a>),
     /// DH.
-    Dh(DhPayload),
+    Dh(DhPayload<'a>),
     /// SIGN.
-    Sign(Signature),
+    Sign(Signature<'a>),
     /// T.
     Timestamp(Timestamp),
     /// ID.
-    Id(IdPayload),
+    Id(IdPayload<'a>),
     /// CERT.
-    Cert(CertPayload),
+    Cert(CertPayload<'a>),
     /// CHASH.
-    CertHash(CertHash),
+    CertHash(CertHash<'a>),
     /// V.
-    Verification(Verification),
+    Verification(Verification<'a>),
     /// SP.
-    SecurityPolicy(SecurityPolicy),
+    SecurityPolicy(SecurityPolicy<'a>),
     /// RAND.
-    Rand(Vec<u8>),
+    Rand(Cow<'a, [u8]>),
     /// ERR.
     Error(ErrorPayload),
     /// General extension.
-    GeneralExtension(GeneralExtension),
+    GeneralExtension(GeneralExtension<'a>),
 }
 
-impl Payload {
+impl<'a> Payload<'a> {
     /// The "next payload" code that announces this payload.
     pub fn payload_type(&self) -> PayloadType {
         match self {
@@ -122,7 +124,7 @@ impl Payload {
     }
 
     /// Decodes one payload of `payload_type`; returns it and the code of the payload after it.
-    pub(crate) fn decode(payload_type: PayloadType, reader: &mut Reader<'_>) -> Result<(Self, u8)> {
+    pub(crate) fn decode(payload_type: PayloadType, reader: &mut Reader<'a>) -> Result<(Self, u8)> {
         // SIGN has no next-payload field: it always ends the message (§6.5).
         let next =
             if payload_type == PayloadType::Sign { PayloadType::Last.code() } else { reader.u8("next payload")? };
@@ -131,14 +133,14 @@ impl Payload {
             PayloadType::Kemac => Payload::Kemac(Kemac::decode(reader)?),
             PayloadType::Pke => {
                 let cache_and_len = reader.u16("PKE C/length")?;
-                let data = reader.vec(usize::from(cache_and_len & 0x3FFF), "PKE data")?;
+                let data = Cow::Borrowed(reader.take(usize::from(cache_and_len & 0x3FFF), "PKE data")?);
                 Payload::Pke(Pke { cache: (cache_and_len >> 14) as u8, data })
             }
             PayloadType::Dh => {
                 let code = reader.u8("DH group")?;
                 let group =
                     DhGroup::from_code(code).ok_or_else(|| Error::unsupported(format!("unknown DH group {code}")))?;
-                let value = reader.vec(group.value_len(), "DH value")?;
+                let value = Cow::Borrowed(reader.take(group.value_len(), "DH value")?);
                 let kv = reader.u8("DH reserved/KV")? & 0x0F;
                 Payload::Dh(DhPayload { group, value, validity: KeyValidity::decode(kv, reader)? })
             }
@@ -162,11 +164,11 @@ impl Payload {
                 let code = reader.u8("V auth alg")?;
                 let mac_algorithm = MacAlgorithmCode::from_code(code)
                     .ok_or_else(|| Error::unsupported(format!("unknown V auth algorithm {code}")))?;
-                let mac = reader.vec(mac_algorithm.tag_len(), "V data")?;
+                let mac = Cow::Borrowed(reader.take(mac_algorithm.tag_len(), "V data")?);
                 Payload::Verification(Verification { mac_algorithm, mac })
             }
             PayloadType::SecurityPolicy => Payload::SecurityPolicy(SecurityPolicy::decode(reader)?),
-            PayloadType::Rand => Payload::Rand(reader.vec_u8_len("RAND")?),
+            PayloadType::Rand => Payload::Rand(Cow::Borrowed(reader.take_u8_len("RAND")?)),
             PayloadType::Error => {
                 let code = reader.u8("ERR error no")?;
                 reader.u16("ERR reserved")?;
@@ -254,13 +256,13 @@ impl Payload {
     }
 }
 
-fn decode_signature(reader: &mut Reader<'_>) -> Result<Signature> {
+fn decode_signature<'a>(reader: &mut Reader<'a>) -> Result<Signature<'a>> {
     let type_and_len = reader.u16("SIGN type/length")?;
-    let data = reader.vec(usize::from(type_and_len & 0x0FFF), "SIGN signature")?;
+    let data = Cow::Borrowed(reader.take(usize::from(type_and_len & 0x0FFF), "SIGN signature")?);
     Ok(Signature { sig_type: (type_and_len >> 12) as u8, data })
 }
 
-fn encode_signature(signature: &Signature, out: &mut Vec<u8>) -> Result<()> {
+fn encode_signature(signature: &Signature<'_>, out: &mut Vec<u8>) -> Result<()> {
     if signature.sig_type > 0x0F {
         return Err(Error::invalid_argument("SIGN S type is a 4-bit field"));
     }

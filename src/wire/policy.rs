@@ -1,8 +1,10 @@
 //! Security policy payload (RFC 3830 §6.10): a protocol type and a list of type/length/value
 //! parameters. The SRTP meaning of the parameters lives in `crate::srtp`.
 //!
-//! The parameters are kept as their validated wire bytes (one allocation per payload) and read
+//! The parameters are kept as their validated wire bytes (borrowed from the message when decoded) and read
 //! through [`SecurityPolicy::params`].
+
+use std::borrow::Cow;
 
 use super::reader::{length_u16, length_u8, Reader};
 use crate::error::{Error, Result};
@@ -18,33 +20,34 @@ pub struct PolicyParam<'a> {
 
 /// An SP payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecurityPolicy {
+pub struct SecurityPolicy<'a> {
     /// Policy number, referenced by the CS ID map.
     pub policy_no: u8,
     /// Security protocol (see `registry::protocol_type`).
     pub protocol: u8,
     /// The parameters as type/length/value bytes, well-formed by construction.
-    params: Vec<u8>,
+    params: Cow<'a, [u8]>,
 }
 
-impl SecurityPolicy {
+impl<'a> SecurityPolicy<'a> {
     /// An SP payload without parameters.
     pub fn new(policy_no: u8, protocol: u8) -> Self {
-        SecurityPolicy { policy_no, protocol, params: Vec::new() }
+        SecurityPolicy { policy_no, protocol, params: Cow::Owned(Vec::new()) }
     }
 
     /// Appends a parameter; fails when the value or the parameter list outgrows its length field.
     pub fn push_param(&mut self, param_type: u8, value: &[u8]) -> Result<()> {
         let value_len = length_u8(value.len(), "SP param value")?;
         length_u16(self.params.len() + 2 + value.len(), "SP policy params")?;
-        self.params.extend_from_slice(&[param_type, value_len]);
-        self.params.extend_from_slice(value);
+        let params = self.params.to_mut();
+        params.extend_from_slice(&[param_type, value_len]);
+        params.extend_from_slice(value);
         Ok(())
     }
 
     /// The parameters in wire order.
     pub fn params(&self) -> impl Iterator<Item = PolicyParam<'_>> {
-        let mut rest = self.params.as_slice();
+        let mut rest: &[u8] = &self.params;
         std::iter::from_fn(move || {
             // Well-formed by construction: every TLV is complete.
             let (&param_type, after_type) = rest.split_first()?;
@@ -60,7 +63,7 @@ impl SecurityPolicy {
         self.params().find(|p| p.param_type == param_type).map(|p| p.value)
     }
 
-    pub(crate) fn decode(reader: &mut Reader<'_>) -> Result<Self> {
+    pub(crate) fn decode(reader: &mut Reader<'a>) -> Result<Self> {
         let policy_no = reader.u8("SP policy no")?;
         let protocol = reader.u8("SP prot type")?;
         let params_len = reader.u16("SP policy param length")?;
@@ -71,7 +74,7 @@ impl SecurityPolicy {
             let len = check.u8("SP param length")?;
             check.take(usize::from(len), "SP param value")?;
         }
-        Ok(SecurityPolicy { policy_no, protocol, params: params.to_vec() })
+        Ok(SecurityPolicy { policy_no, protocol, params: Cow::Borrowed(params) })
     }
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
@@ -83,7 +86,7 @@ impl SecurityPolicy {
 }
 
 /// Builds a policy from `(type, value)` pairs (for tests and callers assembling policies by hand).
-impl TryFrom<(u8, u8, &[(u8, &[u8])])> for SecurityPolicy {
+impl TryFrom<(u8, u8, &[(u8, &[u8])])> for SecurityPolicy<'_> {
     type Error = Error;
 
     fn try_from((policy_no, protocol, params): (u8, u8, &[(u8, &[u8])])) -> Result<Self> {

@@ -74,24 +74,18 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    /// A field of `len` bytes copied out (checked before the allocation).
+    /// A field preceded by an 8-bit length, borrowed.
     #[inline]
-    pub fn vec(&mut self, len: usize, what: &'static str) -> Result<Vec<u8>> {
-        Ok(self.take(len, what)?.to_vec())
-    }
-
-    /// A field preceded by an 8-bit length.
-    #[inline]
-    pub fn vec_u8_len(&mut self, what: &'static str) -> Result<Vec<u8>> {
+    pub fn take_u8_len(&mut self, what: &'static str) -> Result<&'a [u8]> {
         let len = self.u8(what)?;
-        self.vec(usize::from(len), what)
+        self.take(usize::from(len), what)
     }
 
-    /// A field preceded by a 16-bit length.
+    /// A field preceded by a 16-bit length, borrowed.
     #[inline]
-    pub fn vec_u16_len(&mut self, what: &'static str) -> Result<Vec<u8>> {
+    pub fn take_u16_len(&mut self, what: &'static str) -> Result<&'a [u8]> {
         let len = self.u16(what)?;
-        self.vec(usize::from(len), what)
+        self.take(usize::from(len), what)
     }
 }
 
@@ -158,9 +152,9 @@ mod tests {
     }
 
     #[test]
-    fn length_prefixed_field_longer_than_the_input_is_rejected_before_allocating() {
+    fn length_prefixed_field_longer_than_the_input_is_rejected() {
         let mut reader = Reader::new(&[0xFF, 0xFF, 1, 2]);
-        assert_eq!(reader.vec_u16_len("blob").unwrap_err().kind(), ErrorKind::Malformed);
+        assert_eq!(reader.take_u16_len("blob").unwrap_err().kind(), ErrorKind::Malformed);
     }
 
     #[test]
