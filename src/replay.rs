@@ -17,8 +17,8 @@ use crate::clock::{ntp_diff, ntp_from_seconds};
 use crate::error::{Error, ErrorKind, Result};
 use crate::wire::{Message, Payload};
 
-/// The identity of a message in the cache: its data type, CSB ID and timestamp, then the first
-/// 19 bytes of what authenticates it.
+/// The identity of a message in the cache: a keyed hash of its data type, CSB ID and timestamp
+/// and the first 19 bytes of what authenticates it.
 ///
 /// §5.4 caches successfully authenticated messages, and such a message is named by its
 /// authenticator: the signature, else the KEMAC MAC, computed over everything before it. Nobody
@@ -26,30 +26,22 @@ use crate::wire::{Message, Payload};
 /// unauthenticated bytes (a trailing padding byte) is still recognised. NULL messages have no
 /// authenticator, so their RAND stands in (which is no weaker: anyone may forge them anyway).
 ///
-/// The identity carries its SipHash under a per-process random key, computed once: NULL messages
-/// choose their RAND freely, so the cache's hash set must not be open to flooding, and hashing
-/// once keeps the cache's several lookups cheap.
-#[derive(Clone, Copy, Debug)]
-pub struct MessageId {
-    bytes: [u8; 32],
-    hash: u64,
-}
-
-impl PartialEq for MessageId {
-    fn eq(&self, other: &Self) -> bool {
-        self.bytes == other.bytes
-    }
-}
-
-impl Eq for MessageId {}
+/// The identity is the SipHash of those bytes under a per-process random key: 64 bits, 16 bytes
+/// of cache per message with its timestamp, so a full cache stays in the CPU's caches. Two
+/// distinct messages share an identity with probability 2^-64 per pair, and the later one would
+/// be refused as a replay; without the key nobody can aim for that, and only authenticated
+/// messages are recorded (NULL messages are anyone's anyway). The key also keeps the hash set
+/// closed to flooding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MessageId(u64);
 
 impl Hash for MessageId {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
+        state.write_u64(self.0);
     }
 }
 
-/// The hasher of the cache's set: it takes the identity's precomputed keyed hash as it is.
+/// The hasher of the cache's set: it takes the identity, already a keyed hash, as it is.
 #[derive(Default)]
 struct PrecomputedHash(u64);
 
@@ -100,7 +92,7 @@ impl MessageId {
 
     fn new(bytes: [u8; 32]) -> Self {
         static KEY: OnceLock<RandomState> = OnceLock::new();
-        MessageId { bytes, hash: KEY.get_or_init(RandomState::new).hash_one(bytes) }
+        MessageId(KEY.get_or_init(RandomState::new).hash_one(bytes))
     }
 }
 
@@ -154,7 +146,7 @@ impl ReplayCache {
     /// Checks the timestamp window and the cache without recording anything (cheap pre-check
     /// before the MAC is verified).
     pub fn check(&self, check: &ReplayCheck) -> Result<()> {
-        check_window(check)?;
+        check.check_window()?;
         let state = self.lock();
         state.check(check)
     }
@@ -162,7 +154,7 @@ impl ReplayCache {
     /// Records an authenticated message; fails if it was seen before or is out of window.
     /// Atomic: of two threads recording the same message, exactly one succeeds.
     pub fn record(&self, check: &ReplayCheck) -> Result<()> {
-        check_window(check)?;
+        check.check_window()?;
         let mut state = self.lock();
         state.prune(check);
         state.check(check)?;
@@ -196,15 +188,18 @@ impl ReplayCache {
     }
 }
 
-fn check_window(check: &ReplayCheck) -> Result<()> {
-    let skew = ntp_diff(check.timestamp, check.now).unsigned_abs();
-    if skew > ntp_from_seconds(check.window_secs) as u64 {
-        return Err(Error::new(
-            ErrorKind::Timestamp,
-            format!("timestamp is {} s from the local clock, the window is {} s", skew >> 32, check.window_secs),
-        ));
+impl ReplayCheck {
+    /// Checks the timestamp against the window alone (no lock, no cache).
+    pub fn check_window(&self) -> Result<()> {
+        let skew = ntp_diff(self.timestamp, self.now).unsigned_abs();
+        if skew > ntp_from_seconds(self.window_secs) as u64 {
+            return Err(Error::new(
+                ErrorKind::Timestamp,
+                format!("timestamp is {} s from the local clock, the window is {} s", skew >> 32, self.window_secs),
+            ));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 impl CacheState {

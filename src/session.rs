@@ -689,7 +689,13 @@ impl Session {
             now: self.settings.clock.now_ntp(),
             window_secs: self.settings.replay_window_secs,
         };
-        self.replay_cache.check(&replay)?;
+        // The cache itself is consulted before public-key or Diffie-Hellman work only, so a
+        // replay costs no RSA or modexp; elsewhere `record` decides, at the same cost.
+        if method.uses_certificates() || method == Method::DhHmac {
+            self.replay_cache.check(&replay)?;
+        } else {
+            replay.check_window()?;
+        }
 
         let context = ExchangeContext { prf, csb_id: header.csb_id, rand: &rand, timestamp };
         let authenticated = match method {

@@ -132,6 +132,8 @@ impl<'a> KeyDataList<'a> {
         if reader.is_empty() && !leading_id {
             return Ok(list);
         }
+        // One Key data sub-payload is the rule (the session refuses more).
+        list.keys.reserve_exact(1);
         let mut next = if leading_id {
             let next = reader.u8("KEMAC ID next payload")?;
             list.id = Some(IdPayload::decode(&mut reader)?);
