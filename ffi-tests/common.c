@@ -68,6 +68,31 @@ int check_state(const char *file, int line, const char *expr, const mikey_sessio
     return 0;
 }
 
+int check_fails(const char *file, int line, const char *expr, mikey_result actual, mikey_result expected,
+                const mikey_session *session)
+{
+    const char *text;
+    if (!check_result(file, line, expr, actual, expected, session)) {
+        return 0;
+    }
+    text = mikey_session_last_error(session);
+    if (text == NULL || text[0] == '\0') {
+        check_fail(file, line, expr, "failed with %s but mikey_session_last_error is empty", result_name(actual));
+        return 0;
+    }
+    return 1;
+}
+
+int check_refused(const char *file, int line, const char *what, mikey_session *session, const uint8_t *in,
+                  size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len, mikey_result expected,
+                  mikey_state state)
+{
+    int refused = check_fails(file, line, what,
+                              mikey_session_process_message(session, in, in_len, out, out_cap, out_len), expected,
+                              session);
+    return check_state(file, line, what, session, state) && refused;
+}
+
 unsigned long test_failures(void)
 {
     unsigned long n;

@@ -28,6 +28,16 @@
     check_result(__FILE__, __LINE__, #expr, (expr), (expected), (session))
 #define CHECK_SESSION_OK(session, expr) CHECK_SESSION_RESULT(session, expr, MIKEY_OK)
 
+/* A failing call on a session: the expected result and a non-empty last_error. */
+#define CHECK_FAILS(session, expr, expected) check_fails(__FILE__, __LINE__, #expr, (expr), (expected), (session))
+
+/* `session` refuses the message in/in_len with `expected`, says why in last_error and stays in
+ * `state` (a rejected message changes nothing). An error message it answers with goes to
+ * out/out_cap/out_len. */
+#define CHECK_REFUSED(session, in, in_len, out, out_cap, out_len, expected, state)                                   \
+    check_refused(__FILE__, __LINE__, #session " refuses " #in, (session), (in), (in_len), (out), (out_cap), (out_len), \
+                  (expected), (state))
+
 /* The session is in `expected` state. */
 #define CHECK_STATE(session, expected) \
     check_state(__FILE__, __LINE__, #session, (session), (expected))
@@ -44,6 +54,11 @@ int check_true(const char *file, int line, const char *expr, int passed, const c
 int check_result(const char *file, int line, const char *expr, mikey_result actual, mikey_result expected,
                  const mikey_session *session);
 int check_state(const char *file, int line, const char *expr, const mikey_session *session, mikey_state expected);
+int check_fails(const char *file, int line, const char *expr, mikey_result actual, mikey_result expected,
+                const mikey_session *session);
+int check_refused(const char *file, int line, const char *what, mikey_session *session, const uint8_t *in,
+                  size_t in_len, uint8_t *out, size_t out_cap, size_t *out_len, mikey_result expected,
+                  mikey_state state);
 
 /* Number of failed checks so far. */
 unsigned long test_failures(void);

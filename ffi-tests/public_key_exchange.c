@@ -82,9 +82,7 @@ static void errors(void)
         CHECK_OK(mikey_session_new(untrusting, MIKEY_ROLE_RESPONDER, &resp)) &&
         CHECK_SESSION_OK(init, mikey_session_add_srtp_stream(init, 1, 0, &cs_id)) &&
         CHECK_SESSION_OK(init, mikey_session_create_message(init, msg, sizeof msg, &msg_len))) {
-        CHECK_SESSION_RESULT(resp, mikey_session_process_message(resp, msg, msg_len, reply, sizeof reply, &reply_len),
-                             MIKEY_ERR_AUTH_FAILED);
-        CHECK_STATE(resp, MIKEY_STATE_IDLE);
+        CHECK_REFUSED(resp, msg, msg_len, reply, sizeof reply, &reply_len, MIKEY_ERR_AUTH_FAILED, MIKEY_STATE_IDLE);
     }
     free_exchange(init, resp, alice, untrusting);
     mikey_session_free(session);
@@ -219,12 +217,10 @@ static void rsa_r_answers(void)
     }
     CHECK_STATE(init, MIKEY_STATE_WAIT_RESPONSE);
     reply[reply_len - 1] ^= 0x01;
-    CHECK_SESSION_RESULT(init, mikey_session_process_message(init, reply, reply_len, none, sizeof none, &none_len),
-                         MIKEY_ERR_AUTH_FAILED);
-    CHECK_STATE(init, MIKEY_STATE_WAIT_RESPONSE);
-    CHECK_SESSION_RESULT(init, mikey_session_process_message(init, forged, forged_len, none, sizeof none, &none_len),
-                         MIKEY_ERR_AUTH_FAILED);
-    CHECK_STATE(init, MIKEY_STATE_WAIT_RESPONSE);
+    CHECK_REFUSED(init, reply, reply_len, none, sizeof none, &none_len, MIKEY_ERR_AUTH_FAILED,
+                  MIKEY_STATE_WAIT_RESPONSE);
+    CHECK_REFUSED(init, forged, forged_len, none, sizeof none, &none_len, MIKEY_ERR_AUTH_FAILED,
+                  MIKEY_STATE_WAIT_RESPONSE);
     reply[reply_len - 1] ^= 0x01;
     if (CHECK_SESSION_OK(init, mikey_session_process_message(init, reply, reply_len, none, sizeof none, &none_len))) {
         CHECK(none_len == 0, "the initiator answered an R_MESSAGE");
