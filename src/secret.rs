@@ -115,9 +115,19 @@ impl<const N: usize> InlineSecret<N> {
         Some(secret)
     }
 
+    /// `len` zero bytes (at most `N`: a longer `len` is cut to `N`), to be filled in place.
+    pub fn zeroed(len: usize) -> Self {
+        InlineSecret { bytes: [0; N], len: len.min(N) }
+    }
+
     /// The secret bytes.
     pub fn expose(&self) -> &[u8] {
         &self.bytes[..self.len]
+    }
+
+    /// The secret bytes, writable.
+    pub fn expose_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes[..self.len]
     }
 
     /// Length in bytes.

@@ -8,8 +8,6 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use zeroize::Zeroize;
-
 use crate::clock::unix_seconds;
 use crate::config::{Config, InteropFlags, Method, RsaRGroup, Settings, MANDATORY_MKI_LEN, RAND_LEN};
 use crate::crypto::dh::DhKeyPair;
@@ -122,13 +120,6 @@ impl KeyMaterial {
     }
 }
 
-/// One crypto session of an established CSB: its SP policy number and SRTP keys.
-#[derive(Clone, Debug)]
-struct CryptoSession {
-    policy_no: u8,
-    keys: SrtpKeys,
-}
-
 /// The committed state of an established (or, for an initiator, sent) CSB.
 #[derive(Clone, Debug)]
 struct Bundle {
@@ -137,8 +128,11 @@ struct Bundle {
     keys: KeyMaterial,
     mki: Vec<u8>,
     policies: Vec<(u8, SrtpPolicy)>,
-    /// The crypto sessions in CS ID order, their SRTP keys derived once when the bundle is made.
-    crypto_sessions: Vec<CryptoSession>,
+    /// The crypto sessions in CS ID order, each checked to be exportable when the bundle is made.
+    streams: Vec<Stream>,
+    /// The TGK's prepared PRF (§4.1.3), which derives every crypto session's keys on export;
+    /// `None` for a TEK. Shared by the forks of a session.
+    deriver: Option<Arc<TgkDeriver>>,
     /// PK: the envelope key the initiator asked to cache; updates of this CSB are then PSK
     /// messages under it (RFC 3830 §3.2, §4.5).
     envelope_key: Option<SecretBytes>,
@@ -286,7 +280,7 @@ impl Session {
     pub fn cs_count(&self) -> usize {
         match (&self.bundle, self.role) {
             (_, Role::Initiator) => self.streams.len(),
-            (Some(bundle), Role::Responder) => bundle.crypto_sessions.len(),
+            (Some(bundle), Role::Responder) => bundle.streams.len(),
             (None, Role::Responder) => 0,
         }
     }
@@ -1286,8 +1280,7 @@ impl Session {
 }
 
 impl Bundle {
-    /// A bundle with the SRTP keys of every crypto session of `streams` derived (and so
-    /// validated).
+    /// A bundle whose crypto sessions are `streams`, each checked to be exportable.
     fn new(
         csb_id: u32,
         prf: PrfFunction,
@@ -1297,25 +1290,25 @@ impl Bundle {
         streams: impl Iterator<Item = Stream>,
         policies: Vec<(u8, SrtpPolicy)>,
     ) -> Result<Self> {
-        let mut bundle = Bundle { csb_id, rand, keys, mki, policies, crypto_sessions: Vec::new(), envelope_key: None };
-        let deriver = match bundle.keys.kind {
-            KeyKind::Tgk | KeyKind::TgkSalt => Some(TgkDeriver::new(prf, bundle.keys.key(), csb_id, &bundle.rand)),
+        let deriver = match keys.kind {
+            KeyKind::Tgk | KeyKind::TgkSalt => Some(Arc::new(TgkDeriver::new(prf, keys.key(), csb_id, &rand))),
             KeyKind::Tek => None,
         };
-        let mut crypto_sessions = Vec::with_capacity(streams.size_hint().0);
+        let mut bundle = Bundle { csb_id, rand, keys, mki, policies, streams: Vec::new(), deriver, envelope_key: None };
+        let mut checked = Vec::with_capacity(streams.size_hint().0);
         for (index, stream) in streams.enumerate() {
             let cs_id =
                 u8::try_from(index + 1).map_err(|_| Error::malformed("a CSB holds at most 255 crypto sessions"))?;
-            let keys = bundle.derive(cs_id, stream, deriver.as_ref())?;
-            crypto_sessions.push(CryptoSession { policy_no: stream.policy_no, keys });
+            bundle.checked_policy(cs_id, stream)?;
+            checked.push(stream);
         }
-        bundle.crypto_sessions = crypto_sessions;
+        bundle.streams = checked;
         Ok(bundle)
     }
 
     /// The streams of the crypto sessions, in CS ID order.
     fn streams(&self) -> impl Iterator<Item = Stream> + '_ {
-        self.crypto_sessions.iter().map(|cs| Stream { ssrc: cs.keys.ssrc, roc: cs.keys.roc, policy_no: cs.policy_no })
+        self.streams.iter().copied()
     }
 
     /// The CS ID map of the bundle's streams.
@@ -1323,19 +1316,44 @@ impl Bundle {
         srtp_id_map(self.streams())
     }
 
+    /// The SRTP keys of crypto session `cs_id` (§4.1.3): derived from the TGK, or the TEK.
     fn export(&self, cs_id: u8) -> Result<SrtpKeys> {
-        usize::from(cs_id)
+        let stream = usize::from(cs_id)
             .checked_sub(1)
-            .and_then(|index| self.crypto_sessions.get(index))
-            .map(|cs| cs.keys.clone())
-            .ok_or_else(|| {
-                Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.crypto_sessions.len()))
-            })
+            .and_then(|index| self.streams.get(index))
+            .ok_or_else(|| Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.streams.len())))?;
+        let policy = self.checked_policy(cs_id, *stream)?;
+        let profile = policy.profile;
+        // Filled in place: moving key arrays around costs more than deriving them.
+        let mut keys = SrtpKeys {
+            cs_id,
+            ssrc: stream.ssrc,
+            roc: stream.roc,
+            master_key: InlineSecret::zeroed(usize::from(profile.master_key_len())),
+            master_salt: InlineSecret::zeroed(usize::from(profile.master_salt_len())),
+            policy,
+            mki: self.mki.clone(),
+        };
+        let (master_key, master_salt) = (keys.master_key.expose_mut(), keys.master_salt.expose_mut());
+        match (&self.deriver, self.keys.salt()) {
+            (Some(deriver), carried_salt) => {
+                deriver.derive(TgkKeyPurpose::Tek, cs_id, master_key);
+                match carried_salt {
+                    Some(salt) => copy_checked(master_salt, salt)?,
+                    None => deriver.derive(TgkKeyPurpose::Salt, cs_id, master_salt),
+                }
+            }
+            (None, salt) => {
+                copy_checked(master_key, self.keys.key())?;
+                copy_checked(master_salt, salt.unwrap_or_default())?;
+            }
+        }
+        Ok(keys)
     }
 
-    /// The SRTP keys of crypto session `cs_id` carrying `stream`; `deriver` is the TGK's prepared
-    /// PRF (§4.1.3), `None` for a TEK.
-    fn derive(&self, cs_id: u8, stream: Stream, deriver: Option<&TgkDeriver>) -> Result<SrtpKeys> {
+    /// The SRTP policy of crypto session `cs_id` carrying `stream`, checked against the key
+    /// material: a carried TEK and salt must have the profile's lengths (a TGK gives any).
+    fn checked_policy(&self, cs_id: u8, stream: Stream) -> Result<SrtpPolicy> {
         let policy =
             self.policies.iter().find(|(no, _)| *no == stream.policy_no).map(|(_, policy)| *policy).ok_or_else(
                 || {
@@ -1348,53 +1366,32 @@ impl Bundle {
             )?;
         let profile = policy.profile;
         let (key_len, salt_len) = (usize::from(profile.master_key_len()), usize::from(profile.master_salt_len()));
-        let misfit = |key: usize, salt: usize| {
-            Error::new(ErrorKind::Policy, format!("key/salt of {key}/{salt} bytes do not fit {profile:?}"))
-                .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter)
-        };
-        let (master_key, master_salt) = match (self.keys.salt(), deriver) {
-            (salt, Some(deriver)) => {
-                let salt = match salt {
-                    Some(salt) if salt.len() == salt_len => InlineSecret::from_slice(salt),
-                    Some(salt) => return Err(misfit(key_len, salt.len())),
-                    None => derived(deriver, TgkKeyPurpose::Salt, cs_id, salt_len),
-                };
-                (derived(deriver, TgkKeyPurpose::Tek, cs_id, key_len), salt)
-            }
-            (Some(salt), None) if self.keys.key().len() == key_len && salt.len() == salt_len => {
-                (InlineSecret::from_slice(self.keys.key()), InlineSecret::from_slice(salt))
-            }
-            (salt, None) => return Err(misfit(self.keys.key().len(), salt.map_or(0, <[u8]>::len))),
-        };
-        let (Some(master_key), Some(master_salt)) = (master_key, master_salt) else {
-            return Err(misfit(key_len, salt_len));
-        };
-        Ok(SrtpKeys {
-            cs_id,
-            ssrc: stream.ssrc,
-            roc: stream.roc,
-            master_key,
-            master_salt,
-            policy,
-            mki: self.mki.clone(),
-        })
+        let salt = self.keys.salt();
+        let key_fits = self.keys.kind != KeyKind::Tek || self.keys.key().len() == key_len;
+        let salt_fits = salt.map_or(true, |salt| salt.len() == salt_len);
+        if !key_fits || !salt_fits {
+            return Err(misfit(profile, self.keys.key().len(), salt.map_or(0, <[u8]>::len)));
+        }
+        Ok(policy)
     }
 }
 
-/// `len` bytes derived from the TGK for `purpose` and `cs_id` (§4.1.3), without allocating.
-fn derived<const N: usize>(
-    deriver: &TgkDeriver,
-    purpose: TgkKeyPurpose,
-    cs_id: u8,
-    len: usize,
-) -> Option<InlineSecret<N>> {
-    let mut out = [0u8; N];
-    let secret = out.get_mut(..len).map(|part| {
-        deriver.derive(purpose, cs_id, part);
-        InlineSecret::from_slice(part)
-    });
-    out.zeroize();
-    secret.flatten()
+/// Key material of `key_len`/`salt_len` bytes does not fit `profile`.
+fn misfit(profile: SrtpProfile, key_len: usize, salt_len: usize) -> Error {
+    Error::new(ErrorKind::Policy, format!("key/salt of {key_len}/{salt_len} bytes do not fit {profile:?}"))
+        .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter)
+}
+
+/// Copies `source` into `target` of the same length (checked by [`Bundle::checked_policy`]).
+fn copy_checked(target: &mut [u8], source: &[u8]) -> Result<()> {
+    if target.len() != source.len() {
+        return Err(Error::new(
+            ErrorKind::Policy,
+            format!("{} key bytes where {} are needed", source.len(), target.len()),
+        ));
+    }
+    target.copy_from_slice(source);
+    Ok(())
 }
 
 /// The SRTP-ID map of `streams` (§6.1.1).
@@ -1478,5 +1475,67 @@ fn check_identity(configured: &Option<String>, carried: &[u8], which: &str) -> R
                 .with_peer_code(MikeyErrorCode::InvalidId))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AES_CM_80: SrtpPolicy = SrtpPolicy {
+        profile: SrtpProfile::AesCm128HmacSha1_80,
+        mki_len: 0,
+        key_derivation_rate: None,
+        srtp_encryption: None,
+        srtcp_encryption: None,
+        srtp_authentication: None,
+    };
+
+    fn bundle(keys: KeyMaterial, streams: &[Stream]) -> Result<Bundle> {
+        let policies = vec![(OFFERED_POLICY_NO, AES_CM_80)];
+        Bundle::new(7, PrfFunction::MikeyHmacSha1, vec![9; 16], keys, Vec::new(), streams.iter().copied(), policies)
+    }
+
+    const STREAM: Stream = Stream { ssrc: 0x1234, roc: 5, policy_no: OFFERED_POLICY_NO };
+
+    #[test]
+    fn a_tek_is_exported_as_it_is_for_every_crypto_session() {
+        let bundle = bundle(KeyMaterial::joined(KeyKind::Tek, &[1; 16], &[2; 14]), &[STREAM, STREAM]).unwrap();
+        for cs_id in 1..=2 {
+            let keys = bundle.export(cs_id).unwrap();
+            assert_eq!((keys.cs_id, keys.ssrc, keys.roc), (cs_id, 0x1234, 5));
+            assert_eq!((keys.master_key.expose(), keys.master_salt.expose()), (&[1; 16][..], &[2; 14][..]));
+        }
+        for cs_id in [0, 3] {
+            assert_eq!(bundle.export(cs_id).unwrap_err().kind(), ErrorKind::InvalidArgument);
+        }
+    }
+
+    #[test]
+    fn a_carried_salt_replaces_the_derived_one() {
+        let tgk = KeyMaterial::joined(KeyKind::Tgk, &[3; 16], &[]);
+        let with_salt = KeyMaterial::joined(KeyKind::TgkSalt, &[3; 16], &[4; 14]);
+        let derived = bundle(tgk, &[STREAM]).unwrap().export(1).unwrap();
+        let carried = bundle(with_salt, &[STREAM]).unwrap().export(1).unwrap();
+        assert_eq!(derived.master_key.expose(), carried.master_key.expose());
+        assert_ne!(derived.master_salt.expose(), carried.master_salt.expose());
+        assert_eq!(carried.master_salt.expose(), [4; 14]);
+    }
+
+    #[test]
+    fn key_material_that_does_not_fit_the_profile_is_refused_when_the_bundle_is_made() {
+        let misfits = [
+            KeyMaterial::joined(KeyKind::Tek, &[1; 16], &[2; 12]),
+            KeyMaterial::joined(KeyKind::Tek, &[1; 32], &[2; 14]),
+            KeyMaterial::joined(KeyKind::TgkSalt, &[1; 16], &[2; 12]),
+        ];
+        for keys in misfits {
+            let error = bundle(keys, &[STREAM]).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Policy);
+            assert_eq!(error.peer_code(), Some(MikeyErrorCode::InvalidSecurityPolicyParameter));
+        }
+        let unknown_policy = Stream { policy_no: 1, ..STREAM };
+        let error = bundle(KeyMaterial::joined(KeyKind::Tgk, &[1; 16], &[]), &[unknown_policy]).unwrap_err();
+        assert_eq!(error.peer_code(), Some(MikeyErrorCode::InvalidSecurityPolicy));
     }
 }

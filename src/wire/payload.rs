@@ -124,6 +124,7 @@ impl<'a> Payload<'a> {
     }
 
     /// Decodes one payload of `payload_type`; returns it and the code of the payload after it.
+    #[inline(always)]
     pub(crate) fn decode(payload_type: PayloadType, reader: &mut Reader<'a>) -> Result<(Self, u8)> {
         // SIGN has no next-payload field: it always ends the message (§6.5).
         let next =
