@@ -91,11 +91,11 @@ impl KeyMaterial {
 
     /// `key` and `salt` copied into one buffer.
     fn joined(kind: KeyKind, key: &[u8], salt: &[u8]) -> Self {
-        let mut key_and_salt = SecretBytes::zeroed(key.len() + salt.len());
-        let (key_part, salt_part) = key_and_salt.expose_mut().split_at_mut(key.len());
-        key_part.copy_from_slice(key);
-        salt_part.copy_from_slice(salt);
-        KeyMaterial { kind, key_and_salt, key_len: key.len() }
+        // Sized up front, so no reallocation leaves a copy behind.
+        let mut key_and_salt = Vec::with_capacity(key.len() + salt.len());
+        key_and_salt.extend_from_slice(key);
+        key_and_salt.extend_from_slice(salt);
+        KeyMaterial { kind, key_and_salt: SecretBytes::new(key_and_salt), key_len: key.len() }
     }
 
     fn key(&self) -> &[u8] {
@@ -234,7 +234,7 @@ pub struct Session {
     /// Initiator: the streams to key, in CS ID order.
     streams: Vec<Stream>,
     bundle: Option<Bundle>,
-    sent: Option<SentMessage>,
+    sent: Option<Box<SentMessage>>,
     /// The MKI counter of an initiator (one value per key it sends).
     next_mki: u32,
 }
@@ -443,14 +443,13 @@ impl Session {
         self.next_mki = self.next_mki.wrapping_add(1);
         if let Some(keys) = keys {
             let policies = vec![(OFFERED_POLICY_NO, policy)];
-            let streams = self.streams.iter().copied();
-            let mut bundle = Bundle::new(csb_id, prf, rand, keys, mki, streams, policies)?;
+            let mut bundle = Bundle::new(csb_id, prf, rand, keys, mki, self.streams.clone(), policies)?;
             bundle.envelope_key = new_envelope_key.or(cached_envelope_key);
             self.bundle = Some(bundle);
         }
         let auth = auth.map(Arc::new);
         let sent = SentMessage { request_type, csb_id, timestamp, initiator_id, responder_id, auth, pending };
-        self.sent = Some(sent);
+        self.sent = Some(Box::new(sent));
         self.state = if response_required { State::WaitResponse } else { State::Established };
         Ok(bytes)
     }
@@ -904,7 +903,8 @@ impl Session {
     /// member (RFC 4738 §3.2), so the MKI is always the first.
     fn group_bundle(&self, group: &RsaRGroup, prf: PrfFunction) -> Result<Bundle> {
         let mki = numbered_mki(1, group.policy.mki_len);
-        let streams = group.streams.iter().map(|&(ssrc, roc)| Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO });
+        let streams =
+            group.streams.iter().map(|&(ssrc, roc)| Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO }).collect();
         let keys = KeyMaterial::tgk(group.tgk.clone());
         let policies = vec![(OFFERED_POLICY_NO, group.policy)];
         Bundle::new(group.csb_id, prf, group.rand.clone(), keys, mki, streams, policies)
@@ -951,7 +951,7 @@ impl Session {
         let streams = received_streams(&message.header.cs_id_map, default_policy_no)?;
         let allow_ssrc_zero = self.settings.interop.has(InteropFlags::SSRC_ZERO)
             || matches!(message.header.cs_id_map, CsIdMap::Empty { .. });
-        if !allow_ssrc_zero && streams.clone().any(|s| s.ssrc == 0) {
+        if !allow_ssrc_zero && streams.iter().any(|s| s.ssrc == 0) {
             return Err(Error::new(ErrorKind::Policy, "SSRC 0 placeholder in the CS ID map (see the SSRC-zero flag)")
                 .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
         }
@@ -963,7 +963,7 @@ impl Session {
         }
         let new_keys = match new_keys {
             NewKeys::Carried([]) | NewKeys::Local(None) => None,
-            NewKeys::Carried([key]) => Some(self.key_material(key, &policies, streams.clone())?),
+            NewKeys::Carried([key]) => Some(self.key_material(key, &policies, &streams)?),
             NewKeys::Carried(_) => {
                 return Err(Error::unsupported("more than one Key data sub-payload in one KEMAC")
                     .with_peer_code(MikeyErrorCode::Unspecified))
@@ -1000,12 +1000,7 @@ impl Session {
     }
 
     /// The key material and MKI of a received Key data sub-payload.
-    fn key_material(
-        &self,
-        key: &KeyData<'_>,
-        policies: &[(u8, SrtpPolicy)],
-        streams: impl Iterator<Item = Stream>,
-    ) -> Result<LocalKeys> {
+    fn key_material(&self, key: &KeyData<'_>, policies: &[(u8, SrtpPolicy)], streams: &[Stream]) -> Result<LocalKeys> {
         let mki = self.mki_of(&key.validity)?;
         if key.key.is_empty() {
             return Err(Error::malformed("empty key in Key data"));
@@ -1020,7 +1015,7 @@ impl Session {
                 // Key and salt concatenated in one TEK (GStreamer, Live555, cameras): split where
                 // every stream's profile agrees on the lengths.
                 let profile_of = |no: u8| policies.iter().find(|(n, _)| *n == no).map(|(_, p)| p.profile);
-                let mut profiles = streams.filter_map(|s| profile_of(s.policy_no));
+                let mut profiles = streams.iter().filter_map(|s| profile_of(s.policy_no));
                 let profile = profiles.next().or_else(|| policies.first().map(|(_, p)| p.profile));
                 let Some(profile) = profile.filter(|p| profiles.all(|q| q == *p)) else {
                     return Err(Error::new(ErrorKind::Policy, "one TEK for crypto sessions of different profiles"));
@@ -1125,7 +1120,7 @@ impl Session {
         let tgk = ours.shared_secret(&responder_dh.value)?;
         let policies = vec![(OFFERED_POLICY_NO, pending.policy)];
         let (rand, mki) = (pending.rand.clone(), pending.mki.clone());
-        Bundle::new(sent.csb_id, prf, rand, KeyMaterial::tgk(tgk), mki, self.streams.iter().copied(), policies)
+        Bundle::new(sent.csb_id, prf, rand, KeyMaterial::tgk(tgk), mki, self.streams.clone(), policies)
     }
 
     /// Initiator, RSA-R (RFC 4738 §3.7): opens the envelope with our private key, then checks
@@ -1202,12 +1197,12 @@ impl Session {
         let policies = vec![(OFFERED_POLICY_NO, policy)];
         let (keys, mki) = match key_data.keys.as_slice() {
             [key] if matches!(key.key_type, KeyDataType::Tgk | KeyDataType::TgkSalt) => {
-                self.key_material(key, &policies, streams.iter().copied())?
+                self.key_material(key, &policies, &streams)?
             }
             _ => return Err(Error::malformed("an RSA-R KEMAC carries one TGK (RFC 4738 §3.6)")),
         };
         policy.mki_len = mki.len() as u8;
-        Bundle::new(csb_id, prf, rand, keys, mki, streams.into_iter(), vec![(OFFERED_POLICY_NO, policy)])
+        Bundle::new(csb_id, prf, rand, keys, mki, streams, vec![(OFFERED_POLICY_NO, policy)])
     }
 
     /// An error message from the peer (§5.1.2): reported as `PeerError` with its codes. An
@@ -1287,22 +1282,20 @@ impl Bundle {
         rand: Vec<u8>,
         keys: KeyMaterial,
         mki: Vec<u8>,
-        streams: impl Iterator<Item = Stream>,
+        streams: Vec<Stream>,
         policies: Vec<(u8, SrtpPolicy)>,
     ) -> Result<Self> {
         let deriver = match keys.kind {
             KeyKind::Tgk | KeyKind::TgkSalt => Some(Arc::new(TgkDeriver::new(prf, keys.key(), csb_id, &rand))),
             KeyKind::Tek => None,
         };
-        let mut bundle = Bundle { csb_id, rand, keys, mki, policies, streams: Vec::new(), deriver, envelope_key: None };
-        let mut checked = Vec::with_capacity(streams.size_hint().0);
-        for (index, stream) in streams.enumerate() {
-            let cs_id =
-                u8::try_from(index + 1).map_err(|_| Error::malformed("a CSB holds at most 255 crypto sessions"))?;
-            bundle.checked_policy(cs_id, stream)?;
-            checked.push(stream);
+        if streams.len() > usize::from(u8::MAX) {
+            return Err(Error::malformed("a CSB holds at most 255 crypto sessions"));
         }
-        bundle.streams = checked;
+        let bundle = Bundle { csb_id, rand, keys, mki, policies, streams, deriver, envelope_key: None };
+        for (cs_id, stream) in (1..=u8::MAX).zip(&bundle.streams) {
+            bundle.checked_policy(cs_id, *stream)?;
+        }
         Ok(bundle)
     }
 
@@ -1434,10 +1427,7 @@ fn group_csb_id(message: &Message<'_>) -> Result<Option<u32>> {
 
 /// The streams a received CS ID map names, in CS ID order: an empty map's (RFC 4563 §5) are
 /// placeholders under `default_policy_no`.
-fn received_streams<'m>(
-    map: &'m CsIdMap<'_>,
-    default_policy_no: u8,
-) -> Result<impl Iterator<Item = Stream> + Clone + 'm> {
+fn received_streams(map: &CsIdMap<'_>, default_policy_no: u8) -> Result<Vec<Stream>> {
     static NO_ENTRIES: SrtpIdMap<'static> = SrtpIdMap::EMPTY;
     let (entries, placeholders) = match map {
         CsIdMap::SrtpId(entries) => (entries, 0),
@@ -1450,7 +1440,7 @@ fn received_streams<'m>(
     let carried =
         entries.entries().map(|entry| Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: entry.policy_no });
     let placeholder = Stream { ssrc: 0, roc: 0, policy_no: default_policy_no };
-    Ok(carried.chain(std::iter::repeat(placeholder).take(placeholders)))
+    Ok(carried.chain(std::iter::repeat(placeholder).take(placeholders)).collect())
 }
 
 /// The one T payload of a message; COUNTER timestamps cannot be checked against a clock, so
@@ -1493,7 +1483,7 @@ mod tests {
 
     fn bundle(keys: KeyMaterial, streams: &[Stream]) -> Result<Bundle> {
         let policies = vec![(OFFERED_POLICY_NO, AES_CM_80)];
-        Bundle::new(7, PrfFunction::MikeyHmacSha1, vec![9; 16], keys, Vec::new(), streams.iter().copied(), policies)
+        Bundle::new(7, PrfFunction::MikeyHmacSha1, vec![9; 16], keys, Vec::new(), streams.to_vec(), policies)
     }
 
     const STREAM: Stream = Stream { ssrc: 0x1234, roc: 5, policy_no: OFFERED_POLICY_NO };
