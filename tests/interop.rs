@@ -47,6 +47,11 @@ fn tshark(message: &[u8]) -> Value {
     report
 }
 
+/// The hex of the bytes `pick` takes from each payload of `message` that has them, in order.
+fn hex_of_each<'m, 'a>(message: &'m Message<'a>, pick: impl Fn(&'m Payload<'a>) -> Option<&'m [u8]>) -> Vec<String> {
+    message.payloads.iter().filter_map(pick).map(hex).collect()
+}
+
 fn raw_field(report: &Value, name: &str) -> Vec<String> {
     report["fields_raw"][name]
         .as_array()
@@ -214,27 +219,18 @@ fn tshark_dissects_every_emitted_message_with_our_values() {
         assert_eq!(raw_field(&report, "mikey.err.no"), error_codes, "{what}");
         if let Some(Payload::Sign(signature)) = decoded.payloads.last() {
             assert_eq!(raw_field(&report, "mikey.sign.data"), [hex(&signature.data)], "{what}");
-            let certificates: Vec<String> = decoded
-                .payloads
-                .iter()
-                .filter_map(|payload| match payload {
-                    Payload::Cert(cert) => Some(hex(&cert.data)),
-                    _ => None,
-                })
-                .collect();
+            let certificates = hex_of_each(&decoded, |payload| match payload {
+                Payload::Cert(cert) => Some(&*cert.data),
+                _ => None,
+            });
             assert_eq!(raw_field(&report, "mikey.cert.data"), certificates, "{what}");
         }
-        let envelopes: Vec<String> = decoded
-            .payloads
-            .iter()
-            .filter_map(|payload| match payload {
-                Payload::Pke(pke) => Some(hex(&pke.data)),
-                _ => None,
-            })
-            .collect();
+        let envelopes = hex_of_each(&decoded, |payload| match payload {
+            Payload::Pke(pke) => Some(&*pke.data),
+            _ => None,
+        });
         assert_eq!(raw_field(&report, "mikey.pke.data"), envelopes, "{what}");
-        let dh_values: Vec<String> =
-            decoded.payloads.iter().filter_map(Payload::as_dh).map(|dh| hex(&dh.value)).collect();
+        let dh_values = hex_of_each(&decoded, |payload| payload.as_dh().map(|dh| &*dh.value));
         assert_eq!(raw_field(&report, "mikey.dh.value"), dh_values, "{what}");
         if let Some(rand) = decoded.find(Payload::as_rand) {
             assert_eq!(raw_field(&report, "mikey.rand.data"), [hex(rand)], "{what}");
