@@ -38,6 +38,9 @@ pub mod session;
 pub mod srtp;
 pub mod wire;
 
+/// The inline vector of [`wire::KeyDataList::keys`], re-exported so callers need not depend on it.
+pub use smallvec;
+
 pub use config::{Config, InteropFlags, Method};
 pub use error::{Error, ErrorKind, MikeyErrorCode, Result};
 pub use secret::SecretBytes;

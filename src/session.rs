@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use smallvec::{smallvec, SmallVec};
+
 use crate::clock::unix_seconds;
 use crate::config::{Config, InteropFlags, Method, RsaRGroup, Settings, MANDATORY_MKI_LEN, RAND_LEN};
 use crate::crypto::dh::DhKeyPair;
@@ -54,6 +56,13 @@ pub enum State {
 
 /// SP policy number of the one policy an initiator offers.
 const OFFERED_POLICY_NO: u8 = 0;
+
+/// The crypto sessions of a CSB in CS ID order; a few are kept inline (no allocation).
+type Streams = SmallVec<[Stream; 4]>;
+/// The SRTP policies of a CSB by SP policy number; usually one, kept inline.
+type Policies = SmallVec<[(u8, SrtpPolicy); 1]>;
+/// A CSB's RAND (at least 16 bytes, §6.11); the usual lengths are kept inline.
+type RandBytes = SmallVec<[u8; 32]>;
 
 /// One crypto session: an SRTP stream of the CSB; its CS ID is its 1-based position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,12 +133,12 @@ impl KeyMaterial {
 #[derive(Clone, Debug)]
 struct Bundle {
     csb_id: u32,
-    rand: Vec<u8>,
+    rand: RandBytes,
     keys: KeyMaterial,
     mki: Vec<u8>,
-    policies: Vec<(u8, SrtpPolicy)>,
+    policies: Policies,
     /// The crypto sessions in CS ID order, each checked to be exportable when the bundle is made.
-    streams: Vec<Stream>,
+    streams: Streams,
     /// The TGK's prepared PRF (§4.1.3), which derives every crypto session's keys on export;
     /// `None` for a TEK. Shared by the forks of a session.
     deriver: Option<Arc<TgkDeriver>>,
@@ -160,7 +169,7 @@ struct SentMessage {
 struct PendingKeys {
     /// Shared by the forks of the session: they answer one I_MESSAGE, hence one DHi.
     key_pair: Option<Arc<DhKeyPair>>,
-    rand: Vec<u8>,
+    rand: RandBytes,
     mki: Vec<u8>,
     policy: SrtpPolicy,
 }
@@ -196,7 +205,7 @@ struct RsaRReply<'a> {
     initiator: &'a Certificate,
     /// IDi as the I_MESSAGE carried it (empty when absent), signed after the R_MESSAGE.
     initiator_id: &'a [u8],
-    rand: Vec<u8>,
+    rand: RandBytes,
     /// True when the I_MESSAGE had no RAND, so we chose it and send it.
     rand_is_ours: bool,
     timestamp: Timestamp,
@@ -232,7 +241,7 @@ pub struct Session {
     role: Role,
     state: State,
     /// Initiator: the streams to key, in CS ID order.
-    streams: Vec<Stream>,
+    streams: Streams,
     bundle: Option<Bundle>,
     sent: Option<Box<SentMessage>>,
     /// The MKI counter of an initiator (one value per key it sends).
@@ -259,7 +268,7 @@ impl Session {
             replay_cache: config.replay_cache.clone(),
             role,
             state: State::Idle,
-            streams: Vec::new(),
+            streams: Streams::new(),
             bundle: None,
             sent: None,
             next_mki: 1,
@@ -320,7 +329,7 @@ impl Session {
             (Some(bundle), true) => (bundle.csb_id, bundle.rand.clone()),
             _ => {
                 let csb_id = u32::from_be_bytes(self.random::<4>()?);
-                (csb_id, self.random::<RAND_LEN>()?.to_vec())
+                (csb_id, RandBytes::from_slice(&self.random::<RAND_LEN>()?))
             }
         };
         let (policy, mki) = self.outgoing_mki();
@@ -393,56 +402,64 @@ impl Session {
             (Some(self.new_keys(policy.profile)?), None)
         };
         let concatenate_tek_salt = self.settings.interop.has(InteropFlags::TEK_WITH_CONCATENATED_SALT);
-        let key_list = KeyDataList {
-            id: None,
-            keys: keys.iter().map(|keys| keys.key_data(validity.clone(), concatenate_tek_salt)).collect(),
-        };
         let prf = PrfFunction::MikeyHmacSha1;
-        let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
         let mut message = Message { header, payloads };
         let mut new_envelope_key = None;
-        let (bytes, auth) = match request_type {
-            DataType::DhInit | DataType::RsaRInit => {
-                (signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?, None)
-            }
-            DataType::PkInit => {
-                // §3.2: KEMAC = E(encr_key, IDi || {TGK}) || MAC, PKE = E(PKr, env_key), SIGNi.
-                let responder = self.settings.peer_certificate.as_ref().ok_or_else(|| {
-                    Error::invalid_argument(
-                        "the PK method needs the responder's certificate (set the peer certificate)",
-                    )
-                })?;
-                let key_list = KeyDataList { id: Some(self.own_identity_payload()?), ..key_list };
-                let cache = if self.settings.cache_envelope_key {
-                    envelope_cache::CACHE_FOR_CSB
-                } else {
-                    envelope_cache::NO_CACHE
-                };
-                let sealed =
-                    envelope::seal(&key_list, &responder.public_key()?, cache, &context, self.settings.rng.as_ref())?;
-                // No [CHASH]: it only helps a responder with several certificates, and Wireshark
-                // (4.0) stops dissecting at it. A received one is checked (`open_envelope`).
-                message.payloads.push(Payload::Kemac(sealed.kemac));
-                message.payloads.push(Payload::Pke(sealed.pke));
-                if cache != envelope_cache::NO_CACHE {
-                    new_envelope_key = Some(sealed.envelope_key);
+        // The key list borrows the keys until the message is sealed, before the commit below.
+        let (bytes, auth) = {
+            let key_list = KeyDataList {
+                id: None,
+                keys: keys.iter().map(|keys| keys.key_data(validity.clone(), concatenate_tek_salt)).collect(),
+            };
+            let context = ExchangeContext { prf, csb_id, rand: &rand, timestamp };
+            match request_type {
+                DataType::DhInit | DataType::RsaRInit => {
+                    (signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?, None)
                 }
-                let bytes = signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?;
-                (bytes, Some(sealed.auth))
-            }
-            _ => {
-                let protection = match &cached_envelope_key {
-                    Some(envelope_key) => Protection::PreShared(envelope_key),
-                    None => self.protection()?,
-                };
-                let (bytes, auth) = psk::seal_kemac_message(message, &key_list, protection, &context)?;
-                (bytes, Some(auth))
+                DataType::PkInit => {
+                    // §3.2: KEMAC = E(encr_key, IDi || {TGK}) || MAC, PKE = E(PKr, env_key), SIGNi.
+                    let responder = self.settings.peer_certificate.as_ref().ok_or_else(|| {
+                        Error::invalid_argument(
+                            "the PK method needs the responder's certificate (set the peer certificate)",
+                        )
+                    })?;
+                    let key_list = KeyDataList { id: Some(self.own_identity_payload()?), ..key_list };
+                    let cache = if self.settings.cache_envelope_key {
+                        envelope_cache::CACHE_FOR_CSB
+                    } else {
+                        envelope_cache::NO_CACHE
+                    };
+                    let sealed = envelope::seal(
+                        &key_list,
+                        &responder.public_key()?,
+                        cache,
+                        &context,
+                        self.settings.rng.as_ref(),
+                    )?;
+                    // No [CHASH]: it only helps a responder with several certificates, and Wireshark
+                    // (4.0) stops dissecting at it. A received one is checked (`open_envelope`).
+                    message.payloads.push(Payload::Kemac(sealed.kemac));
+                    message.payloads.push(Payload::Pke(sealed.pke));
+                    if cache != envelope_cache::NO_CACHE {
+                        new_envelope_key = Some(sealed.envelope_key);
+                    }
+                    let bytes = signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?;
+                    (bytes, Some(sealed.auth))
+                }
+                _ => {
+                    let protection = match &cached_envelope_key {
+                        Some(envelope_key) => Protection::PreShared(envelope_key),
+                        None => self.protection()?,
+                    };
+                    let (bytes, auth) = psk::seal_kemac_message(message, &key_list, protection, &context)?;
+                    (bytes, Some(auth))
+                }
             }
         };
         // Sent: commit.
         self.next_mki = self.next_mki.wrapping_add(1);
         if let Some(keys) = keys {
-            let policies = vec![(OFFERED_POLICY_NO, policy)];
+            let policies: Policies = smallvec![(OFFERED_POLICY_NO, policy)];
             let mut bundle = Bundle::new(csb_id, prf, rand, keys, mki, self.streams.clone(), policies)?;
             bundle.envelope_key = new_envelope_key.or(cached_envelope_key);
             self.bundle = Some(bundle);
@@ -656,7 +673,7 @@ impl Session {
         let rand: Cow<'_, [u8]> = match (carried_rand, second_rand, update_of) {
             (Some(rand), None, None) if !rand.is_empty() => Cow::Borrowed(rand),
             (None, None, Some(bundle)) => Cow::Borrowed(&bundle.rand),
-            (Some(rand), None, Some(bundle)) if **rand == bundle.rand => Cow::Borrowed(&bundle.rand),
+            (Some(rand), None, Some(bundle)) if **rand == *bundle.rand => Cow::Borrowed(&bundle.rand),
             (None, None, None) if rand_is_ours => Cow::Owned(self.random::<RAND_LEN>()?.to_vec()),
             (None, None, None) => return Err(Error::malformed("the initial I_MESSAGE has no RAND (§3.1)")),
             _ => return Err(Error::malformed("RAND must appear once, and an update must not change it (§4.5)")),
@@ -720,7 +737,7 @@ impl Session {
         };
         let (mut bundle, response) = match authenticated {
             Authenticated::Signed(initiator) if method == Method::RsaR => {
-                let rand = rand.into_owned();
+                let rand = RandBytes::from_slice(&rand);
                 let reply = RsaRReply { initiator: &initiator, initiator_id, rand, rand_is_ours, timestamp, prf };
                 let (bundle, response) = self.respond_rsa_r(message, reply, update_of)?;
                 (bundle, Some(response))
@@ -825,10 +842,12 @@ impl Session {
             }
         }
         let opened = envelope::open(message, self.private_key()?, context, self.settings.rng.as_ref())?;
-        let key_data = opened.plaintext.key_data(true)?;
-        let encrypted_id = key_data.id.as_ref().map(|id| &*id.data).unwrap_or_default();
-        let consistent = certificate.matches_identity(encrypted_id)
-            && (cleartext_initiator_id.is_empty() || cleartext_initiator_id == encrypted_id);
+        let consistent = {
+            let key_data = opened.plaintext.key_data(true)?;
+            let encrypted_id = key_data.id.as_ref().map(|id| &*id.data).unwrap_or_default();
+            certificate.matches_identity(encrypted_id)
+                && (cleartext_initiator_id.is_empty() || cleartext_initiator_id == encrypted_id)
+        };
         if !consistent {
             return Err(Error::new(ErrorKind::AuthFailed, "the encrypted IDi is not the signer's identity (§3.2)")
                 .with_peer_code(MikeyErrorCode::InvalidId));
@@ -858,6 +877,19 @@ impl Session {
                 self.accepted_bundle(message, reply.prf, &reply.rand, keys, update_of)?
             }
         };
+        let response = self.rsa_r_response(message, &reply, &bundle, group.is_some())?;
+        Ok((bundle, response))
+    }
+
+    /// The R_MESSAGE of an RSA-R responder for `bundle` (RFC 4738 §3.6); `for_group` as a group
+    /// key server.
+    fn rsa_r_response(
+        &self,
+        message: &Message,
+        reply: &RsaRReply<'_>,
+        bundle: &Bundle,
+        for_group: bool,
+    ) -> Result<Vec<u8>> {
         let key_data = bundle.keys.key_data(key_validity(&bundle.mki), false);
 
         // A group answer names the group's CSB and its sender's streams, and always sends the
@@ -865,13 +897,13 @@ impl Session {
         let mut header =
             CommonHeader { data_type: DataType::RsaRResponse, verification_requested: false, ..message.header.clone() };
         let mut payloads = Vec::new();
-        if group.is_some() {
+        if for_group {
             header.cs_id_map = bundle.cs_id_map();
             let data = bundle.csb_id.to_be_bytes().to_vec().into();
             payloads.push(Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::CSB_ID, data }));
         }
         payloads.push(Payload::Timestamp(reply.timestamp));
-        if reply.rand_is_ours || group.is_some() {
+        if reply.rand_is_ours || for_group {
             payloads.push(Payload::Rand(Cow::Borrowed(&bundle.rand)));
         }
         payloads.extend(signed::certificate_payloads(&self.settings.certificate_chain));
@@ -880,7 +912,7 @@ impl Session {
             payloads.push(Payload::SecurityPolicy(policy.to_security_policy(*policy_no, gstreamer_layout)?));
         }
         let responder_id = self.own_identity_payload()?;
-        let key_list = KeyDataList { id: Some(responder_id.clone()), keys: vec![key_data] };
+        let key_list = KeyDataList { id: Some(responder_id.clone()), keys: smallvec![key_data] };
         let context =
             ExchangeContext { prf: reply.prf, csb_id: bundle.csb_id, rand: &bundle.rand, timestamp: reply.timestamp };
         let recipient = reply.initiator.public_key()?;
@@ -890,13 +922,12 @@ impl Session {
         payloads.push(Payload::Pke(sealed.pke));
         let timestamp = reply.timestamp.as_64_bits();
         let suffix: [&[u8]; 3] = [reply.initiator_id, &responder_id.data, &timestamp];
-        let response = signed::seal_signed_with(
+        signed::seal_signed_with(
             Message { header, payloads },
             self.private_key()?,
             self.settings.signature_scheme,
             &SignedExtra::rsa_r_response(&suffix),
-        )?;
-        Ok((bundle, response))
+        )
     }
 
     /// An RSA-R group key server's CSB and the Key data that sends its TGK: the same for every
@@ -906,8 +937,8 @@ impl Session {
         let streams =
             group.streams.iter().map(|&(ssrc, roc)| Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO }).collect();
         let keys = KeyMaterial::tgk(group.tgk.clone());
-        let policies = vec![(OFFERED_POLICY_NO, group.policy)];
-        Bundle::new(group.csb_id, prf, group.rand.clone(), keys, mki, streams, policies)
+        let policies = smallvec![(OFFERED_POLICY_NO, group.policy)];
+        Bundle::new(group.csb_id, prf, RandBytes::from_slice(&group.rand), keys, mki, streams, policies)
     }
 
     /// Responder, DH-HMAC: answers DHi with a fresh DHr in the same group. Returns the agreed
@@ -941,7 +972,7 @@ impl Session {
         new_keys: NewKeys<'_>,
         update_of: Option<&Bundle>,
     ) -> Result<Bundle> {
-        let mut policies: Vec<(u8, SrtpPolicy)> = update_of.map(|b| b.policies.clone()).unwrap_or_default();
+        let mut policies = update_of.map(|b| b.policies.clone()).unwrap_or_default();
         for sp in message.payloads.iter().filter_map(Payload::as_security_policy) {
             let policy = SrtpPolicy::from_security_policy(sp)?;
             policies.retain(|(no, _)| *no != sp.policy_no);
@@ -979,7 +1010,7 @@ impl Session {
             // The MKI comes from the key validity data, not the SP (§6.14); at most 16 bytes.
             policy.mki_len = mki.len() as u8;
         }
-        Bundle::new(message.header.csb_id, prf, rand.to_vec(), keys, mki, streams, policies)
+        Bundle::new(message.header.csb_id, prf, RandBytes::from_slice(rand), keys, mki, streams, policies)
     }
 
     /// The MKI of received key validity data (§6.14): an SPI of 1 to 16 bytes, or none.
@@ -1118,7 +1149,7 @@ impl Session {
                 .with_peer_code(MikeyErrorCode::InvalidDh));
         }
         let tgk = ours.shared_secret(&responder_dh.value)?;
-        let policies = vec![(OFFERED_POLICY_NO, pending.policy)];
+        let policies = smallvec![(OFFERED_POLICY_NO, pending.policy)];
         let (rand, mki) = (pending.rand.clone(), pending.mki.clone());
         Bundle::new(sent.csb_id, prf, rand, KeyMaterial::tgk(tgk), mki, self.streams.clone(), policies)
     }
@@ -1144,7 +1175,7 @@ impl Session {
         let rands: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_rand).map(|rand| &**rand).collect();
         let rand = match (group_csb_id, rands.as_slice()) {
             (None, []) => pending.rand.clone(),
-            (Some(_), [rand]) if !rand.is_empty() => rand.to_vec(),
+            (Some(_), [rand]) if !rand.is_empty() => RandBytes::from_slice(rand),
             (None, [_]) => return Err(Error::malformed("a RAND answers an I_MESSAGE that had one (RFC 4738 §3.7)")),
             _ => return Err(Error::malformed("a group R_MESSAGE carries one RAND (RFC 4738 §3.2)")),
         };
@@ -1186,7 +1217,7 @@ impl Session {
                 ));
             }
         }
-        let streams: Vec<Stream> = match (group_csb_id, &message.header.cs_id_map) {
+        let streams: Streams = match (group_csb_id, &message.header.cs_id_map) {
             (Some(_), CsIdMap::SrtpId(map)) => map
                 .entries()
                 .map(|entry| Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: OFFERED_POLICY_NO })
@@ -1194,7 +1225,7 @@ impl Session {
             (None, map) if *map == self.cs_id_map() => self.streams.clone(),
             _ => return Err(Error::new(ErrorKind::Policy, "the R_MESSAGE changed our CS ID map")),
         };
-        let policies = vec![(OFFERED_POLICY_NO, policy)];
+        let policies: Policies = smallvec![(OFFERED_POLICY_NO, policy)];
         let (keys, mki) = match key_data.keys.as_slice() {
             [key] if matches!(key.key_type, KeyDataType::Tgk | KeyDataType::TgkSalt) => {
                 self.key_material(key, &policies, &streams)?
@@ -1202,7 +1233,7 @@ impl Session {
             _ => return Err(Error::malformed("an RSA-R KEMAC carries one TGK (RFC 4738 §3.6)")),
         };
         policy.mki_len = mki.len() as u8;
-        Bundle::new(csb_id, prf, rand, keys, mki, streams, vec![(OFFERED_POLICY_NO, policy)])
+        Bundle::new(csb_id, prf, rand, keys, mki, streams, smallvec![(OFFERED_POLICY_NO, policy)])
     }
 
     /// An error message from the peer (§5.1.2): reported as `PeerError` with its codes. An
@@ -1279,11 +1310,11 @@ impl Bundle {
     fn new(
         csb_id: u32,
         prf: PrfFunction,
-        rand: Vec<u8>,
+        rand: RandBytes,
         keys: KeyMaterial,
         mki: Vec<u8>,
-        streams: Vec<Stream>,
-        policies: Vec<(u8, SrtpPolicy)>,
+        streams: Streams,
+        policies: Policies,
     ) -> Result<Self> {
         let deriver = match keys.kind {
             KeyKind::Tgk | KeyKind::TgkSalt => Some(Arc::new(TgkDeriver::new(prf, keys.key(), csb_id, &rand))),
@@ -1427,7 +1458,7 @@ fn group_csb_id(message: &Message<'_>) -> Result<Option<u32>> {
 
 /// The streams a received CS ID map names, in CS ID order: an empty map's (RFC 4563 §5) are
 /// placeholders under `default_policy_no`.
-fn received_streams(map: &CsIdMap<'_>, default_policy_no: u8) -> Result<Vec<Stream>> {
+fn received_streams(map: &CsIdMap<'_>, default_policy_no: u8) -> Result<Streams> {
     static NO_ENTRIES: SrtpIdMap<'static> = SrtpIdMap::EMPTY;
     let (entries, placeholders) = match map {
         CsIdMap::SrtpId(entries) => (entries, 0),
@@ -1482,8 +1513,8 @@ mod tests {
     };
 
     fn bundle(keys: KeyMaterial, streams: &[Stream]) -> Result<Bundle> {
-        let policies = vec![(OFFERED_POLICY_NO, AES_CM_80)];
-        Bundle::new(7, PrfFunction::MikeyHmacSha1, vec![9; 16], keys, Vec::new(), streams.to_vec(), policies)
+        let policies = smallvec![(OFFERED_POLICY_NO, AES_CM_80)];
+        Bundle::new(7, PrfFunction::MikeyHmacSha1, smallvec![9; 16], keys, Vec::new(), streams.into(), policies)
     }
 
     const STREAM: Stream = Stream { ssrc: 0x1234, roc: 5, policy_no: OFFERED_POLICY_NO };

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use common::{mutate, Rng};
 
 use mikey::secret::SecretRef;
+use mikey::smallvec::{smallvec, SmallVec};
 use mikey::srtp::{SrtpPolicy, SrtpProfile};
 use mikey::wire::registry::{cert_type, encryption_algorithm, extension_type, id_type, signature_type, srtp_param};
 use mikey::wire::{
@@ -301,19 +302,22 @@ fn every_payload() -> Message<'static> {
 fn key_data_seeds() -> Vec<(&'static str, KeyDataList<'static>)> {
     let alice = IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec().into() };
     vec![
-        ("hand_tgk_null", KeyDataList { id: None, keys: vec![key(KeyDataType::Tgk, 16, None, KeyValidity::Null)] }),
+        (
+            "hand_tgk_null",
+            KeyDataList { id: None, keys: smallvec![key(KeyDataType::Tgk, 16, None, KeyValidity::Null)] },
+        ),
         (
             "hand_tek_salt_spi",
             KeyDataList {
                 id: None,
-                keys: vec![key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![0, 0, 0, 1].into()))],
+                keys: smallvec![key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![0, 0, 0, 1].into()))],
             },
         ),
         (
             "hand_three_keys_interval",
             KeyDataList {
                 id: None,
-                keys: vec![
+                keys: smallvec![
                     key(KeyDataType::Tgk, 16, None, KeyValidity::Null),
                     key(KeyDataType::Tek, 32, None, KeyValidity::Spi(vec![7].into())),
                     key(
@@ -329,13 +333,13 @@ fn key_data_seeds() -> Vec<(&'static str, KeyDataList<'static>)> {
             "hand_leading_id_two_keys",
             KeyDataList {
                 id: Some(alice.clone()),
-                keys: vec![
+                keys: smallvec![
                     key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Null),
                     key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![1, 2].into())),
                 ],
             },
         ),
-        ("hand_leading_id_only", KeyDataList { id: Some(alice), keys: vec![] }),
+        ("hand_leading_id_only", KeyDataList { id: Some(alice), keys: SmallVec::new() }),
     ]
 }
 
@@ -344,7 +348,7 @@ fn key_data_seeds() -> Vec<(&'static str, KeyDataList<'static>)> {
 fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
     let keys = KeyDataList {
         id: None,
-        keys: vec![key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![0, 0, 0, 1].into()))],
+        keys: smallvec![key(KeyDataType::TekSalt, 16, Some(14), KeyValidity::Spi(vec![0, 0, 0, 1].into()))],
     };
     let mut messages: Vec<(&'static str, Message)> = vec![
         ("hand_every_payload", every_payload()),

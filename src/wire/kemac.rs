@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 use super::identity::IdPayload;
 use super::reader::{put_u16_len, put_u8_len, Reader};
 use super::registry::{KeyDataType, KeyValidityType, MacAlgorithmCode, PayloadType};
@@ -118,8 +120,8 @@ pub struct KeyData<'a> {
 pub struct KeyDataList<'a> {
     /// The initiator's ID, which the PK methods put first inside the encryption.
     pub id: Option<IdPayload<'a>>,
-    /// The key data sub-payloads, in order.
-    pub keys: Vec<KeyData<'a>>,
+    /// The key data sub-payloads, in order; one is the rule, and it is kept inline.
+    pub keys: SmallVec<[KeyData<'a>; 1]>,
 }
 
 impl<'a> KeyDataList<'a> {
@@ -132,8 +134,6 @@ impl<'a> KeyDataList<'a> {
         if reader.is_empty() && !leading_id {
             return Ok(list);
         }
-        // One Key data sub-payload is the rule (the session refuses more).
-        list.keys.reserve_exact(1);
         let mut next = if leading_id {
             let next = reader.u8("KEMAC ID next payload")?;
             list.id = Some(IdPayload::decode(&mut reader)?);
@@ -218,6 +218,7 @@ mod tests {
     use super::*;
     use crate::wire::registry::id_type;
     use crate::ErrorKind;
+    use smallvec::smallvec;
 
     fn key<'a>(key_type: KeyDataType, salt: Option<&'a [u8]>, validity: KeyValidity<'a>) -> KeyData<'a> {
         KeyData { key_type, key: SecretRef::new(&[0x11; 16]), salt: salt.map(SecretRef::new), validity }
@@ -227,7 +228,7 @@ mod tests {
     fn key_data_lists_round_trip_with_every_validity_type() {
         let list = KeyDataList {
             id: Some(IdPayload { id_type: id_type::URI, data: b"sip:alice@example.com".to_vec().into() }),
-            keys: vec![
+            keys: smallvec![
                 key(KeyDataType::Tgk, None, KeyValidity::Null),
                 key(KeyDataType::TekSalt, Some(&[0x22; 14]), KeyValidity::Spi(vec![0, 0, 0, 1].into())),
                 key(
@@ -251,7 +252,8 @@ mod tests {
 
     #[test]
     fn tgk_with_spi_has_the_rfc_layout() {
-        let list = KeyDataList { id: None, keys: vec![key(KeyDataType::Tgk, None, KeyValidity::Spi(vec![7].into()))] };
+        let list =
+            KeyDataList { id: None, keys: smallvec![key(KeyDataType::Tgk, None, KeyValidity::Spi(vec![7].into()))] };
         let bytes = list.encode().unwrap();
         let mut expected = vec![0x00, 0x01, 0x00, 0x10];
         expected.extend_from_slice(&[0x11; 16]);
@@ -262,7 +264,7 @@ mod tests {
     #[test]
     fn broken_key_data_is_rejected() {
         let good =
-            KeyDataList { id: None, keys: vec![key(KeyDataType::Tgk, None, KeyValidity::Null)] }.encode().unwrap();
+            KeyDataList { id: None, keys: smallvec![key(KeyDataType::Tgk, None, KeyValidity::Null)] }.encode().unwrap();
         let good = good.expose();
         // Truncated key.
         assert_eq!(KeyDataList::decode(&good[..good.len() - 1], false).unwrap_err().kind(), ErrorKind::Malformed);
