@@ -8,12 +8,14 @@
 //!
 //! Replayed and out-of-window messages are discarded without an error message (§5.3).
 
-use std::collections::hash_map::RandomState;
 use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
-use std::sync::{Mutex, OnceLock};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::Mutex;
+
+use once_cell::sync::OnceCell;
 
 use crate::clock::{ntp_diff, ntp_from_seconds};
+use crate::crypto::{SipHashKey, SystemRandomSource};
 use crate::error::{Error, ErrorKind, Result};
 use crate::wire::{Message, Payload};
 
@@ -26,7 +28,8 @@ use crate::wire::{Message, Payload};
 /// unauthenticated bytes (a trailing padding byte) is still recognised. NULL messages have no
 /// authenticator, so their RAND stands in (which is no weaker: anyone may forge them anyway).
 ///
-/// The identity is the SipHash of those bytes under a per-process random key: 64 bits, 16 bytes
+/// The identity is the SipHash-2-4 of those bytes under a per-process key from aws-lc's random
+/// generator: 64 bits, 16 bytes
 /// of cache per message with its timestamp, so a full cache stays in the CPU's caches. Two
 /// distinct messages share an identity with probability 2^-64 per pair, and the later one would
 /// be refused as a replay; without the key nobody can aim for that, and only authenticated
@@ -68,8 +71,9 @@ impl MessageId {
     /// Bytes of the authenticator kept: the rest of the 32.
     const AUTHENTICATOR_LEN: usize = 19;
 
-    /// The identity of a decoded message whose 64-bit NTP timestamp is `timestamp`.
-    pub fn of(message: &Message, timestamp: u64) -> Self {
+    /// The identity of a decoded message whose 64-bit NTP timestamp is `timestamp`; fails only
+    /// when the random generator cannot make the process's key.
+    pub fn of(message: &Message, timestamp: u64) -> Result<Self> {
         let authenticator = message
             .payloads
             .iter()
@@ -90,9 +94,10 @@ impl MessageId {
         MessageId::new(id)
     }
 
-    fn new(bytes: [u8; 32]) -> Self {
-        static KEY: OnceLock<RandomState> = OnceLock::new();
-        MessageId(KEY.get_or_init(RandomState::new).hash_one(bytes))
+    fn new(bytes: [u8; 32]) -> Result<Self> {
+        static KEY: OnceCell<SipHashKey> = OnceCell::new();
+        let key = KEY.get_or_try_init(|| SipHashKey::random(&SystemRandomSource))?;
+        Ok(MessageId(key.hash(&bytes)))
     }
 }
 
@@ -258,28 +263,36 @@ mod tests {
         let rand = || Payload::Rand(vec![0x55; 16].into());
         let psk = message(DataType::PskInit, vec![rand(), kemac(&[1; 20], b"keys")]);
         let other_ciphertext = message(DataType::PskInit, vec![rand(), kemac(&[1; 20], b"other")]);
-        assert_eq!(MessageId::of(&psk, 9), MessageId::of(&other_ciphertext, 9), "the MAC names it");
+        assert_eq!(MessageId::of(&psk, 9).unwrap(), MessageId::of(&other_ciphertext, 9).unwrap(), "the MAC names it");
         let other_mac = message(DataType::PskInit, vec![rand(), kemac(&[2; 20], b"keys")]);
-        assert_ne!(MessageId::of(&psk, 9), MessageId::of(&other_mac, 9));
-        assert_ne!(MessageId::of(&psk, 9), MessageId::of(&psk, 10), "the timestamp counts");
+        assert_ne!(MessageId::of(&psk, 9).unwrap(), MessageId::of(&other_mac, 9).unwrap());
+        assert_ne!(MessageId::of(&psk, 9).unwrap(), MessageId::of(&psk, 10).unwrap(), "the timestamp counts");
         let other_type = message(DataType::PkInit, vec![rand(), kemac(&[1; 20], b"keys")]);
-        assert_ne!(MessageId::of(&psk, 9), MessageId::of(&other_type, 9), "the data type counts");
+        assert_ne!(MessageId::of(&psk, 9).unwrap(), MessageId::of(&other_type, 9).unwrap(), "the data type counts");
 
         let signed = |signature: u8| {
             let sign = Payload::Sign(Signature { sig_type: 0, data: vec![signature; 256].into() });
             message(DataType::PkInit, vec![rand(), kemac(&[1; 20], b"keys"), sign])
         };
-        assert_ne!(MessageId::of(&signed(3), 9), MessageId::of(&signed(4), 9), "the signature names it");
+        assert_ne!(
+            MessageId::of(&signed(3), 9).unwrap(),
+            MessageId::of(&signed(4), 9).unwrap(),
+            "the signature names it"
+        );
 
         let null = |rand_byte: u8| {
             message(DataType::PskInit, vec![Payload::Rand(vec![rand_byte; 16].into()), kemac(&[], b"k")])
         };
-        assert_ne!(MessageId::of(&null(1), 9), MessageId::of(&null(2), 9), "without a MAC, RAND names it");
+        assert_ne!(
+            MessageId::of(&null(1), 9).unwrap(),
+            MessageId::of(&null(2), 9).unwrap(),
+            "without a MAC, RAND names it"
+        );
     }
 
     fn at(id_byte: u8, timestamp_secs: u64, now_secs: u64) -> ReplayCheck {
         ReplayCheck {
-            id: MessageId::new([id_byte; 32]),
+            id: MessageId::new([id_byte; 32]).unwrap(),
             timestamp: timestamp_secs << 32,
             now: now_secs << 32,
             window_secs: 30,
@@ -330,7 +343,7 @@ mod tests {
         // Under load many messages share one second; evicting one must not block the others.
         let cache = ReplayCache::new(2);
         let check = |id_byte: u8, fraction: u64| ReplayCheck {
-            id: MessageId::new([id_byte; 32]),
+            id: MessageId::new([id_byte; 32]).unwrap(),
             timestamp: (1000 << 32) + fraction,
             now: 1000 << 32,
             window_secs: 30,

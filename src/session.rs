@@ -694,7 +694,7 @@ impl Session {
             _ => return Err(Error::malformed("more than two ID payloads")),
         };
         let replay = ReplayCheck {
-            id: MessageId::of(message, timestamp.value),
+            id: MessageId::of(message, timestamp.value)?,
             timestamp: timestamp.value,
             now: self.settings.clock.now_ntp(),
             window_secs: self.settings.replay_window_secs,

@@ -6,6 +6,7 @@
 //! - [`transport`]: KEMAC key-data encryption and MAC (§4.2.3, §4.2.4, §6.2).
 //! - [`rng`]: the randomness source (§4.2.2).
 //! - [`dh`]: Diffie-Hellman over the OAKLEY groups (§3.3, §4.2.7), for DH-SIGN and DH-HMAC.
+//! - [`siphash`]: the keyed hash that names messages in the replay cache (§5.4).
 //! - `sha_hmac` (private): HMAC-SHA-1/-256 with the pad states computed once per key, behind
 //!   [`PrfKey`], [`TgkDeriver`], [`EnvelopeDeriver`] and [`MacKey`].
 
@@ -18,9 +19,12 @@ pub mod rng;
 // RSA envelope keys and signatures (RFC 3830 §4.2.5, §4.2.6), for PK, DH-SIGN and RSA-R.
 #[allow(unsafe_code)]
 pub mod rsa;
-// The only unsafe code of the crate outside the C ABI: calls into aws-lc's SHA-1/SHA-256.
+// Calls into aws-lc's SHA-1/SHA-256 (prepared HMAC keys).
 #[allow(unsafe_code)]
 mod sha_hmac;
+// A call into aws-lc's SipHash-2-4, the replay cache's keyed hash (§5.4).
+#[allow(unsafe_code)]
+pub mod siphash;
 pub mod transport;
 // X.509 certificate chains (RFC 3830 §6.7), for PK, DH-SIGN and RSA-R.
 #[allow(unsafe_code)]
@@ -29,9 +33,10 @@ pub mod x509;
 pub use kdf::{derive_from_envelope, derive_from_tgk, EnvelopeDeriver, EnvelopeKeyPurpose, TgkDeriver, TgkKeyPurpose};
 pub use prf::{prf, PrfFunction, PrfKey};
 pub use rng::{RandomSource, SystemRandomSource};
+pub use siphash::SipHashKey;
 pub use transport::{decrypt_key_data, encrypt_key_data, mac, verify_mac, KeyTransport, MacAlgorithm, MacKey, MacTag};
 
-/// SHA-256 of `data`; the replay cache's message identity (RFC 3830 §5.4).
+/// SHA-256 of `data` (certificate fingerprints).
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data);
     let mut out = [0u8; 32];
