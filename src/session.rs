@@ -1459,19 +1459,21 @@ fn group_csb_id(message: &Message<'_>) -> Result<Option<u32>> {
 /// The streams a received CS ID map names, in CS ID order: an empty map's (RFC 4563 §5) are
 /// placeholders under `default_policy_no`.
 fn received_streams(map: &CsIdMap<'_>, default_policy_no: u8) -> Result<Streams> {
-    static NO_ENTRIES: SrtpIdMap<'static> = SrtpIdMap::EMPTY;
-    let (entries, placeholders) = match map {
-        CsIdMap::SrtpId(entries) => (entries, 0),
-        CsIdMap::Empty { cs_count } => (&NO_ENTRIES, usize::from(*cs_count)),
-        CsIdMap::GenericId(_) => {
-            return Err(Error::unsupported("GENERIC-ID CS ID maps are for MIKEY-TICKET (RFC 6043)")
-                .with_peer_code(MikeyErrorCode::Unspecified))
+    match map {
+        CsIdMap::SrtpId(entries) => {
+            let mut streams = Streams::with_capacity(entries.len());
+            for entry in entries.entries() {
+                streams.push(Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: entry.policy_no });
+            }
+            Ok(streams)
         }
-    };
-    let carried =
-        entries.entries().map(|entry| Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: entry.policy_no });
-    let placeholder = Stream { ssrc: 0, roc: 0, policy_no: default_policy_no };
-    Ok(carried.chain(std::iter::repeat(placeholder).take(placeholders)).collect())
+        CsIdMap::Empty { cs_count } => {
+            let placeholder = Stream { ssrc: 0, roc: 0, policy_no: default_policy_no };
+            Ok(smallvec![placeholder; usize::from(*cs_count)])
+        }
+        CsIdMap::GenericId(_) => Err(Error::unsupported("GENERIC-ID CS ID maps are for MIKEY-TICKET (RFC 6043)")
+            .with_peer_code(MikeyErrorCode::Unspecified)),
+    }
 }
 
 /// The one T payload of a message; COUNTER timestamps cannot be checked against a clock, so
