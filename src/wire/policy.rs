@@ -68,11 +68,15 @@ impl<'a> SecurityPolicy<'a> {
         let protocol = reader.u8("SP prot type")?;
         let params_len = reader.u16("SP policy param length")?;
         let params = reader.take(usize::from(params_len), "SP policy params")?;
-        let mut check = Reader::new(params);
-        while !check.is_empty() {
-            check.u8("SP param type")?;
-            let len = check.u8("SP param length")?;
-            check.take(usize::from(len), "SP param value")?;
+        // Every type/length/value must be complete; `params()` relies on it.
+        let mut rest = params;
+        while let [_param_type, len, after_len @ ..] = rest {
+            rest = after_len.get(usize::from(*len)..).ok_or_else(|| {
+                Error::malformed(format!("SP param value of {len} bytes, {} present", after_len.len()))
+            })?;
+        }
+        if !rest.is_empty() {
+            return Err(Error::malformed("SP param type without its length"));
         }
         Ok(SecurityPolicy { policy_no, protocol, params: Cow::Borrowed(params) })
     }
@@ -122,6 +126,15 @@ mod tests {
         // Param length 3 declares one TLV whose value length (5) exceeds the remaining 1 byte.
         let bytes = [0, 0, 0, 3, 0, 5, 1];
         assert_eq!(SecurityPolicy::decode(&mut Reader::new(&bytes)).unwrap_err().kind(), ErrorKind::Malformed);
+    }
+
+    #[test]
+    fn a_param_type_without_its_length_is_rejected() {
+        // One complete TLV (type 1, length 1, value 16), then a lone type byte.
+        let bytes = [0, 0, 0, 4, 1, 1, 16, 7];
+        assert_eq!(SecurityPolicy::decode(&mut Reader::new(&bytes)).unwrap_err().kind(), ErrorKind::Malformed);
+        let complete = [0, 0, 0, 3, 1, 1, 16];
+        assert_eq!(SecurityPolicy::decode(&mut Reader::new(&complete)).unwrap().params().count(), 1);
     }
 
     #[test]
