@@ -181,8 +181,9 @@ const MAX_TAG_LEN: usize = 20;
 /// is zeroized on drop; `Debug` shows only the algorithm.
 pub struct MacKey {
     algorithm: MacAlgorithm,
-    /// `None` for [`MacAlgorithm::Null`].
-    key: Option<HmacKey<Sha1>>,
+    /// `None` for [`MacAlgorithm::Null`]. Boxed: the prepared states are 192 bytes, and a key
+    /// is moved through several results before it checks a tag.
+    key: Option<Box<HmacKey<Sha1>>>,
 }
 
 /// A MAC tag: 20 bytes for HMAC-SHA-1-160, empty for NULL. Compare it with
@@ -224,7 +225,7 @@ impl MacKey {
             MacAlgorithm::HmacSha1_160 => {
                 // The CPU feature detection aws-lc's SHA code dispatches on (normally done already).
                 aws_lc_rs::init();
-                Some(HmacKey::new(auth_key))
+                Some(Box::new(HmacKey::new(auth_key)))
             }
         };
         MacKey { algorithm, key }
