@@ -127,6 +127,29 @@ impl KeyMaterial {
         };
         KeyData { key_type, key: SecretRef::new(key), salt: salt.map(SecretRef::new), validity }
     }
+
+    /// The SRTP policy (among `policies`) of crypto session `cs_id` carrying `stream`, checked
+    /// against this material: a carried TEK and salt must have the profile's lengths (a TGK
+    /// gives any).
+    fn checked_policy(&self, policies: &[(u8, SrtpPolicy)], cs_id: u8, stream: Stream) -> Result<SrtpPolicy> {
+        let policy =
+            policies.iter().find(|(no, _)| *no == stream.policy_no).map(|(_, policy)| *policy).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Policy,
+                    format!("CS {cs_id} refers to SP {} which was not sent", stream.policy_no),
+                )
+                .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy)
+            })?;
+        let profile = policy.profile;
+        let (key_len, salt_len) = (usize::from(profile.master_key_len()), usize::from(profile.master_salt_len()));
+        let salt = self.salt();
+        let key_fits = self.kind != KeyKind::Tek || self.key().len() == key_len;
+        let salt_fits = salt.map_or(true, |salt| salt.len() == salt_len);
+        if !key_fits || !salt_fits {
+            return Err(misfit(profile, self.key().len(), salt.map_or(0, <[u8]>::len)));
+        }
+        Ok(policy)
+    }
 }
 
 /// The committed state of an established (or, for an initiator, sent) CSB.
@@ -735,12 +758,16 @@ impl Session {
             Authenticated::Enveloped { envelope_key, .. } => envelope_key.clone(),
             _ => cached_envelope_key.cloned(),
         };
-        let (mut bundle, response) = match authenticated {
+        // Assigned in every arm; the bundle alone is the match's value, so it is not moved
+        // through a tuple.
+        let response: Option<Vec<u8>>;
+        let mut bundle = match authenticated {
             Authenticated::Signed(initiator) if method == Method::RsaR => {
                 let rand = RandBytes::from_slice(&rand);
                 let reply = RsaRReply { initiator: &initiator, initiator_id, rand, rand_is_ours, timestamp, prf };
-                let (bundle, response) = self.respond_rsa_r(message, reply, update_of)?;
-                (bundle, Some(response))
+                let (bundle, rsa_r_response) = self.respond_rsa_r(message, reply, update_of)?;
+                response = Some(rsa_r_response);
+                bundle
             }
             Authenticated::Kemac { plaintext, auth } | Authenticated::Enveloped { plaintext, auth, .. }
                 if !matches!(method, Method::DhHmac | Method::DhSign) =>
@@ -748,7 +775,7 @@ impl Session {
                 let key_data = plaintext.key_data(expected == DataType::PkInit)?;
                 let keys = NewKeys::Carried(&key_data.keys);
                 let bundle = self.accepted_bundle(message, prf, &rand, keys, update_of)?;
-                let response = if header.verification_requested {
+                response = if header.verification_requested {
                     let own_id = self.settings.own_id.as_deref().map(str::as_bytes);
                     let mut payloads = vec![Payload::Timestamp(timestamp)];
                     if let Some(id) = own_id {
@@ -763,7 +790,7 @@ impl Session {
                 } else {
                     None
                 };
-                (bundle, response)
+                bundle
             }
             authenticated => {
                 // A DH method: R_MESSAGE = HDR, T, [IDr|CERTr], IDi, [DHr, DHi], KEMAC|SIGNr
@@ -796,13 +823,13 @@ impl Session {
                 let data_type = if method == Method::DhSign { DataType::DhResponse } else { DataType::DhHmacResponse };
                 let response_header = CommonHeader { data_type, verification_requested: false, ..header.clone() };
                 let message = Message { header: response_header, payloads };
-                let response = match method {
+                response = Some(match method {
                     Method::DhSign => {
                         signed::seal_signed(message, self.private_key()?, self.settings.signature_scheme)?
                     }
                     _ => psk::seal_kemac_message(message, &KeyDataList::default(), self.protection()?, &context)?.0,
-                };
-                (bundle, Some(response))
+                });
+                bundle
             }
         };
         self.replay_cache.record(&replay)?;
@@ -1316,18 +1343,17 @@ impl Bundle {
         streams: Streams,
         policies: Policies,
     ) -> Result<Self> {
+        if streams.len() > usize::from(u8::MAX) {
+            return Err(Error::malformed("a CSB holds at most 255 crypto sessions"));
+        }
+        for (cs_id, stream) in (1..=u8::MAX).zip(&streams) {
+            keys.checked_policy(&policies, cs_id, *stream)?;
+        }
         let deriver = match keys.kind {
             KeyKind::Tgk | KeyKind::TgkSalt => Some(Arc::new(TgkDeriver::new(prf, keys.key(), csb_id, &rand))),
             KeyKind::Tek => None,
         };
-        if streams.len() > usize::from(u8::MAX) {
-            return Err(Error::malformed("a CSB holds at most 255 crypto sessions"));
-        }
-        let bundle = Bundle { csb_id, rand, keys, mki, policies, streams, deriver, envelope_key: None };
-        for (cs_id, stream) in (1..=u8::MAX).zip(&bundle.streams) {
-            bundle.checked_policy(cs_id, *stream)?;
-        }
-        Ok(bundle)
+        Ok(Bundle { csb_id, rand, keys, mki, policies, streams, deriver, envelope_key: None })
     }
 
     /// The streams of the crypto sessions, in CS ID order.
@@ -1346,7 +1372,7 @@ impl Bundle {
             .checked_sub(1)
             .and_then(|index| self.streams.get(index))
             .ok_or_else(|| Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.streams.len())))?;
-        let policy = self.checked_policy(cs_id, *stream)?;
+        let policy = self.keys.checked_policy(&self.policies, cs_id, *stream)?;
         let profile = policy.profile;
         // Filled in place: moving key arrays around costs more than deriving them.
         let mut keys = SrtpKeys {
@@ -1374,30 +1400,6 @@ impl Bundle {
         }
         Ok(keys)
     }
-
-    /// The SRTP policy of crypto session `cs_id` carrying `stream`, checked against the key
-    /// material: a carried TEK and salt must have the profile's lengths (a TGK gives any).
-    fn checked_policy(&self, cs_id: u8, stream: Stream) -> Result<SrtpPolicy> {
-        let policy =
-            self.policies.iter().find(|(no, _)| *no == stream.policy_no).map(|(_, policy)| *policy).ok_or_else(
-                || {
-                    Error::new(
-                        ErrorKind::Policy,
-                        format!("CS {cs_id} refers to SP {} which was not sent", stream.policy_no),
-                    )
-                    .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy)
-                },
-            )?;
-        let profile = policy.profile;
-        let (key_len, salt_len) = (usize::from(profile.master_key_len()), usize::from(profile.master_salt_len()));
-        let salt = self.keys.salt();
-        let key_fits = self.keys.kind != KeyKind::Tek || self.keys.key().len() == key_len;
-        let salt_fits = salt.map_or(true, |salt| salt.len() == salt_len);
-        if !key_fits || !salt_fits {
-            return Err(misfit(profile, self.keys.key().len(), salt.map_or(0, <[u8]>::len)));
-        }
-        Ok(policy)
-    }
 }
 
 /// Key material of `key_len`/`salt_len` bytes does not fit `profile`.
@@ -1406,7 +1408,7 @@ fn misfit(profile: SrtpProfile, key_len: usize, salt_len: usize) -> Error {
         .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter)
 }
 
-/// Copies `source` into `target` of the same length (checked by [`Bundle::checked_policy`]).
+/// Copies `source` into `target` of the same length (checked by [`KeyMaterial::checked_policy`]).
 fn copy_checked(target: &mut [u8], source: &[u8]) -> Result<()> {
     if target.len() != source.len() {
         return Err(Error::new(
