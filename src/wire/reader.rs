@@ -19,25 +19,25 @@ impl<'a> Reader<'a> {
     }
 
     /// Bytes consumed so far.
-    #[inline]
+    #[inline(always)]
     pub fn position(&self) -> usize {
         self.position
     }
 
     /// Bytes left to read.
-    #[inline]
+    #[inline(always)]
     pub fn remaining(&self) -> usize {
         self.bytes.len() - self.position
     }
 
     /// True when every byte was read.
-    #[inline]
+    #[inline(always)]
     pub fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
 
     /// The next `len` bytes; `what` names the field in the error.
-    #[inline]
+    #[inline(always)]
     pub fn take(&mut self, len: usize, what: &'static str) -> Result<&'a [u8]> {
         if len > self.remaining() {
             return Err(truncated(what, len, self.remaining()));
@@ -55,34 +55,34 @@ impl<'a> Reader<'a> {
     }
 
     /// One byte.
-    #[inline]
+    #[inline(always)]
     pub fn u8(&mut self, what: &'static str) -> Result<u8> {
         Ok(self.take(1, what)?[0])
     }
 
     /// A big-endian u16.
-    #[inline]
+    #[inline(always)]
     pub fn u16(&mut self, what: &'static str) -> Result<u16> {
         let b = self.take(2, what)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
 
     /// A big-endian u32.
-    #[inline]
+    #[inline(always)]
     pub fn u32(&mut self, what: &'static str) -> Result<u32> {
         let b = self.take(4, what)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
     /// A field preceded by an 8-bit length, borrowed.
-    #[inline]
+    #[inline(always)]
     pub fn take_u8_len(&mut self, what: &'static str) -> Result<&'a [u8]> {
         let len = self.u8(what)?;
         self.take(usize::from(len), what)
     }
 
     /// A field preceded by a 16-bit length, borrowed.
-    #[inline]
+    #[inline(always)]
     pub fn take_u16_len(&mut self, what: &'static str) -> Result<&'a [u8]> {
         let len = self.u16(what)?;
         self.take(usize::from(len), what)
