@@ -208,6 +208,7 @@ impl Config {
         if !method.is_implemented() {
             return Err(Error::unsupported(format!("method {method:?} is not implemented yet")));
         }
+        let replay_cache = Arc::new(ReplayCache::new(ReplayCache::capacity_for_window(DEFAULT_REPLAY_WINDOW_SECS))?);
         Ok(Config {
             settings: Arc::new(Settings {
                 method,
@@ -229,7 +230,7 @@ impl Config {
                 clock,
                 rng,
             }),
-            replay_cache: Arc::new(ReplayCache::new(ReplayCache::capacity_for_window(DEFAULT_REPLAY_WINDOW_SECS))),
+            replay_cache,
         })
     }
 
@@ -283,8 +284,9 @@ impl Config {
         if !(1..=86_400).contains(&seconds) {
             return Err(Error::invalid_argument("the replay window is 1 to 86400 seconds"));
         }
+        let replay_cache = ReplayCache::new(ReplayCache::capacity_for_window(seconds))?;
         self.settings_mut().replay_window_secs = seconds;
-        self.replay_cache = Arc::new(ReplayCache::new(ReplayCache::capacity_for_window(seconds)));
+        self.replay_cache = Arc::new(replay_cache);
         Ok(())
     }
 

@@ -12,8 +12,6 @@ use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Mutex;
 
-use once_cell::sync::OnceCell;
-
 use crate::clock::{ntp_diff, ntp_from_seconds};
 use crate::crypto::{SipHashKey, SystemRandomSource};
 use crate::error::{Error, ErrorKind, Result};
@@ -28,8 +26,8 @@ use crate::wire::{Message, Payload};
 /// unauthenticated bytes (a trailing padding byte) is still recognised. NULL messages have no
 /// authenticator, so their RAND stands in (which is no weaker: anyone may forge them anyway).
 ///
-/// The identity is the SipHash-2-4 of those bytes under a per-process key from aws-lc's random
-/// generator: 64 bits, 16 bytes
+/// The identity is the SipHash-2-4 of those bytes under the cache's key, drawn from aws-lc's
+/// generator when the cache is made: 64 bits, 16 bytes
 /// of cache per message with its timestamp, so a full cache stays in the CPU's caches. Two
 /// distinct messages share an identity with probability 2^-64 per pair, and the later one would
 /// be refused as a replay; without the key nobody can aim for that, and only authenticated
@@ -71,9 +69,9 @@ impl MessageId {
     /// Bytes of the authenticator kept: the rest of the 32.
     const AUTHENTICATOR_LEN: usize = 19;
 
-    /// The identity of a decoded message whose 64-bit NTP timestamp is `timestamp`; fails only
-    /// when the random generator cannot make the process's key.
-    pub fn of(message: &Message, timestamp: u64) -> Result<Self> {
+    /// The identity, under `key`, of a decoded message whose 64-bit NTP timestamp is
+    /// `timestamp`.
+    fn of(message: &Message, timestamp: u64, key: &SipHashKey) -> Self {
         let authenticator = message
             .payloads
             .iter()
@@ -91,19 +89,15 @@ impl MessageId {
         id[1..5].copy_from_slice(&message.header.csb_id.to_be_bytes());
         id[5..13].copy_from_slice(&timestamp.to_be_bytes());
         id[13..13 + kept.len()].copy_from_slice(kept);
-        MessageId::new(id)
-    }
-
-    fn new(bytes: [u8; 32]) -> Result<Self> {
-        static KEY: OnceCell<SipHashKey> = OnceCell::new();
-        let key = KEY.get_or_try_init(|| SipHashKey::random(&SystemRandomSource))?;
-        Ok(MessageId(key.hash(&bytes)))
+        MessageId(key.hash(&id))
     }
 }
 
 /// A thread-safe, bounded replay cache shared by every session of one config.
 #[derive(Debug)]
 pub struct ReplayCache {
+    /// Keys the message identities: nobody without it can aim two messages at one identity.
+    key: SipHashKey,
     state: Mutex<CacheState>,
 }
 
@@ -131,16 +125,26 @@ pub struct ReplayCheck {
 }
 
 impl ReplayCache {
-    /// A cache holding at most `capacity` messages (at least 1).
-    pub fn new(capacity: usize) -> Self {
-        ReplayCache {
+    /// A cache holding at most `capacity` messages (at least 1), its identity key drawn from
+    /// aws-lc's generator. That is the generator's first use in many processes, which seeds it
+    /// then (about 60 ms, once), so the cost falls here, at set-up, not on the first message.
+    /// The key is not the config's randomness source: it decides nothing a peer or a test sees.
+    pub fn new(capacity: usize) -> Result<Self> {
+        Ok(ReplayCache {
+            key: SipHashKey::random(&SystemRandomSource)?,
             state: Mutex::new(CacheState {
                 capacity: capacity.max(1),
                 ids: IdSet::default(),
                 order: VecDeque::new(),
                 floor: None,
             }),
-        }
+        })
+    }
+
+    /// The identity in this cache of a decoded message whose 64-bit NTP timestamp is
+    /// `timestamp` (see [`MessageId`]).
+    pub fn message_id(&self, message: &Message, timestamp: u64) -> MessageId {
+        MessageId::of(message, timestamp, &self.key)
     }
 
     /// The capacity sized for a window: 100 messages per second of skew, within 1 Ki..1 Mi.
@@ -260,39 +264,32 @@ mod tests {
 
     #[test]
     fn a_message_is_named_by_its_authenticator_and_header_fields() {
+        let key = SipHashKey::from_bytes(&[7; 16]);
         let rand = || Payload::Rand(vec![0x55; 16].into());
         let psk = message(DataType::PskInit, vec![rand(), kemac(&[1; 20], b"keys")]);
         let other_ciphertext = message(DataType::PskInit, vec![rand(), kemac(&[1; 20], b"other")]);
-        assert_eq!(MessageId::of(&psk, 9).unwrap(), MessageId::of(&other_ciphertext, 9).unwrap(), "the MAC names it");
+        assert_eq!(MessageId::of(&psk, 9, &key), MessageId::of(&other_ciphertext, 9, &key), "the MAC names it");
         let other_mac = message(DataType::PskInit, vec![rand(), kemac(&[2; 20], b"keys")]);
-        assert_ne!(MessageId::of(&psk, 9).unwrap(), MessageId::of(&other_mac, 9).unwrap());
-        assert_ne!(MessageId::of(&psk, 9).unwrap(), MessageId::of(&psk, 10).unwrap(), "the timestamp counts");
+        assert_ne!(MessageId::of(&psk, 9, &key), MessageId::of(&other_mac, 9, &key));
+        assert_ne!(MessageId::of(&psk, 9, &key), MessageId::of(&psk, 10, &key), "the timestamp counts");
         let other_type = message(DataType::PkInit, vec![rand(), kemac(&[1; 20], b"keys")]);
-        assert_ne!(MessageId::of(&psk, 9).unwrap(), MessageId::of(&other_type, 9).unwrap(), "the data type counts");
+        assert_ne!(MessageId::of(&psk, 9, &key), MessageId::of(&other_type, 9, &key), "the data type counts");
 
         let signed = |signature: u8| {
             let sign = Payload::Sign(Signature { sig_type: 0, data: vec![signature; 256].into() });
             message(DataType::PkInit, vec![rand(), kemac(&[1; 20], b"keys"), sign])
         };
-        assert_ne!(
-            MessageId::of(&signed(3), 9).unwrap(),
-            MessageId::of(&signed(4), 9).unwrap(),
-            "the signature names it"
-        );
+        assert_ne!(MessageId::of(&signed(3), 9, &key), MessageId::of(&signed(4), 9, &key), "the signature names it");
 
         let null = |rand_byte: u8| {
             message(DataType::PskInit, vec![Payload::Rand(vec![rand_byte; 16].into()), kemac(&[], b"k")])
         };
-        assert_ne!(
-            MessageId::of(&null(1), 9).unwrap(),
-            MessageId::of(&null(2), 9).unwrap(),
-            "without a MAC, RAND names it"
-        );
+        assert_ne!(MessageId::of(&null(1), 9, &key), MessageId::of(&null(2), 9, &key), "without a MAC, RAND names it");
     }
 
     fn at(id_byte: u8, timestamp_secs: u64, now_secs: u64) -> ReplayCheck {
         ReplayCheck {
-            id: MessageId::new([id_byte; 32]).unwrap(),
+            id: MessageId(u64::from(id_byte)),
             timestamp: timestamp_secs << 32,
             now: now_secs << 32,
             window_secs: 30,
@@ -301,7 +298,7 @@ mod tests {
 
     #[test]
     fn a_recorded_message_is_a_replay() {
-        let cache = ReplayCache::new(16);
+        let cache = ReplayCache::new(16).unwrap();
         cache.check(&at(1, 1000, 1000)).unwrap();
         cache.record(&at(1, 1000, 1000)).unwrap();
         assert_eq!(cache.check(&at(1, 1000, 1005)).unwrap_err().kind(), ErrorKind::Replay);
@@ -311,7 +308,7 @@ mod tests {
 
     #[test]
     fn timestamps_outside_the_window_are_rejected_both_ways() {
-        let cache = ReplayCache::new(16);
+        let cache = ReplayCache::new(16).unwrap();
         assert_eq!(cache.record(&at(1, 969, 1000)).unwrap_err().kind(), ErrorKind::Timestamp);
         assert_eq!(cache.record(&at(1, 1031, 1000)).unwrap_err().kind(), ErrorKind::Timestamp);
         cache.record(&at(1, 970, 1000)).unwrap();
@@ -320,7 +317,7 @@ mod tests {
 
     #[test]
     fn expired_entries_are_pruned() {
-        let cache = ReplayCache::new(16);
+        let cache = ReplayCache::new(16).unwrap();
         cache.record(&at(1, 1000, 1000)).unwrap();
         cache.record(&at(2, 1100, 1100)).unwrap();
         assert_eq!(cache.len(), 1, "the first entry left the window");
@@ -328,7 +325,7 @@ mod tests {
 
     #[test]
     fn a_full_cache_evicts_and_refuses_what_it_can_no_longer_vouch_for() {
-        let cache = ReplayCache::new(2);
+        let cache = ReplayCache::new(2).unwrap();
         cache.record(&at(1, 1000, 1000)).unwrap();
         cache.record(&at(2, 1001, 1001)).unwrap();
         cache.record(&at(3, 1002, 1002)).unwrap(); // evicts 1, floor = 1000
@@ -341,9 +338,9 @@ mod tests {
     #[test]
     fn the_floor_has_sub_second_resolution() {
         // Under load many messages share one second; evicting one must not block the others.
-        let cache = ReplayCache::new(2);
+        let cache = ReplayCache::new(2).unwrap();
         let check = |id_byte: u8, fraction: u64| ReplayCheck {
-            id: MessageId::new([id_byte; 32]).unwrap(),
+            id: MessageId(u64::from(id_byte)),
             timestamp: (1000 << 32) + fraction,
             now: 1000 << 32,
             window_secs: 30,
@@ -356,7 +353,7 @@ mod tests {
 
     #[test]
     fn concurrent_records_of_one_message_succeed_once() {
-        let cache = std::sync::Arc::new(ReplayCache::new(1024));
+        let cache = std::sync::Arc::new(ReplayCache::new(1024).unwrap());
         let successes: usize = (0..8)
             .map(|_| {
                 let cache = cache.clone();

@@ -20,7 +20,7 @@ use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::envelope;
 use crate::method::psk::{self, ExchangeContext, Plaintext, Protection, VerificationContext};
 use crate::method::signed::{self, PeerTrust, SignedExtra};
-use crate::replay::{MessageId, ReplayCache, ReplayCheck};
+use crate::replay::{ReplayCache, ReplayCheck};
 use crate::secret::{InlineSecret, SecretBytes, SecretRef};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::registry::{envelope_cache, extension_type, id_type};
@@ -717,7 +717,7 @@ impl Session {
             _ => return Err(Error::malformed("more than two ID payloads")),
         };
         let replay = ReplayCheck {
-            id: MessageId::of(message, timestamp.value)?,
+            id: self.replay_cache.message_id(message, timestamp.value),
             timestamp: timestamp.value,
             now: self.settings.clock.now_ntp(),
             window_secs: self.settings.replay_window_secs,
