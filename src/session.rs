@@ -132,14 +132,7 @@ impl KeyMaterial {
     /// against this material: a carried TEK and salt must have the profile's lengths (a TGK
     /// gives any).
     fn checked_policy(&self, policies: &[(u8, SrtpPolicy)], cs_id: u8, stream: Stream) -> Result<SrtpPolicy> {
-        let policy =
-            policies.iter().find(|(no, _)| *no == stream.policy_no).map(|(_, policy)| *policy).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Policy,
-                    format!("CS {cs_id} refers to SP {} which was not sent", stream.policy_no),
-                )
-                .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy)
-            })?;
+        let policy = policy_of(policies, cs_id, stream)?;
         let profile = policy.profile;
         let (key_len, salt_len) = (usize::from(profile.master_key_len()), usize::from(profile.master_salt_len()));
         let salt = self.salt();
@@ -1372,7 +1365,9 @@ impl Bundle {
             .checked_sub(1)
             .and_then(|index| self.streams.get(index))
             .ok_or_else(|| Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.streams.len())))?;
-        let policy = self.keys.checked_policy(&self.policies, cs_id, *stream)?;
+        // Checked against the key material when the bundle was made; the copies below still
+        // refuse lengths that do not fit.
+        let policy = policy_of(&self.policies, cs_id, *stream)?;
         let profile = policy.profile;
         // Filled in place: moving key arrays around costs more than deriving them.
         let mut keys = SrtpKeys {
@@ -1400,6 +1395,14 @@ impl Bundle {
         }
         Ok(keys)
     }
+}
+
+/// The SRTP policy (among `policies`) of crypto session `cs_id` carrying `stream`.
+fn policy_of(policies: &[(u8, SrtpPolicy)], cs_id: u8, stream: Stream) -> Result<SrtpPolicy> {
+    policies.iter().find(|(no, _)| *no == stream.policy_no).map(|(_, policy)| *policy).ok_or_else(|| {
+        Error::new(ErrorKind::Policy, format!("CS {cs_id} refers to SP {} which was not sent", stream.policy_no))
+            .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy)
+    })
 }
 
 /// Key material of `key_len`/`salt_len` bytes does not fit `profile`.
