@@ -21,6 +21,11 @@ use mikey::crypto::{prf, MacAlgorithm, MacKey, PrfFunction, PrfKey, SystemRandom
 use mikey::wire::{DhGroup, Message};
 use mikey::{Config, Method, Role, Session};
 
+// The test PKI and its identities, shared with the integration tests.
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::{pki, set_test_identity};
+
 /// The system time, advanced by one NTP fraction unit per reading so every message an
 /// initiator makes has a distinct, increasing timestamp.
 #[derive(Debug)]
@@ -146,11 +151,6 @@ fn crypto_floor(label: &[u8; 29], message: &[u8]) {
     black_box(digest::digest(&digest::SHA256, message));
 }
 
-/// A file of the test PKI (tests/pki).
-fn pki(name: &str) -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pki").join(name)).unwrap()
-}
-
 /// A whole exchange of a method with an R_MESSAGE, 2 CS, and every key exported on both ends.
 fn answered_exchange(initiator_config: &Config, responder_config: &Config) {
     let mut initiator = Session::new(initiator_config, Role::Initiator).unwrap();
@@ -170,12 +170,7 @@ fn answered_exchange(initiator_config: &Config, responder_config: &Config) {
 fn public_key_benchmarks() {
     let signer_for = |method: Method, who: &str, peer: &str| {
         let mut config = ticking_config(method);
-        let mut chain = pki(&format!("{who}.crt.pem"));
-        chain.extend(pki("intermediate.crt.pem"));
-        config.set_certificate_chain(&chain).unwrap();
-        config.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
-        config.add_trust_anchor(&pki("root.crt.pem")).unwrap();
-        config.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+        set_test_identity(&mut config, who, peer);
         config.set_peer_certificate(&pki(&format!("{peer}.crt.pem"))).unwrap();
         config
     };

@@ -1,4 +1,5 @@
-//! Deterministic clock and randomness, and the test PKI, for the integration tests.
+//! Deterministic clock and randomness, and the test PKI, for the integration tests and the
+//! benchmarks.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -71,16 +72,23 @@ pub fn pki(name: &str) -> Vec<u8> {
     std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pki").join(name)).unwrap()
 }
 
-/// A config of a certificate method for `who` (alice, bob or carol): its chain through the test
-/// intermediate, its key, the test root as anchor, and `sip:{peer}@example.com` as peer identity.
-pub fn signing_config(method: Method, who: &str, peer: &str, clock: &Arc<TestClock>, seed: u64) -> Config {
-    let mut settings = config(method, clock, seed);
+/// Gives `config` the test PKI identity of `who` (alice, bob or carol): its chain through the
+/// test intermediate, its key, the test root as anchor, and `sip:{peer}@example.com` as peer
+/// identity.
+pub fn set_test_identity(config: &mut Config, who: &str, peer: &str) {
     let mut chain = pki(&format!("{who}.crt.pem"));
     chain.extend(pki("intermediate.crt.pem"));
-    settings.set_certificate_chain(&chain).unwrap();
-    settings.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
-    settings.add_trust_anchor(&pki("root.crt.pem")).unwrap();
-    settings.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+    config.set_certificate_chain(&chain).unwrap();
+    config.set_private_key(&pki(&format!("{who}.key.pem"))).unwrap();
+    config.add_trust_anchor(&pki("root.crt.pem")).unwrap();
+    config.set_identities(None, Some(&format!("sip:{peer}@example.com"))).unwrap();
+}
+
+/// A config of a certificate method for `who`, on the test clock and a seeded RNG, with the test
+/// PKI identity of [`set_test_identity`].
+pub fn signing_config(method: Method, who: &str, peer: &str, clock: &Arc<TestClock>, seed: u64) -> Config {
+    let mut settings = config(method, clock, seed);
+    set_test_identity(&mut settings, who, peer);
     settings
 }
 
