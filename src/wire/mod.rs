@@ -63,9 +63,7 @@ impl<'a> Message<'a> {
         while next != PayloadType::Last.code() {
             let payload_type = PayloadType::from_code(next)
                 .ok_or_else(|| Error::unsupported(format!("unknown payload type {next}")))?;
-            let (payload, following) = Payload::decode(payload_type, &mut reader)?;
-            payloads.push(payload);
-            next = following;
+            next = Payload::decode_onto(payload_type, &mut reader, &mut payloads)?;
         }
         let message_len = reader.position();
         match reader.remaining() {

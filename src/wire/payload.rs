@@ -123,9 +123,14 @@ impl<'a> Payload<'a> {
         }
     }
 
-    /// Decodes one payload of `payload_type`; returns it and the code of the payload after it.
+    /// Decodes one payload of `payload_type` onto `payloads`; returns the code of the payload
+    /// after it.
     #[inline(always)]
-    pub(crate) fn decode(payload_type: PayloadType, reader: &mut Reader<'a>) -> Result<(Self, u8)> {
+    pub(crate) fn decode_onto(
+        payload_type: PayloadType,
+        reader: &mut Reader<'a>,
+        payloads: &mut Vec<Self>,
+    ) -> Result<u8> {
         // SIGN has no next-payload field: it always ends the message (§6.5).
         let next =
             if payload_type == PayloadType::Sign { PayloadType::Last.code() } else { reader.u8("next payload")? };
@@ -186,7 +191,8 @@ impl<'a> Payload<'a> {
                 return Err(Error::unsupported(format!("payload type {} is not supported", other.code())));
             }
         };
-        Ok((payload, next))
+        payloads.push(payload);
+        Ok(next)
     }
 
     /// Appends this payload with `next` as its next-payload field (SIGN has none).
