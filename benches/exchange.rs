@@ -441,22 +441,23 @@ fn main() {
                 let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
                 rates.push(report["parses_per_sec"].as_f64().unwrap());
             }
-            rates.sort_by(|a, b| a.total_cmp(b));
-            if rates.is_empty() {
+            // GStreamer's speed differs by up to 2x from one launch to the next here: compare
+            // with its fastest launch, so a slow one never flatters the ratio.
+            let Some(gstreamer) = rates.into_iter().reduce(f64::max) else {
                 return;
-            }
+            };
             println!(
                 "{:<58} {:>12.0} ops/s {:>10.0} ns/op",
-                "GStreamer gst_mikey_message_new_from_data alone",
-                rates[2],
-                1e9 / rates[2]
+                "GStreamer gst_mikey_message_new_from_data, fastest of 5",
+                gstreamer,
+                1e9 / gstreamer
             );
-            report_ratio("  full NULL responder / GStreamer parse", ours / rates[2], "x");
+            report_ratio("  full NULL responder / GStreamer parse", ours / gstreamer, "x");
             // The target is 3x: the whole responder within a third of GStreamer's parse.
-            report_ratio("  its fixed costs / a third of GStreamer's parse", 300.0 * rates[2] / fixed, "%");
+            report_ratio("  its fixed costs / a third of GStreamer's parse", 300.0 * gstreamer / fixed, "%");
             report_ratio(
                 "  with decode / a third of GStreamer's parse",
-                300.0 * rates[2] * (1.0 / fixed + 1.0 / decode),
+                300.0 * gstreamer * (1.0 / fixed + 1.0 / decode),
                 "%",
             );
         }
