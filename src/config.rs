@@ -10,56 +10,11 @@ use crate::crypto::rsa::{RsaPrivateKey, SignatureScheme};
 use crate::crypto::x509::{Certificate, TrustStore};
 use crate::crypto::{RandomSource, SystemRandomSource};
 use crate::error::{Error, Result};
+pub use crate::method::Method;
 use crate::replay::ReplayCache;
 use crate::secret::SecretBytes;
 use crate::srtp::{SrtpPolicy, MAX_MKI_LEN};
-use crate::wire::DhGroup;
-
-/// Key-management methods (numbering fixed by the C API's `mikey_method`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u32)]
-pub enum Method {
-    /// Pre-shared key (RFC 3830 §3.1).
-    Psk = 0,
-    /// The PSK exchange with NULL encryption and NULL MAC (RFC 3830 §4.2.3), as GStreamer,
-    /// Live555 and RTSP cameras use it inside an already protected signalling channel.
-    Null = 1,
-    /// Public-key envelope (RFC 3830 §3.2).
-    Pk = 2,
-    /// Signed Diffie-Hellman (RFC 3830 §3.3).
-    DhSign = 3,
-    /// HMAC-authenticated Diffie-Hellman (RFC 4650).
-    DhHmac = 4,
-    /// Reverse RSA (RFC 4738).
-    RsaR = 5,
-    /// MIKEY-TICKET (RFC 6043).
-    Ticket = 6,
-    /// MIKEY-SAKKE (RFC 6509).
-    Sakke = 7,
-}
-
-impl Method {
-    /// The method with this C API number.
-    pub fn from_number(number: u32) -> Option<Self> {
-        use Method::*;
-        [Psk, Null, Pk, DhSign, DhHmac, RsaR, Ticket, Sakke].into_iter().find(|m| *m as u32 == number)
-    }
-
-    /// True for the methods this version implements.
-    pub fn is_implemented(self) -> bool {
-        matches!(self, Method::Psk | Method::Null | Method::Pk | Method::DhHmac | Method::DhSign | Method::RsaR)
-    }
-
-    /// True for the methods authenticated by certificates and signatures.
-    pub fn uses_certificates(self) -> bool {
-        matches!(self, Method::Pk | Method::DhSign | Method::RsaR)
-    }
-
-    /// True for the methods keyed by a pre-shared secret (PSK, and DH-HMAC's HMAC key).
-    pub fn uses_psk(self) -> bool {
-        matches!(self, Method::Psk | Method::DhHmac)
-    }
-}
+use crate::wire::{DhGroup, Payload};
 
 /// Interop switches for real devices (a bitwise OR; 0 = strict RFC plus the unambiguous
 /// defaults of DESIGN.md §2). Values are fixed by the C API's `MIKEY_INTEROP_*`.
@@ -139,6 +94,30 @@ pub struct Settings {
     pub clock: Arc<dyn Clock>,
     /// The randomness source.
     pub rng: Arc<dyn RandomSource>,
+}
+
+impl Settings {
+    /// The SRTP policy we offer (or, as an RSA-R responder, choose): the configured one, with
+    /// the MKI length the mandatory-MKI switch imposes.
+    pub(crate) fn offered_policy(&self) -> SrtpPolicy {
+        let mut policy = self.srtp_policy;
+        if self.interop.has(InteropFlags::MANDATORY_MKI_4) {
+            policy.mki_len = MANDATORY_MKI_LEN;
+        }
+        policy
+    }
+
+    /// The SP payload numbered `policy_no` that describes `policy`, in the layout the interop
+    /// switches ask for.
+    pub(crate) fn policy_payload(&self, policy_no: u8, policy: &SrtpPolicy) -> Result<Payload<'static>> {
+        let gstreamer_layout = self.interop.has(InteropFlags::GSTREAMER_SP_LAYOUT);
+        Ok(Payload::SecurityPolicy(policy.to_security_policy(policy_no, gstreamer_layout)?))
+    }
+
+    /// Our private key (public-key methods).
+    pub(crate) fn private_key(&self) -> Result<&RsaPrivateKey> {
+        self.private_key.as_deref().ok_or_else(|| Error::invalid_argument("no private key configured"))
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -361,7 +340,7 @@ impl Config {
     /// randomness for the configured SRTP policy (set that first). Calling it again draws a new
     /// group key. A member's own SP offer must include the group's policy.
     pub fn set_rsa_r_group(&mut self, csb_id: u32, streams: &[(u32, u32)]) -> Result<()> {
-        if self.settings.method != Method::RsaR {
+        if !self.settings.method.serves_groups() {
             return Err(Error::invalid_argument("a group key server is an RSA-R responder"));
         }
         if streams.is_empty() || streams.len() > usize::from(u8::MAX) {
@@ -370,10 +349,7 @@ impl Config {
         if streams.iter().any(|&(ssrc, _)| ssrc == 0) && !self.settings.interop.has(InteropFlags::SSRC_ZERO) {
             return Err(Error::invalid_argument("SSRC 0 is a placeholder; enable the SSRC-zero interop flag"));
         }
-        let mut policy = self.settings.srtp_policy;
-        if self.settings.interop.has(InteropFlags::MANDATORY_MKI_4) {
-            policy.mki_len = MANDATORY_MKI_LEN;
-        }
+        let policy = self.settings.offered_policy();
         let mut tgk = SecretBytes::zeroed(usize::from(policy.profile.master_key_len()));
         self.settings.rng.fill(tgk.expose_mut())?;
         let mut rand = vec![0u8; RAND_LEN];

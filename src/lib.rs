@@ -3,8 +3,10 @@
 //! MIKEY (Multimedia Internet KEYing, RFC 3830 and its extensions): the wire codec, the
 //! key-management methods, per-CSB sessions with a replay cache, and SRTP key export.
 //!
-//! Layers, one direction (DESIGN.md §1): [`wire`] (pure codec) → [`crypto`] (the only code that
-//! touches aws-lc-rs) → [`method`] → [`session`] → [`srtp`] / [`sdp`].
+//! Layers, one direction (ARCHITECTURE.md): [`wire`] (pure codec) → [`crypto`] (the only code
+//! that touches aws-lc-rs) → [`srtp`] (policies and key export) → the CSB → [`config`] →
+//! [`exchange`] (what methods share) → [`method`] (one file per method) → [`session`] → [`ffi`].
+//! [`sdp`] stands beside them all.
 //!
 //! ```
 //! use mikey::{Config, Method, Role, Session};
@@ -24,10 +26,12 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod bundle;
 pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod exchange;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod method;
@@ -41,8 +45,12 @@ pub mod wire;
 /// The inline vector of [`wire::KeyDataList::keys`], re-exported so callers need not depend on it.
 pub use smallvec;
 
+pub use clock::{Clock, SystemClock};
 pub use config::{Config, InteropFlags, Method};
+pub use crypto::rsa::SignatureScheme;
+pub use crypto::{RandomSource, SystemRandomSource};
 pub use error::{Error, ErrorKind, MikeyErrorCode, Result};
 pub use secret::SecretBytes;
 pub use session::{Rejection, Role, Session, State};
 pub use srtp::{SrtpKeys, SrtpPolicy, SrtpProfile};
+pub use wire::DhGroup;

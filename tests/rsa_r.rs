@@ -8,7 +8,7 @@ use std::sync::Arc;
 use common::{pki, signing_config, TestClock, NTP_2026};
 use mikey::crypto::rsa::{RsaPrivateKey, SignatureScheme};
 use mikey::crypto::x509::Certificate;
-use mikey::method::signed::{self, SignedExtra};
+use mikey::exchange::signed::{self, SignedExtra};
 use mikey::wire::registry::extension_type;
 use mikey::wire::{CertPayload, DataType, Message, Payload};
 use mikey::{Config, ErrorKind, Method, MikeyErrorCode, Role, Session, State};

@@ -373,7 +373,7 @@ fn wrong_calls_for_the_role_or_state_are_state_errors() {
 #[test]
 fn a_verification_message_with_the_responder_s_own_timestamp_is_accepted_as_minisip_sends_it() {
     use mikey::crypto::{EnvelopeDeriver, EnvelopeKeyPurpose, MacAlgorithm, MacKey};
-    use mikey::method::psk::{seal_verification, VerificationContext};
+    use mikey::exchange::verification::{seal_verification, VerificationContext};
     use mikey::wire::{CommonHeader, Timestamp};
 
     let clock = TestClock::at(NTP_2026);
@@ -451,7 +451,7 @@ fn dh_hmac_exchange_agrees_in_every_oakley_group_and_rekeys_with_fresh_dh_values
 
 #[test]
 fn dh_hmac_rejects_bad_dh_values_tampering_replays_and_a_wrong_psk() {
-    use mikey::method::psk::{seal_kemac_message, ExchangeContext, Protection};
+    use mikey::exchange::kemac::{seal_kemac_message, ExchangeContext, KemacProtection};
     use mikey::wire::{
         CommonHeader, CsIdMap, DhGroup, DhPayload, IdPayload, KeyValidity, SecurityPolicy, SrtpCsEntry, SrtpIdMap,
         Timestamp, TimestampType,
@@ -489,7 +489,7 @@ fn dh_hmac_rejects_bad_dh_values_tampering_replays_and_a_wrong_psk() {
         let (message, _) = seal_kemac_message(
             Message { header, payloads },
             &KeyDataList::default(),
-            Protection::DhHmac(&psk),
+            KemacProtection::MacOnly(&psk),
             &context,
         )
         .unwrap();
@@ -710,7 +710,7 @@ fn pk_rejects_an_envelope_for_another_key_a_false_encrypted_identity_and_a_missi
         message.payloads.pop();
         let at = message.payloads.iter().position(|p| matches!(p, Payload::Pke(_))).unwrap();
         message.payloads.insert(at, Payload::CertHash(chash));
-        mikey::method::signed::seal_signed(message, &alice_key, mikey::crypto::rsa::SignatureScheme::RFC3830_DEFAULT)
+        mikey::exchange::signed::seal_signed(message, &alice_key, mikey::crypto::rsa::SignatureScheme::RFC3830_DEFAULT)
             .unwrap()
     };
     let sha1_of = |name: &str| {
@@ -854,7 +854,7 @@ fn dh_sign_rejects_bad_dh_values_an_unknown_group_and_an_expired_certificate() {
         let mut message = Message::decode(&genuine).unwrap();
         message.payloads.pop();
         message.payloads.iter_mut().for_each(change);
-        mikey::method::signed::seal_signed(message, &alice_key, SignatureScheme::RFC3830_DEFAULT).unwrap()
+        mikey::exchange::signed::seal_signed(message, &alice_key, SignatureScheme::RFC3830_DEFAULT).unwrap()
     };
 
     // Validly signed DH values 0, 1 and p-1 (§3.3: outside 2..p-2) get Invalid DH.

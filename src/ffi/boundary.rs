@@ -5,7 +5,7 @@ use std::ffi::{c_char, CStr};
 use std::panic::{self, AssertUnwindSafe};
 use std::{mem, ptr, slice};
 
-use crate::error::Error;
+use crate::Error;
 
 use super::types::{
     mikey_result, result_for, MIKEY_ERR_BUFFER_TOO_SMALL, MIKEY_ERR_INVALID_ARGUMENT, MIKEY_ERR_PANIC, MIKEY_OK,

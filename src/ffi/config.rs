@@ -2,8 +2,7 @@
 
 use std::ffi::{c_char, c_int};
 
-use crate::config::{Config, Method};
-use crate::wire::DhGroup;
+use crate::{Config, DhGroup, Method, SignatureScheme};
 
 use super::boundary::{boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, try_slice, write_out, Failure};
 use super::srtp::mikey_srtp_policy;
@@ -11,7 +10,6 @@ use super::types::{
     mikey_dh_group, mikey_method, mikey_result, mikey_signature_scheme, mikey_stream, MIKEY_SIGNATURE_PKCS1_SHA1,
     MIKEY_SIGNATURE_PKCS1_SHA256, MIKEY_SIGNATURE_PSS_SHA1, MIKEY_SIGNATURE_PSS_SHA256,
 };
-use crate::crypto::rsa::SignatureScheme;
 
 /// An endpoint configuration: the method, its credentials, identities and policies, and the
 /// replay cache shared by every session created from it. Opaque; create it with

@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use zeroize::Zeroizing;
 
-use crate::session::{Rejection, Role, Session};
+use crate::{Rejection, Role, Session};
 
 use super::boundary::{boundary, guarded, try_bytes, try_mut, try_ref, write_out, Failure, OutBuffer};
 use super::config::mikey_config;

@@ -2,7 +2,7 @@
 
 use zeroize::Zeroize;
 
-use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile};
+use crate::{SrtpKeys, SrtpPolicy, SrtpProfile};
 
 use super::boundary::{guarded, try_mut, Failure};
 use super::types::{mikey_result, MIKEY_ERR_UNSUPPORTED};

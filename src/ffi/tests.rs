@@ -5,9 +5,7 @@ use std::ptr::{null, null_mut};
 use std::sync::Arc;
 
 use super::*;
-use crate::clock::SystemClock;
-use crate::crypto::RandomSource;
-use crate::{Config, Method};
+use crate::{Config, Method, RandomSource, SystemClock};
 
 /// Asserts a call's result, showing the session's last error when it differs.
 macro_rules! check {

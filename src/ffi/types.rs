@@ -2,9 +2,7 @@
 
 use std::ffi::{c_char, CStr};
 
-use crate::config::{InteropFlags, Method};
-use crate::error::ErrorKind;
-use crate::session::{Role, State};
+use crate::{ErrorKind, InteropFlags, Method, Role, State};
 
 use super::boundary::boundary;
 

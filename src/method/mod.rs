@@ -1,9 +1,362 @@
-//! Key-management methods: how each one protects, builds and opens its messages.
+//! Key-management methods: the registry, and the one interface every method implements.
 //!
-//! - [`psk`]: the pre-shared key exchange (RFC 3830 §3.1), including its NULL-protected form,
-//!   and the KEMAC protection DH-HMAC shares (RFC 4650).
-//! - [`signed`]: signatures and certificates, for DH-SIGN (RFC 3830 §3.3).
+//! Each method lives in one file and implements [`KeyManagement`], the phases every MIKEY
+//! method has: the initiator offers (its I_MESSAGE, first or update, §4.5), the responder
+//! answers (authenticates the I_MESSAGE, makes or takes the keys, builds any R_MESSAGE), and the
+//! initiator completes (takes the R_MESSAGE). Each phase only *reads* the session and returns a
+//! value ([`Offer`], [`Answer`], a [`Bundle`]) that the session commits after every check passed,
+//! so a rejected message changes nothing.
+//!
+//! [`Method::exchange`] is the registry: the one place in the crate that maps a [`Method`] to
+//! its implementation. Nothing outside this module branches on a method; the session asks the
+//! method instead. The pieces several methods share (KEMAC sealing, signatures, the envelope,
+//! Diffie-Hellman agreement, the verification message, what a responder accepts) live in
+//! [`crate::exchange`].
+//!
+//! - `psk`: the pre-shared key exchange and its NULL form (RFC 3830 §3.1).
+//! - `pk`: the public-key envelope (RFC 3830 §3.2), with envelope key caching.
+//! - `dh_sign`: signed Diffie-Hellman (RFC 3830 §3.3).
+//! - `dh_hmac`: HMAC-authenticated Diffie-Hellman (RFC 4650).
+//! - `rsa_r`: reverse RSA (RFC 4738), with the group key server.
 
-pub mod envelope;
-pub mod psk;
-pub mod signed;
+use std::fmt;
+use std::sync::Arc;
+
+use smallvec::smallvec;
+
+use crate::bundle::{key_validity, srtp_id_map, Bundle, KeyMaterial, RandBytes, Stream, Streams, OFFERED_POLICY_NO};
+use crate::config::{InteropFlags, Settings};
+use crate::crypto::PrfFunction;
+use crate::error::{Error, MikeyErrorCode, Result};
+use crate::exchange::dh::DhOffer;
+use crate::exchange::kemac::ExchangeContext;
+use crate::exchange::verification::VerificationKey;
+use crate::srtp::SrtpPolicy;
+use crate::wire::{CommonHeader, DataType, KeyData, Message, Payload, Timestamp};
+
+mod dh_hmac;
+mod dh_sign;
+mod pk;
+mod psk;
+mod rsa_r;
+
+pub(crate) use rsa_r::RsaROffer;
+
+/// The PRF of the messages we start (PRF func 0, MIKEY-1, RFC 3830 §4.1.2).
+const OUR_PRF: PrfFunction = PrfFunction::MikeyHmacSha1;
+
+/// Key-management methods (numbering fixed by the C API's `mikey_method`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum Method {
+    /// Pre-shared key (RFC 3830 §3.1).
+    Psk = 0,
+    /// The PSK exchange with NULL encryption and NULL MAC (RFC 3830 §4.2.3), as GStreamer,
+    /// Live555 and RTSP cameras use it inside an already protected signalling channel.
+    Null = 1,
+    /// Public-key envelope (RFC 3830 §3.2).
+    Pk = 2,
+    /// Signed Diffie-Hellman (RFC 3830 §3.3).
+    DhSign = 3,
+    /// HMAC-authenticated Diffie-Hellman (RFC 4650).
+    DhHmac = 4,
+    /// Reverse RSA (RFC 4738).
+    RsaR = 5,
+    /// MIKEY-TICKET (RFC 6043).
+    Ticket = 6,
+    /// MIKEY-SAKKE (RFC 6509).
+    Sakke = 7,
+}
+
+impl Method {
+    /// Every method, in C API order.
+    const ALL: [Method; 8] = [
+        Method::Psk,
+        Method::Null,
+        Method::Pk,
+        Method::DhSign,
+        Method::DhHmac,
+        Method::RsaR,
+        Method::Ticket,
+        Method::Sakke,
+    ];
+
+    /// The registry: the implementation of this method, `None` for those this version lacks.
+    /// Adding a method is one file in this folder and one line here.
+    pub(crate) fn exchange(self) -> Option<&'static dyn KeyManagement> {
+        match self {
+            Method::Psk => Some(&psk::Psk::PRE_SHARED),
+            Method::Null => Some(&psk::Psk::NULL),
+            Method::Pk => Some(&pk::Pk),
+            Method::DhSign => Some(&dh_sign::DhSign),
+            Method::DhHmac => Some(&dh_hmac::DhHmac),
+            Method::RsaR => Some(&rsa_r::RsaR),
+            Method::Ticket | Method::Sakke => None,
+        }
+    }
+
+    /// The method with this C API number.
+    pub fn from_number(number: u32) -> Option<Self> {
+        Self::ALL.into_iter().find(|method| *method as u32 == number)
+    }
+
+    /// True for the methods this version implements.
+    pub fn is_implemented(self) -> bool {
+        self.exchange().is_some()
+    }
+
+    /// True for the methods authenticated by certificates and signatures.
+    pub fn uses_certificates(self) -> bool {
+        self.exchange().is_some_and(|method| method.credentials() == Credentials::Certificates)
+    }
+
+    /// True for the methods keyed by a pre-shared secret (PSK, and DH-HMAC's HMAC key).
+    pub fn uses_psk(self) -> bool {
+        self.exchange().is_some_and(|method| method.credentials() == Credentials::PreSharedKey)
+    }
+
+    /// True for the methods whose responder can serve a group (RSA-R, RFC 4738 §3.2).
+    pub fn serves_groups(self) -> bool {
+        self.exchange().is_some_and(|method| method.serves_groups())
+    }
+}
+
+/// What a method's own messages are authenticated with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Credentials {
+    /// Nothing (NULL).
+    None,
+    /// A pre-shared key (PSK, DH-HMAC).
+    PreSharedKey,
+    /// A certificate chain and its private key (PK, DH-SIGN, RSA-R).
+    Certificates,
+}
+
+impl Credentials {
+    /// Checks that `settings` hold these credentials, consistently.
+    pub(crate) fn check(self, settings: &Settings) -> Result<()> {
+        match self {
+            Credentials::None => Ok(()),
+            Credentials::PreSharedKey if settings.psk.is_none() => {
+                Err(Error::invalid_argument("this method needs a PSK (set it on the config first)"))
+            }
+            Credentials::PreSharedKey => Ok(()),
+            Credentials::Certificates => {
+                let (Some(key), Some(end_entity)) = (&settings.private_key, settings.certificate_chain.first()) else {
+                    return Err(Error::invalid_argument("this method needs a certificate chain and its private key"));
+                };
+                if end_entity.public_key()? != *key.public_key() {
+                    return Err(Error::invalid_argument(
+                        "the private key does not belong to the end-entity certificate",
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The phases of one key-management method. Implementations are stateless: what a phase needs
+/// comes in its context, and what it leaves for later goes out in its result.
+pub(crate) trait KeyManagement: fmt::Debug + Sync {
+    /// What the method's messages are authenticated with (checked when a session is made).
+    fn credentials(&self) -> Credentials;
+
+    /// True when authenticating an I_MESSAGE costs public-key or Diffie-Hellman work. The
+    /// session then consults the replay cache before authenticating, so a replay costs none of
+    /// it (§5.4); elsewhere recording the message decides, at the same cost.
+    fn consults_replay_cache_first(&self) -> bool;
+
+    /// True when a responder can act as a group key server (RSA-R, RFC 4738 §3.2).
+    fn serves_groups(&self) -> bool {
+        false
+    }
+
+    /// The data type of the initiator's message that sets up a CSB or, given `update`, updates
+    /// that established CSB (§4.5).
+    fn request_type(&self, update: Option<&Bundle>) -> DataType;
+
+    /// True when a responder takes an I_MESSAGE of `data_type` for `update` (by default, the
+    /// data type an initiator of this method sends).
+    fn takes(&self, data_type: DataType, update: Option<&Bundle>) -> bool {
+        data_type == self.request_type(update)
+    }
+
+    /// True when the initiator asks for an answer (the V flag): the R_MESSAGE that brings the
+    /// keys, or a verification message when `settings` ask for one.
+    fn awaits_response(&self, settings: &Settings) -> bool;
+
+    /// Initiator: builds the I_MESSAGE.
+    fn offer(&self, cx: &Offering<'_>) -> Result<Offer>;
+
+    /// Responder: authenticates an I_MESSAGE, and makes or takes the CSB's keys and the
+    /// R_MESSAGE, if any.
+    fn answer(&self, cx: &Answering<'_>, received: &Received<'_>) -> Result<Answer>;
+
+    /// Initiator: checks the R_MESSAGE answering `cx.sent`. Returns the CSB its keys establish,
+    /// or `None` when the keys were already set by the offer (a verification message).
+    fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>>;
+
+    /// The error message code a responder answers an undecodable message with, given the data
+    /// type its header starts with (RSA-R: 13, RFC 4738 §3.5); `None` for silence.
+    fn unparseable_reply(&self, _data_type: DataType) -> Option<MikeyErrorCode> {
+        None
+    }
+}
+
+/// A received message: its bytes (without an accepted padding byte) and its decoding.
+#[derive(Clone, Copy)]
+pub(crate) struct Received<'m> {
+    /// The message bytes MACs and signatures cover.
+    pub(crate) bytes: &'m [u8],
+    /// The decoded message.
+    pub(crate) message: &'m Message<'m>,
+}
+
+/// What an initiator's offer starts from: the session's choices for the I_MESSAGE.
+pub(crate) struct Offering<'s> {
+    pub(crate) settings: &'s Settings,
+    /// From [`KeyManagement::request_type`].
+    pub(crate) request_type: DataType,
+    /// From [`KeyManagement::awaits_response`]: the V flag.
+    pub(crate) awaits_response: bool,
+    pub(crate) csb_id: u32,
+    /// The CSB's RAND: new, or the established one's for an update (which does not send it).
+    pub(crate) rand: &'s RandBytes,
+    pub(crate) timestamp: Timestamp,
+    /// The SRTP policy we offer, its MKI length included.
+    pub(crate) policy: SrtpPolicy,
+    /// The MKI of the key we send (empty without MKI).
+    pub(crate) mki: &'s [u8],
+    /// Our streams, in CS ID order.
+    pub(crate) streams: &'s Streams,
+    /// The established CSB this message updates, if any.
+    pub(crate) update: Option<&'s Bundle>,
+}
+
+impl Offering<'_> {
+    /// HDR, T and, unless this is an update (§4.5), RAND: how every I_MESSAGE starts.
+    pub(crate) fn start_message(&self) -> Message<'_> {
+        let header = CommonHeader {
+            data_type: self.request_type,
+            verification_requested: self.awaits_response,
+            prf_function: 0,
+            csb_id: self.csb_id,
+            cs_id_map: srtp_id_map(self.streams.iter().copied()),
+        };
+        let mut payloads = vec![Payload::Timestamp(self.timestamp)];
+        if self.update.is_none() {
+            payloads.push(Payload::Rand(self.rand.as_slice().into()));
+        }
+        Message { header, payloads }
+    }
+
+    /// The SP payload of our offer.
+    pub(crate) fn policy_payload(&self) -> Result<Payload<'static>> {
+        self.settings.policy_payload(OFFERED_POLICY_NO, &self.policy)
+    }
+
+    /// The Key data sub-payload that sends `keys` with our MKI (§6.13, §6.14).
+    pub(crate) fn key_data<'k>(&'k self, keys: &'k KeyMaterial) -> KeyData<'k> {
+        let concatenate_tek_salt = self.settings.interop.has(InteropFlags::TEK_WITH_CONCATENATED_SALT);
+        keys.key_data(key_validity(self.mki), concatenate_tek_salt)
+    }
+
+    /// What the KEMAC keys of our I_MESSAGE derive from (§4.1.4).
+    pub(crate) fn exchange_context(&self) -> ExchangeContext<'_> {
+        ExchangeContext { prf: OUR_PRF, csb_id: self.csb_id, rand: self.rand, timestamp: self.timestamp }
+    }
+
+    /// The CSB of our offer, keyed by `keys` sent with it.
+    pub(crate) fn bundle(&self, keys: KeyMaterial) -> Result<Bundle> {
+        let policies = smallvec![(OFFERED_POLICY_NO, self.policy)];
+        Bundle::new(self.csb_id, OUR_PRF, self.rand.clone(), keys, self.mki.to_vec(), self.streams.clone(), policies)
+    }
+}
+
+/// An initiator's message, and what the session keeps of it.
+pub(crate) struct Offer {
+    /// The I_MESSAGE.
+    pub(crate) bytes: Vec<u8>,
+    /// The CSB, when the I_MESSAGE carries its keys.
+    pub(crate) bundle: Option<Bundle>,
+    /// What checks the answer.
+    pub(crate) pending: Pending,
+}
+
+/// What an initiator keeps to check the R_MESSAGE with; shared by the forks of a session.
+#[derive(Clone, Debug)]
+pub(crate) enum Pending {
+    /// The keys went with the I_MESSAGE; a verification message would confirm them (§5.2).
+    Verification(Arc<VerificationKey>),
+    /// The keys come with the responder's DH value (DH-SIGN, DH-HMAC).
+    DhValue(Arc<DhOffer>),
+    /// The keys come in the responder's envelope (RSA-R).
+    Envelope(Arc<RsaROffer>),
+}
+
+/// The message an initiator sent and waits to have answered.
+#[derive(Clone, Debug)]
+pub(crate) struct Sent {
+    /// The data type sent, which fixes the one that answers it.
+    pub(crate) request_type: DataType,
+    pub(crate) csb_id: u32,
+    pub(crate) timestamp: Timestamp,
+    pub(crate) pending: Pending,
+}
+
+/// What a responder's answer starts from.
+pub(crate) struct Answering<'s> {
+    pub(crate) settings: &'s Settings,
+    /// The established CSB this I_MESSAGE updates, if any.
+    pub(crate) update: Option<&'s Bundle>,
+    /// The PRF the I_MESSAGE names.
+    pub(crate) prf: PrfFunction,
+    /// The I_MESSAGE's timestamp.
+    pub(crate) timestamp: Timestamp,
+    /// The number of the next key we send (RSA-R), for its MKI.
+    pub(crate) next_mki: u32,
+}
+
+/// A responder's verdict on an accepted I_MESSAGE.
+pub(crate) struct Answer {
+    /// The CSB the I_MESSAGE establishes or updates.
+    pub(crate) bundle: Bundle,
+    /// The R_MESSAGE to send, if any.
+    pub(crate) response: Option<Vec<u8>>,
+    /// True when the responder sent a key of its own, numbered by `next_mki`.
+    pub(crate) sent_key: bool,
+}
+
+/// What an initiator's completion starts from.
+pub(crate) struct Completing<'s> {
+    pub(crate) settings: &'s Settings,
+    /// The I_MESSAGE being answered.
+    pub(crate) sent: &'s Sent,
+    /// Our streams, in CS ID order.
+    pub(crate) streams: &'s Streams,
+}
+
+impl Completing<'_> {
+    /// What the KEMAC keys of an R_MESSAGE for CSB `csb_id` derive from (§4.1.4).
+    pub(crate) fn exchange_context<'a>(&self, csb_id: u32, rand: &'a [u8]) -> ExchangeContext<'a> {
+        ExchangeContext { prf: OUR_PRF, csb_id, rand, timestamp: self.sent.timestamp }
+    }
+
+    /// The CSB of our offer once its keys arrive: our streams and policy, with `rand`.
+    pub(crate) fn bundle(
+        &self,
+        rand: RandBytes,
+        keys: KeyMaterial,
+        mki: Vec<u8>,
+        policy: SrtpPolicy,
+    ) -> Result<Bundle> {
+        let policies = smallvec![(OFFERED_POLICY_NO, policy)];
+        Bundle::new(self.sent.csb_id, OUR_PRF, rand, keys, mki, self.streams.clone(), policies)
+    }
+}
+
+/// The streams of `entries` (SSRC, ROC) under the offered policy.
+pub(crate) fn streams_of(entries: impl Iterator<Item = (u32, u32)>) -> Streams {
+    entries.map(|(ssrc, roc)| Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO }).collect()
+}

@@ -1,349 +1,126 @@
-//! The pre-shared key exchange (RFC 3830 §3.1, §5.2, §5.3), its NULL-protected form, and the
-//! KEMAC protection that DH-HMAC (RFC 4650 §4.2) shares with it.
+//! The pre-shared key method (RFC 3830 §3.1) and its NULL form (§4.2.3, §4.2.4).
 //!
-//! I_MESSAGE = HDR, T, RAND, \[IDi\], \[IDr\], {SP}, KEMAC — the KEMAC MAC covers the whole
-//! message up to the MAC field. R_MESSAGE = HDR, T, \[IDr\], V — the V MAC covers the response up
-//! to the MAC field followed by IDi || IDr || T (§5.2). With the NULL method both MACs are NULL
-//! and the key data travels in clear (§4.2.3, §4.2.4).
+//! I_MESSAGE = HDR, T, RAND, \[IDi\], \[IDr\], {SP}, KEMAC: the KEMAC carries the TGK encrypted
+//! under keys derived from the PSK, and its MAC covers the whole message (§5.2). The NULL form
+//! sends the SRTP master key and salt themselves as a TEK, in clear and without MAC, as
+//! GStreamer, Live555 and RTSP cameras do inside a protected signalling channel. With the V flag
+//! the responder answers with a verification message (`exchange::verification`). An update
+//! (§4.5) is the same I_MESSAGE for the established CSB, without RAND.
+//!
+//! PK updates under a cached envelope key are PSK messages too (§3.2): [`offer`] and [`answer`]
+//! serve them.
 
-use zeroize::Zeroize;
+use std::sync::Arc;
 
-use crate::crypto::{
-    decrypt_key_data, encrypt_key_data, EnvelopeDeriver, EnvelopeKeyPurpose, KeyTransport, MacAlgorithm, MacKey,
-    PrfFunction,
-};
-use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
-use crate::secret::SecretBytes;
-use crate::wire::registry::encryption_algorithm;
-use crate::wire::{Kemac, KeyDataList, MacAlgorithmCode, Message, Payload, Timestamp, Verification};
+use smallvec::smallvec;
 
-/// How the messages of one exchange are protected.
-#[derive(Clone, Copy, Debug)]
-pub enum Protection<'a> {
-    /// AES-CM-128 key transport and HMAC-SHA-1-160 with keys derived from the PSK (§4.1.4).
-    PreShared(&'a SecretBytes),
-    /// NULL encryption and NULL MAC.
-    Null,
-    /// DH-HMAC (RFC 4650 §4.2): a KEMAC without key data (NULL encryption) whose HMAC-SHA-1-160
-    /// uses the auth key derived from the PSK (§4.1.4).
-    DhHmac(&'a SecretBytes),
+use crate::bundle::{Bundle, KeyMaterial};
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::exchange::accept::{self, NewKeys};
+use crate::exchange::identity::{carried_ids, check_identity, id_payloads, initiator_and_responder_ids};
+use crate::exchange::kemac::{self, ExchangeContext, KemacProtection};
+use crate::exchange::verification::{self, VerificationKey};
+use crate::method::{Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received};
+use crate::srtp::SrtpPolicy;
+use crate::wire::{DataType, KeyDataList};
+
+/// The PSK method, or its NULL form.
+#[derive(Debug)]
+pub(crate) struct Psk {
+    null: bool,
 }
 
-/// What the key derivation of §4.1.4 takes from the exchange.
-#[derive(Clone, Copy, Debug)]
-pub struct ExchangeContext<'a> {
-    /// The PRF named in the header.
-    pub prf: PrfFunction,
-    /// The CSB ID.
-    pub csb_id: u32,
-    /// RAND of the initial exchange.
-    pub rand: &'a [u8],
-    /// The initiator's timestamp (IV input of AES-CM).
-    pub timestamp: Timestamp,
+impl Psk {
+    /// PSK: AES-CM-128 key transport and HMAC-SHA-1-160 under keys derived from the PSK.
+    pub(crate) const PRE_SHARED: Psk = Psk { null: false };
+    /// NULL: a TEK in clear, NULL MAC.
+    pub(crate) const NULL: Psk = Psk { null: true };
+
+    fn protection<'s>(&self, settings: &'s Settings) -> Result<KemacProtection<'s>> {
+        if self.null {
+            return Ok(KemacProtection::Clear);
+        }
+        settings
+            .psk
+            .as_ref()
+            .map(KemacProtection::Encrypted)
+            .ok_or_else(|| Error::invalid_argument("no PSK configured"))
+    }
 }
 
-/// The encryption key and salt of §4.1.4 for one KEMAC, and the MAC key of the exchange (which
-/// the verification message reuses).
-struct MessageKeys {
-    encr_key: SecretBytes,
-    salt: SecretBytes,
-    auth: MacKey,
-}
-
-impl Protection<'_> {
-    fn algorithms(self) -> (KeyTransport, MacAlgorithm) {
-        match self {
-            Protection::PreShared(_) => (KeyTransport::AesCm128, MacAlgorithm::HmacSha1_160),
-            Protection::Null => (KeyTransport::Null, MacAlgorithm::Null),
-            Protection::DhHmac(_) => (KeyTransport::Null, MacAlgorithm::HmacSha1_160),
+impl KeyManagement for Psk {
+    fn credentials(&self) -> Credentials {
+        if self.null {
+            Credentials::None
+        } else {
+            Credentials::PreSharedKey
         }
     }
 
-    /// The message keys, derived from the PSK for the KEMAC's transport with one prepared PRF
-    /// key (§4.1.4).
-    fn message_keys(self, transport: KeyTransport, context: &ExchangeContext<'_>) -> MessageKeys {
-        match self {
-            Protection::PreShared(psk) | Protection::DhHmac(psk) => {
-                let deriver = EnvelopeDeriver::new(context.prf, psk.expose(), context.csb_id, context.rand);
-                let mut auth_key = [0u8; 20];
-                deriver.derive(EnvelopeKeyPurpose::AuthKey, &mut auth_key[..MacAlgorithm::HmacSha1_160.key_len()]);
-                let auth = MacKey::new(MacAlgorithm::HmacSha1_160, &auth_key);
-                auth_key.zeroize();
-                MessageKeys {
-                    encr_key: deriver.derive_secret(EnvelopeKeyPurpose::EncrKey, transport.key_len()),
-                    salt: deriver.derive_secret(EnvelopeKeyPurpose::Salt, transport.salt_len()),
-                    auth,
-                }
-            }
-            Protection::Null => MessageKeys {
-                encr_key: SecretBytes::default(),
-                salt: SecretBytes::default(),
-                auth: MacKey::new(MacAlgorithm::Null, &[]),
-            },
-        }
+    fn consults_replay_cache_first(&self) -> bool {
+        false
     }
-}
 
-fn mac_algorithm_code(algorithm: MacAlgorithm) -> MacAlgorithmCode {
-    match algorithm {
-        MacAlgorithm::Null => MacAlgorithmCode::Null,
-        MacAlgorithm::HmacSha1_160 => MacAlgorithmCode::HmacSha1_160,
+    fn request_type(&self, _update: Option<&Bundle>) -> DataType {
+        DataType::PskInit
     }
-}
 
-fn transport_code(transport: KeyTransport) -> u8 {
-    match transport {
-        KeyTransport::Null => encryption_algorithm::NULL,
-        KeyTransport::AesCm128 => encryption_algorithm::AES_CM_128,
-        KeyTransport::AesKw128 => encryption_algorithm::AES_KW_128,
+    fn awaits_response(&self, settings: &Settings) -> bool {
+        settings.request_verification
     }
-}
 
-/// The KEMAC carrying `keys` encrypted with the message keys of `protection` (§4.1.4, §4.2.3),
-/// its MAC still zero, and those keys.
-fn unsealed_kemac(
-    keys: &KeyDataList<'_>,
-    protection: Protection<'_>,
-    context: &ExchangeContext<'_>,
-) -> Result<(Kemac<'static>, MessageKeys)> {
-    let (transport, mac_algorithm) = protection.algorithms();
-    let message_keys = protection.message_keys(transport, context);
-    let plaintext = keys.encode()?;
-    let encrypted_data = encrypt_key_data(
-        transport,
-        message_keys.encr_key.expose(),
-        message_keys.salt.expose(),
-        context.csb_id,
-        &context.timestamp.as_64_bits(),
-        plaintext.expose(),
-    )?;
-    let kemac = Kemac {
-        encryption_algorithm: transport_code(transport),
-        encrypted_data: encrypted_data.into(),
-        mac_algorithm: mac_algorithm_code(mac_algorithm),
-        mac: vec![0; mac_algorithm.tag_len()].into(),
-    };
-    Ok((kemac, message_keys))
-}
-
-/// Builds a sealed I_MESSAGE (or DH-HMAC R_MESSAGE): `message` holds every payload but the
-/// KEMAC, which is appended with `keys` encrypted and the MAC computed over the encoded message
-/// (§5.2). Returns the message and the exchange's MAC key, which checks the verification message.
-pub fn seal_kemac_message(
-    mut message: Message<'_>,
-    keys: &KeyDataList<'_>,
-    protection: Protection<'_>,
-    context: &ExchangeContext<'_>,
-) -> Result<(Vec<u8>, MacKey)> {
-    let (kemac, message_keys) = unsealed_kemac(keys, protection, context)?;
-    let tag_len = kemac.mac.len();
-    message.payloads.push(Payload::Kemac(kemac));
-    let mut bytes = message.encode()?;
-    let covered = bytes.len() - tag_len;
-    let tag = message_keys.auth.sign(&bytes[..covered]);
-    bytes[covered..].copy_from_slice(tag.as_slice());
-    Ok((bytes, message_keys.auth))
-}
-
-/// The KEMAC of the public-key method (§3.2): E(encr_key, IDi || {TGK}) || MAC, the MAC over the
-/// KEMAC payload alone with its next-payload field zero (§5.2), keys derived from the envelope
-/// key. Returns the payload and the exchange's MAC key (for the verification message).
-pub fn seal_kemac_payload(
-    keys: &KeyDataList<'_>,
-    envelope_key: &SecretBytes,
-    context: &ExchangeContext<'_>,
-) -> Result<(Kemac<'static>, MacKey)> {
-    let (mut kemac, message_keys) = unsealed_kemac(keys, Protection::PreShared(envelope_key), context)?;
-    let encoded = kemac_payload_bytes(&kemac)?;
-    let tag = message_keys.auth.sign(&encoded[..encoded.len() - kemac.mac.len()]);
-    kemac.mac = tag.as_slice().to_vec().into();
-    Ok((kemac, message_keys.auth))
-}
-
-/// The KEMAC payload alone, as the PK MAC covers it: next payload zero (§5.2).
-fn kemac_payload_bytes(kemac: &Kemac<'_>) -> Result<Vec<u8>> {
-    let mut encoded = Vec::with_capacity(kemac.encrypted_data.len() + kemac.mac.len() + 5);
-    Payload::Kemac(kemac.clone()).encode(crate::wire::PayloadType::Last, &mut encoded)?;
-    Ok(encoded)
-}
-
-/// The decrypted content of a KEMAC (Key data sub-payloads, after an ID for the public-key
-/// methods): borrowed from the message when it travelled in clear (NULL transport), else
-/// decrypted here and zeroized on drop.
-pub enum Plaintext<'m> {
-    /// NULL encryption: the KEMAC's own bytes.
-    Clear(&'m [u8]),
-    /// AES-CM or AES-KW, decrypted.
-    Decrypted(SecretBytes),
-}
-
-impl Plaintext<'_> {
-    /// The Key data sub-payloads (§6.13), led by an ID payload when `leading_id` (§3.2), borrowed
-    /// from the plaintext.
-    pub fn key_data(&self, leading_id: bool) -> Result<KeyDataList<'_>> {
-        let bytes = match self {
-            Plaintext::Clear(bytes) => bytes,
-            Plaintext::Decrypted(secret) => secret.expose(),
+    fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {
+        let initiator_id = cx.settings.own_id.as_deref().unwrap_or_default().as_bytes();
+        let keys = if self.null {
+            KeyMaterial::random_tek(cx.policy.profile, cx.settings.rng.as_ref())?
+        } else {
+            KeyMaterial::random_tgk(cx.policy.profile, cx.settings.rng.as_ref())?
         };
-        KeyDataList::decode(bytes, leading_id)
+        offer(cx, self.protection(cx.settings)?, initiator_id, keys)
+    }
+
+    fn answer(&self, cx: &Answering<'_>, received: &Received<'_>) -> Result<Answer> {
+        answer(cx, received, self.protection(cx.settings)?)
+    }
+
+    fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>> {
+        verification::complete(cx, received).map(|()| None)
     }
 }
 
-/// Decrypts the key data of a KEMAC whose MAC was verified.
-fn decrypted<'m>(
-    kemac: &'m Kemac<'_>,
-    transport: KeyTransport,
-    message_keys: &MessageKeys,
-    context: &ExchangeContext<'_>,
-) -> Result<Plaintext<'m>> {
-    if transport == KeyTransport::Null {
-        return Ok(Plaintext::Clear(&kemac.encrypted_data));
-    }
-    let plaintext = decrypt_key_data(
-        transport,
-        message_keys.encr_key.expose(),
-        message_keys.salt.expose(),
-        context.csb_id,
-        &context.timestamp.as_64_bits(),
-        &kemac.encrypted_data,
-    )?;
-    Ok(Plaintext::Decrypted(plaintext))
-}
-
-/// Verifies the MAC of a received I_MESSAGE (or DH-HMAC R_MESSAGE) and decrypts its key data.
-/// `bytes` is the message without any accepted padding byte; `message` its decoding. Returns the
-/// key data and the exchange's MAC key (for the verification message). Nothing is changed
-/// anywhere, so a failure leaves the caller's state as it was.
-pub fn open_kemac_message<'m>(
-    bytes: &[u8],
-    message: &'m Message<'_>,
-    protection: Protection<'_>,
-    context: &ExchangeContext<'_>,
-) -> Result<(Plaintext<'m>, MacKey)> {
-    let Some(Payload::Kemac(kemac)) = message.payloads.last() else {
-        return Err(Error::malformed("the message must end with the KEMAC payload (RFC 3830 §6.2, RFC 4650 §4.2)"));
+/// The I_MESSAGE sending `keys` under `protection`, naming us `initiator_id` and the configured
+/// peer as IDr.
+pub(crate) fn offer(
+    cx: &Offering<'_>,
+    protection: KemacProtection<'_>,
+    initiator_id: &[u8],
+    keys: KeyMaterial,
+) -> Result<Offer> {
+    let responder_id = cx.settings.peer_id.as_deref().unwrap_or_default().as_bytes();
+    let mut message = cx.start_message();
+    message.payloads.extend(id_payloads(initiator_id, responder_id));
+    message.payloads.push(cx.policy_payload()?);
+    let (bytes, auth) = {
+        let key_list = KeyDataList { id: None, keys: smallvec![cx.key_data(&keys)] };
+        kemac::seal_kemac_message(message, &key_list, protection, &cx.exchange_context())?
     };
-    let transport = accepted_transport(kemac, protection)?;
-    let message_keys = protection.message_keys(transport, context);
-    let covered = bytes.len() - kemac.mac.len();
-    message_keys
-        .auth
-        .verify(&bytes[..covered], &kemac.mac)
-        .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
-    Ok((decrypted(kemac, transport, &message_keys, context)?, message_keys.auth))
+    let key = VerificationKey { auth, initiator_id: initiator_id.to_vec(), responder_id: responder_id.to_vec() };
+    Ok(Offer { bytes, bundle: Some(cx.bundle(keys)?), pending: Pending::Verification(Arc::new(key)) })
 }
 
-/// Verifies and decrypts the KEMAC of a public-key message (§3.2): the MAC over the KEMAC payload
-/// alone, keys from the envelope key; the key data starts with the encrypted IDi.
-pub fn open_kemac_payload<'m>(
-    kemac: &'m Kemac<'_>,
-    envelope_key: &SecretBytes,
-    context: &ExchangeContext<'_>,
-) -> Result<(Plaintext<'m>, MacKey)> {
-    let protection = Protection::PreShared(envelope_key);
-    let transport = accepted_transport(kemac, protection)?;
-    let message_keys = protection.message_keys(transport, context);
-    let encoded = kemac_payload_bytes(kemac)?;
-    message_keys
-        .auth
-        .verify(&encoded[..encoded.len() - kemac.mac.len()], &kemac.mac)
-        .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
-    Ok((decrypted(kemac, transport, &message_keys, context)?, message_keys.auth))
-}
-
-/// The KEMAC transport the sender used, with its algorithms checked against what `protection`
-/// demands. A PSK endpoint never accepts NULL encryption or a NULL MAC (no downgrade); a NULL
-/// endpoint cannot open anything else.
-fn accepted_transport(kemac: &Kemac<'_>, protection: Protection<'_>) -> Result<KeyTransport> {
-    let transport = match kemac.encryption_algorithm {
-        encryption_algorithm::NULL => KeyTransport::Null,
-        encryption_algorithm::AES_CM_128 => KeyTransport::AesCm128,
-        encryption_algorithm::AES_KW_128 => KeyTransport::AesKw128,
-        other => {
-            return Err(Error::unsupported(format!("KEMAC encryption algorithm {other}"))
-                .with_peer_code(MikeyErrorCode::InvalidEncryptionAlgorithm))
-        }
-    };
-    let mac_algorithm = match kemac.mac_algorithm {
-        MacAlgorithmCode::Null => MacAlgorithm::Null,
-        MacAlgorithmCode::HmacSha1_160 => MacAlgorithm::HmacSha1_160,
-        MacAlgorithmCode::HmacSha256_256 => {
-            return Err(Error::unsupported("KEMAC MAC HMAC-SHA-256 (RFC 6043) in a PSK message")
-                .with_peer_code(MikeyErrorCode::InvalidMac))
-        }
-    };
-    match protection {
-        Protection::PreShared(_) if transport == KeyTransport::Null || mac_algorithm == MacAlgorithm::Null => {
-            Err(Error::new(ErrorKind::AuthFailed, "NULL-protected message refused by a PSK endpoint (downgrade)")
-                .with_peer_code(MikeyErrorCode::AuthFailure))
-        }
-        Protection::Null if transport != KeyTransport::Null || mac_algorithm != MacAlgorithm::Null => {
-            Err(Error::unsupported("protected KEMAC, but this endpoint has no PSK (NULL method)")
-                .with_peer_code(MikeyErrorCode::AuthFailure))
-        }
-        // RFC 4650 §4.2: no encrypted data, and an HMAC (its Table 4.2.a allows NULL only with
-        // protected lower layers; this endpoint demands the HMAC).
-        Protection::DhHmac(_) if transport != KeyTransport::Null || mac_algorithm != MacAlgorithm::HmacSha1_160 => {
-            Err(Error::new(ErrorKind::AuthFailed, "a DH-HMAC KEMAC carries no encrypted data and an HMAC-SHA-1")
-                .with_peer_code(MikeyErrorCode::InvalidMac))
-        }
-        _ => Ok(transport),
-    }
-}
-
-/// The identities that follow a verification message in its MAC input (§5.2).
-#[derive(Clone, Copy, Debug)]
-pub struct VerificationContext<'a> {
-    /// IDi as carried in the I_MESSAGE (empty when absent).
-    pub initiator_id: &'a [u8],
-    /// IDr as carried (empty when absent).
-    pub responder_id: &'a [u8],
-}
-
-/// The V MAC input after the message: IDi || IDr || T, T being the initiator's 64-bit value.
-fn verification_suffix<'a>(ids: &VerificationContext<'a>, timestamp: &'a [u8; 8]) -> [&'a [u8]; 3] {
-    [ids.initiator_id, ids.responder_id, timestamp]
-}
-
-/// Builds a sealed R_MESSAGE: `message` holds every payload but V, which is appended with the
-/// MAC over the message, IDi, IDr and the initiator's `timestamp` (§5.2).
-pub fn seal_verification(
-    mut message: Message<'_>,
-    auth: &MacKey,
-    timestamp: &Timestamp,
-    ids: &VerificationContext<'_>,
-) -> Result<Vec<u8>> {
-    let mac_algorithm = auth.algorithm();
-    message.payloads.push(Payload::Verification(Verification {
-        mac_algorithm: mac_algorithm_code(mac_algorithm),
-        mac: vec![0; mac_algorithm.tag_len()].into(),
-    }));
-    let mut bytes = message.encode()?;
-    let covered = bytes.len() - mac_algorithm.tag_len();
-    let timestamp = timestamp.as_64_bits();
-    let [idi, idr, t] = verification_suffix(ids, &timestamp);
-    let tag = auth.sign_parts(&[&bytes[..covered], idi, idr, t]);
-    bytes[covered..].copy_from_slice(tag.as_slice());
-    Ok(bytes)
-}
-
-/// Verifies a received R_MESSAGE's V payload (which must be last) against the exchange's MAC
-/// key and the initiator's `timestamp`.
-pub fn open_verification(
-    bytes: &[u8],
-    message: &Message<'_>,
-    auth: &MacKey,
-    timestamp: &Timestamp,
-    ids: &VerificationContext<'_>,
-) -> Result<()> {
-    let Some(Payload::Verification(verification)) = message.payloads.last() else {
-        return Err(Error::malformed("a verification message must end with the V payload (§6.9)"));
-    };
-    if mac_algorithm_code(auth.algorithm()) != verification.mac_algorithm {
-        return Err(Error::new(ErrorKind::AuthFailed, "verification message uses a different MAC algorithm"));
-    }
-    let covered = bytes.len() - verification.mac.len();
-    let timestamp = timestamp.as_64_bits();
-    let [idi, idr, t] = verification_suffix(ids, &timestamp);
-    auth.verify_parts(&[&bytes[..covered], idi, idr, t], &verification.mac)
+/// Responder: opens a PSK I_MESSAGE under `protection` and takes the keys it carries.
+pub(crate) fn answer(cx: &Answering<'_>, received: &Received<'_>, protection: KemacProtection<'_>) -> Result<Answer> {
+    let message = received.message;
+    let (rand, _) = accept::rand(cx, message, false)?;
+    let ids = carried_ids(message);
+    let (initiator_id, responder_id) = initiator_and_responder_ids(&ids, false)?;
+    let context = ExchangeContext { prf: cx.prf, csb_id: message.header.csb_id, rand: &rand, timestamp: cx.timestamp };
+    let (plaintext, auth) = kemac::open_kemac_message(received.bytes, message, protection, &context)?;
+    check_identity(&cx.settings.peer_id, initiator_id, "IDi")?;
+    check_identity(&cx.settings.own_id, responder_id, "IDr")?;
+    let key_data = plaintext.key_data(false)?;
+    let bundle = accept::bundle(cx, message, &rand, NewKeys::Carried(&key_data.keys), SrtpPolicy::default())?;
+    let response = verification::answer(cx, received, &auth, initiator_id, responder_id)?;
+    Ok(Answer { bundle, response, sent_key: false })
 }

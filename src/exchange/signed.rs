@@ -1,5 +1,5 @@
 //! Messages authenticated by an RSA signature and certificates (RFC 3830 §5.2, §6.5, §6.7): the
-//! DH-SIGN exchange (§3.3), and later PK and RSA-R.
+//! PK (§3.2), DH-SIGN (§3.3) and RSA-R (RFC 4738) exchanges.
 //!
 //! The signature covers the encoded message up to the signature field, the SIGN payload's
 //! type and length included (§5.2). The signer's end-entity certificate must chain to a trust
@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use crate::clock::unix_seconds;
+use crate::config::Settings;
 use crate::crypto::rsa::{RsaPrivateKey, SignaturePadding, SignatureScheme};
 use crate::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -52,6 +54,11 @@ pub fn seal_signed(message: Message, key: &RsaPrivateKey, scheme: SignatureSchem
     seal_signed_with(message, key, scheme, &SignedExtra::default())
 }
 
+/// [`seal_signed`] with our key and signature scheme, as `settings` configure them.
+pub(crate) fn seal_signed_by_us(settings: &Settings, message: Message) -> Result<Vec<u8>> {
+    seal_signed(message, settings.private_key()?, settings.signature_scheme)
+}
+
 /// [`seal_signed`] with the coverage of `extra`.
 pub fn seal_signed_with(
     mut message: Message,
@@ -79,6 +86,12 @@ pub fn certificate_payloads(chain: &[Certificate]) -> impl Iterator<Item = Paylo
     })
 }
 
+/// True when the message carries a certificate, which then names its sender ([IDi|CERTi],
+/// RFC 3830 §3.2, §3.3).
+pub(crate) fn carries_certificate(message: &Message<'_>) -> bool {
+    message.payloads.iter().any(|payload| matches!(payload, Payload::Cert(_)))
+}
+
 /// What a signed message's signer must satisfy (its certificate's key usage included).
 #[derive(Clone, Copy, Debug)]
 pub struct PeerTrust<'a> {
@@ -92,6 +105,20 @@ pub struct PeerTrust<'a> {
     pub at_unix_time: i64,
     /// The key usages the signer's certificate must allow where it lists any.
     pub usage: KeyUsageNeed,
+}
+
+impl<'a> PeerTrust<'a> {
+    /// What `settings` demand of a signer whose certificate allows `usage`: the configured
+    /// anchors or pin and peer identity, at the session clock.
+    pub fn from_settings(settings: &'a Settings, usage: KeyUsageNeed) -> Self {
+        PeerTrust {
+            usage,
+            anchors: &settings.trust_anchors,
+            pinned: settings.peer_certificate.as_ref(),
+            expected_identity: settings.peer_id.as_deref().map(str::as_bytes),
+            at_unix_time: unix_seconds(settings.clock.now_ntp()),
+        }
+    }
 }
 
 fn invalid_certificate(context: impl Into<std::borrow::Cow<'static, str>>) -> Error {

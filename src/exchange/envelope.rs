@@ -6,46 +6,46 @@
 //! with the KEMAC keys derived from a fresh envelope key (§4.1.4) and the MAC over the KEMAC
 //! payload alone. The ID is the sender's: IDi for PK, IDr for RSA-R.
 
+use super::kemac::{self, ExchangeContext, Plaintext};
 use crate::crypto::rsa::{RsaPrivateKey, RsaPublicKey};
 use crate::crypto::{MacKey, RandomSource};
 use crate::error::{Error, Result};
-use crate::method::psk::{self, ExchangeContext, Plaintext};
 use crate::secret::SecretBytes;
 use crate::wire::{Kemac, KeyDataList, Message, Payload, Pke};
 
 /// Length of the envelope keys we make (RFC 3830 §3.2 leaves it open): 128 bits, the strength of
 /// the AES-CM-128 key transport it keys (§4.1.4). A recipient expects exactly this length.
-pub const ENVELOPE_KEY_LEN: usize = 16;
+pub(crate) const ENVELOPE_KEY_LEN: usize = 16;
 
 /// A sealed envelope: the payloads to send, the exchange's MAC key and the envelope key (which
 /// the sender keeps when the CSB caches it, §3.2).
-pub struct Sealed {
+pub(crate) struct Sealed {
     /// KEMAC = E(encr_key, ID || {TGK}) || MAC.
-    pub kemac: Kemac<'static>,
+    pub(crate) kemac: Kemac<'static>,
     /// PKE = E(PK of the recipient, env_key), with the cache indicator.
-    pub pke: Pke<'static>,
+    pub(crate) pke: Pke<'static>,
     /// The exchange's MAC key (§4.1.4).
-    pub auth: MacKey,
+    pub(crate) auth: MacKey,
     /// env_key.
-    pub envelope_key: SecretBytes,
+    pub(crate) envelope_key: SecretBytes,
 }
 
 /// An opened envelope: the key data (its leading ID is the sender's), the MAC key, the envelope
 /// key and the PKE's cache indicator (Table 6.3).
-pub struct Opened<'m> {
+pub(crate) struct Opened<'m> {
     /// The decrypted key data, led by the sender's ID (`Plaintext::key_data(true)`).
-    pub plaintext: Plaintext<'m>,
+    pub(crate) plaintext: Plaintext<'m>,
     /// The exchange's MAC key (§4.1.4).
-    pub auth: MacKey,
+    pub(crate) auth: MacKey,
     /// env_key.
-    pub envelope_key: SecretBytes,
+    pub(crate) envelope_key: SecretBytes,
     /// The PKE's cache indicator (`registry::envelope_cache`).
-    pub cache: u8,
+    pub(crate) cache: u8,
 }
 
 /// Seals `keys` (whose leading ID names the sender) for the holder of `recipient`, with the
 /// envelope key cache indicator `cache` (Table 6.3).
-pub fn seal(
+pub(crate) fn seal(
     keys: &KeyDataList<'_>,
     recipient: &RsaPublicKey,
     cache: u8,
@@ -54,7 +54,7 @@ pub fn seal(
 ) -> Result<Sealed> {
     let mut envelope_key = SecretBytes::zeroed(ENVELOPE_KEY_LEN);
     rng.fill(envelope_key.expose_mut())?;
-    let (kemac, auth) = psk::seal_kemac_payload(keys, &envelope_key, context)?;
+    let (kemac, auth) = kemac::seal_kemac_payload(keys, &envelope_key, context)?;
     let encrypted_envelope = recipient.encrypt_pkcs1v15(envelope_key.expose(), rng)?;
     Ok(Sealed { kemac, pke: Pke { cache, data: encrypted_envelope.into() }, auth, envelope_key })
 }
@@ -62,7 +62,7 @@ pub fn seal(
 /// Opens the one KEMAC and PKE of `message` with our private key. A PKE whose padding is wrong
 /// yields a random envelope key, so it fails exactly like a wrong key, at the KEMAC MAC (no
 /// padding oracle).
-pub fn open<'m>(
+pub(crate) fn open<'m>(
     message: &'m Message<'_>,
     own_key: &RsaPrivateKey,
     context: &ExchangeContext<'_>,
@@ -82,6 +82,6 @@ pub fn open<'m>(
         return Err(Error::malformed("the message must carry one PKE and one KEMAC (RFC 3830 §3.2, RFC 4738 §3.6)"));
     };
     let envelope_key = own_key.decrypt_pkcs1v15_or_random(&envelope.data, ENVELOPE_KEY_LEN, rng)?;
-    let (plaintext, auth) = psk::open_kemac_payload(kemac, &envelope_key, context)?;
+    let (plaintext, auth) = kemac::open_kemac_payload(kemac, &envelope_key, context)?;
     Ok(Opened { plaintext, auth, envelope_key, cache: envelope.cache })
 }

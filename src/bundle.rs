@@ -1,0 +1,345 @@
+//! The crypto session bundle (CSB, RFC 3830 §1.3): its crypto sessions (SRTP streams), their
+//! SRTP policies, the keying material they share, and the SRTP keys of each (§4.1.3).
+//!
+//! A [`Bundle`] is only ever made whole: [`Bundle::new`] checks that every crypto session can be
+//! exported, so a session never commits a CSB it could not export. Methods make bundles; the
+//! session keeps one and exports from it.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use smallvec::{smallvec, SmallVec};
+
+use crate::crypto::{PrfFunction, RandomSource, TgkDeriver, TgkKeyPurpose};
+use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::secret::{InlineSecret, SecretBytes, SecretRef};
+use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile};
+use crate::wire::{CsIdMap, KeyData, KeyDataType, KeyValidity, SrtpCsEntry, SrtpIdMap};
+
+/// SP policy number of the one policy an initiator offers.
+pub(crate) const OFFERED_POLICY_NO: u8 = 0;
+
+/// The crypto sessions of a CSB in CS ID order; a few are kept inline (no allocation).
+pub(crate) type Streams = SmallVec<[Stream; 4]>;
+/// The SRTP policies of a CSB by SP policy number; usually one, kept inline.
+pub(crate) type Policies = SmallVec<[(u8, SrtpPolicy); 1]>;
+/// A CSB's RAND (at least 16 bytes, §6.11); the usual lengths are kept inline.
+pub(crate) type RandBytes = SmallVec<[u8; 32]>;
+
+/// One crypto session: an SRTP stream of the CSB; its CS ID is its 1-based position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stream {
+    pub(crate) ssrc: u32,
+    pub(crate) roc: u32,
+    pub(crate) policy_no: u8,
+}
+
+/// What the keying material of a CSB is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KeyKind {
+    /// A TGK, from which each crypto session's TEK and salt are derived (§4.1.3).
+    Tgk,
+    /// A TGK and a salt, which replaces the derived one (§4.1.3: "SHALL use the salt key carried").
+    TgkSalt,
+    /// A TEK and salt used directly as the SRTP master key and salt of every crypto session.
+    Tek,
+}
+
+/// The keying material agreed for the CSB: the key followed by its salt (if any) in one
+/// zeroized buffer.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyMaterial {
+    kind: KeyKind,
+    key_and_salt: SecretBytes,
+    key_len: usize,
+}
+
+impl KeyMaterial {
+    /// A TGK without salt, taken as it is.
+    pub(crate) fn tgk(tgk: SecretBytes) -> Self {
+        KeyMaterial { kind: KeyKind::Tgk, key_len: tgk.len(), key_and_salt: tgk }
+    }
+
+    /// A fresh random TGK of `profile`'s master key length.
+    pub(crate) fn random_tgk(profile: SrtpProfile, rng: &dyn RandomSource) -> Result<Self> {
+        Self::random(KeyKind::Tgk, profile, 0, rng)
+    }
+
+    /// A fresh random TEK and salt, the SRTP master key and salt of `profile` themselves (the
+    /// NULL method: peers such as GStreamer do not derive).
+    pub(crate) fn random_tek(profile: SrtpProfile, rng: &dyn RandomSource) -> Result<Self> {
+        Self::random(KeyKind::Tek, profile, usize::from(profile.master_salt_len()), rng)
+    }
+
+    fn random(kind: KeyKind, profile: SrtpProfile, salt_len: usize, rng: &dyn RandomSource) -> Result<Self> {
+        let key_len = usize::from(profile.master_key_len());
+        let mut key_and_salt = SecretBytes::zeroed(key_len + salt_len);
+        rng.fill(key_and_salt.expose_mut())?;
+        Ok(KeyMaterial { kind, key_and_salt, key_len })
+    }
+
+    /// `key` and `salt` copied into one buffer.
+    pub(crate) fn joined(kind: KeyKind, key: &[u8], salt: &[u8]) -> Self {
+        // Sized up front, so no reallocation leaves a copy behind.
+        let mut key_and_salt = Vec::with_capacity(key.len() + salt.len());
+        key_and_salt.extend_from_slice(key);
+        key_and_salt.extend_from_slice(salt);
+        KeyMaterial { kind, key_and_salt: SecretBytes::new(key_and_salt), key_len: key.len() }
+    }
+
+    pub(crate) fn key(&self) -> &[u8] {
+        &self.key_and_salt.expose()[..self.key_len]
+    }
+
+    /// The salt: carried with a TGK, or a TEK's.
+    pub(crate) fn salt(&self) -> Option<&[u8]> {
+        (self.kind != KeyKind::Tgk).then(|| &self.key_and_salt.expose()[self.key_len..])
+    }
+
+    /// The Key data sub-payload that sends this material (§6.13); `concatenate_tek_salt` sends a
+    /// TEK and its salt as one TEK (GStreamer, Live555, cameras).
+    pub(crate) fn key_data<'k>(&'k self, validity: KeyValidity<'k>, concatenate_tek_salt: bool) -> KeyData<'k> {
+        let (key_type, key, salt) = match self.kind {
+            KeyKind::Tek if concatenate_tek_salt => (KeyDataType::Tek, self.key_and_salt.expose(), None),
+            KeyKind::Tek => (KeyDataType::TekSalt, self.key(), self.salt()),
+            KeyKind::TgkSalt => (KeyDataType::TgkSalt, self.key(), self.salt()),
+            KeyKind::Tgk => (KeyDataType::Tgk, self.key(), None),
+        };
+        KeyData { key_type, key: SecretRef::new(key), salt: salt.map(SecretRef::new), validity }
+    }
+
+    /// The SRTP policy (among `policies`) of crypto session `cs_id` carrying `stream`, checked
+    /// against this material: a carried TEK and salt must have the profile's lengths (a TGK
+    /// gives any).
+    fn checked_policy(&self, policies: &[(u8, SrtpPolicy)], cs_id: u8, stream: Stream) -> Result<SrtpPolicy> {
+        let policy = policy_of(policies, cs_id, stream)?;
+        let profile = policy.profile;
+        let (key_len, salt_len) = (usize::from(profile.master_key_len()), usize::from(profile.master_salt_len()));
+        let salt = self.salt();
+        let key_fits = self.kind != KeyKind::Tek || self.key().len() == key_len;
+        let salt_fits = salt.map_or(true, |salt| salt.len() == salt_len);
+        if !key_fits || !salt_fits {
+            return Err(misfit(profile, self.key().len(), salt.map_or(0, <[u8]>::len)));
+        }
+        Ok(policy)
+    }
+}
+
+/// The committed state of an established (or, for an initiator, sent) CSB.
+#[derive(Clone, Debug)]
+pub(crate) struct Bundle {
+    pub(crate) csb_id: u32,
+    pub(crate) rand: RandBytes,
+    pub(crate) keys: KeyMaterial,
+    pub(crate) mki: Vec<u8>,
+    pub(crate) policies: Policies,
+    /// The crypto sessions in CS ID order, each checked to be exportable when the bundle is made.
+    pub(crate) streams: Streams,
+    /// The TGK's prepared PRF (§4.1.3), which derives every crypto session's keys on export;
+    /// `None` for a TEK. Shared by the forks of a session.
+    deriver: Option<Arc<TgkDeriver>>,
+    /// PK: the envelope key the initiator asked to cache; updates of this CSB are then PSK
+    /// messages under it (RFC 3830 §3.2, §4.5).
+    pub(crate) envelope_key: Option<SecretBytes>,
+}
+
+impl Bundle {
+    /// A bundle whose crypto sessions are `streams`, each checked to be exportable.
+    pub(crate) fn new(
+        csb_id: u32,
+        prf: PrfFunction,
+        rand: RandBytes,
+        keys: KeyMaterial,
+        mki: Vec<u8>,
+        streams: Streams,
+        policies: Policies,
+    ) -> Result<Self> {
+        if streams.len() > usize::from(u8::MAX) {
+            return Err(Error::malformed("a CSB holds at most 255 crypto sessions"));
+        }
+        for (cs_id, stream) in (1..=u8::MAX).zip(&streams) {
+            keys.checked_policy(&policies, cs_id, *stream)?;
+        }
+        let deriver = match keys.kind {
+            KeyKind::Tgk | KeyKind::TgkSalt => Some(Arc::new(TgkDeriver::new(prf, keys.key(), csb_id, &rand))),
+            KeyKind::Tek => None,
+        };
+        Ok(Bundle { csb_id, rand, keys, mki, policies, streams, deriver, envelope_key: None })
+    }
+
+    /// The streams of the crypto sessions, in CS ID order.
+    pub(crate) fn streams(&self) -> impl Iterator<Item = Stream> + '_ {
+        self.streams.iter().copied()
+    }
+
+    /// The CS ID map of the bundle's streams.
+    pub(crate) fn cs_id_map(&self) -> CsIdMap<'static> {
+        srtp_id_map(self.streams())
+    }
+
+    /// The SRTP keys of crypto session `cs_id` (§4.1.3): derived from the TGK, or the TEK.
+    pub(crate) fn export(&self, cs_id: u8) -> Result<SrtpKeys> {
+        let stream = usize::from(cs_id)
+            .checked_sub(1)
+            .and_then(|index| self.streams.get(index))
+            .ok_or_else(|| Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.streams.len())))?;
+        // Checked against the key material when the bundle was made; the copies below still
+        // refuse lengths that do not fit.
+        let policy = policy_of(&self.policies, cs_id, *stream)?;
+        let profile = policy.profile;
+        // Filled in place: moving key arrays around costs more than deriving them.
+        let mut keys = SrtpKeys {
+            cs_id,
+            ssrc: stream.ssrc,
+            roc: stream.roc,
+            master_key: InlineSecret::zeroed(usize::from(profile.master_key_len())),
+            master_salt: InlineSecret::zeroed(usize::from(profile.master_salt_len())),
+            policy,
+            mki: self.mki.clone(),
+        };
+        let (master_key, master_salt) = (keys.master_key.expose_mut(), keys.master_salt.expose_mut());
+        match (&self.deriver, self.keys.salt()) {
+            (Some(deriver), carried_salt) => {
+                deriver.derive(TgkKeyPurpose::Tek, cs_id, master_key);
+                match carried_salt {
+                    Some(salt) => copy_checked(master_salt, salt)?,
+                    None => deriver.derive(TgkKeyPurpose::Salt, cs_id, master_salt),
+                }
+            }
+            (None, salt) => {
+                copy_checked(master_key, self.keys.key())?;
+                copy_checked(master_salt, salt.unwrap_or_default())?;
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// The SRTP policy (among `policies`) of crypto session `cs_id` carrying `stream`.
+fn policy_of(policies: &[(u8, SrtpPolicy)], cs_id: u8, stream: Stream) -> Result<SrtpPolicy> {
+    policies.iter().find(|(no, _)| *no == stream.policy_no).map(|(_, policy)| *policy).ok_or_else(|| {
+        Error::new(ErrorKind::Policy, format!("CS {cs_id} refers to SP {} which was not sent", stream.policy_no))
+            .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy)
+    })
+}
+
+/// Key material of `key_len`/`salt_len` bytes does not fit `profile`.
+fn misfit(profile: SrtpProfile, key_len: usize, salt_len: usize) -> Error {
+    Error::new(ErrorKind::Policy, format!("key/salt of {key_len}/{salt_len} bytes do not fit {profile:?}"))
+        .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter)
+}
+
+/// Copies `source` into `target` of the same length (checked by [`KeyMaterial::checked_policy`]).
+fn copy_checked(target: &mut [u8], source: &[u8]) -> Result<()> {
+    if target.len() != source.len() {
+        return Err(Error::new(
+            ErrorKind::Policy,
+            format!("{} key bytes where {} are needed", source.len(), target.len()),
+        ));
+    }
+    target.copy_from_slice(source);
+    Ok(())
+}
+
+/// The SRTP-ID map of `streams` (§6.1.1).
+pub(crate) fn srtp_id_map(streams: impl Iterator<Item = Stream>) -> CsIdMap<'static> {
+    let entries = streams.map(|s| SrtpCsEntry { policy_no: s.policy_no, ssrc: s.ssrc, roc: s.roc });
+    CsIdMap::SrtpId(SrtpIdMap::from_entries(entries))
+}
+
+/// The MKI numbered `counter`, big-endian in `len` bytes (at most 16; §6.14).
+pub(crate) fn numbered_mki(counter: u32, len: u8) -> Vec<u8> {
+    let counter = u128::from(counter).to_be_bytes();
+    counter[counter.len() - usize::from(len)..].to_vec()
+}
+
+/// The key validity data that binds a key to `mki` (§6.14): SPI, or none without an MKI.
+pub(crate) fn key_validity(mki: &[u8]) -> KeyValidity<'_> {
+    if mki.is_empty() {
+        KeyValidity::Null
+    } else {
+        KeyValidity::Spi(Cow::Borrowed(mki))
+    }
+}
+
+/// The streams a received CS ID map names, in CS ID order: an empty map's (RFC 4563 §5) are
+/// placeholders under `default_policy_no`.
+pub(crate) fn received_streams(map: &CsIdMap<'_>, default_policy_no: u8) -> Result<Streams> {
+    match map {
+        CsIdMap::SrtpId(entries) => {
+            let mut streams = Streams::with_capacity(entries.len());
+            for entry in entries.entries() {
+                streams.push(Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: entry.policy_no });
+            }
+            Ok(streams)
+        }
+        CsIdMap::Empty { cs_count } => {
+            let placeholder = Stream { ssrc: 0, roc: 0, policy_no: default_policy_no };
+            Ok(smallvec![placeholder; usize::from(*cs_count)])
+        }
+        CsIdMap::GenericId(_) => Err(Error::unsupported("GENERIC-ID CS ID maps are for MIKEY-TICKET (RFC 6043)")
+            .with_peer_code(MikeyErrorCode::Unspecified)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AES_CM_80: SrtpPolicy = SrtpPolicy {
+        profile: SrtpProfile::AesCm128HmacSha1_80,
+        mki_len: 0,
+        key_derivation_rate: None,
+        srtp_encryption: None,
+        srtcp_encryption: None,
+        srtp_authentication: None,
+    };
+
+    fn bundle(keys: KeyMaterial, streams: &[Stream]) -> Result<Bundle> {
+        let policies = smallvec![(OFFERED_POLICY_NO, AES_CM_80)];
+        Bundle::new(7, PrfFunction::MikeyHmacSha1, smallvec![9; 16], keys, Vec::new(), streams.into(), policies)
+    }
+
+    const STREAM: Stream = Stream { ssrc: 0x1234, roc: 5, policy_no: OFFERED_POLICY_NO };
+
+    #[test]
+    fn a_tek_is_exported_as_it_is_for_every_crypto_session() {
+        let bundle = bundle(KeyMaterial::joined(KeyKind::Tek, &[1; 16], &[2; 14]), &[STREAM, STREAM]).unwrap();
+        for cs_id in 1..=2 {
+            let keys = bundle.export(cs_id).unwrap();
+            assert_eq!((keys.cs_id, keys.ssrc, keys.roc), (cs_id, 0x1234, 5));
+            assert_eq!((keys.master_key.expose(), keys.master_salt.expose()), (&[1; 16][..], &[2; 14][..]));
+        }
+        for cs_id in [0, 3] {
+            assert_eq!(bundle.export(cs_id).unwrap_err().kind(), ErrorKind::InvalidArgument);
+        }
+    }
+
+    #[test]
+    fn a_carried_salt_replaces_the_derived_one() {
+        let tgk = KeyMaterial::joined(KeyKind::Tgk, &[3; 16], &[]);
+        let with_salt = KeyMaterial::joined(KeyKind::TgkSalt, &[3; 16], &[4; 14]);
+        let derived = bundle(tgk, &[STREAM]).unwrap().export(1).unwrap();
+        let carried = bundle(with_salt, &[STREAM]).unwrap().export(1).unwrap();
+        assert_eq!(derived.master_key.expose(), carried.master_key.expose());
+        assert_ne!(derived.master_salt.expose(), carried.master_salt.expose());
+        assert_eq!(carried.master_salt.expose(), [4; 14]);
+    }
+
+    #[test]
+    fn key_material_that_does_not_fit_the_profile_is_refused_when_the_bundle_is_made() {
+        let misfits = [
+            KeyMaterial::joined(KeyKind::Tek, &[1; 16], &[2; 12]),
+            KeyMaterial::joined(KeyKind::Tek, &[1; 32], &[2; 14]),
+            KeyMaterial::joined(KeyKind::TgkSalt, &[1; 16], &[2; 12]),
+        ];
+        for keys in misfits {
+            let error = bundle(keys, &[STREAM]).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Policy);
+            assert_eq!(error.peer_code(), Some(MikeyErrorCode::InvalidSecurityPolicyParameter));
+        }
+        let unknown_policy = Stream { policy_no: 1, ..STREAM };
+        let error = bundle(KeyMaterial::joined(KeyKind::Tgk, &[1; 16], &[]), &[unknown_policy]).unwrap_err();
+        assert_eq!(error.peer_code(), Some(MikeyErrorCode::InvalidSecurityPolicy));
+    }
+}

@@ -1,0 +1,97 @@
+//! Identities in an exchange: the ID payloads a message carries, our own, and the two rules
+//! that bind a carried identity: to the configured one, and to the signer's certificate.
+
+use std::borrow::Cow;
+
+use smallvec::SmallVec;
+
+use crate::config::Settings;
+use crate::crypto::x509::Certificate;
+use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::wire::registry::id_type;
+use crate::wire::{IdPayload, Message, Payload};
+
+/// The data of a message's ID payloads, in order.
+pub(crate) fn carried_ids<'m>(message: &'m Message<'_>) -> SmallVec<[&'m [u8]; 2]> {
+    message.payloads.iter().filter_map(Payload::as_id).map(|id| &*id.data).collect()
+}
+
+/// IDi and IDr of an I_MESSAGE (empty when absent) from its ID payloads: [IDi], [IDr]
+/// (RFC 3830 §3.1). When the initiator is named otherwise, by its certificate ([IDi|CERTi],
+/// §3.2, §3.3) or not at all (DH-HMAC's mandatory IDr, RFC 4650 §3), a lone ID is IDr:
+/// `lone_id_is_responder`.
+pub(crate) fn initiator_and_responder_ids<'m>(
+    ids: &[&'m [u8]],
+    lone_id_is_responder: bool,
+) -> Result<(&'m [u8], &'m [u8])> {
+    match *ids {
+        [] => Ok((&[], &[])),
+        [responder_id] if lone_id_is_responder => Ok((&[], responder_id)),
+        [initiator_id] => Ok((initiator_id, &[])),
+        [initiator_id, responder_id] => Ok((initiator_id, responder_id)),
+        _ => Err(Error::malformed("more than two ID payloads")),
+    }
+}
+
+/// The ID payloads (URI) of an I_MESSAGE's non-empty identities, IDi first.
+pub(crate) fn id_payloads<'a>(initiator_id: &'a [u8], responder_id: &'a [u8]) -> impl Iterator<Item = Payload<'a>> {
+    [initiator_id, responder_id].into_iter().filter(|id| !id.is_empty()).map(uri_payload)
+}
+
+/// An ID payload of type URI.
+pub(crate) fn uri_payload<'a>(id: impl Into<Cow<'a, [u8]>>) -> Payload<'a> {
+    Payload::Id(IdPayload { id_type: id_type::URI, data: id.into() })
+}
+
+/// Our identity as an encrypted ID payload names us (PK's IDi, RSA-R's IDr): the configured
+/// one, else the first subjectAltName of our end-entity certificate.
+pub(crate) fn own_identity_payload(settings: &Settings) -> Result<IdPayload<'static>> {
+    let data = match &settings.own_id {
+        Some(own_id) => own_id.clone().into_bytes(),
+        None => settings
+            .certificate_chain
+            .first()
+            .and_then(|certificate| certificate.identities().into_iter().next())
+            .map(String::into_bytes)
+            .ok_or_else(|| Error::invalid_argument("our certificate names no identity; set our own identity"))?,
+    };
+    Ok(IdPayload { id_type: id_type::URI, data: data.into() })
+}
+
+/// A configured identity must match the one carried, when both are present.
+pub(crate) fn check_identity(configured: &Option<String>, carried: &[u8], which: &str) -> Result<()> {
+    match configured {
+        Some(expected) if !carried.is_empty() && carried != expected.as_bytes() => {
+            Err(Error::new(ErrorKind::AuthFailed, format!("{which} does not match the configured identity"))
+                .with_peer_code(MikeyErrorCode::InvalidId))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The identity a signer gives for itself must be one its certificate names (subjectAltName
+/// URI or email). `encrypted` is the ID inside an envelope's KEMAC (PK's IDi, RFC 3830 §3.2;
+/// RSA-R's IDr, RFC 4738 §3.6): required there, and a cleartext ID must then equal it.
+/// Without an envelope, a cleartext ID, when present, must name the signer (§3.3).
+pub(crate) fn check_signer_named(
+    signer: &Certificate,
+    encrypted: Option<&[u8]>,
+    cleartext: &[u8],
+    which: &str,
+) -> Result<()> {
+    let named = match encrypted {
+        Some(encrypted) => signer.matches_identity(encrypted) && (cleartext.is_empty() || cleartext == encrypted),
+        None => cleartext.is_empty() || signer.matches_identity(cleartext),
+    };
+    if named {
+        Ok(())
+    } else {
+        Err(not_the_signer(which))
+    }
+}
+
+/// The error of an identity that does not name the signer.
+pub(crate) fn not_the_signer(which: &str) -> Error {
+    Error::new(ErrorKind::AuthFailed, format!("{which} is not the signer's identity"))
+        .with_peer_code(MikeyErrorCode::InvalidId)
+}

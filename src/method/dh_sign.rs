@@ -1,0 +1,78 @@
+//! Signed Diffie-Hellman (RFC 3830 §3.3): both messages signed, each side named by its
+//! certificate chain, the TGK agreed (`exchange::dh`).
+//!
+//! I_MESSAGE = HDR, T, RAND, \[IDi|CERTi\], \[IDr\], {SP}, DHi, SIGNi
+//! R_MESSAGE = HDR, T, \[IDr|CERTr\], IDi, DHr, DHi, SIGNr
+
+use std::sync::Arc;
+
+use crate::bundle::Bundle;
+use crate::config::Settings;
+use crate::crypto::x509::KeyUsageNeed;
+use crate::error::Result;
+use crate::exchange::accept;
+use crate::exchange::dh;
+use crate::exchange::identity::{
+    carried_ids, check_identity, check_signer_named, id_payloads, initiator_and_responder_ids,
+};
+use crate::exchange::signed::{self, PeerTrust};
+use crate::method::{Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received};
+use crate::wire::{DataType, Payload};
+
+/// The DH-SIGN method.
+#[derive(Debug)]
+pub(crate) struct DhSign;
+
+impl KeyManagement for DhSign {
+    fn credentials(&self) -> Credentials {
+        Credentials::Certificates
+    }
+
+    fn consults_replay_cache_first(&self) -> bool {
+        true
+    }
+
+    fn request_type(&self, _update: Option<&Bundle>) -> DataType {
+        DataType::DhInit
+    }
+
+    fn awaits_response(&self, _settings: &Settings) -> bool {
+        true
+    }
+
+    fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {
+        let settings = cx.settings;
+        let (dh_value, kept) = dh::offer(cx)?;
+        let mut message = cx.start_message();
+        message.payloads.extend(signed::certificate_payloads(&settings.certificate_chain));
+        message.payloads.extend(id_payloads(&[], settings.peer_id.as_deref().unwrap_or_default().as_bytes()));
+        message.payloads.push(cx.policy_payload()?);
+        message.payloads.push(Payload::Dh(dh_value));
+        let bytes = signed::seal_signed_by_us(settings, message)?;
+        Ok(Offer { bytes, bundle: None, pending: Pending::DhValue(Arc::new(kept)) })
+    }
+
+    fn answer(&self, cx: &Answering<'_>, received: &Received<'_>) -> Result<Answer> {
+        let (settings, message) = (cx.settings, received.message);
+        let (rand, _) = accept::rand(cx, message, false)?;
+        let ids = carried_ids(message);
+        let (initiator_id, responder_id) = initiator_and_responder_ids(&ids, signed::carries_certificate(message))?;
+        let trust = PeerTrust::from_settings(settings, KeyUsageNeed::DIGITAL_SIGNATURE);
+        let signer = signed::authenticate_signed(received.bytes, message, &trust)?;
+        check_identity(&settings.peer_id, initiator_id, "IDi")?;
+        check_identity(&settings.own_id, responder_id, "IDr")?;
+        check_signer_named(&signer, None, initiator_id, "IDi")?;
+        let own_identity = signed::certificate_payloads(&settings.certificate_chain);
+        let (bundle, response) =
+            dh::answer(cx, received, &rand, (initiator_id, Some(&signer)), own_identity, DataType::DhResponse)?;
+        let response = signed::seal_signed_by_us(settings, response)?;
+        Ok(Answer { bundle, response: Some(response), sent_key: false })
+    }
+
+    fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>> {
+        let offer = dh::pending_offer(cx)?;
+        let trust = PeerTrust::from_settings(cx.settings, KeyUsageNeed::DIGITAL_SIGNATURE);
+        let signer = signed::authenticate_signed(received.bytes, received.message, &trust)?;
+        dh::complete(cx, received, offer, Some(&signer)).map(Some)
+    }
+}

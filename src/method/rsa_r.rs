@@ -1,0 +1,260 @@
+//! Reverse RSA (RFC 4738): the initiator signs and sends its certificate; the responder chooses
+//! the TGK and sends it in an envelope for that certificate, signed.
+//!
+//! I_MESSAGE = HDR (V set), T, \[RAND\], \[IDi|CERTi\], \[IDr\], {SP}, SIGNi
+//! R_MESSAGE = HDR, T (the initiator's), \[RAND\], \[IDr|CERTr\], {SP}, KEMAC, PKE, SIGNr, with
+//! KEMAC = E(encr_key, IDr || TGK) || MAC. SIGNr covers the R_MESSAGE without its SIGN payload,
+//! then IDi || IDr || T (§3.6). The responder sends RAND when the I_MESSAGE had none (§3.4).
+//!
+//! Group mode (§3.2): a responder configured as a group key server gives every member the same
+//! CSB, named by a CSB_ID general extension, with the group's RAND and CS ID map.
+
+use std::sync::Arc;
+
+use smallvec::smallvec;
+
+use crate::bundle::{numbered_mki, srtp_id_map, Bundle, KeyMaterial, Policies, RandBytes, OFFERED_POLICY_NO};
+use crate::config::{RsaRGroup, Settings};
+use crate::crypto::x509::{Certificate, KeyUsageNeed};
+use crate::crypto::PrfFunction;
+use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::exchange::accept::{self, NewKeys};
+use crate::exchange::identity::{
+    carried_ids, check_identity, check_signer_named, id_payloads, initiator_and_responder_ids, not_the_signer,
+    own_identity_payload,
+};
+use crate::exchange::kemac::ExchangeContext;
+use crate::exchange::signed::{self, PeerTrust, SignedExtra};
+use crate::exchange::{envelope, single_timestamp};
+use crate::method::{
+    streams_of, Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received,
+};
+use crate::srtp::SrtpPolicy;
+use crate::wire::registry::{envelope_cache, extension_type};
+use crate::wire::{CommonHeader, CsIdMap, DataType, GeneralExtension, KeyDataList, KeyDataType, Message, Payload};
+
+/// The RSA-R method.
+#[derive(Debug)]
+pub(crate) struct RsaR;
+
+/// What an initiator keeps until the responder's envelope arrives: the RAND and the policy it
+/// offered.
+#[derive(Debug)]
+pub(crate) struct RsaROffer {
+    rand: RandBytes,
+    policy: SrtpPolicy,
+}
+
+impl KeyManagement for RsaR {
+    fn credentials(&self) -> Credentials {
+        Credentials::Certificates
+    }
+
+    fn consults_replay_cache_first(&self) -> bool {
+        true
+    }
+
+    fn serves_groups(&self) -> bool {
+        true
+    }
+
+    fn request_type(&self, _update: Option<&Bundle>) -> DataType {
+        DataType::RsaRInit
+    }
+
+    /// The keys come with the R_MESSAGE (§6.1: V is set and ignored there).
+    fn awaits_response(&self, _settings: &Settings) -> bool {
+        true
+    }
+
+    fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {
+        let settings = cx.settings;
+        let mut message = cx.start_message();
+        message.payloads.extend(signed::certificate_payloads(&settings.certificate_chain));
+        message.payloads.extend(id_payloads(&[], settings.peer_id.as_deref().unwrap_or_default().as_bytes()));
+        message.payloads.push(cx.policy_payload()?);
+        let bytes = signed::seal_signed_by_us(settings, message)?;
+        let kept = RsaROffer { rand: cx.rand.clone(), policy: cx.policy };
+        Ok(Offer { bytes, bundle: None, pending: Pending::Envelope(Arc::new(kept)) })
+    }
+
+    /// Chooses the TGK (or gives the group's) and answers with it sealed for the initiator's
+    /// certificate, which must allow keyEncipherment as well as digitalSignature.
+    fn answer(&self, cx: &Answering<'_>, received: &Received<'_>) -> Result<Answer> {
+        let (settings, message) = (cx.settings, received.message);
+        let (rand, rand_is_ours) = accept::rand(cx, message, true)?;
+        let ids = carried_ids(message);
+        let (initiator_id, responder_id) = initiator_and_responder_ids(&ids, signed::carries_certificate(message))?;
+        let usage = KeyUsageNeed::DIGITAL_SIGNATURE | KeyUsageNeed::KEY_ENCIPHERMENT;
+        let initiator =
+            signed::authenticate_signed(received.bytes, message, &PeerTrust::from_settings(settings, usage))?;
+        check_identity(&settings.peer_id, initiator_id, "IDi")?;
+        check_identity(&settings.own_id, responder_id, "IDr")?;
+        check_signer_named(&initiator, None, initiator_id, "IDi")?;
+        let group = settings.rsa_r_group.as_deref();
+        let bundle = match group {
+            Some(group) => group_bundle(group, cx.prf)?,
+            None => {
+                let policy = settings.offered_policy();
+                let mki = numbered_mki(cx.next_mki, policy.mki_len);
+                let offered =
+                    message.find(Payload::as_security_policy).map(SrtpPolicy::from_security_policy).transpose()?;
+                let tgk = KeyMaterial::random_tgk(offered.unwrap_or(policy).profile, settings.rng.as_ref())?;
+                accept::bundle(cx, message, &rand, NewKeys::Local(Some((tgk, mki))), settings.srtp_policy)?
+            }
+        };
+        let reply = Reply { initiator: &initiator, initiator_id, rand_is_ours, for_group: group.is_some() };
+        let response = response(cx, message, &reply, &bundle)?;
+        Ok(Answer { bundle, response: Some(response), sent_key: true })
+    }
+
+    /// Opens the envelope with our private key, then checks SIGNr and the responder's chain,
+    /// that the encrypted IDr names the signer (and the configured peer), that T is ours, the
+    /// RAND rule, and that any SP is the one we offered (§3.7). A group answer keys the CSB
+    /// under the group's CSB ID, with the responder's RAND and CS ID map (§3.2, §3.6).
+    fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>> {
+        let Pending::Envelope(offer) = &cx.sent.pending else {
+            return Err(Error::new(ErrorKind::State, "no RSA-R exchange is pending"));
+        };
+        let (settings, sent, message) = (cx.settings, cx.sent, received.message);
+        if single_timestamp(message)? != sent.timestamp {
+            return Err(Error::new(ErrorKind::AuthFailed, "the R_MESSAGE must echo our T (RFC 4738 §3.6)"));
+        }
+        let group_csb_id = group_csb_id(message)?;
+        let rands: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_rand).map(|rand| &**rand).collect();
+        let rand = match (group_csb_id, rands.as_slice()) {
+            (None, []) => offer.rand.clone(),
+            (Some(_), [rand]) if !rand.is_empty() => RandBytes::from_slice(rand),
+            (None, [_]) => return Err(Error::malformed("a RAND answers an I_MESSAGE that had one (RFC 4738 §3.7)")),
+            _ => return Err(Error::malformed("a group R_MESSAGE carries one RAND (RFC 4738 §3.2)")),
+        };
+        let csb_id = group_csb_id.unwrap_or(sent.csb_id);
+        let context = cx.exchange_context(csb_id, &rand);
+        let opened = envelope::open(message, settings.private_key()?, &context, settings.rng.as_ref())?;
+        let key_data = opened.plaintext.key_data(true)?;
+        let responder_id = key_data.id.as_ref().map(|id| &*id.data).unwrap_or_default();
+        // IDi as our I_MESSAGE carried it: none, since our certificate names us.
+        let timestamp = sent.timestamp.as_64_bits();
+        let suffix: [&[u8]; 3] = [&[], responder_id, &timestamp];
+        let trust = PeerTrust::from_settings(settings, KeyUsageNeed::DIGITAL_SIGNATURE);
+        let extra = SignedExtra::rsa_r_response(&suffix);
+        let signer = signed::authenticate_signed_with(received.bytes, message, &trust, &extra)?;
+        let cleartext_responder_id = match *carried_ids(message) {
+            [] => &[][..],
+            [responder_id] => responder_id,
+            _ => return Err(not_the_signer("the encrypted IDr")),
+        };
+        check_signer_named(&signer, Some(responder_id), cleartext_responder_id, "the encrypted IDr")?;
+        check_identity(&settings.peer_id, responder_id, "IDr")?;
+
+        let mut policy = offer.policy;
+        for sp in message.payloads.iter().filter_map(Payload::as_security_policy) {
+            let answered = SrtpPolicy { mki_len: policy.mki_len, ..SrtpPolicy::from_security_policy(sp)? };
+            if answered != policy {
+                return Err(Error::new(
+                    ErrorKind::Policy,
+                    "the responder chose a policy we did not offer (RFC 4738 §3.7)",
+                ));
+            }
+        }
+        let streams = match (group_csb_id, &message.header.cs_id_map) {
+            (Some(_), CsIdMap::SrtpId(map)) => streams_of(map.entries().map(|entry| (entry.ssrc, entry.roc))),
+            (None, map) if *map == srtp_id_map(cx.streams.iter().copied()) => cx.streams.clone(),
+            _ => return Err(Error::new(ErrorKind::Policy, "the R_MESSAGE changed our CS ID map")),
+        };
+        let policies: Policies = smallvec![(OFFERED_POLICY_NO, policy)];
+        let (keys, mki) = match key_data.keys.as_slice() {
+            [key] if matches!(key.key_type, KeyDataType::Tgk | KeyDataType::TgkSalt) => {
+                accept::key_material(settings.interop, key, &policies, &streams)?
+            }
+            _ => return Err(Error::malformed("an RSA-R KEMAC carries one TGK (RFC 4738 §3.6)")),
+        };
+        policy.mki_len = mki.len() as u8;
+        let prf = PrfFunction::MikeyHmacSha1;
+        Bundle::new(csb_id, prf, rand, keys, mki, streams, smallvec![(OFFERED_POLICY_NO, policy)]).map(Some)
+    }
+
+    /// Error no 13, "unsupported message type", for what starts as an RSA-R I_MESSAGE but does
+    /// not decode (§3.5).
+    fn unparseable_reply(&self, data_type: DataType) -> Option<MikeyErrorCode> {
+        (data_type == DataType::RsaRInit).then_some(MikeyErrorCode::UnsupportedMessageType)
+    }
+}
+
+/// What an RSA-R responder answers with, besides the I_MESSAGE and the CSB.
+struct Reply<'a> {
+    /// The signer of the I_MESSAGE, for whose key the envelope key is sealed.
+    initiator: &'a Certificate,
+    /// IDi as the I_MESSAGE carried it (empty when absent), signed after the R_MESSAGE.
+    initiator_id: &'a [u8],
+    /// True when the I_MESSAGE had no RAND, so we chose it and send it.
+    rand_is_ours: bool,
+    /// True when we answer as the group key server.
+    for_group: bool,
+}
+
+/// The R_MESSAGE for `bundle` (§3.6): T, \[RAND\], CERTr…, {SP}, KEMAC, PKE, SIGNr, led by the
+/// group's CSB_ID extension for a group.
+fn response(cx: &Answering<'_>, message: &Message<'_>, reply: &Reply<'_>, bundle: &Bundle) -> Result<Vec<u8>> {
+    let settings = cx.settings;
+    let key_data = bundle.keys.key_data(crate::bundle::key_validity(&bundle.mki), false);
+    // A group answer names the group's CSB and its sender's streams, and always sends the
+    // group RAND (§3.2, §3.6); the HDR keeps the member's CSB ID.
+    let mut header =
+        CommonHeader { data_type: DataType::RsaRResponse, verification_requested: false, ..message.header.clone() };
+    let mut payloads = Vec::new();
+    if reply.for_group {
+        header.cs_id_map = bundle.cs_id_map();
+        let data = bundle.csb_id.to_be_bytes().to_vec().into();
+        payloads.push(Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::CSB_ID, data }));
+    }
+    payloads.push(Payload::Timestamp(cx.timestamp));
+    if reply.rand_is_ours || reply.for_group {
+        payloads.push(Payload::Rand(bundle.rand.as_slice().into()));
+    }
+    payloads.extend(signed::certificate_payloads(&settings.certificate_chain));
+    for (policy_no, policy) in &bundle.policies {
+        payloads.push(settings.policy_payload(*policy_no, policy)?);
+    }
+    let responder_id = own_identity_payload(settings)?;
+    let key_list = KeyDataList { id: Some(responder_id.clone()), keys: smallvec![key_data] };
+    let context = ExchangeContext { prf: cx.prf, csb_id: bundle.csb_id, rand: &bundle.rand, timestamp: cx.timestamp };
+    let recipient = reply.initiator.public_key()?;
+    let sealed = envelope::seal(&key_list, &recipient, envelope_cache::NO_CACHE, &context, settings.rng.as_ref())?;
+    payloads.push(Payload::Kemac(sealed.kemac));
+    payloads.push(Payload::Pke(sealed.pke));
+    let timestamp = cx.timestamp.as_64_bits();
+    let suffix: [&[u8]; 3] = [reply.initiator_id, &responder_id.data, &timestamp];
+    signed::seal_signed_with(
+        Message { header, payloads },
+        settings.private_key()?,
+        settings.signature_scheme,
+        &SignedExtra::rsa_r_response(&suffix),
+    )
+}
+
+/// A group key server's CSB: the same for every member (§3.2), so the MKI is always the first.
+fn group_bundle(group: &RsaRGroup, prf: PrfFunction) -> Result<Bundle> {
+    let mki = numbered_mki(1, group.policy.mki_len);
+    let streams = streams_of(group.streams.iter().copied());
+    let keys = KeyMaterial::tgk(group.tgk.clone());
+    let policies = smallvec![(OFFERED_POLICY_NO, group.policy)];
+    Bundle::new(group.csb_id, prf, RandBytes::from_slice(&group.rand), keys, mki, streams, policies)
+}
+
+/// The new CSB ID of a group R_MESSAGE (General Extension type 4, §3.6).
+fn group_csb_id(message: &Message<'_>) -> Result<Option<u32>> {
+    let mut extensions = message
+        .payloads
+        .iter()
+        .filter_map(Payload::as_general_extension)
+        .filter(|extension| extension.ext_type == extension_type::CSB_ID);
+    match (extensions.next(), extensions.next()) {
+        (None, _) => Ok(None),
+        (Some(extension), None) => match <[u8; 4]>::try_from(&*extension.data) {
+            Ok(csb_id) => Ok(Some(u32::from_be_bytes(csb_id))),
+            Err(_) => Err(Error::malformed("a CSB_ID extension holds 4 bytes (RFC 4738 §3.9.3)")),
+        },
+        (Some(_), Some(_)) => Err(Error::malformed("more than one CSB_ID extension")),
+    }
+}
