@@ -27,11 +27,13 @@
 //!
 //! On this noisy, shared machine the instruction count is the firm measure of a change: wall time
 //! moves between runs by more than most changes are worth (GStreamer's parse by up to 2x between
-//! launches). Counts still vary a little between runs because the inputs are random (keys, RAND,
-//! RSA blinding and padding): compare two runs of the mode before reading a small difference as
-//! a change. Valgrind reports its own CPU to aws-lc's feature detection (no AVX-512, for one), so
-//! the public-key counts are those of the code paths aws-lc picks for that CPU; a before/after
-//! comparison under the same valgrind is unaffected.
+//! launches). Counts still vary a little between runs: the inputs are random (keys, RAND, RSA
+//! blinding and padding), and the process's arguments and environment seem to matter too (PSK
+//! I_MESSAGE creation counts 43,284 to 43,298 depending on them). In five runs of the mode here
+//! (base 31915ce) a scenario's count varied by at most 0.1% (NULL responder, 5,383 to 5,388),
+//! most by under 0.01%, so a 5% difference is a change. Valgrind reports its own CPU to aws-lc's
+//! feature detection (no AVX-512, for one), so the public-key counts are those of the code paths
+//! aws-lc picks for that CPU; a before/after comparison under the same valgrind is unaffected.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
