@@ -3,11 +3,41 @@
 //! machine is noisy: compare within a run).
 //!
 //! `cargo bench --bench exchange` prints one line per measurement: the median of 5 runs of
-//! about 0.4 s each, single-threaded.
+//! about 0.4 s each, single-threaded. `cargo bench --bench exchange -- NULL` runs only the
+//! measurements whose name contains `NULL`.
+//!
+//! # Instruction counts
+//!
+//! `cargo bench --bench exchange -- --instructions` counts instead the instructions of a fixed
+//! set of scenarios ([`INSTRUCTION_SCENARIOS`]: decode and full NULL responder on GStreamer's
+//! message, decode, creation and responder of a PSK I_MESSAGE, and the full PSK, DH-HMAC
+//! (OAKLEY 5), DH-SIGN, PK and RSA-R exchanges), and prints on stdout a CSV
+//! `scenario,instructions_per_call` and nothing else (progress goes to stderr). A name filter
+//! works as above: `cargo bench --bench exchange -- --instructions NULL`. It needs valgrind.
+//!
+//! For each scenario the bench re-executes itself under `valgrind --tool=callgrind`. The child
+//! builds the scenario's inputs, makes one warm-up call (first-use costs such as seeding
+//! aws-lc's RNG and lazy statics stay out of the count), then makes the scenario's calls inside
+//! [`measured_calls`], the only function whose instructions are collected
+//! (`--toggle-collect=*measured_calls*`). The figure is callgrind's total `Ir` (instructions
+//! executed, in user space: the kernel's share of a system call is not counted) divided by the
+//! number of calls. The scenarios build their configs with [`Config::new`] and use only the
+//! public session API and `Message::decode`, so a change of the library's internals is measured
+//! on the same work before and after it.
+//!
+//! On this noisy, shared machine the instruction count is the firm measure of a change: wall time
+//! moves between runs by more than most changes are worth (GStreamer's parse by up to 2x between
+//! launches). Counts still vary a little between runs: the inputs are random (keys, RAND, RSA
+//! blinding and padding), and the process's arguments and environment seem to matter too (PSK
+//! I_MESSAGE creation counts 43,284 to 43,298 depending on them). In five runs of the mode here
+//! (base 31915ce) a scenario's count varied by at most 0.1% (NULL responder, 5,383 to 5,388),
+//! most by under 0.01%, so a 5% difference is a change. Valgrind reports its own CPU to aws-lc's
+//! feature detection (no AVX-512, for one), so the public-key counts are those of the code paths
+//! aws-lc picks for that CPU; a before/after comparison under the same valgrind is unaffected.
 
 use std::hint::black_box;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -42,9 +72,21 @@ impl Clock for TickingClock {
     }
 }
 
+/// A config of `method` on the [`TickingClock`] and the system RNG, with the bench's PSK if the
+/// method uses one.
 fn ticking_config(method: Method) -> Config {
     let clock = Arc::new(TickingClock { start: SystemClock.now_ntp(), ticks: AtomicU64::new(0) });
-    let mut config = Config::with_sources(method, clock, Arc::new(SystemRandomSource)).unwrap();
+    with_psk(method, Config::with_sources(method, clock, Arc::new(SystemRandomSource)).unwrap())
+}
+
+/// A config of `method` made by the public constructor ([`Config::new`]: the system clock and
+/// RNG), with the bench's PSK if the method uses one. The instruction-count scenarios use it.
+fn public_config(method: Method) -> Config {
+    with_psk(method, Config::new(method).unwrap())
+}
+
+/// `config` with the bench's PSK if `method` uses one.
+fn with_psk(method: Method, mut config: Config) -> Config {
     if method.uses_psk() {
         config.set_psk(b"0123456789abcdef0123456789abcdef").unwrap();
     }
@@ -104,6 +146,21 @@ fn psk_initiator(config: &Config, verification: bool) -> (Session, Vec<u8>) {
     initiator.add_srtp_stream(0x2222_2222, 0).unwrap();
     let message = initiator.create_message().unwrap();
     (initiator, message)
+}
+
+/// A responder's whole work on one I_MESSAGE: a new session, `process_message`, and the export
+/// of crypto sessions 1 and 2. Fails if the message is rejected (a replay, for one).
+fn respond(config: &Config, message: &[u8]) -> mikey::Result<()> {
+    let mut responder = Session::new(config, Role::Responder).unwrap();
+    responder.process_message(message).map_err(|rejection| rejection.error)?;
+    black_box(responder.export_srtp(1).unwrap());
+    black_box(responder.export_srtp(2).unwrap());
+    Ok(())
+}
+
+/// Decodes `message` (and drops the result).
+fn decode(message: &[u8]) {
+    black_box(Message::decode(black_box(message)).unwrap());
 }
 
 /// One full PSK exchange with 2 crypto sessions and a verification message, both ends,
@@ -167,17 +224,36 @@ fn answered_exchange(initiator_config: &Config, responder_config: &Config) {
     }
 }
 
-/// DH-SIGN (RFC 3830 §3.3) with OAKLEY 5, PK (§3.2) and RSA-R (RFC 4738), with the RSA-2048
-/// chains of the test PKI, and the share of their cost in modexp, RSA and chain validation.
-fn public_key_benchmarks() {
-    let signer_for = |method: Method, who: &str, peer: &str| {
-        let mut config = ticking_config(method);
+/// The configs made by `new_config` of a DH-HMAC (RFC 4650) initiator offering `group`, and of
+/// its responder.
+fn dh_hmac_configs(new_config: fn(Method) -> Config, group: DhGroup) -> (Config, Config) {
+    let mut initiator = new_config(Method::DhHmac);
+    initiator.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
+    initiator.set_dh_group(group);
+    (initiator, new_config(Method::DhHmac))
+}
+
+/// The configs made by `new_config` of alice (initiator) and bob (responder) for a certificate
+/// method, with the RSA-2048 chains of the test PKI; a PK initiator asks for the verification
+/// message.
+fn certificate_configs(new_config: fn(Method) -> Config, method: Method) -> (Config, Config) {
+    let config_of = |who: &str, peer: &str| {
+        let mut config = new_config(method);
         set_test_identity(&mut config, who, peer);
         config.set_peer_certificate(&pki(&format!("{peer}.crt.pem"))).unwrap();
         config
     };
-    let signer = |who: &str, peer: &str| signer_for(Method::DhSign, who, peer);
-    let (alice, bob) = (signer("alice", "bob"), signer("bob", "alice"));
+    let mut alice = config_of("alice", "bob");
+    if method == Method::Pk {
+        alice.set_request_verification(true);
+    }
+    (alice, config_of("bob", "alice"))
+}
+
+/// DH-SIGN (RFC 3830 §3.3) with OAKLEY 5, PK (§3.2) and RSA-R (RFC 4738), with the RSA-2048
+/// chains of the test PKI, and the share of their cost in modexp, RSA and chain validation.
+fn public_key_benchmarks() {
+    let (alice, bob) = certificate_configs(ticking_config, Method::DhSign);
     let exchanges = measure("full DH-SIGN exchange, Oakley5, RSA-2048 chains, 2 CS, both ends", 1, || {
         answered_exchange(&alice, &bob);
     });
@@ -201,9 +277,7 @@ fn public_key_benchmarks() {
     });
     report_ratio("  share of that exchange spent in modexp, RSA and X.509", 100.0 * exchanges / public_work, "%");
 
-    let mut alice = signer_for(Method::Pk, "alice", "bob");
-    alice.set_request_verification(true);
-    let bob = signer_for(Method::Pk, "bob", "alice");
+    let (alice, bob) = certificate_configs(ticking_config, Method::Pk);
     let exchanges = measure("full PK exchange, RSA-2048 chains, 2 CS + V, both ends", 1, || {
         answered_exchange(&alice, &bob);
     });
@@ -217,7 +291,7 @@ fn public_key_benchmarks() {
     });
     report_ratio("  share of that exchange spent in RSA and X.509", 100.0 * exchanges / public_work, "%");
 
-    let (alice, bob) = (signer_for(Method::RsaR, "alice", "bob"), signer_for(Method::RsaR, "bob", "alice"));
+    let (alice, bob) = certificate_configs(ticking_config, Method::RsaR);
     let exchanges = measure("full RSA-R exchange, RSA-2048 chains, 2 CS, both ends", 1, || {
         answered_exchange(&alice, &bob);
     });
@@ -323,22 +397,278 @@ fn null_responder_fixed_costs(message: &[u8]) -> f64 {
     })
 }
 
-/// A GStreamer-made NULL message (as gst-rtsp-server builds it), or `None` without GStreamer.
-fn gstreamer_message() -> Option<(PathBuf, Vec<u8>)> {
+/// The GStreamer interop helper (tests/interop/gst_mikey.c), built, or `None` without GStreamer.
+fn gstreamer_tool() -> Option<PathBuf> {
     let tool = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/gst_mikey_bench");
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/build_gst_mikey.sh");
     let built = Command::new("bash").arg(script).arg(&tool).output().ok()?.status.success();
-    if !built {
-        return None;
-    }
-    let made = Command::new(&tool).args(["make", "12345", "67890"]).output().ok()?;
-    let made: serde_json::Value = serde_json::from_slice(&made.stdout).ok()?;
-    let hex = made["message"].as_str()?;
-    let bytes = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
-    Some((tool, bytes))
+    built.then_some(tool)
 }
 
-fn main() {
+/// A NULL message made by GStreamer's `tool` as gst-rtsp-server builds it (2 CS, SSRCs 12345 and
+/// 67890), timestamped now.
+fn gstreamer_message(tool: &Path) -> Option<Vec<u8>> {
+    let made = Command::new(tool).args(["make", "12345", "67890"]).output().ok()?;
+    let made: serde_json::Value = serde_json::from_slice(&made.stdout).ok()?;
+    from_hex(made["message"].as_str()?)
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// A full NULL responder ([`respond`]) on distinct copies of GStreamer's `message`: CSB ID and T
+/// fraction vary (NULL messages carry no MAC), so the replay cache sees new messages. The
+/// message's timestamp must be within the replay window (60 s) of the calls.
+fn null_responder(message: &[u8]) -> impl FnMut() {
+    let config = Config::new(Method::Null).unwrap();
+    // HDR is 10 bytes plus 9 per SRTP-ID entry; T follows (next, type, 4 s, 4 fraction).
+    let csb_at = 4;
+    let cs_count = usize::from(message[8]);
+    let fraction_at = 10 + 9 * cs_count + 2 + 4;
+    let mut counter = 0u32;
+    let mut copy = message.to_vec();
+    move || {
+        counter = counter.wrapping_add(1);
+        copy[csb_at..csb_at + 4].copy_from_slice(&counter.to_be_bytes());
+        copy[fraction_at..fraction_at + 4].copy_from_slice(&counter.to_be_bytes());
+        respond(&config, &copy).unwrap();
+    }
+}
+
+/// A call whose instructions are counted.
+type Call = Box<dyn FnMut()>;
+
+/// A scenario of the instruction-count mode.
+struct InstructionScenario {
+    /// Its name in the CSV (no commas).
+    name: &'static str,
+    /// How many calls are counted, after one warm-up call.
+    calls: u32,
+    /// Whether it works on GStreamer's NULL message.
+    gstreamer: bool,
+    /// Makes the inputs (outside the count) for a warm-up call and `calls` calls, and returns the
+    /// call. Gets `calls` and GStreamer's message (empty unless `gstreamer`).
+    setup: fn(u32, &[u8]) -> Call,
+}
+
+/// The instruction-count scenarios: the same work (the same functions) as the wall-time
+/// measurements of decode, NULL responder, PSK I_MESSAGE creation and responder, and the full
+/// exchanges, with configs from [`public_config`].
+const INSTRUCTION_SCENARIOS: &[InstructionScenario] = &[
+    InstructionScenario {
+        name: "decode GStreamer NULL I_MESSAGE",
+        calls: 200,
+        gstreamer: true,
+        setup: |_, gst_message| {
+            let message = gst_message.to_vec();
+            Box::new(move || decode(&message))
+        },
+    },
+    InstructionScenario {
+        name: "full NULL responder on GStreamer I_MESSAGE",
+        calls: 200,
+        gstreamer: true,
+        setup: |_, gst_message| Box::new(null_responder(gst_message)),
+    },
+    InstructionScenario {
+        name: "decode PSK I_MESSAGE",
+        calls: 200,
+        gstreamer: false,
+        setup: |_, _| {
+            let message = psk_initiator(&public_config(Method::Psk), false).1;
+            Box::new(move || decode(&message))
+        },
+    },
+    InstructionScenario {
+        name: "PSK I_MESSAGE creation",
+        calls: 200,
+        gstreamer: false,
+        setup: |_, _| {
+            let config = public_config(Method::Psk);
+            Box::new(move || {
+                black_box(psk_initiator(&config, false));
+            })
+        },
+    },
+    InstructionScenario {
+        name: "PSK responder",
+        calls: 200,
+        gstreamer: false,
+        setup: |calls, _| {
+            let initiator = public_config(Method::Psk);
+            let messages: Vec<Vec<u8>> = (0..=calls).map(|_| psk_initiator(&initiator, false).1).collect();
+            let config = public_config(Method::Psk);
+            let mut next = 0;
+            Box::new(move || {
+                respond(&config, &messages[next]).unwrap();
+                next += 1;
+            })
+        },
+    },
+    InstructionScenario {
+        name: "full PSK exchange",
+        calls: 200,
+        gstreamer: false,
+        setup: |_, _| exchange_call(full_psk_exchange, (public_config(Method::Psk), public_config(Method::Psk))),
+    },
+    InstructionScenario {
+        name: "full DH-HMAC exchange Oakley5",
+        calls: 20,
+        gstreamer: false,
+        setup: |_, _| exchange_call(answered_exchange, dh_hmac_configs(public_config, DhGroup::Oakley5)),
+    },
+    InstructionScenario {
+        name: "full DH-SIGN exchange",
+        calls: 10,
+        gstreamer: false,
+        setup: |_, _| exchange_call(answered_exchange, certificate_configs(public_config, Method::DhSign)),
+    },
+    InstructionScenario {
+        name: "full PK exchange",
+        calls: 10,
+        gstreamer: false,
+        setup: |_, _| exchange_call(answered_exchange, certificate_configs(public_config, Method::Pk)),
+    },
+    InstructionScenario {
+        name: "full RSA-R exchange",
+        calls: 10,
+        gstreamer: false,
+        setup: |_, _| exchange_call(answered_exchange, certificate_configs(public_config, Method::RsaR)),
+    },
+];
+
+/// `exchange` between the initiator and responder configs of `configs`, as a call.
+fn exchange_call(exchange: fn(&Config, &Config), configs: (Config, Config)) -> Call {
+    Box::new(move || exchange(&configs.0, &configs.1))
+}
+
+/// The flag of the instruction-count mode.
+const INSTRUCTIONS_FLAG: &str = "--instructions";
+/// The flag with which the bench re-executes itself under callgrind for one scenario (by name).
+const SCENARIO_FLAG: &str = "--count-instructions-of=";
+/// The flag that hands GStreamer's NULL message (hex) to such a child.
+const GSTREAMER_MESSAGE_FLAG: &str = "--gstreamer-message=";
+
+/// The calls whose instructions callgrind counts: the only function it collects
+/// (`--toggle-collect=*measured_calls*`), so its name must stay unique in this binary and it must
+/// never be inlined.
+#[inline(never)]
+fn measured_calls(calls: u32, call: &mut dyn FnMut()) {
+    for _ in 0..calls {
+        call();
+    }
+}
+
+/// The child's part: the inputs, a warm-up call, and the counted calls of the scenario `name`.
+fn run_scenario(name: &str) {
+    let scenario = INSTRUCTION_SCENARIOS.iter().find(|scenario| scenario.name == name).expect("a scenario's name");
+    let gst_message = std::env::args()
+        .find_map(|arg| arg.strip_prefix(GSTREAMER_MESSAGE_FLAG).map(|hex| from_hex(hex).expect("hex")))
+        .unwrap_or_default();
+    let mut call = (scenario.setup)(scenario.calls, &gst_message);
+    // First-use costs (seeding aws-lc's RNG, lazy statics) stay out of the count.
+    call();
+    measured_calls(scenario.calls, &mut *call);
+}
+
+/// Callgrind's total of collected instructions (`Ir`) in its output file.
+fn callgrind_total(path: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let totals =
+        text.lines().find_map(|line| line.strip_prefix("summary:").or_else(|| line.strip_prefix("totals:")))?;
+    totals.split_whitespace().next()?.parse().ok()
+}
+
+/// The instruction-count mode: each selected scenario in a child under callgrind, the CSV on
+/// stdout, progress on stderr.
+fn count_instructions() -> ExitCode {
+    if !Command::new("valgrind").arg("--version").output().is_ok_and(|output| output.status.success()) {
+        eprintln!("{INSTRUCTIONS_FLAG} needs valgrind (callgrind), and `valgrind --version` failed: install valgrind");
+        return ExitCode::FAILURE;
+    }
+    let scenarios: Vec<&InstructionScenario> =
+        INSTRUCTION_SCENARIOS.iter().filter(|scenario| selected(scenario.name)).collect();
+    let gst_tool = scenarios.iter().any(|scenario| scenario.gstreamer).then(gstreamer_tool).flatten();
+    let out_dir = std::env::temp_dir().join(format!("mikey-bench-callgrind-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let result = count_scenarios(&scenarios, gst_tool.as_deref(), &out_dir);
+    std::fs::remove_dir_all(&out_dir).unwrap();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn count_scenarios(scenarios: &[&InstructionScenario], gst_tool: Option<&Path>, out_dir: &Path) -> Result<(), String> {
+    let started = Instant::now();
+    let exe = std::env::current_exe().map_err(|error| format!("the bench binary's path: {error}"))?;
+    println!("scenario,instructions_per_call");
+    for scenario in scenarios {
+        let out_file = out_dir.join("callgrind.out");
+        let mut child = Command::new("valgrind");
+        child
+            .args(["--tool=callgrind", "--collect-atstart=no", "--toggle-collect=*measured_calls*"])
+            .arg(format!("--callgrind-out-file={}", out_file.display()))
+            .arg(&exe)
+            .arg(format!("{SCENARIO_FLAG}{}", scenario.name));
+        if scenario.gstreamer {
+            let Some(tool) = gst_tool else {
+                eprintln!("{}: skipped, tests/interop/build_gst_mikey.sh failed", scenario.name);
+                continue;
+            };
+            // A message made now: the NULL responder accepts a timestamp within 60 s only.
+            let message = gstreamer_message(tool).ok_or("GStreamer's tool made no message")?;
+            child.arg(format!("{GSTREAMER_MESSAGE_FLAG}{}", to_hex(&message)));
+        }
+        let start = Instant::now();
+        let output = child.output().map_err(|error| format!("valgrind: {error}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "{} failed under callgrind ({}):\n{}",
+                scenario.name,
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        let total = callgrind_total(&out_file).ok_or("no summary in callgrind's output")?;
+        if total == 0 {
+            return Err("callgrind counted no instruction in measured_calls (inlined or renamed?)".into());
+        }
+        let per_call = total as f64 / f64::from(scenario.calls);
+        println!("{},{per_call:.0}", scenario.name);
+        eprintln!(
+            "{:<45} {per_call:>12.0} instructions per call ({} calls, {:.1} s)",
+            scenario.name,
+            scenario.calls,
+            start.elapsed().as_secs_f64()
+        );
+    }
+    eprintln!("instruction counts took {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    if let Some(name) = std::env::args().find_map(|arg| arg.strip_prefix(SCENARIO_FLAG).map(str::to_owned)) {
+        run_scenario(&name);
+        return ExitCode::SUCCESS;
+    }
+    if std::env::args().any(|arg| arg == INSTRUCTIONS_FLAG) {
+        return count_instructions();
+    }
+    wall_time_benchmarks();
+    ExitCode::SUCCESS
+}
+
+/// The wall-time measurements (without `--instructions`).
+fn wall_time_benchmarks() {
     println!("mikey benchmarks (single thread, median of 5 × 0.4 s)");
     let psk = ticking_config(Method::Psk);
     let psk_responder = ticking_config(Method::Psk);
@@ -354,15 +684,11 @@ fn main() {
     let mut respond_config = fresh_responder.clone();
     measure("PSK responder: parse + verify + decrypt + export 2 CS", 1, || {
         let message = next.next().unwrap();
-        let mut responder = Session::new(&respond_config, Role::Responder).unwrap();
-        if responder.process_message(message).is_err() {
+        if respond(&respond_config, message).is_err() {
             // The message list wrapped around: start a fresh replay cache.
             respond_config = ticking_config(Method::Psk);
-            responder = Session::new(&respond_config, Role::Responder).unwrap();
-            responder.process_message(message).unwrap();
+            respond(&respond_config, message).unwrap();
         }
-        black_box(responder.export_srtp(1).unwrap());
-        black_box(responder.export_srtp(2).unwrap());
     });
 
     let exchanges = measure("full PSK exchange, 2 CS + V, both ends, exports", 1, || {
@@ -375,21 +701,9 @@ fn main() {
     report_ratio("  exchange cost / crypto floor", floor / exchanges, "x");
 
     for group in [DhGroup::Oakley5, DhGroup::Oakley2, DhGroup::Oakley1] {
-        let mut initiator_config = ticking_config(Method::DhHmac);
-        initiator_config.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
-        initiator_config.set_dh_group(group);
-        let responder_config = ticking_config(Method::DhHmac);
+        let (initiator_config, responder_config) = dh_hmac_configs(ticking_config, group);
         let exchanges = measure(&format!("full DH-HMAC exchange, {group:?}, 2 CS, both ends, exports"), 1, || {
-            let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
-            initiator.add_srtp_stream(0x1111_1111, 0).unwrap();
-            initiator.add_srtp_stream(0x2222_2222, 0).unwrap();
-            let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
-            let r_message = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
-            initiator.process_message(&r_message).unwrap();
-            for cs_id in 1..=2 {
-                black_box(initiator.export_srtp(cs_id).unwrap());
-                black_box(responder.export_srtp(cs_id).unwrap());
-            }
+            answered_exchange(&initiator_config, &responder_config);
         });
         // The exchange's modular exponentiations: two key pairs and two shared secrets.
         let modexp = measure(&format!("  DH-HMAC {group:?}: its 4 modexps alone (256-bit exponents)"), 1, || {
@@ -405,36 +719,19 @@ fn main() {
     primitive_benchmarks();
 
     let psk_message = &messages[0];
-    measure("decode a PSK I_MESSAGE", 1, || {
-        black_box(Message::decode(black_box(psk_message)).unwrap());
-    });
+    measure("decode a PSK I_MESSAGE", 1, || decode(psk_message));
 
-    match gstreamer_message() {
+    match gstreamer_tool().and_then(|tool| Some((gstreamer_message(&tool)?, tool))) {
         None => println!("GStreamer comparison skipped: tests/interop/build_gst_mikey.sh failed"),
-        Some((tool, gst_message)) => {
-            let decode = measure("decode GStreamer's NULL message", 1, || {
-                black_box(Message::decode(black_box(&gst_message)).unwrap());
-            });
-            // Distinct copies of GStreamer's message: CSB ID and T fraction vary (NULL messages
-            // carry no MAC), so the replay cache sees new messages.
-            let null_config = Config::new(Method::Null).unwrap();
-            // HDR is 10 bytes plus 9 per SRTP-ID entry; T follows (next, type, 4 s, 4 fraction).
-            let csb_at = 4;
-            let cs_count = usize::from(gst_message[8]);
-            let fraction_at = 10 + 9 * cs_count + 2 + 4;
-            let mut counter = 0u32;
-            let mut copy = gst_message.clone();
-            let ours = measure("full NULL responder on GStreamer's message (parse, replay, export)", 1, || {
-                counter = counter.wrapping_add(1);
-                copy[csb_at..csb_at + 4].copy_from_slice(&counter.to_be_bytes());
-                copy[fraction_at..fraction_at + 4].copy_from_slice(&counter.to_be_bytes());
-                let mut responder = Session::new(&null_config, Role::Responder).unwrap();
-                responder.process_message(&copy).unwrap();
-                black_box(responder.export_srtp(1).unwrap());
-                black_box(responder.export_srtp(2).unwrap());
-            });
+        Some((gst_message, tool)) => {
+            let decoded = measure("decode GStreamer's NULL message", 1, || decode(&gst_message));
+            let ours = measure(
+                "full NULL responder on GStreamer's message (parse, replay, export)",
+                1,
+                null_responder(&gst_message),
+            );
             let fixed = null_responder_fixed_costs(&gst_message);
-            let hex: String = gst_message.iter().map(|b| format!("{b:02x}")).collect();
+            let hex = to_hex(&gst_message);
             let mut rates = Vec::new();
             for _ in 0..if selected("GStreamer") { 5 } else { 0 } {
                 let run = Command::new(&tool).args(["bench", &hex, "0.4"]).output().unwrap();
@@ -457,7 +754,7 @@ fn main() {
             report_ratio("  its fixed costs / a third of GStreamer's parse", 300.0 * gstreamer / fixed, "%");
             report_ratio(
                 "  with decode / a third of GStreamer's parse",
-                300.0 * gstreamer * (1.0 / fixed + 1.0 / decode),
+                300.0 * gstreamer * (1.0 / fixed + 1.0 / decoded),
                 "%",
             );
         }
