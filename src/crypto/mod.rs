@@ -7,6 +7,9 @@
 //! - [`rng`]: the randomness source (§4.2.2).
 //! - [`dh`]: Diffie-Hellman over the OAKLEY groups (§3.3, §4.2.7), for DH-SIGN and DH-HMAC.
 //! - [`siphash`]: the keyed hash that names messages in the replay cache (§5.4).
+//! - [`rsa`]: RSA envelope keys and signatures (§4.2.5, §4.2.6), for PK, DH-SIGN and RSA-R.
+//! - [`x509`]: X.509 certificate chains (§6.7), for PK, DH-SIGN and RSA-R.
+//! - `pem` (private): PEM (RFC 7468) decoding, for certificates and private keys.
 //! - `sha_hmac` (private): HMAC-SHA-1/-256 with the pad states computed once per key, behind
 //!   [`PrfKey`], [`TgkDeriver`], [`EnvelopeDeriver`] and [`MacKey`].
 
@@ -14,6 +17,7 @@
 #[allow(unsafe_code)]
 pub mod dh;
 pub mod kdf;
+mod pem;
 pub mod prf;
 pub mod rng;
 // RSA envelope keys and signatures (RFC 3830 §4.2.5, §4.2.6), for PK, DH-SIGN and RSA-R.

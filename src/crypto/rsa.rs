@@ -39,8 +39,8 @@ use aws_lc_sys::{
     RSA_NO_PADDING, RSA_PSS_SALTLEN_AUTO, RSA_PSS_SALTLEN_DIGEST,
 };
 
+use super::pem::{parse_pem, PemBlock};
 use super::rng::RandomSource;
-use super::x509::{parse_pem, PemBlock};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::secret::SecretBytes;
 
