@@ -10,9 +10,12 @@
 //! - [`rsa`]: RSA envelope keys and signatures (§4.2.5, §4.2.6), for PK, DH-SIGN and RSA-R.
 //! - [`x509`]: X.509 certificate chains (§6.7), for PK, DH-SIGN and RSA-R.
 //! - `pem` (private): PEM (RFC 7468) decoding, for certificates and private keys.
+//! - `ct` (private): constant-time helpers: [`ct_eq`], and the masks, selects and shift of
+//!   [`rsa`]'s PKCS#1 v1.5 padding check.
 //! - `sha_hmac` (private): HMAC-SHA-1/-256 with the pad states computed once per key, behind
 //!   [`PrfKey`], [`TgkDeriver`], [`EnvelopeDeriver`] and [`MacKey`].
 
+mod ct;
 // Diffie-Hellman over the OAKLEY MODP groups (RFC 3830 §4.2.7), for DH-SIGN and DH-HMAC.
 #[allow(unsafe_code)]
 pub mod dh;
@@ -34,6 +37,7 @@ pub mod transport;
 #[allow(unsafe_code)]
 pub mod x509;
 
+pub use ct::ct_eq;
 pub use kdf::{derive_from_envelope, derive_from_tgk, EnvelopeDeriver, EnvelopeKeyPurpose, TgkDeriver, TgkKeyPurpose};
 pub use prf::{prf, PrfFunction, PrfKey};
 pub use rng::{RandomSource, SystemRandomSource};
@@ -48,28 +52,12 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
-/// Constant-time equality (aws_lc_rs::constant_time); false when lengths differ.
-///
-/// The time depends on the lengths only, never on the contents.
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    aws_lc_rs::constant_time::verify_slices_are_equal(a, b).is_ok()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{ct_eq, sha256};
+    use super::sha256;
 
     #[test]
     fn sha256_of_abc_is_the_fips_180_value() {
         assert_eq!(sha256(b"abc")[..8], [0xBA, 0x78, 0x16, 0xBF, 0x8F, 0x01, 0xCF, 0xEA], "FIPS 180-2 Appendix B.1");
-    }
-
-    #[test]
-    fn ct_eq_equal_and_unequal() {
-        assert!(ct_eq(b"", b""));
-        assert!(ct_eq(&[1, 2, 3], &[1, 2, 3]));
-        assert!(!ct_eq(&[1, 2, 3], &[1, 2, 4]));
-        assert!(!ct_eq(&[1, 2, 3], &[1, 2]));
-        assert!(!ct_eq(&[], &[0]));
     }
 }
