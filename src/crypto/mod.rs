@@ -1,7 +1,7 @@
 //! The crypto backend: the only code in the crate that touches aws-lc-rs (and, for HMAC with
 //! prepared keys, aws-lc-sys's SHA-1/SHA-256 directly).
 //!
-//! - [`prf`](mod@prf): the MIKEY PRF (RFC 3830 §4.1.2, RFC 6043 §6.1).
+//! - [`prf`]: the MIKEY PRF (RFC 3830 §4.1.2, RFC 6043 §6.1).
 //! - [`kdf`]: key derivation from a TGK (§4.1.3) and from a PSK/envelope key (§4.1.4).
 //! - [`transport`]: KEMAC key-data encryption and MAC (§4.2.3, §4.2.4, §6.2).
 //! - [`rng`]: the randomness source (§4.2.2).
@@ -38,11 +38,11 @@ pub mod transport;
 pub mod x509;
 
 pub use ct::ct_eq;
-pub use kdf::{derive_from_envelope, derive_from_tgk, EnvelopeDeriver, EnvelopeKeyPurpose, TgkDeriver, TgkKeyPurpose};
-pub use prf::{prf, PrfFunction, PrfKey};
+pub use kdf::{EnvelopeDeriver, EnvelopeKeyPurpose, TgkDeriver, TgkKeyPurpose};
+pub use prf::{PrfFunction, PrfKey};
 pub use rng::{RandomSource, SystemRandomSource};
 pub use siphash::SipHashKey;
-pub use transport::{decrypt_key_data, encrypt_key_data, mac, verify_mac, KeyTransport, MacAlgorithm, MacKey, MacTag};
+pub use transport::{decrypt_key_data, encrypt_key_data, KeyTransport, MacAlgorithm, MacKey, MacTag};
 
 /// SHA-256 of `data` (certificate fingerprints).
 pub fn sha256(data: &[u8]) -> [u8; 32] {
