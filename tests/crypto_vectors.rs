@@ -5,9 +5,8 @@
 
 use aws_lc_rs::hmac;
 use mikey::crypto::{
-    ct_eq, decrypt_key_data, derive_from_envelope, derive_from_tgk, encrypt_key_data, mac, prf, verify_mac,
-    EnvelopeDeriver, EnvelopeKeyPurpose, KeyTransport, MacAlgorithm, MacKey, PrfFunction, PrfKey, RandomSource,
-    SystemRandomSource, TgkDeriver, TgkKeyPurpose,
+    ct_eq, decrypt_key_data, encrypt_key_data, EnvelopeDeriver, EnvelopeKeyPurpose, KeyTransport, MacAlgorithm, MacKey,
+    PrfFunction, PrfKey, RandomSource, SystemRandomSource, TgkDeriver, TgkKeyPurpose,
 };
 use mikey::ErrorKind;
 
@@ -177,7 +176,7 @@ fn prf_helper_tgk_cases_via_prf_and_label() {
         for (_, label, value) in case.outputs {
             let want = hex(value);
             let mut out = vec![0u8; want.len()];
-            prf(case.prf, &hex(case.tgk), &hex(label), &mut out);
+            PrfKey::new(case.prf, &hex(case.tgk)).derive(&hex(label), &mut out);
             assert_eq!(out, want, "{}: label {label}", case.name);
             checked += 1;
         }
@@ -186,20 +185,16 @@ fn prf_helper_tgk_cases_via_prf_and_label() {
 }
 
 #[test]
-fn prf_helper_tgk_cases_via_derive_from_tgk() {
+fn prf_helper_tgk_cases_via_tgk_deriver() {
     let mut checked = 0;
     for case in TGK_CASES {
         for (purpose, label, value) in case.outputs {
             // The label in the file starts with the purpose constant.
             assert_eq!(hex(&label[..8]), purpose.constant().to_be_bytes().to_vec());
             let want = hex(value);
-            let got = derive_from_tgk(
-                case.prf,
-                &hex(case.tgk),
+            let got = TgkDeriver::new(case.prf, &hex(case.tgk), HELPER_CSB_ID, &hex(HELPER_RAND)).derive_secret(
                 *purpose,
                 case.cs_id,
-                HELPER_CSB_ID,
-                &hex(HELPER_RAND),
                 want.len(),
             );
             assert_eq!(got.expose(), want.as_slice(), "{}: {purpose:?}", case.name);
@@ -210,24 +205,18 @@ fn prf_helper_tgk_cases_via_derive_from_tgk() {
 }
 
 #[test]
-fn prf_helper_psk_cases_via_derive_from_envelope() {
+fn prf_helper_psk_cases_via_envelope_deriver() {
     let mut checked = 0;
     for case in PSK_CASES {
         for (purpose, label, value) in case.outputs {
             assert_eq!(hex(&label[..8]), purpose.constant().to_be_bytes().to_vec());
             let want = hex(value);
-            let got = derive_from_envelope(
-                case.prf,
-                &hex(case.inkey),
-                *purpose,
-                HELPER_CSB_ID,
-                &hex(HELPER_RAND),
-                want.len(),
-            );
+            let got = EnvelopeDeriver::new(case.prf, &hex(case.inkey), HELPER_CSB_ID, &hex(HELPER_RAND))
+                .derive_secret(*purpose, want.len());
             assert_eq!(got.expose(), want.as_slice(), "{}: {purpose:?}", case.name);
             // And the raw PRF with the printed label.
             let mut out = vec![0u8; want.len()];
-            prf(case.prf, &hex(case.inkey), &hex(label), &mut out);
+            PrfKey::new(case.prf, &hex(case.inkey)).derive(&hex(label), &mut out);
             assert_eq!(out, want, "{}: label {label}", case.name);
             checked += 1;
         }
@@ -284,10 +273,17 @@ fn streamwide_kdf_crosscheck_prf_hmac_sha256() {
     for case in STREAMWIDE_CASES {
         let tgk = hex(STREAMWIDE_TGK);
         let rand = hex(STREAMWIDE_RAND);
-        let key = derive_from_tgk(PrfFunction::HmacSha256, &tgk, case.key_purpose, case.cs_id, case.csb_id, &rand, 16);
+        let key = TgkDeriver::new(PrfFunction::HmacSha256, &tgk, case.csb_id, &rand).derive_secret(
+            case.key_purpose,
+            case.cs_id,
+            16,
+        );
         assert_eq!(key.expose(), hex(case.key).as_slice(), "{} key", case.name);
-        let salt =
-            derive_from_tgk(PrfFunction::HmacSha256, &tgk, TgkKeyPurpose::Salt, case.cs_id, case.csb_id, &rand, 12);
+        let salt = TgkDeriver::new(PrfFunction::HmacSha256, &tgk, case.csb_id, &rand).derive_secret(
+            TgkKeyPurpose::Salt,
+            case.cs_id,
+            12,
+        );
         assert_eq!(salt.expose(), hex(case.salt).as_slice(), "{} salt", case.name);
     }
 }
@@ -295,8 +291,8 @@ fn streamwide_kdf_crosscheck_prf_hmac_sha256() {
 #[test]
 fn prf_hmac_sha1_and_sha256_differ() {
     let tgk = hex(STREAMWIDE_TGK);
-    let a = derive_from_tgk(PrfFunction::MikeyHmacSha1, &tgk, TgkKeyPurpose::Tek, 4, 1, &[0; 16], 16);
-    let b = derive_from_tgk(PrfFunction::HmacSha256, &tgk, TgkKeyPurpose::Tek, 4, 1, &[0; 16], 16);
+    let a = TgkDeriver::new(PrfFunction::MikeyHmacSha1, &tgk, 1, &[0; 16]).derive_secret(TgkKeyPurpose::Tek, 4, 16);
+    let b = TgkDeriver::new(PrfFunction::HmacSha256, &tgk, 1, &[0; 16]).derive_secret(TgkKeyPurpose::Tek, 4, 16);
     assert_ne!(a.expose(), b.expose());
 }
 
@@ -437,37 +433,43 @@ fn transport_and_mac_lengths() {
 #[test]
 fn hmac_sha1_rfc2202_test_case_1() {
     // RFC 2202 §3 test case 1: key = 0x0b * 20, data = "Hi There".
-    let tag = mac(MacAlgorithm::HmacSha1_160, &[0x0b; 20], b"Hi There");
+    let tag = MacKey::new(MacAlgorithm::HmacSha1_160, &[0x0b; 20]).sign(b"Hi There").as_slice().to_vec();
     assert_eq!(tag, hex("B617318655057264E28BC0B6FB378C8EF146BE00"));
-    assert!(verify_mac(MacAlgorithm::HmacSha1_160, &[0x0b; 20], b"Hi There", &tag).is_ok());
+    assert!(MacKey::new(MacAlgorithm::HmacSha1_160, &[0x0b; 20]).verify(b"Hi There", &tag).is_ok());
 }
 
 #[test]
 fn mac_verify_accepts_and_rejects() {
     let key = [0x33u8; 20];
     let data = b"MIKEY message up to the MAC field";
-    let tag = mac(MacAlgorithm::HmacSha1_160, &key, data);
+    let tag = MacKey::new(MacAlgorithm::HmacSha1_160, &key).sign(data).as_slice().to_vec();
     assert_eq!(tag.len(), 20);
-    verify_mac(MacAlgorithm::HmacSha1_160, &key, data, &tag).unwrap();
+    MacKey::new(MacAlgorithm::HmacSha1_160, &key).verify(data, &tag).unwrap();
 
     for bit in [0usize, 7, 80, 159] {
         let mut t = tag.clone();
         t[bit / 8] ^= 1 << (bit % 8);
-        let e = verify_mac(MacAlgorithm::HmacSha1_160, &key, data, &t).unwrap_err();
+        let e = MacKey::new(MacAlgorithm::HmacSha1_160, &key).verify(data, &t).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::AuthFailed);
         assert_eq!(e.context(), "MAC mismatch");
     }
     let mut d = data.to_vec();
     d[3] ^= 0x01;
-    assert_eq!(verify_mac(MacAlgorithm::HmacSha1_160, &key, &d, &tag).unwrap_err().kind(), ErrorKind::AuthFailed);
+    assert_eq!(
+        MacKey::new(MacAlgorithm::HmacSha1_160, &key).verify(&d, &tag).unwrap_err().kind(),
+        ErrorKind::AuthFailed
+    );
     // Truncated, extended and empty tags.
     for t in [&tag[..19], &[tag.as_slice(), &[0]].concat()[..], &[][..]] {
-        assert_eq!(verify_mac(MacAlgorithm::HmacSha1_160, &key, data, t).unwrap_err().kind(), ErrorKind::AuthFailed);
+        assert_eq!(
+            MacKey::new(MacAlgorithm::HmacSha1_160, &key).verify(data, t).unwrap_err().kind(),
+            ErrorKind::AuthFailed
+        );
     }
     // NULL MAC: empty tag only.
-    assert!(mac(MacAlgorithm::Null, &key, data).is_empty());
-    verify_mac(MacAlgorithm::Null, &key, data, &[]).unwrap();
-    assert_eq!(verify_mac(MacAlgorithm::Null, &key, data, &[0]).unwrap_err().kind(), ErrorKind::AuthFailed);
+    assert!(MacKey::new(MacAlgorithm::Null, &key).sign(data).is_empty());
+    MacKey::new(MacAlgorithm::Null, &key).verify(data, &[]).unwrap();
+    assert_eq!(MacKey::new(MacAlgorithm::Null, &key).verify(data, &[0]).unwrap_err().kind(), ErrorKind::AuthFailed);
 }
 
 #[test]
@@ -519,8 +521,8 @@ fn ct_eq_and_rng() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Prepared keys (PrfKey, TgkDeriver, EnvelopeDeriver, MacKey) against the one-shot functions and
-// an independent aws-lc-rs HMAC reference of RFC 3830 §4.1.2
+// Prepared keys (PrfKey, TgkDeriver, EnvelopeDeriver, MacKey), reused, against freshly prepared
+// ones and an independent aws-lc-rs HMAC reference of RFC 3830 §4.1.2
 // ---------------------------------------------------------------------------------------------
 
 const FUNCTIONS: [PrfFunction; 2] = [PrfFunction::MikeyHmacSha1, PrfFunction::HmacSha256];
@@ -560,7 +562,7 @@ fn reference_prf(function: PrfFunction, inkey: &[u8], label: &[u8], out_len: usi
 }
 
 #[test]
-fn prf_key_derive_equals_prf_and_reference() {
+fn prf_key_derive_equals_a_fresh_key_and_reference() {
     let labels = [Vec::new(), hex("2AD01C640112345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF"), bytes(64, 9), bytes(300, 1)];
     for function in FUNCTIONS {
         // Empty, short, one full chunk, one byte over, several chunks, 192 bytes (n = 6), odd.
@@ -573,9 +575,14 @@ fn prf_key_derive_equals_prf_and_reference() {
                 for out_len in [0usize, 1, 14, 16, 19, 20, 21, 31, 32, 33, 40, 41, 64, 65, 100, 160] {
                     let mut via_key = vec![0xA5u8; out_len];
                     key.derive(label, &mut via_key);
-                    let mut via_prf = vec![0x5Au8; out_len];
-                    prf(function, &inkey, label, &mut via_prf);
-                    assert_eq!(via_key, via_prf, "{function:?} key {key_len} label {} out {out_len}", label.len());
+                    let mut via_fresh_key = vec![0x5Au8; out_len];
+                    PrfKey::new(function, &inkey).derive(label, &mut via_fresh_key);
+                    assert_eq!(
+                        via_key,
+                        via_fresh_key,
+                        "{function:?} key {key_len} label {} out {out_len}",
+                        label.len()
+                    );
                     assert_eq!(
                         via_key,
                         reference_prf(function, &inkey, label, out_len),
@@ -669,7 +676,7 @@ fn derivers_reproduce_the_helper_and_streamwide_vectors() {
 }
 
 #[test]
-fn derivers_equal_derive_from_for_every_purpose() {
+fn derivers_equal_fresh_derivers_for_every_purpose() {
     // RAND: none, the usual 16 bytes, the largest a RAND payload carries, and longer.
     for function in FUNCTIONS {
         for key_len in [16usize, 32, 48, 192] {
@@ -681,7 +688,8 @@ fn derivers_equal_derive_from_for_every_purpose() {
                     for purpose in TGK_PURPOSES {
                         for cs_id in [0u8, 1, 2, 255] {
                             for out_len in [0usize, 12, 14, 16, 20, 32, 46] {
-                                let want = derive_from_tgk(function, &inkey, purpose, cs_id, csb_id, &rand, out_len);
+                                let want = TgkDeriver::new(function, &inkey, csb_id, &rand)
+                                    .derive_secret(purpose, cs_id, out_len);
                                 let mut out = vec![0xEEu8; out_len];
                                 tgk.derive(purpose, cs_id, &mut out);
                                 assert_eq!(out, want.expose(), "{function:?} {purpose:?} cs {cs_id} rand {rand_len}");
@@ -696,7 +704,8 @@ fn derivers_equal_derive_from_for_every_purpose() {
                     let envelope = EnvelopeDeriver::new(function, &inkey, csb_id, &rand);
                     for purpose in ENVELOPE_PURPOSES {
                         for out_len in [0usize, 14, 16, 20, 32, 46] {
-                            let want = derive_from_envelope(function, &inkey, purpose, csb_id, &rand, out_len);
+                            let want =
+                                EnvelopeDeriver::new(function, &inkey, csb_id, &rand).derive_secret(purpose, out_len);
                             let mut out = vec![0xEEu8; out_len];
                             envelope.derive(purpose, &mut out);
                             assert_eq!(out, want.expose(), "{function:?} {purpose:?} rand {rand_len}");
@@ -712,7 +721,7 @@ fn derivers_equal_derive_from_for_every_purpose() {
 }
 
 #[test]
-fn mac_key_equals_mac_and_verify_mac() {
+fn mac_key_equals_a_fresh_key() {
     for key_len in [0usize, 16, 20, 64, 65, 100] {
         let key = bytes(key_len, 0x21);
         let prepared = MacKey::new(MacAlgorithm::HmacSha1_160, &key);
@@ -721,14 +730,14 @@ fn mac_key_equals_mac_and_verify_mac() {
             let data = bytes(data_len, 0x42);
             let tag = prepared.sign(&data);
             assert_eq!(tag.len(), 20);
-            assert_eq!(tag.as_slice(), mac(MacAlgorithm::HmacSha1_160, &key, &data).as_slice());
+            assert_eq!(tag.as_slice(), MacKey::new(MacAlgorithm::HmacSha1_160, &key).sign(&data).as_slice());
             let reference = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key), &data);
             assert_eq!(tag.as_ref(), reference.as_ref());
             let (x, y) = data.split_at(data_len / 2);
             assert_eq!(prepared.sign_parts(&[x, &[], y]).as_slice(), tag.as_slice());
             prepared.verify(&data, tag.as_slice()).unwrap();
             prepared.verify_parts(&[x, y], tag.as_slice()).unwrap();
-            verify_mac(MacAlgorithm::HmacSha1_160, &key, &data, tag.as_slice()).unwrap();
+            MacKey::new(MacAlgorithm::HmacSha1_160, &key).verify(&data, tag.as_slice()).unwrap();
             let mut bad = tag.as_slice().to_vec();
             bad[19] ^= 0x80;
             let e = prepared.verify(&data, &bad).unwrap_err();

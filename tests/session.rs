@@ -3,7 +3,7 @@
 mod common;
 
 use common::{config, pki, signing_config, TestClock, NTP_2026, PSK};
-use mikey::crypto::{decrypt_key_data, prf, KeyTransport, PrfFunction};
+use mikey::crypto::{decrypt_key_data, KeyTransport, PrfFunction, PrfKey};
 use mikey::wire::{DataType, KeyDataList, Message, Payload};
 use mikey::{ErrorKind, InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProfile, State};
 
@@ -78,8 +78,9 @@ fn the_exported_keys_are_the_rfc_3830_derivations_from_the_tgk() {
     };
     let mut encr_key = [0u8; 16];
     let mut salt = [0u8; 14];
-    prf(PrfFunction::MikeyHmacSha1, PSK, &envelope_label([0x15, 0x05, 0x33, 0xE1]), &mut encr_key);
-    prf(PrfFunction::MikeyHmacSha1, PSK, &envelope_label([0x29, 0xB8, 0x89, 0x16]), &mut salt);
+    let psk_prf = PrfKey::new(PrfFunction::MikeyHmacSha1, PSK);
+    psk_prf.derive(&envelope_label([0x15, 0x05, 0x33, 0xE1]), &mut encr_key);
+    psk_prf.derive(&envelope_label([0x29, 0xB8, 0x89, 0x16]), &mut salt);
     let plaintext =
         decrypt_key_data(KeyTransport::AesCm128, &encr_key, &salt, csb_id, &timestamp, &kemac.encrypted_data).unwrap();
     let key_data = KeyDataList::decode(plaintext.expose(), false).unwrap();
@@ -96,8 +97,9 @@ fn the_exported_keys_are_the_rfc_3830_derivations_from_the_tgk() {
         };
         let mut tek = [0u8; 16];
         let mut srtp_salt = [0u8; 14];
-        prf(PrfFunction::MikeyHmacSha1, &tgk, &tgk_label([0x2A, 0xD0, 0x1C, 0x64]), &mut tek);
-        prf(PrfFunction::MikeyHmacSha1, &tgk, &tgk_label([0x39, 0xA2, 0xC1, 0x4B]), &mut srtp_salt);
+        let tgk_prf = PrfKey::new(PrfFunction::MikeyHmacSha1, &tgk);
+        tgk_prf.derive(&tgk_label([0x2A, 0xD0, 0x1C, 0x64]), &mut tek);
+        tgk_prf.derive(&tgk_label([0x39, 0xA2, 0xC1, 0x4B]), &mut srtp_salt);
         let exported = responder.export_srtp(cs_id).unwrap();
         assert_eq!(exported.master_key.expose(), tek, "CS {cs_id} TEK");
         assert_eq!(exported.master_salt.expose(), srtp_salt, "CS {cs_id} salt");

@@ -56,7 +56,7 @@ impl EnvelopeKeyPurpose {
 }
 
 /// RAND as kept by a deriver: inline up to [`MAX_RAND_LEN`] bytes (no allocation), on the heap
-/// beyond (only possible through the public functions, never from a RAND payload).
+/// beyond (only possible through the public constructors, never from a RAND payload).
 struct Rand {
     inline_len: u8,
     inline: [u8; MAX_RAND_LEN],
@@ -102,10 +102,10 @@ impl LabelTail {
     }
 }
 
-/// Derives keys from one TGK for one CSB (RFC 3830 §4.1.3), keying the PRF once for all of them.
+/// Derives keys from one TGK for one CSB (RFC 3830 §4.1.3), keying the PRF once for all of them:
+/// PRF(TGK, label) with label = constant || cs_id || csb_id (big-endian u32) || RAND.
 ///
-/// `derive` gives exactly what [`derive_from_tgk`] gives. The TGK's state is zeroized on drop;
-/// `Debug` shows only the PRF and the CSB ID.
+/// The TGK's state is zeroized on drop; `Debug` shows only the PRF and the CSB ID.
 pub struct TgkDeriver {
     key: PrfKey,
     tail: LabelTail,
@@ -144,10 +144,10 @@ impl fmt::Debug for TgkDeriver {
 }
 
 /// Derives the message keys from one PSK or envelope key for one CSB (RFC 3830 §4.1.4), keying
-/// the PRF once for all of them.
+/// the PRF once for all of them: PRF(key, label) with label = constant || 0xFF || csb_id
+/// (big-endian u32) || RAND.
 ///
-/// `derive` gives exactly what [`derive_from_envelope`] gives. The key's state is zeroized on
-/// drop; `Debug` shows only the PRF and the CSB ID.
+/// The key's state is zeroized on drop; `Debug` shows only the PRF and the CSB ID.
 pub struct EnvelopeDeriver {
     key: PrfKey,
     tail: LabelTail,
@@ -185,45 +185,9 @@ impl fmt::Debug for EnvelopeDeriver {
     }
 }
 
-/// §4.1.3: label = constant || cs_id || csb_id (big-endian u32) || RAND; output `out_len` bytes.
-///
-/// For several keys from one TGK, [`TgkDeriver`] keys the PRF only once.
-pub fn derive_from_tgk(
-    function: PrfFunction,
-    tgk: &[u8],
-    purpose: TgkKeyPurpose,
-    cs_id: u8,
-    csb_id: u32,
-    rand: &[u8],
-    out_len: usize,
-) -> SecretBytes {
-    if out_len == 0 {
-        return SecretBytes::default();
-    }
-    TgkDeriver::new(function, tgk, csb_id, rand).derive_secret(purpose, cs_id, out_len)
-}
-
-/// §4.1.4: label = constant || 0xFF || csb_id || RAND; inkey is the PSK or envelope key.
-///
-/// For several keys from one PSK/envelope key, [`EnvelopeDeriver`] keys the PRF only once.
-pub fn derive_from_envelope(
-    function: PrfFunction,
-    envelope_key: &[u8],
-    purpose: EnvelopeKeyPurpose,
-    csb_id: u32,
-    rand: &[u8],
-    out_len: usize,
-) -> SecretBytes {
-    if out_len == 0 {
-        return SecretBytes::default();
-    }
-    EnvelopeDeriver::new(function, envelope_key, csb_id, rand).derive_secret(purpose, out_len)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::prf::prf;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
@@ -247,9 +211,14 @@ mod tests {
         // Same as calling the PRF with the label printed in mikey_prf_helper_computed.json.
         let tgk = hex("000102030405060708090A0B0C0D0E0F");
         let rand = hex("A0A1A2A3A4A5A6A7A8A9AAABACADAEAF");
-        let got = derive_from_tgk(PrfFunction::MikeyHmacSha1, &tgk, TgkKeyPurpose::Tek, 1, 0x1234_5678, &rand, 16);
+        let got = TgkDeriver::new(PrfFunction::MikeyHmacSha1, &tgk, 0x1234_5678, &rand).derive_secret(
+            TgkKeyPurpose::Tek,
+            1,
+            16,
+        );
         let mut want = [0u8; 16];
-        prf(PrfFunction::MikeyHmacSha1, &tgk, &hex("2AD01C640112345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF"), &mut want);
+        PrfKey::new(PrfFunction::MikeyHmacSha1, &tgk)
+            .derive(&hex("2AD01C640112345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF"), &mut want);
         assert_eq!(got.expose(), &want);
         assert_eq!(got.expose(), hex("9BA4F67E6A85E7E7E9AA57681CA1F27D").as_slice());
     }
@@ -258,17 +227,18 @@ mod tests {
     fn envelope_label_layout() {
         let psk = hex("101112131415161718191A1B1C1D1E1F");
         let rand = hex("A0A1A2A3A4A5A6A7A8A9AAABACADAEAF");
-        let got =
-            derive_from_envelope(PrfFunction::MikeyHmacSha1, &psk, EnvelopeKeyPurpose::EncrKey, 0x1234_5678, &rand, 16);
+        let got = EnvelopeDeriver::new(PrfFunction::MikeyHmacSha1, &psk, 0x1234_5678, &rand)
+            .derive_secret(EnvelopeKeyPurpose::EncrKey, 16);
         let mut want = [0u8; 16];
-        prf(PrfFunction::MikeyHmacSha1, &psk, &hex("150533E1FF12345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF"), &mut want);
+        PrfKey::new(PrfFunction::MikeyHmacSha1, &psk)
+            .derive(&hex("150533E1FF12345678A0A1A2A3A4A5A6A7A8A9AAABACADAEAF"), &mut want);
         assert_eq!(got.expose(), &want);
         assert_eq!(got.expose(), hex("82222D40DB0CDC619E2549EF2C27EF32").as_slice());
     }
 
     #[test]
     fn zero_length_output() {
-        let k = derive_from_tgk(PrfFunction::HmacSha256, &[1; 16], TgkKeyPurpose::Salt, 0, 0, &[], 0);
+        let k = TgkDeriver::new(PrfFunction::HmacSha256, &[1; 16], 0, &[]).derive_secret(TgkKeyPurpose::Salt, 0, 0);
         assert!(k.is_empty());
     }
 }

@@ -1,19 +1,26 @@
 //! The crypto backend: the only code in the crate that touches aws-lc-rs (and, for HMAC with
 //! prepared keys, aws-lc-sys's SHA-1/SHA-256 directly).
 //!
-//! - [`prf`](mod@prf): the MIKEY PRF (RFC 3830 §4.1.2, RFC 6043 §6.1).
+//! - [`prf`]: the MIKEY PRF (RFC 3830 §4.1.2, RFC 6043 §6.1).
 //! - [`kdf`]: key derivation from a TGK (§4.1.3) and from a PSK/envelope key (§4.1.4).
 //! - [`transport`]: KEMAC key-data encryption and MAC (§4.2.3, §4.2.4, §6.2).
 //! - [`rng`]: the randomness source (§4.2.2).
 //! - [`dh`]: Diffie-Hellman over the OAKLEY groups (§3.3, §4.2.7), for DH-SIGN and DH-HMAC.
 //! - [`siphash`]: the keyed hash that names messages in the replay cache (§5.4).
+//! - [`rsa`]: RSA envelope keys and signatures (§4.2.5, §4.2.6), for PK, DH-SIGN and RSA-R.
+//! - [`x509`]: X.509 certificate chains (§6.7), for PK, DH-SIGN and RSA-R.
+//! - `pem` (private): PEM (RFC 7468) decoding, for certificates and private keys.
+//! - `ct` (private): constant-time helpers: [`ct_eq`], and the masks, selects and shift of
+//!   [`rsa`]'s PKCS#1 v1.5 padding check.
 //! - `sha_hmac` (private): HMAC-SHA-1/-256 with the pad states computed once per key, behind
 //!   [`PrfKey`], [`TgkDeriver`], [`EnvelopeDeriver`] and [`MacKey`].
 
+mod ct;
 // Diffie-Hellman over the OAKLEY MODP groups (RFC 3830 §4.2.7), for DH-SIGN and DH-HMAC.
 #[allow(unsafe_code)]
 pub mod dh;
 pub mod kdf;
+mod pem;
 pub mod prf;
 pub mod rng;
 // RSA envelope keys and signatures (RFC 3830 §4.2.5, §4.2.6), for PK, DH-SIGN and RSA-R.
@@ -30,11 +37,12 @@ pub mod transport;
 #[allow(unsafe_code)]
 pub mod x509;
 
-pub use kdf::{derive_from_envelope, derive_from_tgk, EnvelopeDeriver, EnvelopeKeyPurpose, TgkDeriver, TgkKeyPurpose};
-pub use prf::{prf, PrfFunction, PrfKey};
+pub use ct::ct_eq;
+pub use kdf::{EnvelopeDeriver, EnvelopeKeyPurpose, TgkDeriver, TgkKeyPurpose};
+pub use prf::{PrfFunction, PrfKey};
 pub use rng::{RandomSource, SystemRandomSource};
 pub use siphash::SipHashKey;
-pub use transport::{decrypt_key_data, encrypt_key_data, mac, verify_mac, KeyTransport, MacAlgorithm, MacKey, MacTag};
+pub use transport::{decrypt_key_data, encrypt_key_data, KeyTransport, MacAlgorithm, MacKey, MacTag};
 
 /// SHA-256 of `data` (certificate fingerprints).
 pub fn sha256(data: &[u8]) -> [u8; 32] {
@@ -44,28 +52,12 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
-/// Constant-time equality (aws_lc_rs::constant_time); false when lengths differ.
-///
-/// The time depends on the lengths only, never on the contents.
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    aws_lc_rs::constant_time::verify_slices_are_equal(a, b).is_ok()
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{ct_eq, sha256};
+    use super::sha256;
 
     #[test]
     fn sha256_of_abc_is_the_fips_180_value() {
         assert_eq!(sha256(b"abc")[..8], [0xBA, 0x78, 0x16, 0xBF, 0x8F, 0x01, 0xCF, 0xEA], "FIPS 180-2 Appendix B.1");
-    }
-
-    #[test]
-    fn ct_eq_equal_and_unequal() {
-        assert!(ct_eq(b"", b""));
-        assert!(ct_eq(&[1, 2, 3], &[1, 2, 3]));
-        assert!(!ct_eq(&[1, 2, 3], &[1, 2, 4]));
-        assert!(!ct_eq(&[1, 2, 3], &[1, 2]));
-        assert!(!ct_eq(&[], &[0]));
     }
 }

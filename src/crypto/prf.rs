@@ -20,30 +20,20 @@ pub enum PrfFunction {
     HmacSha256,
 }
 
-/// Fills `out` (any length, including 0) with PRF(inkey, label) (RFC 3830 §4.1.2).
-///
-/// The inkey is split into n = ceil(inkey_bits/256) chunks of 32 bytes (only the last may be
-/// shorter; a key whose length is a multiple of 32 gives only full chunks), m = ceil(outkey_bits /
-/// hash_bits), and the result is the XOR of P(s_i, label, m), truncated to `out.len()`.
-/// For [`PrfFunction::HmacSha256`] the hash is SHA-256 and "160" becomes "256" (RFC 6043 §6.1).
-///
-/// An empty `inkey` is treated as a single empty chunk (the RFC leaves n = 0 undefined); callers
-/// must reject empty keys themselves.
-///
-/// To derive several outputs from one inkey, prepare it once with [`PrfKey`].
-pub fn prf(function: PrfFunction, inkey: &[u8], label: &[u8], out: &mut [u8]) {
-    if out.is_empty() {
-        return;
-    }
-    PrfKey::new(function, inkey).derive(label, out);
-}
-
 /// A PRF inkey prepared once (its 32-byte chunks keyed), for several derivations (RFC 3830 §4.1.2).
 ///
-/// [`PrfKey::derive`] gives exactly what [`prf`] gives for the same inkey and label; the HMAC
-/// key setup of every chunk s_i is done once, in [`PrfKey::new`]. An inkey of at most 32 bytes
-/// (one chunk) needs no heap allocation. Everything key-dependent is zeroized on drop, and
-/// `Debug` shows only the PRF.
+/// [`PrfKey::derive`] fills its output with PRF(inkey, label): the inkey is split into
+/// n = ceil(inkey_bits/256) chunks of 32 bytes (only the last may be shorter; a key whose length
+/// is a multiple of 32 gives only full chunks), m = ceil(outkey_bits / hash_bits), and the
+/// result is the XOR of P(s_i, label, m), truncated to the output length. For
+/// [`PrfFunction::HmacSha256`] the hash is SHA-256 and "160" becomes "256" (RFC 6043 §6.1).
+///
+/// An empty inkey is treated as a single empty chunk (the RFC leaves n = 0 undefined); callers
+/// must reject empty keys themselves.
+///
+/// The HMAC key setup of every chunk s_i is done once, in [`PrfKey::new`]. An inkey of at most
+/// 32 bytes (one chunk) needs no heap allocation. Everything key-dependent is zeroized on drop,
+/// and `Debug` shows only the PRF.
 pub struct PrfKey {
     function: PrfFunction,
     chunks: Chunks,
@@ -64,7 +54,7 @@ struct ChunkKeys<H: Hash> {
 impl<H: Hash> ChunkKeys<H> {
     fn new(inkey: &[u8]) -> Self {
         let mut chunks = inkey.chunks(INKEY_CHUNK_LEN);
-        // An empty inkey is one empty chunk (see `prf`).
+        // An empty inkey is one empty chunk (see `PrfKey`).
         let first = HmacKey::new(chunks.next().unwrap_or_default());
         ChunkKeys { first, rest: chunks.map(HmacKey::new).collect() }
     }
@@ -80,7 +70,7 @@ impl<H: Hash> ChunkKeys<H> {
 }
 
 impl PrfKey {
-    /// Prepares `inkey` (any length; empty is one empty chunk, as in [`prf`]) for `function`.
+    /// Prepares `inkey` (any length; empty is one empty chunk) for `function`.
     pub fn new(function: PrfFunction, inkey: &[u8]) -> Self {
         // The CPU feature detection aws-lc's SHA code dispatches on (normally done already).
         aws_lc_rs::init();
@@ -96,8 +86,7 @@ impl PrfKey {
         self.function
     }
 
-    /// Fills `out` (any length, including 0) with PRF(inkey, label); the same as
-    /// `prf(function, inkey, label, out)`.
+    /// Fills `out` (any length, including 0) with PRF(inkey, label) (RFC 3830 §4.1.2).
     pub fn derive(&self, label: &[u8], out: &mut [u8]) {
         self.derive_parts(&[label], out);
     }
@@ -169,7 +158,7 @@ mod tests {
     #[test]
     fn empty_output_is_allowed() {
         let mut out = [];
-        prf(PrfFunction::MikeyHmacSha1, &[1; 16], b"label", &mut out);
+        PrfKey::new(PrfFunction::MikeyHmacSha1, &[1; 16]).derive(b"label", &mut out);
     }
 
     #[test]
@@ -177,7 +166,7 @@ mod tests {
         let key = [0x11u8; 16];
         let label = b"some label";
         let mut out = [0u8; 20];
-        prf(PrfFunction::MikeyHmacSha1, &key, label, &mut out);
+        PrfKey::new(PrfFunction::MikeyHmacSha1, &key).derive(label, &mut out);
         let want = reference_p(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &key, label, 1);
         assert_eq!(out.to_vec(), want);
     }
@@ -196,7 +185,7 @@ mod tests {
             let p2 = reference_p(alg, &key[32..], &label, m);
             let want: Vec<u8> = p1.iter().zip(&p2).map(|(x, y)| x ^ y).take(len).collect();
             let mut out = vec![0u8; len];
-            prf(function, &key, &label, &mut out);
+            PrfKey::new(function, &key).derive(&label, &mut out);
             assert_eq!(out, want);
 
             // The minisip variant (a third, empty chunk) must differ.
@@ -211,7 +200,7 @@ mod tests {
         let key: Vec<u8> = (0u8..40).collect();
         let label = b"L";
         let mut out = [0u8; 25];
-        prf(PrfFunction::MikeyHmacSha1, &key, label, &mut out);
+        PrfKey::new(PrfFunction::MikeyHmacSha1, &key).derive(label, &mut out);
         let alg = hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY;
         let p1 = reference_p(alg, &key[..32], label, 2);
         let p2 = reference_p(alg, &key[32..], label, 2);
@@ -225,8 +214,8 @@ mod tests {
         let key = [7u8; 16];
         let mut long = [0u8; 60];
         let mut short = [0u8; 13];
-        prf(PrfFunction::HmacSha256, &key, b"x", &mut long);
-        prf(PrfFunction::HmacSha256, &key, b"x", &mut short);
+        PrfKey::new(PrfFunction::HmacSha256, &key).derive(b"x", &mut long);
+        PrfKey::new(PrfFunction::HmacSha256, &key).derive(b"x", &mut short);
         assert_eq!(&long[..13], &short[..]);
     }
 
@@ -234,12 +223,8 @@ mod tests {
     fn streamwide_encr_key_vector() {
         // mikey_kdf_crosscheck_streamwide.json, case "encr_and_salt, cs_id 4": key_label / key.
         let mut out = [0u8; 16];
-        prf(
-            PrfFunction::HmacSha256,
-            &hex("A27B7D578EEB9B1EE7705E385996D300"),
-            &hex("15798CEF0405A85C164339F62F55AAC86348846A482C893802"),
-            &mut out,
-        );
+        PrfKey::new(PrfFunction::HmacSha256, &hex("A27B7D578EEB9B1EE7705E385996D300"))
+            .derive(&hex("15798CEF0405A85C164339F62F55AAC86348846A482C893802"), &mut out);
         assert_eq!(out.to_vec(), hex("3924935940C154CCBC3C2AD05C8F5181"));
     }
 
@@ -247,8 +232,8 @@ mod tests {
     fn output_buffer_is_overwritten() {
         let mut a = [0u8; 20];
         let mut b = [0xFFu8; 20];
-        prf(PrfFunction::MikeyHmacSha1, &[3; 16], b"l", &mut a);
-        prf(PrfFunction::MikeyHmacSha1, &[3; 16], b"l", &mut b);
+        PrfKey::new(PrfFunction::MikeyHmacSha1, &[3; 16]).derive(b"l", &mut a);
+        PrfKey::new(PrfFunction::MikeyHmacSha1, &[3; 16]).derive(b"l", &mut b);
         assert_eq!(a, b);
     }
 }

@@ -39,8 +39,9 @@ use aws_lc_sys::{
     RSA_NO_PADDING, RSA_PSS_SALTLEN_AUTO, RSA_PSS_SALTLEN_DIGEST,
 };
 
+use super::ct::{is_zero_mask, lt_mask, select_u8, select_usize, shift_left_ct};
+use super::pem::{parse_pem, PemBlock};
 use super::rng::RandomSource;
-use super::x509::{parse_pem, PemBlock};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::secret::SecretBytes;
 
@@ -695,28 +696,6 @@ fn fill_nonzero(out: &mut [u8], rng: &dyn RandomSource) -> Result<()> {
     Ok(())
 }
 
-// Constant-time helpers. A mask is 0xFF (true) or 0x00 (false); `black_box` keeps the compiler
-// from turning the arithmetic back into branches.
-
-/// 0xFF when `x == 0`, else 0x00.
-fn is_zero_mask(x: u8) -> u8 {
-    black_box(((u32::from(x).wrapping_sub(1)) >> 8) as u8)
-}
-
-/// 0xFF when `a < b`, else 0x00 (for `a`, `b` below 2^63).
-fn lt_mask(a: usize, b: usize) -> u8 {
-    black_box(0u8.wrapping_sub((a.wrapping_sub(b) >> (usize::BITS - 1)) as u8))
-}
-
-fn select_u8(mask: u8, a: u8, b: u8) -> u8 {
-    (a & mask) | (b & !mask)
-}
-
-fn select_usize(mask: u8, a: usize, b: usize) -> usize {
-    let wide = 0usize.wrapping_sub(usize::from(mask & 1));
-    (a & wide) | (b & !wide)
-}
-
 /// Checks EM = 0x00 || 0x02 || PS (>= 8 nonzero bytes) || 0x00 || M in constant time (every
 /// byte is read, nothing branches on the contents). Returns (0xFF if valid else 0x00, index of
 /// M); the index is meaningful only when valid.
@@ -736,27 +715,6 @@ fn pkcs1_type2_check(em: &[u8]) -> (u8, usize) {
     good &= !looking;
     good &= !lt_mask(zero_index, 2 + 8);
     (black_box(good), zero_index + 1)
-}
-
-/// Shifts `buf` left by `shift` bytes (zero filled) with a memory access pattern independent
-/// of `shift`: log2(len) passes, each conditionally moving by one power of two.
-fn shift_left_ct(buf: &mut [u8], shift: usize) {
-    let len = buf.len();
-    let mut step = 1usize;
-    while step < len {
-        let mask = 0u8.wrapping_sub(((shift / step) & 1) as u8);
-        let mask = black_box(mask);
-        for i in 0..len {
-            let moved = if i + step < len { buf[i + step] } else { 0 };
-            buf[i] = select_u8(mask, moved, buf[i]);
-        }
-        step <<= 1;
-    }
-    // Shifts of `len` or more clear everything.
-    let all = !lt_mask(shift, len);
-    for byte in buf.iter_mut() {
-        *byte &= !all;
-    }
 }
 
 #[cfg(test)]
@@ -806,37 +764,6 @@ mod tests {
         bad[23..].fill(0x33);
         assert_eq!(pkcs1_type2_check(&bad).0, 0, "no separator");
         assert_eq!(pkcs1_type2_check(&[0, 2, 1]).0, 0, "too short");
-    }
-
-    #[test]
-    fn shift_left_ct_matches_a_plain_shift() {
-        for len in [1usize, 2, 3, 11, 64, 100, 256] {
-            let buf: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(13).wrapping_add(1)).collect();
-            for shift in 0..=len + 2 {
-                let mut ours = buf.clone();
-                shift_left_ct(&mut ours, shift);
-                let mut expected = vec![0u8; len];
-                if shift < len {
-                    expected[..len - shift].copy_from_slice(&buf[shift..]);
-                }
-                assert_eq!(ours, expected, "len {len} shift {shift}");
-            }
-        }
-    }
-
-    #[test]
-    fn masks() {
-        assert_eq!(is_zero_mask(0), 0xFF);
-        for x in 1..=255u8 {
-            assert_eq!(is_zero_mask(x), 0);
-        }
-        assert_eq!(lt_mask(3, 10), 0xFF);
-        assert_eq!(lt_mask(10, 10), 0);
-        assert_eq!(lt_mask(11, 10), 0);
-        assert_eq!(select_usize(0xFF, 5, 9), 5);
-        assert_eq!(select_usize(0, 5, 9), 9);
-        assert_eq!(select_u8(0xFF, 5, 9), 5);
-        assert_eq!(select_u8(0, 5, 9), 9);
     }
 
     struct Zeros;

@@ -154,31 +154,13 @@ pub fn decrypt_key_data(
     }
 }
 
-/// HMAC-SHA-1 (full 160-bit tag) over `data` with `auth_key` (§4.2.4); Null -> empty Vec.
-///
-/// For several tags or checks with one key, [`MacKey`] prepares the key once.
-pub fn mac(algorithm: MacAlgorithm, auth_key: &[u8], data: &[u8]) -> Vec<u8> {
-    match algorithm {
-        MacAlgorithm::Null => Vec::new(),
-        MacAlgorithm::HmacSha1_160 => MacKey::new(algorithm, auth_key).sign(data).as_slice().to_vec(),
-    }
-}
-
-/// Constant-time verification (§4.2.4); Null accepts only an empty tag.
-///
-/// # Errors
-/// `AuthFailed` ("MAC mismatch") on mismatch or wrong tag length.
-pub fn verify_mac(algorithm: MacAlgorithm, auth_key: &[u8], data: &[u8], tag: &[u8]) -> Result<()> {
-    MacKey::new(algorithm, auth_key).verify(data, tag)
-}
-
 /// Longest tag of a [`MacAlgorithm`] (HMAC-SHA-1-160).
 const MAX_TAG_LEN: usize = 20;
 
-/// A KEMAC / verification-message MAC key prepared once (§4.2.4), for several tags or checks.
+/// A KEMAC / verification-message MAC key prepared once (§4.2.4), for several tags or checks:
+/// HMAC-SHA-1 with the full 160-bit tag, or the NULL MAC (an empty tag).
 ///
-/// Gives the same tags as [`mac`] and the same verdicts as [`verify_mac`]. The key's HMAC state
-/// is zeroized on drop; `Debug` shows only the algorithm.
+/// The key's HMAC state is zeroized on drop; `Debug` shows only the algorithm.
 pub struct MacKey {
     algorithm: MacAlgorithm,
     /// `None` for [`MacAlgorithm::Null`]. Boxed: the prepared states are 192 bytes, and a key
@@ -236,7 +218,7 @@ impl MacKey {
         self.algorithm
     }
 
-    /// The tag over `data` (empty for Null); the same as `mac(algorithm, auth_key, data)`.
+    /// The tag over `data` (empty for Null).
     pub fn sign(&self, data: &[u8]) -> MacTag {
         self.sign_parts(&[data])
     }
@@ -253,8 +235,7 @@ impl MacKey {
         tag
     }
 
-    /// Checks `tag` over `data` in constant time; Null accepts only an empty tag. The same as
-    /// `verify_mac(algorithm, auth_key, data, tag)`.
+    /// Checks `tag` over `data` in constant time; Null accepts only an empty tag.
     ///
     /// # Errors
     /// `AuthFailed` ("MAC mismatch") on mismatch or wrong tag length.
