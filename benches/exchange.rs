@@ -48,7 +48,7 @@ use mikey::config::DEFAULT_REPLAY_WINDOW_SECS;
 use mikey::crypto::dh::DhKeyPair;
 use mikey::crypto::rsa::{RsaPrivateKey, SignatureScheme};
 use mikey::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
-use mikey::crypto::{prf, MacAlgorithm, MacKey, PrfFunction, PrfKey, SystemRandomSource};
+use mikey::crypto::{MacAlgorithm, MacKey, PrfFunction, PrfKey, SystemRandomSource};
 use mikey::replay::{ReplayCache, ReplayCheck};
 use mikey::wire::{DhGroup, KeyDataList, Message, Payload};
 use mikey::{Config, Method, Role, SecretBytes, Session};
@@ -319,7 +319,7 @@ fn primitive_benchmarks() {
             key.derive(black_box(&label), black_box(&mut out));
         });
         measure(&format!("primitive: PRF {function:?} with key setup"), 1, || {
-            prf(function, black_box(&key16), black_box(&label), black_box(&mut out));
+            PrfKey::new(function, black_box(&key16)).derive(black_box(&label), black_box(&mut out));
         });
     }
     let mac_key = MacKey::new(MacAlgorithm::HmacSha1_160, &[0x33; 20]);
