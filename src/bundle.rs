@@ -167,6 +167,17 @@ impl Bundle {
         Ok(Bundle { csb_id, rand, keys, mki, policies, streams, deriver, envelope_key: None })
     }
 
+    /// A CSB under one SRTP policy, numbered as an initiator offers it: ours, or a group's.
+    pub(crate) fn with_offered_policy(
+        csb_id: u32,
+        prf: PrfFunction,
+        (rand, keys, mki): (RandBytes, KeyMaterial, Vec<u8>),
+        streams: Streams,
+        policy: SrtpPolicy,
+    ) -> Result<Self> {
+        Bundle::new(csb_id, prf, rand, keys, mki, streams, smallvec![(OFFERED_POLICY_NO, policy)])
+    }
+
     /// The streams of the crypto sessions, in CS ID order.
     pub(crate) fn streams(&self) -> impl Iterator<Item = Stream> + '_ {
         self.streams.iter().copied()
@@ -239,6 +250,11 @@ fn copy_checked(target: &mut [u8], source: &[u8]) -> Result<()> {
     }
     target.copy_from_slice(source);
     Ok(())
+}
+
+/// The crypto sessions of `entries` (SSRC, ROC), under the offered policy.
+pub(crate) fn streams_of(entries: impl Iterator<Item = (u32, u32)>) -> Streams {
+    entries.map(|(ssrc, roc)| Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO }).collect()
 }
 
 /// The SRTP-ID map of `streams` (§6.1.1).

@@ -13,7 +13,7 @@ use crate::bundle::{key_validity, Bundle, KeyMaterial, RandBytes};
 use crate::crypto::dh::DhKeyPair;
 use crate::crypto::x509::Certificate;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
-use crate::method::{Answering, Completing, Offering, Pending, Received};
+use crate::method::{Answering, Completing, Offering, Pending, Received, OUR_PRF};
 use crate::srtp::SrtpPolicy;
 use crate::wire::{CommonHeader, DataType, DhPayload, KeyValidity, Message, Payload};
 
@@ -132,5 +132,6 @@ pub(crate) fn complete(
             .with_peer_code(MikeyErrorCode::InvalidDh));
     }
     let tgk = ours.shared_secret(&responder_dh.value)?;
-    cx.bundle(offer.rand.clone(), KeyMaterial::tgk(tgk), offer.mki.clone(), offer.policy)
+    let material = (offer.rand.clone(), KeyMaterial::tgk(tgk), offer.mki.clone());
+    Bundle::with_offered_policy(cx.sent.csb_id, OUR_PRF, material, cx.streams.clone(), offer.policy)
 }

@@ -22,9 +22,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use smallvec::smallvec;
-
-use crate::bundle::{key_validity, srtp_id_map, Bundle, KeyMaterial, RandBytes, Stream, Streams, OFFERED_POLICY_NO};
+use crate::bundle::{key_validity, srtp_id_map, Bundle, KeyMaterial, RandBytes, Streams, OFFERED_POLICY_NO};
 use crate::config::{InteropFlags, Settings};
 use crate::crypto::PrfFunction;
 use crate::error::{Error, MikeyErrorCode, Result};
@@ -43,7 +41,7 @@ mod rsa_r;
 pub(crate) use rsa_r::RsaROffer;
 
 /// The PRF of the messages we start (PRF func 0, MIKEY-1, RFC 3830 §4.1.2).
-const OUR_PRF: PrfFunction = PrfFunction::MikeyHmacSha1;
+pub(crate) const OUR_PRF: PrfFunction = PrfFunction::MikeyHmacSha1;
 
 /// Key-management methods (numbering fixed by the C API's `mikey_method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -269,8 +267,8 @@ impl Offering<'_> {
 
     /// The CSB of our offer, keyed by `keys` sent with it.
     pub(crate) fn bundle(&self, keys: KeyMaterial) -> Result<Bundle> {
-        let policies = smallvec![(OFFERED_POLICY_NO, self.policy)];
-        Bundle::new(self.csb_id, OUR_PRF, self.rand.clone(), keys, self.mki.to_vec(), self.streams.clone(), policies)
+        let material = (self.rand.clone(), keys, self.mki.to_vec());
+        Bundle::with_offered_policy(self.csb_id, OUR_PRF, material, self.streams.clone(), self.policy)
     }
 }
 
@@ -342,21 +340,4 @@ impl Completing<'_> {
     pub(crate) fn exchange_context<'a>(&self, csb_id: u32, rand: &'a [u8]) -> ExchangeContext<'a> {
         ExchangeContext { prf: OUR_PRF, csb_id, rand, timestamp: self.sent.timestamp }
     }
-
-    /// The CSB of our offer once its keys arrive: our streams and policy, with `rand`.
-    pub(crate) fn bundle(
-        &self,
-        rand: RandBytes,
-        keys: KeyMaterial,
-        mki: Vec<u8>,
-        policy: SrtpPolicy,
-    ) -> Result<Bundle> {
-        let policies = smallvec![(OFFERED_POLICY_NO, policy)];
-        Bundle::new(self.sent.csb_id, OUR_PRF, rand, keys, mki, self.streams.clone(), policies)
-    }
-}
-
-/// The streams of `entries` (SSRC, ROC) under the offered policy.
-pub(crate) fn streams_of(entries: impl Iterator<Item = (u32, u32)>) -> Streams {
-    entries.map(|(ssrc, roc)| Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO }).collect()
 }

@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use smallvec::smallvec;
 
-use crate::bundle::{numbered_mki, srtp_id_map, Bundle, KeyMaterial, Policies, RandBytes, OFFERED_POLICY_NO};
+use crate::bundle::{
+    key_validity, numbered_mki, srtp_id_map, streams_of, Bundle, KeyMaterial, Policies, RandBytes, OFFERED_POLICY_NO,
+};
 use crate::config::{RsaRGroup, Settings};
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::crypto::PrfFunction;
@@ -27,7 +29,7 @@ use crate::exchange::kemac::ExchangeContext;
 use crate::exchange::signed::{self, PeerTrust, SignedExtra};
 use crate::exchange::{envelope, single_timestamp};
 use crate::method::{
-    streams_of, Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received,
+    Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received, OUR_PRF,
 };
 use crate::srtp::SrtpPolicy;
 use crate::wire::registry::{envelope_cache, extension_type};
@@ -170,8 +172,7 @@ impl KeyManagement for RsaR {
             _ => return Err(Error::malformed("an RSA-R KEMAC carries one TGK (RFC 4738 §3.6)")),
         };
         policy.mki_len = mki.len() as u8;
-        let prf = PrfFunction::MikeyHmacSha1;
-        Bundle::new(csb_id, prf, rand, keys, mki, streams, smallvec![(OFFERED_POLICY_NO, policy)]).map(Some)
+        Bundle::with_offered_policy(csb_id, OUR_PRF, (rand, keys, mki), streams, policy).map(Some)
     }
 
     /// Error no 13, "unsupported message type", for what starts as an RSA-R I_MESSAGE but does
@@ -197,7 +198,7 @@ struct Reply<'a> {
 /// group's CSB_ID extension for a group.
 fn response(cx: &Answering<'_>, message: &Message<'_>, reply: &Reply<'_>, bundle: &Bundle) -> Result<Vec<u8>> {
     let settings = cx.settings;
-    let key_data = bundle.keys.key_data(crate::bundle::key_validity(&bundle.mki), false);
+    let key_data = bundle.keys.key_data(key_validity(&bundle.mki), false);
     // A group answer names the group's CSB and its sender's streams, and always sends the
     // group RAND (§3.2, §3.6); the HDR keeps the member's CSB ID.
     let mut header =
@@ -235,11 +236,12 @@ fn response(cx: &Answering<'_>, message: &Message<'_>, reply: &Reply<'_>, bundle
 
 /// A group key server's CSB: the same for every member (§3.2), so the MKI is always the first.
 fn group_bundle(group: &RsaRGroup, prf: PrfFunction) -> Result<Bundle> {
-    let mki = numbered_mki(1, group.policy.mki_len);
-    let streams = streams_of(group.streams.iter().copied());
-    let keys = KeyMaterial::tgk(group.tgk.clone());
-    let policies = smallvec![(OFFERED_POLICY_NO, group.policy)];
-    Bundle::new(group.csb_id, prf, RandBytes::from_slice(&group.rand), keys, mki, streams, policies)
+    let material = (
+        RandBytes::from_slice(&group.rand),
+        KeyMaterial::tgk(group.tgk.clone()),
+        numbered_mki(1, group.policy.mki_len),
+    );
+    Bundle::with_offered_policy(group.csb_id, prf, material, streams_of(group.streams.iter().copied()), group.policy)
 }
 
 /// The new CSB ID of a group R_MESSAGE (General Extension type 4, §3.6).
