@@ -14,8 +14,8 @@ use std::sync::Mutex;
 
 use crate::clock::{ntp_diff, ntp_from_seconds};
 use crate::crypto::{SipHashKey, SystemRandomSource};
-use crate::error::{Error, ErrorKind, Result};
-use crate::wire::{Message, Payload};
+use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::wire::{Message, Payload, Timestamp, TimestampType};
 
 /// The identity of a message in the cache: a keyed hash of its data type, CSB ID and timestamp
 /// and the first 19 bytes of what authenticates it.
@@ -238,6 +238,20 @@ impl CacheState {
             self.floor = None;
         }
     }
+}
+
+/// The one T payload of a message; COUNTER timestamps cannot be checked against a clock, so
+/// they are refused (§5.4 relies on loosely synchronised clocks).
+pub(crate) fn single_timestamp(message: &Message<'_>) -> Result<Timestamp> {
+    if message.count(Payload::as_timestamp) != 1 {
+        return Err(Error::malformed("a message must carry exactly one T payload"));
+    }
+    let timestamp = *message.find(Payload::as_timestamp).ok_or_else(|| Error::malformed("no T payload"))?;
+    if timestamp.ts_type == TimestampType::Counter {
+        return Err(Error::new(ErrorKind::Timestamp, "COUNTER timestamps cannot be checked against the clock")
+            .with_peer_code(MikeyErrorCode::InvalidTimestamp));
+    }
+    Ok(timestamp)
 }
 
 #[cfg(test)]

@@ -13,9 +13,8 @@ use crate::bundle::{numbered_mki, Bundle, RandBytes, Stream, Streams, OFFERED_PO
 use crate::config::{Config, InteropFlags, Settings, RAND_LEN};
 use crate::crypto::PrfFunction;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
-use crate::exchange::single_timestamp;
 use crate::method::{Answering, Completing, KeyManagement, Offering, Received, Sent};
-use crate::replay::{ReplayCache, ReplayCheck};
+use crate::replay::{single_timestamp, ReplayCache, ReplayCheck};
 use crate::srtp::SrtpKeys;
 use crate::wire::{
     CommonHeader, CsIdMap, DataType, DecodeOptions, ErrorPayload, HeaderStart, Message, Payload, SrtpIdMap, Timestamp,

@@ -10,9 +10,6 @@
 //! - [`identity`]: ID payloads and the rules that bind them to the configuration and the signer.
 //! - [`accept`]: what a responder accepts: RAND, the SRTP policies, CS ID map and keys of a CSB.
 
-use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
-use crate::wire::{Message, Payload, Timestamp, TimestampType};
-
 pub(crate) mod accept;
 pub(crate) mod dh;
 pub(crate) mod envelope;
@@ -20,17 +17,3 @@ pub(crate) mod identity;
 pub mod kemac;
 pub mod signed;
 pub mod verification;
-
-/// The one T payload of a message; COUNTER timestamps cannot be checked against a clock, so
-/// they are refused (§5.4 relies on loosely synchronised clocks).
-pub(crate) fn single_timestamp(message: &Message<'_>) -> Result<Timestamp> {
-    if message.count(Payload::as_timestamp) != 1 {
-        return Err(Error::malformed("a message must carry exactly one T payload"));
-    }
-    let timestamp = *message.find(Payload::as_timestamp).ok_or_else(|| Error::malformed("no T payload"))?;
-    if timestamp.ts_type == TimestampType::Counter {
-        return Err(Error::new(ErrorKind::Timestamp, "COUNTER timestamps cannot be checked against the clock")
-            .with_peer_code(MikeyErrorCode::InvalidTimestamp));
-    }
-    Ok(timestamp)
-}

@@ -21,16 +21,17 @@ use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::crypto::PrfFunction;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::exchange::accept::{self, NewKeys};
+use crate::exchange::envelope;
 use crate::exchange::identity::{
     carried_ids, check_identity, check_signer_named, id_payloads, initiator_and_responder_ids, not_the_signer,
     own_identity_payload,
 };
 use crate::exchange::kemac::ExchangeContext;
 use crate::exchange::signed::{self, PeerTrust, SignedExtra};
-use crate::exchange::{envelope, single_timestamp};
 use crate::method::{
     Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received, OUR_PRF,
 };
+use crate::replay::single_timestamp;
 use crate::srtp::SrtpPolicy;
 use crate::wire::registry::{envelope_cache, extension_type};
 use crate::wire::{CommonHeader, CsIdMap, DataType, GeneralExtension, KeyDataList, KeyDataType, Message, Payload};

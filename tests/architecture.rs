@@ -1,0 +1,144 @@
+//! The architecture invariants of ARCHITECTURE.md that code cannot show by itself, checked on
+//! the source text (as rust-analyzer's tidy tests do): which layer imports which, where
+//! `unsafe` may be, and that only the method registry names methods. Test modules and comments
+//! are not checked.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `src/`, with its library code: lines before any `#[cfg(test)]`,
+/// comment lines left out.
+fn library_sources() -> Vec<(String, String)> {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).expect("src/ is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    walk(&root.join("src"), &mut files);
+    // Test modules in files of their own (`#[cfg(test)] mod tests;`).
+    files.retain(|path| !path.ends_with("tests.rs"));
+    files.sort();
+    assert!(files.len() > 30, "found only {} source files", files.len());
+    files
+        .into_iter()
+        .map(|path| {
+            let text = fs::read_to_string(&path).expect("a readable source file");
+            let code: Vec<&str> = text
+                .lines()
+                .take_while(|line| line.trim() != "#[cfg(test)]")
+                .filter(|line| !line.trim_start().starts_with("//"))
+                .collect();
+            let name = path.strip_prefix(root).expect("under the root").to_string_lossy().replace('\\', "/");
+            (name, code.join("\n"))
+        })
+        .collect()
+}
+
+/// The crate modules a file's code refers to (`crate::name`).
+fn crate_modules(code: &str) -> Vec<String> {
+    code.match_indices("crate::")
+        .map(|(at, _)| code[at + 7..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>())
+        .filter(|name| name.starts_with(|c: char| c.is_ascii_lowercase()))
+        .collect()
+}
+
+/// Occurrences of `word` as a whole identifier.
+fn mentions(code: &str, word: &str) -> usize {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    code.match_indices(word)
+        .filter(|(at, _)| {
+            let before = code[..*at].chars().next_back().map_or(true, |c| !is_ident(c));
+            let after = code[at + word.len()..].chars().next().map_or(true, |c| !is_ident(c));
+            before && after
+        })
+        .count()
+}
+
+#[test]
+fn each_layer_imports_only_the_layers_below_it() {
+    // (files starting with, the crate modules they must not use)
+    let rules: [(&str, &[&str]); 9] = [
+        ("src/wire/", &["crypto", "srtp", "bundle", "config", "replay", "exchange", "method", "session", "ffi"]),
+        ("src/crypto/", &["srtp", "bundle", "config", "replay", "exchange", "method", "session", "ffi"]),
+        ("src/srtp.rs", &["crypto", "bundle", "config", "replay", "exchange", "method", "session", "ffi"]),
+        ("src/replay.rs", &["srtp", "bundle", "config", "exchange", "method", "session", "ffi"]),
+        ("src/bundle.rs", &["config", "replay", "exchange", "method", "session", "ffi"]),
+        ("src/config.rs", &["bundle", "exchange", "session", "ffi"]),
+        ("src/exchange/", &["session", "ffi"]),
+        ("src/method/", &["session", "ffi"]),
+        ("src/session.rs", &["exchange", "ffi"]),
+    ];
+    let mut broken = Vec::new();
+    for (file, code) in library_sources() {
+        for (_, forbidden) in rules.iter().filter(|(prefix, _)| file.starts_with(prefix)) {
+            for module in crate_modules(&code).into_iter().filter(|module| forbidden.contains(&module.as_str())) {
+                broken.push(format!("{file} uses crate::{module}"));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "layering broken:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn the_c_abi_sees_only_the_public_rust_api() {
+    let mut broken = Vec::new();
+    for (file, code) in library_sources().into_iter().filter(|(file, _)| file.starts_with("src/ffi/")) {
+        // The crate root's re-exports (`crate::Session`), the SDP helpers, and ffi itself.
+        for module in crate_modules(&code).into_iter().filter(|module| !["sdp", "ffi"].contains(&module.as_str())) {
+            broken.push(format!("{file} uses crate::{module}"));
+        }
+    }
+    assert!(broken.is_empty(), "ffi reaches past the public API:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn only_the_method_registry_names_methods() {
+    let variants = ["Psk", "Null", "Pk", "DhSign", "DhHmac", "RsaR", "Ticket", "Sakke"];
+    let mut broken = Vec::new();
+    for (file, code) in library_sources() {
+        // The registry; and the C API's numbering of the methods, pinned at compile time.
+        if file == "src/method/mod.rs" || file == "src/ffi/types.rs" {
+            continue;
+        }
+        for variant in variants {
+            if mentions(&code, &format!("Method::{variant}")) > 0 {
+                broken.push(format!("{file} names Method::{variant}"));
+            }
+        }
+    }
+    let session = library_sources().into_iter().find(|(file, _)| file == "src/session.rs").expect("src/session.rs");
+    if mentions(&session.1, "Method") > 0 {
+        broken.push("src/session.rs names the Method type".to_owned());
+    }
+    assert!(broken.is_empty(), "methods named outside the registry:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn unsafe_code_lives_only_in_crypto_and_ffi() {
+    let outside: Vec<String> = library_sources()
+        .into_iter()
+        .filter(|(file, code)| {
+            !file.starts_with("src/crypto/") && !file.starts_with("src/ffi/") && mentions(code, "unsafe") > 0
+        })
+        .map(|(file, _)| file)
+        .collect();
+    assert!(outside.is_empty(), "unsafe outside crypto/ and ffi/: {outside:?}");
+}
+
+#[test]
+fn the_checks_see_what_they_look_for() {
+    // Each rule above can fail: the helpers find what the rules forbid.
+    assert_eq!(crate_modules("use crate::wire::{A};\nuse crate::Session; crate::exchange::x()"), ["wire", "exchange"]);
+    assert_eq!(mentions("Method::Psk, Method::PskX, SomeMethod::Psk", "Method::Psk"), 1);
+    assert_eq!(mentions("unsafe { } // unsafe_code", "unsafe"), 1);
+    let sources = library_sources();
+    let lib = &sources.iter().find(|(file, _)| file == "src/lib.rs").expect("src/lib.rs").1;
+    assert!(mentions(lib, "Method") > 0, "lib.rs re-exports Method");
+}
