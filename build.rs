@@ -1,4 +1,4 @@
-//! Link settings of the C shared library (DESIGN.md §2, "Library files"): on Linux the cdylib
+//! Link settings of the C shared library (ARCHITECTURE.md, "The C API contract": library files): on Linux the cdylib
 //! gets the SONAME `libmikey.so.<major>` and exports only `mikey_*` through `mikey.map`.
 //!
 //! The header is not generated here: `include/mikey.h` is committed, produced by the pinned

@@ -374,7 +374,7 @@ fn primitive_benchmarks() {
 /// What every accepted NULL message costs under this design, whatever the decoder and session
 /// do around it: the clock read of the timestamp window, the message's keyed replay identity
 /// (SipHash-2-4), recording it in a locked cache the size a config makes, and the key and salt
-/// copied into zeroized heap memory (RFC 3830 §5.4; DESIGN.md's secrets rule). Returns ops/s.
+/// copied into zeroized heap memory (RFC 3830 §5.4; ARCHITECTURE.md: secrets). Returns ops/s.
 fn null_responder_fixed_costs(message: &[u8]) -> f64 {
     let decoded = Message::decode(message).unwrap();
     let cache = ReplayCache::new(ReplayCache::capacity_for_window(DEFAULT_REPLAY_WINDOW_SECS)).unwrap();

@@ -53,7 +53,7 @@ static void exchange(const char *name, uint32_t init_flags, uint32_t resp_flags,
     free_exchange(init, resp, init_cfg, resp_cfg);
 }
 
-/* DESIGN §2: a PSK responder never accepts a NULL-protected message. */
+/* README, "NULL method": a PSK responder never accepts a NULL-protected message. */
 static void psk_responder_refuses_null(void)
 {
     test_config_params ip = null_params(0, 0);
@@ -92,7 +92,7 @@ int main(void)
     exchange("gstreamer flags both sides", GSTREAMER_FLAGS, GSTREAMER_FLAGS, 0, 0);
     exchange("gstreamer flags both sides, HMAC_SHA1_32", GSTREAMER_FLAGS, GSTREAMER_FLAGS, 0, 2);
     exchange("gstreamer flags both sides, V", GSTREAMER_FLAGS, GSTREAMER_FLAGS, 1, 0);
-    /* DESIGN §2 default interop: a responder without flags accepts what GStreamer sends. */
+    /* Default interop (README): a responder without flags accepts what GStreamer sends. */
     exchange("gstreamer initiator, default responder", GSTREAMER_FLAGS, 0, 0, 0);
     exchange("gstreamer initiator, default responder, HMAC_SHA1_32", GSTREAMER_FLAGS, 0, 0, 2);
     psk_responder_refuses_null();

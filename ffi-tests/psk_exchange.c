@@ -208,8 +208,8 @@ out:
     free_exchange(init, resp, alice, bob);
 }
 
-/* DESIGN §2: a session copies the config's settings; later changes, and freeing the config,
-   do not affect it. */
+/* ARCHITECTURE.md, "Threads": a session copies the config's settings; later changes, and
+   freeing the config, do not affect it. */
 static void test_config_lifetime(void)
 {
     test_config_params params = test_psk_params();

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 OR MIT
  *
- * DESIGN §2 "Threads": 8 threads, each running 200 complete PSK exchanges with its own
+ * ARCHITECTURE.md, C API contract, "Threads": 8 threads, each running 200 complete PSK exchanges with its own
  * sessions, all created from ONE config that every thread shares read-only (and so one shared
  * replay cache). Every exchange must succeed (no replay false positives) and agree on keys.
  */

@@ -1,6 +1,6 @@
 //! What an endpoint knows: its method, credentials, identities, SRTP offer, replay window and
 //! interop switches. Sessions keep the settings as they were when made (shared, copied on write);
-//! the replay cache stays shared by every session of one config (DESIGN.md §2).
+//! the replay cache stays shared by every session of one config.
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use crate::srtp::{SrtpPolicy, MAX_MKI_LEN};
 use crate::wire::{DhGroup, Payload};
 
 /// Interop switches for real devices (a bitwise OR; 0 = strict RFC plus the unambiguous
-/// defaults of DESIGN.md §2). Values are fixed by the C API's `MIKEY_INTEROP_*`.
+/// defaults the README lists). Values are fixed by the C API's `MIKEY_INTEROP_*`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct InteropFlags(pub u32);
 

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-/// What went wrong, at the granularity the C API reports (`mikey_result`, DESIGN.md §2).
+/// What went wrong, at the granularity the C API reports (`mikey_result`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// A caller passed an argument that cannot be used (NULL, out of range, wrong method).

@@ -1,4 +1,4 @@
-//! `include/mikey.h` (DESIGN.md §2, "Header"): it is what the pinned cbindgen generates from
+//! `include/mikey.h` (ARCHITECTURE.md, "The C API contract": header): it is what the pinned cbindgen generates from
 //! src/ffi, its version macros equal Cargo's version, and it compiles cleanly as C99 and C++17
 //! with `-Wall -Wextra -Wpedantic -Werror`.
 //!

@@ -1,4 +1,4 @@
-//! The library files (DESIGN.md §2, "Library files"), Linux only: `libmikey.so` has the SONAME
+//! The library files (ARCHITECTURE.md, "The C API contract": library files), Linux only: `libmikey.so` has the SONAME
 //! `libmikey.so.<major>` and exports exactly the functions of `include/mikey.h`, all `mikey_*`;
 //! a C program links against the .so and against the .a (with the documented native static
 //! libraries) and runs a MIKEY exchange.

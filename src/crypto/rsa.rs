@@ -3,7 +3,7 @@
 //!
 //! - **Encryption** is RSAES-PKCS1-v1_5, the mandatory scheme of §4.2.5 (the PKE payload has no
 //!   algorithm field: "implicit from the certificate", §6.3, so OAEP could not be signalled).
-//!   The padding is built here from the caller's [`RandomSource`] (DESIGN.md §3: randomness is a
+//!   The padding is built here from the caller's [`RandomSource`] (ARCHITECTURE.md: randomness is a
 //!   parameter) around aws-lc's raw RSA operation.
 //! - **Decryption** does the raw RSA operation in aws-lc (blinded, constant time) and checks the
 //!   padding here in constant time, so nothing about the plaintext is branched on before the one
@@ -462,7 +462,7 @@ pub struct RsaPrivateKey {
 }
 
 impl RsaPrivateKey {
-    /// Loads a private key (DESIGN.md §2, `mikey_config_set_private_key`): PEM ("PRIVATE KEY"
+    /// Loads a private key (`mikey_config_set_private_key`): PEM ("PRIVATE KEY"
     /// = PKCS#8, "RSA PRIVATE KEY" = PKCS#1; the first such block of a bundle) or DER (PKCS#8,
     /// else PKCS#1), detected from the bytes. aws-lc checks the key's consistency.
     ///

@@ -299,7 +299,7 @@ impl Certificate {
         Self::read(der, &x509)
     }
 
-    /// Parses configured certificates (DESIGN.md §2: the own chain, trust anchors, the peer's
+    /// Parses configured certificates (the own chain, trust anchors, the peer's
     /// certificate): one DER certificate, or every CERTIFICATE block of PEM data, in order
     /// (other PEM blocks, such as a key in the same file, are skipped).
     ///
@@ -572,7 +572,7 @@ fn alt_names(x509: &X509Ptr) -> Result<Vec<AltName>> {
     Ok(out)
 }
 
-/// Trust anchors (DESIGN.md §2, `mikey_config_add_trust_anchor`): usually root CAs; any
+/// Trust anchors (`mikey_config_add_trust_anchor`): usually root CAs; any
 /// configured certificate ends a chain.
 #[derive(Clone, Debug, Default)]
 pub struct TrustStore {

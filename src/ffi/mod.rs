@@ -1,4 +1,4 @@
-//! The C ABI (DESIGN.md §2), rendered into `include/mikey.h` by cbindgen (see `cbindgen.toml`).
+//! The C ABI (ARCHITECTURE.md, "The C API contract"), rendered into `include/mikey.h` by cbindgen (see `cbindgen.toml`).
 //!
 //! Practices, after rustls-ffi:
 //! - opaque handles: `mikey_config` and `mikey_session` are Rust values boxed into raw pointers;

@@ -188,7 +188,7 @@ const fn parse_u32(text: &str) -> u32 {
     value
 }
 
-/// The `mikey_result` of an error kind (one-to-one, DESIGN.md §3).
+/// The `mikey_result` of an error kind (one-to-one).
 pub(crate) fn result_for(kind: ErrorKind) -> mikey_result {
     match kind {
         ErrorKind::InvalidArgument => MIKEY_ERR_INVALID_ARGUMENT,
