@@ -1,4 +1,4 @@
-//! The verification message (RFC 3830 §3.1, §5.2): R_MESSAGE = HDR, T, [IDr], V, where the V
+//! The verification message (RFC 3830 §3.1, §5.2): R_MESSAGE = HDR, T, \[IDr\], V, where the V
 //! MAC covers the response up to the MAC field followed by IDi || IDr || T. PSK, NULL and PK
 //! initiators ask for it with the V flag; it confirms keys the I_MESSAGE already carried.
 //!

@@ -1,17 +1,17 @@
 //! Key-management methods: the registry, and the one interface every method implements.
 //!
-//! Each method lives in one file and implements [`KeyManagement`], the phases every MIKEY
+//! Each method lives in one file and implements `KeyManagement`, the phases every MIKEY
 //! method has: the initiator offers (its I_MESSAGE, first or update, §4.5), the responder
 //! answers (authenticates the I_MESSAGE, makes or takes the keys, builds any R_MESSAGE), and the
 //! initiator completes (takes the R_MESSAGE). Each phase only *reads* the session and returns a
-//! value ([`Offer`], [`Answer`], a [`Bundle`]) that the session commits after every check passed,
+//! value (`Offer`, `Answer`, a `Bundle`) that the session commits after every check passed,
 //! so a rejected message changes nothing.
 //!
-//! [`Method::exchange`] is the registry: the one place in the crate that maps a [`Method`] to
+//! `Method::exchange` is the registry: the one place in the crate that maps a [`Method`] to
 //! its implementation. Nothing outside this module branches on a method; the session asks the
 //! method instead. The pieces several methods share (KEMAC sealing, signatures, the envelope,
 //! Diffie-Hellman agreement, the verification message, what a responder accepts) live in
-//! [`crate::exchange`].
+//! `crate::exchange`.
 //!
 //! - `psk`: the pre-shared key exchange and its NULL form (RFC 3830 §3.1).
 //! - `pk`: the public-key envelope (RFC 3830 §3.2), with envelope key caching.
