@@ -593,7 +593,8 @@ fn count_instructions() -> ExitCode {
     }
     let scenarios: Vec<&InstructionScenario> =
         INSTRUCTION_SCENARIOS.iter().filter(|scenario| selected(scenario.name)).collect();
-    let gst_tool = scenarios.iter().any(|scenario| scenario.gstreamer).then(gstreamer_tool).flatten();
+    let wants_gstreamer = scenarios.iter().any(|scenario| scenario.gstreamer) || selected(GSTREAMER_PARSE);
+    let gst_tool = wants_gstreamer.then(gstreamer_tool).flatten();
     let out_dir = std::env::temp_dir().join(format!("mikey-bench-callgrind-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let result = count_scenarios(&scenarios, gst_tool.as_deref(), &out_dir);
@@ -642,17 +643,52 @@ fn count_scenarios(scenarios: &[&InstructionScenario], gst_tool: Option<&Path>, 
         if total == 0 {
             return Err("callgrind counted no instruction in measured_calls (inlined or renamed?)".into());
         }
-        let per_call = total as f64 / f64::from(scenario.calls);
-        println!("{},{per_call:.0}", scenario.name);
-        eprintln!(
-            "{:<45} {per_call:>12.0} instructions per call ({} calls, {:.1} s)",
-            scenario.name,
-            scenario.calls,
-            start.elapsed().as_secs_f64()
-        );
+        report_count(scenario.name, total, scenario.calls, start);
+    }
+    if let Some(tool) = gst_tool.filter(|_| selected(GSTREAMER_PARSE)) {
+        count_gstreamer_parse(tool, out_dir)?;
     }
     eprintln!("instruction counts took {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// The CSV row (and progress line) of `total` instructions over `calls` calls.
+fn report_count(name: &str, total: u64, calls: u32, start: Instant) {
+    let per_call = total as f64 / f64::from(calls);
+    println!("{name},{per_call:.0}");
+    eprintln!(
+        "{name:<45} {per_call:>12.0} instructions per call ({calls} calls, {:.1} s)",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+/// The row of GStreamer's parse (and free) of its own NULL message, the comparison of the
+/// NULL responder and decode rows: `gst_mikey count` under callgrind, collecting its
+/// `measured_parses` alone.
+const GSTREAMER_PARSE: &str = "GStreamer gst_mikey_message_new_from_data + unref";
+
+fn count_gstreamer_parse(tool: &Path, out_dir: &Path) -> Result<(), String> {
+    const PARSES: u32 = 200;
+    let message = gstreamer_message(tool).ok_or("GStreamer's tool made no message")?;
+    let out_file = out_dir.join("callgrind.gst.out");
+    let start = Instant::now();
+    let output = Command::new("valgrind")
+        .args(["--tool=callgrind", "--collect-atstart=no", "--toggle-collect=measured_parses"])
+        .arg(format!("--callgrind-out-file={}", out_file.display()))
+        .arg(tool)
+        .args(["count", &to_hex(&message), &PARSES.to_string()])
+        .output()
+        .map_err(|error| format!("valgrind: {error}"))?;
+    if !output.status.success() {
+        return Err(format!("gst_mikey count failed under callgrind:\n{}", String::from_utf8_lossy(&output.stderr)));
+    }
+    match callgrind_total(&out_file) {
+        Some(total) if total > 0 => {
+            report_count(GSTREAMER_PARSE, total, PARSES, start);
+            Ok(())
+        }
+        _ => Err("callgrind counted no instruction in gst_mikey's measured_parses".into()),
+    }
 }
 
 fn main() -> ExitCode {
