@@ -114,6 +114,11 @@ impl Settings {
         Ok(Payload::SecurityPolicy(policy.to_security_policy(policy_no, gstreamer_layout)?))
     }
 
+    /// The pre-shared key (PSK, DH-HMAC).
+    pub(crate) fn psk(&self) -> Result<&SecretBytes> {
+        self.psk.as_ref().ok_or_else(|| Error::invalid_argument("no PSK configured"))
+    }
+
     /// Our private key (public-key methods).
     pub(crate) fn private_key(&self) -> Result<&RsaPrivateKey> {
         self.private_key.as_deref().ok_or_else(|| Error::invalid_argument("no private key configured"))

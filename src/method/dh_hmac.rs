@@ -25,7 +25,7 @@ pub(crate) struct DhHmac;
 
 /// The KEMAC protection of DH-HMAC: the HMAC keyed from the PSK, no key data.
 fn protection(settings: &Settings) -> Result<KemacProtection<'_>> {
-    settings.psk.as_ref().map(KemacProtection::MacOnly).ok_or_else(|| Error::invalid_argument("no PSK configured"))
+    Ok(KemacProtection::MacOnly(settings.psk()?))
 }
 
 impl KeyManagement for DhHmac {

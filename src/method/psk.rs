@@ -16,7 +16,7 @@ use smallvec::smallvec;
 
 use crate::bundle::{Bundle, KeyMaterial};
 use crate::config::Settings;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exchange::accept::{self, NewKeys};
 use crate::exchange::identity::{carried_ids, check_identity, id_payloads, initiator_and_responder_ids};
 use crate::exchange::kemac::{self, ExchangeContext, KemacProtection};
@@ -41,11 +41,7 @@ impl Psk {
         if self.null {
             return Ok(KemacProtection::Clear);
         }
-        settings
-            .psk
-            .as_ref()
-            .map(KemacProtection::Encrypted)
-            .ok_or_else(|| Error::invalid_argument("no PSK configured"))
+        Ok(KemacProtection::Encrypted(settings.psk()?))
     }
 }
 
