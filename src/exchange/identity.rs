@@ -95,3 +95,55 @@ pub(crate) fn not_the_signer(which: &str) -> Error {
     Error::new(ErrorKind::AuthFailed, format!("{which} is not the signer's identity"))
         .with_peer_code(MikeyErrorCode::InvalidId)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALICE: &[u8] = b"sip:alice@example.com";
+    const BOB: &[u8] = b"sip:bob@example.com";
+
+    fn alice_certificate() -> Certificate {
+        Certificate::from_pem_or_der(include_bytes!("../../tests/pki/alice.crt.pem")).unwrap().remove(0)
+    }
+
+    #[test]
+    fn a_lone_id_is_idi_unless_the_initiator_is_named_otherwise() {
+        assert_eq!(initiator_and_responder_ids(&[], false).unwrap(), (&[][..], &[][..]));
+        assert_eq!(initiator_and_responder_ids(&[ALICE], false).unwrap(), (ALICE, &[][..]));
+        assert_eq!(initiator_and_responder_ids(&[BOB], true).unwrap(), (&[][..], BOB));
+        for lone_id_is_responder in [false, true] {
+            assert_eq!(initiator_and_responder_ids(&[ALICE, BOB], lone_id_is_responder).unwrap(), (ALICE, BOB));
+            let error = initiator_and_responder_ids(&[ALICE, BOB, BOB], lone_id_is_responder).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Malformed);
+        }
+    }
+
+    #[test]
+    fn a_configured_identity_must_match_a_carried_one() {
+        let configured = Some("sip:alice@example.com".to_owned());
+        check_identity(&configured, ALICE, "IDi").unwrap();
+        check_identity(&configured, b"", "IDi").unwrap();
+        check_identity(&None, BOB, "IDi").unwrap();
+        let error = check_identity(&configured, BOB, "IDi").unwrap_err();
+        assert_eq!((error.kind(), error.peer_code()), (ErrorKind::AuthFailed, Some(MikeyErrorCode::InvalidId)));
+    }
+
+    #[test]
+    fn the_signer_must_be_named_by_the_identity_it_gives() {
+        let alice = alice_certificate();
+        // Without an envelope: a cleartext ID, when present, names the signer.
+        check_signer_named(&alice, None, b"", "IDi").unwrap();
+        check_signer_named(&alice, None, ALICE, "IDi").unwrap();
+        // With an envelope: the encrypted ID is required and names the signer; a cleartext ID
+        // must equal it.
+        check_signer_named(&alice, Some(ALICE), b"", "IDi").unwrap();
+        check_signer_named(&alice, Some(ALICE), ALICE, "IDi").unwrap();
+        let refused = [(None, BOB), (Some(BOB), &b""[..]), (Some(&b""[..]), &b""[..]), (Some(ALICE), BOB)];
+        for (encrypted, cleartext) in refused {
+            let error = check_signer_named(&alice, encrypted, cleartext, "IDi").unwrap_err();
+            assert_eq!(error.peer_code(), Some(MikeyErrorCode::InvalidId), "{encrypted:?} {cleartext:?}");
+            assert_eq!(error.kind(), ErrorKind::AuthFailed);
+        }
+    }
+}

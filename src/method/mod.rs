@@ -341,3 +341,41 @@ impl Completing<'_> {
         ExchangeContext { prf: OUR_PRF, csb_id, rand, timestamp: self.sent.timestamp }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_numbers_and_implements_every_method_once() {
+        for method in Method::ALL {
+            assert_eq!(Method::from_number(method as u32), Some(method));
+            assert_eq!(method.is_implemented(), method.exchange().is_some(), "{method:?}");
+        }
+        assert_eq!(Method::from_number(8), None);
+        let unimplemented: Vec<Method> = Method::ALL.into_iter().filter(|method| !method.is_implemented()).collect();
+        assert_eq!(unimplemented, [Method::Ticket, Method::Sakke]);
+    }
+
+    #[test]
+    fn every_method_takes_what_its_initiator_sends_and_has_an_answer_to_it() {
+        for method in Method::ALL.into_iter().filter_map(Method::exchange) {
+            let request_type = method.request_type(None);
+            assert!(method.takes(request_type, None), "{method:?}");
+            assert!(request_type.answered_by().is_some(), "{method:?}");
+            assert!(!method.takes(DataType::Error, None), "{method:?}");
+        }
+    }
+
+    #[test]
+    fn the_credentials_each_method_needs() {
+        let with = |credentials| -> Vec<Method> {
+            let needs = |method: &Method| method.exchange().is_some_and(|m| m.credentials() == credentials);
+            Method::ALL.into_iter().filter(needs).collect()
+        };
+        assert_eq!(with(Credentials::PreSharedKey), [Method::Psk, Method::DhHmac]);
+        assert_eq!(with(Credentials::Certificates), [Method::Pk, Method::DhSign, Method::RsaR]);
+        assert_eq!(with(Credentials::None), [Method::Null]);
+        assert!(Method::ALL.into_iter().filter(|method| method.serves_groups()).eq([Method::RsaR]));
+    }
+}
