@@ -385,7 +385,7 @@ typedef uint32_t mikey_state;
 #define MIKEY_STATE_ESTABLISHED 2
 
 /**
- * The peer answered with an error message; a new I_MESSAGE starts over.
+ * The peer answered with an authenticated error message; a new I_MESSAGE starts over.
  */
 #define MIKEY_STATE_FAILED 3
 
@@ -711,8 +711,11 @@ mikey_result mikey_session_create_message(struct mikey_session *session, uint8_t
  *
  * A responder answers an I_MESSAGE with an R_MESSAGE when the initiator asked for verification,
  * and may answer a rejected I_MESSAGE with an error message (RFC 3830 §5.1.2). An initiator
- * takes the R_MESSAGE, or an error message (`MIKEY_ERR_PEER_ERROR`; a session waiting for the
- * R_MESSAGE moves to `MIKEY_STATE_FAILED`). A rejected message leaves the session unchanged.
+ * takes the R_MESSAGE, or an error message (`MIKEY_ERR_PEER_ERROR`). A session waiting for the
+ * R_MESSAGE moves to `MIKEY_STATE_FAILED` only when the error message is authenticated by the
+ * peer (its signature, or a V MAC under the exchange's key); anyone who saw the I_MESSAGE can
+ * send an unauthenticated one, so the session then keeps waiting (RFC 3830 §5.1.2). A rejected
+ * message leaves the session unchanged.
  *
  * Unless `session` or `out_len` is NULL (or `out` is NULL with `out_cap` > 0), `*out_len` is
  * always written, whatever the result:

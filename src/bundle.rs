@@ -141,6 +141,9 @@ pub(crate) struct Bundle {
     /// PK: the envelope key the initiator asked to cache; updates of this CSB are then PSK
     /// messages under it (RFC 3830 §3.2, §4.5).
     pub(crate) envelope_key: Option<SecretBytes>,
+    /// Responder: the T (64-bit NTP) of the last I_MESSAGE that set up or updated the CSB; an
+    /// update must come after it (§4.5), so a held-back older one cannot roll the keys back.
+    pub(crate) accepted_timestamp: u64,
 }
 
 impl Bundle {
@@ -164,7 +167,7 @@ impl Bundle {
             KeyKind::Tgk | KeyKind::TgkSalt => Some(Arc::new(TgkDeriver::new(prf, keys.key(), csb_id, &rand))),
             KeyKind::Tek => None,
         };
-        Ok(Bundle { csb_id, rand, keys, mki, policies, streams, deriver, envelope_key: None })
+        Ok(Bundle { csb_id, rand, keys, mki, policies, streams, deriver, envelope_key: None, accepted_timestamp: 0 })
     }
 
     /// A CSB under one SRTP policy, numbered as an initiator offers it: ours, or a group's.

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use crate::bundle::{numbered_mki, Bundle, RandBytes, Stream, Streams, OFFERED_POLICY_NO};
+use crate::clock::ntp_diff;
 use crate::config::{Config, InteropFlags, Settings, RAND_LEN};
 use crate::crypto::PrfFunction;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -41,7 +42,7 @@ pub enum State {
     WaitResponse = 1,
     /// Keys are agreed; SRTP keys can be exported.
     Established = 2,
-    /// The peer answered with an error message; a new I_MESSAGE starts over.
+    /// The peer answered with an authenticated error message; a new I_MESSAGE starts over.
     Failed = 3,
 }
 
@@ -218,10 +219,10 @@ impl Session {
             Ok(decoded) => decoded,
             Err(error) => return Err(self.unparseable(bytes, error)),
         };
-        if message.header.data_type == DataType::Error {
-            return Err(self.take_error_message(&message).into());
-        }
         let received = Received { bytes: &bytes[..message_len], message: &message };
+        if message.header.data_type == DataType::Error {
+            return Err(self.take_error_message(&received).into());
+        }
         match self.role {
             Role::Responder => self.respond(&received).map_err(|error| {
                 let response = self.error_message(&message, &error);
@@ -284,11 +285,17 @@ impl Session {
             now: self.settings.clock.now_ntp(),
             window_secs: self.settings.replay_window_secs,
         };
+        // An update older than the CSB's last accepted message would roll its keys back (§4.5);
+        // a copy of that message is a replay, and is reported as one.
+        let stale_update = update.is_some_and(|update| ntp_diff(timestamp.value, update.accepted_timestamp) <= 0);
         // A replay costs no RSA or modexp; elsewhere `record` decides, at the same cost.
-        if self.method.consults_replay_cache_first() {
+        if self.method.consults_replay_cache_first() || stale_update {
             self.replay_cache.check(&replay)?;
         } else {
             replay.check_window()?;
+        }
+        if stale_update {
+            return Err(Error::new(ErrorKind::Timestamp, "an update older than the CSB's last accepted message"));
         }
         let answering = Answering { settings: &self.settings, update, prf, timestamp, next_mki: self.next_mki };
         let answer = self.method.answer(&answering, received)?;
@@ -298,7 +305,9 @@ impl Session {
         if answer.sent_key {
             self.next_mki = self.next_mki.wrapping_add(1);
         }
-        self.bundle = Some(answer.bundle);
+        let mut bundle = answer.bundle;
+        bundle.accepted_timestamp = timestamp.value;
+        self.bundle = Some(bundle);
         self.state = State::Established;
         Ok(answer.response)
     }
@@ -330,21 +339,32 @@ impl Session {
         Ok(())
     }
 
-    /// An error message from the peer (§5.1.2): reported as `PeerError` with its codes. An
-    /// initiator waiting for a response moves to `Failed`; it was not authenticated, so nothing
-    /// else changes (§5.1.2 asks to treat it as a recommendation).
-    fn take_error_message(&mut self, message: &Message<'_>) -> Error {
+    /// An error message (§5.1.2): reported as `PeerError` with its codes. It ends the exchange
+    /// of an initiator waiting for its R_MESSAGE (state `Failed`) only when the method verifies
+    /// that the peer sent it (V or SIGN); an unauthenticated one is only a recommendation
+    /// (§5.1.2), since anyone who saw the I_MESSAGE can send it, and the initiator keeps waiting.
+    fn take_error_message(&mut self, received: &Received<'_>) -> Error {
+        let message = received.message;
         let codes: Vec<String> = message
             .payloads
             .iter()
             .filter_map(Payload::as_error)
             .map(|err| format!("{:?}", MikeyErrorCode::from_u8(err.code)))
             .collect();
-        let for_us = self.sent.as_ref().is_some_and(|sent| sent.csb_id == message.header.csb_id);
-        if for_us && self.role == Role::Initiator && self.state == State::WaitResponse {
+        let authenticated = match (&self.sent, self.state) {
+            (Some(sent), State::WaitResponse) if sent.csb_id == message.header.csb_id => {
+                let completing = Completing { settings: &self.settings, sent, streams: &self.streams };
+                self.method.authenticate_error(&completing, received).is_ok()
+            }
+            _ => false,
+        };
+        let verdict = if authenticated {
             self.state = State::Failed;
-        }
-        Error::new(ErrorKind::PeerError, format!("peer sent an error message: {}", codes.join(", ")))
+            "authenticated error message"
+        } else {
+            "unauthenticated error message (ignored)"
+        };
+        Error::new(ErrorKind::PeerError, format!("peer sent an {verdict}: {}", codes.join(", ")))
     }
 
     /// A message that does not decode. A responder whose method asks for it answers with an

@@ -132,6 +132,13 @@ pub fn authenticate_signed(bytes: &[u8], message: &Message, trust: &PeerTrust<'_
     authenticate_signed_with(bytes, message, trust, &SignedExtra::default())
 }
 
+/// Checks that a message answering ours is signed by the peer `settings` trust (RFC 3830
+/// §5.2): an error message, for instance.
+pub(crate) fn authenticate_peer(settings: &Settings, received: &crate::method::Received<'_>) -> Result<()> {
+    let trust = PeerTrust::from_settings(settings, KeyUsageNeed::DIGITAL_SIGNATURE);
+    authenticate_signed(received.bytes, received.message, &trust).map(drop)
+}
+
 /// [`authenticate_signed`] with the coverage of `extra`.
 pub fn authenticate_signed_with(
     bytes: &[u8],

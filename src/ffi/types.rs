@@ -88,7 +88,7 @@ pub const MIKEY_STATE_IDLE: mikey_state = 0;
 pub const MIKEY_STATE_WAIT_RESPONSE: mikey_state = 1;
 /// Keys are agreed; `mikey_session_export_srtp` works.
 pub const MIKEY_STATE_ESTABLISHED: mikey_state = 2;
-/// The peer answered with an error message; a new I_MESSAGE starts over.
+/// The peer answered with an authenticated error message; a new I_MESSAGE starts over.
 pub const MIKEY_STATE_FAILED: mikey_state = 3;
 
 /// Diffie-Hellman groups of the DH methods (`mikey_config_set_dh_group`; RFC 3830 Table 6.4).

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use crate::bundle::{key_validity, srtp_id_map, Bundle, KeyMaterial, RandBytes, Streams, OFFERED_POLICY_NO};
 use crate::config::{InteropFlags, Settings};
 use crate::crypto::PrfFunction;
-use crate::error::{Error, MikeyErrorCode, Result};
+use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::exchange::dh::DhOffer;
 use crate::exchange::kemac::ExchangeContext;
 use crate::exchange::verification::VerificationKey;
@@ -194,6 +194,13 @@ pub(crate) trait KeyManagement: fmt::Debug + Sync {
     /// Initiator: checks the R_MESSAGE answering `cx.sent`. Returns the CSB its keys establish,
     /// or `None` when the keys were already set by the offer (a verification message).
     fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>>;
+
+    /// Initiator: checks that an error message answering `cx.sent` comes from the peer, by a V
+    /// MAC under the exchange's key or the peer's signature (§5.1.2). Only such a message ends
+    /// the exchange; by default a method has no way to authenticate one.
+    fn authenticate_error(&self, _cx: &Completing<'_>, _received: &Received<'_>) -> Result<()> {
+        Err(Error::new(ErrorKind::AuthFailed, "this method cannot authenticate an error message"))
+    }
 
     /// The error message code a responder answers an undecodable message with, given the data
     /// type its header starts with (RSA-R: 13, RFC 4738 §3.5); `None` for silence.

@@ -142,6 +142,15 @@ impl KeyManagement for Pk {
     fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>> {
         verification::complete(cx, received).map(|()| None)
     }
+
+    /// An error message signed by the responder, or whose V checks like a verification
+    /// message's.
+    fn authenticate_error(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<()> {
+        match received.message.payloads.last() {
+            Some(Payload::Sign(_)) => signed::authenticate_peer(cx.settings, received),
+            _ => verification::complete(cx, received),
+        }
+    }
 }
 
 /// A received CHASH must name our certificate by its SHA-1 (§6.8).

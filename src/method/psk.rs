@@ -83,6 +83,11 @@ impl KeyManagement for Psk {
     fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>> {
         verification::complete(cx, received).map(|()| None)
     }
+
+    /// An error message whose V checks like a verification message's.
+    fn authenticate_error(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<()> {
+        verification::complete(cx, received)
+    }
 }
 
 /// The I_MESSAGE sending `keys` under `protection`, naming us `initiator_id` and the configured

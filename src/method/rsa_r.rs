@@ -53,6 +53,11 @@ impl KeyManagement for RsaR {
         Credentials::Certificates
     }
 
+    /// An error message signed by the responder.
+    fn authenticate_error(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<()> {
+        signed::authenticate_peer(cx.settings, received)
+    }
+
     fn consults_replay_cache_first(&self) -> bool {
         true
     }

@@ -1,0 +1,109 @@
+//! Regression tests of the outside security review's findings (issue 13), one or more per
+//! point, each written as the attack first: it failed on the code before the fix.
+
+mod common;
+
+use common::{config, pki, signing_config, TestClock, NTP_2026};
+use mikey::crypto::rsa::RsaPrivateKey;
+use mikey::exchange::signed::seal_signed;
+use mikey::wire::{CommonHeader, CsIdMap, DataType, ErrorPayload, Message, Payload, SrtpIdMap, Timestamp};
+use mikey::{ErrorKind, Method, Role, Session, SignatureScheme, State};
+
+/// The error message a peer (or anyone who saw the I_MESSAGE) sends about `i_message`:
+/// HDR, T, ERR (RFC 3830 §5.1.2), unsigned.
+fn error_message_about(i_message: &[u8]) -> Message<'static> {
+    let offer = Message::decode(i_message).unwrap();
+    let header = CommonHeader {
+        data_type: DataType::Error,
+        verification_requested: false,
+        prf_function: 0,
+        csb_id: offer.header.csb_id,
+        cs_id_map: CsIdMap::SrtpId(SrtpIdMap::default()),
+    };
+    let timestamp: Timestamp = *offer.find(Payload::as_timestamp).unwrap();
+    Message { header, payloads: vec![Payload::Timestamp(timestamp), Payload::Error(ErrorPayload { code: 12 })] }
+}
+
+/// Point 7: an update is refused unless its T is after the last one the CSB accepted, so a
+/// held-back older update cannot roll the keys back.
+#[test]
+fn a_held_back_older_update_does_not_roll_the_keys_back() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator = Session::new(&config(Method::Psk, &clock, 1), Role::Initiator).unwrap();
+    let mut responder = Session::new(&config(Method::Psk, &clock, 2), Role::Responder).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    responder.process_message(&initiator.create_message().unwrap()).unwrap();
+    clock.advance(1);
+    let older = initiator.create_message().unwrap();
+    clock.advance(1);
+    let newer = initiator.create_message().unwrap();
+    responder.process_message(&newer).unwrap();
+    let keys = responder.export_srtp(1).unwrap();
+
+    let rejection = responder.process_message(&older).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::Timestamp, "{}", rejection.error);
+    assert_eq!(rejection.response, None, "a stale message is dropped silently (§5.3)");
+    assert_eq!(responder.export_srtp(1).unwrap().master_key.expose(), keys.master_key.expose());
+    assert_eq!(initiator.export_srtp(1).unwrap().master_key.expose(), keys.master_key.expose());
+}
+
+/// Point 5: an unauthenticated error message naming the CSB (visible in the I_MESSAGE) is
+/// reported, but the initiator keeps waiting, and the genuine R_MESSAGE still establishes it.
+#[test]
+fn a_spoofed_error_message_does_not_abort_a_pending_exchange() {
+    let clock = TestClock::at(NTP_2026);
+    for method in [Method::Psk, Method::DhSign] {
+        let (initiator_config, responder_config) = match method {
+            Method::Psk => {
+                let mut initiator_config = config(method, &clock, 1);
+                initiator_config.set_request_verification(true);
+                (initiator_config, config(method, &clock, 2))
+            }
+            _ => (signing_config(method, "alice", "bob", &clock, 1), signing_config(method, "bob", "alice", &clock, 2)),
+        };
+        let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+        let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+        initiator.add_srtp_stream(1, 0).unwrap();
+        let i_message = initiator.create_message().unwrap();
+        let spoofed = error_message_about(&i_message).encode().unwrap();
+
+        let rejection = initiator.process_message(&spoofed).unwrap_err();
+        assert_eq!(rejection.error.kind(), ErrorKind::PeerError, "{method:?}");
+        assert_eq!(initiator.state(), State::WaitResponse, "{method:?}: still waiting");
+        let r_message = responder.process_message(&i_message).unwrap().unwrap();
+        initiator.process_message(&r_message).unwrap();
+        assert_eq!(initiator.state(), State::Established, "{method:?}");
+    }
+}
+
+/// Point 5: an error message signed by the peer the initiator waits for ends the exchange; one
+/// signed by another certificate holder under the same anchors does not.
+#[test]
+fn only_an_error_message_signed_by_the_peer_ends_the_exchange() {
+    let clock = TestClock::at(NTP_2026);
+    let initiator_config = signing_config(Method::DhSign, "alice", "bob", &clock, 1);
+    for (signer, ends) in [("carol", false), ("bob", true)] {
+        let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+        initiator.add_srtp_stream(1, 0).unwrap();
+        let i_message = initiator.create_message().unwrap();
+        let mut message = error_message_about(&i_message);
+        let mut chain = pki(&format!("{signer}.crt.pem"));
+        chain.extend(pki("intermediate.crt.pem"));
+        let certificates = mikey::crypto::x509::Certificate::from_pem_or_der(&chain).unwrap();
+        message.payloads.extend(mikey::exchange::signed::certificate_payloads(&certificates));
+        let key = RsaPrivateKey::from_pem_or_der(&pki(&format!("{signer}.key.pem"))).unwrap();
+        let signed = seal_signed(message, &key, SignatureScheme::RFC3830_DEFAULT).unwrap();
+
+        let rejection = initiator.process_message(&signed).unwrap_err();
+        assert_eq!(rejection.error.kind(), ErrorKind::PeerError, "{signer}");
+        let expected = if ends { State::Failed } else { State::WaitResponse };
+        assert_eq!(initiator.state(), expected, "error message signed by {signer}");
+        if ends {
+            // A new I_MESSAGE starts over, with a new CSB.
+            let retry = initiator.create_message().unwrap();
+            let csb_id = |bytes: &[u8]| Message::decode(bytes).unwrap().header.csb_id;
+            assert_ne!(csb_id(&retry), csb_id(&i_message));
+            assert_eq!(initiator.state(), State::WaitResponse);
+        }
+    }
+}
