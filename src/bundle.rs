@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use smallvec::{smallvec, SmallVec};
 
-use crate::crypto::{PrfFunction, RandomSource, TgkDeriver, TgkKeyPurpose};
+use crate::crypto::x509::Certificate;
+use crate::crypto::{sha256, PrfFunction, RandomSource, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::secret::{InlineSecret, SecretBytes, SecretRef};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile};
@@ -125,6 +126,30 @@ impl KeyMaterial {
     }
 }
 
+/// A CSB's RAND, its keying material and the MKI bound to that material.
+pub(crate) type Keying = (RandBytes, KeyMaterial, Vec<u8>);
+
+/// Who authenticated a CSB. Its updates must come from the same peer: its CSB ID and RAND travel
+/// in clear, so anyone else who can authenticate a message to us (another holder of a
+/// certificate under our anchors) could otherwise re-key it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Peer {
+    /// Anyone: NULL messages are not authenticated.
+    Anyone,
+    /// The holders of the pre-shared key (PSK, DH-HMAC).
+    PreSharedKey,
+    /// The holder of the private key whose public key (PKCS#1 DER) has this SHA-256 (PK,
+    /// DH-SIGN, RSA-R); a renewed certificate for the same key is the same peer.
+    PublicKey([u8; 32]),
+}
+
+impl Peer {
+    /// The holder of `certificate`'s private key.
+    pub(crate) fn holder_of(certificate: &Certificate) -> Result<Self> {
+        Ok(Peer::PublicKey(sha256(certificate.public_key()?.to_pkcs1_der())))
+    }
+}
+
 /// The committed state of an established (or, for an initiator, sent) CSB.
 #[derive(Clone, Debug)]
 pub(crate) struct Bundle {
@@ -141,21 +166,22 @@ pub(crate) struct Bundle {
     /// PK: the envelope key the initiator asked to cache; updates of this CSB are then PSK
     /// messages under it (RFC 3830 §3.2, §4.5).
     pub(crate) envelope_key: Option<SecretBytes>,
+    /// Who authenticated the CSB; its updates must come from the same peer.
+    pub(crate) peer: Peer,
     /// Responder: the T (64-bit NTP) of the last I_MESSAGE that set up or updated the CSB; an
     /// update must come after it (§4.5), so a held-back older one cannot roll the keys back.
     pub(crate) accepted_timestamp: u64,
 }
 
 impl Bundle {
-    /// A bundle whose crypto sessions are `streams`, each checked to be exportable.
+    /// A bundle of `peer` whose crypto sessions are `streams`, each checked to be exportable.
     pub(crate) fn new(
         csb_id: u32,
         prf: PrfFunction,
-        rand: RandBytes,
-        keys: KeyMaterial,
-        mki: Vec<u8>,
+        (rand, keys, mki): Keying,
         streams: Streams,
         policies: Policies,
+        peer: Peer,
     ) -> Result<Self> {
         if streams.len() > usize::from(u8::MAX) {
             return Err(Error::malformed("a CSB holds at most 255 crypto sessions"));
@@ -167,18 +193,31 @@ impl Bundle {
             KeyKind::Tgk | KeyKind::TgkSalt => Some(Arc::new(TgkDeriver::new(prf, keys.key(), csb_id, &rand))),
             KeyKind::Tek => None,
         };
-        Ok(Bundle { csb_id, rand, keys, mki, policies, streams, deriver, envelope_key: None, accepted_timestamp: 0 })
+        Ok(Bundle {
+            csb_id,
+            rand,
+            keys,
+            mki,
+            policies,
+            streams,
+            deriver,
+            peer,
+            envelope_key: None,
+            accepted_timestamp: 0,
+        })
     }
 
-    /// A CSB under one SRTP policy, numbered as an initiator offers it: ours, or a group's.
+    /// A CSB of `peer` under one SRTP policy, numbered as an initiator offers it: ours, or a
+    /// group's.
     pub(crate) fn with_offered_policy(
         csb_id: u32,
         prf: PrfFunction,
-        (rand, keys, mki): (RandBytes, KeyMaterial, Vec<u8>),
+        keying: Keying,
         streams: Streams,
         policy: SrtpPolicy,
+        peer: Peer,
     ) -> Result<Self> {
-        Bundle::new(csb_id, prf, rand, keys, mki, streams, smallvec![(OFFERED_POLICY_NO, policy)])
+        Bundle::new(csb_id, prf, keying, streams, smallvec![(OFFERED_POLICY_NO, policy)], peer)
     }
 
     /// The streams of the crypto sessions, in CS ID order.
@@ -316,7 +355,8 @@ mod tests {
 
     fn bundle(keys: KeyMaterial, streams: &[Stream]) -> Result<Bundle> {
         let policies = smallvec![(OFFERED_POLICY_NO, AES_CM_80)];
-        Bundle::new(7, PrfFunction::MikeyHmacSha1, smallvec![9; 16], keys, Vec::new(), streams.into(), policies)
+        let keying = (smallvec![9; 16], keys, Vec::new());
+        Bundle::new(7, PrfFunction::MikeyHmacSha1, keying, streams.into(), policies, Peer::Anyone)
     }
 
     const STREAM: Stream = Stream { ssrc: 0x1234, roc: 5, policy_no: OFFERED_POLICY_NO };

@@ -299,6 +299,9 @@ impl Session {
         }
         let answering = Answering { settings: &self.settings, update, prf, timestamp, next_mki: self.next_mki };
         let answer = self.method.answer(&answering, received)?;
+        if let Some(update) = update {
+            check_same_peer(update, &answer.bundle)?;
+        }
         self.replay_cache.record(&replay)?;
 
         // Every check passed: commit.
@@ -329,6 +332,9 @@ impl Session {
         single_timestamp(received.message)?;
         let completing = Completing { settings: &self.settings, sent, streams: &self.streams };
         if let Some(bundle) = self.method.complete(&completing, received)? {
+            if let Some(established) = self.bundle.as_ref().filter(|bundle| bundle.csb_id == sent.csb_id) {
+                check_same_peer(established, &bundle)?;
+            }
             // An RSA-R group answer brings the group's CSB ID and streams (RFC 4738 §3.6).
             if bundle.csb_id != sent.csb_id {
                 self.streams = bundle.streams().collect();
@@ -412,6 +418,15 @@ impl Session {
         };
         Message { header, payloads }.encode().ok()
     }
+}
+
+/// An update must come from the peer that set up the CSB (`Bundle::peer`).
+fn check_same_peer(established: &Bundle, update: &Bundle) -> Result<()> {
+    if update.peer != established.peer {
+        return Err(Error::new(ErrorKind::AuthFailed, "the update comes from another peer than the CSB's")
+            .with_peer_code(MikeyErrorCode::AuthFailure));
+    }
+    Ok(())
 }
 
 /// The PRF a header's PRF func names (RFC 3830 §6.1, RFC 6043 §6.1).

@@ -107,3 +107,78 @@ fn only_an_error_message_signed_by_the_peer_ends_the_exchange() {
         }
     }
 }
+
+/// Point 2: a CSB is bound to the peer that authenticated it. Carol, who holds a certificate
+/// under the same anchors, sends bob an I_MESSAGE for alice's CSB (same CSB ID and RAND, which
+/// travel in clear); bob, who accepts any peer under his anchors, must not let her re-key it.
+#[test]
+fn a_third_certificate_holder_cannot_rekey_another_peer_s_csb() {
+    for method in [Method::DhSign, Method::Pk, Method::RsaR] {
+        let clock = TestClock::at(NTP_2026);
+        let initiator_config = |who: &str| {
+            // The same seed as alice's: carol's session draws alice's CSB ID and RAND.
+            let mut config = signing_config(method, who, "bob", &clock, 1);
+            config.set_peer_certificate(&pki("bob.crt.pem")).unwrap();
+            config
+        };
+        let mut bob_config = signing_config(method, "bob", "alice", &clock, 2);
+        bob_config.set_identities(None, None).unwrap();
+        let mut alice = Session::new(&initiator_config("alice"), Role::Initiator).unwrap();
+        let mut carol = Session::new(&initiator_config("carol"), Role::Initiator).unwrap();
+        let mut bob = Session::new(&bob_config, Role::Responder).unwrap();
+        alice.add_srtp_stream(1, 0).unwrap();
+        carol.add_srtp_stream(1, 0).unwrap();
+        let answer = bob.process_message(&alice.create_message().unwrap()).unwrap();
+        if let Some(r_message) = answer {
+            alice.process_message(&r_message).unwrap();
+        }
+        let keys = bob.export_srtp(1).unwrap();
+        assert_eq!(alice.export_srtp(1).unwrap().master_key.expose(), keys.master_key.expose(), "{method:?}");
+
+        clock.advance(1);
+        let forged = carol.create_message().unwrap();
+        assert_eq!(Message::decode(&forged).unwrap().header.csb_id, bob.csb_id().unwrap(), "{method:?}");
+        let Err(rejection) = bob.process_message(&forged) else {
+            panic!("{method:?}: carol re-keyed alice's CSB");
+        };
+        assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed, "{method:?}: {}", rejection.error);
+        assert_eq!(bob.export_srtp(1).unwrap().master_key.expose(), keys.master_key.expose(), "{method:?}");
+    }
+}
+
+/// Point 2, the initiator's side: alice, who accepts any peer under her anchors, updates the CSB
+/// she set up with bob; carol, who saw alice's first I_MESSAGE, answers the update. Alice must
+/// not take carol's keys, and still takes bob's answer.
+#[test]
+fn an_update_is_answered_only_by_the_peer_of_the_csb() {
+    for method in [Method::DhSign, Method::RsaR] {
+        let clock = TestClock::at(NTP_2026);
+        let responder = |who: &str, seed| {
+            let mut config = signing_config(method, who, "alice", &clock, seed);
+            config.set_identities(None, None).unwrap();
+            Session::new(&config, Role::Responder).unwrap()
+        };
+        let mut alice_config = signing_config(method, "alice", "bob", &clock, 1);
+        alice_config.set_identities(None, None).unwrap();
+        let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+        let (mut bob, mut carol) = (responder("bob", 2), responder("carol", 3));
+        alice.add_srtp_stream(1, 0).unwrap();
+        let first = alice.create_message().unwrap();
+        alice.process_message(&bob.process_message(&first).unwrap().unwrap()).unwrap();
+        carol.process_message(&first).unwrap();
+        let keys = alice.export_srtp(1).unwrap();
+
+        clock.advance(1);
+        let update = alice.create_message().unwrap();
+        let carol_answer = carol.process_message(&update).unwrap().unwrap();
+        let Err(rejection) = alice.process_message(&carol_answer) else {
+            panic!("{method:?}: carol re-keyed alice's CSB");
+        };
+        assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed, "{method:?}: {}", rejection.error);
+        assert_eq!(alice.state(), State::WaitResponse, "{method:?}");
+        alice.process_message(&bob.process_message(&update).unwrap().unwrap()).unwrap();
+        let rekeyed = alice.export_srtp(1).unwrap();
+        assert_ne!(rekeyed.master_key.expose(), keys.master_key.expose(), "{method:?}");
+        assert_eq!(rekeyed.master_key.expose(), bob.export_srtp(1).unwrap().master_key.expose(), "{method:?}");
+    }
+}

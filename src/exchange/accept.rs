@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::bundle::{received_streams, Bundle, KeyKind, KeyMaterial, RandBytes, Stream, OFFERED_POLICY_NO};
+use crate::bundle::{received_streams, Bundle, KeyKind, KeyMaterial, Peer, RandBytes, Stream, OFFERED_POLICY_NO};
 use crate::config::{InteropFlags, MANDATORY_MKI_LEN, RAND_LEN};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::Answering;
@@ -47,15 +47,15 @@ pub(crate) fn rand<'a>(
     Ok((rand, ours))
 }
 
-/// The CSB an accepted I_MESSAGE establishes or updates, fully validated (every crypto session
-/// can be exported). Without any SP payload the CSB takes `policy_without_sp`: the defaults of
-/// §6.10.1, or ours where the responder chooses (RFC 4738 §3.6).
+/// The CSB an accepted I_MESSAGE from `peer` establishes or updates, fully validated (every
+/// crypto session can be exported). Without any SP payload the CSB takes `policy_without_sp`:
+/// the defaults of §6.10.1, or ours where the responder chooses (RFC 4738 §3.6).
 pub(crate) fn bundle(
     cx: &Answering<'_>,
     message: &Message<'_>,
-    rand: &[u8],
-    new_keys: NewKeys<'_>,
+    (rand, new_keys): (&[u8], NewKeys<'_>),
     policy_without_sp: SrtpPolicy,
+    peer: Peer,
 ) -> Result<Bundle> {
     let mut policies = cx.update.map(|bundle| bundle.policies.clone()).unwrap_or_default();
     for sp in message.payloads.iter().filter_map(Payload::as_security_policy) {
@@ -92,7 +92,8 @@ pub(crate) fn bundle(
         // The MKI comes from the key validity data, not the SP (§6.14); at most 16 bytes.
         policy.mki_len = mki.len() as u8;
     }
-    Bundle::new(message.header.csb_id, cx.prf, RandBytes::from_slice(rand), keys, mki, streams, policies)
+    let keying = (RandBytes::from_slice(rand), keys, mki);
+    Bundle::new(message.header.csb_id, cx.prf, keying, streams, policies, peer)
 }
 
 /// The MKI of received key validity data (§6.14): an SPI of 1 to 16 bytes, or none.

@@ -9,7 +9,7 @@
 
 use super::accept::{self, LocalKeys, NewKeys};
 use super::identity::{carried_ids, check_identity, check_signer_named, uri_payload};
-use crate::bundle::{key_validity, Bundle, KeyMaterial, RandBytes};
+use crate::bundle::{key_validity, Bundle, KeyMaterial, Peer, RandBytes};
 use crate::crypto::dh::DhKeyPair;
 use crate::crypto::x509::Certificate;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -73,7 +73,8 @@ pub(crate) fn answer<'a>(
     }
     let message = received.message;
     let (agreed, dh_payloads) = agree(cx, message)?;
-    let bundle = accept::bundle(cx, message, rand, NewKeys::Local(agreed), SrtpPolicy::default())?;
+    let keys = (rand, NewKeys::Local(agreed));
+    let bundle = accept::bundle(cx, message, keys, SrtpPolicy::default(), peer_of(signer)?)?;
     let mut payloads = vec![Payload::Timestamp(cx.timestamp)];
     payloads.extend(own_identity);
     payloads.push(uri_payload(initiator_id));
@@ -132,6 +133,11 @@ pub(crate) fn complete(
             .with_peer_code(MikeyErrorCode::InvalidDh));
     }
     let tgk = ours.shared_secret(&responder_dh.value)?;
-    let material = (offer.rand.clone(), KeyMaterial::tgk(tgk), offer.mki.clone());
-    Bundle::with_offered_policy(cx.sent.csb_id, OUR_PRF, material, cx.streams.clone(), offer.policy)
+    let keying = (offer.rand.clone(), KeyMaterial::tgk(tgk), offer.mki.clone());
+    Bundle::with_offered_policy(cx.sent.csb_id, OUR_PRF, keying, cx.streams.clone(), offer.policy, peer_of(signer)?)
+}
+
+/// The peer of a DH exchange: the signer (DH-SIGN), or the holders of the PSK (DH-HMAC).
+fn peer_of(signer: Option<&Certificate>) -> Result<Peer> {
+    signer.map_or(Ok(Peer::PreSharedKey), Peer::holder_of)
 }

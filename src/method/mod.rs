@@ -22,7 +22,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::bundle::{key_validity, srtp_id_map, Bundle, KeyMaterial, RandBytes, Streams, OFFERED_POLICY_NO};
+use crate::bundle::{key_validity, srtp_id_map, Bundle, KeyMaterial, Peer, RandBytes, Streams, OFFERED_POLICY_NO};
 use crate::config::{InteropFlags, Settings};
 use crate::crypto::PrfFunction;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -272,10 +272,10 @@ impl Offering<'_> {
         ExchangeContext { prf: OUR_PRF, csb_id: self.csb_id, rand: self.rand, timestamp: self.timestamp }
     }
 
-    /// The CSB of our offer, keyed by `keys` sent with it.
-    pub(crate) fn bundle(&self, keys: KeyMaterial) -> Result<Bundle> {
-        let material = (self.rand.clone(), keys, self.mki.to_vec());
-        Bundle::with_offered_policy(self.csb_id, OUR_PRF, material, self.streams.clone(), self.policy)
+    /// The CSB of our offer to `peer`, keyed by `keys` sent with it.
+    pub(crate) fn bundle(&self, keys: KeyMaterial, peer: Peer) -> Result<Bundle> {
+        let keying = (self.rand.clone(), keys, self.mki.to_vec());
+        Bundle::with_offered_policy(self.csb_id, OUR_PRF, keying, self.streams.clone(), self.policy, peer)
     }
 }
 

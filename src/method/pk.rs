@@ -12,7 +12,7 @@ use std::sync::Arc;
 use smallvec::smallvec;
 
 use super::psk;
-use crate::bundle::{Bundle, KeyMaterial};
+use crate::bundle::{Bundle, KeyMaterial, Peer};
 use crate::config::Settings;
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -66,10 +66,12 @@ impl KeyManagement for Pk {
 
     fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {
         let keys = KeyMaterial::random_tgk(cx.policy.profile, cx.settings.rng.as_ref())?;
-        if let Some(envelope_key) = cached_envelope_key(cx.update) {
+        if let (Some(envelope_key), Some(update)) = (cached_envelope_key(cx.update), cx.update) {
             // A PSK message under the envelope key, which carries no certificate: IDi names us.
+            // Only the peer who opened the envelope knows the key.
             let initiator_id = own_identity_payload(cx.settings)?.data;
-            let mut offer = psk::offer(cx, KemacProtection::Encrypted(envelope_key), &initiator_id, keys)?;
+            let protection = (KemacProtection::Encrypted(envelope_key), update.peer);
+            let mut offer = psk::offer(cx, protection, &initiator_id, keys)?;
             if let Some(bundle) = &mut offer.bundle {
                 bundle.envelope_key = Some(envelope_key.clone());
             }
@@ -96,7 +98,7 @@ impl KeyManagement for Pk {
         message.payloads.push(Payload::Kemac(sealed.kemac));
         message.payloads.push(Payload::Pke(sealed.pke));
         let bytes = signed::seal_signed_by_us(settings, message)?;
-        let mut bundle = cx.bundle(keys)?;
+        let mut bundle = cx.bundle(keys, Peer::holder_of(responder)?)?;
         bundle.envelope_key = (cache != envelope_cache::NO_CACHE).then_some(sealed.envelope_key);
         // We are named by our certificate, so the verification MAC has an empty IDi.
         let key = VerificationKey { auth: sealed.auth, initiator_id: Vec::new(), responder_id: responder_id.to_vec() };
@@ -110,9 +112,11 @@ impl KeyManagement for Pk {
     fn answer(&self, cx: &Answering<'_>, received: &Received<'_>) -> Result<Answer> {
         let message = received.message;
         if message.header.data_type == DataType::PskInit {
-            let envelope_key = cached_envelope_key(cx.update)
-                .ok_or_else(|| Error::new(ErrorKind::State, "no envelope key is cached for this CSB"))?;
-            let mut answer = psk::answer(cx, received, KemacProtection::Encrypted(envelope_key))?;
+            let (Some(envelope_key), Some(update)) = (cached_envelope_key(cx.update), cx.update) else {
+                return Err(Error::new(ErrorKind::State, "no envelope key is cached for this CSB"));
+            };
+            let protection = (KemacProtection::Encrypted(envelope_key), update.peer);
+            let mut answer = psk::answer(cx, received, protection)?;
             answer.bundle.envelope_key = Some(envelope_key.clone());
             return Ok(answer);
         }
@@ -132,7 +136,8 @@ impl KeyManagement for Pk {
             check_signer_named(&signer, Some(encrypted_id), initiator_id, "the encrypted IDi")?;
             check_identity(&settings.peer_id, initiator_id, "IDi")?;
             check_identity(&settings.own_id, responder_id, "IDr")?;
-            accept::bundle(cx, message, &rand, NewKeys::Carried(&key_data.keys), SrtpPolicy::default())?
+            let keys = (&*rand, NewKeys::Carried(&key_data.keys));
+            accept::bundle(cx, message, keys, SrtpPolicy::default(), Peer::holder_of(&signer)?)?
         };
         let response = verification::answer(cx, received, &opened.auth, initiator_id, responder_id)?;
         bundle.envelope_key = (opened.cache != envelope_cache::NO_CACHE).then_some(opened.envelope_key);

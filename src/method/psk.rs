@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use smallvec::smallvec;
 
-use crate::bundle::{Bundle, KeyMaterial};
+use crate::bundle::{Bundle, KeyMaterial, Peer};
 use crate::config::Settings;
 use crate::error::Result;
 use crate::exchange::accept::{self, NewKeys};
@@ -36,6 +36,15 @@ impl Psk {
     pub(crate) const PRE_SHARED: Psk = Psk { null: false };
     /// NULL: a TEK in clear, NULL MAC.
     pub(crate) const NULL: Psk = Psk { null: true };
+
+    /// Who can authenticate our messages, and so own a CSB with us.
+    fn peer(&self) -> Peer {
+        if self.null {
+            Peer::Anyone
+        } else {
+            Peer::PreSharedKey
+        }
+    }
 
     fn protection<'s>(&self, settings: &'s Settings) -> Result<KemacProtection<'s>> {
         if self.null {
@@ -73,11 +82,11 @@ impl KeyManagement for Psk {
         } else {
             KeyMaterial::random_tgk(cx.policy.profile, cx.settings.rng.as_ref())?
         };
-        offer(cx, self.protection(cx.settings)?, initiator_id, keys)
+        offer(cx, (self.protection(cx.settings)?, self.peer()), initiator_id, keys)
     }
 
     fn answer(&self, cx: &Answering<'_>, received: &Received<'_>) -> Result<Answer> {
-        answer(cx, received, self.protection(cx.settings)?)
+        answer(cx, received, (self.protection(cx.settings)?, self.peer()))
     }
 
     fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>> {
@@ -90,11 +99,11 @@ impl KeyManagement for Psk {
     }
 }
 
-/// The I_MESSAGE sending `keys` under `protection`, naming us `initiator_id` and the configured
-/// peer as IDr.
+/// The I_MESSAGE sending `keys` under `protection` to `peer`, naming us `initiator_id` and the
+/// configured peer as IDr.
 pub(crate) fn offer(
     cx: &Offering<'_>,
-    protection: KemacProtection<'_>,
+    (protection, peer): (KemacProtection<'_>, Peer),
     initiator_id: &[u8],
     keys: KeyMaterial,
 ) -> Result<Offer> {
@@ -107,11 +116,16 @@ pub(crate) fn offer(
         kemac::seal_kemac_message(message, &key_list, protection, &cx.exchange_context())?
     };
     let key = VerificationKey { auth, initiator_id: initiator_id.to_vec(), responder_id: responder_id.to_vec() };
-    Ok(Offer { bytes, bundle: Some(cx.bundle(keys)?), pending: Pending::Verification(Arc::new(key)) })
+    Ok(Offer { bytes, bundle: Some(cx.bundle(keys, peer)?), pending: Pending::Verification(Arc::new(key)) })
 }
 
-/// Responder: opens a PSK I_MESSAGE under `protection` and takes the keys it carries.
-pub(crate) fn answer(cx: &Answering<'_>, received: &Received<'_>, protection: KemacProtection<'_>) -> Result<Answer> {
+/// Responder: opens a PSK I_MESSAGE under `protection`, which only `peer` can use, and takes the
+/// keys it carries.
+pub(crate) fn answer(
+    cx: &Answering<'_>,
+    received: &Received<'_>,
+    (protection, peer): (KemacProtection<'_>, Peer),
+) -> Result<Answer> {
     let message = received.message;
     let (rand, _) = accept::rand(cx, message, false)?;
     let ids = carried_ids(message);
@@ -121,7 +135,8 @@ pub(crate) fn answer(cx: &Answering<'_>, received: &Received<'_>, protection: Ke
     check_identity(&cx.settings.peer_id, initiator_id, "IDi")?;
     check_identity(&cx.settings.own_id, responder_id, "IDr")?;
     let key_data = plaintext.key_data(false)?;
-    let bundle = accept::bundle(cx, message, &rand, NewKeys::Carried(&key_data.keys), SrtpPolicy::default())?;
+    let keys = NewKeys::Carried(&key_data.keys);
+    let bundle = accept::bundle(cx, message, (&rand, keys), SrtpPolicy::default(), peer)?;
     let response = verification::answer(cx, received, &auth, initiator_id, responder_id)?;
     Ok(Answer { bundle, response, sent_key: false })
 }

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use smallvec::smallvec;
 
 use crate::bundle::{
-    key_validity, numbered_mki, srtp_id_map, streams_of, Bundle, KeyMaterial, Policies, RandBytes, OFFERED_POLICY_NO,
+    key_validity, numbered_mki, srtp_id_map, streams_of, Bundle, KeyMaterial, Peer, Policies, RandBytes,
+    OFFERED_POLICY_NO,
 };
 use crate::config::{RsaRGroup, Settings};
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
@@ -101,14 +102,15 @@ impl KeyManagement for RsaR {
         check_signer_named(&initiator, None, initiator_id, "IDi")?;
         let group = settings.rsa_r_group.as_deref();
         let bundle = match group {
-            Some(group) => group_bundle(group, cx.prf)?,
+            Some(group) => group_bundle(group, cx.prf, Peer::holder_of(&initiator)?)?,
             None => {
                 let policy = settings.offered_policy();
                 let mki = numbered_mki(cx.next_mki, policy.mki_len);
                 let offered =
                     message.find(Payload::as_security_policy).map(SrtpPolicy::from_security_policy).transpose()?;
                 let tgk = KeyMaterial::random_tgk(offered.unwrap_or(policy).profile, settings.rng.as_ref())?;
-                accept::bundle(cx, message, &rand, NewKeys::Local(Some((tgk, mki))), settings.srtp_policy)?
+                let keys = (&*rand, NewKeys::Local(Some((tgk, mki))));
+                accept::bundle(cx, message, keys, settings.srtp_policy, Peer::holder_of(&initiator)?)?
             }
         };
         let reply = Reply { initiator: &initiator, initiator_id, rand_is_ours, for_group: group.is_some() };
@@ -178,7 +180,8 @@ impl KeyManagement for RsaR {
             _ => return Err(Error::malformed("an RSA-R KEMAC carries one TGK (RFC 4738 §3.6)")),
         };
         policy.mki_len = mki.len() as u8;
-        Bundle::with_offered_policy(csb_id, OUR_PRF, (rand, keys, mki), streams, policy).map(Some)
+        let peer = Peer::holder_of(&signer)?;
+        Bundle::with_offered_policy(csb_id, OUR_PRF, (rand, keys, mki), streams, policy, peer).map(Some)
     }
 
     /// Error no 13, "unsupported message type", for what starts as an RSA-R I_MESSAGE but does
@@ -240,14 +243,16 @@ fn response(cx: &Answering<'_>, message: &Message<'_>, reply: &Reply<'_>, bundle
     )
 }
 
-/// A group key server's CSB: the same for every member (§3.2), so the MKI is always the first.
-fn group_bundle(group: &RsaRGroup, prf: PrfFunction) -> Result<Bundle> {
+/// A group key server's CSB for the member `peer`: the same keys for every member (§3.2), so the
+/// MKI is always the first.
+fn group_bundle(group: &RsaRGroup, prf: PrfFunction, peer: Peer) -> Result<Bundle> {
     let material = (
         RandBytes::from_slice(&group.rand),
         KeyMaterial::tgk(group.tgk.clone()),
         numbered_mki(1, group.policy.mki_len),
     );
-    Bundle::with_offered_policy(group.csb_id, prf, material, streams_of(group.streams.iter().copied()), group.policy)
+    let streams = streams_of(group.streams.iter().copied());
+    Bundle::with_offered_policy(group.csb_id, prf, material, streams, group.policy, peer)
 }
 
 /// The new CSB ID of a group R_MESSAGE (General Extension type 4, §3.6).
