@@ -129,11 +129,23 @@ impl KeyMaterial {
 /// A CSB's RAND, its keying material and the MKI bound to that material.
 pub(crate) type Keying = (RandBytes, KeyMaterial, Vec<u8>);
 
-/// Who authenticated a CSB. Its updates must come from the same peer: its CSB ID and RAND travel
-/// in clear, so anyone else who can authenticate a message to us (another holder of a
-/// certificate under our anchors) could otherwise re-key it.
+/// Who authenticated a CSB: what its updates are bound to, and what the application learns
+/// about the peer (`Session::peer_identity`, `Session::peer_certificate`).
+#[derive(Clone, Debug)]
+pub(crate) struct Peer {
+    pub(crate) binding: PeerBinding,
+    /// The identity the peer gave and its authentication covers (empty when it gave none, and
+    /// for NULL messages, which nothing authenticates).
+    pub(crate) identity: Vec<u8>,
+    /// The peer's end-entity certificate (certificate methods).
+    pub(crate) certificate: Option<Certificate>,
+}
+
+/// What a CSB's updates must be authenticated by. Its CSB ID and RAND travel in clear, so
+/// anyone else who can authenticate a message to us (another holder of a certificate under our
+/// anchors) could otherwise re-key it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Peer {
+pub(crate) enum PeerBinding {
     /// Anyone: NULL messages are not authenticated.
     Anyone,
     /// The holders of the pre-shared key (PSK, DH-HMAC).
@@ -144,9 +156,18 @@ pub(crate) enum Peer {
 }
 
 impl Peer {
-    /// The holder of `certificate`'s private key.
-    pub(crate) fn holder_of(certificate: &Certificate) -> Result<Self> {
-        Ok(Peer::PublicKey(sha256(certificate.public_key()?.to_pkcs1_der())))
+    /// Anyone (NULL).
+    pub(crate) const ANYONE: Peer = Peer { binding: PeerBinding::Anyone, identity: Vec::new(), certificate: None };
+
+    /// A holder of the pre-shared key naming itself `identity`.
+    pub(crate) fn pre_shared(identity: &[u8]) -> Self {
+        Peer { binding: PeerBinding::PreSharedKey, identity: identity.to_vec(), certificate: None }
+    }
+
+    /// The holder of `certificate`'s private key, named `identity` (which the certificate names).
+    pub(crate) fn holder_of(certificate: &Certificate, identity: &[u8]) -> Result<Self> {
+        let binding = PeerBinding::PublicKey(sha256(certificate.public_key()?.to_pkcs1_der()));
+        Ok(Peer { binding, identity: identity.to_vec(), certificate: Some(certificate.clone()) })
     }
 }
 
@@ -356,7 +377,7 @@ mod tests {
     fn bundle(keys: KeyMaterial, streams: &[Stream]) -> Result<Bundle> {
         let policies = smallvec![(OFFERED_POLICY_NO, AES_CM_80)];
         let keying = (smallvec![9; 16], keys, Vec::new());
-        Bundle::new(7, PrfFunction::MikeyHmacSha1, keying, streams.into(), policies, Peer::Anyone)
+        Bundle::new(7, PrfFunction::MikeyHmacSha1, keying, streams.into(), policies, Peer::ANYONE)
     }
 
     const STREAM: Stream = Stream { ssrc: 0x1234, roc: 5, policy_no: OFFERED_POLICY_NO };

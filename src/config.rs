@@ -86,6 +86,9 @@ pub struct Settings {
     /// PK initiator: ask the responder to cache the envelope key for the CSB (PKE C = 2), so
     /// updates are PSK messages under it (RFC 3830 §3.2, §4.5).
     pub cache_envelope_key: bool,
+    /// DH-SIGN and RSA-R initiators: accept an answer signed by any certificate under the trust
+    /// anchors, without a configured peer identity (SIP forking to unknown callees).
+    pub accept_any_peer: bool,
     /// RSA-R responder: answer as the group key server of this group (RFC 4738 §3.2).
     pub rsa_r_group: Option<Arc<RsaRGroup>>,
     /// Public-key methods: how we sign (RFC 3830 §4.2.6; PKCS#1 v1.5 with SHA-1 by default).
@@ -142,6 +145,7 @@ impl fmt::Debug for Settings {
             .field("trust_anchors", &self.trust_anchors)
             .field("peer_certificate", &self.peer_certificate.is_some())
             .field("signature_scheme", &self.signature_scheme)
+            .field("accept_any_peer", &self.accept_any_peer)
             .field("rsa_r_group", &self.rsa_r_group.as_ref().map(|group| group.csb_id))
             .finish_non_exhaustive()
     }
@@ -209,6 +213,7 @@ impl Config {
                 trust_anchors: TrustStore::new(),
                 peer_certificate: None,
                 cache_envelope_key: false,
+                accept_any_peer: false,
                 rsa_r_group: None,
                 signature_scheme: SignatureScheme::RFC3830_DEFAULT,
                 clock,
@@ -332,6 +337,15 @@ impl Config {
         certificate.public_key()?;
         self.settings_mut().peer_certificate = Some(certificate);
         Ok(())
+    }
+
+    /// DH-SIGN and RSA-R initiators: whether to accept an answer signed by any certificate that
+    /// chains to the trust anchors when no peer identity is configured (off by default: such an
+    /// initiator refuses to start). Anyone holding such a certificate can then answer, and
+    /// `Session::peer_identity` tells who did. Meant for SIP forking to callees not known in
+    /// advance; prefer naming the peer (`set_identities`).
+    pub fn set_accept_any_peer(&mut self, accept: bool) {
+        self.settings_mut().accept_any_peer = accept;
     }
 
     /// Whether an initiator sets the V flag to ask for a verification message.

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::bundle::{numbered_mki, Bundle, RandBytes, Stream, Streams, OFFERED_POLICY_NO};
 use crate::clock::ntp_diff;
 use crate::config::{Config, InteropFlags, Settings, RAND_LEN};
+use crate::crypto::x509::Certificate;
 use crate::crypto::PrfFunction;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::{Answering, Completing, KeyManagement, Offering, Received, Sent};
@@ -128,6 +129,27 @@ impl Session {
         self.bundle.as_ref().map(|bundle| bundle.csb_id)
     }
 
+    /// The identity of the established CSB's peer, as its authentication covers it: the ID it
+    /// sent (which its certificate names, for the certificate methods), else the configured peer
+    /// identity (which the certificate names), else the certificate's first identity. `None`
+    /// before the CSB is established, for the NULL method (nothing authenticates it), and when
+    /// a PSK peer named none.
+    pub fn peer_identity(&self) -> Option<&[u8]> {
+        let identity = &self.established()?.peer.identity;
+        (!identity.is_empty()).then_some(identity.as_slice())
+    }
+
+    /// The end-entity certificate (DER) of the established CSB's peer, for the certificate
+    /// methods (PK, DH-SIGN, RSA-R); `None` otherwise.
+    pub fn peer_certificate(&self) -> Option<&[u8]> {
+        self.established()?.peer.certificate.as_ref().map(Certificate::der)
+    }
+
+    /// The CSB, once established.
+    fn established(&self) -> Option<&Bundle> {
+        self.bundle.as_ref().filter(|_| self.state == State::Established)
+    }
+
     /// Initiator: adds an SRTP stream (one crypto session) and returns its CS ID (1-based).
     /// Streams added after the first message are keyed by the next (re-keying) message.
     pub fn add_srtp_stream(&mut self, ssrc: u32, roc: u32) -> Result<u8> {
@@ -234,10 +256,9 @@ impl Session {
 
     /// Exports the SRTP keys of crypto session `cs_id` (1-based).
     pub fn export_srtp(&self, cs_id: u8) -> Result<SrtpKeys> {
-        if self.state != State::Established {
-            return Err(Error::new(ErrorKind::State, format!("no keys in state {:?}", self.state)));
-        }
-        let bundle = self.bundle.as_ref().ok_or_else(|| Error::new(ErrorKind::State, "no CSB"))?;
+        let bundle = self
+            .established()
+            .ok_or_else(|| Error::new(ErrorKind::State, format!("no keys in state {:?}", self.state)))?;
         bundle.export(cs_id)
     }
 
@@ -422,7 +443,7 @@ impl Session {
 
 /// An update must come from the peer that set up the CSB (`Bundle::peer`).
 fn check_same_peer(established: &Bundle, update: &Bundle) -> Result<()> {
-    if update.peer != established.peer {
+    if update.peer.binding != established.peer.binding {
         return Err(Error::new(ErrorKind::AuthFailed, "the update comes from another peer than the CSB's")
             .with_peer_code(MikeyErrorCode::AuthFailure));
     }

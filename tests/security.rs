@@ -160,6 +160,7 @@ fn an_update_is_answered_only_by_the_peer_of_the_csb() {
         };
         let mut alice_config = signing_config(method, "alice", "bob", &clock, 1);
         alice_config.set_identities(None, None).unwrap();
+        alice_config.set_accept_any_peer(true);
         let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
         let (mut bob, mut carol) = (responder("bob", 2), responder("carol", 3));
         alice.add_srtp_stream(1, 0).unwrap();
@@ -180,5 +181,75 @@ fn an_update_is_answered_only_by_the_peer_of_the_csb() {
         let rekeyed = alice.export_srtp(1).unwrap();
         assert_ne!(rekeyed.master_key.expose(), keys.master_key.expose(), "{method:?}");
         assert_eq!(rekeyed.master_key.expose(), bob.export_srtp(1).unwrap().master_key.expose(), "{method:?}");
+    }
+}
+
+/// Point 3: after an exchange each side can tell who it is talking to: the identity the peer's
+/// authentication covers, and for the certificate methods its certificate.
+#[test]
+fn each_side_learns_the_authenticated_peer() {
+    let alice_id: &[u8] = b"sip:alice@example.com";
+    let bob_id: &[u8] = b"sip:bob@example.com";
+    for method in [Method::Null, Method::Psk, Method::DhHmac, Method::Pk, Method::DhSign, Method::RsaR] {
+        let clock = TestClock::at(NTP_2026);
+        let (mut initiator_config, responder_config) = if method.uses_certificates() {
+            let mut alice = signing_config(method, "alice", "bob", &clock, 1);
+            alice.set_peer_certificate(&pki("bob.crt.pem")).unwrap();
+            (alice, signing_config(method, "bob", "alice", &clock, 2))
+        } else {
+            let (mut alice, mut bob) = (config(method, &clock, 1), config(method, &clock, 2));
+            alice.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
+            bob.set_identities(Some("sip:bob@example.com"), None).unwrap();
+            (alice, bob)
+        };
+        initiator_config.set_request_verification(true);
+        let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+        let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
+        initiator.add_srtp_stream(1, 0).unwrap();
+        let i_message = initiator.create_message().unwrap();
+        assert_eq!(initiator.peer_identity(), None, "{method:?}: nothing established yet");
+        initiator.process_message(&responder.process_message(&i_message).unwrap().unwrap()).unwrap();
+
+        let (to_initiator, to_responder) = match method {
+            Method::Null => (None, None),
+            _ => (Some(bob_id), Some(alice_id)),
+        };
+        assert_eq!(initiator.peer_identity(), to_initiator, "{method:?}: the initiator's peer");
+        assert_eq!(responder.peer_identity(), to_responder, "{method:?}: the responder's peer");
+        let der = |who: &str| {
+            let pem = pki(&format!("{who}.crt.pem"));
+            mikey::crypto::x509::Certificate::from_pem_or_der(&pem).unwrap().remove(0).der().to_vec()
+        };
+        let (bob_der, alice_der) = (der("bob"), der("alice"));
+        let certificates = match method.uses_certificates() {
+            true => (Some(&bob_der[..]), Some(&alice_der[..])),
+            false => (None, None),
+        };
+        assert_eq!((initiator.peer_certificate(), responder.peer_certificate()), certificates, "{method:?}");
+        assert_eq!(initiator.csb_id(), responder.csb_id(), "{method:?}");
+    }
+}
+
+/// Point 3: a DH-SIGN or RSA-R initiator that names no peer refuses to start, unless told to
+/// accept any peer under its anchors; then it learns who answered.
+#[test]
+fn a_signing_initiator_names_its_peer_or_accepts_any_explicitly() {
+    for method in [Method::DhSign, Method::RsaR] {
+        let clock = TestClock::at(NTP_2026);
+        let mut alice_config = signing_config(method, "alice", "bob", &clock, 1);
+        alice_config.set_identities(None, None).unwrap();
+        let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+        alice.add_srtp_stream(1, 0).unwrap();
+        assert_eq!(alice.create_message().unwrap_err().kind(), ErrorKind::InvalidArgument, "{method:?}");
+        assert_eq!(alice.state(), State::Idle);
+
+        alice_config.set_accept_any_peer(true);
+        let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+        let mut carol = Session::new(&signing_config(method, "carol", "alice", &clock, 3), Role::Responder).unwrap();
+        alice.add_srtp_stream(1, 0).unwrap();
+        let i_message = alice.create_message().unwrap();
+        alice.process_message(&carol.process_message(&i_message).unwrap().unwrap()).unwrap();
+        // Carol's certificate names her by e-mail address only.
+        assert_eq!(alice.peer_identity(), Some(&b"carol@example.com"[..]), "{method:?}");
     }
 }

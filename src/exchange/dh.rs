@@ -8,8 +8,8 @@
 //! The MKI of the TGK travels in DHi's key validity data (§6.4).
 
 use super::accept::{self, LocalKeys, NewKeys};
-use super::identity::{carried_ids, check_identity, check_signer_named, uri_payload};
-use crate::bundle::{key_validity, Bundle, KeyMaterial, Peer, RandBytes};
+use super::identity::{carried_ids, certificate_holder, check_identity, check_signer_named, key_holder, uri_payload};
+use crate::bundle::{key_validity, Bundle, KeyMaterial, RandBytes};
 use crate::crypto::dh::DhKeyPair;
 use crate::crypto::x509::Certificate;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -62,6 +62,10 @@ pub(crate) fn answer<'a>(
     own_identity: impl Iterator<Item = Payload<'a>>,
     response_type: DataType,
 ) -> Result<(Bundle, Message<'a>)> {
+    let peer = match signer {
+        Some(signer) => certificate_holder(cx.settings, signer, initiator_id)?,
+        None => key_holder(cx.settings, initiator_id),
+    };
     let initiator_id = match (initiator_id, &cx.settings.peer_id, signer) {
         ([], Some(peer_id), _) => peer_id.clone().into_bytes(),
         ([], None, Some(certificate)) => certificate.identities().into_iter().next().unwrap_or_default().into_bytes(),
@@ -74,7 +78,7 @@ pub(crate) fn answer<'a>(
     let message = received.message;
     let (agreed, dh_payloads) = agree(cx, message)?;
     let keys = (rand, NewKeys::Local(agreed));
-    let bundle = accept::bundle(cx, message, keys, SrtpPolicy::default(), peer_of(signer)?)?;
+    let bundle = accept::bundle(cx, message, keys, SrtpPolicy::default(), peer)?;
     let mut payloads = vec![Payload::Timestamp(cx.timestamp)];
     payloads.extend(own_identity);
     payloads.push(uri_payload(initiator_id));
@@ -119,9 +123,13 @@ pub(crate) fn complete(
         _ => return Err(Error::malformed("a DH R_MESSAGE names the initiator (RFC 3830 §3.3, RFC 4650 §3)")),
     };
     check_identity(&cx.settings.peer_id, responder_id, "IDr")?;
-    if let Some(signer) = signer {
-        check_signer_named(signer, None, responder_id, "IDr")?;
-    }
+    let peer = match signer {
+        Some(signer) => {
+            check_signer_named(signer, None, responder_id, "IDr")?;
+            certificate_holder(cx.settings, signer, responder_id)?
+        }
+        None => key_holder(cx.settings, responder_id),
+    };
     check_identity(&cx.settings.own_id, initiator_id, "IDi")?;
     let dh: Vec<&DhPayload> = message.payloads.iter().filter_map(Payload::as_dh).collect();
     let [responder_dh, echoed_dh] = dh.as_slice() else {
@@ -134,10 +142,5 @@ pub(crate) fn complete(
     }
     let tgk = ours.shared_secret(&responder_dh.value)?;
     let keying = (offer.rand.clone(), KeyMaterial::tgk(tgk), offer.mki.clone());
-    Bundle::with_offered_policy(cx.sent.csb_id, OUR_PRF, keying, cx.streams.clone(), offer.policy, peer_of(signer)?)
-}
-
-/// The peer of a DH exchange: the signer (DH-SIGN), or the holders of the PSK (DH-HMAC).
-fn peer_of(signer: Option<&Certificate>) -> Result<Peer> {
-    signer.map_or(Ok(Peer::PreSharedKey), Peer::holder_of)
+    Bundle::with_offered_policy(cx.sent.csb_id, OUR_PRF, keying, cx.streams.clone(), offer.policy, peer)
 }

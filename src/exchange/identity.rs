@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use smallvec::SmallVec;
 
+use crate::bundle::Peer;
 use crate::config::Settings;
 use crate::crypto::x509::Certificate;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -56,6 +57,28 @@ pub(crate) fn own_identity_payload(settings: &Settings) -> Result<IdPayload<'sta
             .ok_or_else(|| Error::invalid_argument("our certificate names no identity; set our own identity"))?,
     };
     Ok(IdPayload { id_type: id_type::URI, data: data.into() })
+}
+
+/// The peer behind a signature by `certificate`, going by the identity it `claimed` (which the
+/// certificate names); without one, by the configured peer identity if the certificate names
+/// it, else by the certificate's first identity.
+pub(crate) fn certificate_holder(settings: &Settings, certificate: &Certificate, claimed: &[u8]) -> Result<Peer> {
+    let configured = settings.peer_id.as_deref().map(str::as_bytes).filter(|id| certificate.matches_identity(id));
+    let identity = match (claimed, configured) {
+        ([], Some(configured)) => configured.to_vec(),
+        ([], None) => certificate.identities().into_iter().next().unwrap_or_default().into_bytes(),
+        (claimed, _) => claimed.to_vec(),
+    };
+    Peer::holder_of(certificate, &identity)
+}
+
+/// A holder of the pre-shared key, going by the identity it `claimed` under its MAC, else by
+/// the configured peer identity.
+pub(crate) fn key_holder(settings: &Settings, claimed: &[u8]) -> Peer {
+    match (claimed, &settings.peer_id) {
+        ([], Some(configured)) => Peer::pre_shared(configured.as_bytes()),
+        (claimed, _) => Peer::pre_shared(claimed),
+    }
 }
 
 /// A configured identity must match the one carried, when both are present.

@@ -86,6 +86,18 @@ pub fn certificate_payloads(chain: &[Certificate]) -> impl Iterator<Item = Paylo
     })
 }
 
+/// A DH-SIGN or RSA-R initiator names the peer whose signature it will take (the peer identity
+/// its certificate must name, or the pinned certificate itself), unless it accepts any peer
+/// under its anchors explicitly.
+pub(crate) fn check_peer_named(settings: &Settings) -> Result<()> {
+    if settings.peer_id.is_none() && settings.peer_certificate.is_none() && !settings.accept_any_peer {
+        return Err(Error::invalid_argument(
+            "name the peer (set_identities), or accept any peer under the trust anchors (set_accept_any_peer)",
+        ));
+    }
+    Ok(())
+}
+
 /// True when the message carries a certificate, which then names its sender ([IDi|CERTi],
 /// RFC 3830 §3.2, §3.3).
 pub(crate) fn carries_certificate(message: &Message<'_>) -> bool {
@@ -99,6 +111,9 @@ pub struct PeerTrust<'a> {
     pub anchors: &'a TrustStore,
     /// A certificate accepted as it is, and used when the message carries none.
     pub pinned: Option<&'a Certificate>,
+    /// True when only the pinned certificate names the peer (no peer identity is configured,
+    /// and any peer under the anchors is not accepted): nothing else is then trusted.
+    pub only_pinned: bool,
     /// The identity the certificate must name (subjectAltName URI or email), if configured.
     pub expected_identity: Option<&'a [u8]>,
     /// The session clock, Unix seconds (validity periods are checked against it).
@@ -115,6 +130,7 @@ impl<'a> PeerTrust<'a> {
             usage,
             anchors: &settings.trust_anchors,
             pinned: settings.peer_certificate.as_ref(),
+            only_pinned: settings.peer_certificate.is_some() && settings.peer_id.is_none() && !settings.accept_any_peer,
             expected_identity: settings.peer_id.as_deref().map(str::as_bytes),
             at_unix_time: unix_seconds(settings.clock.now_ntp()),
         }
@@ -167,6 +183,7 @@ pub fn authenticate_signed_with(
     };
     match trust.pinned {
         Some(pinned) if end_entity.matches_pin(pinned) => end_entity.check_usable(trust.at_unix_time, trust.usage)?,
+        _ if trust.only_pinned => return Err(invalid_certificate("the signer is not the pinned peer certificate")),
         _ => trust.anchors.verify_chain(&end_entity, intermediates, trust.at_unix_time, trust.usage)?,
     }
     if let Some(identity) = trust.expected_identity {

@@ -47,6 +47,7 @@ impl KeyManagement for DhSign {
 
     fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {
         let settings = cx.settings;
+        signed::check_peer_named(settings)?;
         let (dh_value, kept) = dh::offer(cx)?;
         let mut message = cx.start_message();
         message.payloads.extend(signed::certificate_payloads(&settings.certificate_chain));

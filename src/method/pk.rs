@@ -12,14 +12,15 @@ use std::sync::Arc;
 use smallvec::smallvec;
 
 use super::psk;
-use crate::bundle::{Bundle, KeyMaterial, Peer};
+use crate::bundle::{Bundle, KeyMaterial};
 use crate::config::Settings;
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::exchange::accept::{self, NewKeys};
 use crate::exchange::envelope;
 use crate::exchange::identity::{
-    carried_ids, check_identity, check_signer_named, id_payloads, initiator_and_responder_ids, own_identity_payload,
+    carried_ids, certificate_holder, check_identity, check_signer_named, id_payloads, initiator_and_responder_ids,
+    own_identity_payload,
 };
 use crate::exchange::kemac::{ExchangeContext, KemacProtection};
 use crate::exchange::signed::{self, PeerTrust};
@@ -70,8 +71,8 @@ impl KeyManagement for Pk {
             // A PSK message under the envelope key, which carries no certificate: IDi names us.
             // Only the peer who opened the envelope knows the key.
             let initiator_id = own_identity_payload(cx.settings)?.data;
-            let protection = (KemacProtection::Encrypted(envelope_key), update.peer);
-            let mut offer = psk::offer(cx, protection, &initiator_id, keys)?;
+            let peer = |_: &[u8]| update.peer.clone();
+            let mut offer = psk::offer(cx, (KemacProtection::Encrypted(envelope_key), &peer), &initiator_id, keys)?;
             if let Some(bundle) = &mut offer.bundle {
                 bundle.envelope_key = Some(envelope_key.clone());
             }
@@ -98,7 +99,7 @@ impl KeyManagement for Pk {
         message.payloads.push(Payload::Kemac(sealed.kemac));
         message.payloads.push(Payload::Pke(sealed.pke));
         let bytes = signed::seal_signed_by_us(settings, message)?;
-        let mut bundle = cx.bundle(keys, Peer::holder_of(responder)?)?;
+        let mut bundle = cx.bundle(keys, certificate_holder(settings, responder, &[])?)?;
         bundle.envelope_key = (cache != envelope_cache::NO_CACHE).then_some(sealed.envelope_key);
         // We are named by our certificate, so the verification MAC has an empty IDi.
         let key = VerificationKey { auth: sealed.auth, initiator_id: Vec::new(), responder_id: responder_id.to_vec() };
@@ -115,8 +116,8 @@ impl KeyManagement for Pk {
             let (Some(envelope_key), Some(update)) = (cached_envelope_key(cx.update), cx.update) else {
                 return Err(Error::new(ErrorKind::State, "no envelope key is cached for this CSB"));
             };
-            let protection = (KemacProtection::Encrypted(envelope_key), update.peer);
-            let mut answer = psk::answer(cx, received, protection)?;
+            let peer = |_: &[u8]| update.peer.clone();
+            let mut answer = psk::answer(cx, received, (KemacProtection::Encrypted(envelope_key), &peer))?;
             answer.bundle.envelope_key = Some(envelope_key.clone());
             return Ok(answer);
         }
@@ -137,7 +138,8 @@ impl KeyManagement for Pk {
             check_identity(&settings.peer_id, initiator_id, "IDi")?;
             check_identity(&settings.own_id, responder_id, "IDr")?;
             let keys = (&*rand, NewKeys::Carried(&key_data.keys));
-            accept::bundle(cx, message, keys, SrtpPolicy::default(), Peer::holder_of(&signer)?)?
+            let peer = certificate_holder(settings, &signer, encrypted_id)?;
+            accept::bundle(cx, message, keys, SrtpPolicy::default(), peer)?
         };
         let response = verification::answer(cx, received, &opened.auth, initiator_id, responder_id)?;
         bundle.envelope_key = (opened.cache != envelope_cache::NO_CACHE).then_some(opened.envelope_key);

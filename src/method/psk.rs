@@ -18,7 +18,7 @@ use crate::bundle::{Bundle, KeyMaterial, Peer};
 use crate::config::Settings;
 use crate::error::Result;
 use crate::exchange::accept::{self, NewKeys};
-use crate::exchange::identity::{carried_ids, check_identity, id_payloads, initiator_and_responder_ids};
+use crate::exchange::identity::{carried_ids, check_identity, id_payloads, initiator_and_responder_ids, key_holder};
 use crate::exchange::kemac::{self, ExchangeContext, KemacProtection};
 use crate::exchange::verification::{self, VerificationKey};
 use crate::method::{Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received};
@@ -37,12 +37,12 @@ impl Psk {
     /// NULL: a TEK in clear, NULL MAC.
     pub(crate) const NULL: Psk = Psk { null: true };
 
-    /// Who can authenticate our messages, and so own a CSB with us.
-    fn peer(&self) -> Peer {
+    /// Who owns a CSB with us, going by `identity`: a holder of the PSK, or anyone (NULL).
+    fn peer(&self, settings: &Settings, identity: &[u8]) -> Peer {
         if self.null {
-            Peer::Anyone
+            Peer::ANYONE
         } else {
-            Peer::PreSharedKey
+            key_holder(settings, identity)
         }
     }
 
@@ -82,11 +82,13 @@ impl KeyManagement for Psk {
         } else {
             KeyMaterial::random_tgk(cx.policy.profile, cx.settings.rng.as_ref())?
         };
-        offer(cx, (self.protection(cx.settings)?, self.peer()), initiator_id, keys)
+        let peer = |responder_id: &[u8]| self.peer(cx.settings, responder_id);
+        offer(cx, (self.protection(cx.settings)?, &peer), initiator_id, keys)
     }
 
     fn answer(&self, cx: &Answering<'_>, received: &Received<'_>) -> Result<Answer> {
-        answer(cx, received, (self.protection(cx.settings)?, self.peer()))
+        let peer = |initiator_id: &[u8]| self.peer(cx.settings, initiator_id);
+        answer(cx, received, (self.protection(cx.settings)?, &peer))
     }
 
     fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>> {
@@ -99,11 +101,14 @@ impl KeyManagement for Psk {
     }
 }
 
-/// The I_MESSAGE sending `keys` under `protection` to `peer`, naming us `initiator_id` and the
-/// configured peer as IDr.
+/// Who owns the CSB of a PSK exchange, given the identity the peer goes by in it.
+pub(crate) type PeerOf<'a> = &'a dyn Fn(&[u8]) -> Peer;
+
+/// The I_MESSAGE sending `keys` under `protection` to the peer `peer_of` the IDr we name (the
+/// configured one), naming us `initiator_id`.
 pub(crate) fn offer(
     cx: &Offering<'_>,
-    (protection, peer): (KemacProtection<'_>, Peer),
+    (protection, peer_of): (KemacProtection<'_>, PeerOf<'_>),
     initiator_id: &[u8],
     keys: KeyMaterial,
 ) -> Result<Offer> {
@@ -116,15 +121,16 @@ pub(crate) fn offer(
         kemac::seal_kemac_message(message, &key_list, protection, &cx.exchange_context())?
     };
     let key = VerificationKey { auth, initiator_id: initiator_id.to_vec(), responder_id: responder_id.to_vec() };
-    Ok(Offer { bytes, bundle: Some(cx.bundle(keys, peer)?), pending: Pending::Verification(Arc::new(key)) })
+    let bundle = cx.bundle(keys, peer_of(responder_id))?;
+    Ok(Offer { bytes, bundle: Some(bundle), pending: Pending::Verification(Arc::new(key)) })
 }
 
-/// Responder: opens a PSK I_MESSAGE under `protection`, which only `peer` can use, and takes the
-/// keys it carries.
+/// Responder: opens a PSK I_MESSAGE under `protection` and takes the keys it carries, for the
+/// peer `peer_of` the IDi it carries.
 pub(crate) fn answer(
     cx: &Answering<'_>,
     received: &Received<'_>,
-    (protection, peer): (KemacProtection<'_>, Peer),
+    (protection, peer_of): (KemacProtection<'_>, PeerOf<'_>),
 ) -> Result<Answer> {
     let message = received.message;
     let (rand, _) = accept::rand(cx, message, false)?;
@@ -136,7 +142,7 @@ pub(crate) fn answer(
     check_identity(&cx.settings.own_id, responder_id, "IDr")?;
     let key_data = plaintext.key_data(false)?;
     let keys = NewKeys::Carried(&key_data.keys);
-    let bundle = accept::bundle(cx, message, (&rand, keys), SrtpPolicy::default(), peer)?;
+    let bundle = accept::bundle(cx, message, (&rand, keys), SrtpPolicy::default(), peer_of(initiator_id))?;
     let response = verification::answer(cx, received, &auth, initiator_id, responder_id)?;
     Ok(Answer { bundle, response, sent_key: false })
 }

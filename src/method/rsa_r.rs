@@ -24,8 +24,8 @@ use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::exchange::accept::{self, NewKeys};
 use crate::exchange::envelope;
 use crate::exchange::identity::{
-    carried_ids, check_identity, check_signer_named, id_payloads, initiator_and_responder_ids, not_the_signer,
-    own_identity_payload,
+    carried_ids, certificate_holder, check_identity, check_signer_named, id_payloads, initiator_and_responder_ids,
+    not_the_signer, own_identity_payload,
 };
 use crate::exchange::kemac::ExchangeContext;
 use crate::exchange::signed::{self, PeerTrust, SignedExtra};
@@ -78,6 +78,7 @@ impl KeyManagement for RsaR {
 
     fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {
         let settings = cx.settings;
+        signed::check_peer_named(settings)?;
         let mut message = cx.start_message();
         message.payloads.extend(signed::certificate_payloads(&settings.certificate_chain));
         message.payloads.extend(id_payloads(&[], settings.peer_id.as_deref().unwrap_or_default().as_bytes()));
@@ -102,7 +103,7 @@ impl KeyManagement for RsaR {
         check_signer_named(&initiator, None, initiator_id, "IDi")?;
         let group = settings.rsa_r_group.as_deref();
         let bundle = match group {
-            Some(group) => group_bundle(group, cx.prf, Peer::holder_of(&initiator)?)?,
+            Some(group) => group_bundle(group, cx.prf, certificate_holder(settings, &initiator, initiator_id)?)?,
             None => {
                 let policy = settings.offered_policy();
                 let mki = numbered_mki(cx.next_mki, policy.mki_len);
@@ -110,7 +111,8 @@ impl KeyManagement for RsaR {
                     message.find(Payload::as_security_policy).map(SrtpPolicy::from_security_policy).transpose()?;
                 let tgk = KeyMaterial::random_tgk(offered.unwrap_or(policy).profile, settings.rng.as_ref())?;
                 let keys = (&*rand, NewKeys::Local(Some((tgk, mki))));
-                accept::bundle(cx, message, keys, settings.srtp_policy, Peer::holder_of(&initiator)?)?
+                let peer = certificate_holder(settings, &initiator, initiator_id)?;
+                accept::bundle(cx, message, keys, settings.srtp_policy, peer)?
             }
         };
         let reply = Reply { initiator: &initiator, initiator_id, rand_is_ours, for_group: group.is_some() };
@@ -180,7 +182,7 @@ impl KeyManagement for RsaR {
             _ => return Err(Error::malformed("an RSA-R KEMAC carries one TGK (RFC 4738 §3.6)")),
         };
         policy.mki_len = mki.len() as u8;
-        let peer = Peer::holder_of(&signer)?;
+        let peer = certificate_holder(settings, &signer, responder_id)?;
         Bundle::with_offered_policy(csb_id, OUR_PRF, (rand, keys, mki), streams, policy, peer).map(Some)
     }
 
