@@ -344,6 +344,30 @@ int sessions_agree(const mikey_session *init, const mikey_session *resp, size_t 
     return ok;
 }
 
+int peers_are(const mikey_session *session, const char *identity, int with_certificate,
+              const mikey_session *other_end)
+{
+    uint8_t found[256], der[4096];
+    size_t found_len = 0, der_len = 0;
+    uint32_t csb_id = 0, other_csb_id = 1;
+    size_t expected_len = identity == NULL ? 0 : strlen(identity);
+    int ok = CHECK_SESSION_OK(session, mikey_session_peer_identity(session, found, sizeof found, &found_len)) &&
+             CHECK_SESSION_OK(session, mikey_session_peer_certificate(session, der, sizeof der, &der_len)) &&
+             CHECK_SESSION_OK(session, mikey_session_csb_id(session, &csb_id)) &&
+             CHECK_SESSION_OK(other_end, mikey_session_csb_id(other_end, &other_csb_id));
+    if (!ok) {
+        return 0;
+    }
+    ok &= CHECK(found_len == expected_len && memcmp(found, identity == NULL ? "" : identity, found_len) == 0,
+                "peer identity \"%.*s\", expected \"%s\"", (int)found_len, (const char *)found,
+                identity == NULL ? "" : identity);
+    /* A DER certificate starts with a SEQUENCE of two length bytes (0x30 0x82). */
+    ok &= CHECK(with_certificate ? der_len > 4 && der[0] == 0x30 && der[1] == 0x82 : der_len == 0,
+                "peer certificate of %zu bytes", der_len);
+    ok &= CHECK(csb_id == other_csb_id, "CSB IDs %08x and %08x", (unsigned)csb_id, (unsigned)other_csb_id);
+    return ok;
+}
+
 int keys_match_profile(const mikey_srtp_keys *keys, uint32_t profile)
 {
     /* profile: master key, master salt, session auth key, tag (RFC 3711 / 7714 / 6188) */

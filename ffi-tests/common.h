@@ -134,6 +134,11 @@ void free_exchange(mikey_session *init, mikey_session *resp, mikey_config *init_
  * initiator's. 1 when they agree. */
 int sessions_agree(const mikey_session *init, const mikey_session *resp, size_t n, mikey_srtp_keys *keys);
 
+/* The session's authenticated peer is `identity` (NULL: none), with a certificate (DER) when
+ * `with_certificate`, and both sessions name the same CSB. 1 when so. */
+int peers_are(const mikey_session *session, const char *identity, int with_certificate,
+              const mikey_session *other_end);
+
 /* Checks the key and tag lengths a profile implies (RFC 3711, RFC 7714). */
 int keys_match_profile(const mikey_srtp_keys *keys, uint32_t profile);
 

@@ -136,6 +136,7 @@ static void test_null_session_arguments(void)
     uint8_t buf[TEST_MSG_CAP];
     size_t len = 0;
     uint8_t cs_id = 0xee;
+    uint32_t csb_id = 0;
     const char *text;
 
     if (config == NULL) {
@@ -152,6 +153,10 @@ static void test_null_session_arguments(void)
     CHECK_RESULT(mikey_session_process_message(NULL, buf, 10, buf, sizeof buf, &len), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_session_take_response(NULL, buf, sizeof buf, &len), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_session_export_srtp(NULL, 1, &keys), MIKEY_ERR_INVALID_ARGUMENT);
+    CHECK_RESULT(mikey_session_csb_id(NULL, &csb_id), MIKEY_ERR_INVALID_ARGUMENT);
+    CHECK_RESULT(mikey_session_peer_identity(NULL, buf, sizeof buf, &len), MIKEY_ERR_INVALID_ARGUMENT);
+    CHECK_RESULT(mikey_session_peer_certificate(NULL, buf, sizeof buf, &len), MIKEY_ERR_INVALID_ARGUMENT);
+    CHECK_RESULT(mikey_config_set_accept_any_peer(NULL, 1), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK(mikey_session_state(NULL) == MIKEY_STATE_IDLE, "mikey_session_state(NULL) = %lu",
           (unsigned long)mikey_session_state(NULL));
     CHECK(mikey_session_cs_count(NULL) == 0, "mikey_session_cs_count(NULL) = %zu", mikey_session_cs_count(NULL));
@@ -174,6 +179,11 @@ static void test_null_session_arguments(void)
     CHECK_FAILS(init, mikey_session_create_message(init, buf, sizeof buf, NULL), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_FAILS(init, mikey_session_create_message(init, NULL, 10, &len), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_STATE(init, MIKEY_STATE_IDLE); /* the refused calls built nothing */
+    /* Nothing about a CSB or its peer before there is one. */
+    CHECK_FAILS(init, mikey_session_csb_id(init, &csb_id), MIKEY_ERR_STATE);
+    CHECK_FAILS(init, mikey_session_csb_id(init, NULL), MIKEY_ERR_INVALID_ARGUMENT);
+    CHECK_FAILS(init, mikey_session_peer_identity(init, buf, sizeof buf, &len), MIKEY_ERR_STATE);
+    CHECK_FAILS(init, mikey_session_peer_certificate(init, buf, sizeof buf, NULL), MIKEY_ERR_INVALID_ARGUMENT);
 
     len = 77;
     CHECK_FAILS(resp, mikey_session_process_message(resp, NULL, 10, buf, sizeof buf, &len), MIKEY_ERR_INVALID_ARGUMENT);

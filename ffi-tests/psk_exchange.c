@@ -185,6 +185,9 @@ static void test_identities(void)
     CHECK_OK(mikey_config_set_identities(bob, "sip:bob@example.com", "sip:alice@example.com"));
     if (run_exchange(alice, bob, 2, 0x0a0b0c00u, &init, &resp)) {
         sessions_agree(init, resp, 2, NULL);
+        /* The identities the MACs covered; no certificates. */
+        peers_are(init, "sip:bob@example.com", 0, resp);
+        peers_are(resp, "sip:alice@example.com", 0, init);
     }
     mikey_session_free(init);
     mikey_session_free(resp);

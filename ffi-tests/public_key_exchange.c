@@ -35,6 +35,8 @@ static void exchange_and_rekey(mikey_method method, int cache_envelope_key, uint
     if (alice == NULL || bob == NULL || !CHECK_OK(mikey_config_set_envelope_key_cache(alice, cache_envelope_key)) ||
         !run_exchange(alice, bob, N_STREAMS, SSRC_BASE, &init, &resp) ||
         !sessions_agree(init, resp, N_STREAMS, first) ||
+        /* Each side learns who authenticated the CSB. */
+        !peers_are(init, "sip:bob@example.com", 1, resp) || !peers_are(resp, "sip:alice@example.com", 1, init) ||
         !CHECK_SESSION_OK(init, mikey_session_create_message(init, msg, sizeof msg, &msg_len)) ||
         !CHECK_SESSION_OK(resp, mikey_session_process_message(resp, msg, msg_len, reply, sizeof reply, &reply_len)) ||
         !CHECK_SESSION_OK(init, mikey_session_process_message(init, reply, reply_len, none, sizeof none, &none_len))) {
@@ -90,8 +92,10 @@ static void errors(void)
     mikey_config_free(mismatched);
 }
 
-/* SIP forking with RSA-R: alice, who does not know who will answer, forks her waiting session;
-   bob's answer goes to the fork, carol's to the original, and each pair agrees on its own keys. */
+/* SIP forking with RSA-R: alice, who does not know who will answer, accepts any peer under her
+   anchors (without saying so, she refuses to start) and forks her waiting session; bob's answer
+   goes to the fork, carol's to the original, each pair agrees on its own keys, and each fork
+   knows who answered. */
 static void rsa_r_forking(void)
 {
     mikey_config *alice = test_signing_config(MIKEY_METHOD_RSA_R, "alice", "alice", NULL, NULL, 1);
@@ -101,9 +105,20 @@ static void rsa_r_forking(void)
     uint8_t msg[TEST_MSG_CAP], from_bob[TEST_MSG_CAP], from_carol[TEST_MSG_CAP], none[1];
     size_t msg_len = 0, bob_len = 0, carol_len = 0, none_len = 0;
     uint8_t cs_id = 0;
+    uint32_t csb_id = 0;
     mikey_srtp_keys with_bob[1], with_carol[1];
 
     if (alice == NULL || bob == NULL || carol == NULL ||
+        !CHECK_OK(mikey_session_new(alice, MIKEY_ROLE_INITIATOR, &init)) ||
+        !CHECK_SESSION_OK(init, mikey_session_add_srtp_stream(init, 0xF0F0F0F0u, 0, &cs_id))) {
+        goto out;
+    }
+    CHECK_SESSION_RESULT(init, mikey_session_create_message(init, msg, sizeof msg, &msg_len),
+                         MIKEY_ERR_INVALID_ARGUMENT);
+    CHECK_SESSION_RESULT(init, mikey_session_csb_id(init, &csb_id), MIKEY_ERR_STATE);
+    mikey_session_free(init);
+    init = NULL;
+    if (!CHECK_OK(mikey_config_set_accept_any_peer(alice, 1)) ||
         !CHECK_OK(mikey_session_new(alice, MIKEY_ROLE_INITIATOR, &init)) ||
         !CHECK_OK(mikey_session_new(bob, MIKEY_ROLE_RESPONDER, &resp_bob)) ||
         !CHECK_OK(mikey_session_new(carol, MIKEY_ROLE_RESPONDER, &resp_carol)) ||
@@ -122,6 +137,9 @@ static void rsa_r_forking(void)
                                                               &none_len))) {
         goto out;
     }
+    /* Carol's certificate names her by e-mail address only. */
+    peers_are(fork, "sip:bob@example.com", 1, resp_bob);
+    peers_are(init, "carol@example.com", 1, resp_carol);
     if (sessions_agree(fork, resp_bob, 1, with_bob) && sessions_agree(init, resp_carol, 1, with_carol)) {
         CHECK(memcmp(with_bob[0].master_key, with_carol[0].master_key, with_bob[0].master_key_len) != 0,
               "two responders gave the same key");

@@ -625,6 +625,22 @@ mikey_result mikey_config_set_rsa_r_group(struct mikey_config *config,
                                           size_t n_streams);
 
 /**
+ * DH-SIGN and RSA-R initiators: whether to accept an answer signed by any certificate that
+ * chains to the trust anchors when no peer identity is configured (non-zero = accept; default
+ * 0). Without it, such an initiator with neither a peer identity (`mikey_config_set_identities`)
+ * nor a pinned peer certificate refuses to create its I_MESSAGE (`MIKEY_ERR_INVALID_ARGUMENT`).
+ *
+ * Risk: with it, anyone who holds a certificate under the anchors can answer and agree keys
+ * with the initiator. Use it only where that is intended (SIP forking to callees not known in
+ * advance), and check who answered with `mikey_session_peer_identity` or
+ * `mikey_session_peer_certificate` before trusting the media.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised: no other thread may
+ * use the config during the call.
+ */
+mikey_result mikey_config_set_accept_any_peer(struct mikey_config *config, int accept);
+
+/**
  * PK initiator: whether to ask the responder to cache the envelope key for the CSB (non-zero =
  * ask; default 0; PKE cache indicator 2, RFC 3830 Table 6.3). Both ends then keep the key with
  * the CSB, and the initiator's re-keying messages (`mikey_session_create_message` on an
@@ -778,6 +794,44 @@ size_t mikey_session_cs_count(const struct mikey_session *session);
 mikey_result mikey_session_export_srtp(const struct mikey_session *session,
                                        uint8_t cs_id,
                                        struct mikey_srtp_keys *keys_out);
+
+/**
+ * The CSB ID of the session's crypto session bundle into `*csb_id_out`: the initiator's once it
+ * created its I_MESSAGE, the responder's once it accepted one.
+ *
+ * Writes `*csb_id_out` only on success. Returns `MIKEY_ERR_STATE` before there is a CSB,
+ * `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers. Not synchronised (see `mikey_session`).
+ */
+mikey_result mikey_session_csb_id(const struct mikey_session *session, uint32_t *csb_id_out);
+
+/**
+ * The identity of the established CSB's peer, as its authentication covers it, into `out`
+ * (its bytes, typically a URI such as `sip:bob@example.com`; not NUL-terminated) and its length
+ * into `*out_len`: the ID the peer sent (which its certificate names, for PK, DH-SIGN and
+ * RSA-R), else the configured peer identity, else its certificate's first identity. The length
+ * is 0 for the NULL method, which nothing authenticates, and when a PSK peer named none.
+ *
+ * Returns `MIKEY_ERR_STATE` unless the session is `MIKEY_STATE_ESTABLISHED`, and
+ * `MIKEY_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len` (`out_cap = 0` asks). Not
+ * synchronised (see `mikey_session`).
+ */
+mikey_result mikey_session_peer_identity(const struct mikey_session *session,
+                                         uint8_t *out,
+                                         size_t out_cap,
+                                         size_t *out_len);
+
+/**
+ * The end-entity certificate (DER) of the established CSB's peer into `out`, its length into
+ * `*out_len`: for PK, DH-SIGN and RSA-R; the length is 0 for the other methods.
+ *
+ * Returns `MIKEY_ERR_STATE` unless the session is `MIKEY_STATE_ESTABLISHED`, and
+ * `MIKEY_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len` (`out_cap = 0` asks). Not
+ * synchronised (see `mikey_session`).
+ */
+mikey_result mikey_session_peer_certificate(const struct mikey_session *session,
+                                            uint8_t *out,
+                                            size_t out_cap,
+                                            size_t *out_len);
 
 /**
  * The detail of the session's last failure, as a NUL-terminated string: "" when the last call

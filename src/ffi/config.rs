@@ -345,6 +345,24 @@ pub unsafe extern "C" fn mikey_config_set_rsa_r_group(
     })
 }
 
+/// DH-SIGN and RSA-R initiators: whether to accept an answer signed by any certificate that
+/// chains to the trust anchors when no peer identity is configured (non-zero = accept; default
+/// 0). Without it, such an initiator with neither a peer identity (`mikey_config_set_identities`)
+/// nor a pinned peer certificate refuses to create its I_MESSAGE (`MIKEY_ERR_INVALID_ARGUMENT`).
+///
+/// Risk: with it, anyone who holds a certificate under the anchors can answer and agree keys
+/// with the initiator. Use it only where that is intended (SIP forking to callees not known in
+/// advance), and check who answered with `mikey_session_peer_identity` or
+/// `mikey_session_peer_certificate` before trusting the media.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised: no other thread may
+/// use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_accept_any_peer(config: *mut mikey_config, accept: c_int) -> mikey_result {
+    // SAFETY: `config` is as documented above.
+    unsafe { set_switch(config, accept, Config::set_accept_any_peer) }
+}
+
 /// PK initiator: whether to ask the responder to cache the envelope key for the CSB (non-zero =
 /// ask; default 0; PKE cache indicator 2, RFC 3830 Table 6.3). Both ends then keep the key with
 /// the CSB, and the initiator's re-keying messages (`mikey_session_create_message` on an

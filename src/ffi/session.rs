@@ -8,7 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use zeroize::Zeroizing;
 
-use crate::{Rejection, Role, Session};
+use crate::{Rejection, Role, Session, State};
 
 use super::boundary::{boundary, guarded, try_bytes, try_mut, try_ref, write_out, Failure, OutBuffer};
 use super::config::mikey_config;
@@ -417,6 +417,90 @@ pub unsafe extern "C" fn mikey_session_export_srtp(
             // local copy is wiped when `exported` drops.
             unsafe { keys_out.copy_from_nonoverlapping(&*exported, 1) };
             Ok(())
+        })
+    })
+}
+
+/// The CSB ID of the session's crypto session bundle into `*csb_id_out`: the initiator's once it
+/// created its I_MESSAGE, the responder's once it accepted one.
+///
+/// Writes `*csb_id_out` only on success. Returns `MIKEY_ERR_STATE` before there is a CSB,
+/// `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers. Not synchronised (see `mikey_session`).
+#[no_mangle]
+pub unsafe extern "C" fn mikey_session_csb_id(session: *const mikey_session, csb_id_out: *mut u32) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `session` is NULL or a live handle no thread changes during the call (documentation).
+        let session = unsafe { try_ref(session, "session") }?;
+        mikey_session::run(session, |session| {
+            if csb_id_out.is_null() {
+                return Err(Failure::null("csb_id_out"));
+            }
+            let csb_id = session.session.csb_id().ok_or_else(|| Failure::new(MIKEY_ERR_STATE, "no CSB yet"))?;
+            // SAFETY: `csb_id_out` is non-NULL (checked above) and writable (documentation).
+            unsafe { write_out(csb_id_out, csb_id) };
+            Ok(())
+        })
+    })
+}
+
+/// The identity of the established CSB's peer, as its authentication covers it, into `out`
+/// (its bytes, typically a URI such as `sip:bob@example.com`; not NUL-terminated) and its length
+/// into `*out_len`: the ID the peer sent (which its certificate names, for PK, DH-SIGN and
+/// RSA-R), else the configured peer identity, else its certificate's first identity. The length
+/// is 0 for the NULL method, which nothing authenticates, and when a PSK peer named none.
+///
+/// Returns `MIKEY_ERR_STATE` unless the session is `MIKEY_STATE_ESTABLISHED`, and
+/// `MIKEY_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len` (`out_cap = 0` asks). Not
+/// synchronised (see `mikey_session`).
+#[no_mangle]
+pub unsafe extern "C" fn mikey_session_peer_identity(
+    session: *const mikey_session,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> mikey_result {
+    // SAFETY: the arguments are as documented above.
+    unsafe { write_peer_detail(session, (out, out_cap, out_len), Session::peer_identity) }
+}
+
+/// The end-entity certificate (DER) of the established CSB's peer into `out`, its length into
+/// `*out_len`: for PK, DH-SIGN and RSA-R; the length is 0 for the other methods.
+///
+/// Returns `MIKEY_ERR_STATE` unless the session is `MIKEY_STATE_ESTABLISHED`, and
+/// `MIKEY_ERR_BUFFER_TOO_SMALL` with the size needed in `*out_len` (`out_cap = 0` asks). Not
+/// synchronised (see `mikey_session`).
+#[no_mangle]
+pub unsafe extern "C" fn mikey_session_peer_certificate(
+    session: *const mikey_session,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> mikey_result {
+    // SAFETY: the arguments are as documented above.
+    unsafe { write_peer_detail(session, (out, out_cap, out_len), Session::peer_certificate) }
+}
+
+/// Writes what `detail` says of the established CSB's peer (empty for `None`) to the buffer.
+///
+/// # Safety
+/// `session` is NULL or a live handle no thread changes during the call; `out` is NULL or
+/// writable for `out_cap` bytes, `out_len` NULL or writable.
+unsafe fn write_peer_detail(
+    session: *const mikey_session,
+    (out, out_cap, out_len): (*mut u8, usize, *mut usize),
+    detail: impl FnOnce(&Session) -> Option<&[u8]>,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `session` is NULL or a live handle no thread changes during the call (contract).
+        let session = unsafe { try_ref(session, "session") }?;
+        mikey_session::run(session, |session| {
+            // SAFETY: `out` is NULL or `out_cap` writable bytes, `out_len` NULL or writable
+            // (contract); neither is read by this call.
+            let out = unsafe { OutBuffer::new(out, out_cap, out_len) }?;
+            if session.session.state() != State::Established {
+                return Err(Failure::new(MIKEY_ERR_STATE, "no CSB is established"));
+            }
+            out.write_bytes(detail(&session.session).unwrap_or_default())
         })
     })
 }
