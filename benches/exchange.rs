@@ -44,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use aws_lc_rs::{cipher, digest, hmac, rand as aws_rand};
 use mikey::clock::{Clock, SystemClock};
-use mikey::config::DEFAULT_REPLAY_WINDOW_SECS;
+use mikey::config::{DEFAULT_MAX_FUTURE_SKEW_SECS, DEFAULT_REPLAY_WINDOW_SECS};
 use mikey::crypto::dh::DhKeyPair;
 use mikey::crypto::rsa::{RsaPrivateKey, SignatureScheme};
 use mikey::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
@@ -391,6 +391,7 @@ fn null_responder_fixed_costs(message: &[u8]) -> f64 {
             timestamp,
             now,
             window_secs: DEFAULT_REPLAY_WINDOW_SECS,
+            future_secs: DEFAULT_MAX_FUTURE_SKEW_SECS,
         };
         cache.record(&check).unwrap();
         black_box(SecretBytes::from_slice(key));

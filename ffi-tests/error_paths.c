@@ -106,6 +106,9 @@ static void test_null_config_arguments(void)
     CHECK_RESULT(mikey_config_set_replay_window(NULL, 60), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_config_set_replay_window(config, 0), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_config_set_replay_window(config, 86401), MIKEY_ERR_INVALID_ARGUMENT);
+    CHECK_RESULT(mikey_config_set_max_future_skew(NULL, 5), MIKEY_ERR_INVALID_ARGUMENT);
+    CHECK_RESULT(mikey_config_set_max_future_skew(config, 3601), MIKEY_ERR_INVALID_ARGUMENT);
+    CHECK_OK(mikey_config_set_max_future_skew(config, 0));
     CHECK_RESULT(mikey_config_set_interop(NULL, 0), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_config_set_interop(config, 0x80000000u), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_config_set_request_verification(NULL, 1), MIKEY_ERR_INVALID_ARGUMENT);

@@ -518,14 +518,25 @@ mikey_result mikey_config_set_identities(struct mikey_config *config, const char
 mikey_result mikey_config_set_srtp_policy(struct mikey_config *config, const struct mikey_srtp_policy *policy);
 
 /**
- * Sets the accepted clock skew for the timestamp of incoming messages, 1 to 86400 seconds
- * (default 60; RFC 3830 §5.4), and gives the config a new replay cache sized for it.
+ * Sets how old the timestamp of an incoming message may be, 1 to 86400 seconds (default 60;
+ * RFC 3830 §5.4), and gives the config a new replay cache sized for it.
  *
  * Call it before creating sessions: sessions keep the replay cache they were created with.
  * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or a window outside the range. Not
  * synchronised: no other thread may use the config during the call.
  */
 mikey_result mikey_config_set_replay_window(struct mikey_config *config, uint32_t seconds);
+
+/**
+ * Sets how far ahead of our clock the timestamp of an incoming message may be, 0 to 3600
+ * seconds (default 5). Raise it for peers whose clocks run ahead; each second lets a flood of
+ * future-dated messages (from a holder of the PSK or of a trusted certificate) keep genuine
+ * ones out of the shared replay cache a second longer.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or a value outside the range. Not
+ * synchronised: no other thread may use the config during the call.
+ */
+mikey_result mikey_config_set_max_future_skew(struct mikey_config *config, uint32_t seconds);
 
 /**
  * Public-key methods (PK, DH-SIGN): sets our certificate chain, end-entity certificate first, as a

@@ -47,6 +47,12 @@ impl InteropFlags {
 /// policy). One minute tolerates cameras and phones with loosely kept clocks.
 pub const DEFAULT_REPLAY_WINDOW_SECS: u32 = 60;
 
+/// Default accepted skew of a timestamp ahead of our clock, in seconds. Separate from the window
+/// (which bounds how old a message may be): a message dated ahead stays in the replay cache
+/// longer, and a flood of them would lift the cache's floor past "now"; a few seconds bound
+/// that, and clocks kept by NTP are much closer.
+pub const DEFAULT_MAX_FUTURE_SKEW_SECS: u32 = 5;
+
 /// Length of the RANDs we make (RFC 3830 §6.11: at least 16 bytes).
 pub(crate) const RAND_LEN: usize = 16;
 
@@ -66,8 +72,10 @@ pub struct Settings {
     pub peer_id: Option<String>,
     /// What an initiator offers.
     pub srtp_policy: SrtpPolicy,
-    /// Accepted clock skew for timestamps, seconds.
+    /// How old a timestamp may be, seconds (the replay window, §5.4).
     pub replay_window_secs: u32,
+    /// How far ahead of our clock a timestamp may be, seconds.
+    pub max_future_skew_secs: u32,
     /// Interop switches.
     pub interop: InteropFlags,
     /// Whether an initiator asks for a verification message (V flag).
@@ -137,6 +145,7 @@ impl fmt::Debug for Settings {
             .field("peer_id", &self.peer_id)
             .field("srtp_policy", &self.srtp_policy)
             .field("replay_window_secs", &self.replay_window_secs)
+            .field("max_future_skew_secs", &self.max_future_skew_secs)
             .field("interop", &self.interop)
             .field("request_verification", &self.request_verification)
             .field("dh_group", &self.dh_group)
@@ -205,6 +214,7 @@ impl Config {
                 peer_id: None,
                 srtp_policy: SrtpPolicy::default(),
                 replay_window_secs: DEFAULT_REPLAY_WINDOW_SECS,
+                max_future_skew_secs: DEFAULT_MAX_FUTURE_SKEW_SECS,
                 interop: InteropFlags::default(),
                 request_verification: false,
                 dh_group: DhGroup::Oakley5,
@@ -276,6 +286,17 @@ impl Config {
         let replay_cache = ReplayCache::new(ReplayCache::capacity_for_window(seconds))?;
         self.settings_mut().replay_window_secs = seconds;
         self.replay_cache = Arc::new(replay_cache);
+        Ok(())
+    }
+
+    /// Sets how far ahead of our clock a timestamp may be (0 s to 1 h; 5 s by default). Raise it
+    /// for peers whose clocks run ahead; each second lets a flood of future-dated messages
+    /// refuse genuine ones a second longer.
+    pub fn set_max_future_skew(&mut self, seconds: u32) -> Result<()> {
+        if seconds > 3_600 {
+            return Err(Error::invalid_argument("the future skew is 0 to 3600 seconds"));
+        }
+        self.settings_mut().max_future_skew_secs = seconds;
         Ok(())
     }
 

@@ -1,14 +1,20 @@
 //! The replay cache of RFC 3830 §5.4: remembers every authenticated message whose timestamp is
 //! still inside the accepted window, so a copy of it is rejected.
 //!
-//! Memory is bounded. When the cache is full, the oldest entry is evicted and its timestamp
-//! becomes a floor: from then on, messages with a timestamp at or below the floor are refused as
-//! out of window, because the cache can no longer prove they are not replays. This is the
-//! "decrease the looseness" strategy of §5.4 and keeps the guarantee under load.
+//! Memory is bounded. When the cache is full, the entry with the smallest timestamp is evicted
+//! and its timestamp becomes a floor: from then on, messages with a timestamp at or below the
+//! floor are refused as out of window, because the cache can no longer prove they are not
+//! replays. This is the "decrease the looseness" strategy of §5.4 and keeps the guarantee under
+//! load. Timestamps ahead of the clock are accepted only by a few seconds (`future_secs`), so a
+//! flood of future-dated messages lifts the floor at most that far past "now".
+//!
+//! The cache remembers the latest "now" it was given: after the clock steps back, the window
+//! still ends where it did, so messages pruned as too old do not become acceptable again.
 //!
 //! Replayed and out-of-window messages are discarded without an error message (§5.3).
 
-use std::collections::{HashSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::Mutex;
 
@@ -33,7 +39,7 @@ use crate::wire::{Message, Payload, Timestamp, TimestampType};
 /// be refused as a replay; without the key nobody can aim for that, and only authenticated
 /// messages are recorded (NULL messages are anyone's anyway). The key also keeps the hash set
 /// closed to flooding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct MessageId(u64);
 
 impl Hash for MessageId {
@@ -105,10 +111,12 @@ pub struct ReplayCache {
 struct CacheState {
     capacity: usize,
     ids: IdSet,
-    /// (NTP timestamp, identity) in insertion order.
-    order: VecDeque<(u64, MessageId)>,
+    /// (NTP timestamp, identity), smallest timestamp first.
+    order: BinaryHeap<Reverse<(u64, MessageId)>>,
     /// Timestamps at or below this were evicted and can no longer be checked.
     floor: Option<u64>,
+    /// The latest "now" recorded: the window's end, whatever the clock says later.
+    high_water: u64,
 }
 
 /// Where a message stands against the window and the cache.
@@ -120,8 +128,10 @@ pub struct ReplayCheck {
     pub timestamp: u64,
     /// The current time, 64-bit NTP.
     pub now: u64,
-    /// The accepted clock skew in seconds.
+    /// How old a timestamp may be, in seconds.
     pub window_secs: u32,
+    /// How far ahead of the clock a timestamp may be, in seconds (at most `window_secs`).
+    pub future_secs: u32,
 }
 
 impl ReplayCache {
@@ -135,8 +145,9 @@ impl ReplayCache {
             state: Mutex::new(CacheState {
                 capacity: capacity.max(1),
                 ids: IdSet::default(),
-                order: VecDeque::new(),
+                order: BinaryHeap::new(),
                 floor: None,
+                high_water: 0,
             }),
         })
     }
@@ -165,10 +176,11 @@ impl ReplayCache {
     pub fn record(&self, check: &ReplayCheck) -> Result<()> {
         check.check_window()?;
         let mut state = self.lock();
+        state.high_water = state.high_water.max(check.now);
         state.prune(check);
         state.check(check)?;
         if state.order.len() >= state.capacity {
-            if let Some((evicted_timestamp, evicted)) = state.order.pop_front() {
+            if let Some(Reverse((evicted_timestamp, evicted))) = state.order.pop() {
                 state.ids.remove(&evicted);
                 if state.floor.map_or(true, |floor| ntp_diff(evicted_timestamp, floor) > 0) {
                     state.floor = Some(evicted_timestamp);
@@ -176,7 +188,7 @@ impl ReplayCache {
             }
         }
         state.ids.insert(check.id);
-        state.order.push_back((check.timestamp, check.id));
+        state.order.push(Reverse((check.timestamp, check.id)));
         Ok(())
     }
 
@@ -200,11 +212,21 @@ impl ReplayCache {
 impl ReplayCheck {
     /// Checks the timestamp against the window alone (no lock, no cache).
     pub fn check_window(&self) -> Result<()> {
-        let skew = ntp_diff(self.timestamp, self.now).unsigned_abs();
-        if skew > ntp_from_seconds(self.window_secs) as u64 {
+        let ahead = ntp_diff(self.timestamp, self.now);
+        if ahead > ntp_from_seconds(self.future_secs) {
             return Err(Error::new(
                 ErrorKind::Timestamp,
-                format!("timestamp is {} s from the local clock, the window is {} s", skew >> 32, self.window_secs),
+                format!(
+                    "timestamp is {} s ahead of the local clock, at most {} s are accepted",
+                    ahead >> 32,
+                    self.future_secs
+                ),
+            ));
+        }
+        if -ahead > ntp_from_seconds(self.window_secs) {
+            return Err(Error::new(
+                ErrorKind::Timestamp,
+                format!("timestamp is {} s behind the local clock, the window is {} s", -ahead >> 32, self.window_secs),
             ));
         }
         Ok(())
@@ -216,6 +238,9 @@ impl CacheState {
         if self.ids.contains(&check.id) {
             return Err(Error::new(ErrorKind::Replay, "message was already accepted (replay)"));
         }
+        if self.expired(check, check.timestamp) {
+            return Err(Error::new(ErrorKind::Timestamp, "timestamp is behind the latest clock reading's window"));
+        }
         if let Some(floor) = self.floor {
             if ntp_diff(check.timestamp, floor) <= 0 {
                 return Err(Error::new(ErrorKind::Timestamp, "timestamp is older than the replay cache can vouch for"));
@@ -224,17 +249,21 @@ impl CacheState {
         Ok(())
     }
 
+    /// True when `timestamp` is behind the window that ends at the latest "now" seen.
+    fn expired(&self, check: &ReplayCheck, timestamp: u64) -> bool {
+        ntp_diff(self.high_water.max(check.now), timestamp) > ntp_from_seconds(check.window_secs)
+    }
+
     /// Drops entries whose timestamps have left the window: the window check rejects them.
     fn prune(&mut self, check: &ReplayCheck) {
-        let expired = |timestamp: u64| ntp_diff(check.now, timestamp) > ntp_from_seconds(check.window_secs);
-        while let Some(&(timestamp, id)) = self.order.front() {
-            if !expired(timestamp) {
+        while let Some(&Reverse((timestamp, id))) = self.order.peek() {
+            if !self.expired(check, timestamp) {
                 break;
             }
-            self.order.pop_front();
+            self.order.pop();
             self.ids.remove(&id);
         }
-        if self.floor.is_some_and(expired) {
+        if self.floor.is_some_and(|floor| self.expired(check, floor)) {
             self.floor = None;
         }
     }
@@ -307,6 +336,7 @@ mod tests {
             timestamp: timestamp_secs << 32,
             now: now_secs << 32,
             window_secs: 30,
+            future_secs: 30,
         }
     }
 
@@ -358,11 +388,43 @@ mod tests {
             timestamp: (1000 << 32) + fraction,
             now: 1000 << 32,
             window_secs: 30,
+            future_secs: 30,
         };
         for n in 1..=10u8 {
             cache.record(&check(n, u64::from(n))).unwrap();
         }
         assert_eq!(cache.record(&check(3, 3)).unwrap_err().kind(), ErrorKind::Timestamp);
+    }
+
+    #[test]
+    fn a_full_cache_evicts_the_smallest_timestamp_whatever_the_arrival_order() {
+        let cache = ReplayCache::new(4).unwrap();
+        for (id, timestamp) in [(1, 1010), (2, 1009), (3, 1008), (4, 1007)] {
+            cache.record(&at(id, timestamp, 1010)).unwrap();
+        }
+        cache.record(&at(5, 1011, 1011)).unwrap(); // evicts 1007: the floor is 1007, not 1010
+        assert_eq!(cache.record(&at(4, 1007, 1011)).unwrap_err().kind(), ErrorKind::Timestamp);
+        cache.record(&at(6, 1008, 1011)).unwrap();
+    }
+
+    #[test]
+    fn timestamps_ahead_of_the_clock_are_capped_separately() {
+        let cache = ReplayCache::new(16).unwrap();
+        let ahead = |seconds: u64| ReplayCheck { future_secs: 5, ..at(1, 1000 + seconds, 1000) };
+        assert_eq!(cache.record(&ahead(6)).unwrap_err().kind(), ErrorKind::Timestamp);
+        assert_eq!(cache.check(&ahead(6)).unwrap_err().kind(), ErrorKind::Timestamp);
+        cache.record(&ahead(5)).unwrap();
+    }
+
+    #[test]
+    fn a_clock_stepping_back_does_not_reopen_the_window() {
+        let cache = ReplayCache::new(16).unwrap();
+        cache.record(&at(1, 1000, 1000)).unwrap();
+        cache.record(&at(2, 1100, 1100)).unwrap(); // prunes message 1
+        assert_eq!(cache.len(), 1);
+        // The clock steps back to 1000: message 1, replayed, is still out of the window.
+        assert_eq!(cache.record(&at(1, 1000, 1000)).unwrap_err().kind(), ErrorKind::Timestamp);
+        assert_eq!(cache.check(&at(1, 1000, 1000)).unwrap_err().kind(), ErrorKind::Timestamp);
     }
 
     #[test]

@@ -305,6 +305,7 @@ impl Session {
             timestamp: timestamp.value,
             now: self.settings.clock.now_ntp(),
             window_secs: self.settings.replay_window_secs,
+            future_secs: self.settings.max_future_skew_secs,
         };
         // An update older than the CSB's last accepted message would roll its keys back (§4.5);
         // a copy of that message is a replay, and is reported as one.

@@ -253,3 +253,28 @@ fn a_signing_initiator_names_its_peer_or_accepts_any_explicitly() {
         assert_eq!(alice.peer_identity(), Some(&b"carol@example.com"[..]), "{method:?}");
     }
 }
+
+/// Point 4: a PSK holder floods the shared replay cache with messages dated ahead of the clock.
+/// Eviction used to go by insertion order, lifting the floor past "now", so every genuine
+/// message was then refused for a whole window. Now future skew is capped separately.
+#[test]
+fn future_dated_messages_cannot_lock_genuine_ones_out() {
+    let clock = TestClock::at(NTP_2026);
+    let mut responder_config = config(Method::Psk, &clock, 2);
+    responder_config.set_replay_window(10).unwrap(); // the smallest cache: 1,024 messages
+    let ahead = TestClock::at(NTP_2026 + 9);
+    let flooder = config(Method::Psk, &ahead, 3);
+    for n in 0..1_100u32 {
+        let mut initiator = Session::new(&flooder, Role::Initiator).unwrap();
+        initiator.add_srtp_stream(n + 1, 0).unwrap();
+        let message = initiator.create_message().unwrap();
+        // Accepted or refused, the flood must not lock out what follows.
+        let _ = Session::new(&responder_config, Role::Responder).unwrap().process_message(&message);
+    }
+    let mut alice = Session::new(&config(Method::Psk, &clock, 4), Role::Initiator).unwrap();
+    alice.add_srtp_stream(1, 0).unwrap();
+    let genuine = alice.create_message().unwrap();
+    let mut bob = Session::new(&responder_config, Role::Responder).unwrap();
+    bob.process_message(&genuine).unwrap();
+    assert_eq!(bob.state(), State::Established);
+}

@@ -131,8 +131,8 @@ pub unsafe extern "C" fn mikey_config_set_srtp_policy(
     })
 }
 
-/// Sets the accepted clock skew for the timestamp of incoming messages, 1 to 86400 seconds
-/// (default 60; RFC 3830 §5.4), and gives the config a new replay cache sized for it.
+/// Sets how old the timestamp of an incoming message may be, 1 to 86400 seconds (default 60;
+/// RFC 3830 §5.4), and gives the config a new replay cache sized for it.
 ///
 /// Call it before creating sessions: sessions keep the replay cache they were created with.
 /// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or a window outside the range. Not
@@ -143,6 +143,22 @@ pub unsafe extern "C" fn mikey_config_set_replay_window(config: *mut mikey_confi
         // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
         let config = &mut unsafe { try_mut(config, "config") }?.config;
         Ok(config.set_replay_window(seconds)?)
+    })
+}
+
+/// Sets how far ahead of our clock the timestamp of an incoming message may be, 0 to 3600
+/// seconds (default 5). Raise it for peers whose clocks run ahead; each second lets a flood of
+/// future-dated messages (from a holder of the PSK or of a trusted certificate) keep genuine
+/// ones out of the shared replay cache a second longer.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or a value outside the range. Not
+/// synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_max_future_skew(config: *mut mikey_config, seconds: u32) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+        let config = &mut unsafe { try_mut(config, "config") }?.config;
+        Ok(config.set_max_future_skew(seconds)?)
     })
 }
 
