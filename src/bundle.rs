@@ -130,44 +130,70 @@ impl KeyMaterial {
 pub(crate) type Keying = (RandBytes, KeyMaterial, Vec<u8>);
 
 /// Who authenticated a CSB: what its updates are bound to, and what the application learns
-/// about the peer (`Session::peer_identity`, `Session::peer_certificate`).
+/// about the peer (`Session::peer_identity`, `Session::peer_certificate`). Small to move: a
+/// certificate peer's details are shared.
 #[derive(Clone, Debug)]
 pub(crate) struct Peer {
     pub(crate) binding: PeerBinding,
     /// The identity the peer gave and its authentication covers (empty when it gave none, and
     /// for NULL messages, which nothing authenticates).
     pub(crate) identity: Vec<u8>,
-    /// The peer's end-entity certificate (certificate methods).
-    pub(crate) certificate: Option<Certificate>,
 }
 
 /// What a CSB's updates must be authenticated by. Its CSB ID and RAND travel in clear, so
 /// anyone else who can authenticate a message to us (another holder of a certificate under our
 /// anchors) could otherwise re-key it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) enum PeerBinding {
     /// Anyone: NULL messages are not authenticated.
     Anyone,
     /// The holders of the pre-shared key (PSK, DH-HMAC).
     PreSharedKey,
-    /// The holder of the private key whose public key (PKCS#1 DER) has this SHA-256 (PK,
-    /// DH-SIGN, RSA-R); a renewed certificate for the same key is the same peer.
-    PublicKey([u8; 32]),
+    /// The holder of a certificate's private key (PK, DH-SIGN, RSA-R).
+    Certificate(Arc<CertificateHolder>),
+}
+
+/// The holder of a certificate's private key: the key names the peer, so a renewed
+/// certificate for the same key is the same peer.
+#[derive(Debug)]
+pub(crate) struct CertificateHolder {
+    /// SHA-256 of the public key (PKCS#1 DER).
+    key_hash: [u8; 32],
+    pub(crate) certificate: Certificate,
+}
+
+impl PartialEq for PeerBinding {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (PeerBinding::Anyone, PeerBinding::Anyone) | (PeerBinding::PreSharedKey, PeerBinding::PreSharedKey) => true,
+            (PeerBinding::Certificate(ours), PeerBinding::Certificate(theirs)) => ours.key_hash == theirs.key_hash,
+            _ => false,
+        }
+    }
 }
 
 impl Peer {
     /// Anyone (NULL).
-    pub(crate) const ANYONE: Peer = Peer { binding: PeerBinding::Anyone, identity: Vec::new(), certificate: None };
+    pub(crate) const ANYONE: Peer = Peer { binding: PeerBinding::Anyone, identity: Vec::new() };
 
     /// A holder of the pre-shared key naming itself `identity`.
     pub(crate) fn pre_shared(identity: &[u8]) -> Self {
-        Peer { binding: PeerBinding::PreSharedKey, identity: identity.to_vec(), certificate: None }
+        Peer { binding: PeerBinding::PreSharedKey, identity: identity.to_vec() }
     }
 
     /// The holder of `certificate`'s private key, named `identity` (which the certificate names).
     pub(crate) fn holder_of(certificate: &Certificate, identity: &[u8]) -> Result<Self> {
-        let binding = PeerBinding::PublicKey(sha256(certificate.public_key()?.to_pkcs1_der()));
-        Ok(Peer { binding, identity: identity.to_vec(), certificate: Some(certificate.clone()) })
+        let key_hash = sha256(certificate.public_key()?.to_pkcs1_der());
+        let holder = CertificateHolder { key_hash, certificate: certificate.clone() };
+        Ok(Peer { binding: PeerBinding::Certificate(Arc::new(holder)), identity: identity.to_vec() })
+    }
+
+    /// The peer's end-entity certificate (certificate methods).
+    pub(crate) fn certificate(&self) -> Option<&Certificate> {
+        match &self.binding {
+            PeerBinding::Certificate(holder) => Some(&holder.certificate),
+            _ => None,
+        }
     }
 }
 

@@ -142,7 +142,7 @@ impl Session {
     /// The end-entity certificate (DER) of the established CSB's peer, for the certificate
     /// methods (PK, DH-SIGN, RSA-R); `None` otherwise.
     pub fn peer_certificate(&self) -> Option<&[u8]> {
-        self.established()?.peer.certificate.as_ref().map(Certificate::der)
+        self.established()?.peer.certificate().map(Certificate::der)
     }
 
     /// The CSB, once established.
@@ -330,9 +330,8 @@ impl Session {
         if answer.sent_key {
             self.next_mki = self.next_mki.wrapping_add(1);
         }
-        let mut bundle = answer.bundle;
+        let bundle = self.bundle.insert(answer.bundle);
         bundle.accepted_timestamp = timestamp.value;
-        self.bundle = Some(bundle);
         self.state = State::Established;
         Ok(answer.response)
     }
