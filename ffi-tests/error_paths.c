@@ -188,6 +188,14 @@ static void test_null_session_arguments(void)
     CHECK_FAILS(init, mikey_session_peer_identity(init, buf, sizeof buf, &len), MIKEY_ERR_STATE);
     CHECK_FAILS(init, mikey_session_peer_certificate(init, buf, sizeof buf, NULL), MIKEY_ERR_INVALID_ARGUMENT);
 
+    {
+        /* Longer than any message: refused before it is read. */
+        static uint8_t oversized[MIKEY_MAX_MESSAGE_LEN + 1];
+        CHECK_FAILS(resp, mikey_session_process_message(resp, oversized, sizeof oversized, buf, sizeof buf, &len),
+                    MIKEY_ERR_MALFORMED);
+        CHECK(strstr(mikey_session_last_error(resp), "MAX_MESSAGE_LEN") != NULL, "last_error: %s",
+              mikey_session_last_error(resp));
+    }
     len = 77;
     CHECK_FAILS(resp, mikey_session_process_message(resp, NULL, 10, buf, sizeof buf, &len), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK(len == 0, "process_message: *out_len = %zu after a refused call, expected 0", len);

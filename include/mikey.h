@@ -71,6 +71,14 @@
 #define MIKEY_INTEROP_SSRC_ZERO 16
 
 /**
+ * The longest MIKEY message the library takes or makes, in bytes: size the `out` buffers of
+ * `mikey_session_create_message` and `mikey_session_process_message` by it, and a response never
+ * waits for `mikey_session_take_response`. A longer incoming message is refused with
+ * `MIKEY_ERR_MALFORMED` before any work.
+ */
+#define MIKEY_MAX_MESSAGE_LEN 16384
+
+/**
  * An endpoint configuration: the method, its credentials, identities and policies, and the
  * replay cache shared by every session created from it. Opaque; create it with
  * `mikey_config_new`, free it with `mikey_config_free`.

@@ -53,4 +53,4 @@ pub use error::{Error, ErrorKind, MikeyErrorCode, Result};
 pub use secret::SecretBytes;
 pub use session::{Rejection, Role, Session, State};
 pub use srtp::{SrtpKeys, SrtpPolicy, SrtpProfile};
-pub use wire::DhGroup;
+pub use wire::{DhGroup, MAX_MESSAGE_LEN};

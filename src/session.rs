@@ -20,7 +20,7 @@ use crate::replay::{single_timestamp, ReplayCache, ReplayCheck};
 use crate::srtp::SrtpKeys;
 use crate::wire::{
     CommonHeader, CsIdMap, DataType, DecodeOptions, ErrorPayload, HeaderStart, Message, Payload, SrtpIdMap, Timestamp,
-    TimestampType,
+    TimestampType, MAX_MESSAGE_LEN,
 };
 
 /// Which side of the exchange a session plays (C API `mikey_role`).
@@ -198,6 +198,7 @@ impl Session {
             update,
         };
         let offer = self.method.offer(&offering)?;
+        within_maximum(&offer.bytes)?;
         // Sent: commit.
         self.next_mki = self.next_mki.wrapping_add(1);
         if let Some(bundle) = offer.bundle {
@@ -234,6 +235,10 @@ impl Session {
     /// On rejection the session is unchanged, and the rejection may carry an error message to
     /// send (RFC 3830 §5.1.2).
     pub fn process_message(&mut self, bytes: &[u8]) -> std::result::Result<Option<Vec<u8>>, Rejection> {
+        if bytes.len() > MAX_MESSAGE_LEN {
+            let error = format!("a message of {} bytes exceeds MAX_MESSAGE_LEN ({MAX_MESSAGE_LEN})", bytes.len());
+            return Err(Error::malformed(error).into());
+        }
         let options = DecodeOptions {
             allow_trailing_padding_byte: self.settings.interop.has(InteropFlags::TRAILING_PADDING_BYTE),
         };
@@ -321,6 +326,7 @@ impl Session {
         }
         let answering = Answering { settings: &self.settings, update, prf, timestamp, next_mki: self.next_mki };
         let answer = self.method.answer(&answering, received)?;
+        answer.response.as_deref().map_or(Ok(()), within_maximum)?;
         if let Some(update) = update {
             check_same_peer(update, &answer.bundle)?;
         }
@@ -372,12 +378,19 @@ impl Session {
     /// (§5.1.2), since anyone who saw the I_MESSAGE can send it, and the initiator keeps waiting.
     fn take_error_message(&mut self, received: &Received<'_>) -> Error {
         let message = received.message;
-        let codes: Vec<String> = message
+        // At most a few codes go into the text; a message may carry hundreds.
+        const SHOWN: usize = 4;
+        let mut codes: Vec<String> = message
             .payloads
             .iter()
             .filter_map(Payload::as_error)
+            .take(SHOWN)
             .map(|err| format!("{:?}", MikeyErrorCode::from_u8(err.code)))
             .collect();
+        let count = message.count(Payload::as_error);
+        if count > SHOWN {
+            codes.push(format!("and {} more", count - SHOWN));
+        }
         let authenticated = match (&self.sent, self.state) {
             (Some(sent), State::WaitResponse) if sent.csb_id == message.header.csb_id => {
                 let completing = Completing { settings: &self.settings, sent, streams: &self.streams };
@@ -439,6 +452,17 @@ impl Session {
         };
         Message { header, payloads }.encode().ok()
     }
+}
+
+/// A message we made must fit `MAX_MESSAGE_LEN`, as every peer of this library expects.
+fn within_maximum(message: &[u8]) -> Result<()> {
+    if message.len() > MAX_MESSAGE_LEN {
+        return Err(Error::invalid_argument(format!(
+            "our message would be {} bytes, over MAX_MESSAGE_LEN ({MAX_MESSAGE_LEN}): configure a shorter chain",
+            message.len()
+        )));
+    }
+    Ok(())
 }
 
 /// An update must come from the peer that set up the CSB (`Bundle::peer`).

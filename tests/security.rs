@@ -278,3 +278,48 @@ fn future_dated_messages_cannot_lock_genuine_ones_out() {
     bob.process_message(&genuine).unwrap();
     assert_eq!(bob.state(), State::Established);
 }
+
+/// Point 8: a message longer than `MAX_MESSAGE_LEN` is refused before any work, so a caller
+/// can size its buffers by it.
+#[test]
+fn a_message_longer_than_the_published_maximum_is_refused_unread() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator = Session::new(&config(Method::Psk, &clock, 1), Role::Initiator).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let message = initiator.create_message().unwrap();
+    let mut oversized = message.clone();
+    oversized.resize(mikey::wire::MAX_MESSAGE_LEN + 1, 0);
+    let mut responder = Session::new(&config(Method::Psk, &clock, 2), Role::Responder).unwrap();
+    let rejection = responder.process_message(&oversized).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::Malformed, "{}", rejection.error);
+    assert!(rejection.error.to_string().contains("MAX_MESSAGE_LEN"), "{}", rejection.error);
+    responder.process_message(&message).unwrap();
+}
+
+/// Point 8: a signed message carrying more certificates than any chain needs is refused before
+/// a chain is validated.
+#[test]
+fn a_signed_message_with_too_many_certificates_is_refused() {
+    let clock = TestClock::at(NTP_2026);
+    let mut alice = Session::new(&signing_config(Method::DhSign, "alice", "bob", &clock, 1), Role::Initiator).unwrap();
+    alice.add_srtp_stream(1, 0).unwrap();
+    let genuine_bytes = alice.create_message().unwrap();
+    let genuine = Message::decode(&genuine_bytes).unwrap();
+    let mut message = Message { header: genuine.header.clone(), payloads: Vec::new() };
+    let intermediate = mikey::crypto::x509::Certificate::from_pem_or_der(&pki("intermediate.crt.pem")).unwrap();
+    // Alice's payloads, with the intermediate certificate repeated after her chain.
+    for payload in genuine.payloads.iter().filter(|payload| !matches!(payload, Payload::Sign(_))) {
+        message.payloads.push(payload.clone());
+        if matches!(payload, Payload::Cert(_)) {
+            for _ in 0..mikey::exchange::signed::MAX_CERTIFICATES {
+                message.payloads.extend(mikey::exchange::signed::certificate_payloads(&intermediate));
+            }
+        }
+    }
+    let key = RsaPrivateKey::from_pem_or_der(&pki("alice.key.pem")).unwrap();
+    let forged = seal_signed(message, &key, SignatureScheme::RFC3830_DEFAULT).unwrap();
+    let mut bob = Session::new(&signing_config(Method::DhSign, "bob", "alice", &clock, 2), Role::Responder).unwrap();
+    let rejection = bob.process_message(&forged).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::Unsupported, "{}", rejection.error);
+    assert_eq!(bob.state(), State::Idle);
+}

@@ -34,6 +34,10 @@ impl<'a> SignedExtra<'a> {
     }
 }
 
+/// The most CERT payloads a signed message may carry: an end entity and intermediates, far more
+/// than real chains have, so no message makes us parse and check many certificates.
+pub const MAX_CERTIFICATES: usize = 8;
+
 /// Length of the SIGN payload's type and length fields.
 const SIGN_HEADER_LEN: usize = 2;
 
@@ -165,6 +169,10 @@ pub fn authenticate_signed_with(
     let Some(Payload::Sign(signature)) = message.payloads.last() else {
         return Err(Error::malformed("a signed message must end with the SIGN payload (§6.5)"));
     };
+    if message.payloads.iter().filter(|payload| matches!(payload, Payload::Cert(_))).count() > MAX_CERTIFICATES {
+        return Err(Error::unsupported(format!("more than {MAX_CERTIFICATES} certificates"))
+            .with_peer_code(MikeyErrorCode::InvalidCertificate));
+    }
     let mut carried = Vec::new();
     for payload in &message.payloads {
         if let Payload::Cert(cert) = payload {

@@ -141,8 +141,15 @@ pub const MIKEY_INTEROP_TEK_WITH_CONCATENATED_SALT: u32 = 8;
 /// (wildcard); lets an initiator add streams with SSRC 0.
 pub const MIKEY_INTEROP_SSRC_ZERO: u32 = 16;
 
+/// The longest MIKEY message the library takes or makes, in bytes: size the `out` buffers of
+/// `mikey_session_create_message` and `mikey_session_process_message` by it, and a response never
+/// waits for `mikey_session_take_response`. A longer incoming message is refused with
+/// `MIKEY_ERR_MALFORMED` before any work.
+pub const MIKEY_MAX_MESSAGE_LEN: usize = 16384;
+
 // The C numbering is the Rust numbering; a mismatch fails the build.
 const _: () = {
+    assert!(MIKEY_MAX_MESSAGE_LEN == crate::MAX_MESSAGE_LEN);
     assert!(MIKEY_METHOD_PSK == Method::Psk as u32);
     assert!(MIKEY_METHOD_NULL == Method::Null as u32);
     assert!(MIKEY_METHOD_PK == Method::Pk as u32);

@@ -29,6 +29,11 @@ use std::borrow::Cow;
 use crate::error::{Error, Result};
 use reader::Reader;
 
+/// The longest MIKEY message this library takes or makes, in bytes: far more than any exchange
+/// needs (an RSA-R answer with two 4096-bit certificates is under 6 KiB), small enough that
+/// nothing sized by a message costs much. Callers can size their buffers by it.
+pub const MAX_MESSAGE_LEN: usize = 16_384;
+
 /// How strictly to decode.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DecodeOptions {
