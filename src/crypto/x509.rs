@@ -36,9 +36,11 @@
 use std::fmt;
 use std::os::raw::{c_int, c_long};
 use std::ptr::{self, NonNull};
+use std::sync::Arc;
 
 use aws_lc_rs::digest;
 use aws_lc_sys::{ERR_clear_error, NID_subject_alt_name, OPENSSL_free};
+use once_cell::sync::OnceCell;
 
 use super::pem::parse_pem;
 use super::rsa::RsaPublicKey;
@@ -573,10 +575,54 @@ fn alt_names(x509: &X509Ptr) -> Result<Vec<AltName>> {
 }
 
 /// Trust anchors (`mikey_config_add_trust_anchor`): usually root CAs; any
-/// configured certificate ends a chain.
+/// configured certificate ends a chain. They are parsed into one aws-lc store when the first
+/// chain is validated, which every later validation shares: through clones of the trust store
+/// too (a config's sessions), on any thread.
 #[derive(Clone, Debug, Default)]
 pub struct TrustStore {
     anchors: Vec<Certificate>,
+    store: Arc<OnceCell<AnchorStore>>,
+}
+
+/// The anchors as an aws-lc `X509_STORE`, complete before it is shared and never changed after.
+struct AnchorStore(StorePtr);
+
+// SAFETY: an X509_STORE that is no longer changed may be used from several threads at once:
+// aws-lc guards its lookups with the store's own lock and counts its references atomically (it
+// is what every TLS context shares across connections). This one is filled in `AnchorStore::new`
+// before anything else can see it, and only read after (X509_STORE_CTX_init takes a reference).
+unsafe impl Send for AnchorStore {}
+// SAFETY: see `Send` above: shared references only read the store.
+unsafe impl Sync for AnchorStore {}
+
+impl fmt::Debug for AnchorStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AnchorStore")
+    }
+}
+
+impl AnchorStore {
+    /// A store holding `anchors`.
+    fn new(anchors: &[Certificate]) -> Result<Self> {
+        // SAFETY: X509_STORE_new takes nothing and returns a new store we own (or NULL).
+        let store = StorePtr::new(unsafe { ffi::X509_STORE_new() }).ok_or_else(alloc_failed)?;
+        for anchor in anchors {
+            let anchor =
+                X509Ptr::parse(&anchor.der).ok_or_else(|| Error::crypto("cannot re-parse a parsed certificate"))?;
+            // SAFETY: `store` and `anchor` are valid; the store takes its own reference to the
+            // certificate, so it does not depend on `anchor`'s lifetime.
+            if unsafe { ffi::X509_STORE_add_cert(store.as_ptr(), anchor.as_ptr()) } != 1 {
+                return Err(alloc_failed());
+            }
+        }
+        Ok(AnchorStore(store))
+    }
+}
+
+/// The error of an aws-lc allocation that failed.
+fn alloc_failed() -> Error {
+    clear_errors();
+    Error::crypto("aws-lc allocation failed")
 }
 
 impl TrustStore {
@@ -589,6 +635,7 @@ impl TrustStore {
     pub fn add_anchor(&mut self, anchor: Certificate) {
         if !self.anchors.contains(&anchor) {
             self.anchors.push(anchor);
+            self.store = Arc::default();
         }
     }
 
@@ -620,15 +667,11 @@ impl TrustStore {
         let parse = |certificate: &Certificate| {
             X509Ptr::parse(&certificate.der).ok_or_else(|| Error::crypto("cannot re-parse a parsed certificate"))
         };
-        let alloc_failed = || {
-            clear_errors();
-            Error::crypto("aws-lc allocation failed")
-        };
+        let store = self.store.get_or_try_init(|| AnchorStore::new(&self.anchors))?;
         // Declaration order matters: locals drop in reverse, so the context goes first, then
-        // the store and the stack, then the certificates the context and the stack point to.
+        // the stack, then the certificates the context and the stack point to.
         let leaf = parse(end_entity)?;
         let chain = intermediates.iter().map(parse).collect::<Result<Vec<_>>>()?;
-        let anchors = self.anchors.iter().map(parse).collect::<Result<Vec<_>>>()?;
         // SAFETY: OPENSSL_sk_new_null takes nothing and returns a new empty stack (or NULL).
         let untrusted = StackPtr::new(unsafe { ffi::OPENSSL_sk_new_null() }).ok_or_else(alloc_failed)?;
         for certificate in &chain {
@@ -638,22 +681,14 @@ impl TrustStore {
                 return Err(alloc_failed());
             }
         }
-        // SAFETY: X509_STORE_new takes nothing and returns a new store we own (or NULL).
-        let store = StorePtr::new(unsafe { ffi::X509_STORE_new() }).ok_or_else(alloc_failed)?;
-        for anchor in &anchors {
-            // SAFETY: `store` and `anchor` are valid; the store takes its own reference to the
-            // certificate, so it does not depend on `anchor`'s lifetime.
-            if unsafe { ffi::X509_STORE_add_cert(store.as_ptr(), anchor.as_ptr()) } != 1 {
-                return Err(alloc_failed());
-            }
-        }
         // SAFETY: X509_STORE_CTX_new takes nothing and returns a new context we own (or NULL).
         let ctx = StoreCtxPtr::new(unsafe { ffi::X509_STORE_CTX_new() }).ok_or_else(alloc_failed)?;
         // SAFETY: all four pointers are valid. The context keeps pointers to the store, the
         // leaf and the stack, which x509.h requires to outlive it and not to change during
-        // verification: they are locals declared before `ctx` (so dropped after it) and nothing
-        // else touches them.
-        if unsafe { ffi::X509_STORE_CTX_init(ctx.as_ptr(), store.as_ptr(), leaf.as_ptr(), untrusted.as_ptr()) } != 1 {
+        // verification: the leaf and the stack are locals declared before `ctx` (so dropped
+        // after it) that nothing else touches; the store is borrowed from `self` for the whole
+        // call and never changed once built (`AnchorStore`).
+        if unsafe { ffi::X509_STORE_CTX_init(ctx.as_ptr(), store.0.as_ptr(), leaf.as_ptr(), untrusted.as_ptr()) } != 1 {
             return Err(alloc_failed());
         }
         // SAFETY: `ctx` is initialised; the parameters belong to it (not freed here) and are
@@ -716,5 +751,26 @@ mod tests {
         assert!(!both.allowed_by(0x0080));
         assert!(KeyUsageNeed::NONE.allowed_by(0));
         assert_eq!(format!("{both:?}"), "KeyUsageNeed(digitalSignature | keyEncipherment)");
+    }
+
+    /// The anchors are parsed once, into a store every clone of the trust store shares (a
+    /// config's sessions), and again only after an anchor is added.
+    #[test]
+    fn the_anchors_are_parsed_once_for_every_copy_of_the_trust_store() {
+        let pem =
+            |name: &str| std::fs::read(format!("{}/tests/pki/{name}.crt.pem", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let certificate = |name: &str| Certificate::from_pem_or_der(&pem(name)).unwrap().remove(0);
+        let (alice, intermediate) = (certificate("alice"), certificate("intermediate"));
+        let mut anchors = TrustStore::new();
+        anchors.add_anchor(certificate("root"));
+        let copy = anchors.clone();
+        let at = 1_800_000_000; // 2027
+        anchors.verify_chain(&alice, std::slice::from_ref(&intermediate), at, KeyUsageNeed::NONE).unwrap();
+        let built = anchors.store.get().expect("built by the first validation");
+        assert!(std::ptr::eq(built, copy.store.get().expect("shared with the copy")));
+        copy.verify_chain(&alice, std::slice::from_ref(&intermediate), at, KeyUsageNeed::NONE).unwrap();
+        assert!(std::ptr::eq(built, anchors.store.get().unwrap()), "not built again");
+        anchors.add_anchor(certificate("rogue-root"));
+        assert!(anchors.store.get().is_none(), "an added anchor makes a new store");
     }
 }
