@@ -315,6 +315,8 @@ int keys_equal(const mikey_srtp_keys *a, const mikey_srtp_keys *b, const char *w
     ok &= CHECK(memcmp(a->mki, b->mki, a->mki_len) == 0, "%s: MKIs differ", what);
     ok &= CHECK(!all_zero(a->master_key, a->master_key_len), "%s: the master key is all zero", what);
     ok &= CHECK(!all_zero(a->master_salt, a->master_salt_len), "%s: the master salt is all zero", what);
+    ok &= CHECK(all_zero(a->reserved, sizeof a->reserved) && all_zero(b->reserved, sizeof b->reserved),
+                "%s: reserved bytes set", what);
     return ok;
 }
 

@@ -100,6 +100,10 @@ static void test_null_config_arguments(void)
     policy.profile = 3; /* not an SRTP profile libsrtp or this library knows */
     CHECK_RESULT(mikey_config_set_srtp_policy(config, &policy), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_OK(mikey_srtp_policy_init(&policy));
+    CHECK(all_zero(policy.reserved, sizeof policy.reserved), "mikey_srtp_policy_init left reserved bytes set");
+    policy.reserved[0] = 1; /* a field of a later version */
+    CHECK_RESULT(mikey_config_set_srtp_policy(config, &policy), MIKEY_ERR_INVALID_ARGUMENT);
+    CHECK_OK(mikey_srtp_policy_init(&policy));
     policy.mki_len = 17;
     CHECK_RESULT(mikey_config_set_srtp_policy(config, &policy), MIKEY_ERR_INVALID_ARGUMENT);
 

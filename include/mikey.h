@@ -12,6 +12,12 @@
  * - A panic inside the library is returned as MIKEY_ERR_PANIC.
  * - Distinct sessions may be used from different threads at once; one session is not
  *   synchronised. A config can be shared read-only.
+ * - Messages are at most MIKEY_MAX_MESSAGE_LEN bytes, both ways.
+ *
+ * ABI evolution: within libmikey.so.0, functions and constants are only added, and the structs
+ * mikey_srtp_policy and mikey_srtp_keys keep their size and layout: a new field takes bytes
+ * from their `reserved` arrays, where zero means "not used". Start a policy with
+ * mikey_srtp_policy_init (which zeroes them); the library writes every byte of mikey_srtp_keys.
  *
  * Linking: the shared library is libmikey.so.0 (SONAME). The static library libmikey.a also
  * needs, on Linux with glibc: -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
@@ -105,7 +111,8 @@ typedef uint32_t mikey_result;
  * The SRTP policy an initiator offers (`mikey_config_set_srtp_policy`), filled by the caller.
  *
  * Start from `mikey_srtp_policy_init()`: a zero-filled struct is NOT the default, because 0 in
- * the three switches means "send off" (no encryption, no authentication).
+ * the three switches means "send off" (no encryption, no authentication). Leave `reserved`
+ * zero: a later version gives those bytes meaning, and this one refuses a policy that sets any.
  */
 typedef struct mikey_srtp_policy {
     /**
@@ -121,10 +128,6 @@ typedef struct mikey_srtp_policy {
      */
     uint8_t mki_len;
     /**
-     * Key derivation rate (RFC 3711 §4.3.1), 0 to 4294967295; -1 = not sent (SRTP's default 0).
-     */
-    int64_t key_derivation_rate;
-    /**
      * SRTP encryption: -1 = not sent (on), 0 = off, 1 = on.
      */
     int8_t srtp_encryption;
@@ -136,18 +139,23 @@ typedef struct mikey_srtp_policy {
      * SRTP authentication: -1 = not sent (on), 0 = off, 1 = on.
      */
     int8_t srtp_authentication;
+    /**
+     * Key derivation rate (RFC 3711 §4.3.1), 0 to 4294967295; -1 = not sent (SRTP's default 0).
+     */
+    int64_t key_derivation_rate;
+    /**
+     * Room for later fields; zero.
+     */
+    uint8_t reserved[48];
 } mikey_srtp_policy;
 
 /**
  * The keys and parameters of one crypto session, written by `mikey_session_export_srtp`.
  *
  * It holds secret keys: wipe it with `mikey_srtp_keys_clear()` once the SRTP stack has them.
+ * The library writes every byte of it, `reserved` (zero in this version) included.
  */
 typedef struct mikey_srtp_keys {
-    /**
-     * RFC 3830 CS ID (1-based).
-     */
-    uint8_t cs_id;
     /**
      * The stream's SSRC (0 when the initiator left it open, see `MIKEY_INTEROP_SSRC_ZERO`).
      */
@@ -156,22 +164,6 @@ typedef struct mikey_srtp_keys {
      * The rollover counter to start from.
      */
     uint32_t roc;
-    /**
-     * SRTP master key, the first `master_key_len` bytes.
-     */
-    uint8_t master_key[32];
-    /**
-     * Length of the master key: 16, 24 or 32.
-     */
-    size_t master_key_len;
-    /**
-     * SRTP master salt, the first `master_salt_len` bytes.
-     */
-    uint8_t master_salt[14];
-    /**
-     * Length of the master salt: 14, or 12 for the AEAD profiles.
-     */
-    size_t master_salt_len;
     /**
      * The negotiated profile, numbered as in `mikey_srtp_policy.profile` (1..8 equal libsrtp's
      * `srtp_profile_t`).
@@ -190,17 +182,13 @@ typedef struct mikey_srtp_keys {
      */
     uint32_t auth_tag_len;
     /**
-     * The MKI, the first `mki_len` bytes.
-     */
-    uint8_t mki[16];
-    /**
-     * MKI length in bytes; 0 when no MKI was negotiated.
-     */
-    size_t mki_len;
-    /**
      * Key derivation rate in effect (0, SRTP's default, when none was negotiated).
      */
     uint32_t key_derivation_rate;
+    /**
+     * RFC 3830 CS ID (1-based).
+     */
+    uint8_t cs_id;
     /**
      * SRTP encryption in effect: 1 = on, 0 = off (negotiated off).
      */
@@ -213,6 +201,34 @@ typedef struct mikey_srtp_keys {
      * SRTP authentication in effect: 1 = on, 0 = off.
      */
     uint8_t srtp_authentication;
+    /**
+     * Length of the master key: 16, 24 or 32.
+     */
+    size_t master_key_len;
+    /**
+     * Length of the master salt: 14, or 12 for the AEAD profiles.
+     */
+    size_t master_salt_len;
+    /**
+     * MKI length in bytes; 0 when no MKI was negotiated.
+     */
+    size_t mki_len;
+    /**
+     * SRTP master key, the first `master_key_len` bytes.
+     */
+    uint8_t master_key[32];
+    /**
+     * SRTP master salt, the first `master_salt_len` bytes.
+     */
+    uint8_t master_salt[14];
+    /**
+     * The MKI, the first `mki_len` bytes.
+     */
+    uint8_t mki[16];
+    /**
+     * Room for later fields; zero.
+     */
+    uint8_t reserved[42];
 } mikey_srtp_keys;
 
 /**

@@ -1,4 +1,8 @@
 //! The SRTP structs of the C API: the policy an initiator offers and the keys a session exports.
+//!
+//! ABI evolution: both keep their size and layout within `libmikey.so.0`. Their fields are laid
+//! out without implicit padding, and each ends in `reserved` bytes: new fields take bytes from
+//! there, and zero means "not used", so a program built against an older header keeps working.
 
 use zeroize::Zeroize;
 
@@ -10,7 +14,8 @@ use super::types::{mikey_result, MIKEY_ERR_UNSUPPORTED};
 /// The SRTP policy an initiator offers (`mikey_config_set_srtp_policy`), filled by the caller.
 ///
 /// Start from `mikey_srtp_policy_init()`: a zero-filled struct is NOT the default, because 0 in
-/// the three switches means "send off" (no encryption, no authentication).
+/// the three switches means "send off" (no encryption, no authentication). Leave `reserved`
+/// zero: a later version gives those bytes meaning, and this one refuses a policy that sets any.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct mikey_srtp_policy {
@@ -22,14 +27,16 @@ pub struct mikey_srtp_policy {
     pub profile: u32,
     /// MKI length in bytes, 0 (no MKI) to 16.
     pub mki_len: u8,
-    /// Key derivation rate (RFC 3711 §4.3.1), 0 to 4294967295; -1 = not sent (SRTP's default 0).
-    pub key_derivation_rate: i64,
     /// SRTP encryption: -1 = not sent (on), 0 = off, 1 = on.
     pub srtp_encryption: i8,
     /// SRTCP encryption: -1 = not sent (on), 0 = off, 1 = on.
     pub srtcp_encryption: i8,
     /// SRTP authentication: -1 = not sent (on), 0 = off, 1 = on.
     pub srtp_authentication: i8,
+    /// Key derivation rate (RFC 3711 §4.3.1), 0 to 4294967295; -1 = not sent (SRTP's default 0).
+    pub key_derivation_rate: i64,
+    /// Room for later fields; zero.
+    pub reserved: [u8; 48],
 }
 
 impl mikey_srtp_policy {
@@ -42,11 +49,15 @@ impl mikey_srtp_policy {
             srtp_encryption: -1,
             srtcp_encryption: -1,
             srtp_authentication: -1,
+            reserved: [0; 48],
         }
     }
 
     /// The Rust policy, with every field checked.
     pub(crate) fn to_policy(self) -> Result<SrtpPolicy, Failure> {
+        if self.reserved.iter().any(|&byte| byte != 0) {
+            return Err(Failure::invalid("invalid argument: the policy's reserved bytes are not zero"));
+        }
         let profile = match self.profile {
             0 => SrtpProfile::default(),
             number => SrtpProfile::from_number(number)
@@ -78,23 +89,14 @@ impl mikey_srtp_policy {
 /// The keys and parameters of one crypto session, written by `mikey_session_export_srtp`.
 ///
 /// It holds secret keys: wipe it with `mikey_srtp_keys_clear()` once the SRTP stack has them.
+/// The library writes every byte of it, `reserved` (zero in this version) included.
 #[repr(C)]
 #[derive(Zeroize)]
 pub struct mikey_srtp_keys {
-    /// RFC 3830 CS ID (1-based).
-    pub cs_id: u8,
     /// The stream's SSRC (0 when the initiator left it open, see `MIKEY_INTEROP_SSRC_ZERO`).
     pub ssrc: u32,
     /// The rollover counter to start from.
     pub roc: u32,
-    /// SRTP master key, the first `master_key_len` bytes.
-    pub master_key: [u8; 32],
-    /// Length of the master key: 16, 24 or 32.
-    pub master_key_len: usize,
-    /// SRTP master salt, the first `master_salt_len` bytes.
-    pub master_salt: [u8; 14],
-    /// Length of the master salt: 14, or 12 for the AEAD profiles.
-    pub master_salt_len: usize,
     /// The negotiated profile, numbered as in `mikey_srtp_policy.profile` (1..8 equal libsrtp's
     /// `srtp_profile_t`).
     pub profile: u32,
@@ -104,19 +106,40 @@ pub struct mikey_srtp_keys {
     pub auth_key_len: u32,
     /// Authentication tag length in bytes (10 or 4 for HMAC-SHA1, 16 for AEAD).
     pub auth_tag_len: u32,
-    /// The MKI, the first `mki_len` bytes.
-    pub mki: [u8; 16],
-    /// MKI length in bytes; 0 when no MKI was negotiated.
-    pub mki_len: usize,
     /// Key derivation rate in effect (0, SRTP's default, when none was negotiated).
     pub key_derivation_rate: u32,
+    /// RFC 3830 CS ID (1-based).
+    pub cs_id: u8,
     /// SRTP encryption in effect: 1 = on, 0 = off (negotiated off).
     pub srtp_encryption: u8,
     /// SRTCP encryption in effect: 1 = on, 0 = off.
     pub srtcp_encryption: u8,
     /// SRTP authentication in effect: 1 = on, 0 = off.
     pub srtp_authentication: u8,
+    /// Length of the master key: 16, 24 or 32.
+    pub master_key_len: usize,
+    /// Length of the master salt: 14, or 12 for the AEAD profiles.
+    pub master_salt_len: usize,
+    /// MKI length in bytes; 0 when no MKI was negotiated.
+    pub mki_len: usize,
+    /// SRTP master key, the first `master_key_len` bytes.
+    pub master_key: [u8; 32],
+    /// SRTP master salt, the first `master_salt_len` bytes.
+    pub master_salt: [u8; 14],
+    /// The MKI, the first `mki_len` bytes.
+    pub mki: [u8; 16],
+    /// Room for later fields; zero.
+    pub reserved: [u8; 42],
 }
+
+// No implicit padding: the fields add up to the size, so no byte of either struct is left
+// uninitialised when the library writes it, and the sizes are the ABI's.
+const _: () = {
+    use std::mem::size_of;
+    assert!(size_of::<mikey_srtp_policy>() == 4 + 4 + 8 + 48 && size_of::<mikey_srtp_policy>() == 64);
+    let usizes = 3 * size_of::<usize>();
+    assert!(size_of::<mikey_srtp_keys>() == 7 * 4 + 4 + usizes + 32 + 14 + 16 + 42);
+};
 
 impl mikey_srtp_keys {
     /// An all-zero struct.
@@ -139,6 +162,7 @@ impl mikey_srtp_keys {
             srtp_encryption: 0,
             srtcp_encryption: 0,
             srtp_authentication: 0,
+            reserved: [0; 42],
         }
     }
 
@@ -225,6 +249,7 @@ mod tests {
             srtp_encryption: 1,
             srtcp_encryption: 0,
             srtp_authentication: -1,
+            reserved: [0; 48],
         };
         let expected = SrtpPolicy {
             profile: SrtpProfile::AeadAes128Gcm,
@@ -241,6 +266,7 @@ mod tests {
             mikey_srtp_policy { key_derivation_rate: 1 << 32, ..policy },
             mikey_srtp_policy { srtp_encryption: 2, ..policy },
             mikey_srtp_policy { srtp_authentication: -3, ..policy },
+            mikey_srtp_policy { reserved: [1; 48], ..policy },
         ] {
             assert_eq!(bad.to_policy().unwrap_err().code, MIKEY_ERR_INVALID_ARGUMENT, "{bad:?}");
         }
