@@ -442,6 +442,14 @@ static int read_pki(const char *name, file_bytes *out)
     return 1;
 }
 
+mikey_result test_set_from_pki(mikey_config *config, test_pki_setter set, const char *name)
+{
+    file_bytes bytes = {NULL, 0};
+    mikey_result result = read_pki(name, &bytes) ? set(config, bytes.data, bytes.len) : MIKEY_ERR_INVALID_ARGUMENT;
+    free(bytes.data);
+    return result;
+}
+
 mikey_config *test_signing_config(mikey_method method, const char *who, const char *key_of, const char *peer_id,
                                    const char *peer_cert, int trust)
 {

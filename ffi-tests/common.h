@@ -96,6 +96,11 @@ mikey_config *test_config_new(const test_config_params *params);
  * ("alice", "bob", "carol", through the intermediate) with `key_of`'s key, the test root as
  * anchor if `trust`, `peer_id` as peer identity, and the peer certificate file `peer_cert`
  * (needed by a PK initiator) unless NULL. NULL (after reporting) on failure. */
+/* A credential setter (mikey_config_set_private_key, ...), and one called with tests/pki/<name>;
+ * returns its result. */
+typedef mikey_result (*test_pki_setter)(mikey_config *config, const uint8_t *data, size_t len);
+mikey_result test_set_from_pki(mikey_config *config, test_pki_setter set, const char *name);
+
 mikey_config *test_signing_config(mikey_method method, const char *who, const char *key_of, const char *peer_id,
                                   const char *peer_cert, int trust);
 

@@ -72,6 +72,18 @@ static void errors(void)
         CHECK_RESULT(mikey_config_add_trust_anchor(config, garbage, 3), MIKEY_ERR_INVALID_ARGUMENT);
         CHECK_RESULT(mikey_config_set_peer_certificate(config, NULL, 5), MIKEY_ERR_INVALID_ARGUMENT);
         CHECK_RESULT(mikey_config_set_certificate_chain(NULL, garbage, 3), MIKEY_ERR_INVALID_ARGUMENT);
+        /* The config says why a setter refused, and forgets it after a success. */
+        CHECK_RESULT(test_set_from_pki(config, mikey_config_set_private_key, "weak-1024.key.pem"),
+                     MIKEY_ERR_UNSUPPORTED);
+        CHECK(strstr(mikey_config_last_error(config), "1024") != NULL, "last_error: \"%s\"",
+              mikey_config_last_error(config));
+        CHECK_RESULT(mikey_config_set_certificate_chain(config, garbage, sizeof garbage - 1),
+                     MIKEY_ERR_INVALID_ARGUMENT);
+        CHECK(mikey_config_last_error(config)[0] != '\0', "no detail for a refused certificate");
+        CHECK_OK(mikey_config_set_request_verification(config, 1));
+        CHECK(strcmp(mikey_config_last_error(config), "") == 0, "last_error after a success: \"%s\"",
+              mikey_config_last_error(config));
+        CHECK(strcmp(mikey_config_last_error(NULL), "invalid config") == 0, "mikey_config_last_error(NULL)");
         /* No credentials: no session. */
         CHECK_RESULT(mikey_session_new(config, MIKEY_ROLE_INITIATOR, &session), MIKEY_ERR_INVALID_ARGUMENT);
     }

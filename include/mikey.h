@@ -563,6 +563,15 @@ mikey_result mikey_config_set_replay_window(struct mikey_config *config, uint32_
 mikey_result mikey_config_set_max_future_skew(struct mikey_config *config, uint32_t seconds);
 
 /**
+ * The detail of the last failed setter call on `config`, as a NUL-terminated string ("" when
+ * the last setter succeeded): for instance which certificate was refused and why, or that a key
+ * is shorter than 2048 bits. "invalid config" for NULL. The string belongs to the config: it
+ * stays valid until the next setter call on it (or `mikey_config_free`). It never contains key
+ * material. Not synchronised: no other thread may call a setter meanwhile.
+ */
+const char *mikey_config_last_error(const struct mikey_config *config);
+
+/**
  * Public-key methods (PK, DH-SIGN): sets our certificate chain, end-entity certificate first, as a
  * PEM bundle or one DER certificate (detected from the bytes).
  *

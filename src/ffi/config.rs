@@ -1,6 +1,6 @@
 //! `mikey_config`: what an endpoint knows.
 
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, CString};
 
 use crate::{Config, DhGroup, Method, SignatureScheme};
 
@@ -16,6 +16,15 @@ use super::types::{
 /// `mikey_config_new`, free it with `mikey_config_free`.
 pub struct mikey_config {
     pub(crate) config: Config,
+    /// The detail of the last setter's failure ("" after a success).
+    last_error: CString,
+}
+
+impl mikey_config {
+    /// A handle for `config`.
+    pub(crate) fn wrapping(config: Config) -> Self {
+        mikey_config { config, last_error: CString::default() }
+    }
 }
 
 // A config is shared read-only across threads; the replay cache inside is synchronised.
@@ -39,7 +48,7 @@ pub unsafe extern "C" fn mikey_config_new(method: mikey_method, config_out: *mut
         }
         let method = Method::from_number(method)
             .ok_or_else(|| Failure::invalid(format!("invalid argument: unknown method {method}")))?;
-        let handle = Box::new(mikey_config { config: Config::new(method)? });
+        let handle = Box::new(mikey_config::wrapping(Config::new(method)?));
         // SAFETY: `config_out` is non-NULL (checked above) and, per the documentation, writable.
         unsafe { write_out(config_out, Box::into_raw(handle)) };
         Ok(())
@@ -75,13 +84,13 @@ pub unsafe extern "C" fn mikey_config_set_psk(
     psk: *const u8,
     psk_len: usize,
 ) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
+    let body = |config: &mut Config| -> Result<(), Failure> {
         // SAFETY: `psk` is NULL or `psk_len` readable bytes (documentation).
         let psk = unsafe { try_bytes(psk, psk_len, "psk") }?;
         Ok(config.set_psk(psk)?)
-    })
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
 }
 
 /// Sets our identity and the peer's, as NUL-terminated UTF-8 URIs (`sip:alice@example.com`).
@@ -98,15 +107,15 @@ pub unsafe extern "C" fn mikey_config_set_identities(
     own_id: *const c_char,
     peer_id: *const c_char,
 ) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
+    let body = |config: &mut Config| -> Result<(), Failure> {
         // SAFETY: `own_id` is NULL or a NUL-terminated string (documentation).
         let own_id = unsafe { try_opt_str(own_id, "own_id") }?;
         // SAFETY: `peer_id` is NULL or a NUL-terminated string (documentation).
         let peer_id = unsafe { try_opt_str(peer_id, "peer_id") }?;
         Ok(config.set_identities(own_id, peer_id)?)
-    })
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
 }
 
 /// Sets the SRTP policy an initiator offers (see `mikey_srtp_policy`; start from
@@ -122,13 +131,13 @@ pub unsafe extern "C" fn mikey_config_set_srtp_policy(
     config: *mut mikey_config,
     policy: *const mikey_srtp_policy,
 ) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
+    let body = |config: &mut Config| -> Result<(), Failure> {
         // SAFETY: `policy` is NULL or points to a mikey_srtp_policy (documentation).
         let policy = unsafe { try_ref(policy, "policy") }?.to_policy()?;
         Ok(config.set_srtp_policy(policy)?)
-    })
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
 }
 
 /// Sets how old the timestamp of an incoming message may be, 1 to 86400 seconds (default 60;
@@ -139,11 +148,8 @@ pub unsafe extern "C" fn mikey_config_set_srtp_policy(
 /// synchronised: no other thread may use the config during the call.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_set_replay_window(config: *mut mikey_config, seconds: u32) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
-        Ok(config.set_replay_window(seconds)?)
-    })
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documented contract).
+    unsafe { configure(config, |config| Ok(config.set_replay_window(seconds)?)) }
 }
 
 /// Sets how far ahead of our clock the timestamp of an incoming message may be, 0 to 3600
@@ -155,10 +161,39 @@ pub unsafe extern "C" fn mikey_config_set_replay_window(config: *mut mikey_confi
 /// synchronised: no other thread may use the config during the call.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_set_max_future_skew(config: *mut mikey_config, seconds: u32) -> mikey_result {
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documented contract).
+    unsafe { configure(config, |config| Ok(config.set_max_future_skew(seconds)?)) }
+}
+
+/// Runs `body` on the config behind `config`, and keeps the text of its failure ("" after a
+/// success) for `mikey_config_last_error` (the shared body of the setters).
+///
+/// # Safety
+/// `config` is NULL or a live handle no other thread uses.
+unsafe fn configure(config: *mut mikey_config, body: impl FnOnce(&mut Config) -> Result<(), Failure>) -> mikey_result {
     guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
-        Ok(config.set_max_future_skew(seconds)?)
+        // SAFETY: `config` is NULL or a live handle that no other thread uses (this fn's contract).
+        let handle = unsafe { try_mut(config, "config") }?;
+        let result = body(&mut handle.config);
+        let text = result.as_ref().err().map_or("", |failure| &failure.text);
+        handle.last_error = CString::new(text.replace('\0', " ")).unwrap_or_default();
+        result
+    })
+}
+
+/// The detail of the last failed setter call on `config`, as a NUL-terminated string ("" when
+/// the last setter succeeded): for instance which certificate was refused and why, or that a key
+/// is shorter than 2048 bits. "invalid config" for NULL. The string belongs to the config: it
+/// stays valid until the next setter call on it (or `mikey_config_free`). It never contains key
+/// material. Not synchronised: no other thread may call a setter meanwhile.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_last_error(config: *const mikey_config) -> *const c_char {
+    boundary(c"internal error (panic caught)".as_ptr(), || {
+        // SAFETY: `config` is NULL or a live handle no thread changes during the call (documentation).
+        match unsafe { try_ref(config, "config") } {
+            Ok(config) => config.last_error.as_ptr(),
+            Err(_) => c"invalid config".as_ptr(),
+        }
     })
 }
 
@@ -172,13 +207,13 @@ unsafe fn set_credential(
     len: usize,
     set: impl FnOnce(&mut Config, &[u8]) -> crate::Result<()>,
 ) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (this fn's contract).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
+    let body = |config: &mut Config| -> Result<(), Failure> {
         // SAFETY: `data` is NULL or `len` readable bytes (this fn's contract).
         let data = unsafe { try_bytes(data, len, "data") }?;
         Ok(set(config, data)?)
-    })
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (this fn's contract).
+    unsafe { configure(config, body) }
 }
 
 /// Public-key methods (PK, DH-SIGN): sets our certificate chain, end-entity certificate first, as a
@@ -254,16 +289,16 @@ pub unsafe extern "C" fn mikey_config_set_peer_certificate(
 /// no other thread may use the config during the call.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_set_dh_group(config: *mut mikey_config, group: mikey_dh_group) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
+    let body = |config: &mut Config| -> Result<(), Failure> {
         let group = u8::try_from(group)
             .ok()
             .and_then(DhGroup::from_code)
             .ok_or_else(|| Failure::invalid(format!("unknown DH group {group}")))?;
         config.set_dh_group(group);
         Ok(())
-    })
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
 }
 
 /// Sets how we sign in PK, DH-SIGN and RSA-R: `MIKEY_SIGNATURE_PKCS1_SHA1` (the default),
@@ -278,9 +313,7 @@ pub unsafe extern "C" fn mikey_config_set_signature_scheme(
     config: *mut mikey_config,
     scheme: mikey_signature_scheme,
 ) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
+    let body = |config: &mut Config| -> Result<(), Failure> {
         let scheme = match scheme {
             MIKEY_SIGNATURE_PKCS1_SHA1 => SignatureScheme::PKCS1V15_SHA1,
             MIKEY_SIGNATURE_PKCS1_SHA256 => SignatureScheme::PKCS1V15_SHA256,
@@ -290,7 +323,9 @@ pub unsafe extern "C" fn mikey_config_set_signature_scheme(
         };
         config.set_signature_scheme(scheme);
         Ok(())
-    })
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
 }
 
 /// Sets the interop switches, a bitwise OR of `MIKEY_INTEROP_*` flags (0 = strict RFC plus the
@@ -300,11 +335,8 @@ pub unsafe extern "C" fn mikey_config_set_signature_scheme(
 /// synchronised: no other thread may use the config during the call.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_set_interop(config: *mut mikey_config, flags: u32) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
-        Ok(config.set_interop(flags)?)
-    })
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documented contract).
+    unsafe { configure(config, |config| Ok(config.set_interop(flags)?)) }
 }
 
 /// Runs `set` on the config with `switch != 0` (the shared body of the on/off setters).
@@ -312,12 +344,12 @@ pub unsafe extern "C" fn mikey_config_set_interop(config: *mut mikey_config, fla
 /// # Safety
 /// `config` is NULL or a live handle no other thread uses.
 unsafe fn set_switch(config: *mut mikey_config, switch: c_int, set: impl FnOnce(&mut Config, bool)) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (this fn's contract).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
+    let body = |config: &mut Config| -> Result<(), Failure> {
         set(config, switch != 0);
         Ok(())
-    })
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (this fn's contract).
+    unsafe { configure(config, body) }
 }
 
 /// Whether an initiator sets the V flag to ask the responder for a verification message
@@ -351,14 +383,14 @@ pub unsafe extern "C" fn mikey_config_set_rsa_r_group(
     streams: *const mikey_stream,
     n_streams: usize,
 ) -> mikey_result {
-    guarded(|| {
-        // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
-        let config = &mut unsafe { try_mut(config, "config") }?.config;
+    let body = |config: &mut Config| -> Result<(), Failure> {
         // SAFETY: `streams` is NULL or `n_streams` readable mikey_stream (documentation).
         let streams = unsafe { try_slice(streams, n_streams, "streams") }?;
         let streams: Vec<(u32, u32)> = streams.iter().map(|stream| (stream.ssrc, stream.roc)).collect();
         Ok(config.set_rsa_r_group(csb_id, &streams)?)
-    })
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
 }
 
 /// DH-SIGN and RSA-R initiators: whether to accept an answer signed by any certificate that

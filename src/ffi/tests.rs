@@ -239,7 +239,7 @@ impl RandomSource for PanickingRandom {
 #[test]
 fn a_panic_inside_an_export_returns_mikey_err_panic_and_poisons_the_session() {
     let config = Config::with_sources(Method::Null, Arc::new(SystemClock), Arc::new(PanickingRandom)).unwrap();
-    let config = Box::into_raw(Box::new(mikey_config { config }));
+    let config = Box::into_raw(Box::new(mikey_config::wrapping(config)));
     let initiator = session(config, MIKEY_ROLE_INITIATOR);
     let mut cs_id = 0u8;
     let mut out = [0u8; 512];
