@@ -183,8 +183,11 @@ fn encrypt_decrypt_round_trip_for_every_length() {
         let ciphertext = public.encrypt_pkcs1v15(&plaintext, &rng).unwrap();
         assert_eq!(ciphertext.len(), 256);
         assert_eq!(key.decrypt_pkcs1v15(&ciphertext).unwrap().expose(), &plaintext[..], "len {len}");
-        let implicit = key.decrypt_pkcs1v15_or_random(&ciphertext, 20, &rng).unwrap();
-        assert_eq!(implicit.expose(), &plaintext[..], "len {len}, implicit rejection path");
+        // An envelope opens to exactly the key length it must hold: the plaintext when its
+        // length is that, a stand-in otherwise.
+        let opened = key.open_envelope_key(&ciphertext, 20).unwrap();
+        assert_eq!(opened.len(), 20, "len {len}");
+        assert_eq!(opened.expose() == &plaintext[..], len == 20, "len {len}, implicit rejection path");
     }
     let error = public.encrypt_pkcs1v15(&[0u8; 246], &rng).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidArgument);
@@ -256,24 +259,38 @@ fn decryption_failures_are_one_auth_error() {
     assert_eq!(bob_key().decrypt_pkcs1v15(&to_bob).unwrap().expose(), b"0123456789abcdef");
 }
 
+/// Issue 13, point 1: the envelope opening was a timing oracle. With valid padding it returned
+/// the real plaintext, 0 to 245 bytes, and the key set-up that followed grew with the length.
+/// Now a conformant long plaintext, a conformant plaintext of another short length and a
+/// non-conformant block all open to exactly the expected key length, so what follows (the PRF
+/// keyed with it, the MAC check) is the same work; the stand-in is the same for the same
+/// ciphertext, so asking again tells nothing either.
 #[test]
-fn implicit_rejection_returns_random_bytes_for_bad_padding() {
+fn an_envelope_opens_to_the_expected_length_whatever_it_holds() {
     let key = alice_key();
     let rng = SystemRandomSource;
-    let ciphertext = key.public_key().encrypt_pkcs1v15(b"0123456789abcdef0123", &rng).unwrap();
-    let mut tampered = ciphertext.clone();
+    let seal = |plaintext: &[u8]| key.public_key().encrypt_pkcs1v15(plaintext, &rng).unwrap();
+    let genuine = seal(b"0123456789abcdef");
+    let long = seal(&[0x5A; 200]);
+    let short = seal(b"0123456789");
+    let mut tampered = genuine.clone();
     tampered[17] ^= 0x40;
-    let one = key.decrypt_pkcs1v15_or_random(&tampered, 20, &rng).unwrap();
-    let two = key.decrypt_pkcs1v15_or_random(&tampered, 20, &rng).unwrap();
-    assert_eq!(one.len(), 20);
-    assert_ne!(one.expose(), two.expose(), "fresh random bytes each time");
-    assert_ne!(one.expose(), b"0123456789abcdef0123");
-    // With a fixed RNG the fallback is exactly the RNG's bytes.
-    let fixed = key.decrypt_pkcs1v15_or_random(&tampered, 16, &TestRng::new(99)).unwrap();
-    assert_eq!(fixed.expose(), TestRng::new(99).bytes(16));
+    assert_eq!(key.open_envelope_key(&genuine, 16).unwrap().expose(), b"0123456789abcdef");
+    let mut stand_ins = Vec::new();
+    for ciphertext in [&long, &short, &tampered] {
+        let one = key.open_envelope_key(ciphertext, 16).unwrap();
+        let again = key.open_envelope_key(ciphertext, 16).unwrap();
+        assert_eq!(one.len(), 16);
+        assert_eq!(one.expose(), again.expose(), "the same ciphertext opens the same way");
+        assert_ne!(&one.expose()[..10], b"0123456789");
+        stand_ins.push(one.expose().to_vec());
+    }
+    assert!(stand_ins[0] != stand_ins[1] && stand_ins[1] != stand_ins[2], "each ciphertext its own stand-in");
+    // Another load of the same key has another secret, so other stand-ins.
+    assert_ne!(alice_key().open_envelope_key(&tampered, 16).unwrap().expose(), &stand_ins[2][..]);
     // Public-data failures still error.
-    assert_eq!(key.decrypt_pkcs1v15_or_random(&tampered[..100], 20, &rng).unwrap_err().kind(), ErrorKind::AuthFailed);
-    assert_eq!(key.decrypt_pkcs1v15_or_random(&ciphertext, 246, &rng).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(key.open_envelope_key(&tampered[..100], 16).unwrap_err().kind(), ErrorKind::AuthFailed);
+    assert_eq!(key.open_envelope_key(&genuine, 33).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -648,7 +665,6 @@ fn garbage_returns_errors_never_panics() {
     let key = alice_key();
     let public = key.public_key().clone();
     let store = root_store();
-    let rng = SystemRandomSource;
     let mut parsed = 0;
     for input in garbage_inputs() {
         let _ = Certificate::from_pem_or_der(&input);
@@ -661,7 +677,7 @@ fn garbage_returns_errors_never_panics() {
         let _ = RsaPrivateKey::from_pem_or_der(&input);
         let _ = RsaPublicKey::from_der_spki(&input);
         assert!(key.decrypt_pkcs1v15(&input).is_err() || input.len() == 256);
-        let _ = key.decrypt_pkcs1v15_or_random(&input, 16, &rng);
+        let _ = key.open_envelope_key(&input, 16);
         for scheme in ALL_SCHEMES {
             assert!(public.verify(scheme, b"data", &input).is_err());
         }

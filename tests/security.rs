@@ -323,3 +323,28 @@ fn a_signed_message_with_too_many_certificates_is_refused() {
     assert_eq!(rejection.error.kind(), ErrorKind::Unsupported, "{}", rejection.error);
     assert_eq!(bob.state(), State::Idle);
 }
+
+/// Point 1: an RSA-R initiator checks SIGNr before it opens the envelope, so an answer nobody
+/// signed costs no RSA decryption (and gives no decryption oracle to anyone). The answer here
+/// carries a PKE of the wrong length, which the decryption would refuse at once: the refusal
+/// must come from the signature instead.
+#[test]
+fn an_rsa_r_initiator_checks_the_signature_before_decrypting() {
+    let clock = TestClock::at(NTP_2026);
+    let mut alice = Session::new(&signing_config(Method::RsaR, "alice", "bob", &clock, 1), Role::Initiator).unwrap();
+    let mut bob = Session::new(&signing_config(Method::RsaR, "bob", "alice", &clock, 2), Role::Responder).unwrap();
+    alice.add_srtp_stream(1, 0).unwrap();
+    let answer = bob.process_message(&alice.create_message().unwrap()).unwrap().unwrap();
+    let mut forged = Message::decode(&answer).unwrap();
+    for payload in &mut forged.payloads {
+        if let Payload::Pke(pke) = payload {
+            pke.data = vec![0x42; 100].into();
+        }
+    }
+    let rejection = alice.process_message(&forged.encode().unwrap()).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed);
+    assert_ne!(rejection.error.context(), "RSA decryption failed", "decrypted before the signature was checked");
+    assert_eq!(alice.state(), State::WaitResponse);
+    alice.process_message(&answer).unwrap();
+    assert_eq!(alice.state(), State::Established);
+}

@@ -35,19 +35,29 @@ pub(crate) fn select_usize(mask: u8, a: usize, b: usize) -> usize {
     (a & wide) | (b & !wide)
 }
 
+/// 0xFF when `a == b`, else 0x00.
+pub(crate) fn eq_mask(a: usize, b: usize) -> u8 {
+    let differ = a ^ b;
+    // The top bit of `differ | -differ` is set exactly when `differ` is not zero.
+    let not_equal = ((differ | differ.wrapping_neg()) >> (usize::BITS - 1)) as u8;
+    black_box(not_equal.wrapping_sub(1))
+}
+
 /// Shifts `buf` left by `shift` bytes (zero filled) with a memory access pattern independent
-/// of `shift`: log2(len) passes, each conditionally moving by one power of two.
+/// of `shift`: log2(len) passes, pass `bit` moving by 2^bit when that bit of `shift` is set (no
+/// division, whose time may depend on its operands).
 pub(crate) fn shift_left_ct(buf: &mut [u8], shift: usize) {
     let len = buf.len();
-    let mut step = 1usize;
-    while step < len {
-        let mask = 0u8.wrapping_sub(((shift / step) & 1) as u8);
-        let mask = black_box(mask);
+    for bit in 0..usize::BITS {
+        let step = 1usize << bit;
+        if step >= len {
+            break;
+        }
+        let mask = black_box(0u8.wrapping_sub(((shift >> bit) & 1) as u8));
         for i in 0..len {
             let moved = if i + step < len { buf[i + step] } else { 0 };
             buf[i] = select_u8(mask, moved, buf[i]);
         }
-        step <<= 1;
     }
     // Shifts of `len` or more clear everything.
     let all = !lt_mask(shift, len);

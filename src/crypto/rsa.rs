@@ -39,7 +39,7 @@ use aws_lc_sys::{
     RSA_NO_PADDING, RSA_PSS_SALTLEN_AUTO, RSA_PSS_SALTLEN_DIGEST,
 };
 
-use super::ct::{is_zero_mask, lt_mask, select_u8, select_usize, shift_left_ct};
+use super::ct::{eq_mask, is_zero_mask, lt_mask, select_u8, select_usize, shift_left_ct};
 use super::pem::{parse_pem, PemBlock};
 use super::rng::RandomSource;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -459,7 +459,13 @@ impl fmt::Debug for RsaPublicKey {
 pub struct RsaPrivateKey {
     rsa: Rsa,
     public: RsaPublicKey,
+    /// Keys the stand-ins of [`RsaPrivateKey::open_envelope_key`]; drawn from aws-lc's generator
+    /// when the key is loaded.
+    rejection_key: aws_lc_rs::hmac::Key,
 }
+
+/// The longest stand-in [`RsaPrivateKey::open_envelope_key`] makes: one HMAC-SHA-256.
+const STAND_IN_LEN: usize = 32;
 
 impl RsaPrivateKey {
     /// Loads a private key (`mikey_config_set_private_key`): PEM ("PRIVATE KEY"
@@ -484,7 +490,10 @@ impl RsaPrivateKey {
         // A size error here is about our own key: drop the peer code meant for certificates.
         let public = RsaPublicKey::from_rsa(public_rsa)
             .map_err(|error| Error::new(error.kind(), error.context().to_string()))?;
-        Ok(RsaPrivateKey { rsa, public })
+        let rejection_key =
+            aws_lc_rs::hmac::Key::generate(aws_lc_rs::hmac::HMAC_SHA256, &aws_lc_rs::rand::SystemRandom::new())
+                .map_err(|_| Error::crypto("the random generator failed"))?;
+        Ok(RsaPrivateKey { rsa, public, rejection_key })
     }
 
     fn from_pem_blocks(blocks: &[PemBlock]) -> Result<Rsa> {
@@ -617,39 +626,37 @@ impl RsaPrivateKey {
         Ok(SecretBytes::from_slice(&em.expose()[start..]))
     }
 
-    /// RSAES-PKCS1-v1_5 decryption with implicit rejection: for a ciphertext whose padding is
-    /// invalid, returns `fallback_len` random bytes from `rng` instead of an error, chosen
-    /// without a branch, so the caller continues (derives keys, checks the KEMAC MAC) and fails
-    /// the same way as with a wrong key (RFC 5246 §7.4.7.1; Bleichenbacher, Crypto '98).
-    /// `fallback_len` should be the usual envelope key length.
+    /// Opens an RSAES-PKCS1-v1_5 envelope that must hold a key of exactly `key_len` bytes (at
+    /// most 32), with implicit rejection: whatever the ciphertext holds (valid padding and a key
+    /// of that length, valid padding and any other length, or invalid padding), the result is
+    /// `key_len` bytes, the real key or a stand-in, chosen without a branch or an index that
+    /// depends on the plaintext. The stand-in is HMAC-SHA-256, under a secret drawn when the key
+    /// was loaded, of the ciphertext: the same ciphertext always opens to the same bytes, so
+    /// asking again tells nothing. The caller continues (derives keys, checks the KEMAC MAC) and
+    /// fails as with a wrong key, doing the same work (RFC 5246 §7.4.7.1; Bleichenbacher,
+    /// Crypto '98).
     ///
     /// Errors (all on public data): `AuthFailed` when the ciphertext length is not
-    /// [`size`](Self::size) or its value not below the modulus; `InvalidArgument` when
-    /// `fallback_len` exceeds `size() - 11`; `Crypto` when `rng` fails.
-    pub fn decrypt_pkcs1v15_or_random(
-        &self,
-        ciphertext: &[u8],
-        fallback_len: usize,
-        rng: &dyn RandomSource,
-    ) -> Result<SecretBytes> {
+    /// [`size`](Self::size) or its value not below the modulus; `InvalidArgument` when `key_len`
+    /// exceeds 32.
+    pub fn open_envelope_key(&self, ciphertext: &[u8], key_len: usize) -> Result<SecretBytes> {
         let k = self.size();
-        if fallback_len > k - PKCS1_OVERHEAD {
-            return Err(Error::invalid_argument("fallback length longer than any RSA plaintext"));
+        if key_len > STAND_IN_LEN {
+            return Err(Error::invalid_argument("envelope keys are at most 32 bytes"));
         }
-        let mut fallback = SecretBytes::zeroed(k);
-        rng.fill(&mut fallback.expose_mut()[..fallback_len])?;
+        let stand_in = aws_lc_rs::hmac::sign(&self.rejection_key, ciphertext);
         let mut em = self.raw_decrypt(ciphertext).ok_or_else(|| auth_failed("RSA decryption failed"))?;
-        let (good, start) = pkcs1_type2_check(em.expose());
+        let (padding_good, start) = pkcs1_type2_check(em.expose());
+        // The key length is folded into the flag: a conformant plaintext of another length is
+        // rejected exactly like bad padding.
+        let good = padding_good & eq_mask(k - start, key_len);
         // Move the message to the front without an index that depends on `start`.
         shift_left_ct(em.expose_mut(), start);
-        let mut out = fallback;
-        for (o, m) in out.expose_mut().iter_mut().zip(em.expose()) {
-            *o = select_u8(good, *m, *o);
+        let mut key = SecretBytes::zeroed(key_len);
+        for ((out, message), fallback) in key.expose_mut().iter_mut().zip(em.expose()).zip(stand_in.as_ref()) {
+            *out = select_u8(good, *message, *fallback);
         }
-        let len = select_usize(good, k - start, fallback_len);
-        let mut result = SecretBytes::zeroed(len);
-        result.expose_mut().copy_from_slice(&out.expose()[..len]);
-        Ok(result)
+        Ok(key)
     }
 }
 

@@ -59,14 +59,14 @@ pub(crate) fn seal(
     Ok(Sealed { kemac, pke: Pke { cache, data: encrypted_envelope.into() }, auth, envelope_key })
 }
 
-/// Opens the one KEMAC and PKE of `message` with our private key. A PKE whose padding is wrong
-/// yields a random envelope key, so it fails exactly like a wrong key, at the KEMAC MAC (no
-/// padding oracle).
+/// Opens the one KEMAC and PKE of `message` with our private key. A PKE that does not hold a
+/// key of exactly `ENVELOPE_KEY_LEN` bytes under valid padding opens to a stand-in key, with the
+/// same work, so it fails exactly like a wrong key, at the KEMAC MAC (no padding or length
+/// oracle, `RsaPrivateKey::open_envelope_key`).
 pub(crate) fn open<'m>(
     message: &'m Message<'_>,
     own_key: &RsaPrivateKey,
     context: &ExchangeContext<'_>,
-    rng: &dyn RandomSource,
 ) -> Result<Opened<'m>> {
     let envelopes: Vec<&Pke<'_>> = message
         .payloads
@@ -81,7 +81,7 @@ pub(crate) fn open<'m>(
     else {
         return Err(Error::malformed("the message must carry one PKE and one KEMAC (RFC 3830 §3.2, RFC 4738 §3.6)"));
     };
-    let envelope_key = own_key.decrypt_pkcs1v15_or_random(&envelope.data, ENVELOPE_KEY_LEN, rng)?;
+    let envelope_key = own_key.open_envelope_key(&envelope.data, ENVELOPE_KEY_LEN)?;
     let (plaintext, auth) = kemac::open_kemac_payload(kemac, &envelope_key, context)?;
     Ok(Opened { plaintext, auth, envelope_key, cache: envelope.cache })
 }

@@ -166,9 +166,18 @@ pub fn authenticate_signed_with(
     trust: &PeerTrust<'_>,
     extra: &SignedExtra<'_>,
 ) -> Result<Certificate> {
-    let Some(Payload::Sign(signature)) = message.payloads.last() else {
+    let signer = trusted_signer(message, trust)?;
+    verify_signature(bytes, message, &signer, extra)?;
+    Ok(signer)
+}
+
+/// The end-entity certificate of a signed message's signer: from its CERT payloads (end entity
+/// first, then intermediates) or the pinned one, checked against `trust`. The signature itself
+/// is not checked yet ([`verify_signature`]).
+pub fn trusted_signer(message: &Message, trust: &PeerTrust<'_>) -> Result<Certificate> {
+    if !matches!(message.payloads.last(), Some(Payload::Sign(_))) {
         return Err(Error::malformed("a signed message must end with the SIGN payload (§6.5)"));
-    };
+    }
     if message.payloads.iter().filter(|payload| matches!(payload, Payload::Cert(_))).count() > MAX_CERTIFICATES {
         return Err(Error::unsupported(format!("more than {MAX_CERTIFICATES} certificates"))
             .with_peer_code(MikeyErrorCode::InvalidCertificate));
@@ -200,12 +209,21 @@ pub fn authenticate_signed_with(
                 .with_peer_code(MikeyErrorCode::InvalidId));
         }
     }
+    Ok(end_entity)
+}
+
+/// Verifies the SIGN payload of `message` (`bytes` encoded), made by `signer` over what `extra`
+/// says.
+pub fn verify_signature(bytes: &[u8], message: &Message, signer: &Certificate, extra: &SignedExtra<'_>) -> Result<()> {
+    let Some(Payload::Sign(signature)) = message.payloads.last() else {
+        return Err(Error::malformed("a signed message must end with the SIGN payload (§6.5)"));
+    };
     let padding = SignaturePadding::from_s_type(signature.sig_type).ok_or_else(|| {
         Error::unsupported(format!("signature type {}", signature.sig_type)).with_peer_code(MikeyErrorCode::AuthFailure)
     })?;
-    end_entity
+    signer
         .public_key()?
         .verify_any_hash(padding, &signed_data(bytes, signature.data.len(), extra), &signature.data)
-        .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
-    Ok(end_entity)
+        .map(drop)
+        .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))
 }

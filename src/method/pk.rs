@@ -130,7 +130,7 @@ impl KeyManagement for Pk {
         let trust = PeerTrust::from_settings(settings, KeyUsageNeed::DIGITAL_SIGNATURE);
         let signer = signed::authenticate_signed(received.bytes, message, &trust)?;
         check_certificate_hash(settings, message)?;
-        let opened = envelope::open(message, settings.private_key()?, &context, settings.rng.as_ref())?;
+        let opened = envelope::open(message, settings.private_key()?, &context)?;
         let mut bundle = {
             let key_data = opened.plaintext.key_data(true)?;
             let encrypted_id = key_data.id.as_ref().map(|id| &*id.data).unwrap_or_default();

@@ -120,10 +120,11 @@ impl KeyManagement for RsaR {
         Ok(Answer { bundle, response: Some(response), sent_key: true })
     }
 
-    /// Opens the envelope with our private key, then checks SIGNr and the responder's chain,
-    /// that the encrypted IDr names the signer (and the configured peer), that T is ours, the
-    /// RAND rule, and that any SP is the one we offered (§3.7). A group answer keys the CSB
-    /// under the group's CSB ID, with the responder's RAND and CS ID map (§3.2, §3.6).
+    /// Checks the responder's chain and SIGNr before opening anything, then opens the envelope
+    /// with our private key, and checks that the encrypted IDr is the identity SIGNr covered
+    /// (one the signer's certificate names, and the configured peer), that T is ours, the RAND
+    /// rule, and that any SP is the one we offered (§3.7). A group answer keys the CSB under the
+    /// group's CSB ID, with the responder's RAND and CS ID map (§3.2, §3.6).
     fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>> {
         let Pending::Envelope(offer) = &cx.sent.pending else {
             return Err(Error::new(ErrorKind::State, "no RSA-R exchange is pending"));
@@ -141,21 +142,21 @@ impl KeyManagement for RsaR {
             _ => return Err(Error::malformed("a group R_MESSAGE carries one RAND (RFC 4738 §3.2)")),
         };
         let csb_id = group_csb_id.unwrap_or(sent.csb_id);
-        let context = cx.exchange_context(csb_id, &rand);
-        let opened = envelope::open(message, settings.private_key()?, &context, settings.rng.as_ref())?;
-        let key_data = opened.plaintext.key_data(true)?;
-        let responder_id = key_data.id.as_ref().map(|id| &*id.data).unwrap_or_default();
-        // IDi as our I_MESSAGE carried it: none, since our certificate names us.
-        let timestamp = sent.timestamp.as_64_bits();
-        let suffix: [&[u8]; 3] = [&[], responder_id, &timestamp];
-        let trust = PeerTrust::from_settings(settings, KeyUsageNeed::DIGITAL_SIGNATURE);
-        let extra = SignedExtra::rsa_r_response(&suffix);
-        let signer = signed::authenticate_signed_with(received.bytes, message, &trust, &extra)?;
         let cleartext_responder_id = match *carried_ids(message) {
             [] => &[][..],
             [responder_id] => responder_id,
             _ => return Err(not_the_signer("the encrypted IDr")),
         };
+        let trust = PeerTrust::from_settings(settings, KeyUsageNeed::DIGITAL_SIGNATURE);
+        let signer = signed::trusted_signer(message, &trust)?;
+        let signed_responder_id = signed_responder_id(received, &signer, cleartext_responder_id, sent.timestamp)?;
+        let context = cx.exchange_context(csb_id, &rand);
+        let opened = envelope::open(message, settings.private_key()?, &context)?;
+        let key_data = opened.plaintext.key_data(true)?;
+        let responder_id = key_data.id.as_ref().map(|id| &*id.data).unwrap_or_default();
+        if responder_id != signed_responder_id.as_slice() {
+            return Err(not_the_signer("the encrypted IDr"));
+        }
         check_signer_named(&signer, Some(responder_id), cleartext_responder_id, "the encrypted IDr")?;
         check_identity(&settings.peer_id, responder_id, "IDr")?;
 
@@ -191,6 +192,35 @@ impl KeyManagement for RsaR {
     fn unparseable_reply(&self, data_type: DataType) -> Option<MikeyErrorCode> {
         (data_type == DataType::RsaRInit).then_some(MikeyErrorCode::UnsupportedMessageType)
     }
+}
+
+/// The IDr that SIGNr covers (§3.6: the R_MESSAGE, then IDi || IDr || T), found before the
+/// envelope holding IDr is opened, so an answer that is not signed costs no decryption: the
+/// cleartext IDr, else one of the identities the signer's certificate names (which the
+/// encrypted IDr must be).
+fn signed_responder_id(
+    received: &Received<'_>,
+    signer: &Certificate,
+    cleartext_responder_id: &[u8],
+    our_timestamp: crate::wire::Timestamp,
+) -> Result<Vec<u8>> {
+    let candidates = match cleartext_responder_id {
+        [] => signer.identities().into_iter().map(String::into_bytes).collect(),
+        claimed => vec![claimed.to_vec()],
+    };
+    // IDi as our I_MESSAGE carried it: none, since our certificate names us.
+    let timestamp = our_timestamp.as_64_bits();
+    let mut last_error = Error::new(ErrorKind::AuthFailed, "the responder's certificate names no identity")
+        .with_peer_code(MikeyErrorCode::AuthFailure);
+    for candidate in candidates {
+        let suffix: [&[u8]; 3] = [&[], &candidate, &timestamp];
+        match signed::verify_signature(received.bytes, received.message, signer, &SignedExtra::rsa_r_response(&suffix))
+        {
+            Ok(()) => return Ok(candidate),
+            Err(error) => last_error = error,
+        }
+    }
+    Err(last_error)
 }
 
 /// What an RSA-R responder answers with, besides the I_MESSAGE and the CSB.
