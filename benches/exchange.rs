@@ -140,7 +140,7 @@ fn report_ratio(name: &str, ratio: f64, unit: &str) {
 
 fn psk_initiator(config: &Config, verification: bool) -> (Session, Vec<u8>) {
     let mut config = config.clone();
-    config.set_request_verification(verification);
+    config.set_request_verification(verification).unwrap();
     let mut initiator = Session::new(&config, Role::Initiator).unwrap();
     initiator.add_srtp_stream(0x1111_1111, 0).unwrap();
     initiator.add_srtp_stream(0x2222_2222, 0).unwrap();
@@ -229,7 +229,7 @@ fn answered_exchange(initiator_config: &Config, responder_config: &Config) {
 fn dh_hmac_configs(new_config: fn(Method) -> Config, group: DhGroup) -> (Config, Config) {
     let mut initiator = new_config(Method::DhHmac);
     initiator.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
-    initiator.set_dh_group(group);
+    initiator.set_dh_group(group).unwrap();
     (initiator, new_config(Method::DhHmac))
 }
 
@@ -245,7 +245,7 @@ fn certificate_configs(new_config: fn(Method) -> Config, method: Method) -> (Con
     };
     let mut alice = config_of("alice", "bob");
     if method == Method::Pk {
-        alice.set_request_verification(true);
+        alice.set_request_verification(true).unwrap();
     }
     (alice, config_of("bob", "alice"))
 }

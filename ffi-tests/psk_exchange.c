@@ -193,7 +193,12 @@ static void test_identities(void)
     mikey_session_free(resp);
     init = resp = NULL;
 
-    /* Bob now expects Carol: Alice's I_MESSAGE is refused. */
+    /* Bob now expects Carol (a new config: bob's has sessions): Alice's I_MESSAGE is refused. */
+    mikey_config_free(bob);
+    bob = test_config_new(&params);
+    if (bob == NULL) {
+        goto out;
+    }
     CHECK_OK(mikey_config_set_identities(bob, "sip:bob@example.com", "sip:carol@example.com"));
     if (CHECK_OK(mikey_session_new(alice, MIKEY_ROLE_INITIATOR, &init)) &&
         CHECK_OK(mikey_session_new(bob, MIKEY_ROLE_RESPONDER, &resp))) {
@@ -211,8 +216,9 @@ out:
     free_exchange(init, resp, alice, bob);
 }
 
-/* ARCHITECTURE.md, "Threads": a session copies the config's settings; later changes, and
-   freeing the config, do not affect it. */
+/* ARCHITECTURE.md, "Threads": the first session freezes its config (setters then return
+   MIKEY_ERR_STATE, so every session of a config has the same settings and replay cache), and
+   freeing the config does not affect its sessions. */
 static void test_config_lifetime(void)
 {
     test_config_params params = test_psk_params();
@@ -225,9 +231,12 @@ static void test_config_lifetime(void)
         !CHECK_OK(mikey_session_new(resp_cfg, MIKEY_ROLE_RESPONDER, &resp))) {
         goto out;
     }
-    /* Change the keys after the sessions exist, then free the configs. */
-    CHECK_OK(mikey_config_set_psk(init_cfg, TEST_PSK_OTHER, sizeof TEST_PSK_OTHER));
-    CHECK_OK(mikey_config_set_request_verification(init_cfg, 0));
+    /* The configs have sessions: their setters refuse, and say why. Then free them. */
+    CHECK_RESULT(mikey_config_set_psk(init_cfg, TEST_PSK_OTHER, sizeof TEST_PSK_OTHER), MIKEY_ERR_STATE);
+    CHECK(strstr(mikey_config_last_error(init_cfg), "sessions") != NULL, "last_error: %s",
+          mikey_config_last_error(init_cfg));
+    CHECK_RESULT(mikey_config_set_request_verification(init_cfg, 0), MIKEY_ERR_STATE);
+    CHECK_RESULT(mikey_config_set_replay_window(resp_cfg, 120), MIKEY_ERR_STATE);
     mikey_config_free(init_cfg);
     mikey_config_free(resp_cfg);
     init_cfg = resp_cfg = NULL;

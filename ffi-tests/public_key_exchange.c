@@ -110,6 +110,7 @@ static void errors(void)
    knows who answered. */
 static void rsa_r_forking(void)
 {
+    mikey_config *unnamed = test_signing_config(MIKEY_METHOD_RSA_R, "alice", "alice", NULL, NULL, 1);
     mikey_config *alice = test_signing_config(MIKEY_METHOD_RSA_R, "alice", "alice", NULL, NULL, 1);
     mikey_config *bob = test_signing_config(MIKEY_METHOD_RSA_R, "bob", "bob", "sip:alice@example.com", NULL, 1);
     mikey_config *carol = test_signing_config(MIKEY_METHOD_RSA_R, "carol", "carol", "sip:alice@example.com", NULL, 1);
@@ -120,8 +121,8 @@ static void rsa_r_forking(void)
     uint32_t csb_id = 0;
     mikey_srtp_keys with_bob[1], with_carol[1];
 
-    if (alice == NULL || bob == NULL || carol == NULL ||
-        !CHECK_OK(mikey_session_new(alice, MIKEY_ROLE_INITIATOR, &init)) ||
+    if (unnamed == NULL || alice == NULL || bob == NULL || carol == NULL ||
+        !CHECK_OK(mikey_session_new(unnamed, MIKEY_ROLE_INITIATOR, &init)) ||
         !CHECK_SESSION_OK(init, mikey_session_add_srtp_stream(init, 0xF0F0F0F0u, 0, &cs_id))) {
         goto out;
     }
@@ -160,7 +161,7 @@ static void rsa_r_forking(void)
     mikey_srtp_keys_clear(&with_carol[0]);
 out:
     free_exchange(init, resp_bob, alice, bob);
-    free_exchange(fork, resp_carol, NULL, carol);
+    free_exchange(fork, resp_carol, unnamed, carol);
 }
 
 /* RSA-R group key server (RFC 4738 §3.2): bob serves group 0x0600D5E with one stream; alice and

@@ -88,6 +88,10 @@
  * An endpoint configuration: the method, its credentials, identities and policies, and the
  * replay cache shared by every session created from it. Opaque; create it with
  * `mikey_config_new`, free it with `mikey_config_free`.
+ *
+ * Configure it fully first: the first `mikey_session_new` freezes it, and every setter then
+ * returns `MIKEY_ERR_STATE`. So all its sessions have the same settings and one replay cache,
+ * and no setter can race a session being created. For other settings, make another config.
  */
 typedef struct mikey_config mikey_config;
 
@@ -512,8 +516,7 @@ void mikey_config_free(struct mikey_config *config);
  *
  * The bytes are copied (and wiped when the config is freed); the caller keeps `psk`. Returns
  * `MIKEY_ERR_INVALID_ARGUMENT` for a NULL pointer, a short key, or a config of another method.
- * Sessions created before the call keep the old key. Not synchronised: no other thread may use
- * the config during the call.
+ * Not synchronised: no other thread may use the config during the call.
  */
 mikey_result mikey_config_set_psk(struct mikey_config *config, const uint8_t *psk, size_t psk_len);
 
@@ -545,7 +548,6 @@ mikey_result mikey_config_set_srtp_policy(struct mikey_config *config, const str
  * Sets how old the timestamp of an incoming message may be, 1 to 86400 seconds (default 60;
  * RFC 3830 §5.4), and gives the config a new replay cache sized for it.
  *
- * Call it before creating sessions: sessions keep the replay cache they were created with.
  * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or a window outside the range. Not
  * synchronised: no other thread may use the config during the call.
  */
@@ -656,8 +658,8 @@ mikey_result mikey_config_set_request_verification(struct mikey_config *config, 
  * RSA-R responder: act as the key server of a group (RFC 4738 §3.2). Every member that asks
  * gets the same CSB: `csb_id` (sent in a CSB_ID general extension), the sender's `n_streams`
  * `streams` as the CS ID map, and one TGK and RAND drawn by this call for the configured SRTP
- * policy (set that first). Calling it again draws a new group key; sessions made before keep
- * the old one. Each member's own SP offer must include the group's policy.
+ * policy (set that first). Calling it again (before any session) draws a new group key. Each
+ * member's own SP offer must include the group's policy.
  *
  * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or `streams`, a config that is not
  * RSA-R, 0 or more than 255 streams, or an SSRC 0 without `MIKEY_INTEROP_SSRC_ZERO`. Not
@@ -700,8 +702,8 @@ mikey_result mikey_config_set_envelope_key_cache(struct mikey_config *config, in
  * Creates a session as `role` (`MIKEY_ROLE_INITIATOR` or `MIKEY_ROLE_RESPONDER`) in state
  * `MIKEY_STATE_IDLE`.
  *
- * The session copies the config's settings (later changes to the config do not affect it) and
- * shares its replay cache; the config may be freed before the session. On success writes a new
+ * The session shares the config's settings and replay cache, and freezes the config: its
+ * setters then return `MIKEY_ERR_STATE`. The config may be freed before the session. On success writes a new
  * handle to `*session_out`; the caller owns it and frees it with `mikey_session_free`. Returns
  * `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, an unknown role, or a PSK config without a
  * PSK; `*session_out` is written only on success. Thread-safe: a config may be used by several

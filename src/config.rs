@@ -3,13 +3,14 @@
 //! the replay cache stays shared by every session of one config.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::rsa::{RsaPrivateKey, SignatureScheme};
 use crate::crypto::x509::{Certificate, TrustStore};
 use crate::crypto::{RandomSource, SystemRandomSource};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 pub use crate::method::Method;
 use crate::replay::ReplayCache;
 use crate::secret::SecretBytes;
@@ -186,12 +187,29 @@ impl fmt::Debug for RsaRGroup {
 }
 
 /// An endpoint configuration: settings plus the replay cache its sessions share.
-#[derive(Clone, Debug)]
+///
+/// Configure it fully, then create sessions: the first session freezes it, and its setters then
+/// fail with `ErrorKind::State`. So every session of a config has the same settings and the
+/// same replay cache (a new replay window would install a new cache, and sessions made before
+/// and after would miss each other's replays), and, through the C API, no setter can race a
+/// session being created. A clone is a new, unfrozen config that shares the replay cache.
+#[derive(Debug)]
 pub struct Config {
-    /// Shared with the sessions made from it; copied on write, so a session keeps the settings
-    /// it was created with.
+    /// Shared with the sessions made from it.
     pub(crate) settings: Arc<Settings>,
     pub(crate) replay_cache: Arc<ReplayCache>,
+    /// Set by the first session made from this config.
+    frozen: AtomicBool,
+}
+
+impl Clone for Config {
+    fn clone(&self) -> Self {
+        Config {
+            settings: self.settings.clone(),
+            replay_cache: self.replay_cache.clone(),
+            frozen: AtomicBool::new(false),
+        }
+    }
 }
 
 impl Config {
@@ -230,7 +248,13 @@ impl Config {
                 rng,
             }),
             replay_cache,
+            frozen: AtomicBool::new(false),
         })
+    }
+
+    /// Freezes the config: its first session is being made.
+    pub(crate) fn freeze(&self) {
+        self.frozen.store(true, Ordering::Release);
     }
 
     /// The settings sessions will copy.
@@ -238,9 +262,15 @@ impl Config {
         &self.settings
     }
 
-    /// The settings for a change: copied first if a session still shares them.
-    fn settings_mut(&mut self) -> &mut Settings {
-        Arc::make_mut(&mut self.settings)
+    /// The settings for a change, unless a session was made from the config.
+    fn settings_mut(&mut self) -> Result<&mut Settings> {
+        if self.frozen.load(Ordering::Acquire) {
+            return Err(Error::new(
+                ErrorKind::State,
+                "the config has sessions: configure it before creating the first one (or use a clone)",
+            ));
+        }
+        Ok(Arc::make_mut(&mut self.settings))
     }
 
     /// Sets the pre-shared key (PSK and DH-HMAC methods; at least 16 bytes, RFC 3830 §9.2 asks
@@ -252,7 +282,7 @@ impl Config {
         if psk.len() < 16 {
             return Err(Error::invalid_argument("a PSK must be at least 16 bytes"));
         }
-        self.settings_mut().psk = Some(SecretBytes::from_slice(psk));
+        self.settings_mut()?.psk = Some(SecretBytes::from_slice(psk));
         Ok(())
     }
 
@@ -263,8 +293,8 @@ impl Config {
                 return Err(Error::invalid_argument("an identity must be 1 to 65535 bytes"));
             }
         }
-        self.settings_mut().own_id = own_id.map(str::to_owned);
-        self.settings_mut().peer_id = peer_id.map(str::to_owned);
+        self.settings_mut()?.own_id = own_id.map(str::to_owned);
+        self.settings_mut()?.peer_id = peer_id.map(str::to_owned);
         Ok(())
     }
 
@@ -273,18 +303,17 @@ impl Config {
         if policy.mki_len > MAX_MKI_LEN {
             return Err(Error::invalid_argument(format!("MKI length is at most {MAX_MKI_LEN}")));
         }
-        self.settings_mut().srtp_policy = policy;
+        self.settings_mut()?.srtp_policy = policy;
         Ok(())
     }
 
-    /// Sets the accepted clock skew (1 s to 24 h) and sizes a new replay cache for it. Call it
-    /// before creating sessions: sessions keep the cache they were created with.
+    /// Sets the accepted clock skew (1 s to 24 h) and sizes a new replay cache for it.
     pub fn set_replay_window(&mut self, seconds: u32) -> Result<()> {
         if !(1..=86_400).contains(&seconds) {
             return Err(Error::invalid_argument("the replay window is 1 to 86400 seconds"));
         }
         let replay_cache = ReplayCache::new(ReplayCache::capacity_for_window(seconds))?;
-        self.settings_mut().replay_window_secs = seconds;
+        self.settings_mut()?.replay_window_secs = seconds;
         self.replay_cache = Arc::new(replay_cache);
         Ok(())
     }
@@ -296,7 +325,7 @@ impl Config {
         if seconds > 3_600 {
             return Err(Error::invalid_argument("the future skew is 0 to 3600 seconds"));
         }
-        self.settings_mut().max_future_skew_secs = seconds;
+        self.settings_mut()?.max_future_skew_secs = seconds;
         Ok(())
     }
 
@@ -305,19 +334,21 @@ impl Config {
         if flags & !InteropFlags::ALL != 0 {
             return Err(Error::invalid_argument(format!("unknown interop flags {:#x}", flags & !InteropFlags::ALL)));
         }
-        self.settings_mut().interop = InteropFlags(flags);
+        self.settings_mut()?.interop = InteropFlags(flags);
         Ok(())
     }
 
     /// Sets the DH group an initiator of a DH method offers (responders take the initiator's).
-    pub fn set_dh_group(&mut self, group: DhGroup) {
-        self.settings_mut().dh_group = group;
+    pub fn set_dh_group(&mut self, group: DhGroup) -> Result<()> {
+        self.settings_mut()?.dh_group = group;
+        Ok(())
     }
 
     /// Sets how we sign (PK, DH-SIGN, RSA-R): PKCS#1 v1.5 with SHA-1 by default (RFC 3830 §4.2.6,
     /// §6.5), or RSA-PSS. Received signatures are checked by their S type whatever this says.
-    pub fn set_signature_scheme(&mut self, scheme: SignatureScheme) {
-        self.settings_mut().signature_scheme = scheme;
+    pub fn set_signature_scheme(&mut self, scheme: SignatureScheme) -> Result<()> {
+        self.settings_mut()?.signature_scheme = scheme;
+        Ok(())
     }
 
     /// Sets our certificate chain (PEM bundle or one DER certificate), end entity first.
@@ -327,13 +358,13 @@ impl Config {
             return Err(Error::invalid_argument("no certificate in the chain"));
         }
         chain[0].public_key()?;
-        self.settings_mut().certificate_chain = chain;
+        self.settings_mut()?.certificate_chain = chain;
         Ok(())
     }
 
     /// Sets the private key of our end-entity certificate (PKCS#8 or PKCS#1, PEM or DER).
     pub fn set_private_key(&mut self, data: &[u8]) -> Result<()> {
-        self.settings_mut().private_key = Some(Arc::new(RsaPrivateKey::from_pem_or_der(data)?));
+        self.settings_mut()?.private_key = Some(Arc::new(RsaPrivateKey::from_pem_or_der(data)?));
         Ok(())
     }
 
@@ -344,7 +375,7 @@ impl Config {
             return Err(Error::invalid_argument("no certificate in the trust anchor data"));
         }
         for anchor in anchors {
-            self.settings_mut().trust_anchors.add_anchor(anchor);
+            self.settings_mut()?.trust_anchors.add_anchor(anchor);
         }
         Ok(())
     }
@@ -356,7 +387,7 @@ impl Config {
             .next()
             .ok_or_else(|| Error::invalid_argument("no peer certificate in the data"))?;
         certificate.public_key()?;
-        self.settings_mut().peer_certificate = Some(certificate);
+        self.settings_mut()?.peer_certificate = Some(certificate);
         Ok(())
     }
 
@@ -365,13 +396,15 @@ impl Config {
     /// initiator refuses to start). Anyone holding such a certificate can then answer, and
     /// `Session::peer_identity` tells who did. Meant for SIP forking to callees not known in
     /// advance; prefer naming the peer (`set_identities`).
-    pub fn set_accept_any_peer(&mut self, accept: bool) {
-        self.settings_mut().accept_any_peer = accept;
+    pub fn set_accept_any_peer(&mut self, accept: bool) -> Result<()> {
+        self.settings_mut()?.accept_any_peer = accept;
+        Ok(())
     }
 
     /// Whether an initiator sets the V flag to ask for a verification message.
-    pub fn set_request_verification(&mut self, request: bool) {
-        self.settings_mut().request_verification = request;
+    pub fn set_request_verification(&mut self, request: bool) -> Result<()> {
+        self.settings_mut()?.request_verification = request;
+        Ok(())
     }
 
     /// RSA-R responder: act as the key server of a group (RFC 4738 §3.2). Every member that
@@ -395,14 +428,15 @@ impl Config {
         let mut rand = vec![0u8; RAND_LEN];
         self.settings.rng.fill(&mut rand)?;
         let group = RsaRGroup { csb_id, streams: streams.to_vec(), policy, tgk, rand };
-        self.settings_mut().rsa_r_group = Some(Arc::new(group));
+        self.settings_mut()?.rsa_r_group = Some(Arc::new(group));
         Ok(())
     }
 
     /// PK initiator: whether to ask the responder to cache the envelope key for the CSB (PKE
     /// C = 2, RFC 3830 Table 6.3). Both ends then keep it, and updates of the CSB are PSK
     /// messages protected by it, without public-key operations (§3.2, §4.5).
-    pub fn set_envelope_key_cache(&mut self, cache: bool) {
-        self.settings_mut().cache_envelope_key = cache;
+    pub fn set_envelope_key_cache(&mut self, cache: bool) -> Result<()> {
+        self.settings_mut()?.cache_envelope_key = cache;
+        Ok(())
     }
 }

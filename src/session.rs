@@ -92,6 +92,7 @@ impl Session {
             .exchange()
             .ok_or_else(|| Error::unsupported(format!("method {:?} is not implemented yet", settings.method)))?;
         method.credentials().check(settings)?;
+        config.freeze();
         Ok(Session {
             settings: config.settings.clone(),
             method,

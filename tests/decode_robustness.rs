@@ -637,7 +637,7 @@ fn session_seeds() -> Vec<(&'static str, Vec<u8>)> {
         [(Method::Psk, "mikey_psk_i", "mikey_psk_r"), (Method::Null, "mikey_null_i", "mikey_null_r")]
     {
         let mut initiator_config = config(method, &clock, 41);
-        initiator_config.set_request_verification(true);
+        initiator_config.set_request_verification(true).unwrap();
         initiator_config.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
         let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
         let mut responder = Session::new(&config(method, &clock, 42), Role::Responder).unwrap();

@@ -104,7 +104,7 @@ fn emitted_messages() -> Vec<(&'static str, Vec<u8>)> {
     let mut out = Vec::new();
     for method in [Method::Psk, Method::Null] {
         let mut initiator_config = config(method, &clock, 21);
-        initiator_config.set_request_verification(true);
+        initiator_config.set_request_verification(true).unwrap();
         initiator_config.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
         initiator_config.set_srtp_policy(SrtpPolicy { mki_len: 4, ..Default::default() }).unwrap();
         let mut responder_config = config(method, &clock, 22);
@@ -135,7 +135,7 @@ fn emitted_messages() -> Vec<(&'static str, Vec<u8>)> {
     let signer = |method: Method, who: &str, peer: &str, seed: u64| {
         let mut settings = signing_config(method, who, peer, &clock, seed);
         settings.set_peer_certificate(&pki(&format!("{peer}.crt.pem"))).unwrap();
-        settings.set_request_verification(true);
+        settings.set_request_verification(true).unwrap();
         settings
     };
     let signed_methods = [

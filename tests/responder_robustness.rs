@@ -21,14 +21,14 @@ fn configs(method: Method, clock: &Arc<TestClock>) -> (Config, Config) {
         Method::DhHmac => {
             let (mut initiator, mut responder) = (config(method, clock, 1), config(method, clock, 2));
             initiator.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
-            initiator.set_dh_group(DhGroup::Oakley1);
+            initiator.set_dh_group(DhGroup::Oakley1).unwrap();
             responder.set_identities(Some("sip:bob@example.com"), Some("sip:alice@example.com")).unwrap();
             (initiator, responder)
         }
         _ => {
             let mut initiator = signing_config(method, "alice", "bob", clock, 1);
             initiator.set_peer_certificate(&pki("bob.crt.pem")).unwrap();
-            initiator.set_dh_group(DhGroup::Oakley1);
+            initiator.set_dh_group(DhGroup::Oakley1).unwrap();
             (initiator, signing_config(method, "bob", "alice", clock, 2))
         }
     }
@@ -40,7 +40,7 @@ fn mutated_messages_never_panic_and_rejections_change_nothing() {
     for (index, method) in methods.into_iter().enumerate() {
         let clock = TestClock::at(NTP_2026);
         let (mut initiator_config, responder_config) = configs(method, &clock);
-        initiator_config.set_request_verification(true);
+        initiator_config.set_request_verification(true).unwrap();
         let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
         initiator.add_srtp_stream(0x0A0B_0C0D, 1).unwrap();
         initiator.add_srtp_stream(0x0102_0304, 2).unwrap();

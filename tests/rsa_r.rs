@@ -285,7 +285,7 @@ fn forks_of_an_initiator_take_the_answers_of_several_responders_each_with_its_ow
     // SIP forking: alice does not know who answers, only that the certificate is trusted.
     let mut alice = rsa_r_config("alice", "bob", &clock, 40);
     alice.set_identities(None, None).unwrap();
-    alice.set_accept_any_peer(true);
+    alice.set_accept_any_peer(true).unwrap();
     let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
     assert_eq!(initiator.fork().unwrap_err().kind(), ErrorKind::State, "nothing sent yet");
     initiator.add_srtp_stream(0x0F0F_0F0F, 0).unwrap();

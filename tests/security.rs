@@ -56,7 +56,7 @@ fn a_spoofed_error_message_does_not_abort_a_pending_exchange() {
         let (initiator_config, responder_config) = match method {
             Method::Psk => {
                 let mut initiator_config = config(method, &clock, 1);
-                initiator_config.set_request_verification(true);
+                initiator_config.set_request_verification(true).unwrap();
                 (initiator_config, config(method, &clock, 2))
             }
             _ => (signing_config(method, "alice", "bob", &clock, 1), signing_config(method, "bob", "alice", &clock, 2)),
@@ -160,7 +160,7 @@ fn an_update_is_answered_only_by_the_peer_of_the_csb() {
         };
         let mut alice_config = signing_config(method, "alice", "bob", &clock, 1);
         alice_config.set_identities(None, None).unwrap();
-        alice_config.set_accept_any_peer(true);
+        alice_config.set_accept_any_peer(true).unwrap();
         let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
         let (mut bob, mut carol) = (responder("bob", 2), responder("carol", 3));
         alice.add_srtp_stream(1, 0).unwrap();
@@ -202,7 +202,7 @@ fn each_side_learns_the_authenticated_peer() {
             bob.set_identities(Some("sip:bob@example.com"), None).unwrap();
             (alice, bob)
         };
-        initiator_config.set_request_verification(true);
+        initiator_config.set_request_verification(true).unwrap();
         let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
         let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
         initiator.add_srtp_stream(1, 0).unwrap();
@@ -243,8 +243,11 @@ fn a_signing_initiator_names_its_peer_or_accepts_any_explicitly() {
         assert_eq!(alice.create_message().unwrap_err().kind(), ErrorKind::InvalidArgument, "{method:?}");
         assert_eq!(alice.state(), State::Idle);
 
-        alice_config.set_accept_any_peer(true);
-        let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+        // The config has a session now: it is frozen, and a changed copy is a new config.
+        assert_eq!(alice_config.set_accept_any_peer(true).unwrap_err().kind(), ErrorKind::State);
+        let mut any_peer = alice_config.clone();
+        any_peer.set_accept_any_peer(true).unwrap();
+        let mut alice = Session::new(&any_peer, Role::Initiator).unwrap();
         let mut carol = Session::new(&signing_config(method, "carol", "alice", &clock, 3), Role::Responder).unwrap();
         alice.add_srtp_stream(1, 0).unwrap();
         let i_message = alice.create_message().unwrap();
@@ -347,4 +350,21 @@ fn an_rsa_r_initiator_checks_the_signature_before_decrypting() {
     assert_eq!(alice.state(), State::WaitResponse);
     alice.process_message(&answer).unwrap();
     assert_eq!(alice.state(), State::Established);
+}
+
+/// Point 9: a config is frozen by its first session. Before, a new replay window installed a
+/// new replay cache, so sessions made before and after it missed each other's replays.
+#[test]
+fn a_config_is_frozen_by_its_first_session_so_its_sessions_share_one_replay_cache() {
+    let clock = TestClock::at(NTP_2026);
+    let mut responder_config = config(Method::Psk, &clock, 2);
+    let mut first = Session::new(&responder_config, Role::Responder).unwrap();
+    assert_eq!(responder_config.set_replay_window(120).unwrap_err().kind(), ErrorKind::State);
+    assert_eq!(responder_config.set_psk(b"another key, 32 bytes long......").unwrap_err().kind(), ErrorKind::State);
+    let mut second = Session::new(&responder_config, Role::Responder).unwrap();
+    let mut initiator = Session::new(&config(Method::Psk, &clock, 1), Role::Initiator).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let message = initiator.create_message().unwrap();
+    first.process_message(&message).unwrap();
+    assert_eq!(second.process_message(&message).unwrap_err().error.kind(), ErrorKind::Replay);
 }

@@ -10,7 +10,7 @@ use mikey::{ErrorKind, InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProf
 fn pair(method: Method, verification: bool) -> (Session, Session, std::sync::Arc<TestClock>) {
     let clock = TestClock::at(NTP_2026);
     let mut initiator_config = config(method, &clock, 7);
-    initiator_config.set_request_verification(verification);
+    initiator_config.set_request_verification(verification).unwrap();
     initiator_config.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
     let mut responder_config = config(method, &clock, 11);
     responder_config.set_identities(Some("sip:bob@example.com"), Some("sip:alice@example.com")).unwrap();
@@ -134,7 +134,7 @@ fn null_exchange_without_verification() {
 fn null_exchange_with_verification_and_gstreamer_switches() {
     let clock = TestClock::at(NTP_2026);
     let mut initiator_config = config(Method::Null, &clock, 3);
-    initiator_config.set_request_verification(true);
+    initiator_config.set_request_verification(true).unwrap();
     initiator_config.set_interop(InteropFlags::GSTREAMER_SP_LAYOUT | InteropFlags::TEK_WITH_CONCATENATED_SALT).unwrap();
     initiator_config
         .set_srtp_policy(SrtpPolicy { profile: SrtpProfile::AesCm128HmacSha1_32, ..Default::default() })
@@ -297,7 +297,7 @@ fn a_tampered_verification_message_leaves_the_initiator_waiting() {
 fn an_unauthenticated_error_message_is_reported_and_the_initiator_keeps_waiting() {
     let clock = TestClock::at(NTP_2026);
     let mut initiator_config = config(Method::Psk, &clock, 1);
-    initiator_config.set_request_verification(true);
+    initiator_config.set_request_verification(true).unwrap();
     let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
     let mut wrong = config(Method::Psk, &clock, 2);
     wrong.set_psk(b"another key, 32 bytes long......").unwrap();
@@ -379,7 +379,7 @@ fn a_verification_message_with_the_responder_s_own_timestamp_is_accepted_as_mini
 
     let clock = TestClock::at(NTP_2026);
     let mut initiator_config = config(Method::Psk, &clock, 1);
-    initiator_config.set_request_verification(true);
+    initiator_config.set_request_verification(true).unwrap();
     let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
     initiator.add_srtp_stream(1, 0).unwrap();
     let i_bytes = initiator.create_message().unwrap();
@@ -410,7 +410,7 @@ fn a_verification_message_with_the_responder_s_own_timestamp_is_accepted_as_mini
 fn dh_hmac_pair(group: mikey::wire::DhGroup, clock: &std::sync::Arc<TestClock>) -> (Session, Session) {
     let mut initiator_config = config(Method::DhHmac, clock, 51);
     initiator_config.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
-    initiator_config.set_dh_group(group);
+    initiator_config.set_dh_group(group).unwrap();
     let mut responder_config = config(Method::DhHmac, clock, 52);
     responder_config.set_identities(Some("sip:bob@example.com"), Some("sip:alice@example.com")).unwrap();
     let initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
@@ -666,7 +666,7 @@ fn pk_exchange_with_and_without_verification_agrees() {
     for verification in [true, false] {
         let clock = TestClock::at(NTP_2026);
         let mut initiator_config = pk_config("alice", "bob", &clock, 101);
-        initiator_config.set_request_verification(verification);
+        initiator_config.set_request_verification(verification).unwrap();
         let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
         let mut responder = Session::new(&pk_config("bob", "alice", &clock, 102), Role::Responder).unwrap();
         initiator.add_srtp_stream(0x7070_7070, 0).unwrap();
@@ -776,8 +776,8 @@ fn pk_rejects_an_envelope_for_another_key_a_false_encrypted_identity_and_a_missi
 fn a_cached_envelope_key_turns_pk_updates_into_psk_messages() {
     let clock = TestClock::at(NTP_2026);
     let mut initiator_config = pk_config("alice", "bob", &clock, 120);
-    initiator_config.set_envelope_key_cache(true);
-    initiator_config.set_request_verification(true);
+    initiator_config.set_envelope_key_cache(true).unwrap();
+    initiator_config.set_request_verification(true).unwrap();
     let responder_config = pk_config("bob", "alice", &clock, 121);
     let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
     let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
@@ -822,9 +822,9 @@ fn signatures_follow_the_configured_scheme_and_are_verified_by_their_s_type() {
     use mikey::crypto::rsa::SignatureScheme;
     let clock = TestClock::at(NTP_2026);
     let mut alice = dh_sign_config("alice", "bob", &clock, 130);
-    alice.set_signature_scheme(SignatureScheme::PSS_SHA256);
+    alice.set_signature_scheme(SignatureScheme::PSS_SHA256).unwrap();
     let mut bob = dh_sign_config("bob", "alice", &clock, 131);
-    bob.set_signature_scheme(SignatureScheme::PKCS1V15_SHA256);
+    bob.set_signature_scheme(SignatureScheme::PKCS1V15_SHA256).unwrap();
     let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
     let mut responder = Session::new(&bob, Role::Responder).unwrap();
     initiator.add_srtp_stream(0x5050_5050, 0).unwrap();

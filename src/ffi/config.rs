@@ -14,6 +14,10 @@ use super::types::{
 /// An endpoint configuration: the method, its credentials, identities and policies, and the
 /// replay cache shared by every session created from it. Opaque; create it with
 /// `mikey_config_new`, free it with `mikey_config_free`.
+///
+/// Configure it fully first: the first `mikey_session_new` freezes it, and every setter then
+/// returns `MIKEY_ERR_STATE`. So all its sessions have the same settings and one replay cache,
+/// and no setter can race a session being created. For other settings, make another config.
 pub struct mikey_config {
     pub(crate) config: Config,
     /// The detail of the last setter's failure ("" after a success).
@@ -76,8 +80,7 @@ pub unsafe extern "C" fn mikey_config_free(config: *mut mikey_config) {
 ///
 /// The bytes are copied (and wiped when the config is freed); the caller keeps `psk`. Returns
 /// `MIKEY_ERR_INVALID_ARGUMENT` for a NULL pointer, a short key, or a config of another method.
-/// Sessions created before the call keep the old key. Not synchronised: no other thread may use
-/// the config during the call.
+/// Not synchronised: no other thread may use the config during the call.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_set_psk(
     config: *mut mikey_config,
@@ -143,7 +146,6 @@ pub unsafe extern "C" fn mikey_config_set_srtp_policy(
 /// Sets how old the timestamp of an incoming message may be, 1 to 86400 seconds (default 60;
 /// RFC 3830 §5.4), and gives the config a new replay cache sized for it.
 ///
-/// Call it before creating sessions: sessions keep the replay cache they were created with.
 /// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or a window outside the range. Not
 /// synchronised: no other thread may use the config during the call.
 #[no_mangle]
@@ -294,8 +296,7 @@ pub unsafe extern "C" fn mikey_config_set_dh_group(config: *mut mikey_config, gr
             .ok()
             .and_then(DhGroup::from_code)
             .ok_or_else(|| Failure::invalid(format!("unknown DH group {group}")))?;
-        config.set_dh_group(group);
-        Ok(())
+        Ok(config.set_dh_group(group)?)
     };
     // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
     unsafe { configure(config, body) }
@@ -321,8 +322,7 @@ pub unsafe extern "C" fn mikey_config_set_signature_scheme(
             MIKEY_SIGNATURE_PSS_SHA256 => SignatureScheme::PSS_SHA256,
             other => return Err(Failure::invalid(format!("unknown signature scheme {other}"))),
         };
-        config.set_signature_scheme(scheme);
-        Ok(())
+        Ok(config.set_signature_scheme(scheme)?)
     };
     // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
     unsafe { configure(config, body) }
@@ -343,11 +343,12 @@ pub unsafe extern "C" fn mikey_config_set_interop(config: *mut mikey_config, fla
 ///
 /// # Safety
 /// `config` is NULL or a live handle no other thread uses.
-unsafe fn set_switch(config: *mut mikey_config, switch: c_int, set: impl FnOnce(&mut Config, bool)) -> mikey_result {
-    let body = |config: &mut Config| -> Result<(), Failure> {
-        set(config, switch != 0);
-        Ok(())
-    };
+unsafe fn set_switch(
+    config: *mut mikey_config,
+    switch: c_int,
+    set: impl FnOnce(&mut Config, bool) -> crate::Result<()>,
+) -> mikey_result {
+    let body = |config: &mut Config| -> Result<(), Failure> { Ok(set(config, switch != 0)?) };
     // SAFETY: `config` is NULL or a live handle that no other thread uses (this fn's contract).
     unsafe { configure(config, body) }
 }
@@ -370,8 +371,8 @@ pub unsafe extern "C" fn mikey_config_set_request_verification(
 /// RSA-R responder: act as the key server of a group (RFC 4738 §3.2). Every member that asks
 /// gets the same CSB: `csb_id` (sent in a CSB_ID general extension), the sender's `n_streams`
 /// `streams` as the CS ID map, and one TGK and RAND drawn by this call for the configured SRTP
-/// policy (set that first). Calling it again draws a new group key; sessions made before keep
-/// the old one. Each member's own SP offer must include the group's policy.
+/// policy (set that first). Calling it again (before any session) draws a new group key. Each
+/// member's own SP offer must include the group's policy.
 ///
 /// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or `streams`, a config that is not
 /// RSA-R, 0 or more than 255 streams, or an SSRC 0 without `MIKEY_INTEROP_SSRC_ZERO`. Not

@@ -95,8 +95,8 @@ impl mikey_session {
 /// Creates a session as `role` (`MIKEY_ROLE_INITIATOR` or `MIKEY_ROLE_RESPONDER`) in state
 /// `MIKEY_STATE_IDLE`.
 ///
-/// The session copies the config's settings (later changes to the config do not affect it) and
-/// shares its replay cache; the config may be freed before the session. On success writes a new
+/// The session shares the config's settings and replay cache, and freezes the config: its
+/// setters then return `MIKEY_ERR_STATE`. The config may be freed before the session. On success writes a new
 /// handle to `*session_out`; the caller owns it and frees it with `mikey_session_free`. Returns
 /// `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, an unknown role, or a PSK config without a
 /// PSK; `*session_out` is written only on success. Thread-safe: a config may be used by several
