@@ -7,10 +7,11 @@
 //!   parameter) around aws-lc's raw RSA operation.
 //! - **Decryption** does the raw RSA operation in aws-lc (blinded, constant time) and checks the
 //!   padding here in constant time, so nothing about the plaintext is branched on before the one
-//!   final valid/invalid decision. [`RsaPrivateKey::decrypt_pkcs1v15_or_random`] removes even
-//!   that: an invalid ciphertext yields random bytes instead of an error (the "implicit
-//!   rejection" of RFC 5246 §7.4.7.1), so a responder goes on to fail the KEMAC MAC exactly as
-//!   for a wrong key, and no Bleichenbacher oracle is left.
+//!   final valid/invalid decision. [`RsaPrivateKey::open_envelope_key`] removes even that: a
+//!   ciphertext that does not hold a key of the expected length under valid padding opens to a
+//!   stand-in of that length instead of an error (the "implicit rejection" of RFC 5246
+//!   §7.4.7.1), so a responder does the same work and fails the KEMAC MAC exactly as for a wrong
+//!   key, and no Bleichenbacher oracle is left.
 //! - **Signatures** are RSASSA-PKCS1-v1_5 (S type 0, mandatory) or RSASSA-PSS (S type 1), each
 //!   with SHA-1 or SHA-256. The S type names no hash ("implicit from the certificate", §6.5);
 //!   RFC 3830 §4.2.1 makes SHA-1 "the default hash function" of MIKEY and minisip (the one
@@ -615,7 +616,7 @@ impl RsaPrivateKey {
     /// The padding is checked in constant time; every failure (length, value, padding) is the
     /// same `AuthFailed` error (peer code `AuthFailure`). The valid/invalid outcome itself is
     /// visible to the caller, so a responder should prefer
-    /// [`decrypt_pkcs1v15_or_random`](Self::decrypt_pkcs1v15_or_random).
+    /// [`open_envelope_key`](Self::open_envelope_key).
     pub fn decrypt_pkcs1v15(&self, ciphertext: &[u8]) -> Result<SecretBytes> {
         let failed = || auth_failed("RSA decryption failed");
         let em = self.raw_decrypt(ciphertext).ok_or_else(failed)?;
