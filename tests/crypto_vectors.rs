@@ -1,4 +1,4 @@
-//! Known-answer tests for `mikey::crypto` against the vectors in /work/shared/specs/vectors/.
+//! Known-answer tests for `mikey::crypto` against published vectors (copied into the test as constants, each naming its source).
 //!
 //! The hex values are copied from the JSON files (serde_json is not a dependency); each group
 //! names its file and keys.

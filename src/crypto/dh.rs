@@ -29,7 +29,7 @@ use crate::wire::DhGroup;
 // Group parameters
 // ---------------------------------------------------------------------------------------------
 
-// The primes, big-endian hex, copied from /work/shared/specs/vectors/modp_groups_oakley_1_2_5.json
+// The primes, big-endian hex, copied from tests/vectors/modp_groups_oakley_1_2_5.json
 // (`groups[].prime`), whose sources are RFC 2412 Appendix E.5 (OAKLEY 5), E.1 (OAKLEY 1) and
 // E.2 (OAKLEY 2). tests/crypto_dh.rs checks them against RFC 2412's hex words and decimal values,
 // and (p-1)/2 against RFC 2412's "Group order largest prime factor".
