@@ -368,3 +368,61 @@ fn a_config_is_frozen_by_its_first_session_so_its_sessions_share_one_replay_cach
     first.process_message(&message).unwrap();
     assert_eq!(second.process_message(&message).unwrap_err().error.kind(), ErrorKind::Replay);
 }
+
+/// A PSK I_MESSAGE, correctly MACed under `PSK`, carrying `rand` and a TGK of `tgk` bytes.
+fn psk_message_with(rand: &[u8], tgk: &[u8]) -> Vec<u8> {
+    use mikey::exchange::kemac::{seal_kemac_message, ExchangeContext, KemacProtection};
+    use mikey::secret::SecretRef;
+    use mikey::wire::{KeyData, KeyDataList, KeyDataType, KeyValidity, SrtpCsEntry, TimestampType};
+    let timestamp = Timestamp { ts_type: TimestampType::NtpUtc, value: NTP_2026 << 32 };
+    let header = CommonHeader {
+        data_type: DataType::PskInit,
+        verification_requested: false,
+        prf_function: 0,
+        csb_id: 0x5EC,
+        cs_id_map: CsIdMap::SrtpId(SrtpIdMap::from_entries([SrtpCsEntry { policy_no: 0, ssrc: 1, roc: 0 }])),
+    };
+    let payloads = vec![Payload::Timestamp(timestamp), Payload::Rand(rand.to_vec().into())];
+    let key = KeyData { key_type: KeyDataType::Tgk, key: SecretRef::new(tgk), salt: None, validity: KeyValidity::Null };
+    let keys = KeyDataList { id: None, keys: mikey::smallvec::smallvec![key] };
+    let psk = mikey::SecretBytes::from_slice(common::PSK);
+    let context = ExchangeContext { prf: mikey::crypto::PrfFunction::MikeyHmacSha1, csb_id: 0x5EC, rand, timestamp };
+    seal_kemac_message(Message { header, payloads }, &keys, KemacProtection::Encrypted(&psk), &context).unwrap().0
+}
+
+/// Low findings: a RAND is at least 16 bytes (RFC 3830 §6.11) and so is a TGK; shorter ones
+/// were accepted, weakening every key derived from them.
+#[test]
+fn a_short_rand_or_tgk_is_refused() {
+    let clock = TestClock::at(NTP_2026);
+    let responder = || Session::new(&config(Method::Psk, &clock, 2), Role::Responder).unwrap();
+    responder().process_message(&psk_message_with(&[7; 16], &[9; 16])).unwrap();
+    for (rand, tgk) in [(&[7u8; 15][..], &[9u8; 16][..]), (&[7; 16], &[9; 15])] {
+        let mut session = responder();
+        let rejection = session.process_message(&psk_message_with(rand, tgk)).unwrap_err();
+        assert!(
+            matches!(rejection.error.kind(), ErrorKind::Malformed | ErrorKind::Policy),
+            "RAND {} / TGK {} bytes: {}",
+            rand.len(),
+            tgk.len(),
+            rejection.error
+        );
+        assert_eq!(session.state(), State::Idle);
+    }
+}
+
+/// Low finding: a PK initiator checks the responder's certificate (validity period,
+/// keyEncipherment) before it encrypts an envelope key to it.
+#[test]
+fn a_pk_initiator_encrypts_only_to_a_usable_certificate() {
+    let clock = TestClock::at(NTP_2026);
+    for unusable in ["expired.crt.pem", "signonly.crt.pem"] {
+        let mut alice_config = signing_config(Method::Pk, "alice", "bob", &clock, 1);
+        alice_config.set_peer_certificate(&pki(unusable)).unwrap();
+        let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+        alice.add_srtp_stream(1, 0).unwrap();
+        let error = alice.create_message().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::AuthFailed, "{unusable}: {error}");
+        assert_eq!(alice.state(), State::Idle);
+    }
+}

@@ -10,6 +10,9 @@ use crate::method::Answering;
 use crate::srtp::{SrtpPolicy, MAX_MKI_LEN};
 use crate::wire::{CsIdMap, KeyData, KeyDataType, KeyValidity, Message, Payload};
 
+/// The shortest TGK we accept: as strong as the AES-128 keys it keys (RFC 3830 §9.2).
+const MIN_TGK_LEN: usize = 16;
+
 /// Keying material and the MKI bound to it.
 pub(crate) type LocalKeys = (KeyMaterial, Vec<u8>);
 
@@ -33,7 +36,8 @@ pub(crate) fn rand<'a>(
     let (carried, second) = (rands.next(), rands.next());
     let ours = carried.is_none() && cx.update.is_none() && responder_chooses;
     let rand = match (carried, second, cx.update) {
-        (Some(rand), None, None) if !rand.is_empty() => Cow::Borrowed(&**rand),
+        (Some(rand), None, None) if rand.len() >= RAND_LEN => Cow::Borrowed(&**rand),
+        (Some(_), None, None) => return Err(Error::malformed("a RAND holds at least 16 bytes (§6.11)")),
         (None, None, Some(bundle)) => Cow::Borrowed(&bundle.rand[..]),
         (Some(rand), None, Some(bundle)) if **rand == *bundle.rand => Cow::Borrowed(&bundle.rand[..]),
         (None, None, None) if ours => {
@@ -127,6 +131,10 @@ pub(crate) fn key_material(
     }
     let carried_salt =
         || key.salt.map(|salt| salt.expose()).ok_or_else(|| Error::malformed("Key data without its salt"));
+    if matches!(key.key_type, KeyDataType::Tgk | KeyDataType::TgkSalt) && key.key.len() < MIN_TGK_LEN {
+        return Err(Error::new(ErrorKind::Policy, format!("a {}-byte TGK; at least {MIN_TGK_LEN}", key.key.len()))
+            .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
+    }
     let material = match key.key_type {
         KeyDataType::Tgk => KeyMaterial::joined(KeyKind::Tgk, key.key.expose(), &[]),
         KeyDataType::TgkSalt => KeyMaterial::joined(KeyKind::TgkSalt, key.key.expose(), carried_salt()?),

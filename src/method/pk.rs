@@ -13,6 +13,7 @@ use smallvec::smallvec;
 
 use super::psk;
 use crate::bundle::{Bundle, KeyMaterial};
+use crate::clock::unix_seconds;
 use crate::config::Settings;
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -82,6 +83,8 @@ impl KeyManagement for Pk {
         let responder = settings.peer_certificate.as_ref().ok_or_else(|| {
             Error::invalid_argument("the PK method needs the responder's certificate (set the peer certificate)")
         })?;
+        // Only to a certificate valid now, whose key may encrypt.
+        responder.check_usable(unix_seconds(settings.clock.now_ntp()), KeyUsageNeed::KEY_ENCIPHERMENT)?;
         let responder_id = settings.peer_id.as_deref().unwrap_or_default().as_bytes();
         let mut message = cx.start_message();
         message.payloads.extend(signed::certificate_payloads(&settings.certificate_chain));

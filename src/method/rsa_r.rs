@@ -17,7 +17,7 @@ use crate::bundle::{
     key_validity, numbered_mki, srtp_id_map, streams_of, Bundle, KeyMaterial, Peer, Policies, RandBytes,
     OFFERED_POLICY_NO,
 };
-use crate::config::{RsaRGroup, Settings};
+use crate::config::{RsaRGroup, Settings, RAND_LEN};
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::crypto::PrfFunction;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -137,7 +137,7 @@ impl KeyManagement for RsaR {
         let rands: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_rand).map(|rand| &**rand).collect();
         let rand = match (group_csb_id, rands.as_slice()) {
             (None, []) => offer.rand.clone(),
-            (Some(_), [rand]) if !rand.is_empty() => RandBytes::from_slice(rand),
+            (Some(_), [rand]) if rand.len() >= RAND_LEN => RandBytes::from_slice(rand),
             (None, [_]) => return Err(Error::malformed("a RAND answers an I_MESSAGE that had one (RFC 4738 §3.7)")),
             _ => return Err(Error::malformed("a group R_MESSAGE carries one RAND (RFC 4738 §3.2)")),
         };
