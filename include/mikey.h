@@ -496,8 +496,8 @@ void mikey_srtp_keys_clear(struct mikey_srtp_keys *keys);
  *
  * On success writes a new handle to `*config_out`; the caller owns it and frees it with
  * `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
- * `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, PK, DH-HMAC
- * and DH-SIGN are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+ * `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, PK, DH-SIGN,
+ * DH-HMAC and RSA-R are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
  */
 mikey_result mikey_config_new(mikey_method method, struct mikey_config **config_out);
 
@@ -574,7 +574,7 @@ mikey_result mikey_config_set_max_future_skew(struct mikey_config *config, uint3
 const char *mikey_config_last_error(const struct mikey_config *config);
 
 /**
- * Public-key methods (PK, DH-SIGN): sets our certificate chain, end-entity certificate first, as a
+ * Public-key methods (PK, DH-SIGN, RSA-R): sets our certificate chain, end-entity certificate first, as a
  * PEM bundle or one DER certificate (detected from the bytes).
  *
  * The bytes are copied. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data that is

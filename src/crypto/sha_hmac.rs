@@ -8,8 +8,8 @@
 //! Key-dependent state is zeroized: the prepared states on drop, the working copies and blocks
 //! before returning.
 //!
-//! This is the crate's only unsafe code outside the C ABI: calls of aws-lc functions on
-//! exclusively borrowed, initialised hash states and on slices of checked length.
+//! Its unsafe code calls aws-lc functions on exclusively borrowed, initialised hash states and
+//! on slices of checked length.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 

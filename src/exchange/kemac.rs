@@ -5,6 +5,8 @@
 //! and NULL I_MESSAGEs, DH-HMAC messages, §5.2), and a KEMAC payload MACed alone with its
 //! next-payload field zero (the public-key envelope, §3.2).
 
+use std::borrow::Cow;
+
 use zeroize::Zeroize;
 
 use crate::crypto::{
@@ -140,6 +142,11 @@ pub fn seal_kemac_message(
     let tag_len = kemac.mac.len();
     message.payloads.push(Payload::Kemac(kemac));
     let mut bytes = message.encode()?;
+    // With NULL encryption the KEMAC holds the keys in clear: wipe our copy (the message is
+    // the caller's).
+    if let Some(Payload::Kemac(Kemac { encrypted_data: Cow::Owned(data), .. })) = message.payloads.last_mut() {
+        data.zeroize();
+    }
     let covered = bytes.len() - tag_len;
     let tag = message_keys.auth.sign(&bytes[..covered]);
     bytes[covered..].copy_from_slice(tag.as_slice());

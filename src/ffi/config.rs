@@ -42,8 +42,8 @@ const _: () = {
 ///
 /// On success writes a new handle to `*config_out`; the caller owns it and frees it with
 /// `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
-/// `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, PK, DH-HMAC
-/// and DH-SIGN are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+/// `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, PK, DH-SIGN,
+/// DH-HMAC and RSA-R are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_new(method: mikey_method, config_out: *mut *mut mikey_config) -> mikey_result {
     guarded(|| {
@@ -218,7 +218,7 @@ unsafe fn set_credential(
     unsafe { configure(config, body) }
 }
 
-/// Public-key methods (PK, DH-SIGN): sets our certificate chain, end-entity certificate first, as a
+/// Public-key methods (PK, DH-SIGN, RSA-R): sets our certificate chain, end-entity certificate first, as a
 /// PEM bundle or one DER certificate (detected from the bytes).
 ///
 /// The bytes are copied. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data that is

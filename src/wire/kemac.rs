@@ -2,6 +2,7 @@
 //! key validity data (§6.14).
 
 use std::borrow::Cow;
+use std::fmt;
 
 use smallvec::SmallVec;
 
@@ -11,17 +12,29 @@ use super::registry::{KeyDataType, KeyValidityType, MacAlgorithmCode, PayloadTyp
 use crate::error::{Error, Result};
 use crate::secret::{SecretBytes, SecretRef};
 
-/// KEMAC: encrypted Key data sub-payloads and a MAC.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// KEMAC: encrypted Key data sub-payloads and a MAC. `Debug` shows lengths, never the data:
+/// with NULL encryption it is the keys in clear.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Kemac<'a> {
     /// Encr alg (see `registry::encryption_algorithm`).
     pub encryption_algorithm: u8,
-    /// The encrypted sub-payloads (ciphertext; not secret by itself).
+    /// The encrypted sub-payloads: ciphertext, or with NULL encryption the keys in clear.
     pub encrypted_data: Cow<'a, [u8]>,
     /// MAC alg.
     pub mac_algorithm: MacAlgorithmCode,
     /// The MAC; its length is implied by the MAC algorithm.
     pub mac: Cow<'a, [u8]>,
+}
+
+impl fmt::Debug for Kemac<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kemac")
+            .field("encryption_algorithm", &self.encryption_algorithm)
+            .field("encrypted_data_len", &self.encrypted_data.len())
+            .field("mac_algorithm", &self.mac_algorithm)
+            .field("mac_len", &self.mac.len())
+            .finish()
+    }
 }
 
 impl<'a> Kemac<'a> {
@@ -300,5 +313,18 @@ mod tests {
         assert_eq!(Kemac::decode(&mut Reader::new(&out)).unwrap(), kemac);
         let short = Kemac { mac: vec![5; 19].into(), ..kemac };
         assert!(short.encode(&mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn debug_shows_no_kemac_data() {
+        let kemac = Kemac {
+            encryption_algorithm: 0,
+            encrypted_data: vec![0xAB; 16].into(),
+            mac_algorithm: MacAlgorithmCode::Null,
+            mac: Vec::new().into(),
+        };
+        let shown = format!("{kemac:?}");
+        assert!(shown.contains("encrypted_data_len: 16"), "{shown}");
+        assert!(!shown.contains("171") && !shown.to_lowercase().contains("ab,"), "{shown}");
     }
 }
