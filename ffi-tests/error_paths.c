@@ -164,7 +164,7 @@ static void test_null_session_arguments(void)
     CHECK_RESULT(mikey_session_peer_identity(NULL, buf, sizeof buf, &len), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_session_peer_certificate(NULL, buf, sizeof buf, &len), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_config_set_accept_any_peer(NULL, 1), MIKEY_ERR_INVALID_ARGUMENT);
-    CHECK(mikey_session_state(NULL) == MIKEY_STATE_IDLE, "mikey_session_state(NULL) = %lu",
+    CHECK(mikey_session_state(NULL) == MIKEY_STATE_INVALID, "mikey_session_state(NULL) = %lu",
           (unsigned long)mikey_session_state(NULL));
     CHECK(mikey_session_cs_count(NULL) == 0, "mikey_session_cs_count(NULL) = %zu", mikey_session_cs_count(NULL));
     text = mikey_session_last_error(NULL);

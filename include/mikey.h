@@ -418,6 +418,12 @@ typedef uint32_t mikey_state;
 #define MIKEY_STATE_FAILED 3
 
 /**
+ * Not a session: what `mikey_session_state` returns for NULL (or should a panic be caught), so
+ * it never looks like an idle session.
+ */
+#define MIKEY_STATE_INVALID 255
+
+/**
  * OAKLEY group 5 (1536-bit MODP), the default.
  */
 #define MIKEY_DH_GROUP_OAKLEY5 0
@@ -815,7 +821,7 @@ mikey_result mikey_session_process_message(struct mikey_session *session,
 mikey_result mikey_session_take_response(struct mikey_session *session, uint8_t *out, size_t out_cap, size_t *out_len);
 
 /**
- * The session's state (`MIKEY_STATE_*`); `MIKEY_STATE_IDLE` for NULL.
+ * The session's state (`MIKEY_STATE_*`); `MIKEY_STATE_INVALID` for NULL.
  *
  * Writes nothing. Not synchronised (see `mikey_session`).
  */

@@ -15,7 +15,7 @@ use super::config::mikey_config;
 use super::srtp::mikey_srtp_keys;
 use super::types::{
     mikey_result, mikey_role, mikey_state, MIKEY_ERR_BUFFER_TOO_SMALL, MIKEY_ERR_PANIC, MIKEY_ERR_STATE,
-    MIKEY_STATE_IDLE,
+    MIKEY_STATE_INVALID,
 };
 
 /// One crypto session bundle (CSB), as initiator or responder. Opaque; create it with
@@ -365,15 +365,15 @@ pub unsafe extern "C" fn mikey_session_take_response(
     }
 }
 
-/// The session's state (`MIKEY_STATE_*`); `MIKEY_STATE_IDLE` for NULL.
+/// The session's state (`MIKEY_STATE_*`); `MIKEY_STATE_INVALID` for NULL.
 ///
 /// Writes nothing. Not synchronised (see `mikey_session`).
 #[no_mangle]
 pub unsafe extern "C" fn mikey_session_state(session: *const mikey_session) -> mikey_state {
-    boundary(MIKEY_STATE_IDLE, || {
+    boundary(MIKEY_STATE_INVALID, || {
         // SAFETY: `session` is NULL or a live handle no thread changes during the call (documentation).
         let session = unsafe { try_ref(session, "session") };
-        session.map_or(MIKEY_STATE_IDLE, |session| session.session.state() as mikey_state)
+        session.map_or(MIKEY_STATE_INVALID, |session| session.session.state() as mikey_state)
     })
 }
 

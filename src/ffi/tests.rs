@@ -325,7 +325,7 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         assert_eq!(mikey_session_take_response(null_session, null_mut(), 0, &mut len), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_session_export_srtp(null_session, 1, &mut keys), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_session_fork(null_session, &mut session_out), MIKEY_ERR_INVALID_ARGUMENT);
-        assert_eq!(mikey_session_state(null_session), MIKEY_STATE_IDLE);
+        assert_eq!(mikey_session_state(null_session), MIKEY_STATE_INVALID);
         assert_eq!(mikey_session_cs_count(null_session), 0);
         assert_eq!(last_error(null_session), "invalid session");
         mikey_session_free(null_session);

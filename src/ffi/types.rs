@@ -90,6 +90,9 @@ pub const MIKEY_STATE_WAIT_RESPONSE: mikey_state = 1;
 pub const MIKEY_STATE_ESTABLISHED: mikey_state = 2;
 /// The peer answered with an authenticated error message; a new I_MESSAGE starts over.
 pub const MIKEY_STATE_FAILED: mikey_state = 3;
+/// Not a session: what `mikey_session_state` returns for NULL (or should a panic be caught), so
+/// it never looks like an idle session.
+pub const MIKEY_STATE_INVALID: mikey_state = 0xFF;
 
 /// Diffie-Hellman groups of the DH methods (`mikey_config_set_dh_group`; RFC 3830 Table 6.4).
 pub type mikey_dh_group = u32;
