@@ -110,6 +110,16 @@ static void test_null_config_arguments(void)
     CHECK_RESULT(mikey_config_set_replay_window(NULL, 60), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_config_set_replay_window(config, 0), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_config_set_replay_window(config, 86401), MIKEY_ERR_INVALID_ARGUMENT);
+    {
+        static const uint32_t aes_only[] = {1, 7}, unknown[] = {1, 3};
+        CHECK_RESULT(mikey_config_set_accepted_profiles(NULL, aes_only, 2), MIKEY_ERR_INVALID_ARGUMENT);
+        CHECK_RESULT(mikey_config_set_accepted_profiles(config, NULL, 2), MIKEY_ERR_INVALID_ARGUMENT);
+        CHECK_RESULT(mikey_config_set_accepted_profiles(config, aes_only, 0), MIKEY_ERR_INVALID_ARGUMENT);
+        CHECK_RESULT(mikey_config_set_accepted_profiles(config, unknown, 2), MIKEY_ERR_INVALID_ARGUMENT);
+        CHECK_OK(mikey_config_set_accepted_profiles(config, aes_only, 2));
+        CHECK_RESULT(mikey_config_set_allow_unprotected_srtp(NULL, 1), MIKEY_ERR_INVALID_ARGUMENT);
+        CHECK_OK(mikey_config_set_allow_unprotected_srtp(config, 0));
+    }
     CHECK_RESULT(mikey_config_set_max_future_skew(NULL, 5), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_config_set_max_future_skew(config, 3601), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_OK(mikey_config_set_max_future_skew(config, 0));

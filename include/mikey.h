@@ -551,6 +551,29 @@ mikey_result mikey_config_set_identities(struct mikey_config *config, const char
 mikey_result mikey_config_set_srtp_policy(struct mikey_config *config, const struct mikey_srtp_policy *policy);
 
 /**
+ * Sets the SRTP profiles a peer's policy may name: the local policy minimum, `n_profiles`
+ * profile numbers (as in `mikey_srtp_policy.profile`) at `profiles`. By default every profile
+ * that encrypts (all but 5 and 6, the NULL-cipher ones); a refused offer is answered with an
+ * error message carrying our policy.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, an empty list or an unknown profile,
+ * `MIKEY_ERR_STATE` once the config has a session. Not synchronised: no other thread may use
+ * the config during the call.
+ */
+mikey_result mikey_config_set_accepted_profiles(struct mikey_config *config,
+                                                const uint32_t *profiles,
+                                                size_t n_profiles);
+
+/**
+ * Whether a peer's SRTP policy may turn SRTP or SRTCP encryption, or SRTP authentication, off
+ * (non-zero = allow; default 0: such offers are refused with an error message).
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config, `MIKEY_ERR_STATE` once the config has
+ * a session. Not synchronised: no other thread may use the config during the call.
+ */
+mikey_result mikey_config_set_allow_unprotected_srtp(struct mikey_config *config, int allow);
+
+/**
  * Sets how old the timestamp of an incoming message may be, 1 to 86400 seconds (default 60;
  * RFC 3830 §5.4), and gives the config a new replay cache sized for it.
  *

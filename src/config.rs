@@ -10,11 +10,11 @@ use crate::clock::{Clock, SystemClock};
 use crate::crypto::rsa::{RsaPrivateKey, SignatureScheme};
 use crate::crypto::x509::{Certificate, TrustStore};
 use crate::crypto::{RandomSource, SystemRandomSource};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 pub use crate::method::Method;
 use crate::replay::ReplayCache;
 use crate::secret::SecretBytes;
-use crate::srtp::{SrtpPolicy, MAX_MKI_LEN};
+use crate::srtp::{SrtpPolicy, SrtpProfile, MAX_MKI_LEN};
 use crate::wire::{DhGroup, Payload};
 
 /// Interop switches for real devices (a bitwise OR; 0 = strict RFC plus the unambiguous
@@ -73,6 +73,10 @@ pub struct Settings {
     pub peer_id: Option<String>,
     /// What an initiator offers.
     pub srtp_policy: SrtpPolicy,
+    /// The SRTP profiles a peer's policy may name (the local policy minimum).
+    pub accepted_profiles: Vec<SrtpProfile>,
+    /// Whether a peer's policy may turn SRTP or SRTCP encryption, or SRTP authentication, off.
+    pub allow_unprotected_srtp: bool,
     /// How old a timestamp may be, seconds (the replay window, §5.4).
     pub replay_window_secs: u32,
     /// How far ahead of our clock a timestamp may be, seconds.
@@ -131,6 +135,21 @@ impl Settings {
         self.psk.as_ref().ok_or_else(|| Error::invalid_argument("no PSK configured"))
     }
 
+    /// Checks a peer's SRTP policy against the local minimum (`accepted_profiles`,
+    /// `allow_unprotected_srtp`); a refusal answers with what we support (error no 10).
+    pub(crate) fn check_peer_policy(&self, policy: &SrtpPolicy) -> Result<()> {
+        let refusal = |what: String| {
+            Err(Error::new(ErrorKind::Policy, what).with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter))
+        };
+        if !self.accepted_profiles.contains(&policy.profile) {
+            return refusal(format!("the SRTP profile {:?} is not accepted here", policy.profile));
+        }
+        if policy.is_unprotected() && !self.allow_unprotected_srtp {
+            return refusal("SRTP with encryption or authentication off is not accepted here".to_owned());
+        }
+        Ok(())
+    }
+
     /// Our private key (public-key methods).
     pub(crate) fn private_key(&self) -> Result<&RsaPrivateKey> {
         self.private_key.as_deref().ok_or_else(|| Error::invalid_argument("no private key configured"))
@@ -145,6 +164,8 @@ impl fmt::Debug for Settings {
             .field("own_id", &self.own_id)
             .field("peer_id", &self.peer_id)
             .field("srtp_policy", &self.srtp_policy)
+            .field("accepted_profiles", &self.accepted_profiles)
+            .field("allow_unprotected_srtp", &self.allow_unprotected_srtp)
             .field("replay_window_secs", &self.replay_window_secs)
             .field("max_future_skew_secs", &self.max_future_skew_secs)
             .field("interop", &self.interop)
@@ -231,6 +252,8 @@ impl Config {
                 own_id: None,
                 peer_id: None,
                 srtp_policy: SrtpPolicy::default(),
+                accepted_profiles: SrtpProfile::ENCRYPTING.to_vec(),
+                allow_unprotected_srtp: false,
                 replay_window_secs: DEFAULT_REPLAY_WINDOW_SECS,
                 max_future_skew_secs: DEFAULT_MAX_FUTURE_SKEW_SECS,
                 interop: InteropFlags::default(),
@@ -304,6 +327,24 @@ impl Config {
             return Err(Error::invalid_argument(format!("MKI length is at most {MAX_MKI_LEN}")));
         }
         self.settings_mut()?.srtp_policy = policy;
+        Ok(())
+    }
+
+    /// Sets the SRTP profiles a peer's policy may name (the local policy minimum; by default
+    /// every profile that encrypts: `SrtpProfile::ENCRYPTING`). Add the NULL-cipher ones only
+    /// where media need not be confidential.
+    pub fn set_accepted_profiles(&mut self, profiles: &[SrtpProfile]) -> Result<()> {
+        if profiles.is_empty() {
+            return Err(Error::invalid_argument("accept at least one SRTP profile"));
+        }
+        self.settings_mut()?.accepted_profiles = profiles.to_vec();
+        Ok(())
+    }
+
+    /// Whether a peer's policy may turn SRTP or SRTCP encryption, or SRTP authentication, off
+    /// (RFC 3830 §6.10.1; refused by default).
+    pub fn set_allow_unprotected_srtp(&mut self, allow: bool) -> Result<()> {
+        self.settings_mut()?.allow_unprotected_srtp = allow;
         Ok(())
     }
 

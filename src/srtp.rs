@@ -149,6 +149,28 @@ pub struct SrtpPolicy {
     pub srtp_authentication: Option<bool>,
 }
 
+impl SrtpPolicy {
+    /// True when the policy turns SRTP or SRTCP encryption, or SRTP authentication, off.
+    pub fn is_unprotected(&self) -> bool {
+        [self.srtp_encryption, self.srtcp_encryption, self.srtp_authentication].contains(&Some(false))
+    }
+}
+
+impl SrtpProfile {
+    /// The profiles a config accepts by default: those that encrypt (every AES profile; not
+    /// the NULL-cipher ones).
+    pub const ENCRYPTING: [SrtpProfile; 8] = [
+        SrtpProfile::AesCm128HmacSha1_80,
+        SrtpProfile::AesCm128HmacSha1_32,
+        SrtpProfile::AeadAes128Gcm,
+        SrtpProfile::AeadAes256Gcm,
+        SrtpProfile::AesCm256HmacSha1_80,
+        SrtpProfile::AesCm256HmacSha1_32,
+        SrtpProfile::AesCm192HmacSha1_80,
+        SrtpProfile::AesCm192HmacSha1_32,
+    ];
+}
+
 /// Longest SRTP master key (AES-256).
 pub const MAX_MASTER_KEY_LEN: usize = 32;
 /// Longest SRTP master salt (112 bits).

@@ -426,3 +426,41 @@ fn a_pk_initiator_encrypts_only_to_a_usable_certificate() {
         assert_eq!(alice.state(), State::Idle);
     }
 }
+
+/// Point 6: a local policy minimum. A responder accepted any offered policy, the NULL cipher and
+/// encryption or authentication off included; now it accepts the profiles that encrypt, with
+/// everything on, unless configured otherwise, and answers a refusal with what it supports.
+#[test]
+fn a_responder_refuses_srtp_policies_below_its_minimum() {
+    use mikey::{SrtpPolicy, SrtpProfile};
+    let clock = TestClock::at(NTP_2026);
+    let offers = [
+        SrtpPolicy { profile: SrtpProfile::NullHmacSha1_80, ..Default::default() },
+        SrtpPolicy { srtp_encryption: Some(false), ..Default::default() },
+        SrtpPolicy { srtcp_encryption: Some(false), ..Default::default() },
+        SrtpPolicy { srtp_authentication: Some(false), ..Default::default() },
+    ];
+    for (n, offer) in offers.into_iter().enumerate() {
+        let mut initiator_config = config(Method::Psk, &clock, 1);
+        initiator_config.set_srtp_policy(offer).unwrap();
+        let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+        initiator.add_srtp_stream(1, 0).unwrap();
+        let message = initiator.create_message().unwrap();
+        let strict_config = config(Method::Psk, &clock, 2);
+        let mut strict = Session::new(&strict_config, Role::Responder).unwrap();
+        let rejection = strict.process_message(&message).unwrap_err();
+        assert_eq!(rejection.error.kind(), ErrorKind::Policy, "{offer:?}: {}", rejection.error);
+        let error_message = Message::decode(rejection.response.as_deref().unwrap()).unwrap();
+        assert_eq!(error_message.find(Payload::as_error).unwrap().code, 10, "{offer:?}");
+        assert!(error_message.find(Payload::as_security_policy).is_some(), "{offer:?}: what we support");
+        assert_eq!(strict.state(), State::Idle);
+
+        // Opted in, the same offer is taken (by another config: the replay cache knows it).
+        let mut lenient_config = config(Method::Psk, &clock, 3);
+        match n {
+            0 => lenient_config.set_accepted_profiles(&[SrtpProfile::NullHmacSha1_80]).unwrap(),
+            _ => lenient_config.set_allow_unprotected_srtp(true).unwrap(),
+        }
+        Session::new(&lenient_config, Role::Responder).unwrap().process_message(&message).unwrap();
+    }
+}

@@ -156,7 +156,10 @@ fn every_profile_is_negotiated_with_the_right_key_sizes() {
         let mut initiator_config = config(Method::Psk, &clock, 5);
         initiator_config.set_srtp_policy(SrtpPolicy { profile, mki_len: 4, ..Default::default() }).unwrap();
         let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
-        let mut responder = Session::new(&config(Method::Psk, &clock, 6), Role::Responder).unwrap();
+        // The NULL-cipher profiles too, which a responder refuses by default.
+        let mut responder_config = config(Method::Psk, &clock, 6);
+        responder_config.set_accepted_profiles(&SrtpProfile::ALL).unwrap();
+        let mut responder = Session::new(&responder_config, Role::Responder).unwrap();
         initiator.add_srtp_stream(99, 0).unwrap();
         responder.process_message(&initiator.create_message().unwrap()).unwrap();
         assert_same_keys(&initiator, &responder, 1);

@@ -64,6 +64,7 @@ pub(crate) fn bundle(
     let mut policies = cx.update.map(|bundle| bundle.policies.clone()).unwrap_or_default();
     for sp in message.payloads.iter().filter_map(Payload::as_security_policy) {
         let policy = SrtpPolicy::from_security_policy(sp)?;
+        cx.settings.check_peer_policy(&policy)?;
         policies.retain(|(no, _)| *no != sp.policy_no);
         policies.push((sp.policy_no, policy));
     }

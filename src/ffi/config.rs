@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_int, CString};
 
-use crate::{Config, DhGroup, Method, SignatureScheme};
+use crate::{Config, DhGroup, Method, SignatureScheme, SrtpProfile};
 
 use super::boundary::{boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, try_slice, write_out, Failure};
 use super::srtp::mikey_srtp_policy;
@@ -141,6 +141,50 @@ pub unsafe extern "C" fn mikey_config_set_srtp_policy(
     };
     // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
     unsafe { configure(config, body) }
+}
+
+/// Sets the SRTP profiles a peer's policy may name: the local policy minimum, `n_profiles`
+/// profile numbers (as in `mikey_srtp_policy.profile`) at `profiles`. By default every profile
+/// that encrypts (all but 5 and 6, the NULL-cipher ones); a refused offer is answered with an
+/// error message carrying our policy.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, an empty list or an unknown profile,
+/// `MIKEY_ERR_STATE` once the config has a session. Not synchronised: no other thread may use
+/// the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_accepted_profiles(
+    config: *mut mikey_config,
+    profiles: *const u32,
+    n_profiles: usize,
+) -> mikey_result {
+    let body = |config: &mut Config| -> Result<(), Failure> {
+        // SAFETY: `profiles` is NULL or `n_profiles` readable u32 (documentation).
+        let numbers = unsafe { try_slice(profiles, n_profiles, "profiles") }?;
+        let profiles = numbers
+            .iter()
+            .map(|&number| {
+                SrtpProfile::from_number(number)
+                    .ok_or_else(|| Failure::invalid(format!("invalid argument: unknown SRTP profile {number}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(config.set_accepted_profiles(&profiles)?)
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
+}
+
+/// Whether a peer's SRTP policy may turn SRTP or SRTCP encryption, or SRTP authentication, off
+/// (non-zero = allow; default 0: such offers are refused with an error message).
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config, `MIKEY_ERR_STATE` once the config has
+/// a session. Not synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_allow_unprotected_srtp(
+    config: *mut mikey_config,
+    allow: c_int,
+) -> mikey_result {
+    // SAFETY: `config` is as documented above.
+    unsafe { set_switch(config, allow, Config::set_allow_unprotected_srtp) }
 }
 
 /// Sets how old the timestamp of an incoming message may be, 1 to 86400 seconds (default 60;
