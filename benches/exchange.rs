@@ -230,7 +230,12 @@ fn dh_hmac_configs(new_config: fn(Method) -> Config, group: DhGroup) -> (Config,
     let mut initiator = new_config(Method::DhHmac);
     initiator.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
     initiator.set_dh_group(group).unwrap();
-    (initiator, new_config(Method::DhHmac))
+    let mut responder = new_config(Method::DhHmac);
+    // OAKLEY 1 and 2 are below the default minimum: both sides allow them here.
+    for config in [&mut initiator, &mut responder] {
+        config.set_min_dh_group(group).unwrap();
+    }
+    (initiator, responder)
 }
 
 /// The configs made by `new_config` of alice (initiator) and bob (responder) for a certificate

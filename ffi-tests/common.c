@@ -192,6 +192,8 @@ mikey_config *test_config_new(const test_config_params *params)
     }
     if (params->method == MIKEY_METHOD_DH_HMAC) {
         ok &= CHECK_OK(mikey_config_set_dh_group(config, params->dh_group));
+        /* The tests use OAKLEY 1 and 2 (fast), below the default minimum. */
+        ok &= CHECK_OK(mikey_config_set_min_dh_group(config, params->dh_group));
     }
     if (!ok) {
         mikey_config_free(config);

@@ -119,6 +119,9 @@ static void test_null_config_arguments(void)
         CHECK_OK(mikey_config_set_accepted_profiles(config, aes_only, 2));
         CHECK_RESULT(mikey_config_set_allow_unprotected_srtp(NULL, 1), MIKEY_ERR_INVALID_ARGUMENT);
         CHECK_OK(mikey_config_set_allow_unprotected_srtp(config, 0));
+        CHECK_RESULT(mikey_config_set_min_dh_group(NULL, MIKEY_DH_GROUP_OAKLEY5), MIKEY_ERR_INVALID_ARGUMENT);
+        CHECK_RESULT(mikey_config_set_min_dh_group(config, 3), MIKEY_ERR_INVALID_ARGUMENT);
+        CHECK_OK(mikey_config_set_min_dh_group(config, MIKEY_DH_GROUP_OAKLEY5));
     }
     CHECK_RESULT(mikey_config_set_max_future_skew(NULL, 5), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_config_set_max_future_skew(config, 3601), MIKEY_ERR_INVALID_ARGUMENT);

@@ -654,6 +654,18 @@ mikey_result mikey_config_set_peer_certificate(struct mikey_config *config, cons
 mikey_result mikey_config_set_dh_group(struct mikey_config *config, mikey_dh_group group);
 
 /**
+ * Sets the weakest Diffie-Hellman group this endpoint uses (`MIKEY_DH_GROUP_*`; default
+ * `MIKEY_DH_GROUP_OAKLEY5`): an initiator refuses to offer a weaker one, a responder refuses a
+ * DHi in one with error no 6. OAKLEY 1 and 2 (768, 1024 bits) are breakable; allow them only
+ * for old peers.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or an unknown group, `MIKEY_ERR_STATE`
+ * once the config has a session. Not synchronised: no other thread may use the config during
+ * the call.
+ */
+mikey_result mikey_config_set_min_dh_group(struct mikey_config *config, mikey_dh_group group);
+
+/**
  * Sets how we sign in PK, DH-SIGN and RSA-R: `MIKEY_SIGNATURE_PKCS1_SHA1` (the default),
  * `MIKEY_SIGNATURE_PKCS1_SHA256`, `MIKEY_SIGNATURE_PSS_SHA1` or `MIKEY_SIGNATURE_PSS_SHA256`.
  * Received signatures are verified by their S type (PKCS#1 v1.5 or PSS) with SHA-1 or SHA-256,

@@ -87,6 +87,8 @@ pub struct Settings {
     pub request_verification: bool,
     /// The DH group an initiator of a DH method uses (RFC 3830 Table 6.4; OAKLEY 5 is mandatory).
     pub dh_group: DhGroup,
+    /// The weakest DH group accepted, offered or answered (OAKLEY 5 by default).
+    pub min_dh_group: DhGroup,
     /// Public-key methods: our certificate chain, end entity first (RFC 3830 §6.7).
     pub certificate_chain: Vec<Certificate>,
     /// Public-key methods: the private key of our end-entity certificate.
@@ -150,6 +152,18 @@ impl Settings {
         Ok(())
     }
 
+    /// Checks that `group` is at least as strong as the configured minimum.
+    pub(crate) fn check_dh_group(&self, group: DhGroup) -> Result<()> {
+        if group.value_len() < self.min_dh_group.value_len() {
+            return Err(Error::new(
+                ErrorKind::Policy,
+                format!("DH group {group:?} is weaker than the minimum {:?}", self.min_dh_group),
+            )
+            .with_peer_code(MikeyErrorCode::InvalidDh));
+        }
+        Ok(())
+    }
+
     /// Our private key (public-key methods).
     pub(crate) fn private_key(&self) -> Result<&RsaPrivateKey> {
         self.private_key.as_deref().ok_or_else(|| Error::invalid_argument("no private key configured"))
@@ -171,6 +185,7 @@ impl fmt::Debug for Settings {
             .field("interop", &self.interop)
             .field("request_verification", &self.request_verification)
             .field("dh_group", &self.dh_group)
+            .field("min_dh_group", &self.min_dh_group)
             .field("certificate_chain", &self.certificate_chain.len())
             .field("private_key", &self.private_key.is_some())
             .field("trust_anchors", &self.trust_anchors)
@@ -259,6 +274,7 @@ impl Config {
                 interop: InteropFlags::default(),
                 request_verification: false,
                 dh_group: DhGroup::Oakley5,
+                min_dh_group: DhGroup::Oakley5,
                 certificate_chain: Vec::new(),
                 private_key: None,
                 trust_anchors: TrustStore::new(),
@@ -382,6 +398,14 @@ impl Config {
     /// Sets the DH group an initiator of a DH method offers (responders take the initiator's).
     pub fn set_dh_group(&mut self, group: DhGroup) -> Result<()> {
         self.settings_mut()?.dh_group = group;
+        Ok(())
+    }
+
+    /// Sets the weakest DH group this endpoint uses: an initiator refuses to offer a weaker one,
+    /// a responder refuses a DHi in one (error no 6). OAKLEY 5 (1536-bit) by default; OAKLEY 1
+    /// (768-bit) and 2 (1024-bit) are breakable and meant only for old peers.
+    pub fn set_min_dh_group(&mut self, group: DhGroup) -> Result<()> {
+        self.settings_mut()?.min_dh_group = group;
         Ok(())
     }
 

@@ -23,13 +23,19 @@ fn configs(method: Method, clock: &Arc<TestClock>) -> (Config, Config) {
             initiator.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
             initiator.set_dh_group(DhGroup::Oakley1).unwrap();
             responder.set_identities(Some("sip:bob@example.com"), Some("sip:alice@example.com")).unwrap();
+            // OAKLEY 1 (fast) is below the default minimum: both sides allow it here.
+            initiator.set_min_dh_group(DhGroup::Oakley1).unwrap();
+            responder.set_min_dh_group(DhGroup::Oakley1).unwrap();
             (initiator, responder)
         }
         _ => {
             let mut initiator = signing_config(method, "alice", "bob", clock, 1);
             initiator.set_peer_certificate(&pki("bob.crt.pem")).unwrap();
             initiator.set_dh_group(DhGroup::Oakley1).unwrap();
-            (initiator, signing_config(method, "bob", "alice", clock, 2))
+            initiator.set_min_dh_group(DhGroup::Oakley1).unwrap();
+            let mut responder = signing_config(method, "bob", "alice", clock, 2);
+            responder.set_min_dh_group(DhGroup::Oakley1).unwrap();
+            (initiator, responder)
         }
     }
 }

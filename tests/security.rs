@@ -464,3 +464,35 @@ fn a_responder_refuses_srtp_policies_below_its_minimum() {
         Session::new(&lenient_config, Role::Responder).unwrap().process_message(&message).unwrap();
     }
 }
+
+/// Point 6: a minimum DH group, OAKLEY 5 by default. A responder took a DHi in the 768-bit
+/// OAKLEY 1; now it answers error no 6, and an initiator refuses to offer a weaker group.
+#[test]
+fn diffie_hellman_below_the_minimum_group_is_refused() {
+    use mikey::wire::DhGroup;
+    let clock = TestClock::at(NTP_2026);
+    let named = |seed, own: &str, peer: &str| {
+        let mut config = config(Method::DhHmac, &clock, seed);
+        config.set_identities(Some(own), Some(peer)).unwrap();
+        config
+    };
+    let mut weak_initiator = named(1, "sip:alice@example.com", "sip:bob@example.com");
+    weak_initiator.set_dh_group(DhGroup::Oakley1).unwrap();
+    let mut refuses = Session::new(&weak_initiator, Role::Initiator).unwrap();
+    refuses.add_srtp_stream(1, 0).unwrap();
+    assert_eq!(refuses.create_message().unwrap_err().kind(), ErrorKind::InvalidArgument);
+
+    weak_initiator.set_min_dh_group(DhGroup::Oakley1).unwrap_err(); // frozen by its session
+    let mut old_peer = weak_initiator.clone();
+    old_peer.set_min_dh_group(DhGroup::Oakley1).unwrap();
+    let mut initiator = Session::new(&old_peer, Role::Initiator).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let offer = initiator.create_message().unwrap();
+    let mut responder =
+        Session::new(&named(2, "sip:bob@example.com", "sip:alice@example.com"), Role::Responder).unwrap();
+    let rejection = responder.process_message(&offer).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::Policy, "{}", rejection.error);
+    let error_message = Message::decode(rejection.response.as_deref().unwrap()).unwrap();
+    assert_eq!(error_message.find(Payload::as_error).unwrap().code, 6, "Invalid DH");
+    assert_eq!(responder.state(), State::Idle);
+}

@@ -416,6 +416,10 @@ fn dh_hmac_pair(group: mikey::wire::DhGroup, clock: &std::sync::Arc<TestClock>) 
     initiator_config.set_dh_group(group).unwrap();
     let mut responder_config = config(Method::DhHmac, clock, 52);
     responder_config.set_identities(Some("sip:bob@example.com"), Some("sip:alice@example.com")).unwrap();
+    // OAKLEY 1 and 2 are below the default minimum: both sides allow them here.
+    for config in [&mut initiator_config, &mut responder_config] {
+        config.set_min_dh_group(mikey::wire::DhGroup::Oakley1).unwrap();
+    }
     let initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
     let responder = Session::new(&responder_config, Role::Responder).unwrap();
     (initiator, responder)

@@ -44,6 +44,7 @@ pub(crate) fn pending_offer<'c>(cx: &Completing<'c>) -> Result<&'c DhOffer> {
 /// Initiator: DHi in the configured group, with our MKI, and what is kept to take DHr.
 pub(crate) fn offer<'a>(cx: &Offering<'a>) -> Result<(DhPayload<'a>, DhOffer)> {
     let group = cx.settings.dh_group;
+    cx.settings.check_dh_group(group).map_err(|error| Error::invalid_argument(error.context().to_owned()))?;
     let key_pair = DhKeyPair::generate(group, cx.settings.rng.as_ref())?;
     let dh = DhPayload { group, value: key_pair.public_value().to_vec().into(), validity: key_validity(cx.mki) };
     let kept = DhOffer { key_pair, rand: cx.rand.clone(), mki: cx.mki.to_vec(), policy: cx.policy };
@@ -97,6 +98,7 @@ fn agree<'m>(cx: &Answering<'_>, message: &'m Message<'_>) -> Result<(Option<Loc
         [initiator_dh] => *initiator_dh,
         _ => return Err(Error::malformed("more than one DH payload in a DH-HMAC I_MESSAGE")),
     };
+    cx.settings.check_dh_group(initiator_dh.group)?;
     let key_pair = DhKeyPair::generate(initiator_dh.group, cx.settings.rng.as_ref())?;
     let tgk = key_pair.shared_secret(&initiator_dh.value)?;
     let mki = accept::mki_of(cx.settings.interop, &initiator_dh.validity)?;

@@ -335,15 +335,35 @@ pub unsafe extern "C" fn mikey_config_set_peer_certificate(
 /// no other thread may use the config during the call.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_set_dh_group(config: *mut mikey_config, group: mikey_dh_group) -> mikey_result {
-    let body = |config: &mut Config| -> Result<(), Failure> {
-        let group = u8::try_from(group)
-            .ok()
-            .and_then(DhGroup::from_code)
-            .ok_or_else(|| Failure::invalid(format!("unknown DH group {group}")))?;
-        Ok(config.set_dh_group(group)?)
-    };
+    let body = |config: &mut Config| -> Result<(), Failure> { Ok(config.set_dh_group(dh_group(group)?)?) };
     // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
     unsafe { configure(config, body) }
+}
+
+/// Sets the weakest Diffie-Hellman group this endpoint uses (`MIKEY_DH_GROUP_*`; default
+/// `MIKEY_DH_GROUP_OAKLEY5`): an initiator refuses to offer a weaker one, a responder refuses a
+/// DHi in one with error no 6. OAKLEY 1 and 2 (768, 1024 bits) are breakable; allow them only
+/// for old peers.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or an unknown group, `MIKEY_ERR_STATE`
+/// once the config has a session. Not synchronised: no other thread may use the config during
+/// the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_min_dh_group(
+    config: *mut mikey_config,
+    group: mikey_dh_group,
+) -> mikey_result {
+    let body = |config: &mut Config| -> Result<(), Failure> { Ok(config.set_min_dh_group(dh_group(group)?)?) };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
+}
+
+/// The group of a `MIKEY_DH_GROUP_*` number.
+fn dh_group(group: mikey_dh_group) -> Result<DhGroup, Failure> {
+    u8::try_from(group)
+        .ok()
+        .and_then(DhGroup::from_code)
+        .ok_or_else(|| Failure::invalid(format!("unknown DH group {group}")))
 }
 
 /// Sets how we sign in PK, DH-SIGN and RSA-R: `MIKEY_SIGNATURE_PKCS1_SHA1` (the default),
