@@ -214,7 +214,7 @@ static void pss_signatures(void)
     if (alice != NULL && bob != NULL) {
         CHECK_RESULT(mikey_config_set_signature_scheme(alice, 9), MIKEY_ERR_INVALID_ARGUMENT);
         if (CHECK_OK(mikey_config_set_signature_scheme(alice, MIKEY_SIGNATURE_PSS_SHA256)) &&
-            CHECK_OK(mikey_config_set_signature_scheme(bob, MIKEY_SIGNATURE_PSS_SHA1)) &&
+            CHECK_OK(mikey_config_set_signature_scheme(bob, MIKEY_SIGNATURE_PSS_SHA256)) &&
             run_exchange(alice, bob, 1, SSRC_BASE, &init, &resp)) {
             sessions_agree(init, resp, 1, NULL);
         }

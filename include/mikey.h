@@ -77,6 +77,12 @@
 #define MIKEY_INTEROP_SSRC_ZERO 16
 
 /**
+ * Interop switch: accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme
+ * is set, as minisip and other older RFC 3830 peers do (without it: SHA-256 both ways).
+ */
+#define MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES 32
+
+/**
  * The longest MIKEY message the library takes or makes, in bytes: size the `out` buffers of
  * `mikey_session_create_message` and `mikey_session_process_message` by it, and a response never
  * waits for `mikey_session_take_response`. A longer incoming message is refused with
@@ -247,7 +253,8 @@ typedef uint32_t mikey_dh_group;
 
 /**
  * RSA signature schemes we sign with (`mikey_config_set_signature_scheme`; RFC 3830 §6.5 S type
- * 0 = PKCS#1 v1.5, 1 = PSS; the hash is not on the wire, and we verify with SHA-1 or SHA-256).
+ * 0 = PKCS#1 v1.5, 1 = PSS; the hash is not on the wire: we verify with SHA-256, and SHA-1
+ * under `MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES`).
  */
 typedef uint32_t mikey_signature_scheme;
 
@@ -439,12 +446,13 @@ typedef uint32_t mikey_state;
 #define MIKEY_DH_GROUP_OAKLEY2 2
 
 /**
- * RSASSA-PKCS1-v1_5 with SHA-1, the default (RFC 3830 §4.2.6; what minisip uses).
+ * RSASSA-PKCS1-v1_5 with SHA-1 (RFC 3830 §4.2.6; what minisip uses; the default under
+ * `MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES`).
  */
 #define MIKEY_SIGNATURE_PKCS1_SHA1 0
 
 /**
- * RSASSA-PKCS1-v1_5 with SHA-256.
+ * RSASSA-PKCS1-v1_5 with SHA-256, the default.
  */
 #define MIKEY_SIGNATURE_PKCS1_SHA256 1
 
@@ -666,8 +674,10 @@ mikey_result mikey_config_set_dh_group(struct mikey_config *config, mikey_dh_gro
 mikey_result mikey_config_set_min_dh_group(struct mikey_config *config, mikey_dh_group group);
 
 /**
- * Sets how we sign in PK, DH-SIGN and RSA-R: `MIKEY_SIGNATURE_PKCS1_SHA1` (the default),
- * `MIKEY_SIGNATURE_PKCS1_SHA256`, `MIKEY_SIGNATURE_PSS_SHA1` or `MIKEY_SIGNATURE_PSS_SHA256`.
+ * Sets how we sign in PK, DH-SIGN and RSA-R: `MIKEY_SIGNATURE_PKCS1_SHA256` (the default;
+ * `MIKEY_SIGNATURE_PKCS1_SHA1` under `MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES`),
+ * `MIKEY_SIGNATURE_PKCS1_SHA1`, `MIKEY_SIGNATURE_PSS_SHA1` or `MIKEY_SIGNATURE_PSS_SHA256`. A
+ * peer verifies SHA-1 signatures only under that interop flag.
  * Received signatures are verified by their S type (PKCS#1 v1.5 or PSS) with SHA-1 or SHA-256,
  * whatever this says.
  *

@@ -35,8 +35,11 @@ impl InteropFlags {
     pub const TEK_WITH_CONCATENATED_SALT: u32 = 1 << 3;
     /// Accept SSRC 0 placeholders in the CS ID map and export them as SSRC 0 (wildcard).
     pub const SSRC_ZERO: u32 = 1 << 4;
+    /// Accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme is set, as
+    /// minisip and other older RFC 3830 peers do (§4.2.6 names SHA-1); SHA-256 otherwise.
+    pub const MINISIP_SHA1_SIGNATURES: u32 = 1 << 5;
     /// Every flag this version knows.
-    pub const ALL: u32 = (1 << 5) - 1;
+    pub const ALL: u32 = (1 << 6) - 1;
 
     /// True when `flag` is set.
     pub fn has(self, flag: u32) -> bool {
@@ -106,8 +109,8 @@ pub struct Settings {
     pub accept_any_peer: bool,
     /// RSA-R responder: answer as the group key server of this group (RFC 4738 §3.2).
     pub rsa_r_group: Option<Arc<RsaRGroup>>,
-    /// Public-key methods: how we sign (RFC 3830 §4.2.6; PKCS#1 v1.5 with SHA-1 by default).
-    pub signature_scheme: SignatureScheme,
+    /// Public-key methods: how we sign, when set (see [`Settings::signing_scheme`]).
+    pub signature_scheme: Option<SignatureScheme>,
     /// The time source.
     pub clock: Arc<dyn Clock>,
     /// The randomness source.
@@ -162,6 +165,16 @@ impl Settings {
             .with_peer_code(MikeyErrorCode::InvalidDh));
         }
         Ok(())
+    }
+
+    /// How we sign: the scheme set, else PKCS#1 v1.5 with SHA-256, or with SHA-1 for minisip
+    /// and older peers (`InteropFlags::MINISIP_SHA1_SIGNATURES`).
+    pub fn signing_scheme(&self) -> SignatureScheme {
+        self.signature_scheme.unwrap_or(if self.interop.has(InteropFlags::MINISIP_SHA1_SIGNATURES) {
+            SignatureScheme::PKCS1V15_SHA1
+        } else {
+            SignatureScheme::PKCS1V15_SHA256
+        })
     }
 
     /// Our private key (public-key methods).
@@ -282,7 +295,7 @@ impl Config {
                 cache_envelope_key: false,
                 accept_any_peer: false,
                 rsa_r_group: None,
-                signature_scheme: SignatureScheme::RFC3830_DEFAULT,
+                signature_scheme: None,
                 clock,
                 rng,
             }),
@@ -409,10 +422,12 @@ impl Config {
         Ok(())
     }
 
-    /// Sets how we sign (PK, DH-SIGN, RSA-R): PKCS#1 v1.5 with SHA-1 by default (RFC 3830 §4.2.6,
-    /// §6.5), or RSA-PSS. Received signatures are checked by their S type whatever this says.
+    /// Sets how we sign (PK, DH-SIGN, RSA-R): PKCS#1 v1.5 or RSA-PSS, with SHA-256 or SHA-1. By
+    /// default PKCS#1 v1.5 with SHA-256 (with SHA-1 under the minisip interop flag). Received
+    /// signatures are checked by their S type whatever this says, and SHA-1 ones only under that
+    /// flag.
     pub fn set_signature_scheme(&mut self, scheme: SignatureScheme) -> Result<()> {
-        self.settings_mut()?.signature_scheme = scheme;
+        self.settings_mut()?.signature_scheme = Some(scheme);
         Ok(())
     }
 

@@ -79,7 +79,7 @@ fn resigned_offer(bytes: &[u8], signer: &str, change: impl FnOnce(&mut Vec<Paylo
     message.payloads.pop();
     change(&mut message.payloads);
     let key = RsaPrivateKey::from_pem_or_der(&pki(&format!("{signer}.key.pem"))).unwrap();
-    signed::seal_signed(message, &key, SignatureScheme::RFC3830_DEFAULT).unwrap()
+    signed::seal_signed(message, &key, SignatureScheme::PKCS1V15_SHA256).unwrap()
 }
 
 #[test]
@@ -150,7 +150,7 @@ fn resigned_answer(r_message: &[u8], signer: &str, responder_id: &[u8], change: 
     let suffix: [&[u8]; 3] = [&[], responder_id, &timestamp];
     let key = RsaPrivateKey::from_pem_or_der(&pki(&format!("{signer}.key.pem"))).unwrap();
     let extra = SignedExtra::rsa_r_response(&suffix);
-    signed::seal_signed_with(message, &key, SignatureScheme::RFC3830_DEFAULT, &extra).unwrap()
+    signed::seal_signed_with(message, &key, SignatureScheme::PKCS1V15_SHA256, &extra).unwrap()
 }
 
 #[test]
@@ -275,7 +275,7 @@ fn a_group_key_server_gives_every_member_the_same_csb() {
 fn signed_by_bob(message: Message, bob_id: &[u8], timestamp: &[u8; 8]) -> Vec<u8> {
     let suffix: [&[u8]; 3] = [&[], bob_id, timestamp];
     let key = RsaPrivateKey::from_pem_or_der(&pki("bob.key.pem")).unwrap();
-    signed::seal_signed_with(message, &key, SignatureScheme::RFC3830_DEFAULT, &SignedExtra::rsa_r_response(&suffix))
+    signed::seal_signed_with(message, &key, SignatureScheme::PKCS1V15_SHA256, &SignedExtra::rsa_r_response(&suffix))
         .unwrap()
 }
 

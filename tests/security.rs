@@ -92,7 +92,7 @@ fn only_an_error_message_signed_by_the_peer_ends_the_exchange() {
         let certificates = mikey::crypto::x509::Certificate::from_pem_or_der(&chain).unwrap();
         message.payloads.extend(mikey::exchange::signed::certificate_payloads(&certificates));
         let key = RsaPrivateKey::from_pem_or_der(&pki(&format!("{signer}.key.pem"))).unwrap();
-        let signed = seal_signed(message, &key, SignatureScheme::RFC3830_DEFAULT).unwrap();
+        let signed = seal_signed(message, &key, SignatureScheme::PKCS1V15_SHA256).unwrap();
 
         let rejection = initiator.process_message(&signed).unwrap_err();
         assert_eq!(rejection.error.kind(), ErrorKind::PeerError, "{signer}");
@@ -320,7 +320,7 @@ fn a_signed_message_with_too_many_certificates_is_refused() {
         }
     }
     let key = RsaPrivateKey::from_pem_or_der(&pki("alice.key.pem")).unwrap();
-    let forged = seal_signed(message, &key, SignatureScheme::RFC3830_DEFAULT).unwrap();
+    let forged = seal_signed(message, &key, SignatureScheme::PKCS1V15_SHA256).unwrap();
     let mut bob = Session::new(&signing_config(Method::DhSign, "bob", "alice", &clock, 2), Role::Responder).unwrap();
     let rejection = bob.process_message(&forged).unwrap_err();
     assert_eq!(rejection.error.kind(), ErrorKind::Unsupported, "{}", rejection.error);
@@ -495,4 +495,30 @@ fn diffie_hellman_below_the_minimum_group_is_refused() {
     let error_message = Message::decode(rejection.response.as_deref().unwrap()).unwrap();
     assert_eq!(error_message.find(Payload::as_error).unwrap().code, 6, "Invalid DH");
     assert_eq!(responder.state(), State::Idle);
+}
+
+/// Point 6: signatures over SHA-1 are refused unless the minisip interop flag says otherwise
+/// (which also makes us sign with SHA-1); by default we sign with SHA-256.
+#[test]
+fn sha1_signatures_only_under_the_minisip_flag() {
+    let clock = TestClock::at(NTP_2026);
+    let mut sha1_signer = signing_config(Method::DhSign, "alice", "bob", &clock, 1);
+    sha1_signer.set_interop(mikey::InteropFlags::MINISIP_SHA1_SIGNATURES).unwrap();
+    let offer_from = |config: &mikey::Config| {
+        let mut initiator = Session::new(config, Role::Initiator).unwrap();
+        initiator.add_srtp_stream(1, 0).unwrap();
+        initiator.create_message().unwrap()
+    };
+    let sha1_offer = offer_from(&sha1_signer);
+    let default_offer = offer_from(&signing_config(Method::DhSign, "alice", "bob", &clock, 3));
+    let bob = signing_config(Method::DhSign, "bob", "alice", &clock, 2);
+
+    let rejection = Session::new(&bob, Role::Responder).unwrap().process_message(&sha1_offer).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed);
+    assert!(rejection.error.to_string().contains("SHA-1"), "{}", rejection.error);
+    Session::new(&bob, Role::Responder).unwrap().process_message(&default_offer).unwrap();
+
+    let mut old_bob = signing_config(Method::DhSign, "bob", "alice", &clock, 4);
+    old_bob.set_interop(mikey::InteropFlags::MINISIP_SHA1_SIGNATURES).unwrap();
+    Session::new(&old_bob, Role::Responder).unwrap().process_message(&sha1_offer).unwrap();
 }

@@ -718,7 +718,7 @@ fn pk_rejects_an_envelope_for_another_key_a_false_encrypted_identity_and_a_missi
         message.payloads.pop();
         let at = message.payloads.iter().position(|p| matches!(p, Payload::Pke(_))).unwrap();
         message.payloads.insert(at, Payload::CertHash(chash));
-        mikey::exchange::signed::seal_signed(message, &alice_key, mikey::crypto::rsa::SignatureScheme::RFC3830_DEFAULT)
+        mikey::exchange::signed::seal_signed(message, &alice_key, mikey::crypto::rsa::SignatureScheme::PKCS1V15_SHA256)
             .unwrap()
     };
     let sha1_of = |name: &str| {
@@ -862,7 +862,7 @@ fn dh_sign_rejects_bad_dh_values_an_unknown_group_and_an_expired_certificate() {
         let mut message = Message::decode(&genuine).unwrap();
         message.payloads.pop();
         message.payloads.iter_mut().for_each(change);
-        mikey::exchange::signed::seal_signed(message, &alice_key, SignatureScheme::RFC3830_DEFAULT).unwrap()
+        mikey::exchange::signed::seal_signed(message, &alice_key, SignatureScheme::PKCS1V15_SHA256).unwrap()
     };
 
     // Validly signed DH values 0, 1 and p-1 (§3.3: outside 2..p-2) get Invalid DH.

@@ -9,8 +9,9 @@
 use std::borrow::Cow;
 
 use crate::clock::unix_seconds;
+use crate::config::InteropFlags;
 use crate::config::Settings;
-use crate::crypto::rsa::{RsaPrivateKey, SignaturePadding, SignatureScheme};
+use crate::crypto::rsa::{RsaPrivateKey, SignatureHash, SignaturePadding, SignatureScheme};
 use crate::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::wire::registry::cert_type;
@@ -60,7 +61,7 @@ pub fn seal_signed(message: Message, key: &RsaPrivateKey, scheme: SignatureSchem
 
 /// [`seal_signed`] with our key and signature scheme, as `settings` configure them.
 pub(crate) fn seal_signed_by_us(settings: &Settings, message: Message) -> Result<Vec<u8>> {
-    seal_signed(message, settings.private_key()?, settings.signature_scheme)
+    seal_signed(message, settings.private_key()?, settings.signing_scheme())
 }
 
 /// [`seal_signed`] with the coverage of `extra`.
@@ -124,6 +125,8 @@ pub struct PeerTrust<'a> {
     pub at_unix_time: i64,
     /// The key usages the signer's certificate must allow where it lists any.
     pub usage: KeyUsageNeed,
+    /// Whether a signature over SHA-1 is accepted (minisip and older peers; SHA-256 otherwise).
+    pub accept_sha1: bool,
 }
 
 impl<'a> PeerTrust<'a> {
@@ -137,6 +140,7 @@ impl<'a> PeerTrust<'a> {
             only_pinned: settings.peer_certificate.is_some() && settings.peer_id.is_none() && !settings.accept_any_peer,
             expected_identity: settings.peer_id.as_deref().map(str::as_bytes),
             at_unix_time: unix_seconds(settings.clock.now_ntp()),
+            accept_sha1: settings.interop.has(InteropFlags::MINISIP_SHA1_SIGNATURES),
         }
     }
 }
@@ -167,7 +171,7 @@ pub fn authenticate_signed_with(
     extra: &SignedExtra<'_>,
 ) -> Result<Certificate> {
     let signer = trusted_signer(message, trust)?;
-    verify_signature(bytes, message, &signer, extra)?;
+    verify_signature(bytes, message, &signer, trust, extra)?;
     Ok(signer)
 }
 
@@ -213,17 +217,30 @@ pub fn trusted_signer(message: &Message, trust: &PeerTrust<'_>) -> Result<Certif
 }
 
 /// Verifies the SIGN payload of `message` (`bytes` encoded), made by `signer` over what `extra`
-/// says.
-pub fn verify_signature(bytes: &[u8], message: &Message, signer: &Certificate, extra: &SignedExtra<'_>) -> Result<()> {
+/// says, with a hash `trust` accepts.
+pub fn verify_signature(
+    bytes: &[u8],
+    message: &Message,
+    signer: &Certificate,
+    trust: &PeerTrust<'_>,
+    extra: &SignedExtra<'_>,
+) -> Result<()> {
     let Some(Payload::Sign(signature)) = message.payloads.last() else {
         return Err(Error::malformed("a signed message must end with the SIGN payload (§6.5)"));
     };
     let padding = SignaturePadding::from_s_type(signature.sig_type).ok_or_else(|| {
         Error::unsupported(format!("signature type {}", signature.sig_type)).with_peer_code(MikeyErrorCode::AuthFailure)
     })?;
-    signer
+    let scheme = signer
         .public_key()?
         .verify_any_hash(padding, &signed_data(bytes, signature.data.len(), extra), &signature.data)
-        .map(drop)
-        .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))
+        .map_err(|error| error.with_peer_code(MikeyErrorCode::AuthFailure))?;
+    if scheme.hash == SignatureHash::Sha1 && !trust.accept_sha1 {
+        return Err(Error::new(
+            ErrorKind::AuthFailed,
+            "a SHA-1 signature (accepted only under the minisip SHA-1 flag)",
+        )
+        .with_peer_code(MikeyErrorCode::AuthFailure));
+    }
+    Ok(())
 }

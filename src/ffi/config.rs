@@ -366,8 +366,10 @@ fn dh_group(group: mikey_dh_group) -> Result<DhGroup, Failure> {
         .ok_or_else(|| Failure::invalid(format!("unknown DH group {group}")))
 }
 
-/// Sets how we sign in PK, DH-SIGN and RSA-R: `MIKEY_SIGNATURE_PKCS1_SHA1` (the default),
-/// `MIKEY_SIGNATURE_PKCS1_SHA256`, `MIKEY_SIGNATURE_PSS_SHA1` or `MIKEY_SIGNATURE_PSS_SHA256`.
+/// Sets how we sign in PK, DH-SIGN and RSA-R: `MIKEY_SIGNATURE_PKCS1_SHA256` (the default;
+/// `MIKEY_SIGNATURE_PKCS1_SHA1` under `MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES`),
+/// `MIKEY_SIGNATURE_PKCS1_SHA1`, `MIKEY_SIGNATURE_PSS_SHA1` or `MIKEY_SIGNATURE_PSS_SHA256`. A
+/// peer verifies SHA-1 signatures only under that interop flag.
 /// Received signatures are verified by their S type (PKCS#1 v1.5 or PSS) with SHA-1 or SHA-256,
 /// whatever this says.
 ///

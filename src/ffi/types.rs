@@ -116,12 +116,14 @@ pub struct mikey_stream {
 }
 
 /// RSA signature schemes we sign with (`mikey_config_set_signature_scheme`; RFC 3830 §6.5 S type
-/// 0 = PKCS#1 v1.5, 1 = PSS; the hash is not on the wire, and we verify with SHA-1 or SHA-256).
+/// 0 = PKCS#1 v1.5, 1 = PSS; the hash is not on the wire: we verify with SHA-256, and SHA-1
+/// under `MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES`).
 pub type mikey_signature_scheme = u32;
 
-/// RSASSA-PKCS1-v1_5 with SHA-1, the default (RFC 3830 §4.2.6; what minisip uses).
+/// RSASSA-PKCS1-v1_5 with SHA-1 (RFC 3830 §4.2.6; what minisip uses; the default under
+/// `MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES`).
 pub const MIKEY_SIGNATURE_PKCS1_SHA1: mikey_signature_scheme = 0;
-/// RSASSA-PKCS1-v1_5 with SHA-256.
+/// RSASSA-PKCS1-v1_5 with SHA-256, the default.
 pub const MIKEY_SIGNATURE_PKCS1_SHA256: mikey_signature_scheme = 1;
 /// RSASSA-PSS with SHA-1 (MGF1-SHA-1, 20-byte salt).
 pub const MIKEY_SIGNATURE_PSS_SHA1: mikey_signature_scheme = 2;
@@ -143,6 +145,9 @@ pub const MIKEY_INTEROP_TEK_WITH_CONCATENATED_SALT: u32 = 8;
 /// Interop switch: accept SSRC 0 placeholders in the CS ID map and export them as SSRC 0
 /// (wildcard); lets an initiator add streams with SSRC 0.
 pub const MIKEY_INTEROP_SSRC_ZERO: u32 = 16;
+/// Interop switch: accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme
+/// is set, as minisip and other older RFC 3830 peers do (without it: SHA-256 both ways).
+pub const MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES: u32 = 32;
 
 /// The longest MIKEY message the library takes or makes, in bytes: size the `out` buffers of
 /// `mikey_session_create_message` and `mikey_session_process_message` by it, and a response never
@@ -172,12 +177,14 @@ const _: () = {
     assert!(MIKEY_INTEROP_MANDATORY_MKI_4 == InteropFlags::MANDATORY_MKI_4);
     assert!(MIKEY_INTEROP_TEK_WITH_CONCATENATED_SALT == InteropFlags::TEK_WITH_CONCATENATED_SALT);
     assert!(MIKEY_INTEROP_SSRC_ZERO == InteropFlags::SSRC_ZERO);
+    assert!(MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES == InteropFlags::MINISIP_SHA1_SIGNATURES);
     assert!(
         MIKEY_INTEROP_GSTREAMER_SP_LAYOUT
             | MIKEY_INTEROP_TRAILING_PADDING_BYTE
             | MIKEY_INTEROP_MANDATORY_MKI_4
             | MIKEY_INTEROP_TEK_WITH_CONCATENATED_SALT
             | MIKEY_INTEROP_SSRC_ZERO
+            | MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES
             == InteropFlags::ALL
     );
     assert!(MIKEY_VERSION_MAJOR == parse_u32(env!("CARGO_PKG_VERSION_MAJOR")));

@@ -149,7 +149,8 @@ impl KeyManagement for RsaR {
         };
         let trust = PeerTrust::from_settings(settings, KeyUsageNeed::DIGITAL_SIGNATURE);
         let signer = signed::trusted_signer(message, &trust)?;
-        let signed_responder_id = signed_responder_id(received, &signer, cleartext_responder_id, sent.timestamp)?;
+        let signed_responder_id =
+            signed_responder_id(received, (&signer, &trust), cleartext_responder_id, sent.timestamp)?;
         let context = cx.exchange_context(csb_id, &rand);
         let opened = envelope::open(message, settings.private_key()?, &context)?;
         let key_data = opened.plaintext.key_data(true)?;
@@ -200,7 +201,7 @@ impl KeyManagement for RsaR {
 /// encrypted IDr must be).
 fn signed_responder_id(
     received: &Received<'_>,
-    signer: &Certificate,
+    (signer, trust): (&Certificate, &PeerTrust<'_>),
     cleartext_responder_id: &[u8],
     our_timestamp: crate::wire::Timestamp,
 ) -> Result<Vec<u8>> {
@@ -214,8 +215,8 @@ fn signed_responder_id(
         .with_peer_code(MikeyErrorCode::AuthFailure);
     for candidate in candidates {
         let suffix: [&[u8]; 3] = [&[], &candidate, &timestamp];
-        match signed::verify_signature(received.bytes, received.message, signer, &SignedExtra::rsa_r_response(&suffix))
-        {
+        let extra = SignedExtra::rsa_r_response(&suffix);
+        match signed::verify_signature(received.bytes, received.message, signer, trust, &extra) {
             Ok(()) => return Ok(candidate),
             Err(error) => last_error = error,
         }
@@ -270,7 +271,7 @@ fn response(cx: &Answering<'_>, message: &Message<'_>, reply: &Reply<'_>, bundle
     signed::seal_signed_with(
         Message { header, payloads },
         settings.private_key()?,
-        settings.signature_scheme,
+        settings.signing_scheme(),
         &SignedExtra::rsa_r_response(&suffix),
     )
 }
