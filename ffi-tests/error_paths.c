@@ -396,6 +396,13 @@ static void test_response_size_query(void)
         goto out;
     }
     CHECK_STATE(resp, MIKEY_STATE_ESTABLISHED); /* processing succeeded; only the delivery waits */
+    {
+        /* A junk datagram in between (no response of its own) leaves the response waiting. */
+        static const uint8_t junk[] = {0x01, 0x00, 0x42}; /* version 1, PSK I_MESSAGE, cut short */
+        CHECK_FAILS(resp, mikey_session_process_message(resp, junk, sizeof junk, reply, sizeof reply, &len),
+                    MIKEY_ERR_MALFORMED);
+        CHECK(len == 0, "junk got a response of %zu bytes", len);
+    }
     CHECK_FAILS(resp, mikey_session_take_response(resp, reply, need - 1, &again), MIKEY_ERR_BUFFER_TOO_SMALL);
     CHECK(again == need, "take_response size %zu, expected %zu", again, need);
     if (CHECK_SESSION_OK(resp, mikey_session_take_response(resp, reply, need, &len))) {

@@ -839,7 +839,8 @@ mikey_result mikey_session_create_message(struct mikey_session *session, uint8_t
  *   `out_cap`; it waits in the session, and `mikey_session_take_response` delivers it and
  *   returns the processing result then.
  *
- * A new call discards a response still waiting. `in` may be NULL only when `in_len` is 0;
+ * A call that produces a response replaces a response still waiting; one that produces none
+ * (a junk datagram, say) leaves it waiting. `in` may be NULL only when `in_len` is 0;
  * `out` may be NULL only when `out_cap` is 0; `out_len` must not be NULL. The library does not
  * keep the pointers. On failure `mikey_session_last_error` describes why. Not synchronised (see
  * `mikey_session`).

@@ -262,7 +262,8 @@ pub unsafe extern "C" fn mikey_session_create_message(
 ///   `out_cap`; it waits in the session, and `mikey_session_take_response` delivers it and
 ///   returns the processing result then.
 ///
-/// A new call discards a response still waiting. `in` may be NULL only when `in_len` is 0;
+/// A call that produces a response replaces a response still waiting; one that produces none
+/// (a junk datagram, say) leaves it waiting. `in` may be NULL only when `in_len` is 0;
 /// `out` may be NULL only when `out_cap` is 0; `out_len` must not be NULL. The library does not
 /// keep the pointers. On failure `mikey_session_last_error` describes why. Not synchronised (see
 /// `mikey_session`).
@@ -278,14 +279,17 @@ pub unsafe extern "C" fn mikey_session_process_message(
     let body = |session: &mut mikey_session, out: &OutBuffer| {
         // SAFETY: `in` is NULL or `in_len` readable bytes (documentation).
         let input = unsafe { try_bytes(r#in, in_len, "in") }?;
-        session.pending_response = None;
         let (response, outcome) = match session.session.process_message(input) {
             Ok(response) => (response, Ok(())),
             Err(Rejection { error, response }) => (response, Err(Failure::from(error))),
         };
         match response {
+            // A message with nothing to answer (junk, say) leaves a waiting response waiting.
             None => outcome,
-            Some(bytes) => deliver(out, PendingResponse { bytes: Zeroizing::new(bytes), outcome }, session),
+            Some(bytes) => {
+                session.pending_response = None;
+                deliver(out, PendingResponse { bytes: Zeroizing::new(bytes), outcome }, session)
+            }
         }
     };
     // SAFETY: the pointers are as documented above; the input is read completely before `out`
