@@ -3,10 +3,15 @@
 //! MIKEY (Multimedia Internet KEYing, RFC 3830 and its extensions): the wire codec, the
 //! key-management methods, per-CSB sessions with a replay cache, and SRTP key export.
 //!
-//! Layers, one direction (ARCHITECTURE.md): [`wire`] (pure codec) → [`crypto`] (the only code
-//! that touches aws-lc-rs) → [`srtp`] (policies and key export) → the CSB → [`config`] →
-//! [`exchange`] (what methods share) → [`method`] (one file per method) → [`session`] → [`ffi`].
-//! [`sdp`] stands beside them all.
+//! Layers, one direction (ARCHITECTURE.md): `wire` (pure codec) → `crypto` (the only code that
+//! touches aws-lc-rs) → [`srtp`] (policies and key export) → the CSB → [`config`] → `exchange`
+//! (what methods share) → `method` (one file per method) → [`session`] → [`ffi`]. [`sdp`] stands
+//! beside them all.
+//!
+//! `wire`, `crypto`, `exchange` and `method` are public for the tests, benchmarks and fuzz
+//! targets only: hazardous primitives (a padding-revealing RSA decryption, message sealing
+//! without the session's checks), hidden from these docs and no stable API. What an application
+//! needs of them is re-exported here.
 //!
 //! ```
 //! use mikey::{Config, Method, Role, Session};
@@ -29,20 +34,24 @@
 mod bundle;
 pub mod clock;
 pub mod config;
+#[doc(hidden)]
 pub mod crypto;
 pub mod error;
+#[doc(hidden)]
 pub mod exchange;
 #[allow(unsafe_code)]
 pub mod ffi;
+#[doc(hidden)]
 pub mod method;
 pub mod replay;
 pub mod sdp;
 pub mod secret;
 pub mod session;
 pub mod srtp;
+#[doc(hidden)]
 pub mod wire;
 
-/// The inline vector of [`wire::KeyDataList::keys`], re-exported so callers need not depend on it.
+/// The inline vector of `wire::KeyDataList::keys`, re-exported so callers need not depend on it.
 pub use smallvec;
 
 pub use clock::{Clock, SystemClock};

@@ -34,7 +34,9 @@ pub(crate) fn parse_pem(data: &[u8]) -> Result<Option<Vec<PemBlock>>> {
             return Err(Error::invalid_argument("PEM label is not printable ASCII"));
         }
         let label = String::from_utf8_lossy(label).into_owned();
-        let mut body = Vec::new();
+        // Sized up front (no base64 body is longer than the input), so no reallocation leaves an
+        // unwiped copy of a private key's encoding behind.
+        let mut body = Vec::with_capacity(data.len());
         let mut has_headers = false;
         let mut ended = false;
         for line in lines.by_ref() {
@@ -56,10 +58,12 @@ pub(crate) fn parse_pem(data: &[u8]) -> Result<Option<Vec<PemBlock>>> {
             body.zeroize();
             return Err(Error::invalid_argument(format!("PEM block {label} has no END line")));
         }
-        let decoded = base64::engine::general_purpose::STANDARD.decode(&body);
+        // Decoded into a buffer sized up front, for the same reason.
+        let mut der = SecretBytes::zeroed(body.len() / 4 * 3 + 3);
+        let decoded = base64::engine::general_purpose::STANDARD.decode_slice(&body, der.expose_mut());
         body.zeroize();
-        let der = decoded.map_err(|_| Error::invalid_argument(format!("PEM block {label} is not base64")))?;
-        blocks.push(PemBlock { label, der: SecretBytes::new(der), has_headers });
+        let len = decoded.map_err(|_| Error::invalid_argument(format!("PEM block {label} is not base64")))?;
+        blocks.push(PemBlock { label, der: SecretBytes::from_slice(&der.expose()[..len]), has_headers });
     }
     if blocks.is_empty() {
         return Err(Error::invalid_argument("neither DER nor PEM (no -----BEGIN line)"));
