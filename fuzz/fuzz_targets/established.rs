@@ -1,0 +1,133 @@
+//! Fuzzes the two states the `respond` target never reaches, where the review's findings on
+//! re-keying lived: a responder with an established CSB taking an update, and an initiator
+//! waiting for its R_MESSAGE (PSK and NULL with a verification message, and DH-HMAC).
+//!
+//! The sessions are set up once, deterministically (fixed randomness and clock), so the CSB IDs
+//! are the same in every run and a corpus can aim at them. The clock then follows each input's
+//! own T payload, as in `respond`.
+//!
+//! Asserts, for every input:
+//! * no panic;
+//! * a message an established responder rejects changes nothing: still established, the same
+//!   CSB ID, the same keys;
+//! * a message a waiting initiator (a fork of it, fresh for each input) rejects leaves it
+//!   waiting, or failed for an authenticated error message; an accepted one establishes it with
+//!   keys for every crypto session.
+#![no_main]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use libfuzzer_sys::fuzz_target;
+use mikey::clock::Clock;
+use mikey::crypto::RandomSource;
+use mikey::wire::{Message, Payload};
+use mikey::{Config, Method, Role, Session, State};
+
+/// A clock the target sets: to a fixed time while setting up, then to each input's T.
+#[derive(Default)]
+struct SetClock(AtomicU64);
+
+impl Clock for SetClock {
+    fn now_ntp(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Repeatable "randomness" (xorshift), so the set-up is the same in every run.
+struct Repeatable(AtomicU64);
+
+impl RandomSource for Repeatable {
+    fn fill(&self, out: &mut [u8]) -> mikey::Result<()> {
+        for byte in out {
+            let mut x = self.0.load(Ordering::Relaxed);
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.0.store(x, Ordering::Relaxed);
+            *byte = (x >> 24) as u8;
+        }
+        Ok(())
+    }
+}
+
+/// 2026-01-01T00:00:00Z, 64-bit NTP.
+const SET_UP_AT: u64 = 3_976_214_400 << 32;
+
+struct Targets {
+    clock: Arc<SetClock>,
+    /// Established responders (PSK, NULL, DH-HMAC); updated when an input is accepted.
+    responders: Mutex<Vec<Session>>,
+    /// Initiators waiting for their R_MESSAGE; each input goes to a fork.
+    waiting: Vec<Session>,
+}
+
+fn setup() -> &'static Targets {
+    static TARGETS: OnceLock<Targets> = OnceLock::new();
+    TARGETS.get_or_init(|| {
+        let clock = Arc::new(SetClock(AtomicU64::new(SET_UP_AT)));
+        let config = |method: Method, seed: u64, own: &str, peer: &str| {
+            let rng = Arc::new(Repeatable(AtomicU64::new(seed)));
+            let mut config = Config::with_sources(method, clock.clone(), rng).unwrap();
+            if method.uses_psk() {
+                config.set_psk(b"0123456789abcdef0123456789abcdef").unwrap();
+            }
+            config.set_identities(Some(own), Some(peer)).unwrap();
+            config.set_request_verification(true).unwrap();
+            config
+        };
+        let (mut responders, mut waiting) = (Vec::new(), Vec::new());
+        for (n, method) in [Method::Psk, Method::Null, Method::DhHmac].into_iter().enumerate() {
+            let seed = 11 + 2 * n as u64;
+            let alice = config(method, seed, "sip:alice@example.com", "sip:bob@example.com");
+            let bob = config(method, seed + 1, "sip:bob@example.com", "sip:alice@example.com");
+            let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
+            let mut responder = Session::new(&bob, Role::Responder).unwrap();
+            initiator.add_srtp_stream(0x1111_1111, 0).unwrap();
+            let answer = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
+            initiator.process_message(&answer).unwrap();
+            responders.push(responder);
+            // A second initiator, its I_MESSAGE sent and its answer awaited.
+            let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
+            initiator.add_srtp_stream(0x2222_2222, 0).unwrap();
+            initiator.create_message().unwrap();
+            waiting.push(initiator);
+        }
+        Targets { clock, responders: Mutex::new(responders), waiting }
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let targets = setup();
+    let timestamp = Message::decode(data).ok().and_then(|message| message.find(Payload::as_timestamp).map(|t| t.value));
+    targets.clock.0.store(timestamp.unwrap_or(SET_UP_AT), Ordering::Relaxed);
+
+    let mut responders = targets.responders.lock().unwrap();
+    for responder in responders.iter_mut() {
+        let (csb_id, key) = (responder.csb_id(), responder.export_srtp(1).unwrap().master_key);
+        let accepted = responder.process_message(data).is_ok();
+        assert_eq!(responder.state(), State::Established);
+        if accepted {
+            for cs_id in 1..=responder.cs_count() as u8 {
+                responder.export_srtp(cs_id).expect("an accepted update exports every crypto session");
+            }
+        } else {
+            assert_eq!(responder.csb_id(), csb_id, "a rejected message changed the CSB");
+            let now = responder.export_srtp(1).unwrap().master_key;
+            assert_eq!(now.expose(), key.expose(), "a rejected message changed the keys");
+        }
+    }
+
+    for template in &targets.waiting {
+        let mut initiator = template.fork().unwrap();
+        match initiator.process_message(data) {
+            Ok(_) => {
+                assert_eq!(initiator.state(), State::Established);
+                for cs_id in 1..=initiator.cs_count() as u8 {
+                    initiator.export_srtp(cs_id).expect("an accepted answer exports every crypto session");
+                }
+            }
+            Err(_) => assert!(matches!(initiator.state(), State::WaitResponse | State::Failed)),
+        }
+    }
+});
