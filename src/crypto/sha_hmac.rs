@@ -19,6 +19,14 @@ use aws_lc_sys::{
 };
 use zeroize::Zeroize;
 
+// The code reads the chaining value (`h`) of these structs, as bindgen laid them out from
+// aws-lc's sha.h; the build fails if that layout ever changes size: SHA_CTX is h[5], Nl, Nh,
+// data[64], num (96 bytes); SHA256_CTX is h[8], Nl, Nh, data[64], num, md_len (112 bytes).
+const _: () = {
+    assert!(std::mem::size_of::<SHA_CTX>() == 96);
+    assert!(std::mem::size_of::<SHA256_CTX>() == 112);
+};
+
 /// Largest digest of the supported hashes (SHA-256).
 pub(crate) const MAX_OUTPUT_LEN: usize = 32;
 
