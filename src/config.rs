@@ -491,7 +491,7 @@ impl Config {
     /// asks gets the same CSB: `csb_id` in a CSB_ID general extension, the sender's `streams`
     /// (SSRC, ROC) as the CS ID map, and one TGK and RAND, drawn here from the config's
     /// randomness for the configured SRTP policy (set that first). Calling it again draws a new
-    /// group key. A member's own SP offer must include the group's policy.
+    /// group key. A member whose SP offer is another policy is refused (error no 10).
     pub fn set_rsa_r_group(&mut self, csb_id: u32, streams: &[(u32, u32)]) -> Result<()> {
         if !self.settings.method.serves_groups() {
             return Err(Error::invalid_argument("a group key server is an RSA-R responder"));

@@ -522,3 +522,24 @@ fn sha1_signatures_only_under_the_minisip_flag() {
     old_bob.set_interop(mikey::InteropFlags::MINISIP_SHA1_SIGNATURES).unwrap();
     Session::new(&old_bob, Role::Responder).unwrap().process_message(&sha1_offer).unwrap();
 }
+
+/// Low finding: the RSA-R group docs said a member's SP offer must include the group's policy,
+/// which the key server did not check (the member then refused the answer itself). Now the key
+/// server refuses such an offer with error no 10.
+#[test]
+fn a_group_key_server_refuses_a_member_offering_another_policy() {
+    use mikey::{SrtpPolicy, SrtpProfile};
+    let clock = TestClock::at(NTP_2026);
+    let mut server = signing_config(Method::RsaR, "bob", "alice", &clock, 30);
+    server.set_identities(None, None).unwrap();
+    server.set_rsa_r_group(0x0600_0D5E, &[(0x9999, 7)]).unwrap();
+    let mut member_config = signing_config(Method::RsaR, "alice", "bob", &clock, 31);
+    member_config.set_srtp_policy(SrtpPolicy { profile: SrtpProfile::AeadAes128Gcm, ..Default::default() }).unwrap();
+    let mut member = Session::new(&member_config, Role::Initiator).unwrap();
+    member.add_srtp_stream(1, 0).unwrap();
+    let rejection = Session::new(&server, Role::Responder).unwrap().process_message(&member.create_message().unwrap());
+    let rejection = rejection.unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::Policy, "{}", rejection.error);
+    let error_message = Message::decode(rejection.response.as_deref().unwrap()).unwrap();
+    assert_eq!(error_message.find(Payload::as_error).unwrap().code, 10);
+}

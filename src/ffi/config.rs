@@ -438,7 +438,7 @@ pub unsafe extern "C" fn mikey_config_set_request_verification(
 /// gets the same CSB: `csb_id` (sent in a CSB_ID general extension), the sender's `n_streams`
 /// `streams` as the CS ID map, and one TGK and RAND drawn by this call for the configured SRTP
 /// policy (set that first). Calling it again (before any session) draws a new group key. Each
-/// member's own SP offer must include the group's policy.
+/// member whose SP offer is another policy is refused with an error message (error no 10).
 ///
 /// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or `streams`, a config that is not
 /// RSA-R, 0 or more than 255 streams, or an SSRC 0 without `MIKEY_INTEROP_SSRC_ZERO`. Not

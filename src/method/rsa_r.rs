@@ -103,7 +103,10 @@ impl KeyManagement for RsaR {
         check_signer_named(&initiator, None, initiator_id, "IDi")?;
         let group = settings.rsa_r_group.as_deref();
         let bundle = match group {
-            Some(group) => group_bundle(group, cx.prf, certificate_holder(settings, &initiator, initiator_id)?)?,
+            Some(group) => {
+                check_member_offer(message, group)?;
+                group_bundle(group, cx.prf, certificate_holder(settings, &initiator, initiator_id)?)?
+            }
             None => {
                 let policy = settings.offered_policy();
                 let mki = numbered_mki(cx.next_mki, policy.mki_len);
@@ -274,6 +277,20 @@ fn response(cx: &Answering<'_>, message: &Message<'_>, reply: &Reply<'_>, bundle
         settings.signing_scheme(),
         &SignedExtra::rsa_r_response(&suffix),
     )
+}
+
+/// A member's SP offer, if it sends one, must be the group's policy: the member takes only the
+/// policy it offered (§3.7), so an answer with another would be refused anyway. The MKI length
+/// is the group's to choose.
+fn check_member_offer(message: &Message<'_>, group: &RsaRGroup) -> Result<()> {
+    for sp in message.payloads.iter().filter_map(Payload::as_security_policy) {
+        let offered = SrtpPolicy { mki_len: group.policy.mki_len, ..SrtpPolicy::from_security_policy(sp)? };
+        if offered != group.policy {
+            return Err(Error::new(ErrorKind::Policy, "the offered SRTP policy is not the group's (RFC 4738 §3.2)")
+                .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
+        }
+    }
+    Ok(())
 }
 
 /// A group key server's CSB for the member `peer`: the same keys for every member (§3.2), so the
