@@ -122,6 +122,8 @@ static void test_null_config_arguments(void)
         CHECK_RESULT(mikey_config_set_min_dh_group(NULL, MIKEY_DH_GROUP_OAKLEY5), MIKEY_ERR_INVALID_ARGUMENT);
         CHECK_RESULT(mikey_config_set_min_dh_group(config, 3), MIKEY_ERR_INVALID_ARGUMENT);
         CHECK_OK(mikey_config_set_min_dh_group(config, MIKEY_DH_GROUP_OAKLEY5));
+        CHECK_RESULT(mikey_config_set_require_peer_id(NULL, 1), MIKEY_ERR_INVALID_ARGUMENT);
+        CHECK_OK(mikey_config_set_require_peer_id(config, 0));
     }
     CHECK_RESULT(mikey_config_set_max_future_skew(NULL, 5), MIKEY_ERR_INVALID_ARGUMENT);
     CHECK_RESULT(mikey_config_set_max_future_skew(config, 3601), MIKEY_ERR_INVALID_ARGUMENT);

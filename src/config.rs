@@ -86,6 +86,8 @@ pub struct Settings {
     pub max_future_skew_secs: u32,
     /// Interop switches.
     pub interop: InteropFlags,
+    /// Whether a message authenticated by a shared key must carry the configured peer identity.
+    pub require_peer_id: bool,
     /// Whether an initiator asks for a verification message (V flag).
     pub request_verification: bool,
     /// The DH group an initiator of a DH method uses (RFC 3830 Table 6.4; OAKLEY 5 is mandatory).
@@ -197,6 +199,7 @@ impl fmt::Debug for Settings {
             .field("max_future_skew_secs", &self.max_future_skew_secs)
             .field("interop", &self.interop)
             .field("request_verification", &self.request_verification)
+            .field("require_peer_id", &self.require_peer_id)
             .field("dh_group", &self.dh_group)
             .field("min_dh_group", &self.min_dh_group)
             .field("certificate_chain", &self.certificate_chain.len())
@@ -286,6 +289,7 @@ impl Config {
                 max_future_skew_secs: DEFAULT_MAX_FUTURE_SKEW_SECS,
                 interop: InteropFlags::default(),
                 request_verification: false,
+                require_peer_id: false,
                 dh_group: DhGroup::Oakley5,
                 min_dh_group: DhGroup::Oakley5,
                 certificate_chain: Vec::new(),
@@ -478,6 +482,16 @@ impl Config {
     /// advance; prefer naming the peer (`set_identities`).
     pub fn set_accept_any_peer(&mut self, accept: bool) -> Result<()> {
         self.settings_mut()?.accept_any_peer = accept;
+        Ok(())
+    }
+
+    /// Whether a message authenticated by a shared key (PSK, DH-HMAC, a verification message)
+    /// must carry the peer's ID payload when a peer identity is configured. Without it (the
+    /// default), a carried ID must match the configured one, and an absent one is accepted:
+    /// the key, not the ID, authenticates the peer. The certificate methods name the peer by its
+    /// certificate, which must name the configured identity either way.
+    pub fn set_require_peer_id(&mut self, require: bool) -> Result<()> {
+        self.settings_mut()?.require_peer_id = require;
         Ok(())
     }
 

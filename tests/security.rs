@@ -543,3 +543,30 @@ fn a_group_key_server_refuses_a_member_offering_another_policy() {
     let error_message = Message::decode(rejection.response.as_deref().unwrap()).unwrap();
     assert_eq!(error_message.find(Payload::as_error).unwrap().code, 10);
 }
+
+/// Low finding: with a peer identity configured, an I_MESSAGE naming no one was accepted, and
+/// nothing said so. Documented now (the key authenticates the peer; a carried ID must match),
+/// and a switch requires the ID.
+#[test]
+fn a_required_peer_id_must_be_carried() {
+    let clock = TestClock::at(NTP_2026);
+    let anonymous_offer = |seed| {
+        let mut initiator = Session::new(&config(Method::Psk, &clock, seed), Role::Initiator).unwrap();
+        initiator.add_srtp_stream(1, 0).unwrap();
+        initiator.create_message().unwrap()
+    };
+    let responder = |require: bool, seed| {
+        let mut config = config(Method::Psk, &clock, seed);
+        config.set_identities(None, Some("sip:alice@example.com")).unwrap();
+        config.set_require_peer_id(require).unwrap();
+        Session::new(&config, Role::Responder).unwrap()
+    };
+    responder(false, 2).process_message(&anonymous_offer(1)).unwrap();
+    let rejection = responder(true, 3).process_message(&anonymous_offer(4)).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed, "{}", rejection.error);
+    let mut named = config(Method::Psk, &clock, 5);
+    named.set_identities(Some("sip:alice@example.com"), None).unwrap();
+    let mut initiator = Session::new(&named, Role::Initiator).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    responder(true, 6).process_message(&initiator.create_message().unwrap()).unwrap();
+}

@@ -8,7 +8,9 @@
 //! The MKI of the TGK travels in DHi's key validity data (§6.4).
 
 use super::accept::{self, LocalKeys, NewKeys};
-use super::identity::{carried_ids, certificate_holder, check_identity, check_signer_named, key_holder, uri_payload};
+use super::identity::{
+    carried_ids, certificate_holder, check_identity, check_peer_named, check_signer_named, key_holder, uri_payload,
+};
 use crate::bundle::{key_validity, Bundle, KeyMaterial, RandBytes};
 use crate::crypto::dh::DhKeyPair;
 use crate::crypto::x509::Certificate;
@@ -124,13 +126,16 @@ pub(crate) fn complete(
         [responder_id, initiator_id] => (responder_id, initiator_id),
         _ => return Err(Error::malformed("a DH R_MESSAGE names the initiator (RFC 3830 §3.3, RFC 4650 §3)")),
     };
-    check_identity(&cx.settings.peer_id, responder_id, "IDr")?;
     let peer = match signer {
         Some(signer) => {
+            check_identity(&cx.settings.peer_id, responder_id, "IDr")?;
             check_signer_named(signer, None, responder_id, "IDr")?;
             certificate_holder(cx.settings, signer, responder_id)?
         }
-        None => key_holder(cx.settings, responder_id),
+        None => {
+            check_peer_named(cx.settings, responder_id, "IDr")?;
+            key_holder(cx.settings, responder_id)
+        }
     };
     check_identity(&cx.settings.own_id, initiator_id, "IDi")?;
     let dh: Vec<&DhPayload> = message.payloads.iter().filter_map(Payload::as_dh).collect();

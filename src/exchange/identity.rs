@@ -81,6 +81,17 @@ pub(crate) fn key_holder(settings: &Settings, claimed: &[u8]) -> Peer {
     }
 }
 
+/// With `Settings::require_peer_id`, a message authenticated by a shared key must carry the
+/// configured peer identity: `carried` may not be absent then (its value is checked by
+/// [`check_identity`]).
+pub(crate) fn check_peer_named(settings: &Settings, carried: &[u8], which: &str) -> Result<()> {
+    if settings.require_peer_id && settings.peer_id.is_some() && carried.is_empty() {
+        return Err(Error::new(ErrorKind::AuthFailed, format!("{which} is required and absent"))
+            .with_peer_code(MikeyErrorCode::InvalidId));
+    }
+    check_identity(&settings.peer_id, carried, which)
+}
+
 /// A configured identity must match the one carried, when both are present.
 pub(crate) fn check_identity(configured: &Option<String>, carried: &[u8], which: &str) -> Result<()> {
     match configured {

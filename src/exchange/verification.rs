@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::identity::{carried_ids, check_identity};
+use super::identity::{carried_ids, check_peer_named};
 use super::kemac::mac_algorithm_code;
 use crate::crypto::MacKey;
 use crate::error::{Error, ErrorKind, Result};
@@ -58,7 +58,7 @@ pub(crate) fn complete(cx: &Completing<'_>, received: &Received<'_>) -> Result<(
         return Err(Error::new(ErrorKind::State, "no verification message is expected"));
     };
     let carried_responder_id = carried_ids(received.message).first().copied();
-    check_identity(&cx.settings.peer_id, carried_responder_id.unwrap_or_default(), "IDr")?;
+    check_peer_named(cx.settings, carried_responder_id.unwrap_or_default(), "IDr")?;
     let responder_id = carried_responder_id.unwrap_or(&key.responder_id);
     let ids = VerificationContext { initiator_id: &key.initiator_id, responder_id };
     open_verification(received.bytes, received.message, &key.auth, &cx.sent.timestamp, &ids)

@@ -460,6 +460,19 @@ pub unsafe extern "C" fn mikey_config_set_rsa_r_group(
     unsafe { configure(config, body) }
 }
 
+/// Whether a message authenticated by a shared key (PSK, DH-HMAC, a verification message) must
+/// carry the peer's ID payload when a peer identity is configured (non-zero = require; default
+/// 0: a carried ID must match, an absent one is accepted, since the key authenticates the
+/// peer). The certificate methods name the peer by its certificate either way.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config, `MIKEY_ERR_STATE` once the config has
+/// a session. Not synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_require_peer_id(config: *mut mikey_config, require: c_int) -> mikey_result {
+    // SAFETY: `config` is as documented above.
+    unsafe { set_switch(config, require, Config::set_require_peer_id) }
+}
+
 /// DH-SIGN and RSA-R initiators: whether to accept an answer signed by any certificate that
 /// chains to the trust anchors when no peer identity is configured (non-zero = accept; default
 /// 0). Without it, such an initiator with neither a peer identity (`mikey_config_set_identities`)

@@ -14,7 +14,9 @@ use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::exchange::accept;
 use crate::exchange::dh;
-use crate::exchange::identity::{carried_ids, check_identity, id_payloads, initiator_and_responder_ids, uri_payload};
+use crate::exchange::identity::{
+    carried_ids, check_identity, check_peer_named, id_payloads, initiator_and_responder_ids, uri_payload,
+};
 use crate::exchange::kemac::{self, ExchangeContext, KemacProtection};
 use crate::method::{Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received};
 use crate::wire::{DataType, KeyDataList, Payload};
@@ -74,7 +76,7 @@ impl KeyManagement for DhHmac {
         let context =
             ExchangeContext { prf: cx.prf, csb_id: message.header.csb_id, rand: &rand, timestamp: cx.timestamp };
         let (plaintext, _) = kemac::open_kemac_message(received.bytes, message, protection(settings)?, &context)?;
-        check_identity(&settings.peer_id, initiator_id, "IDi")?;
+        check_peer_named(settings, initiator_id, "IDi")?;
         check_identity(&settings.own_id, responder_id, "IDr")?;
         if !plaintext.key_data(false)?.keys.is_empty() {
             return Err(Error::malformed("a DH-HMAC KEMAC carries no key data (RFC 4650 §4.2)"));

@@ -18,7 +18,9 @@ use crate::bundle::{Bundle, KeyMaterial, Peer};
 use crate::config::Settings;
 use crate::error::Result;
 use crate::exchange::accept::{self, NewKeys};
-use crate::exchange::identity::{carried_ids, check_identity, id_payloads, initiator_and_responder_ids, key_holder};
+use crate::exchange::identity::{
+    carried_ids, check_identity, check_peer_named, id_payloads, initiator_and_responder_ids, key_holder,
+};
 use crate::exchange::kemac::{self, ExchangeContext, KemacProtection};
 use crate::exchange::verification::{self, VerificationKey};
 use crate::method::{Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received};
@@ -138,7 +140,7 @@ pub(crate) fn answer(
     let (initiator_id, responder_id) = initiator_and_responder_ids(&ids, false)?;
     let context = ExchangeContext { prf: cx.prf, csb_id: message.header.csb_id, rand: &rand, timestamp: cx.timestamp };
     let (plaintext, auth) = kemac::open_kemac_message(received.bytes, message, protection, &context)?;
-    check_identity(&cx.settings.peer_id, initiator_id, "IDi")?;
+    check_peer_named(cx.settings, initiator_id, "IDi")?;
     check_identity(&cx.settings.own_id, responder_id, "IDr")?;
     let key_data = plaintext.key_data(false)?;
     let keys = NewKeys::Carried(&key_data.keys);
