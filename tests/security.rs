@@ -570,3 +570,20 @@ fn a_required_peer_id_must_be_carried() {
     initiator.add_srtp_stream(1, 0).unwrap();
     responder(true, 6).process_message(&initiator.create_message().unwrap()).unwrap();
 }
+
+/// Point 8: at most a few of an error message's codes go into the error's text (a message may
+/// carry hundreds), however many it carries.
+#[test]
+fn an_error_message_with_many_codes_gives_a_bounded_text() {
+    let clock = TestClock::at(NTP_2026);
+    let mut initiator_config = config(Method::Psk, &clock, 1);
+    initiator_config.set_request_verification(true).unwrap();
+    let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+    initiator.add_srtp_stream(1, 0).unwrap();
+    let mut message = error_message_about(&initiator.create_message().unwrap());
+    message.payloads.extend((0..1000).map(|n| Payload::Error(ErrorPayload { code: (n % 14) as u8 })));
+    let rejection = initiator.process_message(&message.encode().unwrap()).unwrap_err();
+    let text = rejection.error.to_string();
+    assert!(text.len() < 300, "{} bytes: {text}", text.len());
+    assert!(text.contains("and 997 more"), "{text}");
+}

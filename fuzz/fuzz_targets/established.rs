@@ -1,6 +1,7 @@
 //! Fuzzes the two states the `respond` target never reaches, where the review's findings on
 //! re-keying lived: a responder with an established CSB taking an update, and an initiator
-//! waiting for its R_MESSAGE (PSK and NULL with a verification message, and DH-HMAC).
+//! waiting for its R_MESSAGE, for every method (PSK and NULL with a verification message,
+//! DH-HMAC, and with the test PKI of `tests/pki` DH-SIGN, PK and RSA-R).
 //!
 //! The sessions are set up once, deterministically (fixed randomness and clock), so the CSB IDs
 //! are the same in every run and a corpus can aim at them. The clock then follows each input's
@@ -66,21 +67,32 @@ fn setup() -> &'static Targets {
     static TARGETS: OnceLock<Targets> = OnceLock::new();
     TARGETS.get_or_init(|| {
         let clock = Arc::new(SetClock(AtomicU64::new(SET_UP_AT)));
-        let config = |method: Method, seed: u64, own: &str, peer: &str| {
+        let pki = |name: &str| std::fs::read(format!("{}/../tests/pki/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let config = |method: Method, seed: u64, (own, peer): (&str, &str)| {
             let rng = Arc::new(Repeatable(AtomicU64::new(seed)));
             let mut config = Config::with_sources(method, clock.clone(), rng).unwrap();
             if method.uses_psk() {
                 config.set_psk(b"0123456789abcdef0123456789abcdef").unwrap();
             }
-            config.set_identities(Some(own), Some(peer)).unwrap();
+            if method.uses_certificates() {
+                let mut chain = pki(&format!("{own}.crt.pem"));
+                chain.extend(pki("intermediate.crt.pem"));
+                config.set_certificate_chain(&chain).unwrap();
+                config.set_private_key(&pki(&format!("{own}.key.pem"))).unwrap();
+                config.add_trust_anchor(&pki("root.crt.pem")).unwrap();
+                config.set_peer_certificate(&pki(&format!("{peer}.crt.pem"))).unwrap();
+            }
+            let uri = |who: &str| format!("sip:{who}@example.com");
+            config.set_identities(Some(&uri(own)), Some(&uri(peer))).unwrap();
             config.set_request_verification(true).unwrap();
             config
         };
         let (mut responders, mut waiting) = (Vec::new(), Vec::new());
-        for (n, method) in [Method::Psk, Method::Null, Method::DhHmac].into_iter().enumerate() {
+        let methods = [Method::Psk, Method::Null, Method::DhHmac, Method::DhSign, Method::Pk, Method::RsaR];
+        for (n, method) in methods.into_iter().enumerate() {
             let seed = 11 + 2 * n as u64;
-            let alice = config(method, seed, "sip:alice@example.com", "sip:bob@example.com");
-            let bob = config(method, seed + 1, "sip:bob@example.com", "sip:alice@example.com");
+            let alice = config(method, seed, ("alice", "bob"));
+            let bob = config(method, seed + 1, ("bob", "alice"));
             let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
             let mut responder = Session::new(&bob, Role::Responder).unwrap();
             initiator.add_srtp_stream(0x1111_1111, 0).unwrap();
