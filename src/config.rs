@@ -283,7 +283,7 @@ impl Config {
                 own_id: None,
                 peer_id: None,
                 srtp_policy: SrtpPolicy::default(),
-                accepted_profiles: SrtpProfile::ENCRYPTING.to_vec(),
+                accepted_profiles: SrtpProfile::ALL.into_iter().filter(|profile| profile.encrypts()).collect(),
                 allow_unprotected_srtp: false,
                 replay_window_secs: DEFAULT_REPLAY_WINDOW_SECS,
                 max_future_skew_secs: DEFAULT_MAX_FUTURE_SKEW_SECS,
@@ -364,7 +364,7 @@ impl Config {
     }
 
     /// Sets the SRTP profiles a peer's policy may name (the local policy minimum; by default
-    /// every profile that encrypts: `SrtpProfile::ENCRYPTING`). Add the NULL-cipher ones only
+    /// every profile that [encrypts](SrtpProfile::encrypts)). Add the NULL-cipher ones only
     /// where media need not be confidential.
     pub fn set_accepted_profiles(&mut self, profiles: &[SrtpProfile]) -> Result<()> {
         if profiles.is_empty() {

@@ -69,6 +69,12 @@ impl SrtpProfile {
         self as u32
     }
 
+    /// True for the profiles that encrypt (every AES profile; not the NULL-cipher ones), which
+    /// a config accepts by default.
+    pub fn encrypts(self) -> bool {
+        self.encryption_algorithm() != srtp_encryption::NULL
+    }
+
     /// SP encryption algorithm code.
     pub fn encryption_algorithm(self) -> u8 {
         match self {
@@ -154,21 +160,6 @@ impl SrtpPolicy {
     pub fn is_unprotected(&self) -> bool {
         [self.srtp_encryption, self.srtcp_encryption, self.srtp_authentication].contains(&Some(false))
     }
-}
-
-impl SrtpProfile {
-    /// The profiles a config accepts by default: those that encrypt (every AES profile; not
-    /// the NULL-cipher ones).
-    pub const ENCRYPTING: [SrtpProfile; 8] = [
-        SrtpProfile::AesCm128HmacSha1_80,
-        SrtpProfile::AesCm128HmacSha1_32,
-        SrtpProfile::AeadAes128Gcm,
-        SrtpProfile::AeadAes256Gcm,
-        SrtpProfile::AesCm256HmacSha1_80,
-        SrtpProfile::AesCm256HmacSha1_32,
-        SrtpProfile::AesCm192HmacSha1_80,
-        SrtpProfile::AesCm192HmacSha1_32,
-    ];
 }
 
 /// Longest SRTP master key (AES-256).
@@ -404,5 +395,11 @@ mod tests {
         assert_eq!(SrtpProfile::AeadAes256Gcm.number(), 8);
         assert_eq!(SrtpProfile::from_number(8), Some(SrtpProfile::AeadAes256Gcm));
         assert_eq!(SrtpProfile::from_number(3), None);
+    }
+
+    #[test]
+    fn only_the_null_cipher_profiles_do_not_encrypt() {
+        let clear: Vec<_> = SrtpProfile::ALL.into_iter().filter(|profile| !profile.encrypts()).collect();
+        assert_eq!(clear, [SrtpProfile::NullHmacSha1_80, SrtpProfile::NullHmacSha1_32]);
     }
 }

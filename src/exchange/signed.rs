@@ -103,6 +103,24 @@ pub(crate) fn check_peer_named(settings: &Settings) -> Result<()> {
     Ok(())
 }
 
+/// A signed request naming its responder, the common layout of DH-SIGN (RFC 3830 §3.3) and
+/// RSA-R (RFC 4738 §3): HDR, T, RAND, CERTi, IDr, SP, the method's `extra` payloads, SIGNi.
+/// Our certificate names us, so no IDi is sent.
+pub(crate) fn signed_request<'a>(
+    cx: &'a crate::method::Offering<'_>,
+    extra: impl IntoIterator<Item = Payload<'a>>,
+) -> Result<Vec<u8>> {
+    let settings = cx.settings;
+    check_peer_named(settings)?;
+    let mut message = cx.start_message();
+    message.payloads.extend(certificate_payloads(&settings.certificate_chain));
+    let responder_id = settings.peer_id.as_deref().unwrap_or_default().as_bytes();
+    message.payloads.extend(super::identity::id_payloads(&[], responder_id));
+    message.payloads.push(cx.policy_payload()?);
+    message.payloads.extend(extra);
+    seal_signed_by_us(settings, message)
+}
+
 /// True when the message carries a certificate, which then names its sender ([IDi|CERTi],
 /// RFC 3830 §3.2, §3.3).
 pub(crate) fn carries_certificate(message: &Message<'_>) -> bool {

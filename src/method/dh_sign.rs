@@ -12,9 +12,7 @@ use crate::crypto::x509::KeyUsageNeed;
 use crate::error::Result;
 use crate::exchange::accept;
 use crate::exchange::dh;
-use crate::exchange::identity::{
-    carried_ids, check_identity, check_signer_named, id_payloads, initiator_and_responder_ids,
-};
+use crate::exchange::identity::{carried_ids, check_identity, check_signer_named, initiator_and_responder_ids};
 use crate::exchange::signed::{self, PeerTrust};
 use crate::method::{Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received};
 use crate::wire::{DataType, Payload};
@@ -46,15 +44,8 @@ impl KeyManagement for DhSign {
     }
 
     fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {
-        let settings = cx.settings;
-        signed::check_peer_named(settings)?;
         let (dh_value, kept) = dh::offer(cx)?;
-        let mut message = cx.start_message();
-        message.payloads.extend(signed::certificate_payloads(&settings.certificate_chain));
-        message.payloads.extend(id_payloads(&[], settings.peer_id.as_deref().unwrap_or_default().as_bytes()));
-        message.payloads.push(cx.policy_payload()?);
-        message.payloads.push(Payload::Dh(dh_value));
-        let bytes = signed::seal_signed_by_us(settings, message)?;
+        let bytes = signed::signed_request(cx, [Payload::Dh(dh_value)])?;
         Ok(Offer { bytes, bundle: None, pending: Pending::DhValue(Arc::new(kept)) })
     }
 

@@ -24,8 +24,8 @@ use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::exchange::accept::{self, NewKeys};
 use crate::exchange::envelope;
 use crate::exchange::identity::{
-    carried_ids, certificate_holder, check_identity, check_signer_named, id_payloads, initiator_and_responder_ids,
-    not_the_signer, own_identity_payload,
+    carried_ids, certificate_holder, check_identity, check_signer_named, initiator_and_responder_ids, not_the_signer,
+    own_identity_payload,
 };
 use crate::exchange::kemac::ExchangeContext;
 use crate::exchange::signed::{self, PeerTrust, SignedExtra};
@@ -77,13 +77,7 @@ impl KeyManagement for RsaR {
     }
 
     fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {
-        let settings = cx.settings;
-        signed::check_peer_named(settings)?;
-        let mut message = cx.start_message();
-        message.payloads.extend(signed::certificate_payloads(&settings.certificate_chain));
-        message.payloads.extend(id_payloads(&[], settings.peer_id.as_deref().unwrap_or_default().as_bytes()));
-        message.payloads.push(cx.policy_payload()?);
-        let bytes = signed::seal_signed_by_us(settings, message)?;
+        let bytes = signed::signed_request(cx, [])?;
         let kept = RsaROffer { rand: cx.rand.clone(), policy: cx.policy };
         Ok(Offer { bytes, bundle: None, pending: Pending::Envelope(Arc::new(kept)) })
     }
