@@ -132,12 +132,48 @@ fn unsafe_code_lives_only_in_crypto_and_ffi() {
     assert!(outside.is_empty(), "unsafe outside crypto/ and ffi/: {outside:?}");
 }
 
+/// The `/` and `%` operators in code (not in `//` comments or `/*`), whose time may depend on
+/// their operands.
+fn divisions(code: &str) -> usize {
+    let bytes = code.as_bytes();
+    (0..bytes.len())
+        .filter(|&at| {
+            let operator = bytes[at] == b'/' || bytes[at] == b'%';
+            let neighbour = |i: Option<usize>| i.and_then(|i| bytes.get(i)).is_some_and(|&c| c == b'/' || c == b'*');
+            operator && !neighbour(at.checked_sub(1)) && !neighbour(Some(at + 1))
+        })
+        .count()
+}
+
+/// The constant-time helpers that check RSA padding never divide (issue 13: the shift once
+/// divided by a secret-dependent step).
+#[test]
+fn constant_time_code_never_divides() {
+    let sources = library_sources();
+    let ct = &sources.iter().find(|(file, _)| file == "src/crypto/ct.rs").expect("src/crypto/ct.rs").1;
+    assert_eq!(divisions(ct), 0, "a division or remainder in src/crypto/ct.rs");
+}
+
+/// The hazardous primitives (the codec, the crypto backend with its padding-revealing RSA
+/// decryption, the exchange pieces and the methods) are no documented API: the crate root
+/// hides them, for tests, benches and fuzzing only.
+#[test]
+fn the_hazardous_modules_are_hidden() {
+    let lib = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).expect("src/lib.rs");
+    let lines: Vec<&str> = lib.lines().map(str::trim).collect();
+    for module in ["crypto", "wire", "exchange", "method"] {
+        let at = lines.iter().position(|line| *line == format!("pub mod {module};")).expect("declared in lib.rs");
+        assert!(at > 0 && lines[at - 1] == "#[doc(hidden)]", "pub mod {module} is not #[doc(hidden)]");
+    }
+}
+
 #[test]
 fn the_checks_see_what_they_look_for() {
     // Each rule above can fail: the helpers find what the rules forbid.
     assert_eq!(crate_modules("use crate::wire::{A};\nuse crate::Session; crate::exchange::x()"), ["wire", "exchange"]);
     assert_eq!(mentions("Method::Psk, Method::PskX, SomeMethod::Psk", "Method::Psk"), 1);
     assert_eq!(mentions("unsafe { } // unsafe_code", "unsafe"), 1);
+    assert_eq!(divisions("let half = len / 2; // a comment /* */ let odd = n % 2;"), 2);
     let sources = library_sources();
     let lib = &sources.iter().find(|(file, _)| file == "src/lib.rs").expect("src/lib.rs").1;
     assert!(mentions(lib, "Method") > 0, "lib.rs re-exports Method");
