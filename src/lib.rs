@@ -9,8 +9,8 @@
 //! beside them all.
 //!
 //! `wire`, `crypto`, `exchange` and `method` are public for the tests, benchmarks and fuzz
-//! targets only: hazardous primitives (a padding-revealing RSA decryption, message sealing
-//! without the session's checks), hidden from these docs and no stable API. What an application
+//! targets only: hazardous primitives (raw RSA operations, message sealing without the
+//! session's checks), hidden from these docs and no stable API. What an application
 //! needs of them is re-exported here.
 //!
 //! ```

@@ -154,8 +154,7 @@ fn constant_time_code_never_divides() {
     assert_eq!(divisions(ct), 0, "a division or remainder in src/crypto/ct.rs");
 }
 
-/// The hazardous primitives (the codec, the crypto backend with its padding-revealing RSA
-/// decryption, the exchange pieces and the methods) are no documented API: the crate root
+/// The hazardous primitives (the codec, the crypto backend with its raw RSA operations, the exchange pieces and the methods) are no documented API: the crate root
 /// hides them, for tests, benches and fuzzing only.
 #[test]
 fn the_hazardous_modules_are_hidden() {

@@ -611,22 +611,6 @@ impl RsaPrivateKey {
         Some(em)
     }
 
-    /// RSAES-PKCS1-v1_5 decryption (the envelope key of a PKE payload, RFC 3830 §4.2.5).
-    ///
-    /// The padding is checked in constant time; every failure (length, value, padding) is the
-    /// same `AuthFailed` error (peer code `AuthFailure`). The valid/invalid outcome itself is
-    /// visible to the caller, so a responder should prefer
-    /// [`open_envelope_key`](Self::open_envelope_key).
-    pub fn decrypt_pkcs1v15(&self, ciphertext: &[u8]) -> Result<SecretBytes> {
-        let failed = || auth_failed("RSA decryption failed");
-        let em = self.raw_decrypt(ciphertext).ok_or_else(failed)?;
-        let (good, start) = pkcs1_type2_check(em.expose());
-        if good == 0 {
-            return Err(failed());
-        }
-        Ok(SecretBytes::from_slice(&em.expose()[start..]))
-    }
-
     /// Opens an RSAES-PKCS1-v1_5 envelope that must hold a key of exactly `key_len` bytes (at
     /// most 32), with implicit rejection: whatever the ciphertext holds (valid padding and a key
     /// of that length, valid padding and any other length, or invalid padding), the result is
