@@ -35,16 +35,8 @@ impl KeyManagement for DhHmac {
         Credentials::PreSharedKey
     }
 
-    fn consults_replay_cache_first(&self) -> bool {
-        true
-    }
-
     fn request_type(&self, _update: Option<&Bundle>) -> DataType {
         DataType::DhHmacInit
-    }
-
-    fn awaits_response(&self, _settings: &Settings) -> bool {
-        true
     }
 
     fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {

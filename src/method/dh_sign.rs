@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use crate::bundle::Bundle;
-use crate::config::Settings;
 use crate::crypto::x509::KeyUsageNeed;
 use crate::error::Result;
 use crate::exchange::accept;
@@ -31,16 +30,8 @@ impl KeyManagement for DhSign {
         signed::authenticate_peer(cx.settings, received)
     }
 
-    fn consults_replay_cache_first(&self) -> bool {
-        true
-    }
-
     fn request_type(&self, _update: Option<&Bundle>) -> DataType {
         DataType::DhInit
-    }
-
-    fn awaits_response(&self, _settings: &Settings) -> bool {
-        true
     }
 
     fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {

@@ -162,8 +162,11 @@ pub(crate) trait KeyManagement: fmt::Debug + Sync {
 
     /// True when authenticating an I_MESSAGE costs public-key or Diffie-Hellman work. The
     /// session then consults the replay cache before authenticating, so a replay costs none of
-    /// it (§5.4); elsewhere recording the message decides, at the same cost.
-    fn consults_replay_cache_first(&self) -> bool;
+    /// it (§5.4); elsewhere recording the message decides, at the same cost. By default true,
+    /// the choice that is always safe; a method whose authentication is one MAC may say false.
+    fn consults_replay_cache_first(&self) -> bool {
+        true
+    }
 
     /// True when a responder can act as a group key server (RSA-R, RFC 4738 §3.2).
     fn serves_groups(&self) -> bool {
@@ -181,8 +184,13 @@ pub(crate) trait KeyManagement: fmt::Debug + Sync {
     }
 
     /// True when the initiator asks for an answer (the V flag): the R_MESSAGE that brings the
-    /// keys, or a verification message when `settings` ask for one.
-    fn awaits_response(&self, settings: &Settings) -> bool;
+    /// keys, or a verification message when `settings` ask for one. By default true, for the
+    /// methods whose keys need the responder's part (DH; RSA-R, whose V flag the responder
+    /// ignores, RFC 4738 §6.1); a method that sends the keys
+    /// in its I_MESSAGE asks for an answer only as `settings` say.
+    fn awaits_response(&self, _settings: &Settings) -> bool {
+        true
+    }
 
     /// Initiator: builds the I_MESSAGE.
     fn offer(&self, cx: &Offering<'_>) -> Result<Offer>;

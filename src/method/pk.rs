@@ -46,10 +46,6 @@ impl KeyManagement for Pk {
         Credentials::Certificates
     }
 
-    fn consults_replay_cache_first(&self) -> bool {
-        true
-    }
-
     fn request_type(&self, update: Option<&Bundle>) -> DataType {
         match cached_envelope_key(update) {
             Some(_) => DataType::PskInit,

@@ -17,7 +17,7 @@ use crate::bundle::{
     key_validity, numbered_mki, srtp_id_map, streams_of, Bundle, KeyMaterial, Peer, Policies, RandBytes,
     OFFERED_POLICY_NO,
 };
-use crate::config::{RsaRGroup, Settings, RAND_LEN};
+use crate::config::{RsaRGroup, RAND_LEN};
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::crypto::PrfFunction;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -59,21 +59,12 @@ impl KeyManagement for RsaR {
         signed::authenticate_peer(cx.settings, received)
     }
 
-    fn consults_replay_cache_first(&self) -> bool {
-        true
-    }
-
     fn serves_groups(&self) -> bool {
         true
     }
 
     fn request_type(&self, _update: Option<&Bundle>) -> DataType {
         DataType::RsaRInit
-    }
-
-    /// The keys come with the R_MESSAGE (§6.1: V is set and ignored there).
-    fn awaits_response(&self, _settings: &Settings) -> bool {
-        true
     }
 
     fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {
