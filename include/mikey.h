@@ -71,10 +71,29 @@
 #define MIKEY_INTEROP_TEK_WITH_CONCATENATED_SALT 8
 
 /**
- * Interop switch: accept SSRC 0 placeholders in the CS ID map and export them as SSRC 0
- * (wildcard); lets an initiator add streams with SSRC 0.
+ * Interop switch, responder: accept SSRC 0 placeholders (RFC 3830 §6.1.1) that none of our
+ * own streams (`mikey_session_add_srtp_stream`) fills in, for peers that leave them open;
+ * they are exported as unknown (`mikey_srtp_keys.ssrc_type`). Also allows SSRC 0 in
+ * `mikey_config_set_rsa_r_group`.
  */
 #define MIKEY_INTEROP_SSRC_ZERO 16
+
+/**
+ * `mikey_srtp_keys.ssrc_type`: the SSRC is known (libsrtp's `ssrc_specific`).
+ */
+#define MIKEY_SSRC_SPECIFIC 1
+
+/**
+ * `mikey_srtp_keys.ssrc_type`: unknown SSRC of a stream we receive (libsrtp's
+ * `ssrc_any_inbound`).
+ */
+#define MIKEY_SSRC_ANY_INBOUND 2
+
+/**
+ * `mikey_srtp_keys.ssrc_type`: unknown SSRC of a stream we send (libsrtp's
+ * `ssrc_any_outbound`).
+ */
+#define MIKEY_SSRC_ANY_OUTBOUND 3
 
 /**
  * Interop switch: accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme
@@ -167,7 +186,7 @@ typedef struct mikey_srtp_policy {
  */
 typedef struct mikey_srtp_keys {
     /**
-     * The stream's SSRC (0 when the initiator left it open, see `MIKEY_INTEROP_SSRC_ZERO`).
+     * The stream's SSRC; 0 when it is unknown, which `ssrc_type` then says.
      */
     uint32_t ssrc;
     /**
@@ -236,9 +255,18 @@ typedef struct mikey_srtp_keys {
      */
     uint8_t mki[16];
     /**
+     * How libsrtp should match the stream, as its `srtp_ssrc_type_t` numbers it:
+     * `MIKEY_SSRC_SPECIFIC` (1) when `ssrc` is known; when it is not, `MIKEY_SSRC_ANY_INBOUND`
+     * (2) for a stream we receive and `MIKEY_SSRC_ANY_OUTBOUND` (3) for one we send. Unknown:
+     * an SSRC 0 placeholder (RFC 3830 §6.1.1, a stream the responder sends) that no R_MESSAGE
+     * filled in, or an empty CS ID map (RFC 4563, the initiator's streams). So
+     * `policy.ssrc.type = keys.ssrc_type; policy.ssrc.value = keys.ssrc;`.
+     */
+    uint8_t ssrc_type;
+    /**
      * Room for later fields; zero.
      */
-    uint8_t reserved[42];
+    uint8_t reserved[41];
 } mikey_srtp_keys;
 
 /**
@@ -797,13 +825,23 @@ mikey_result mikey_session_fork(const struct mikey_session *session, struct mike
 void mikey_session_free(struct mikey_session *session);
 
 /**
- * Initiator: adds an SRTP stream (one crypto session) with its SSRC and rollover counter, and
- * writes its RFC 3830 CS ID (1-based, in the order streams are added) to `*cs_id_out`.
+ * Adds an SRTP stream with its SSRC and rollover counter, and writes its position (1-based,
+ * in the order streams are added) to `*cs_id_out`.
  *
- * Add the streams before the first `mikey_session_create_message`; streams added later are
- * keyed by the next (re-keying) message. SSRC 0 needs `MIKEY_INTEROP_SSRC_ZERO`. Returns
- * `MIKEY_ERR_STATE` for a responder, `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, a
- * duplicate or zero SSRC, or a 256th stream. `*cs_id_out` is written only on success.
+ * Initiator: one crypto session, whose RFC 3830 CS ID is that position. Add the streams before
+ * the first `mikey_session_create_message`; streams added later are keyed by the next
+ * (re-keying) message. SSRC 0 is a placeholder for a stream the responder sends: its
+ * R_MESSAGE fills in the SSRC (RFC 3830 §6.1.1), which `mikey_session_export_srtp` then
+ * reports; without an R_MESSAGE the export says the SSRC is unknown (`ssrc_type`).
+ *
+ * Responder: one of our own sending streams, added before the I_MESSAGE is processed. Its
+ * SSRC (not 0) and ROC fill the I_MESSAGE's SSRC 0 placeholders in order (skipping SSRCs the
+ * I_MESSAGE already names), and the R_MESSAGE tells the initiator. The crypto sessions and
+ * their CS IDs are the I_MESSAGE's. An I_MESSAGE with more placeholders than our streams is
+ * refused (`MIKEY_ERR_POLICY`) unless `MIKEY_INTEROP_SSRC_ZERO` is set.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, a duplicate SSRC, SSRC 0 for a
+ * responder, or a 256th stream. `*cs_id_out` is written only on success.
  * Not synchronised (see `mikey_session`).
  */
 mikey_result mikey_session_add_srtp_stream(struct mikey_session *session,

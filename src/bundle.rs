@@ -14,8 +14,8 @@ use crate::crypto::x509::Certificate;
 use crate::crypto::{sha256, PrfFunction, RandomSource, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::secret::{InlineSecret, SecretBytes, SecretRef};
-use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile};
-use crate::wire::{CsIdMap, KeyData, KeyDataType, KeyValidity, SrtpCsEntry, SrtpIdMap};
+use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, SsrcType};
+use crate::wire::{CommonHeader, CsIdMap, DataType, KeyData, KeyDataType, KeyValidity, SrtpCsEntry, SrtpIdMap};
 
 /// SP policy number of the one policy an initiator offers.
 pub(crate) const OFFERED_POLICY_NO: u8 = 0;
@@ -206,7 +206,10 @@ pub(crate) struct Bundle {
     pub(crate) mki: Vec<u8>,
     pub(crate) policies: Policies,
     /// The crypto sessions in CS ID order, each checked to be exportable when the bundle is made.
+    /// SSRC 0 is a placeholder nobody filled in (§6.1.1).
     pub(crate) streams: Streams,
+    /// The CS ID map was empty (RFC 4563 §5): the SSRCs are conveyed outside MIKEY.
+    pub(crate) ssrcs_outside_mikey: bool,
     /// The TGK's prepared PRF (§4.1.3), which derives every crypto session's keys on export;
     /// `None` for a TEK. Shared by the forks of a session.
     deriver: Option<Arc<TgkDeriver>>,
@@ -247,6 +250,7 @@ impl Bundle {
             mki,
             policies,
             streams,
+            ssrcs_outside_mikey: false,
             deriver,
             peer,
             envelope_key: None,
@@ -272,13 +276,29 @@ impl Bundle {
         self.streams.iter().copied()
     }
 
-    /// The CS ID map of the bundle's streams.
+    /// The CS ID map of the bundle's streams, placeholders filled in as far as we know them.
     pub(crate) fn cs_id_map(&self) -> CsIdMap<'static> {
-        srtp_id_map(self.streams())
+        match self.ssrcs_outside_mikey {
+            true => CsIdMap::Empty { cs_count: self.streams.len() as u8 },
+            false => srtp_id_map(self.streams()),
+        }
+    }
+
+    /// Responder: the HDR of our R_MESSAGE of `data_type` answering `request`: its CSB ID and
+    /// PRF, and the CSB's CS ID map, our SSRCs filled into its placeholders (§6.1.1).
+    pub(crate) fn response_header(&self, request: &CommonHeader<'_>, data_type: DataType) -> CommonHeader<'static> {
+        CommonHeader {
+            data_type,
+            verification_requested: false,
+            prf_function: request.prf_function,
+            csb_id: request.csb_id,
+            cs_id_map: self.cs_id_map(),
+        }
     }
 
     /// The SRTP keys of crypto session `cs_id` (§4.1.3): derived from the TGK, or the TEK.
-    pub(crate) fn export(&self, cs_id: u8) -> Result<SrtpKeys> {
+    /// `we_initiated` tells which way a stream of unknown SSRC goes ([`SsrcType`]).
+    pub(crate) fn export(&self, cs_id: u8, we_initiated: bool) -> Result<SrtpKeys> {
         let stream = usize::from(cs_id)
             .checked_sub(1)
             .and_then(|index| self.streams.get(index))
@@ -288,9 +308,16 @@ impl Bundle {
         let policy = policy_of(&self.policies, cs_id, *stream)?;
         let profile = policy.profile;
         // Filled in place: moving key arrays around costs more than deriving them.
+        let initiator_sends = self.ssrcs_outside_mikey;
+        let ssrc_type = match (stream.ssrc, initiator_sends == we_initiated) {
+            (0, true) => SsrcType::AnyOutbound,
+            (0, false) => SsrcType::AnyInbound,
+            _ => SsrcType::Specific,
+        };
         let mut keys = SrtpKeys {
             cs_id,
             ssrc: stream.ssrc,
+            ssrc_type,
             roc: stream.roc,
             master_key: InlineSecret::zeroed(usize::from(profile.master_key_len())),
             master_salt: InlineSecret::zeroed(usize::from(profile.master_salt_len())),
@@ -350,6 +377,51 @@ pub(crate) fn streams_of(entries: impl Iterator<Item = (u32, u32)>) -> Streams {
 pub(crate) fn srtp_id_map(streams: impl Iterator<Item = Stream>) -> CsIdMap<'static> {
     let entries = streams.map(|s| SrtpCsEntry { policy_no: s.policy_no, ssrc: s.ssrc, roc: s.roc });
     CsIdMap::SrtpId(SrtpIdMap::from_entries(entries))
+}
+
+/// Responder: fills the placeholders (SSRC 0) of a received SRTP-ID map with `ours`, our own
+/// sending streams, in CS ID order, skipping those the map already names (RFC 3830 §6.1.1: "SSRCs
+/// that are not chosen by the Initiator are set to zero and the Responder fills in these fields
+/// in the response message"). Returns how many placeholders stay open.
+pub(crate) fn fill_placeholders(streams: &mut Streams, ours: &[Stream]) -> usize {
+    let named: Streams = streams.iter().copied().filter(|stream| stream.ssrc != 0).collect();
+    let mut unnamed_ours = ours.iter().filter(|own| !named.iter().any(|stream| stream.ssrc == own.ssrc));
+    let mut open = 0;
+    for placeholder in streams.iter_mut().filter(|stream| stream.ssrc == 0) {
+        match unnamed_ours.next() {
+            Some(own) => (placeholder.ssrc, placeholder.roc) = (own.ssrc, own.roc),
+            None => open += 1,
+        }
+    }
+    open
+}
+
+/// Initiator: `ours` as an R_MESSAGE's CS ID map answers them (§6.1.1): the same crypto sessions
+/// and policies, our SSRCs and ROCs unchanged, our placeholders filled in (or left open). A map
+/// of no entries answers nothing.
+pub(crate) fn answered_streams(ours: &Streams, map: &CsIdMap<'_>) -> Result<Streams> {
+    let changed = || Error::new(ErrorKind::Policy, "the R_MESSAGE changed our CS ID map (§6.1.1)");
+    let CsIdMap::SrtpId(map) = map else { return Err(changed()) };
+    if map.is_empty() {
+        return Ok(ours.clone());
+    }
+    if map.len() != ours.len() {
+        return Err(changed());
+    }
+    let mut answered = Streams::with_capacity(ours.len());
+    for (own, entry) in ours.iter().zip(map.entries()) {
+        let unchanged = own.ssrc == 0 || (own.ssrc, own.roc) == (entry.ssrc, entry.roc);
+        if entry.policy_no != own.policy_no || !unchanged {
+            return Err(changed());
+        }
+        answered.push(Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: own.policy_no });
+    }
+    let mut ssrcs: SmallVec<[u32; 4]> = answered.iter().map(|stream| stream.ssrc).filter(|&ssrc| ssrc != 0).collect();
+    ssrcs.sort_unstable();
+    if ssrcs.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Err(Error::new(ErrorKind::Policy, "the R_MESSAGE gives one SSRC to two crypto sessions"));
+    }
+    Ok(answered)
 }
 
 /// The MKI numbered `counter`, big-endian in `len` bytes (at most 16; §6.14).
@@ -412,21 +484,76 @@ mod tests {
     fn a_tek_is_exported_as_it_is_for_every_crypto_session() {
         let bundle = bundle(KeyMaterial::joined(KeyKind::Tek, &[1; 16], &[2; 14]), &[STREAM, STREAM]).unwrap();
         for cs_id in 1..=2 {
-            let keys = bundle.export(cs_id).unwrap();
+            let keys = bundle.export(cs_id, false).unwrap();
             assert_eq!((keys.cs_id, keys.ssrc, keys.roc), (cs_id, 0x1234, 5));
             assert_eq!((keys.master_key.expose(), keys.master_salt.expose()), (&[1; 16][..], &[2; 14][..]));
         }
         for cs_id in [0, 3] {
-            assert_eq!(bundle.export(cs_id).unwrap_err().kind(), ErrorKind::InvalidArgument);
+            assert_eq!(bundle.export(cs_id, false).unwrap_err().kind(), ErrorKind::InvalidArgument);
         }
+    }
+
+    fn stream(ssrc: u32, roc: u32) -> Stream {
+        Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO }
+    }
+
+    #[test]
+    fn our_streams_fill_the_placeholders_in_order_skipping_ssrcs_the_map_names() {
+        let mut streams: Streams = smallvec![stream(0xA, 1), stream(0, 0), stream(0xB, 0), stream(0, 0)];
+        let ours = [stream(0xB, 0), stream(0xC, 7), stream(0xD, 9)];
+        assert_eq!(fill_placeholders(&mut streams, &ours), 0);
+        assert_eq!(streams.as_slice(), [stream(0xA, 1), stream(0xC, 7), stream(0xB, 0), stream(0xD, 9)]);
+
+        let mut streams: Streams = smallvec![stream(0, 0), stream(0, 0)];
+        assert_eq!(fill_placeholders(&mut streams, &[stream(0xC, 7)]), 1);
+        assert_eq!(streams.as_slice(), [stream(0xC, 7), stream(0, 0)]);
+    }
+
+    #[test]
+    fn an_answer_may_fill_our_placeholders_and_change_nothing_else() {
+        let ours: Streams = smallvec![stream(0xA, 1), stream(0, 0)];
+        let map = |streams: &[Stream]| srtp_id_map(streams.iter().copied());
+        let filled = [stream(0xA, 1), stream(0xC, 7)];
+        assert_eq!(answered_streams(&ours, &map(&filled)).unwrap().as_slice(), filled);
+        assert_eq!(answered_streams(&ours, &map(&ours)).unwrap(), ours);
+        assert_eq!(answered_streams(&ours, &map(&[])).unwrap(), ours);
+        let changed = [
+            map(&[stream(0xB, 1), stream(0xC, 7)]),
+            map(&[stream(0xA, 2), stream(0xC, 7)]),
+            map(&[stream(0xA, 1), Stream { policy_no: 1, ..stream(0xC, 7) }]),
+            map(&[stream(0xA, 1)]),
+            map(&[stream(0xA, 1), stream(0xC, 7), stream(0xD, 0)]),
+            map(&[stream(0xA, 1), stream(0xA, 1)]),
+            CsIdMap::Empty { cs_count: 2 },
+        ];
+        for map in changed {
+            assert_eq!(answered_streams(&ours, &map).unwrap_err().kind(), ErrorKind::Policy, "{map:?}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_ssrc_is_exported_with_the_direction_of_its_stream() {
+        let keys = || KeyMaterial::joined(KeyKind::Tek, &[1; 16], &[2; 14]);
+        let placeholders = bundle(keys(), &[STREAM, stream(0, 0)]).unwrap();
+        let ssrc_type = |bundle: &Bundle, cs_id, we_initiated| bundle.export(cs_id, we_initiated).unwrap().ssrc_type;
+        assert_eq!(ssrc_type(&placeholders, 1, true), SsrcType::Specific);
+        // §6.1.1: a placeholder is the responder's stream.
+        assert_eq!(ssrc_type(&placeholders, 2, true), SsrcType::AnyInbound);
+        assert_eq!(ssrc_type(&placeholders, 2, false), SsrcType::AnyOutbound);
+        // RFC 4563: an empty map keys the initiator's streams.
+        let mut outside = bundle(keys(), &[stream(0, 0)]).unwrap();
+        outside.ssrcs_outside_mikey = true;
+        assert_eq!(ssrc_type(&outside, 1, true), SsrcType::AnyOutbound);
+        assert_eq!(ssrc_type(&outside, 1, false), SsrcType::AnyInbound);
+        assert_eq!(outside.cs_id_map(), CsIdMap::Empty { cs_count: 1 });
     }
 
     #[test]
     fn a_carried_salt_replaces_the_derived_one() {
         let tgk = KeyMaterial::joined(KeyKind::Tgk, &[3; 16], &[]);
         let with_salt = KeyMaterial::joined(KeyKind::TgkSalt, &[3; 16], &[4; 14]);
-        let derived = bundle(tgk, &[STREAM]).unwrap().export(1).unwrap();
-        let carried = bundle(with_salt, &[STREAM]).unwrap().export(1).unwrap();
+        let derived = bundle(tgk, &[STREAM]).unwrap().export(1, false).unwrap();
+        let carried = bundle(with_salt, &[STREAM]).unwrap().export(1, false).unwrap();
         assert_eq!(derived.master_key.expose(), carried.master_key.expose());
         assert_ne!(derived.master_salt.expose(), carried.master_salt.expose());
         assert_eq!(carried.master_salt.expose(), [4; 14]);

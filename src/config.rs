@@ -33,7 +33,9 @@ impl InteropFlags {
     /// Send the SRTP master key and salt concatenated as one TEK, as GStreamer sends and expects
     /// (only with a TEK, i.e. the NULL method).
     pub const TEK_WITH_CONCATENATED_SALT: u32 = 1 << 3;
-    /// Accept SSRC 0 placeholders in the CS ID map and export them as SSRC 0 (wildcard).
+    /// Responder: accept SSRC 0 placeholders (RFC 3830 §6.1.1) that none of our own streams
+    /// fills in, for peers that leave them open; they are exported as unknown SSRCs
+    /// ([`crate::SsrcType`]). Also allows SSRC 0 in an RSA-R group's streams.
     pub const SSRC_ZERO: u32 = 1 << 4;
     /// Accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme is set, as
     /// minisip and other older RFC 3830 peers do (§4.2.6 names SHA-1); SHA-256 otherwise.

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::bundle::{numbered_mki, Bundle, RandBytes, Stream, Streams, OFFERED_POLICY_NO};
+use crate::bundle::{answered_streams, numbered_mki, Bundle, RandBytes, Stream, Streams, OFFERED_POLICY_NO};
 use crate::clock::ntp_diff;
 use crate::config::{Config, InteropFlags, Settings, RAND_LEN};
 use crate::crypto::x509::Certificate;
@@ -74,7 +74,8 @@ pub struct Session {
     replay_cache: Arc<ReplayCache>,
     role: Role,
     state: State,
-    /// Initiator: the streams to key, in CS ID order.
+    /// Initiator: the streams to key, in CS ID order (SSRC 0: a placeholder for one of the
+    /// responder's). Responder: our own sending streams, which fill the placeholders (§6.1.1).
     streams: Streams,
     bundle: Option<Bundle>,
     /// Initiator: the last message sent, and what checks its answer.
@@ -151,14 +152,19 @@ impl Session {
         self.bundle.as_ref().filter(|_| self.state == State::Established)
     }
 
-    /// Initiator: adds an SRTP stream (one crypto session) and returns its CS ID (1-based).
-    /// Streams added after the first message are keyed by the next (re-keying) message.
+    /// Adds an SRTP stream with its SSRC and rollover counter, and returns its position
+    /// (1-based).
+    ///
+    /// Initiator: the position is the stream's CS ID. SSRC 0 is a placeholder for a stream the
+    /// responder sends, whose SSRC its R_MESSAGE fills in (RFC 3830 §6.1.1). Streams added after
+    /// the first message are keyed by the next (re-keying) message.
+    ///
+    /// Responder: one of our own sending streams, added before the I_MESSAGE is processed. They
+    /// fill the I_MESSAGE's placeholders in order (skipping SSRCs it names already), and the
+    /// R_MESSAGE tells the initiator (§6.1.1); the crypto sessions' CS IDs are the I_MESSAGE's.
     pub fn add_srtp_stream(&mut self, ssrc: u32, roc: u32) -> Result<u8> {
-        if self.role != Role::Initiator {
-            return Err(Error::new(ErrorKind::State, "only an initiator adds streams"));
-        }
-        if ssrc == 0 && !self.settings.interop.has(InteropFlags::SSRC_ZERO) {
-            return Err(Error::invalid_argument("SSRC 0 is a placeholder; enable the SSRC-zero interop flag"));
+        if ssrc == 0 && self.role == Role::Responder {
+            return Err(Error::invalid_argument("a responder's own stream has a real SSRC"));
         }
         if self.streams.iter().any(|stream| stream.ssrc == ssrc && ssrc != 0) {
             return Err(Error::invalid_argument("this SSRC already has a crypto session"));
@@ -265,7 +271,7 @@ impl Session {
         let bundle = self
             .established()
             .ok_or_else(|| Error::new(ErrorKind::State, format!("no keys in state {:?}", self.state)))?;
-        bundle.export(cs_id)
+        bundle.export(cs_id, self.role == Role::Initiator)
     }
 
     /// `N` bytes from the configured randomness source.
@@ -325,7 +331,14 @@ impl Session {
         if stale_update {
             return Err(Error::new(ErrorKind::Timestamp, "an update older than the CSB's last accepted message"));
         }
-        let answering = Answering { settings: &self.settings, update, prf, timestamp, next_mki: self.next_mki };
+        let answering = Answering {
+            settings: &self.settings,
+            update,
+            prf,
+            timestamp,
+            next_mki: self.next_mki,
+            own_streams: &self.streams,
+        };
         let answer = self.method.answer(&answering, received)?;
         answer.response.as_deref().map_or(Ok(()), within_maximum)?;
         if let Some(update) = update {
@@ -359,16 +372,27 @@ impl Session {
         // MAC covers what binds the response to this exchange (the T we sent, or our DHi).
         single_timestamp(received.message)?;
         let completing = Completing { settings: &self.settings, sent, streams: &self.streams };
-        if let Some(bundle) = self.method.complete(&completing, received)? {
+        let completed = self.method.complete(&completing, received)?;
+        // An RSA-R group answer brings the group's CSB ID and streams (RFC 4738 §3.6); any other
+        // answer our streams, with the responder's SSRCs in our placeholders (§6.1.1).
+        let streams = match &completed {
+            Some(group) if group.csb_id != sent.csb_id => group.streams.clone(),
+            _ => answered_streams(&self.streams, &header.cs_id_map)?,
+        };
+        if let Some(bundle) = &completed {
             if let Some(established) = self.bundle.as_ref().filter(|bundle| bundle.csb_id == sent.csb_id) {
-                check_same_peer(established, &bundle)?;
+                check_same_peer(established, bundle)?;
             }
-            // An RSA-R group answer brings the group's CSB ID and streams (RFC 4738 §3.6).
-            if bundle.csb_id != sent.csb_id {
-                self.streams = bundle.streams().collect();
-            }
+        }
+
+        // Every check passed: commit.
+        if let Some(bundle) = completed {
             self.bundle = Some(bundle);
         }
+        if let Some(bundle) = &mut self.bundle {
+            bundle.streams.clone_from(&streams);
+        }
+        self.streams = streams;
         self.state = State::Established;
         Ok(())
     }

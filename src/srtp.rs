@@ -302,13 +302,34 @@ impl SrtpPolicy {
     }
 }
 
+/// How an SRTP stack should match a crypto session's stream, numbered as libsrtp's
+/// `srtp_ssrc_type_t`: one SSRC, or any stream in one direction when the SSRC is unknown.
+///
+/// An SSRC is unknown when it is a placeholder (SSRC 0) nobody filled in: RFC 3830 §6.1.1 makes
+/// a placeholder in the I_MESSAGE a stream the responder sends, whose SSRC the R_MESSAGE fills
+/// in; where no R_MESSAGE fills it, the initiator receives it from an unknown SSRC and the
+/// responder sends it under one it did not declare. With an empty CS ID map (RFC 4563 §5) the
+/// SSRCs are conveyed outside MIKEY; such maps key the initiator's streams (MBMS, RFC 5410).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SsrcType {
+    /// The SSRC is known: libsrtp's `ssrc_specific`.
+    Specific = 1,
+    /// Unknown, and we receive the stream: libsrtp's `ssrc_any_inbound`.
+    AnyInbound = 2,
+    /// Unknown, and we send the stream: libsrtp's `ssrc_any_outbound`.
+    AnyOutbound = 3,
+}
+
 /// The keys and parameters of one crypto session, ready for an SRTP stack.
 #[derive(Clone, Debug)]
 pub struct SrtpKeys {
     /// RFC 3830 CS ID (1-based).
     pub cs_id: u8,
-    /// The stream's SSRC (0 when the initiator left it open, see the SSRC-zero interop flag).
+    /// The stream's SSRC; 0 when it is unknown (`ssrc_type` says which direction then).
     pub ssrc: u32,
+    /// Whether `ssrc` is known, and if not, which way the stream goes.
+    pub ssrc_type: SsrcType,
     /// The rollover counter to start from.
     pub roc: u32,
     /// SRTP master key (16, 24 or 32 bytes).

@@ -6,46 +6,18 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{config, mutate, pki, signing_config, Rng, TestClock, NTP_2026};
-use mikey::wire::DhGroup;
-use mikey::{Config, ErrorKind, Method, Role, Session, State};
+use common::{exchange_configs, mutate, Rng, TestClock, NTP_2026};
+use mikey::{ErrorKind, Method, Role, Session, State};
 
 /// Mutations per message; the signed methods cost an RSA operation for many of them.
 const MUTATIONS: usize = 300;
-
-fn configs(method: Method, clock: &Arc<TestClock>) -> (Config, Config) {
-    match method {
-        Method::Psk | Method::Null => (config(method, clock, 1), config(method, clock, 2)),
-        Method::DhHmac => {
-            let (mut initiator, mut responder) = (config(method, clock, 1), config(method, clock, 2));
-            initiator.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
-            initiator.set_dh_group(DhGroup::Oakley1).unwrap();
-            responder.set_identities(Some("sip:bob@example.com"), Some("sip:alice@example.com")).unwrap();
-            // OAKLEY 1 (fast) is below the default minimum: both sides allow it here.
-            initiator.set_min_dh_group(DhGroup::Oakley1).unwrap();
-            responder.set_min_dh_group(DhGroup::Oakley1).unwrap();
-            (initiator, responder)
-        }
-        _ => {
-            let mut initiator = signing_config(method, "alice", "bob", clock, 1);
-            initiator.set_peer_certificate(&pki("bob.crt.pem")).unwrap();
-            initiator.set_dh_group(DhGroup::Oakley1).unwrap();
-            initiator.set_min_dh_group(DhGroup::Oakley1).unwrap();
-            let mut responder = signing_config(method, "bob", "alice", clock, 2);
-            responder.set_min_dh_group(DhGroup::Oakley1).unwrap();
-            (initiator, responder)
-        }
-    }
-}
 
 #[test]
 fn mutated_messages_never_panic_and_rejections_change_nothing() {
     let methods = [Method::Psk, Method::Null, Method::DhHmac, Method::DhSign, Method::Pk, Method::RsaR];
     for (index, method) in methods.into_iter().enumerate() {
         let clock = TestClock::at(NTP_2026);
-        let (mut initiator_config, responder_config) = configs(method, &clock);
+        let (mut initiator_config, responder_config) = exchange_configs(method, &clock);
         initiator_config.set_request_verification(true).unwrap();
         let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
         initiator.add_srtp_stream(0x0A0B_0C0D, 1).unwrap();
@@ -59,7 +31,7 @@ fn mutated_messages_never_panic_and_rejections_change_nothing() {
         for _ in 0..MUTATIONS {
             // Each mutated offer goes to a fresh responder of its own config (own replay cache).
             let mutated = mutate(&i_message, &mut rng);
-            let mut responder = Session::new(&configs(method, &clock).1, Role::Responder).unwrap();
+            let mut responder = Session::new(&exchange_configs(method, &clock).1, Role::Responder).unwrap();
             if let Err(rejection) = responder.process_message(&mutated) {
                 responder_rejections += 1;
                 assert_eq!(responder.state(), State::Idle, "{method:?}: {}", rejection.error);

@@ -5,7 +5,7 @@ mod common;
 use common::{config, pki, signing_config, TestClock, NTP_2026, PSK};
 use mikey::crypto::{decrypt_key_data, KeyTransport, PrfFunction, PrfKey};
 use mikey::wire::{DataType, KeyDataList, Message, Payload};
-use mikey::{ErrorKind, InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProfile, State};
+use mikey::{ErrorKind, InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProfile, SsrcType, State};
 
 fn pair(method: Method, verification: bool) -> (Session, Session, std::sync::Arc<TestClock>) {
     let clock = TestClock::at(NTP_2026);
@@ -330,11 +330,10 @@ fn identities_must_match_when_configured() {
 #[test]
 fn interop_switches_for_padding_mki_and_ssrc_zero() {
     let clock = TestClock::at(NTP_2026);
-    // SSRC 0 needs the switch on both sides.
-    let mut initiator = Session::new(&config(Method::Psk, &clock, 1), Role::Initiator).unwrap();
-    assert_eq!(initiator.add_srtp_stream(0, 0).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    // SSRC 0 is a placeholder for the responder's stream (§6.1.1); a responder without a stream
+    // of its own to fill it in needs the switch.
     let mut loose = config(Method::Psk, &clock, 1);
-    loose.set_interop(InteropFlags::SSRC_ZERO | InteropFlags::MANDATORY_MKI_4).unwrap();
+    loose.set_interop(InteropFlags::MANDATORY_MKI_4).unwrap();
     let mut initiator = Session::new(&loose, Role::Initiator).unwrap();
     initiator.add_srtp_stream(0, 0).unwrap();
     let message = initiator.create_message().unwrap();
@@ -349,7 +348,8 @@ fn interop_switches_for_padding_mki_and_ssrc_zero() {
     padded.push(0);
     responder.process_message(&padded).unwrap();
     let keys = responder.export_srtp(1).unwrap();
-    assert_eq!((keys.ssrc, keys.mki.len()), (0, 4));
+    assert_eq!((keys.ssrc, keys.ssrc_type, keys.mki.len()), (0, SsrcType::AnyOutbound, 4));
+    assert_eq!(initiator.export_srtp(1).unwrap().ssrc_type, SsrcType::AnyInbound);
     assert_same_keys(&initiator, &responder, 1);
     // The padding byte is not authenticated: without it, the message is the same one, a replay.
     let mut again = Session::new(&responder_config, Role::Responder).unwrap();
@@ -366,7 +366,7 @@ fn interop_switches_for_padding_mki_and_ssrc_zero() {
 fn wrong_calls_for_the_role_or_state_are_state_errors() {
     let (mut initiator, mut responder, _) = pair(Method::Psk, false);
     assert_eq!(responder.create_message().unwrap_err().kind(), ErrorKind::State);
-    assert_eq!(responder.add_srtp_stream(1, 0).unwrap_err().kind(), ErrorKind::State);
+    assert_eq!(responder.add_srtp_stream(0, 0).unwrap_err().kind(), ErrorKind::InvalidArgument);
     assert_eq!(responder.export_srtp(1).unwrap_err().kind(), ErrorKind::State);
     initiator.add_srtp_stream(1, 0).unwrap();
     initiator.create_message().unwrap();

@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-use crate::bundle::{received_streams, Bundle, KeyKind, KeyMaterial, Peer, RandBytes, Stream, OFFERED_POLICY_NO};
+use crate::bundle::{
+    fill_placeholders, received_streams, Bundle, KeyKind, KeyMaterial, Peer, RandBytes, Stream, OFFERED_POLICY_NO,
+};
 use crate::config::{InteropFlags, MANDATORY_MKI_LEN, RAND_LEN};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::Answering;
@@ -69,12 +71,15 @@ pub(crate) fn bundle(
         policies.push((sp.policy_no, policy));
     }
     let default_policy_no = policies.first().map_or(OFFERED_POLICY_NO, |(no, _)| *no);
-    let streams = received_streams(&message.header.cs_id_map, default_policy_no)?;
-    let allow_ssrc_zero =
-        cx.settings.interop.has(InteropFlags::SSRC_ZERO) || matches!(message.header.cs_id_map, CsIdMap::Empty { .. });
-    if !allow_ssrc_zero && streams.iter().any(|s| s.ssrc == 0) {
-        return Err(Error::new(ErrorKind::Policy, "SSRC 0 placeholder in the CS ID map (see the SSRC-zero flag)")
-            .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
+    let mut streams = received_streams(&message.header.cs_id_map, default_policy_no)?;
+    let ssrcs_outside_mikey = matches!(message.header.cs_id_map, CsIdMap::Empty { .. });
+    let open = if ssrcs_outside_mikey { 0 } else { fill_placeholders(&mut streams, cx.own_streams) };
+    if open > 0 && !cx.settings.interop.has(InteropFlags::SSRC_ZERO) {
+        let error = format!(
+            "{open} SSRC placeholder(s) in the CS ID map and no SSRC of ours to fill them in (§6.1.1): \
+             add our sending streams first, or set the SSRC-zero interop flag"
+        );
+        return Err(Error::new(ErrorKind::Policy, error).with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
     }
     if policies.is_empty() {
         policies.push((OFFERED_POLICY_NO, policy_without_sp));
@@ -98,7 +103,9 @@ pub(crate) fn bundle(
         policy.mki_len = mki.len() as u8;
     }
     let keying = (RandBytes::from_slice(rand), keys, mki);
-    Bundle::new(message.header.csb_id, cx.prf, keying, streams, policies, peer)
+    let mut bundle = Bundle::new(message.header.csb_id, cx.prf, keying, streams, policies, peer)?;
+    bundle.ssrcs_outside_mikey = ssrcs_outside_mikey;
+    Ok(bundle)
 }
 
 /// The MKI of received key validity data (§6.14): an SPI of 1 to 16 bytes, or none.

@@ -17,7 +17,7 @@ use crate::crypto::x509::Certificate;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::{Answering, Completing, Offering, Pending, Received, OUR_PRF};
 use crate::srtp::SrtpPolicy;
-use crate::wire::{CommonHeader, DataType, DhPayload, KeyValidity, Message, Payload};
+use crate::wire::{DataType, DhPayload, KeyValidity, Message, Payload};
 
 /// What an initiator keeps until DHr arrives: our key pair, and the CSB's RAND, MKI and policy.
 #[derive(Debug)]
@@ -86,7 +86,7 @@ pub(crate) fn answer<'a>(
     payloads.extend(own_identity);
     payloads.push(uri_payload(initiator_id));
     payloads.extend(dh_payloads.into_iter().map(Payload::Dh));
-    let header = CommonHeader { data_type: response_type, verification_requested: false, ..message.header.clone() };
+    let header = bundle.response_header(&message.header, response_type);
     Ok((bundle, Message { header, payloads }))
 }
 

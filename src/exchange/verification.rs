@@ -10,11 +10,12 @@ use std::borrow::Cow;
 
 use super::identity::{carried_ids, check_peer_named};
 use super::kemac::mac_algorithm_code;
+use crate::bundle::Bundle;
 use crate::crypto::MacKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::method::{Answering, Completing, Pending, Received};
 use crate::wire::registry::id_type;
-use crate::wire::{CommonHeader, DataType, IdPayload, Message, Payload, Timestamp, Verification};
+use crate::wire::{DataType, IdPayload, Message, Payload, Timestamp, Verification};
 
 /// What an initiator keeps to check a verification message: the exchange's MAC key (§4.1.4) and
 /// the identities its I_MESSAGE carried.
@@ -28,10 +29,11 @@ pub(crate) struct VerificationKey {
 }
 
 /// Responder: the verification message answering an accepted I_MESSAGE that asked for one (the
-/// V flag), or `None`. `auth` is the exchange's MAC key; the IDs are those the I_MESSAGE carried.
+/// V flag), or `None`, for the CSB it set up. `auth` is the exchange's MAC key; the IDs are those
+/// the I_MESSAGE carried.
 pub(crate) fn answer(
     cx: &Answering<'_>,
-    received: &Received<'_>,
+    (received, bundle): (&Received<'_>, &Bundle),
     auth: &MacKey,
     initiator_id: &[u8],
     responder_id: &[u8],
@@ -47,7 +49,7 @@ pub(crate) fn answer(
     }
     let ids = VerificationContext { initiator_id, responder_id: own_id.unwrap_or(responder_id) };
     let data_type = header.data_type.answered_by().unwrap_or(DataType::PskVerification);
-    let header = CommonHeader { data_type, verification_requested: false, ..header.clone() };
+    let header = bundle.response_header(header, data_type);
     seal_verification(Message { header, payloads }, auth, &cx.timestamp, &ids).map(Some)
 }
 

@@ -172,13 +172,23 @@ pub unsafe extern "C" fn mikey_session_free(session: *mut mikey_session) {
     })
 }
 
-/// Initiator: adds an SRTP stream (one crypto session) with its SSRC and rollover counter, and
-/// writes its RFC 3830 CS ID (1-based, in the order streams are added) to `*cs_id_out`.
+/// Adds an SRTP stream with its SSRC and rollover counter, and writes its position (1-based,
+/// in the order streams are added) to `*cs_id_out`.
 ///
-/// Add the streams before the first `mikey_session_create_message`; streams added later are
-/// keyed by the next (re-keying) message. SSRC 0 needs `MIKEY_INTEROP_SSRC_ZERO`. Returns
-/// `MIKEY_ERR_STATE` for a responder, `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, a
-/// duplicate or zero SSRC, or a 256th stream. `*cs_id_out` is written only on success.
+/// Initiator: one crypto session, whose RFC 3830 CS ID is that position. Add the streams before
+/// the first `mikey_session_create_message`; streams added later are keyed by the next
+/// (re-keying) message. SSRC 0 is a placeholder for a stream the responder sends: its
+/// R_MESSAGE fills in the SSRC (RFC 3830 §6.1.1), which `mikey_session_export_srtp` then
+/// reports; without an R_MESSAGE the export says the SSRC is unknown (`ssrc_type`).
+///
+/// Responder: one of our own sending streams, added before the I_MESSAGE is processed. Its
+/// SSRC (not 0) and ROC fill the I_MESSAGE's SSRC 0 placeholders in order (skipping SSRCs the
+/// I_MESSAGE already names), and the R_MESSAGE tells the initiator. The crypto sessions and
+/// their CS IDs are the I_MESSAGE's. An I_MESSAGE with more placeholders than our streams is
+/// refused (`MIKEY_ERR_POLICY`) unless `MIKEY_INTEROP_SSRC_ZERO` is set.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, a duplicate SSRC, SSRC 0 for a
+/// responder, or a 256th stream. `*cs_id_out` is written only on success.
 /// Not synchronised (see `mikey_session`).
 #[no_mangle]
 pub unsafe extern "C" fn mikey_session_add_srtp_stream(

@@ -93,7 +93,7 @@ impl mikey_srtp_policy {
 #[repr(C)]
 #[derive(Zeroize)]
 pub struct mikey_srtp_keys {
-    /// The stream's SSRC (0 when the initiator left it open, see `MIKEY_INTEROP_SSRC_ZERO`).
+    /// The stream's SSRC; 0 when it is unknown, which `ssrc_type` then says.
     pub ssrc: u32,
     /// The rollover counter to start from.
     pub roc: u32,
@@ -128,8 +128,15 @@ pub struct mikey_srtp_keys {
     pub master_salt: [u8; 14],
     /// The MKI, the first `mki_len` bytes.
     pub mki: [u8; 16],
+    /// How libsrtp should match the stream, as its `srtp_ssrc_type_t` numbers it:
+    /// `MIKEY_SSRC_SPECIFIC` (1) when `ssrc` is known; when it is not, `MIKEY_SSRC_ANY_INBOUND`
+    /// (2) for a stream we receive and `MIKEY_SSRC_ANY_OUTBOUND` (3) for one we send. Unknown:
+    /// an SSRC 0 placeholder (RFC 3830 §6.1.1, a stream the responder sends) that no R_MESSAGE
+    /// filled in, or an empty CS ID map (RFC 4563, the initiator's streams). So
+    /// `policy.ssrc.type = keys.ssrc_type; policy.ssrc.value = keys.ssrc;`.
+    pub ssrc_type: u8,
     /// Room for later fields; zero.
-    pub reserved: [u8; 42],
+    pub reserved: [u8; 41],
 }
 
 // No implicit padding: the fields add up to the size, so no byte of either struct is left
@@ -138,7 +145,7 @@ const _: () = {
     use std::mem::size_of;
     assert!(size_of::<mikey_srtp_policy>() == 4 + 4 + 8 + 48 && size_of::<mikey_srtp_policy>() == 64);
     let usizes = 3 * size_of::<usize>();
-    assert!(size_of::<mikey_srtp_keys>() == 7 * 4 + 4 + usizes + 32 + 14 + 16 + 42);
+    assert!(size_of::<mikey_srtp_keys>() == 7 * 4 + 4 + usizes + 32 + 14 + 16 + 1 + 41);
 };
 
 impl mikey_srtp_keys {
@@ -162,7 +169,8 @@ impl mikey_srtp_keys {
             srtp_encryption: 0,
             srtcp_encryption: 0,
             srtp_authentication: 0,
-            reserved: [0; 42],
+            ssrc_type: 0,
+            reserved: [0; 41],
         }
     }
 
@@ -180,6 +188,7 @@ impl mikey_srtp_keys {
         let profile = policy.profile;
         self.cs_id = keys.cs_id;
         self.ssrc = keys.ssrc;
+        self.ssrc_type = keys.ssrc_type as u8;
         self.roc = keys.roc;
         self.master_key_len = copy(&mut self.master_key, keys.master_key.expose(), "master key")?;
         self.master_salt_len = copy(&mut self.master_salt, keys.master_salt.expose(), "master salt")?;
@@ -232,6 +241,7 @@ mod tests {
     use super::*;
     use crate::ffi::types::{MIKEY_ERR_INVALID_ARGUMENT, MIKEY_OK};
     use crate::secret::InlineSecret;
+    use crate::SsrcType;
 
     #[test]
     fn policy_fields_map_to_the_rust_policy() {
@@ -277,6 +287,7 @@ mod tests {
         let keys = SrtpKeys {
             cs_id: 2,
             ssrc: 0xdead_beef,
+            ssrc_type: SsrcType::AnyOutbound,
             roc: 5,
             master_key: InlineSecret::from_slice(&[0xAA; 16]).unwrap(),
             master_salt: InlineSecret::from_slice(&[0xBB; 14]).unwrap(),
@@ -285,7 +296,7 @@ mod tests {
         };
         let mut out = mikey_srtp_keys::zeroed();
         out.fill(&keys).unwrap();
-        assert_eq!((out.cs_id, out.ssrc, out.roc, out.profile), (2, 0xdead_beef, 5, 1));
+        assert_eq!((out.cs_id, out.ssrc, out.roc, out.profile, out.ssrc_type), (2, 0xdead_beef, 5, 1, 3));
         assert_eq!((out.master_key_len, out.master_salt_len, out.mki_len), (16, 14, 4));
         assert_eq!(&out.master_key[..16], &[0xAA; 16]);
         assert_eq!(&out.master_key[16..], &[0; 16]);

@@ -356,7 +356,7 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         check!(initiator, mikey_session_export_srtp(initiator, 1, &mut keys), MIKEY_ERR_STATE);
         let responder = session(config, MIKEY_ROLE_RESPONDER);
         check!(responder, mikey_session_create_message(responder, null_mut(), 0, &mut len), MIKEY_ERR_STATE);
-        check!(responder, mikey_session_add_srtp_stream(responder, 1, 0, &mut byte), MIKEY_ERR_STATE);
+        check!(responder, mikey_session_add_srtp_stream(responder, 0, 0, &mut byte), MIKEY_ERR_INVALID_ARGUMENT);
         mikey_session_free(initiator);
         mikey_session_free(responder);
         mikey_config_free(config);

@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, CStr};
 
-use crate::{ErrorKind, InteropFlags, Method, Role, State};
+use crate::{ErrorKind, InteropFlags, Method, Role, SsrcType, State};
 
 use super::boundary::boundary;
 
@@ -142,9 +142,20 @@ pub const MIKEY_INTEROP_MANDATORY_MKI_4: u32 = 4;
 /// Interop switch: send the SRTP master key and salt concatenated as one TEK, as GStreamer
 /// sends and expects (NULL method only).
 pub const MIKEY_INTEROP_TEK_WITH_CONCATENATED_SALT: u32 = 8;
-/// Interop switch: accept SSRC 0 placeholders in the CS ID map and export them as SSRC 0
-/// (wildcard); lets an initiator add streams with SSRC 0.
+/// Interop switch, responder: accept SSRC 0 placeholders (RFC 3830 §6.1.1) that none of our
+/// own streams (`mikey_session_add_srtp_stream`) fills in, for peers that leave them open;
+/// they are exported as unknown (`mikey_srtp_keys.ssrc_type`). Also allows SSRC 0 in
+/// `mikey_config_set_rsa_r_group`.
 pub const MIKEY_INTEROP_SSRC_ZERO: u32 = 16;
+
+/// `mikey_srtp_keys.ssrc_type`: the SSRC is known (libsrtp's `ssrc_specific`).
+pub const MIKEY_SSRC_SPECIFIC: u8 = 1;
+/// `mikey_srtp_keys.ssrc_type`: unknown SSRC of a stream we receive (libsrtp's
+/// `ssrc_any_inbound`).
+pub const MIKEY_SSRC_ANY_INBOUND: u8 = 2;
+/// `mikey_srtp_keys.ssrc_type`: unknown SSRC of a stream we send (libsrtp's
+/// `ssrc_any_outbound`).
+pub const MIKEY_SSRC_ANY_OUTBOUND: u8 = 3;
 /// Interop switch: accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme
 /// is set, as minisip and other older RFC 3830 peers do (without it: SHA-256 both ways).
 pub const MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES: u32 = 32;
@@ -177,6 +188,9 @@ const _: () = {
     assert!(MIKEY_INTEROP_MANDATORY_MKI_4 == InteropFlags::MANDATORY_MKI_4);
     assert!(MIKEY_INTEROP_TEK_WITH_CONCATENATED_SALT == InteropFlags::TEK_WITH_CONCATENATED_SALT);
     assert!(MIKEY_INTEROP_SSRC_ZERO == InteropFlags::SSRC_ZERO);
+    assert!(MIKEY_SSRC_SPECIFIC == SsrcType::Specific as u8);
+    assert!(MIKEY_SSRC_ANY_INBOUND == SsrcType::AnyInbound as u8);
+    assert!(MIKEY_SSRC_ANY_OUTBOUND == SsrcType::AnyOutbound as u8);
     assert!(MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES == InteropFlags::MINISIP_SHA1_SIGNATURES);
     assert!(
         MIKEY_INTEROP_GSTREAMER_SP_LAYOUT

@@ -329,6 +329,8 @@ pub(crate) struct Answering<'s> {
     pub(crate) timestamp: Timestamp,
     /// The number of the next key we send (RSA-R), for its MKI.
     pub(crate) next_mki: u32,
+    /// Our own sending streams, which fill the I_MESSAGE's SSRC placeholders (§6.1.1).
+    pub(crate) own_streams: &'s Streams,
 }
 
 /// A responder's verdict on an accepted I_MESSAGE.

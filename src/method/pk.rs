@@ -140,7 +140,7 @@ impl KeyManagement for Pk {
             let peer = certificate_holder(settings, &signer, encrypted_id)?;
             accept::bundle(cx, message, keys, SrtpPolicy::default(), peer)?
         };
-        let response = verification::answer(cx, received, &opened.auth, initiator_id, responder_id)?;
+        let response = verification::answer(cx, (received, &bundle), &opened.auth, initiator_id, responder_id)?;
         bundle.envelope_key = (opened.cache != envelope_cache::NO_CACHE).then_some(opened.envelope_key);
         Ok(Answer { bundle, response, sent_key: false })
     }

@@ -145,6 +145,6 @@ pub(crate) fn answer(
     let key_data = plaintext.key_data(false)?;
     let keys = NewKeys::Carried(&key_data.keys);
     let bundle = accept::bundle(cx, message, (&rand, keys), SrtpPolicy::default(), peer_of(initiator_id))?;
-    let response = verification::answer(cx, received, &auth, initiator_id, responder_id)?;
+    let response = verification::answer(cx, (received, &bundle), &auth, initiator_id, responder_id)?;
     Ok(Answer { bundle, response, sent_key: false })
 }

@@ -14,8 +14,7 @@ use std::sync::Arc;
 use smallvec::smallvec;
 
 use crate::bundle::{
-    key_validity, numbered_mki, srtp_id_map, streams_of, Bundle, KeyMaterial, Peer, Policies, RandBytes,
-    OFFERED_POLICY_NO,
+    key_validity, numbered_mki, streams_of, Bundle, KeyMaterial, Peer, Policies, RandBytes, OFFERED_POLICY_NO,
 };
 use crate::config::{RsaRGroup, RAND_LEN};
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
@@ -35,7 +34,7 @@ use crate::method::{
 use crate::replay::single_timestamp;
 use crate::srtp::SrtpPolicy;
 use crate::wire::registry::{envelope_cache, extension_type};
-use crate::wire::{CommonHeader, CsIdMap, DataType, GeneralExtension, KeyDataList, KeyDataType, Message, Payload};
+use crate::wire::{CsIdMap, DataType, GeneralExtension, KeyDataList, KeyDataType, Message, Payload};
 
 /// The RSA-R method.
 #[derive(Debug)]
@@ -161,8 +160,9 @@ impl KeyManagement for RsaR {
         }
         let streams = match (group_csb_id, &message.header.cs_id_map) {
             (Some(_), CsIdMap::SrtpId(map)) => streams_of(map.entries().map(|entry| (entry.ssrc, entry.roc))),
-            (None, map) if *map == srtp_id_map(cx.streams.iter().copied()) => cx.streams.clone(),
-            _ => return Err(Error::new(ErrorKind::Policy, "the R_MESSAGE changed our CS ID map")),
+            // Our own CSB: the session checks what the map fills in (§6.1.1).
+            (None, _) => cx.streams.clone(),
+            (Some(_), _) => return Err(Error::malformed("a group answer names the group's streams (RFC 4738 §3.6)")),
         };
         let policies: Policies = smallvec![(OFFERED_POLICY_NO, policy)];
         let (keys, mki) = match key_data.keys.as_slice() {
@@ -231,11 +231,9 @@ fn response(cx: &Answering<'_>, message: &Message<'_>, reply: &Reply<'_>, bundle
     let key_data = bundle.keys.key_data(key_validity(&bundle.mki), false);
     // A group answer names the group's CSB and its sender's streams, and always sends the
     // group RAND (§3.2, §3.6); the HDR keeps the member's CSB ID.
-    let mut header =
-        CommonHeader { data_type: DataType::RsaRResponse, verification_requested: false, ..message.header.clone() };
+    let header = bundle.response_header(&message.header, DataType::RsaRResponse);
     let mut payloads = Vec::new();
     if reply.for_group {
-        header.cs_id_map = bundle.cs_id_map();
         let data = bundle.csb_id.to_be_bytes().to_vec().into();
         payloads.push(Payload::GeneralExtension(GeneralExtension { ext_type: extension_type::CSB_ID, data }));
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use mikey::clock::Clock;
 use mikey::crypto::RandomSource;
+use mikey::wire::DhGroup;
 use mikey::{Config, Method, Result};
 
 /// 2026-01-01T00:00:00Z as NTP seconds.
@@ -169,4 +170,31 @@ pub fn mutate(seed: &[u8], rng: &mut Rng) -> Vec<u8> {
         }
     }
     data
+}
+
+/// An initiator's and a responder's config for an exchange of `method` (alice and bob; the DH
+/// methods in OAKLEY 1, which is fast).
+pub fn exchange_configs(method: Method, clock: &Arc<TestClock>) -> (Config, Config) {
+    match method {
+        Method::Psk | Method::Null => (config(method, clock, 1), config(method, clock, 2)),
+        Method::DhHmac => {
+            let (mut initiator, mut responder) = (config(method, clock, 1), config(method, clock, 2));
+            initiator.set_identities(Some("sip:alice@example.com"), Some("sip:bob@example.com")).unwrap();
+            initiator.set_dh_group(DhGroup::Oakley1).unwrap();
+            responder.set_identities(Some("sip:bob@example.com"), Some("sip:alice@example.com")).unwrap();
+            // OAKLEY 1 (fast) is below the default minimum: both sides allow it here.
+            initiator.set_min_dh_group(DhGroup::Oakley1).unwrap();
+            responder.set_min_dh_group(DhGroup::Oakley1).unwrap();
+            (initiator, responder)
+        }
+        _ => {
+            let mut initiator = signing_config(method, "alice", "bob", clock, 1);
+            initiator.set_peer_certificate(&pki("bob.crt.pem")).unwrap();
+            initiator.set_dh_group(DhGroup::Oakley1).unwrap();
+            initiator.set_min_dh_group(DhGroup::Oakley1).unwrap();
+            let mut responder = signing_config(method, "bob", "alice", clock, 2);
+            responder.set_min_dh_group(DhGroup::Oakley1).unwrap();
+            (initiator, responder)
+        }
+    }
 }
