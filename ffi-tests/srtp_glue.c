@@ -61,11 +61,14 @@ srtp_err_status_t mikey_srtp_create(srtp_t *session, const mikey_srtp_keys *keys
     memcpy(key_and_salt, keys->master_key, keys->master_key_len);
     memcpy(key_and_salt + keys->master_key_len, keys->master_salt, keys->master_salt_len);
     policy.key = key_and_salt;
-    if (keys->ssrc != 0) {
-        policy.ssrc.type = ssrc_specific;
-        policy.ssrc.value = keys->ssrc;
-    } else {
-        policy.ssrc.type = direction == MIKEY_SRTP_OUTBOUND ? ssrc_any_outbound : ssrc_any_inbound;
+    /* mikey_srtp_keys.ssrc_type is libsrtp's srtp_ssrc_type_t: a known SSRC, or any stream of
+       one direction when nobody told us the SSRC (an RFC 3830 §6.1.1 placeholder no R_MESSAGE
+       filled in). That direction must be the one the caller uses the session for. */
+    policy.ssrc.type = (srtp_ssrc_type_t)keys->ssrc_type;
+    policy.ssrc.value = keys->ssrc;
+    if (keys->ssrc_type != MIKEY_SSRC_SPECIFIC &&
+        keys->ssrc_type != (direction == MIKEY_SRTP_OUTBOUND ? MIKEY_SSRC_ANY_OUTBOUND : MIKEY_SSRC_ANY_INBOUND)) {
+        return srtp_err_status_bad_param;
     }
     policy.window_size = 128;
     policy.allow_repeat_tx = 0;
@@ -76,7 +79,7 @@ srtp_err_status_t mikey_srtp_create(srtp_t *session, const mikey_srtp_keys *keys
     if (status != srtp_err_status_ok) {
         return status;
     }
-    if (keys->ssrc != 0 && keys->roc != 0) {
+    if (keys->ssrc_type == MIKEY_SSRC_SPECIFIC && keys->roc != 0) {
         status = srtp_set_stream_roc(*session, keys->ssrc, keys->roc);
         if (status != srtp_err_status_ok) {
             srtp_dealloc(*session);

@@ -20,8 +20,9 @@ typedef enum mikey_srtp_direction {
 } mikey_srtp_direction;
 
 /* Creates an SRTP session for one stream from exported MIKEY keys, and sets the stream's
- * rollover counter (keys->roc). The SSRC is keys->ssrc (a wildcard for the direction when it is
- * 0). Returns srtp_err_status_bad_param for key lengths that do not match keys->profile, or
+ * rollover counter (keys->roc). The SSRC is keys->ssrc, or when it is unknown any stream of the
+ * direction keys->ssrc_type names, which must be `direction` (else srtp_err_status_bad_param).
+ * Returns srtp_err_status_bad_param for key lengths that do not match keys->profile, or
  * for what this glue does not map (an MKI, a key derivation rate other than 0, profiles libsrtp
  * has no srtp_profile_t for); otherwise libsrtp's result. srtp_init() must have been called. */
 srtp_err_status_t mikey_srtp_create(srtp_t *session, const mikey_srtp_keys *keys, mikey_srtp_direction direction);
