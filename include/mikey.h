@@ -79,6 +79,40 @@
 #define MIKEY_INTEROP_SSRC_ZERO 16
 
 /**
+ * Interop switch: accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme
+ * is set, as minisip and other older RFC 3830 peers do (without it: SHA-256 both ways).
+ */
+#define MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES 32
+
+/**
+ * Interop switch: derive every key with minisip's PRF, which departs from RFC 3830 §4.1.2 for
+ * keys of a multiple of 32 bytes (its 192-byte TGKs and DH secrets, a 32-byte PSK): it
+ * replaces their last 32 bytes by an empty HMAC key. Both roles.
+ */
+#define MIKEY_INTEROP_MINISIP_PRF 64
+
+/**
+ * Interop switch, DH-HMAC responder: accept an I_MESSAGE without IDr, as minisip sends it
+ * (RFC 4650 §3 requires IDr; we know who we are).
+ */
+#define MIKEY_INTEROP_MINISIP_DH_HMAC_WITHOUT_IDR 128
+
+/**
+ * Interop switch: R_MESSAGEs as minisip makes and checks them, both roles: the V MAC covers
+ * the R_MESSAGE and the initiator's T without the identities (RFC 3830 §5.2 adds them); DH and
+ * DH-HMAC answers may lack IDi; an RSA-R answer may carry its own T (which its KEMAC IV uses)
+ * and an ignored RAND, and SIGNr covers R_MESSAGE || IDr || its T (RFC 4738 §3.6: IDi || IDr
+ * || the initiator's T).
+ */
+#define MIKEY_INTEROP_MINISIP_RESPONSES 256
+
+/**
+ * Interop switch: PK and RSA-R envelope keys of 112 bytes, as minisip makes them, sent and
+ * expected (RFC 3830 §3.2 leaves the length open; 16 bytes otherwise).
+ */
+#define MIKEY_INTEROP_MINISIP_ENVELOPE_KEY 512
+
+/**
  * `mikey_srtp_keys.ssrc_type`: the SSRC is known (libsrtp's `ssrc_specific`).
  */
 #define MIKEY_SSRC_SPECIFIC 1
@@ -94,12 +128,6 @@
  * `ssrc_any_outbound`).
  */
 #define MIKEY_SSRC_ANY_OUTBOUND 3
-
-/**
- * Interop switch: accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme
- * is set, as minisip and other older RFC 3830 peers do (without it: SHA-256 both ways).
- */
-#define MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES 32
 
 /**
  * The longest MIKEY message the library takes or makes, in bytes: size the `out` buffers of

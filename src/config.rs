@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::rsa::{RsaPrivateKey, SignatureScheme};
 use crate::crypto::x509::{Certificate, TrustStore};
+use crate::crypto::PrfFunction;
 use crate::crypto::{RandomSource, SystemRandomSource};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 pub use crate::method::Method;
@@ -40,8 +41,25 @@ impl InteropFlags {
     /// Accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme is set, as
     /// minisip and other older RFC 3830 peers do (§4.2.6 names SHA-1); SHA-256 otherwise.
     pub const MINISIP_SHA1_SIGNATURES: u32 = 1 << 5;
+    /// Derive every key (TEK and salt, the KEMAC and MAC keys) with minisip's MIKEY-1, which
+    /// departs from RFC 3830 §4.1.2 for inkeys of a multiple of 32 bytes (its 192-byte TGKs, a
+    /// 32-byte PSK): [`crate::crypto::PrfFunction::MinisipHmacSha1`]. Both roles.
+    pub const MINISIP_PRF: u32 = 1 << 6;
+    /// DH-HMAC responder: accept an I_MESSAGE without IDr, as minisip sends it (RFC 4650 §3
+    /// requires IDr); we know who we are, and answer with our configured identity.
+    pub const MINISIP_DH_HMAC_WITHOUT_IDR: u32 = 1 << 7;
+    /// R_MESSAGEs as minisip's libmikey makes and checks them, both roles: the V MAC covers the
+    /// R_MESSAGE and the initiator's T but no identities (RFC 3830 §5.2 adds IDi and IDr); a DH
+    /// or DH-HMAC R_MESSAGE may lack IDi (§3.3, RFC 4650 §3 require it); an RSA-R answer may
+    /// carry its own T, which its KEMAC IV uses, and a RAND, which is ignored, and SIGNr covers
+    /// the R_MESSAGE, IDr and the R_MESSAGE's T (RFC 4738 §3.6: IDi, IDr and the initiator's T).
+    pub const MINISIP_RESPONSES: u32 = 1 << 8;
+    /// PK and RSA-R envelope keys of 112 bytes, as minisip makes them, sent and expected (RFC
+    /// 3830 §3.2 leaves the length open; 16 bytes otherwise). A recipient expects one length, so
+    /// the envelope reveals nothing about its contents.
+    pub const MINISIP_ENVELOPE_KEY: u32 = 1 << 9;
     /// Every flag this version knows.
-    pub const ALL: u32 = (1 << 6) - 1;
+    pub const ALL: u32 = (1 << 10) - 1;
 
     /// True when `flag` is set.
     pub fn has(self, flag: u32) -> bool {
@@ -122,6 +140,22 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The PRF a header's PRF func names (RFC 3830 §6.1, RFC 6043 §6.1): MIKEY-1 (0), as
+    /// minisip computes it under its switch, or PRF-HMAC-SHA-256 (1).
+    pub(crate) fn prf_named(&self, prf_function: u8) -> Result<PrfFunction> {
+        match prf_function {
+            0 if self.interop.has(InteropFlags::MINISIP_PRF) => Ok(PrfFunction::MinisipHmacSha1),
+            0 => Ok(PrfFunction::MikeyHmacSha1),
+            1 => Ok(PrfFunction::HmacSha256),
+            other => Err(Error::unsupported(format!("PRF func {other}")).with_peer_code(MikeyErrorCode::InvalidPrf)),
+        }
+    }
+
+    /// The PRF of the messages we start: MIKEY-1 (PRF func 0).
+    pub(crate) fn our_prf(&self) -> PrfFunction {
+        self.prf_named(0).unwrap_or(PrfFunction::MikeyHmacSha1)
+    }
+
     /// The SRTP policy we offer (or, as an RSA-R responder, choose): the configured one, with
     /// the MKI length the mandatory-MKI switch imposes.
     pub(crate) fn offered_policy(&self) -> SrtpPolicy {

@@ -13,7 +13,6 @@ use crate::bundle::{answered_streams, numbered_mki, Bundle, RandBytes, Stream, S
 use crate::clock::ntp_diff;
 use crate::config::{Config, InteropFlags, Settings, RAND_LEN};
 use crate::crypto::x509::Certificate;
-use crate::crypto::PrfFunction;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::{Answering, Completing, KeyManagement, Offering, Received, Sent};
 use crate::replay::{single_timestamp, ReplayCache, ReplayCheck};
@@ -304,7 +303,7 @@ impl Session {
             ))
             .with_peer_code(MikeyErrorCode::InvalidDataType));
         }
-        let prf = named_prf(header.prf_function)?;
+        let prf = self.settings.prf_named(header.prf_function)?;
         let timestamp = single_timestamp(received.message)?;
         if let Some(bundle) = self.bundle.as_ref().filter(|_| update.is_none()) {
             return Err(Error::new(
@@ -368,9 +367,13 @@ impl Session {
         if header.csb_id != sent.csb_id {
             return Err(Error::new(ErrorKind::State, "response for another CSB"));
         }
-        // §5.2 says the responder echoes the initiator's T; minisip sends its own. Either way the
-        // MAC covers what binds the response to this exchange (the T we sent, or our DHi).
-        single_timestamp(received.message)?;
+        // §5.2: "The Responder does not create a new timestamp, but uses the timestamp used by
+        // the Initiator." minisip sends its own (its switch); what binds its answer to this
+        // exchange is then what the MAC or signature covers (the T we sent, our DHi, its T).
+        let timestamp = single_timestamp(received.message)?;
+        if timestamp != sent.timestamp && !self.settings.interop.has(InteropFlags::MINISIP_RESPONSES) {
+            return Err(Error::new(ErrorKind::AuthFailed, "the R_MESSAGE does not carry our T (RFC 3830 §5.2)"));
+        }
         let completing = Completing { settings: &self.settings, sent, streams: &self.streams };
         let completed = self.method.complete(&completing, received)?;
         // An RSA-R group answer brings the group's CSB ID and streams (RFC 4738 §3.6); any other
@@ -497,13 +500,4 @@ fn check_same_peer(established: &Bundle, update: &Bundle) -> Result<()> {
             .with_peer_code(MikeyErrorCode::AuthFailure));
     }
     Ok(())
-}
-
-/// The PRF a header's PRF func names (RFC 3830 §6.1, RFC 6043 §6.1).
-fn named_prf(prf_function: u8) -> Result<PrfFunction> {
-    match prf_function {
-        0 => Ok(PrfFunction::MikeyHmacSha1),
-        1 => Ok(PrfFunction::HmacSha256),
-        other => Err(Error::unsupported(format!("PRF func {other}")).with_peer_code(MikeyErrorCode::InvalidPrf)),
-    }
 }

@@ -302,7 +302,14 @@ fn an_envelope_opens_to_the_expected_length_whatever_it_holds() {
     assert_ne!(alice_key().open_envelope_key(&tampered, 16).unwrap().expose(), &stand_ins[2][..]);
     // Public-data failures still error.
     assert_eq!(key.open_envelope_key(&tampered[..100], 16).unwrap_err().kind(), ErrorKind::AuthFailed);
-    assert_eq!(key.open_envelope_key(&genuine, 33).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(key.open_envelope_key(&genuine, 129).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    // minisip's 112-byte envelope keys open; a 16-byte one gets a 112-byte stand-in.
+    assert_eq!(key.open_envelope_key(&seal(&[0x5A; 112]), 112).unwrap().expose(), [0x5A; 112]);
+    let stand_in = key.open_envelope_key(&genuine, 112).unwrap();
+    assert_eq!(stand_in.len(), 112);
+    assert_ne!(&stand_in.expose()[..10], b"0123456789");
+    assert_eq!(stand_in.expose(), key.open_envelope_key(&genuine, 112).unwrap().expose());
+    assert_ne!(&stand_in.expose()[..32], &stand_in.expose()[32..64], "each 32-byte block its own");
 }
 
 // ---------------------------------------------------------------------------------------------

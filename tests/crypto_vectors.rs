@@ -525,7 +525,7 @@ fn ct_eq_and_rng() {
 // ones and an independent aws-lc-rs HMAC reference of RFC 3830 §4.1.2
 // ---------------------------------------------------------------------------------------------
 
-const FUNCTIONS: [PrfFunction; 2] = [PrfFunction::MikeyHmacSha1, PrfFunction::HmacSha256];
+const FUNCTIONS: [PrfFunction; 3] = [PrfFunction::MikeyHmacSha1, PrfFunction::HmacSha256, PrfFunction::MinisipHmacSha1];
 const TGK_PURPOSES: [TgkKeyPurpose; 4] =
     [TgkKeyPurpose::Tek, TgkKeyPurpose::Salt, TgkKeyPurpose::AuthKey, TgkKeyPurpose::EncrKey];
 const ENVELOPE_PURPOSES: [EnvelopeKeyPurpose; 3] =
@@ -537,14 +537,21 @@ fn bytes(len: usize, seed: u8) -> Vec<u8> {
 
 /// RFC 3830 §4.1.2 written out with aws-lc-rs `hmac` (the PRF's implementation before PrfKey):
 /// 32-byte chunks (an empty inkey is one empty chunk), XOR of P(s_i, label, m), truncated.
+/// minisip's variant gives the last chunk the length inkey_len mod 32 (README of the minisip
+/// vectors).
 fn reference_prf(function: PrfFunction, inkey: &[u8], label: &[u8], out_len: usize) -> Vec<u8> {
-    let algorithm = match function {
-        PrfFunction::MikeyHmacSha1 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
-        PrfFunction::HmacSha256 => hmac::HMAC_SHA256,
+    let (algorithm, minisip) = match function {
+        PrfFunction::MikeyHmacSha1 => (hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, false),
+        PrfFunction::MinisipHmacSha1 => (hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, true),
+        PrfFunction::HmacSha256 => (hmac::HMAC_SHA256, false),
     };
     let block = algorithm.digest_algorithm().output_len();
     let m = out_len.div_ceil(block);
-    let chunks: Vec<&[u8]> = if inkey.is_empty() { vec![&[]] } else { inkey.chunks(32).collect() };
+    let mut chunks: Vec<&[u8]> = if inkey.is_empty() { vec![&[]] } else { inkey.chunks(32).collect() };
+    if minisip {
+        let last = chunks.len() - 1;
+        chunks[last] = &chunks[last][..inkey.len() % 32];
+    }
     let mut out = vec![0u8; m * block];
     for s in chunks {
         let key = hmac::Key::new(algorithm, s);

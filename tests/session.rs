@@ -375,38 +375,52 @@ fn wrong_calls_for_the_role_or_state_are_state_errors() {
 }
 
 #[test]
-fn a_verification_message_with_the_responder_s_own_timestamp_is_accepted_as_minisip_sends_it() {
+fn a_verification_message_with_the_responder_s_own_timestamp_needs_the_minisip_switch() {
     use mikey::crypto::{EnvelopeDeriver, EnvelopeKeyPurpose, MacAlgorithm, MacKey};
     use mikey::exchange::verification::{seal_verification, VerificationContext};
     use mikey::wire::{CommonHeader, Timestamp};
 
-    let clock = TestClock::at(NTP_2026);
-    let mut initiator_config = config(Method::Psk, &clock, 1);
-    initiator_config.set_request_verification(true).unwrap();
-    let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
-    initiator.add_srtp_stream(1, 0).unwrap();
-    let i_bytes = initiator.create_message().unwrap();
-    let i_message = Message::decode(&i_bytes).unwrap();
-    let sent = *i_message.find(Payload::as_timestamp).unwrap();
-    let rand = i_message.find(Payload::as_rand).unwrap().clone();
-    let own_time = Timestamp { value: sent.value + (5 << 32), ..sent };
-    let header =
-        CommonHeader { data_type: DataType::PskVerification, verification_requested: false, ..i_message.header };
-    // The §4.1.4 authentication key from the PSK.
-    let mut auth_key = [0u8; 20];
-    EnvelopeDeriver::new(PrfFunction::MikeyHmacSha1, PSK, header.csb_id, &rand)
-        .derive(EnvelopeKeyPurpose::AuthKey, &mut auth_key);
-    let auth = MacKey::new(MacAlgorithm::HmacSha1_160, &auth_key);
-    let seal = |timestamp_in_mac: Timestamp| {
-        let ids = VerificationContext { initiator_id: &[], responder_id: &[] };
-        let message = Message { header: header.clone(), payloads: vec![Payload::Timestamp(own_time)] };
-        seal_verification(message, &auth, &timestamp_in_mac, &ids).unwrap()
-    };
-    // A V MAC over the responder's own T does not bind the response to our message.
-    assert_eq!(initiator.process_message(&seal(own_time)).unwrap_err().error.kind(), ErrorKind::AuthFailed);
-    // minisip: its own T payload, the V MAC over the T it received.
-    initiator.process_message(&seal(sent)).unwrap();
-    assert_eq!(initiator.state(), State::Established);
+    for minisip in [false, true] {
+        let clock = TestClock::at(NTP_2026);
+        let mut initiator_config = config(Method::Psk, &clock, 1);
+        initiator_config.set_request_verification(true).unwrap();
+        if minisip {
+            initiator_config.set_interop(InteropFlags::MINISIP_RESPONSES).unwrap();
+        }
+        let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
+        initiator.add_srtp_stream(1, 0).unwrap();
+        let i_bytes = initiator.create_message().unwrap();
+        let i_message = Message::decode(&i_bytes).unwrap();
+        let sent = *i_message.find(Payload::as_timestamp).unwrap();
+        let rand = i_message.find(Payload::as_rand).unwrap().clone();
+        let own_time = Timestamp { value: sent.value + (5 << 32), ..sent };
+        let header =
+            CommonHeader { data_type: DataType::PskVerification, verification_requested: false, ..i_message.header };
+        // The §4.1.4 authentication key from the PSK.
+        let mut auth_key = [0u8; 20];
+        EnvelopeDeriver::new(PrfFunction::MikeyHmacSha1, PSK, header.csb_id, &rand)
+            .derive(EnvelopeKeyPurpose::AuthKey, &mut auth_key);
+        let auth = MacKey::new(MacAlgorithm::HmacSha1_160, &auth_key);
+        let seal = |timestamp_in_mac: Timestamp| {
+            let ids = VerificationContext { initiator_id: &[], responder_id: &[] };
+            let message = Message { header: header.clone(), payloads: vec![Payload::Timestamp(own_time)] };
+            seal_verification(message, &auth, &timestamp_in_mac, &ids).unwrap()
+        };
+        // A V MAC over the responder's own T does not bind the response to our message.
+        assert_eq!(initiator.process_message(&seal(own_time)).unwrap_err().error.kind(), ErrorKind::AuthFailed);
+        // minisip: its own T payload, the V MAC over the T it received (RFC 3830 §5.2: the
+        // responder uses the initiator's T), accepted only under the switch.
+        match minisip {
+            true => initiator.process_message(&seal(sent)).unwrap(),
+            false => {
+                let rejection = initiator.process_message(&seal(sent)).unwrap_err();
+                assert!(rejection.error.to_string().contains("our T"), "{}", rejection.error);
+                None
+            }
+        };
+        let state = if minisip { State::Established } else { State::WaitResponse };
+        assert_eq!(initiator.state(), state);
+    }
 }
 
 /// A DH-HMAC pair (RFC 4650): both sides share the PSK and name each other.

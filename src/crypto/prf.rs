@@ -18,6 +18,10 @@ pub enum PrfFunction {
     MikeyHmacSha1,
     /// PRF-HMAC-SHA-256 (RFC 6043 §6.1): HMAC-SHA-256, 256-bit output blocks.
     HmacSha256,
+    /// MIKEY-1 as minisip's libmikey computes it, for the minisip interop switch only: it gives
+    /// the last inkey chunk the length inkey_len mod 32, so an inkey whose length is a multiple
+    /// of 32 bytes has its last 32 bytes replaced by an empty HMAC key. Not RFC 3830 §4.1.2.
+    MinisipHmacSha1,
 }
 
 /// A PRF inkey prepared once (its 32-byte chunks keyed), for several derivations (RFC 3830 §4.1.2).
@@ -52,11 +56,17 @@ struct ChunkKeys<H: Hash> {
 }
 
 impl<H: Hash> ChunkKeys<H> {
-    fn new(inkey: &[u8]) -> Self {
-        let mut chunks = inkey.chunks(INKEY_CHUNK_LEN);
+    /// The chunks of `inkey`; `minisip` empties a full last chunk ([`PrfFunction::MinisipHmacSha1`]).
+    fn new(inkey: &[u8], minisip: bool) -> Self {
+        let chunk_count = inkey.len().div_ceil(INKEY_CHUNK_LEN).max(1);
+        let emptied_last = minisip && inkey.len() % INKEY_CHUNK_LEN == 0;
+        let mut chunks = inkey.chunks(INKEY_CHUNK_LEN).enumerate().map(|(index, chunk)| {
+            let emptied = emptied_last && index + 1 == chunk_count;
+            HmacKey::new(if emptied { &[] } else { chunk })
+        });
         // An empty inkey is one empty chunk (see `PrfKey`).
-        let first = HmacKey::new(chunks.next().unwrap_or_default());
-        ChunkKeys { first, rest: chunks.map(HmacKey::new).collect() }
+        let first = chunks.next().unwrap_or_else(|| HmacKey::new(&[]));
+        ChunkKeys { first, rest: chunks.collect() }
     }
 
     /// out = P(s_1, label, m) XOR ... XOR P(s_n, label, m), truncated.
@@ -75,8 +85,9 @@ impl PrfKey {
         // The CPU feature detection aws-lc's SHA code dispatches on (normally done already).
         aws_lc_rs::init();
         let chunks = match function {
-            PrfFunction::MikeyHmacSha1 => Chunks::Sha1(ChunkKeys::new(inkey)),
-            PrfFunction::HmacSha256 => Chunks::Sha256(ChunkKeys::new(inkey)),
+            PrfFunction::MikeyHmacSha1 => Chunks::Sha1(ChunkKeys::new(inkey, false)),
+            PrfFunction::MinisipHmacSha1 => Chunks::Sha1(ChunkKeys::new(inkey, true)),
+            PrfFunction::HmacSha256 => Chunks::Sha256(ChunkKeys::new(inkey, false)),
         };
         PrfKey { function, chunks }
     }
@@ -188,10 +199,19 @@ mod tests {
             PrfKey::new(function, &key).derive(&label, &mut out);
             assert_eq!(out, want);
 
-            // The minisip variant (a third, empty chunk) must differ.
-            let p3 = reference_p(alg, &[], &label, m);
-            let wrong: Vec<u8> = want.iter().zip(&p3).map(|(x, y)| x ^ y).collect();
-            assert_ne!(out, wrong);
+            // minisip's variant empties the last full chunk (SHA-1 only).
+            if function == PrfFunction::MikeyHmacSha1 {
+                let p_empty = reference_p(alg, &[], &label, m);
+                let minisip: Vec<u8> = p1.iter().zip(&p_empty).map(|(x, y)| x ^ y).take(len).collect();
+                let mut got = vec![0u8; len];
+                PrfKey::new(PrfFunction::MinisipHmacSha1, &key).derive(&label, &mut got);
+                assert_eq!(got, minisip);
+                assert_ne!(got, out);
+                // Any other length is the RFC's.
+                PrfKey::new(PrfFunction::MinisipHmacSha1, &key[..40]).derive(&label, &mut got);
+                PrfKey::new(PrfFunction::MikeyHmacSha1, &key[..40]).derive(&label, &mut out);
+                assert_eq!(got, out);
+            }
         }
     }
 

@@ -39,6 +39,7 @@ use aws_lc_sys::{
     RSA_sign_pss_mgf1, RSA_size, RSA_up_ref, RSA_verify, RSA_verify_pss_mgf1, CBS, EVP_MD, EVP_PKEY, EVP_PKEY_RSA, RSA,
     RSA_NO_PADDING, RSA_PSS_SALTLEN_AUTO, RSA_PSS_SALTLEN_DIGEST,
 };
+use zeroize::Zeroize;
 
 use super::ct::{eq_mask, is_zero_mask, lt_mask, select_u8, select_usize, shift_left_ct};
 use super::pem::{parse_pem, PemBlock};
@@ -465,8 +466,8 @@ pub struct RsaPrivateKey {
     rejection_key: aws_lc_rs::hmac::Key,
 }
 
-/// The longest stand-in [`RsaPrivateKey::open_envelope_key`] makes: one HMAC-SHA-256.
-const STAND_IN_LEN: usize = 32;
+/// The longest envelope key [`RsaPrivateKey::open_envelope_key`] opens (minisip sends 112 bytes).
+const STAND_IN_LEN: usize = 128;
 
 impl RsaPrivateKey {
     /// Loads a private key (`mikey_config_set_private_key`): PEM ("PRIVATE KEY"
@@ -612,24 +613,31 @@ impl RsaPrivateKey {
     }
 
     /// Opens an RSAES-PKCS1-v1_5 envelope that must hold a key of exactly `key_len` bytes (at
-    /// most 32), with implicit rejection: whatever the ciphertext holds (valid padding and a key
+    /// most 128), with implicit rejection: whatever the ciphertext holds (valid padding and a key
     /// of that length, valid padding and any other length, or invalid padding), the result is
     /// `key_len` bytes, the real key or a stand-in, chosen without a branch or an index that
-    /// depends on the plaintext. The stand-in is HMAC-SHA-256, under a secret drawn when the key
-    /// was loaded, of the ciphertext: the same ciphertext always opens to the same bytes, so
+    /// depends on the plaintext. The stand-in is HMAC-SHA-256 in counter mode, under a secret drawn
+    /// when the key was loaded, of the ciphertext: the same ciphertext always opens to the same bytes, so
     /// asking again tells nothing. The caller continues (derives keys, checks the KEMAC MAC) and
     /// fails as with a wrong key, doing the same work (RFC 5246 §7.4.7.1; Bleichenbacher,
     /// Crypto '98).
     ///
     /// Errors (all on public data): `AuthFailed` when the ciphertext length is not
     /// [`size`](Self::size) or its value not below the modulus; `InvalidArgument` when `key_len`
-    /// exceeds 32.
+    /// exceeds 128.
     pub fn open_envelope_key(&self, ciphertext: &[u8], key_len: usize) -> Result<SecretBytes> {
         let k = self.size();
         if key_len > STAND_IN_LEN {
-            return Err(Error::invalid_argument("envelope keys are at most 32 bytes"));
+            return Err(Error::invalid_argument(format!("envelope keys are at most {STAND_IN_LEN} bytes")));
         }
-        let stand_in = aws_lc_rs::hmac::sign(&self.rejection_key, ciphertext);
+        // HMAC-SHA-256 in counter mode: as many 32-byte blocks as the key needs.
+        let mut stand_in = [0u8; STAND_IN_LEN];
+        for (counter, block) in (0u8..).zip(stand_in[..key_len].chunks_mut(32)) {
+            let mut context = aws_lc_rs::hmac::Context::with_key(&self.rejection_key);
+            context.update(ciphertext);
+            context.update(&[counter]);
+            block.copy_from_slice(&context.sign().as_ref()[..block.len()]);
+        }
         let mut em = self.raw_decrypt(ciphertext).ok_or_else(|| auth_failed("RSA decryption failed"))?;
         let (padding_good, start) = pkcs1_type2_check(em.expose());
         // The key length is folded into the flag: a conformant plaintext of another length is
@@ -638,9 +646,10 @@ impl RsaPrivateKey {
         // Move the message to the front without an index that depends on `start`.
         shift_left_ct(em.expose_mut(), start);
         let mut key = SecretBytes::zeroed(key_len);
-        for ((out, message), fallback) in key.expose_mut().iter_mut().zip(em.expose()).zip(stand_in.as_ref()) {
+        for ((out, message), fallback) in key.expose_mut().iter_mut().zip(em.expose()).zip(&stand_in) {
             *out = select_u8(good, *message, *fallback);
         }
+        stand_in.zeroize();
         Ok(key)
     }
 }

@@ -12,10 +12,11 @@ use super::identity::{
     carried_ids, certificate_holder, check_identity, check_peer_named, check_signer_named, key_holder, uri_payload,
 };
 use crate::bundle::{key_validity, Bundle, KeyMaterial, RandBytes};
+use crate::config::InteropFlags;
 use crate::crypto::dh::DhKeyPair;
 use crate::crypto::x509::Certificate;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
-use crate::method::{Answering, Completing, Offering, Pending, Received, OUR_PRF};
+use crate::method::{Answering, Completing, Offering, Pending, Received};
 use crate::srtp::SrtpPolicy;
 use crate::wire::{DataType, DhPayload, KeyValidity, Message, Payload};
 
@@ -121,7 +122,9 @@ pub(crate) fn complete(
     signer: Option<&Certificate>,
 ) -> Result<Bundle> {
     let message = received.message;
+    let minisip = cx.settings.interop.has(InteropFlags::MINISIP_RESPONSES);
     let (responder_id, initiator_id) = match *carried_ids(message) {
+        [] if minisip => (&[][..], &[][..]),
         [initiator_id] => (&[][..], initiator_id),
         [responder_id, initiator_id] => (responder_id, initiator_id),
         _ => return Err(Error::malformed("a DH R_MESSAGE names the initiator (RFC 3830 §3.3, RFC 4650 §3)")),
@@ -149,5 +152,6 @@ pub(crate) fn complete(
     }
     let tgk = ours.shared_secret(&responder_dh.value)?;
     let keying = (offer.rand.clone(), KeyMaterial::tgk(tgk), offer.mki.clone());
-    Bundle::with_offered_policy(cx.sent.csb_id, OUR_PRF, keying, cx.streams.clone(), offer.policy, peer)
+    let prf = cx.settings.our_prf();
+    Bundle::with_offered_policy(cx.sent.csb_id, prf, keying, cx.streams.clone(), offer.policy, peer)
 }

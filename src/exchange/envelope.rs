@@ -7,15 +7,26 @@
 //! payload alone. The ID is the sender's: IDi for PK, IDr for RSA-R.
 
 use super::kemac::{self, ExchangeContext, Plaintext};
-use crate::crypto::rsa::{RsaPrivateKey, RsaPublicKey};
-use crate::crypto::{MacKey, RandomSource};
+use crate::config::{InteropFlags, Settings};
+use crate::crypto::rsa::RsaPublicKey;
+use crate::crypto::MacKey;
 use crate::error::{Error, Result};
 use crate::secret::SecretBytes;
 use crate::wire::{Kemac, KeyDataList, Message, Payload, Pke};
 
 /// Length of the envelope keys we make (RFC 3830 §3.2 leaves it open): 128 bits, the strength of
 /// the AES-CM-128 key transport it keys (§4.1.4). A recipient expects exactly this length.
-pub(crate) const ENVELOPE_KEY_LEN: usize = 16;
+const ENVELOPE_KEY_LEN: usize = 16;
+/// The length of minisip's envelope keys (its switch).
+const MINISIP_ENVELOPE_KEY_LEN: usize = 112;
+
+/// The length of the envelope keys we make and expect.
+pub(crate) fn envelope_key_len(settings: &Settings) -> usize {
+    match settings.interop.has(InteropFlags::MINISIP_ENVELOPE_KEY) {
+        true => MINISIP_ENVELOPE_KEY_LEN,
+        false => ENVELOPE_KEY_LEN,
+    }
+}
 
 /// A sealed envelope: the payloads to send, the exchange's MAC key and the envelope key (which
 /// the sender keeps when the CSB caches it, §3.2).
@@ -46,13 +57,13 @@ pub(crate) struct Opened<'m> {
 /// Seals `keys` (whose leading ID names the sender) for the holder of `recipient`, with the
 /// envelope key cache indicator `cache` (Table 6.3).
 pub(crate) fn seal(
+    settings: &Settings,
     keys: &KeyDataList<'_>,
-    recipient: &RsaPublicKey,
-    cache: u8,
+    (recipient, cache): (&RsaPublicKey, u8),
     context: &ExchangeContext<'_>,
-    rng: &dyn RandomSource,
 ) -> Result<Sealed> {
-    let mut envelope_key = SecretBytes::zeroed(ENVELOPE_KEY_LEN);
+    let rng = settings.rng.as_ref();
+    let mut envelope_key = SecretBytes::zeroed(envelope_key_len(settings));
     rng.fill(envelope_key.expose_mut())?;
     let (kemac, auth) = kemac::seal_kemac_payload(keys, &envelope_key, context)?;
     let encrypted_envelope = recipient.encrypt_pkcs1v15(envelope_key.expose(), rng)?;
@@ -60,14 +71,15 @@ pub(crate) fn seal(
 }
 
 /// Opens the one KEMAC and PKE of `message` with our private key. A PKE that does not hold a
-/// key of exactly `ENVELOPE_KEY_LEN` bytes under valid padding opens to a stand-in key, with the
-/// same work, so it fails exactly like a wrong key, at the KEMAC MAC (no padding or length
+/// key of exactly [`envelope_key_len`] bytes under valid padding opens to a stand-in key, with
+/// the same work, so it fails exactly like a wrong key, at the KEMAC MAC (no padding or length
 /// oracle, `RsaPrivateKey::open_envelope_key`).
 pub(crate) fn open<'m>(
+    settings: &Settings,
     message: &'m Message<'_>,
-    own_key: &RsaPrivateKey,
     context: &ExchangeContext<'_>,
 ) -> Result<Opened<'m>> {
+    let own_key = settings.private_key()?;
     let envelopes: Vec<&Pke<'_>> = message
         .payloads
         .iter()
@@ -81,7 +93,7 @@ pub(crate) fn open<'m>(
     else {
         return Err(Error::malformed("the message must carry one PKE and one KEMAC (RFC 3830 §3.2, RFC 4738 §3.6)"));
     };
-    let envelope_key = own_key.open_envelope_key(&envelope.data, ENVELOPE_KEY_LEN)?;
+    let envelope_key = own_key.open_envelope_key(&envelope.data, envelope_key_len(settings))?;
     let (plaintext, auth) = kemac::open_kemac_payload(kemac, &envelope_key, context)?;
     Ok(Opened { plaintext, auth, envelope_key, cache: envelope.cache })
 }

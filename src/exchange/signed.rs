@@ -33,6 +33,12 @@ impl<'a> SignedExtra<'a> {
     pub fn rsa_r_response(ids_and_timestamp: &'a [&'a [u8]; 3]) -> Self {
         SignedExtra { without_sign_header: true, suffix: ids_and_timestamp }
     }
+
+    /// SIGNr as minisip makes it (its switch): the R_MESSAGE up to the signature (the SIGN
+    /// payload's header included), then the suffix.
+    pub fn minisip_rsa_r_response(ids_and_timestamp: &'a [&'a [u8]; 3]) -> Self {
+        SignedExtra { without_sign_header: false, suffix: ids_and_timestamp }
+    }
 }
 
 /// The most CERT payloads a signed message may carry: an end entity and intermediates, far more

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use super::identity::{carried_ids, check_peer_named};
 use super::kemac::mac_algorithm_code;
 use crate::bundle::Bundle;
+use crate::config::{InteropFlags, Settings};
 use crate::crypto::MacKey;
 use crate::error::{Error, ErrorKind, Result};
 use crate::method::{Answering, Completing, Pending, Received};
@@ -47,7 +48,7 @@ pub(crate) fn answer(
     if let Some(id) = own_id {
         payloads.push(Payload::Id(IdPayload { id_type: id_type::URI, data: Cow::Borrowed(id) }));
     }
-    let ids = VerificationContext { initiator_id, responder_id: own_id.unwrap_or(responder_id) };
+    let ids = VerificationContext::covered(cx.settings, initiator_id, own_id.unwrap_or(responder_id));
     let data_type = header.data_type.answered_by().unwrap_or(DataType::PskVerification);
     let header = bundle.response_header(header, data_type);
     seal_verification(Message { header, payloads }, auth, &cx.timestamp, &ids).map(Some)
@@ -62,7 +63,7 @@ pub(crate) fn complete(cx: &Completing<'_>, received: &Received<'_>) -> Result<(
     let carried_responder_id = carried_ids(received.message).first().copied();
     check_peer_named(cx.settings, carried_responder_id.unwrap_or_default(), "IDr")?;
     let responder_id = carried_responder_id.unwrap_or(&key.responder_id);
-    let ids = VerificationContext { initiator_id: &key.initiator_id, responder_id };
+    let ids = VerificationContext::covered(cx.settings, &key.initiator_id, responder_id);
     open_verification(received.bytes, received.message, &key.auth, &cx.sent.timestamp, &ids)
 }
 
@@ -73,6 +74,16 @@ pub struct VerificationContext<'a> {
     pub initiator_id: &'a [u8],
     /// IDr as carried (empty when absent).
     pub responder_id: &'a [u8],
+}
+
+impl<'a> VerificationContext<'a> {
+    /// The identities our V MACs cover: IDi and IDr, or none as minisip's do (its switch).
+    fn covered(settings: &Settings, initiator_id: &'a [u8], responder_id: &'a [u8]) -> Self {
+        match settings.interop.has(InteropFlags::MINISIP_RESPONSES) {
+            true => VerificationContext { initiator_id: &[], responder_id: &[] },
+            false => VerificationContext { initiator_id, responder_id },
+        }
+    }
 }
 
 /// The V MAC input after the message: IDi || IDr || T, T being the initiator's 64-bit value.

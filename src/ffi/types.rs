@@ -147,6 +147,25 @@ pub const MIKEY_INTEROP_TEK_WITH_CONCATENATED_SALT: u32 = 8;
 /// they are exported as unknown (`mikey_srtp_keys.ssrc_type`). Also allows SSRC 0 in
 /// `mikey_config_set_rsa_r_group`.
 pub const MIKEY_INTEROP_SSRC_ZERO: u32 = 16;
+/// Interop switch: accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme
+/// is set, as minisip and other older RFC 3830 peers do (without it: SHA-256 both ways).
+pub const MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES: u32 = 32;
+/// Interop switch: derive every key with minisip's PRF, which departs from RFC 3830 §4.1.2 for
+/// keys of a multiple of 32 bytes (its 192-byte TGKs and DH secrets, a 32-byte PSK): it
+/// replaces their last 32 bytes by an empty HMAC key. Both roles.
+pub const MIKEY_INTEROP_MINISIP_PRF: u32 = 64;
+/// Interop switch, DH-HMAC responder: accept an I_MESSAGE without IDr, as minisip sends it
+/// (RFC 4650 §3 requires IDr; we know who we are).
+pub const MIKEY_INTEROP_MINISIP_DH_HMAC_WITHOUT_IDR: u32 = 128;
+/// Interop switch: R_MESSAGEs as minisip makes and checks them, both roles: the V MAC covers
+/// the R_MESSAGE and the initiator's T without the identities (RFC 3830 §5.2 adds them); DH and
+/// DH-HMAC answers may lack IDi; an RSA-R answer may carry its own T (which its KEMAC IV uses)
+/// and an ignored RAND, and SIGNr covers R_MESSAGE || IDr || its T (RFC 4738 §3.6: IDi || IDr
+/// || the initiator's T).
+pub const MIKEY_INTEROP_MINISIP_RESPONSES: u32 = 256;
+/// Interop switch: PK and RSA-R envelope keys of 112 bytes, as minisip makes them, sent and
+/// expected (RFC 3830 §3.2 leaves the length open; 16 bytes otherwise).
+pub const MIKEY_INTEROP_MINISIP_ENVELOPE_KEY: u32 = 512;
 
 /// `mikey_srtp_keys.ssrc_type`: the SSRC is known (libsrtp's `ssrc_specific`).
 pub const MIKEY_SSRC_SPECIFIC: u8 = 1;
@@ -156,9 +175,6 @@ pub const MIKEY_SSRC_ANY_INBOUND: u8 = 2;
 /// `mikey_srtp_keys.ssrc_type`: unknown SSRC of a stream we send (libsrtp's
 /// `ssrc_any_outbound`).
 pub const MIKEY_SSRC_ANY_OUTBOUND: u8 = 3;
-/// Interop switch: accept signatures over SHA-1, and sign with SHA-1 unless a signature scheme
-/// is set, as minisip and other older RFC 3830 peers do (without it: SHA-256 both ways).
-pub const MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES: u32 = 32;
 
 /// The longest MIKEY message the library takes or makes, in bytes: size the `out` buffers of
 /// `mikey_session_create_message` and `mikey_session_process_message` by it, and a response never
@@ -192,6 +208,10 @@ const _: () = {
     assert!(MIKEY_SSRC_ANY_INBOUND == SsrcType::AnyInbound as u8);
     assert!(MIKEY_SSRC_ANY_OUTBOUND == SsrcType::AnyOutbound as u8);
     assert!(MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES == InteropFlags::MINISIP_SHA1_SIGNATURES);
+    assert!(MIKEY_INTEROP_MINISIP_PRF == InteropFlags::MINISIP_PRF);
+    assert!(MIKEY_INTEROP_MINISIP_DH_HMAC_WITHOUT_IDR == InteropFlags::MINISIP_DH_HMAC_WITHOUT_IDR);
+    assert!(MIKEY_INTEROP_MINISIP_RESPONSES == InteropFlags::MINISIP_RESPONSES);
+    assert!(MIKEY_INTEROP_MINISIP_ENVELOPE_KEY == InteropFlags::MINISIP_ENVELOPE_KEY);
     assert!(
         MIKEY_INTEROP_GSTREAMER_SP_LAYOUT
             | MIKEY_INTEROP_TRAILING_PADDING_BYTE
@@ -199,6 +219,10 @@ const _: () = {
             | MIKEY_INTEROP_TEK_WITH_CONCATENATED_SALT
             | MIKEY_INTEROP_SSRC_ZERO
             | MIKEY_INTEROP_MINISIP_SHA1_SIGNATURES
+            | MIKEY_INTEROP_MINISIP_PRF
+            | MIKEY_INTEROP_MINISIP_DH_HMAC_WITHOUT_IDR
+            | MIKEY_INTEROP_MINISIP_RESPONSES
+            | MIKEY_INTEROP_MINISIP_ENVELOPE_KEY
             == InteropFlags::ALL
     );
     assert!(MIKEY_VERSION_MAJOR == parse_u32(env!("CARGO_PKG_VERSION_MAJOR")));

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use crate::bundle::Bundle;
-use crate::config::Settings;
+use crate::config::{InteropFlags, Settings};
 use crate::error::{Error, Result};
 use crate::exchange::accept;
 use crate::exchange::dh;
@@ -61,7 +61,7 @@ impl KeyManagement for DhHmac {
         let (settings, message) = (cx.settings, received.message);
         let (rand, _) = accept::rand(cx, message, false)?;
         let ids = carried_ids(message);
-        if ids.is_empty() {
+        if ids.is_empty() && !settings.interop.has(InteropFlags::MINISIP_DH_HMAC_WITHOUT_IDR) {
             return Err(Error::malformed("a DH-HMAC I_MESSAGE names the responder (RFC 4650 §3)"));
         }
         let (initiator_id, responder_id) = initiator_and_responder_ids(&ids, true)?;

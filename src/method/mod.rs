@@ -40,9 +40,6 @@ mod rsa_r;
 
 pub(crate) use rsa_r::RsaROffer;
 
-/// The PRF of the messages we start (PRF func 0, MIKEY-1, RFC 3830 §4.1.2).
-pub(crate) const OUR_PRF: PrfFunction = PrfFunction::MikeyHmacSha1;
-
 /// Key-management methods (numbering fixed by the C API's `mikey_method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u32)]
@@ -277,13 +274,19 @@ impl Offering<'_> {
 
     /// What the KEMAC keys of our I_MESSAGE derive from (§4.1.4).
     pub(crate) fn exchange_context(&self) -> ExchangeContext<'_> {
-        ExchangeContext { prf: OUR_PRF, csb_id: self.csb_id, rand: self.rand, timestamp: self.timestamp }
+        ExchangeContext {
+            prf: self.settings.our_prf(),
+            csb_id: self.csb_id,
+            rand: self.rand,
+            timestamp: self.timestamp,
+        }
     }
 
     /// The CSB of our offer to `peer`, keyed by `keys` sent with it.
     pub(crate) fn bundle(&self, keys: KeyMaterial, peer: Peer) -> Result<Bundle> {
         let keying = (self.rand.clone(), keys, self.mki.to_vec());
-        Bundle::with_offered_policy(self.csb_id, OUR_PRF, keying, self.streams.clone(), self.policy, peer)
+        let prf = self.settings.our_prf();
+        Bundle::with_offered_policy(self.csb_id, prf, keying, self.streams.clone(), self.policy, peer)
     }
 }
 
@@ -355,7 +358,7 @@ pub(crate) struct Completing<'s> {
 impl Completing<'_> {
     /// What the KEMAC keys of an R_MESSAGE for CSB `csb_id` derive from (§4.1.4).
     pub(crate) fn exchange_context<'a>(&self, csb_id: u32, rand: &'a [u8]) -> ExchangeContext<'a> {
-        ExchangeContext { prf: OUR_PRF, csb_id, rand, timestamp: self.sent.timestamp }
+        ExchangeContext { prf: self.settings.our_prf(), csb_id, rand, timestamp: self.sent.timestamp }
     }
 }
 

@@ -91,7 +91,7 @@ impl KeyManagement for Pk {
             let key_list =
                 KeyDataList { id: Some(own_identity_payload(settings)?), keys: smallvec![cx.key_data(&keys)] };
             let recipient = responder.public_key()?;
-            envelope::seal(&key_list, &recipient, cache, &cx.exchange_context(), settings.rng.as_ref())?
+            envelope::seal(settings, &key_list, (&recipient, cache), &cx.exchange_context())?
         };
         // No [CHASH]: it only helps a responder with several certificates, and Wireshark (4.0)
         // stops dissecting at it. A received one is checked (`check_certificate_hash`).
@@ -129,7 +129,7 @@ impl KeyManagement for Pk {
         let trust = PeerTrust::from_settings(settings, KeyUsageNeed::DIGITAL_SIGNATURE);
         let signer = signed::authenticate_signed(received.bytes, message, &trust)?;
         check_certificate_hash(settings, message)?;
-        let opened = envelope::open(message, settings.private_key()?, &context)?;
+        let opened = envelope::open(settings, message, &context)?;
         let mut bundle = {
             let key_data = opened.plaintext.key_data(true)?;
             let encrypted_id = key_data.id.as_ref().map(|id| &*id.data).unwrap_or_default();

@@ -16,7 +16,7 @@ use smallvec::smallvec;
 use crate::bundle::{
     key_validity, numbered_mki, streams_of, Bundle, KeyMaterial, Peer, Policies, RandBytes, OFFERED_POLICY_NO,
 };
-use crate::config::{RsaRGroup, RAND_LEN};
+use crate::config::{InteropFlags, RsaRGroup, RAND_LEN};
 use crate::crypto::x509::{Certificate, KeyUsageNeed};
 use crate::crypto::PrfFunction;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -28,9 +28,7 @@ use crate::exchange::identity::{
 };
 use crate::exchange::kemac::ExchangeContext;
 use crate::exchange::signed::{self, PeerTrust, SignedExtra};
-use crate::method::{
-    Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received, OUR_PRF,
-};
+use crate::method::{Answer, Answering, Completing, Credentials, KeyManagement, Offer, Offering, Pending, Received};
 use crate::replay::single_timestamp;
 use crate::srtp::SrtpPolicy;
 use crate::wire::registry::{envelope_cache, extension_type};
@@ -117,13 +115,15 @@ impl KeyManagement for RsaR {
             return Err(Error::new(ErrorKind::State, "no RSA-R exchange is pending"));
         };
         let (settings, sent, message) = (cx.settings, cx.sent, received.message);
-        if single_timestamp(message)? != sent.timestamp {
-            return Err(Error::new(ErrorKind::AuthFailed, "the R_MESSAGE must echo our T (RFC 4738 §3.6)"));
-        }
+        // The answer's T is ours (the session checked), or minisip's own, which its KEMAC IV and
+        // SIGNr then use; minisip also sends a RAND of its own that keys nothing.
+        let minisip = settings.interop.has(InteropFlags::MINISIP_RESPONSES);
+        let timestamp = single_timestamp(message)?;
         let group_csb_id = group_csb_id(message)?;
         let rands: Vec<&[u8]> = message.payloads.iter().filter_map(Payload::as_rand).map(|rand| &**rand).collect();
         let rand = match (group_csb_id, rands.as_slice()) {
             (None, []) => offer.rand.clone(),
+            (None, [_]) if minisip => offer.rand.clone(),
             (Some(_), [rand]) if rand.len() >= RAND_LEN => RandBytes::from_slice(rand),
             (None, [_]) => return Err(Error::malformed("a RAND answers an I_MESSAGE that had one (RFC 4738 §3.7)")),
             _ => return Err(Error::malformed("a group R_MESSAGE carries one RAND (RFC 4738 §3.2)")),
@@ -137,9 +137,9 @@ impl KeyManagement for RsaR {
         let trust = PeerTrust::from_settings(settings, KeyUsageNeed::DIGITAL_SIGNATURE);
         let signer = signed::trusted_signer(message, &trust)?;
         let signed_responder_id =
-            signed_responder_id(received, (&signer, &trust), cleartext_responder_id, sent.timestamp)?;
-        let context = cx.exchange_context(csb_id, &rand);
-        let opened = envelope::open(message, settings.private_key()?, &context)?;
+            signed_responder_id(received, (&signer, &trust), cleartext_responder_id, (timestamp, minisip))?;
+        let context = ExchangeContext { timestamp, ..cx.exchange_context(csb_id, &rand) };
+        let opened = envelope::open(settings, message, &context)?;
         let key_data = opened.plaintext.key_data(true)?;
         let responder_id = key_data.id.as_ref().map(|id| &*id.data).unwrap_or_default();
         if responder_id != signed_responder_id.as_slice() {
@@ -173,7 +173,7 @@ impl KeyManagement for RsaR {
         };
         policy.mki_len = mki.len() as u8;
         let peer = certificate_holder(settings, &signer, responder_id)?;
-        Bundle::with_offered_policy(csb_id, OUR_PRF, (rand, keys, mki), streams, policy, peer).map(Some)
+        Bundle::with_offered_policy(csb_id, settings.our_prf(), (rand, keys, mki), streams, policy, peer).map(Some)
     }
 
     /// Error no 13, "unsupported message type", for what starts as an RSA-R I_MESSAGE but does
@@ -186,30 +186,41 @@ impl KeyManagement for RsaR {
 /// The IDr that SIGNr covers (§3.6: the R_MESSAGE, then IDi || IDr || T), found before the
 /// envelope holding IDr is opened, so an answer that is not signed costs no decryption: the
 /// cleartext IDr, else one of the identities the signer's certificate names (which the
-/// encrypted IDr must be).
+/// encrypted IDr must be). `timestamp` is the answer's, which is ours unless minisip answers.
 fn signed_responder_id(
     received: &Received<'_>,
     (signer, trust): (&Certificate, &PeerTrust<'_>),
     cleartext_responder_id: &[u8],
-    our_timestamp: crate::wire::Timestamp,
+    (timestamp, minisip): (crate::wire::Timestamp, bool),
 ) -> Result<Vec<u8>> {
     let candidates = match cleartext_responder_id {
         [] => signer.identities().into_iter().map(String::into_bytes).collect(),
         claimed => vec![claimed.to_vec()],
     };
-    // IDi as our I_MESSAGE carried it: none, since our certificate names us.
-    let timestamp = our_timestamp.as_64_bits();
+    // IDi as our I_MESSAGE carried it: none, since our certificate names us (minisip covers
+    // no IDi either).
+    let timestamp = timestamp.as_64_bits();
     let mut last_error = Error::new(ErrorKind::AuthFailed, "the responder's certificate names no identity")
         .with_peer_code(MikeyErrorCode::AuthFailure);
     for candidate in candidates {
         let suffix: [&[u8]; 3] = [&[], &candidate, &timestamp];
-        let extra = SignedExtra::rsa_r_response(&suffix);
+        let extra = signr_extra(minisip, &suffix);
         match signed::verify_signature(received.bytes, received.message, signer, trust, &extra) {
             Ok(()) => return Ok(candidate),
             Err(error) => last_error = error,
         }
     }
     Err(last_error)
+}
+
+/// What SIGNr covers besides the R_MESSAGE: `suffix`, IDi || IDr || T (§3.6), after the
+/// R_MESSAGE without its SIGN payload; or, as minisip signs (its switch), after the R_MESSAGE up
+/// to the signature.
+fn signr_extra<'a>(minisip: bool, suffix: &'a [&'a [u8]; 3]) -> SignedExtra<'a> {
+    match minisip {
+        true => SignedExtra::minisip_rsa_r_response(suffix),
+        false => SignedExtra::rsa_r_response(suffix),
+    }
 }
 
 /// What an RSA-R responder answers with, besides the I_MESSAGE and the CSB.
@@ -241,24 +252,30 @@ fn response(cx: &Answering<'_>, message: &Message<'_>, reply: &Reply<'_>, bundle
     if reply.rand_is_ours || reply.for_group {
         payloads.push(Payload::Rand(bundle.rand.as_slice().into()));
     }
+    let responder_id = own_identity_payload(settings)?;
+    // minisip signs the IDs its answer carries in clear, and expects IDr there.
+    let minisip = settings.interop.has(InteropFlags::MINISIP_RESPONSES);
+    if minisip {
+        payloads.push(Payload::Id(responder_id.clone()));
+    }
     payloads.extend(signed::certificate_payloads(&settings.certificate_chain));
     for (policy_no, policy) in &bundle.policies {
         payloads.push(settings.policy_payload(*policy_no, policy)?);
     }
-    let responder_id = own_identity_payload(settings)?;
     let key_list = KeyDataList { id: Some(responder_id.clone()), keys: smallvec![key_data] };
     let context = ExchangeContext { prf: cx.prf, csb_id: bundle.csb_id, rand: &bundle.rand, timestamp: cx.timestamp };
     let recipient = reply.initiator.public_key()?;
-    let sealed = envelope::seal(&key_list, &recipient, envelope_cache::NO_CACHE, &context, settings.rng.as_ref())?;
+    let sealed = envelope::seal(settings, &key_list, (&recipient, envelope_cache::NO_CACHE), &context)?;
     payloads.push(Payload::Kemac(sealed.kemac));
     payloads.push(Payload::Pke(sealed.pke));
     let timestamp = cx.timestamp.as_64_bits();
-    let suffix: [&[u8]; 3] = [reply.initiator_id, &responder_id.data, &timestamp];
+    let initiator_id = if minisip { &[][..] } else { reply.initiator_id };
+    let suffix: [&[u8]; 3] = [initiator_id, &responder_id.data, &timestamp];
     signed::seal_signed_with(
         Message { header, payloads },
         settings.private_key()?,
         settings.signing_scheme(),
-        &SignedExtra::rsa_r_response(&suffix),
+        &signr_extra(minisip, &suffix),
     )
 }
 
