@@ -385,6 +385,10 @@ int keys_match_profile(const mikey_srtp_keys *keys, uint32_t profile)
     case 2: key_len = 16; salt_len = 14; auth_key_len = 20; tag_len = 4; break;
     case 7: key_len = 16; salt_len = 12; auth_key_len = 0; tag_len = 16; break;
     case 8: key_len = 32; salt_len = 12; auth_key_len = 0; tag_len = 16; break;
+    case 0x0101: key_len = 32; salt_len = 14; auth_key_len = 20; tag_len = 10; break;
+    case 0x0102: key_len = 32; salt_len = 14; auth_key_len = 20; tag_len = 4; break;
+    case 0x0103: key_len = 24; salt_len = 14; auth_key_len = 20; tag_len = 10; break;
+    case 0x0104: key_len = 24; salt_len = 14; auth_key_len = 20; tag_len = 4; break;
     default: return CHECK(0, "keys_match_profile: profile %lu not covered", (unsigned long)profile);
     }
     ok &= CHECK(keys->profile == profile, "CS %u: profile %lu, expected %lu", (unsigned)keys->cs_id,

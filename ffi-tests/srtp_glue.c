@@ -3,49 +3,78 @@
 
 #include <string.h>
 
-srtp_err_status_t mikey_srtp_create(srtp_t *session, const mikey_srtp_keys *keys, mikey_srtp_direction direction)
-{
-    srtp_policy_t policy;
-    /* libsrtp takes the master key and the master salt as one buffer: key || salt. For the AEAD
-       (GCM) profiles the salt is 12 bytes (RFC 7714), for AES-CM 14. */
-    unsigned char key_and_salt[SRTP_MAX_KEY_LEN];
-    srtp_profile_t profile;
-    srtp_err_status_t status;
+/* RFC 6188's profiles, numbered as mikey numbers them (libsrtp has policy setters for them but
+   no srtp_profile_t). */
+#define MIKEY_PROFILE_AES_256_CM_HMAC_SHA1_80 0x0101u
+#define MIKEY_PROFILE_AES_256_CM_HMAC_SHA1_32 0x0102u
+#define MIKEY_PROFILE_AES_192_CM_HMAC_SHA1_80 0x0103u
+#define MIKEY_PROFILE_AES_192_CM_HMAC_SHA1_32 0x0104u
 
-    if (session == NULL || keys == NULL) {
-        return srtp_err_status_bad_param;
-    }
-    switch (keys->profile) {
+/* The RTP and RTCP crypto policies and the master key and salt lengths of a mikey profile
+   number; 0 when libsrtp cannot do it. As libsrtp's own _32 profiles, SRTCP keeps the 80-bit
+   tag (RFC 3711 §5.2, RFC 6188 §3). */
+static int crypto_policies(uint32_t number, srtp_policy_t *policy, size_t *key_len, size_t *salt_len)
+{
+    srtp_profile_t profile;
+
+    *salt_len = 14;
+    switch (number) {
+    case MIKEY_PROFILE_AES_256_CM_HMAC_SHA1_80:
+    case MIKEY_PROFILE_AES_256_CM_HMAC_SHA1_32:
+        *key_len = 32;
+        srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&policy->rtcp);
+        if (number == MIKEY_PROFILE_AES_256_CM_HMAC_SHA1_80) {
+            srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80(&policy->rtp);
+        } else {
+            srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32(&policy->rtp);
+        }
+        return 1;
+    case MIKEY_PROFILE_AES_192_CM_HMAC_SHA1_80:
+    case MIKEY_PROFILE_AES_192_CM_HMAC_SHA1_32:
+        *key_len = 24;
+        srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&policy->rtcp);
+        if (number == MIKEY_PROFILE_AES_192_CM_HMAC_SHA1_80) {
+            srtp_crypto_policy_set_aes_cm_192_hmac_sha1_80(&policy->rtp);
+        } else {
+            srtp_crypto_policy_set_aes_cm_192_hmac_sha1_32(&policy->rtp);
+        }
+        return 1;
     case srtp_profile_aes128_cm_sha1_80:
     case srtp_profile_aes128_cm_sha1_32:
     case srtp_profile_null_sha1_80:
     case srtp_profile_null_sha1_32:
     case srtp_profile_aead_aes_128_gcm:
     case srtp_profile_aead_aes_256_gcm:
-        profile = (srtp_profile_t)keys->profile;
-        break;
+        profile = (srtp_profile_t)number;
+        *key_len = srtp_profile_get_master_key_length(profile);
+        *salt_len = srtp_profile_get_master_salt_length(profile);
+        return srtp_crypto_policy_set_from_profile_for_rtp(&policy->rtp, profile) == srtp_err_status_ok &&
+               srtp_crypto_policy_set_from_profile_for_rtcp(&policy->rtcp, profile) == srtp_err_status_ok;
     default:
-        /* RFC 6188 AES-192/256-CM: libsrtp has policy setters but no srtp_profile_t. */
+        return 0;
+    }
+}
+
+srtp_err_status_t mikey_srtp_create(srtp_t *session, const mikey_srtp_keys *keys, mikey_srtp_direction direction)
+{
+    srtp_policy_t policy;
+    /* libsrtp takes the master key and the master salt as one buffer: key || salt. For the AEAD
+       (GCM) profiles the salt is 12 bytes (RFC 7714), for AES-CM 14. */
+    unsigned char key_and_salt[SRTP_MAX_KEY_LEN];
+    size_t key_len, salt_len;
+    srtp_err_status_t status;
+
+    if (session == NULL || keys == NULL) {
         return srtp_err_status_bad_param;
     }
-    if (keys->master_key_len != srtp_profile_get_master_key_length(profile) ||
-        keys->master_salt_len != srtp_profile_get_master_salt_length(profile) ||
-        keys->master_key_len + keys->master_salt_len > sizeof key_and_salt) {
+    memset(&policy, 0, sizeof policy);
+    if (!crypto_policies(keys->profile, &policy, &key_len, &salt_len) || keys->master_key_len != key_len ||
+        keys->master_salt_len != salt_len || key_len + salt_len > sizeof key_and_salt) {
         return srtp_err_status_bad_param;
     }
     if (keys->mki_len != 0 || keys->key_derivation_rate != 0) {
         /* An MKI needs policy.keys / srtp_protect_mki; libsrtp 2 only derives once (rate 0). */
         return srtp_err_status_bad_param;
-    }
-
-    memset(&policy, 0, sizeof policy);
-    status = srtp_crypto_policy_set_from_profile_for_rtp(&policy.rtp, profile);
-    if (status != srtp_err_status_ok) {
-        return status;
-    }
-    status = srtp_crypto_policy_set_from_profile_for_rtcp(&policy.rtcp, profile);
-    if (status != srtp_err_status_ok) {
-        return status;
     }
     /* The RFC 3830 §6.10.1 switches the peers negotiated. */
     if (!keys->srtp_encryption) {

@@ -19,12 +19,13 @@ typedef enum mikey_srtp_direction {
     MIKEY_SRTP_INBOUND   /* we receive it: srtp_unprotect */
 } mikey_srtp_direction;
 
-/* Creates an SRTP session for one stream from exported MIKEY keys, and sets the stream's
- * rollover counter (keys->roc). The SSRC is keys->ssrc, or when it is unknown any stream of the
- * direction keys->ssrc_type names, which must be `direction` (else srtp_err_status_bad_param).
- * Returns srtp_err_status_bad_param for key lengths that do not match keys->profile, or
- * for what this glue does not map (an MKI, a key derivation rate other than 0, profiles libsrtp
- * has no srtp_profile_t for); otherwise libsrtp's result. srtp_init() must have been called. */
+/* Creates an SRTP session for one stream from exported MIKEY keys (every profile libsrtp does,
+ * RFC 6188's AES-192/256-CM included), and sets the stream's rollover counter (keys->roc).
+ * The SSRC is keys->ssrc, or when it is unknown any stream of the direction keys->ssrc_type
+ * names, which must be `direction` (else srtp_err_status_bad_param). Returns
+ * srtp_err_status_bad_param for key lengths that do not match keys->profile, or for what this
+ * glue does not map (an MKI, a key derivation rate other than 0); otherwise libsrtp's result.
+ * srtp_init() must have been called. */
 srtp_err_status_t mikey_srtp_create(srtp_t *session, const mikey_srtp_keys *keys, mikey_srtp_direction direction);
 
 /* RTP (RFC 3550): writes a 12-byte header (version 2, no padding/extension/CSRC, marker 0)
