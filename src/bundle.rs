@@ -384,6 +384,9 @@ pub(crate) fn srtp_id_map(streams: impl Iterator<Item = Stream>) -> CsIdMap<'sta
 /// that are not chosen by the Initiator are set to zero and the Responder fills in these fields
 /// in the response message"). Returns how many placeholders stay open.
 pub(crate) fn fill_placeholders(streams: &mut Streams, ours: &[Stream]) -> usize {
+    if streams.iter().all(|stream| stream.ssrc != 0) {
+        return 0;
+    }
     let named: Streams = streams.iter().copied().filter(|stream| stream.ssrc != 0).collect();
     let mut unnamed_ours = ours.iter().filter(|own| !named.iter().any(|stream| stream.ssrc == own.ssrc));
     let mut open = 0;
