@@ -398,6 +398,9 @@ fn two_mikey_ends_with_the_minisip_switches_agree_in_every_mode() {
         let (mut initiator_config, mut responder_config) = common::exchange_configs(method, &clock);
         for config in [&mut initiator_config, &mut responder_config] {
             config.set_interop(MINISIP).unwrap();
+            if method.uses_psk() {
+                config.set_psk(b"a PSK of 20 bytes...").unwrap(); // not 32: see below
+            }
         }
         initiator_config.set_request_verification(true).unwrap();
         let mut initiator = Session::new(&initiator_config, Role::Initiator).unwrap();
@@ -408,5 +411,21 @@ fn two_mikey_ends_with_the_minisip_switches_agree_in_every_mode() {
         let response = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
         initiator.process_message(&response).unwrap_or_else(|r| panic!("{method:?}: {}", r.error));
         assert_eq!(exported(&initiator), exported(&responder), "{method:?}");
+    }
+}
+
+#[test]
+fn minisip_s_prf_refuses_a_32_byte_psk_which_it_would_ignore() {
+    // minisip's PRF keys a 32-byte inkey with the empty key alone: the MAC keys would be public.
+    for method in [Method::Psk, Method::DhHmac] {
+        let clock = TestClock::at(common::NTP_2026);
+        let mut config = common::config(method, &clock, 1);
+        assert_eq!(common::PSK.len(), 32);
+        config.set_interop(InteropFlags::MINISIP_PRF).unwrap();
+        let error = Session::new(&config, Role::Initiator).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{method:?}");
+        assert!(error.to_string().contains("32-byte PSK"), "{error}");
+        config.set_psk(&[7; 33]).unwrap();
+        Session::new(&config, Role::Responder).unwrap();
     }
 }

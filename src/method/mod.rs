@@ -132,10 +132,15 @@ impl Credentials {
     pub(crate) fn check(self, settings: &Settings) -> Result<()> {
         match self {
             Credentials::None => Ok(()),
-            Credentials::PreSharedKey if settings.psk.is_none() => {
-                Err(Error::invalid_argument("this method needs a PSK (set it on the config first)"))
-            }
-            Credentials::PreSharedKey => Ok(()),
+            Credentials::PreSharedKey => match &settings.psk {
+                None => Err(Error::invalid_argument("this method needs a PSK (set it on the config first)")),
+                // minisip's PRF replaces the last 32 bytes of a key by an empty one: a 32-byte
+                // PSK would key nothing, and anyone could compute the MAC keys.
+                Some(psk) if psk.len() == 32 && settings.interop.has(InteropFlags::MINISIP_PRF) => {
+                    Err(Error::invalid_argument("minisip's PRF ignores a 32-byte PSK entirely: use another length"))
+                }
+                Some(_) => Ok(()),
+            },
             Credentials::Certificates => {
                 let (Some(key), Some(end_entity)) = (&settings.private_key, settings.certificate_chain.first()) else {
                     return Err(Error::invalid_argument("this method needs a certificate chain and its private key"));
