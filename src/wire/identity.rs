@@ -1,4 +1,5 @@
-//! ID and CERT payloads (RFC 3830 §6.7) and the certificate hash payload (§6.8).
+//! ID and CERT payloads (RFC 3830 §6.7), the certificate hash payload (§6.8) and the ID payload
+//! with a role, IDR (RFC 6043 §6.6; roles of RFC 6509 §4.4 and TS 33.180 E.7).
 
 use std::borrow::Cow;
 
@@ -12,6 +13,17 @@ pub struct IdPayload<'a> {
     /// ID type (NAI, URI, ...).
     pub id_type: u8,
     /// The identity bytes.
+    pub data: Cow<'a, [u8]>,
+}
+
+/// An IDR payload: an identity with its role (see `registry::id_role`) and type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdrPayload<'a> {
+    /// ID role: initiator, responder, KMS, ... (RFC 6043 Table 6.6; RFC 6509; TS 33.180).
+    pub role: u8,
+    /// ID type (NAI, URI, byte string).
+    pub id_type: u8,
+    /// The identity bytes (a URI, or a 32-byte UID for roles 8 and 9).
     pub data: Cow<'a, [u8]>,
 }
 
@@ -52,6 +64,19 @@ impl<'a> IdPayload<'a> {
 
     pub(crate) fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
         encode_typed(self.id_type, &self.data, out, "ID")
+    }
+}
+
+impl<'a> IdrPayload<'a> {
+    pub(crate) fn decode(reader: &mut Reader<'a>) -> Result<Self> {
+        let role = reader.u8("IDR role")?;
+        let (id_type, data) = decode_typed(reader, "IDR")?;
+        Ok(IdrPayload { role, id_type, data })
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u8>) -> Result<()> {
+        out.push(self.role);
+        encode_typed(self.id_type, &self.data, out, "IDR")
     }
 }
 

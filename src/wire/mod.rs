@@ -8,21 +8,25 @@ pub mod extension;
 pub mod header;
 pub mod identity;
 pub mod kemac;
+pub mod key_parameters;
 pub mod payload;
 pub mod policy;
 pub mod reader;
 pub mod registry;
+pub mod sakke;
 
 pub use extension::{GeneralExtension, KeyId};
 pub use header::{CommonHeader, CsIdMap, GenericCsEntry, HeaderStart, SrtpCsEntry, SrtpIdMap, MIKEY_VERSION};
-pub use identity::{CertHash, CertPayload, IdPayload};
+pub use identity::{CertHash, CertPayload, IdPayload, IdrPayload};
 pub use kemac::{Kemac, KeyData, KeyDataList, KeyValidity};
+pub use key_parameters::{KeyParameters, KeyParametersExtension, LegacyKeyParameters, ProtectedKeyParameters};
 pub use payload::{DhPayload, ErrorPayload, Payload, Pke, Signature, Timestamp, Verification};
 pub use policy::{PolicyParam, SecurityPolicy};
 pub use registry::{
     CsIdMapType, DataType, DhGroup, HashFunction, KeyDataType, KeyValidityType, MacAlgorithmCode, PayloadType,
     TimestampType,
 };
+pub use sakke::SakkePayload;
 
 use std::borrow::Cow;
 
@@ -179,6 +183,22 @@ impl<'a> Payload<'a> {
     pub fn as_general_extension(&self) -> Option<&GeneralExtension<'a>> {
         match self {
             Payload::GeneralExtension(ext) => Some(ext),
+            _ => None,
+        }
+    }
+
+    /// The IDR payload, if this is one.
+    pub fn as_id_with_role(&self) -> Option<&IdrPayload<'a>> {
+        match self {
+            Payload::IdWithRole(idr) => Some(idr),
+            _ => None,
+        }
+    }
+
+    /// The SAKKE payload, if this is one.
+    pub fn as_sakke(&self) -> Option<&SakkePayload<'a>> {
+        match self {
+            Payload::Sakke(sakke) => Some(sakke),
             _ => None,
         }
     }

@@ -4,11 +4,12 @@
 use std::borrow::Cow;
 
 use super::extension::GeneralExtension;
-use super::identity::{CertHash, CertPayload, IdPayload};
+use super::identity::{CertHash, CertPayload, IdPayload, IdrPayload};
 use super::kemac::{Kemac, KeyValidity};
 use super::policy::SecurityPolicy;
 use super::reader::{length_bits, length_u8, Reader};
 use super::registry::{DhGroup, MacAlgorithmCode, PayloadType, TimestampType};
+use super::sakke::SakkePayload;
 use crate::error::{Error, Result};
 
 /// A timestamp payload.
@@ -101,6 +102,10 @@ pub enum Payload<'a> {
     Error(ErrorPayload),
     /// General extension.
     GeneralExtension(GeneralExtension<'a>),
+    /// IDR: an ID with its role (RFC 6043 §6.6).
+    IdWithRole(IdrPayload<'a>),
+    /// SAKKE (RFC 6509 §4.2).
+    Sakke(SakkePayload<'a>),
 }
 
 impl<'a> Payload<'a> {
@@ -120,6 +125,8 @@ impl<'a> Payload<'a> {
             Payload::Rand(_) => PayloadType::Rand,
             Payload::Error(_) => PayloadType::Error,
             Payload::GeneralExtension(_) => PayloadType::GeneralExtension,
+            Payload::IdWithRole(_) => PayloadType::IdWithRole,
+            Payload::Sakke(_) => PayloadType::Sakke,
         }
     }
 
@@ -181,6 +188,8 @@ impl<'a> Payload<'a> {
                 Payload::Error(ErrorPayload { code })
             }
             PayloadType::GeneralExtension => Payload::GeneralExtension(GeneralExtension::decode(reader)?),
+            PayloadType::IdWithRole => Payload::IdWithRole(IdrPayload::decode(reader)?),
+            PayloadType::Sakke => Payload::Sakke(SakkePayload::decode(reader)?),
             PayloadType::Last | PayloadType::KeyData => {
                 return Err(Error::malformed(format!(
                     "payload type {} cannot appear in the payload chain",
@@ -259,6 +268,8 @@ impl<'a> Payload<'a> {
                 Ok(())
             }
             Payload::GeneralExtension(ext) => ext.encode(out),
+            Payload::IdWithRole(idr) => idr.encode(out),
+            Payload::Sakke(sakke) => sakke.encode(out),
         }
     }
 }

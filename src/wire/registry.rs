@@ -325,6 +325,42 @@ pub mod id_type {
     pub const BYTE_STRING: u8 = 2;
 }
 
+/// IDR ID role values (RFC 6043 Table 6.6, RFC 6509 §4.4, TS 33.180 E.7).
+pub mod id_role {
+    /// The initiator (IDRi).
+    pub const INITIATOR: u8 = 1;
+    /// The responder (IDRr).
+    pub const RESPONDER: u8 = 2;
+    /// The KMS (IDRkms, RFC 6043).
+    pub const KMS: u8 = 3;
+    /// A pre-shared key (IDRpsk, RFC 6043).
+    pub const PSK: u8 = 4;
+    /// An application (IDRapp, RFC 6043).
+    pub const APPLICATION: u8 = 5;
+    /// The initiator's KMS (IDRkmsi, RFC 6509).
+    pub const INITIATOR_KMS: u8 = 6;
+    /// The responder's KMS (IDRkmsr, RFC 6509).
+    pub const RESPONDER_KMS: u8 = 7;
+    /// The initiator's hashed identity, its UID (IDRuidi, TS 33.180 E.7).
+    pub const INITIATOR_UID: u8 = 8;
+    /// The responder's hashed identity, its UID (IDRuidr, TS 33.180 E.7).
+    pub const RESPONDER_UID: u8 = 9;
+}
+
+/// SAKKE params values (RFC 6509 §4.2, §7).
+pub mod sakke_params {
+    /// Parameter Set 1 (RFC 6509 Appendix A).
+    pub const PARAMETER_SET_1: u8 = 1;
+}
+
+/// SAKKE ID scheme values (RFC 6509 §4.2, TS 33.180 E.2).
+pub mod id_scheme {
+    /// tel URI with a monthly key period (RFC 6509 §3.2).
+    pub const TEL_URI_MONTHLY: u8 = 1;
+    /// 3GPP MCX hashed UID (TS 33.180 F.2.1).
+    pub const HASHED_UID: u8 = 2;
+}
+
 /// Certificate type values (RFC 3830 Table 6.7.b).
 pub mod cert_type {
     /// X.509v3, DER.
@@ -447,6 +483,10 @@ pub mod extension_type {
     pub const CSB_ID: u8 = 4;
     /// OMA BCAST (RFC 5410).
     pub const OMA_BCAST: u8 = 5;
+    /// SAKKE-to-self: the key encapsulated to the initiator too (TS 33.180 E.5).
+    pub const SAKKE_TO_SELF: u8 = 6;
+    /// 3GPP key parameters (TS 33.180 E.6).
+    pub const KEY_PARAMETERS_3GPP: u8 = 7;
 }
 
 #[cfg(test)]
