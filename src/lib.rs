@@ -39,6 +39,7 @@ pub mod crypto;
 pub mod error;
 #[doc(hidden)]
 pub mod exchange;
+pub mod mcptt;
 #[allow(unsafe_code)]
 pub mod ffi;
 #[doc(hidden)]

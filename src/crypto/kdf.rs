@@ -1,8 +1,10 @@
-//! Key derivation from a TGK (RFC 3830 §4.1.3) and from a pre-shared/envelope key (§4.1.4).
+//! Key derivation from a TGK (RFC 3830 §4.1.3) and from a pre-shared/envelope key (§4.1.4), and
+//! the 3GPP generic KDF (TS 33.220 Annex B.2) that MCPTT key identifiers use.
 
 use std::fmt;
 
 use super::prf::{PrfFunction, PrfKey};
+use crate::error::{Error, Result};
 use crate::secret::SecretBytes;
 
 /// Largest RAND a RAND payload can carry (8-bit length field, RFC 3830 §6.11).
@@ -183,6 +185,24 @@ impl fmt::Debug for EnvelopeDeriver {
             .field("csb_id", &u32::from_be_bytes(self.tail.csb_id))
             .finish_non_exhaustive()
     }
+}
+
+/// The 3GPP generic key derivation function (TS 33.220 B.2): HMAC-SHA-256(key, S), with
+/// S = FC || P0 || L0 || P1 || L1 || ..., each Ln the 2-byte big-endian length of Pn. Callers
+/// take the bits they need (TS 33.220 B.2.2: a 128-bit key is the 128 least significant bits).
+pub fn kdf_3gpp(key: &[u8], fc: u8, parameters: &[&[u8]]) -> Result<[u8; 32]> {
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
+    let mut context = aws_lc_rs::hmac::Context::with_key(&key);
+    context.update(&[fc]);
+    for parameter in parameters {
+        let len = u16::try_from(parameter.len())
+            .map_err(|_| Error::invalid_argument("a 3GPP KDF parameter holds at most 65535 bytes"))?;
+        context.update(parameter);
+        context.update(&len.to_be_bytes());
+    }
+    let mut out = [0; 32];
+    out.copy_from_slice(context.sign().as_ref());
+    Ok(out)
 }
 
 #[cfg(test)]

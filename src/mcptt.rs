@@ -1,0 +1,195 @@
+//! MCPTT identities and key identifiers for MIKEY-SAKKE (3GPP TS 33.180, TS 33.179): the
+//! hashed user identity (UID, F.2.1), the key period it is bound to, the RFC 6509 §3.2 tel-URI
+//! identifier, the purposes of key IDs (E.1), the GUK-ID that hides a GMK-ID per receiver (F.1.3)
+//! and the DPCK that protects the key parameters (FC 0x53).
+
+use crate::crypto::{kdf_3gpp, sha256};
+use crate::error::{Error, Result};
+
+/// The FC of the GUK-ID user salt (TS 33.180 F.1.3).
+const FC_GUK_ID_SALT: u8 = 0x50;
+/// The FC of the DPCK derived from a DPPK (TS 33.180 F.1.5).
+const FC_DPCK: u8 = 0x53;
+/// The purpose nibble: the 4 most significant bits of a 32-bit key ID (TS 33.180 E.1).
+const PURPOSE_SHIFT: u32 = 28;
+const LOW_28_BITS: u32 = (1 << PURPOSE_SHIFT) - 1;
+/// Seconds from 1900-01-01 (NTP's epoch) to 1970-01-01.
+const NTP_UNIX_OFFSET_SECS: u64 = 2_208_988_800;
+
+/// What a key is for, from the 4 most significant bits of its 32-bit ID (TS 33.180 E.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum KeyPurpose {
+    /// Group master key, distributed by the group management server.
+    Gmk = 0,
+    /// Private call key, from caller to callee.
+    Pck = 1,
+    /// Client-server key.
+    Csk = 2,
+    /// Signalling protection key between servers.
+    Spk = 3,
+    /// Group floor control key over MBMS.
+    Mkfc = 4,
+    /// MBMS signalling key (MSCCK).
+    Mscck = 5,
+    /// MBMS subchannel key.
+    Musik = 6,
+}
+
+impl KeyPurpose {
+    /// The purpose a key ID's top nibble names, or `None` for an unassigned one.
+    pub fn of_key_id(key_id: u32) -> Option<Self> {
+        match key_id >> PURPOSE_SHIFT {
+            0 => Some(KeyPurpose::Gmk),
+            1 => Some(KeyPurpose::Pck),
+            2 => Some(KeyPurpose::Csk),
+            3 => Some(KeyPurpose::Spk),
+            4 => Some(KeyPurpose::Mkfc),
+            5 => Some(KeyPurpose::Mscck),
+            6 => Some(KeyPurpose::Musik),
+            _ => None,
+        }
+    }
+
+    /// A key ID of this purpose from 28 random bits.
+    pub fn key_id(self, random_low_28_bits: u32) -> u32 {
+        (u32::from(self as u8) << PURPOSE_SHIFT) | (random_low_28_bits & LOW_28_BITS)
+    }
+}
+
+/// What a user's UID hashes (TS 33.180 F.2.1): the user, its KMS, and the key period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UidInputs<'a> {
+    /// P1: the MC user ID, a URI as it is (`sip:alice@example.org`).
+    pub user_uri: &'a str,
+    /// P2: the KMS URI.
+    pub kms_uri: &'a str,
+    /// P3: the user key period, in seconds.
+    pub key_period_secs: u64,
+    /// P4: the user key period offset, in seconds.
+    pub key_period_offset_secs: u64,
+    /// P5: the number of the current key period since 1900-01-01 ([`key_period_number`]).
+    pub key_period_number: u64,
+}
+
+/// An integer as TS 33.180 F.2.1 hashes it: big-endian in as few octets as it needs, zero as
+/// one 00 octet.
+fn minimal_be(value: u64) -> Vec<u8> {
+    let bytes = value.to_be_bytes();
+    let first = bytes.iter().position(|&byte| byte != 0).unwrap_or(bytes.len() - 1);
+    bytes[first..].to_vec()
+}
+
+/// The UID of a user (TS 33.180 F.2.1): SHA-256 of S = 0x00 || "MIKEY-SAKKE-UID" || L0 || P1 ||
+/// L1 || ... || P5 || L5 (not an HMAC: F.2.1's NOTE), each Ln a 2-octet length.
+pub fn uid(inputs: &UidInputs<'_>) -> Result<[u8; 32]> {
+    const P0: &[u8] = b"MIKEY-SAKKE-UID";
+    let integers = [inputs.key_period_secs, inputs.key_period_offset_secs, inputs.key_period_number].map(minimal_be);
+    let parts: [&[u8]; 6] =
+        [P0, inputs.user_uri.as_bytes(), inputs.kms_uri.as_bytes(), &integers[0], &integers[1], &integers[2]];
+    let mut s = vec![0x00];
+    for part in parts {
+        let len = u16::try_from(part.len()).map_err(|_| Error::invalid_argument("a UID input over 65535 bytes"))?;
+        s.extend_from_slice(part);
+        s.extend_from_slice(&len.to_be_bytes());
+    }
+    Ok(sha256(&s))
+}
+
+/// The key period a 64-bit NTP timestamp falls in (TS 33.179 F.2.1): whole periods since
+/// 1900-01-01, counted from the offset. `None` for a zero period or a time before the offset.
+pub fn key_period_number(ntp_timestamp: u64, key_period_secs: u64, key_period_offset_secs: u64) -> Option<u64> {
+    let ntp_seconds = ntp_timestamp >> 32;
+    ntp_seconds.checked_sub(key_period_offset_secs)?.checked_div(key_period_secs)
+}
+
+/// The RFC 6509 §3.2 identifier for ID scheme 1: "YYYY-MM" 0x00 tel URI 0x00, the month of the
+/// 64-bit NTP timestamp (UTC).
+pub fn tel_uri_identifier(ntp_timestamp: u64, tel_uri: &str) -> Vec<u8> {
+    let unix_days = ((ntp_timestamp >> 32).saturating_sub(NTP_UNIX_OFFSET_SECS) / 86_400) as i64;
+    let (year, month) = civil_year_month(unix_days);
+    let mut identifier = format!("{year:04}-{month:02}").into_bytes();
+    identifier.push(0);
+    identifier.extend_from_slice(tel_uri.as_bytes());
+    identifier.push(0);
+    identifier
+}
+
+/// Year and month of a day count since 1970-01-01 (the proleptic Gregorian calendar; Howard
+/// Hinnant's days-from-civil inverse).
+fn civil_year_month(unix_days: i64) -> (i64, u32) {
+    let z = unix_days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month)
+}
+
+/// The 28-bit user salt that turns a GMK-ID into the GUK-ID of one receiver (TS 33.180 F.1.3):
+/// the 28 least significant bits of KDF(GMK, FC 0x50, P0 = the receiver's MC service user ID).
+fn guk_id_salt(gmk: &[u8], receiver_uri: &str) -> Result<u32> {
+    let out = kdf_3gpp(gmk, FC_GUK_ID_SALT, &[receiver_uri.as_bytes()])?;
+    Ok(u32::from_be_bytes([out[28], out[29], out[30], out[31]]) & LOW_28_BITS)
+}
+
+/// The GUK-ID a GMS sends to `receiver_uri` for the GMK `gmk_id` (TS 33.180 F.1.3): the purpose
+/// nibble kept, the low 28 bits XORed with the receiver's salt. The CSB ID of the I_MESSAGE.
+pub fn guk_id(gmk: &[u8], gmk_id: u32, receiver_uri: &str) -> Result<u32> {
+    Ok(gmk_id ^ guk_id_salt(gmk, receiver_uri)?)
+}
+
+/// The GMK-ID behind a GUK-ID, for the receiver `receiver_uri` (the same XOR, F.1.3).
+pub fn gmk_id_of_guk_id(gmk: &[u8], guk_id: u32, receiver_uri: &str) -> Result<u32> {
+    Ok(guk_id ^ guk_id_salt(gmk, receiver_uri)?)
+}
+
+/// The DPCK that protects the 3GPP key parameters (TS 33.180 E.6.1, F.1.5): the 128 least
+/// significant bits of KDF(DPPK, FC 0x53, P0 = DPPK-ID). The DPPK is the key the SAKKE payload
+/// carries, its ID the message's CSB ID.
+pub fn dpck(dppk: &[u8], dppk_id: u32) -> Result<[u8; 16]> {
+    let out = kdf_3gpp(dppk, FC_DPCK, &[&dppk_id.to_be_bytes()])?;
+    let mut key = [0; 16];
+    key.copy_from_slice(&out[16..]);
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_are_minimal_and_zero_is_one_octet() {
+        assert_eq!(minimal_be(0), [0]);
+        assert_eq!(minimal_be(236), [236]);
+        assert_eq!(minimal_be(2_592_000), [0x27, 0x8D, 0x00]);
+        assert_eq!(minimal_be(u64::MAX), [0xFF; 8]);
+    }
+
+    #[test]
+    fn the_purpose_nibble_names_the_key() {
+        assert_eq!(KeyPurpose::of_key_id(0x0DF9_BC39), Some(KeyPurpose::Gmk));
+        assert_eq!(KeyPurpose::of_key_id(0x1234_5678), Some(KeyPurpose::Pck));
+        assert_eq!(KeyPurpose::of_key_id(0x7000_0000), None);
+        assert_eq!(KeyPurpose::Csk.key_id(0xFFFF_FFFF), 0x2FFF_FFFF);
+    }
+
+    #[test]
+    fn key_periods_count_from_the_offset() {
+        let ntp = 0xEC89_8DA8_u64 << 32;
+        assert_eq!(key_period_number(ntp, 16_777_215, 0), Some(236));
+        assert_eq!(key_period_number(ntp, 0, 0), None);
+        assert_eq!(key_period_number(5 << 32, 10, 6), None);
+    }
+
+    #[test]
+    fn civil_dates_match_known_days() {
+        assert_eq!(civil_year_month(0), (1970, 1));
+        assert_eq!(civil_year_month(15_006), (2011, 2)); // 2011-02-01
+        assert_eq!(civil_year_month(15_005), (2011, 1)); // 2011-01-31
+        assert_eq!(civil_year_month(11_016), (2000, 2)); // 2000-02-29, a leap day
+    }
+}
