@@ -1,10 +1,15 @@
 //! MCPTT identities and key identifiers for MIKEY-SAKKE (3GPP TS 33.180, TS 33.179): the
 //! hashed user identity (UID, F.2.1), the key period it is bound to, the RFC 6509 §3.2 tel-URI
-//! identifier, the purposes of key IDs (E.1), the GUK-ID that hides a GMK-ID per receiver (F.1.3)
-//! and the DPCK that protects the key parameters (FC 0x53).
+//! identifier, the purposes of key IDs (E.1), the GUK-ID that hides a GMK-ID per receiver (F.1.3),
+//! and the DPCK (FC 0x53) that protects the 3GPP key parameters (E.6.1).
 
-use crate::crypto::{kdf_3gpp, sha256};
+use crate::crypto::{gcm, kdf_3gpp, sha256};
 use crate::error::{Error, Result};
+use crate::secret::SecretBytes;
+use crate::wire::ProtectedKeyParameters;
+
+/// Payload algorithm 1 of an MCData protected payload: AEAD_AES_128_GCM (TS 33.180 8.5.4).
+const AEAD_AES_128_GCM: u8 = 1;
 
 /// The FC of the GUK-ID user salt (TS 33.180 F.1.3).
 const FC_GUK_ID_SALT: u8 = 0x50;
@@ -155,6 +160,30 @@ pub fn dpck(dppk: &[u8], dppk_id: u32) -> Result<[u8; 16]> {
     let mut key = [0; 16];
     key.copy_from_slice(&out[16..]);
     Ok(key)
+}
+
+/// Decrypts the Key Parameters IE of a protected type-7 extension (TS 33.180 E.6.1): AES-128-GCM
+/// under the DPCK of `dppk` (the key the SAKKE payload carries) and the payload's DPPK-ID, the
+/// fields before the payload authenticated as associated data. A tag that fails is
+/// `AuthFailed`; the caller checks that the DPPK-ID is the message's CSB ID.
+pub fn open_key_parameters(protected: &ProtectedKeyParameters<'_>, dppk: &[u8]) -> Result<SecretBytes> {
+    if protected.payload_algorithm != AEAD_AES_128_GCM {
+        return Err(Error::unsupported(format!(
+            "key parameters under payload algorithm {} (only 1, AEAD_AES_128_GCM, has a DPCK of its size)",
+            protected.payload_algorithm
+        )));
+    }
+    let key = dpck(dppk, protected.dppk_id)?;
+    gcm::open(&key, &protected.iv, &protected.associated_data(), &protected.ciphertext)
+}
+
+/// Encrypts a Key Parameters IE into the ciphertext of `protected` (whose other fields are set),
+/// as [`open_key_parameters`] opens it.
+pub fn seal_key_parameters(protected: &mut ProtectedKeyParameters<'_>, dppk: &[u8], plaintext: &[u8]) -> Result<()> {
+    protected.payload_algorithm = AEAD_AES_128_GCM;
+    let key = dpck(dppk, protected.dppk_id)?;
+    protected.ciphertext = gcm::seal(&key, &protected.iv, &protected.associated_data(), plaintext)?.into();
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,12 @@
 use std::path::Path;
 
 use mikey::crypto::{PrfFunction, TgkDeriver, TgkKeyPurpose};
-use mikey::mcptt::{dpck, gmk_id_of_guk_id, guk_id, key_period_number, tel_uri_identifier, uid, KeyPurpose, UidInputs};
+use mikey::mcptt::{
+    dpck, gmk_id_of_guk_id, guk_id, key_period_number, open_key_parameters, seal_key_parameters, tel_uri_identifier,
+    uid, KeyPurpose, UidInputs,
+};
+use mikey::wire::{KeyParametersExtension, Message, Payload};
+use mikey::ErrorKind;
 use serde_json::Value;
 
 fn unhex(text: &str) -> Vec<u8> {
@@ -135,4 +140,41 @@ fn the_rfc_6509_identifier_is_the_month_and_the_tel_uri() {
     // 2011-02-14T00:00:00Z as NTP seconds.
     let ntp = (2_208_988_800u64 + 1_297_641_600) << 32;
     assert_eq!(tel_uri_identifier(ntp, text(example, "tel_uri")), unhex(text(example, "hex")));
+}
+
+#[test]
+fn the_streamwide_key_parameters_open_under_the_dpck_and_refuse_any_change() {
+    let streamwide = vectors("mikey_sakke_streamwide_e2e.json");
+    let mut opened = 0;
+    for case in streamwide["cases"].as_array().unwrap() {
+        let name = text(case, "name");
+        let bytes = unhex(text(case, "i_message_hex"));
+        let message = Message::decode(&bytes).unwrap();
+        let extension = message.payloads.iter().filter_map(Payload::as_general_extension).find(|e| e.ext_type == 7);
+        let Ok(KeyParametersExtension::Protected(protected)) = KeyParametersExtension::decode(&extension.unwrap().data)
+        else {
+            continue; // the legacy clear form
+        };
+        let dppk = unhex(text(case, "expected_key"));
+        let expected = &case["genext_type7_decrypted"];
+        assert_eq!(dpck(&dppk, protected.dppk_id).unwrap().to_vec(), unhex(text(expected, "dpck")), "{name}");
+        let plaintext = open_key_parameters(&protected, &dppk).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(plaintext.expose(), unhex(text(expected, "plaintext_key_parameters")), "{name}");
+        // Sealing it again with the same IV gives the same bytes.
+        let mut resealed = protected.clone();
+        seal_key_parameters(&mut resealed, &dppk, plaintext.expose()).unwrap();
+        assert_eq!(resealed, protected, "{name}");
+        // A changed ciphertext, field or key fails the tag.
+        let mut tampered = protected.clone();
+        tampered.ciphertext.to_mut()[0] ^= 1;
+        assert_eq!(open_key_parameters(&tampered, &dppk).unwrap_err().kind(), ErrorKind::AuthFailed);
+        let mut other_time = protected.clone();
+        other_time.date_time[4] ^= 1;
+        assert_eq!(open_key_parameters(&other_time, &dppk).unwrap_err().kind(), ErrorKind::AuthFailed);
+        let mut other_key = dppk.clone();
+        other_key[0] ^= 1;
+        assert_eq!(open_key_parameters(&protected, &other_key).unwrap_err().kind(), ErrorKind::AuthFailed);
+        opened += 1;
+    }
+    assert_eq!(opened, 3);
 }

@@ -19,6 +19,9 @@ mod ct;
 // Diffie-Hellman over the OAKLEY MODP groups (RFC 3830 §4.2.7), for DH-SIGN and DH-HMAC.
 #[allow(unsafe_code)]
 pub mod dh;
+// AES-GCM with a 16-byte IV (the 3GPP key parameters of MIKEY-SAKKE), through aws-lc's EVP.
+#[allow(unsafe_code)]
+pub mod gcm;
 pub mod kdf;
 mod pem;
 pub mod prf;
