@@ -303,7 +303,8 @@ int keys_equal(const mikey_srtp_keys *a, const mikey_srtp_keys *b, const char *w
              FIELD_EQUAL(master_key_len) & FIELD_EQUAL(master_salt_len) & FIELD_EQUAL(cipher_key_len) &
              FIELD_EQUAL(auth_key_len) & FIELD_EQUAL(auth_tag_len) & FIELD_EQUAL(mki_len) &
              FIELD_EQUAL(key_derivation_rate) & FIELD_EQUAL(srtp_encryption) & FIELD_EQUAL(srtcp_encryption) &
-             FIELD_EQUAL(srtp_authentication) & FIELD_EQUAL(ssrc_type);
+             FIELD_EQUAL(srtp_authentication) & FIELD_EQUAL(ssrc_type) & FIELD_EQUAL(rcc_mode) &
+             FIELD_EQUAL(roc_transmission_rate);
     if (!ok) {
         return 0;
     }

@@ -292,9 +292,19 @@ typedef struct mikey_srtp_keys {
      */
     uint8_t ssrc_type;
     /**
+     * The RFC 4771 ROC-carrying integrity transform negotiated for SRTP: 0 none, else the mode
+     * (1 = RCCm1, 2 = RCCm2, 3 = RCCm3; MCPTT group calls use RCCm3 with AES-GCM). libsrtp does
+     * not implement it: a stack that cannot must not use these keys as plain SRTP.
+     */
+    uint8_t rcc_mode;
+    /**
+     * With `rcc_mode`: R, the ROC is carried in every R-th packet (RFC 4771 §5); else 0.
+     */
+    uint16_t roc_transmission_rate;
+    /**
      * Room for later fields; zero.
      */
-    uint8_t reserved[41];
+    uint8_t reserved[38];
 } mikey_srtp_keys;
 
 /**

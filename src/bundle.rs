@@ -473,6 +473,7 @@ mod tests {
         srtp_encryption: None,
         srtcp_encryption: None,
         srtp_authentication: None,
+        roc_transform: None,
     };
 
     fn bundle(keys: KeyMaterial, streams: &[Stream]) -> Result<Bundle> {

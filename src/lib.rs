@@ -62,5 +62,5 @@ pub use crypto::{RandomSource, SystemRandomSource};
 pub use error::{Error, ErrorKind, MikeyErrorCode, Result};
 pub use secret::SecretBytes;
 pub use session::{Rejection, Role, Session, State};
-pub use srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, SsrcType};
+pub use srtp::{RocTransform, SrtpKeys, SrtpPolicy, SrtpProfile, SsrcType};
 pub use wire::{DhGroup, MAX_MESSAGE_LEN};

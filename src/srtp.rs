@@ -138,6 +138,21 @@ impl SrtpProfile {
     }
 }
 
+/// The RTP integrity transform that carries the ROC in the packets (RFC 4771): RCCm1, RCCm2 or
+/// RCCm3, every R-th packet. MCPTT group calls use RCCm3 with AES-GCM (TS 33.179 7.5.1, Table
+/// E.2-1), so that late entrants learn the ROC. libsrtp does not implement it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RocTransform {
+    /// The mode, 1 to 3 (SP authentication algorithm values 2 to 4, RFC 4771 Table 1).
+    pub mode: u8,
+    /// R, the ROC transmission rate (SP parameter 13; 1 when absent, never 0).
+    pub rate: u16,
+    /// The SRTP authentication tag length (parameter 18), if sent: the ROC carriage tag.
+    pub srtp_tag_len: Option<u8>,
+    /// The SRTCP authentication tag length (parameter 19), if sent.
+    pub srtcp_tag_len: Option<u8>,
+}
+
 /// The SRTP parameters of a crypto session: what an initiator offers and what both ends export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct SrtpPolicy {
@@ -153,6 +168,8 @@ pub struct SrtpPolicy {
     pub srtcp_encryption: Option<bool>,
     /// SRTP authentication on/off; `None` = not sent (on).
     pub srtp_authentication: Option<bool>,
+    /// The ROC-carrying integrity transform of RFC 4771, if negotiated.
+    pub roc_transform: Option<RocTransform>,
 }
 
 impl SrtpPolicy {
@@ -186,18 +203,32 @@ impl SrtpPolicy {
             (srtp_param::SESSION_ENCRYPTION_KEY_LEN, [profile.master_key_len(), 0, 0, 0], 1),
         ];
         let one = |param_type: u8, value: u8| (param_type, [value, 0, 0, 0], 1);
+        // RCCm1..3 are SP authentication algorithms 2..4 (RFC 4771 Table 1).
+        let rcc = self.roc_transform.map(|transform| transform.mode + 1);
         if profile.is_aead() {
-            params.push(one(srtp_param::AUTH_ALGORITHM, srtp_auth::NULL));
+            params.push(one(srtp_param::AUTH_ALGORITHM, rcc.unwrap_or(srtp_auth::NULL)));
             params.push(one(srtp_param::SESSION_SALT_KEY_LEN, profile.master_salt_len()));
             params.push(one(srtp_param::AEAD_AUTH_TAG_LEN, profile.auth_tag_len()));
         } else {
             let auth_key_len = if gstreamer_tag_layout { profile.auth_tag_len() } else { profile.auth_key_len() };
-            params.push(one(srtp_param::AUTH_ALGORITHM, srtp_auth::HMAC_SHA1));
+            params.push(one(srtp_param::AUTH_ALGORITHM, rcc.unwrap_or(srtp_auth::HMAC_SHA1)));
             params.push(one(srtp_param::SESSION_AUTH_KEY_LEN, auth_key_len));
             params.push(one(srtp_param::SESSION_SALT_KEY_LEN, profile.master_salt_len()));
             params.push(one(srtp_param::AUTH_TAG_LEN, profile.auth_tag_len()));
         }
         params.push(one(srtp_param::SRTP_PRF, 0));
+        if let Some(transform) = self.roc_transform {
+            let [high, low] = transform.rate.to_be_bytes();
+            params.push((srtp_param::ROC_TRANSMISSION_RATE, [high, low, 0, 0], 2));
+            for (param_type, tag_len) in [
+                (srtp_param::SRTP_AUTH_TAG_LEN, transform.srtp_tag_len),
+                (srtp_param::SRTCP_AUTH_TAG_LEN, transform.srtcp_tag_len),
+            ] {
+                if let Some(len) = tag_len {
+                    params.push(one(param_type, len));
+                }
+            }
+        }
         if let Some(rate) = self.key_derivation_rate {
             params.push((srtp_param::KEY_DERIVATION_RATE, rate.to_be_bytes(), 4));
         }
@@ -221,8 +252,9 @@ impl SrtpPolicy {
     ///
     /// Absent parameters take SRTP's defaults. GStreamer's layout (the tag length in the auth
     /// key length parameter, no tag length parameter) is read as the tag length, since 4- and
-    /// 10-byte HMAC-SHA1 keys are not used in practice. Anything this crate cannot hand to an
-    /// SRTP stack unchanged (RCC transforms, f8, SEED, ARIA, a prefix, FEC orders, unknown
+    /// 10-byte HMAC-SHA1 keys are not used in practice. The RFC 4771 parameters (13 to 19) give
+    /// [`SrtpPolicy::roc_transform`] for RCCm1..3, which the export reports; anything else this
+    /// crate cannot hand to an SRTP stack (f8, SEED, ARIA, a prefix, FEC orders, unknown
     /// parameter types) is an "Invalid SPpar" policy error.
     pub fn from_security_policy(policy: &SecurityPolicy) -> Result<Self> {
         if policy.protocol != protocol_type::SRTP {
@@ -236,6 +268,8 @@ impl SrtpPolicy {
         let mut salt_len = None;
         let mut tag_len = None;
         let mut aead_tag_len = None;
+        let mut roc_rate = None;
+        let (mut rcc_srtp_tag_len, mut rcc_srtcp_tag_len) = (None, None);
         let mut result = SrtpPolicy::default();
         for PolicyParam { param_type, value } in policy.params() {
             let byte = || match value {
@@ -250,8 +284,28 @@ impl SrtpPolicy {
             match param_type {
                 srtp_param::ENCRYPTION_ALGORITHM => encryption = byte()?,
                 srtp_param::SESSION_ENCRYPTION_KEY_LEN => key_len = Some(byte()?),
-                srtp_param::AUTH_ALGORITHM => auth = byte()?,
-                srtp_param::SESSION_AUTH_KEY_LEN => auth_key_len = Some(byte()?),
+                // RFC 4771 Table 3: the SRTP-only forms of 2, 3 and 11.
+                srtp_param::AUTH_ALGORITHM | srtp_param::SRTP_AUTH_ALGORITHM => auth = byte()?,
+                srtp_param::SESSION_AUTH_KEY_LEN | srtp_param::SRTP_SESSION_AUTH_KEY_LEN => {
+                    auth_key_len = Some(byte()?)
+                }
+                // SRTCP keeps HMAC-SHA1 (or the AEAD tag): RCC carries the ROC in SRTP only.
+                srtp_param::SRTCP_AUTH_ALGORITHM if matches!(byte()?, srtp_auth::NULL | srtp_auth::HMAC_SHA1) => {}
+                srtp_param::SRTCP_SESSION_AUTH_KEY_LEN if matches!(byte()?, 0 | HMAC_SHA1_AUTH_KEY_LEN) => {}
+                srtp_param::ROC_TRANSMISSION_RATE => {
+                    // A 16-bit integer (RFC 4771 §5); one octet seen from Alea, read the same.
+                    let rate = match value {
+                        [rate] => u16::from(*rate),
+                        [high, low] => u16::from_be_bytes([*high, *low]),
+                        _ => return Err(policy_error("the ROC transmission rate is a 16-bit integer".into())),
+                    };
+                    if rate == 0 {
+                        return Err(policy_error("the ROC transmission rate must not be 0 (RFC 4771 §5)".into()));
+                    }
+                    roc_rate = Some(rate);
+                }
+                srtp_param::SRTP_AUTH_TAG_LEN => rcc_srtp_tag_len = Some(byte()?),
+                srtp_param::SRTCP_AUTH_TAG_LEN => rcc_srtcp_tag_len = Some(byte()?),
                 srtp_param::SESSION_SALT_KEY_LEN => salt_len = Some(byte()?),
                 srtp_param::SRTP_PRF if byte()? == 0 => {}
                 srtp_param::KEY_DERIVATION_RATE => {
@@ -271,10 +325,28 @@ impl SrtpPolicy {
                 other => return Err(policy_error(format!("unsupported SRTP parameter {other} = {value:02x?}"))),
             }
         }
+        // RCCm1..3 (RFC 4771): the ROC rides in the SRTP packets.
+        let rcc_mode = match auth {
+            srtp_auth::RCCM1 | srtp_auth::RCCM2 | srtp_auth::RCCM3 => Some(auth - 1),
+            _ => None,
+        };
+        result.roc_transform = rcc_mode.map(|mode| RocTransform {
+            mode,
+            rate: roc_rate.unwrap_or(1),
+            srtp_tag_len: rcc_srtp_tag_len,
+            srtcp_tag_len: rcc_srtcp_tag_len,
+        });
+        if rcc_mode.is_none() {
+            if roc_rate.is_some() {
+                return Err(policy_error("a ROC transmission rate without an RCC transform (RFC 4771)".into()));
+            }
+            // Without RCC, parameter 18 is the tag length (11).
+            tag_len = tag_len.or(rcc_srtp_tag_len);
+        }
         let profile = if encryption == srtp_encryption::AES_GCM {
             SrtpProfile::from_parts(encryption, key_len.unwrap_or(16), aead_tag_len.unwrap_or(AEAD_TAG_LEN))
         } else {
-            if auth != srtp_auth::HMAC_SHA1 {
+            if auth != srtp_auth::HMAC_SHA1 && rcc_mode.is_none() {
                 return Err(policy_error(format!("SRTP authentication algorithm {auth} is not supported")));
             }
             // GStreamer's layout: the tag length (4 or 10) in the auth key length parameter, with
@@ -347,6 +419,34 @@ mod tests {
     use super::*;
     use crate::ErrorKind;
 
+    /// The SP of Streamwide's MCPTT group key message (TS 33.179 Table E.2-1 without ROC rate):
+    /// AES-GCM, RCCm3 with a 4-octet ROC tag, no SRTCP tag beside the AEAD one.
+    #[test]
+    fn the_mcptt_group_profile_reads_as_aes_gcm_with_rccm3_and_round_trips() {
+        let mut sp = SecurityPolicy::new(0, protocol_type::SRTP);
+        for (param_type, value) in [(0, 6), (1, 16), (2, 4), (4, 12), (5, 0), (6, 0), (18, 4), (19, 0), (20, 16)] {
+            sp.push_param(param_type, &[value]).unwrap();
+        }
+        let policy = SrtpPolicy::from_security_policy(&sp).unwrap();
+        assert_eq!(policy.profile, SrtpProfile::AeadAes128Gcm);
+        let transform = RocTransform { mode: 3, rate: 1, srtp_tag_len: Some(4), srtcp_tag_len: Some(0) };
+        assert_eq!(policy.roc_transform, Some(transform));
+        assert_eq!(SrtpPolicy::from_security_policy(&policy.to_security_policy(0, false).unwrap()).unwrap(), policy);
+
+        // Alea sends the ROC transmission rate (a 16-bit integer) in one octet; 0 is refused.
+        for (rate, expected) in [(&[1u8][..], Some(1)), (&[0x01, 0x00][..], Some(256)), (&[0][..], None)] {
+            let mut with_rate = sp.clone();
+            with_rate.push_param(srtp_param::ROC_TRANSMISSION_RATE, rate).unwrap();
+            let read = SrtpPolicy::from_security_policy(&with_rate).ok().and_then(|policy| policy.roc_transform);
+            assert_eq!(read.map(|transform| transform.rate), expected, "{rate:?}");
+        }
+        // Without RCC, parameter 18 is the SRTP tag length.
+        let mut hmac = SecurityPolicy::new(0, protocol_type::SRTP);
+        hmac.push_param(srtp_param::SRTP_AUTH_TAG_LEN, &[4]).unwrap();
+        let policy = SrtpPolicy::from_security_policy(&hmac).unwrap();
+        assert_eq!((policy.profile, policy.roc_transform), (SrtpProfile::AesCm128HmacSha1_32, None));
+    }
+
     #[test]
     fn every_profile_round_trips_through_an_sp_payload() {
         for profile in SrtpProfile::ALL {
@@ -367,6 +467,7 @@ mod tests {
             srtp_encryption: Some(false),
             srtcp_encryption: Some(true),
             srtp_authentication: Some(true),
+            roc_transform: None,
         };
         let sp = policy.to_security_policy(3, false).unwrap();
         assert_eq!(sp.policy_no, 3);
@@ -393,7 +494,7 @@ mod tests {
     fn unsupported_parameters_are_policy_errors_with_the_sppar_code() {
         let cases: [&[(u8, &[u8])]; 7] = [
             &[(0, &[2])],     // AES-F8
-            &[(2, &[2])],     // RCCm1
+            &[(2, &[7])],     // an unknown authentication algorithm
             &[(1, &[20])],    // 20-byte AES key
             &[(3, &[16])],    // 16-byte HMAC key
             &[(12, &[4])],    // SRTP prefix

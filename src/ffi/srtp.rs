@@ -82,6 +82,7 @@ impl mikey_srtp_policy {
             srtp_encryption: switch(self.srtp_encryption, "srtp_encryption")?,
             srtcp_encryption: switch(self.srtcp_encryption, "srtcp_encryption")?,
             srtp_authentication: switch(self.srtp_authentication, "srtp_authentication")?,
+            roc_transform: None,
         })
     }
 }
@@ -135,8 +136,14 @@ pub struct mikey_srtp_keys {
     /// filled in, or an empty CS ID map (RFC 4563, the initiator's streams). So
     /// `policy.ssrc.type = keys.ssrc_type; policy.ssrc.value = keys.ssrc;`.
     pub ssrc_type: u8,
+    /// The RFC 4771 ROC-carrying integrity transform negotiated for SRTP: 0 none, else the mode
+    /// (1 = RCCm1, 2 = RCCm2, 3 = RCCm3; MCPTT group calls use RCCm3 with AES-GCM). libsrtp does
+    /// not implement it: a stack that cannot must not use these keys as plain SRTP.
+    pub rcc_mode: u8,
+    /// With `rcc_mode`: R, the ROC is carried in every R-th packet (RFC 4771 §5); else 0.
+    pub roc_transmission_rate: u16,
     /// Room for later fields; zero.
-    pub reserved: [u8; 41],
+    pub reserved: [u8; 38],
 }
 
 // No implicit padding: the fields add up to the size, so no byte of either struct is left
@@ -145,7 +152,7 @@ const _: () = {
     use std::mem::size_of;
     assert!(size_of::<mikey_srtp_policy>() == 4 + 4 + 8 + 48 && size_of::<mikey_srtp_policy>() == 64);
     let usizes = 3 * size_of::<usize>();
-    assert!(size_of::<mikey_srtp_keys>() == 7 * 4 + 4 + usizes + 32 + 14 + 16 + 1 + 41);
+    assert!(size_of::<mikey_srtp_keys>() == 7 * 4 + 4 + usizes + 32 + 14 + 16 + 1 + 1 + 2 + 38);
 };
 
 impl mikey_srtp_keys {
@@ -170,7 +177,9 @@ impl mikey_srtp_keys {
             srtcp_encryption: 0,
             srtp_authentication: 0,
             ssrc_type: 0,
-            reserved: [0; 41],
+            rcc_mode: 0,
+            roc_transmission_rate: 0,
+            reserved: [0; 38],
         }
     }
 
@@ -189,6 +198,9 @@ impl mikey_srtp_keys {
         self.cs_id = keys.cs_id;
         self.ssrc = keys.ssrc;
         self.ssrc_type = keys.ssrc_type as u8;
+        if let Some(transform) = policy.roc_transform {
+            (self.rcc_mode, self.roc_transmission_rate) = (transform.mode, transform.rate);
+        }
         self.roc = keys.roc;
         self.master_key_len = copy(&mut self.master_key, keys.master_key.expose(), "master key")?;
         self.master_salt_len = copy(&mut self.master_salt, keys.master_salt.expose(), "master salt")?;
@@ -241,6 +253,7 @@ mod tests {
     use super::*;
     use crate::ffi::types::{MIKEY_ERR_INVALID_ARGUMENT, MIKEY_OK};
     use crate::secret::InlineSecret;
+    use crate::srtp::RocTransform;
     use crate::SsrcType;
 
     #[test]
@@ -268,6 +281,7 @@ mod tests {
             srtp_encryption: Some(true),
             srtcp_encryption: Some(false),
             srtp_authentication: None,
+            roc_transform: None,
         };
         assert_eq!(policy.to_policy().unwrap(), expected);
         for bad in [
@@ -291,12 +305,18 @@ mod tests {
             roc: 5,
             master_key: InlineSecret::from_slice(&[0xAA; 16]).unwrap(),
             master_salt: InlineSecret::from_slice(&[0xBB; 14]).unwrap(),
-            policy: SrtpPolicy { srtcp_encryption: Some(false), mki_len: 4, ..Default::default() },
+            policy: SrtpPolicy {
+                srtcp_encryption: Some(false),
+                mki_len: 4,
+                roc_transform: Some(RocTransform { mode: 3, rate: 2, srtp_tag_len: Some(4), srtcp_tag_len: None }),
+                ..Default::default()
+            },
             mki: vec![0, 0, 0, 1],
         };
         let mut out = mikey_srtp_keys::zeroed();
         out.fill(&keys).unwrap();
         assert_eq!((out.cs_id, out.ssrc, out.roc, out.profile, out.ssrc_type), (2, 0xdead_beef, 5, 1, 3));
+        assert_eq!((out.rcc_mode, out.roc_transmission_rate), (3, 2));
         assert_eq!((out.master_key_len, out.master_salt_len, out.mki_len), (16, 14, 4));
         assert_eq!(&out.master_key[..16], &[0xAA; 16]);
         assert_eq!(&out.master_key[16..], &[0; 16]);
