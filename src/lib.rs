@@ -39,9 +39,9 @@ pub mod crypto;
 pub mod error;
 #[doc(hidden)]
 pub mod exchange;
-pub mod mcptt;
 #[allow(unsafe_code)]
 pub mod ffi;
+pub mod mcptt;
 #[doc(hidden)]
 pub mod method;
 pub mod replay;
