@@ -19,6 +19,9 @@ mod ct;
 // Diffie-Hellman over the OAKLEY MODP groups (RFC 3830 §4.2.7), for DH-SIGN and DH-HMAC.
 #[allow(unsafe_code)]
 pub mod dh;
+// ECCSI signatures (RFC 6507) on P-256, through aws-lc's EC and BN, for MIKEY-SAKKE.
+#[allow(unsafe_code)]
+pub mod eccsi;
 // AES-GCM with a 16-byte IV (the 3GPP key parameters of MIKEY-SAKKE), through aws-lc's EVP.
 #[allow(unsafe_code)]
 pub mod gcm;
