@@ -18,9 +18,11 @@
 //! and, for OAKLEY 1, the first x = 0xA5A5..A5 + k (k = 0, 1, ..) whose public value
 //! (respectively whose shared secret with pub2) is below 2^760, i.e. starts with a zero byte.
 
-use std::collections::VecDeque;
+mod common;
+
 use std::sync::Mutex;
 
+use common::{Scripted, Zeros};
 use mikey::crypto::dh::{prime, DhKeyPair};
 use mikey::crypto::{RandomSource, SystemRandomSource};
 use mikey::wire::DhGroup;
@@ -125,39 +127,6 @@ impl RandomSource for XorShift {
             let word = state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_be_bytes();
             chunk.copy_from_slice(&word[..chunk.len()]);
         }
-        Ok(())
-    }
-}
-
-/// Hands out the given byte strings, one per `fill` (which must ask for exactly its length), then
-/// fails: fixes the private exponent.
-struct Scripted(Mutex<VecDeque<Vec<u8>>>);
-
-impl Scripted {
-    fn new(draws: &[&[u8]]) -> Self {
-        Scripted(Mutex::new(draws.iter().map(|d| d.to_vec()).collect()))
-    }
-
-    fn remaining(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-}
-
-impl RandomSource for Scripted {
-    fn fill(&self, out: &mut [u8]) -> mikey::Result<()> {
-        let next = self.0.lock().unwrap().pop_front().ok_or_else(|| Error::crypto("script exhausted"))?;
-        assert_eq!(next.len(), out.len(), "scripted draw of the wrong length");
-        out.copy_from_slice(&next);
-        Ok(())
-    }
-}
-
-/// Always zero: a broken source.
-struct Zeros;
-
-impl RandomSource for Zeros {
-    fn fill(&self, out: &mut [u8]) -> mikey::Result<()> {
-        out.fill(0);
         Ok(())
     }
 }

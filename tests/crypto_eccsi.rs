@@ -6,14 +6,14 @@
 //! The points the public API does not show (the signer's J, the verifier's Y and J) are checked
 //! by the unit tests in src/crypto/eccsi.rs against the same file.
 
-use std::collections::VecDeque;
-use std::sync::Mutex;
+mod common;
 
+use common::{Scripted, Zeros};
 use mikey::crypto::eccsi::{
     hash_he, hash_hs, verify, Kms, Kpak, Pvt, SigningKey, Ssk, POINT_LEN, SCALAR_LEN, SIGNATURE_LEN,
 };
-use mikey::crypto::{sha256, RandomSource, SystemRandomSource};
-use mikey::{Error, ErrorKind, MikeyErrorCode};
+use mikey::crypto::{sha256, SystemRandomSource};
+use mikey::{ErrorKind, MikeyErrorCode};
 
 /// The Appendix A vector file.
 struct Vectors(serde_json::Value);
@@ -109,39 +109,6 @@ fn assert_auth_failed(result: mikey::Result<()>, what: &str) {
 fn assert_invalid_argument<T: std::fmt::Debug>(result: mikey::Result<T>, what: &str) {
     let err = result.expect_err(what);
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{what}: {err}");
-}
-
-/// Hands out the given byte strings, one per `fill` (which must ask for exactly that length),
-/// then fails.
-struct Scripted(Mutex<VecDeque<Vec<u8>>>);
-
-impl Scripted {
-    fn new(draws: &[&[u8]]) -> Self {
-        Scripted(Mutex::new(draws.iter().map(|draw| draw.to_vec()).collect()))
-    }
-
-    fn remaining(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-}
-
-impl RandomSource for Scripted {
-    fn fill(&self, out: &mut [u8]) -> mikey::Result<()> {
-        let draw = self.0.lock().unwrap().pop_front().ok_or_else(|| Error::crypto("script exhausted"))?;
-        assert_eq!(draw.len(), out.len(), "scripted draw of the wrong length");
-        out.copy_from_slice(&draw);
-        Ok(())
-    }
-}
-
-/// Always fills with zeros (never a usable scalar).
-struct Zeros;
-
-impl RandomSource for Zeros {
-    fn fill(&self, out: &mut [u8]) -> mikey::Result<()> {
-        out.fill(0);
-        Ok(())
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

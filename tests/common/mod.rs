@@ -2,13 +2,14 @@
 //! benchmarks.
 #![allow(dead_code)]
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use mikey::clock::Clock;
 use mikey::crypto::RandomSource;
 use mikey::wire::DhGroup;
-use mikey::{Config, Method, Result};
+use mikey::{Config, Error, Method, Result};
 
 /// 2026-01-01T00:00:00Z as NTP seconds.
 pub const NTP_2026: u64 = 3_976_214_400;
@@ -196,5 +197,39 @@ pub fn exchange_configs(method: Method, clock: &Arc<TestClock>) -> (Config, Conf
             responder.set_min_dh_group(DhGroup::Oakley1).unwrap();
             (initiator, responder)
         }
+    }
+}
+
+/// Hands out the given byte strings, one per `fill` (which must ask for exactly that length),
+/// then fails: fixes what a key generation or signature draws.
+pub struct Scripted(Mutex<VecDeque<Vec<u8>>>);
+
+impl Scripted {
+    pub fn new(draws: &[&[u8]]) -> Self {
+        Scripted(Mutex::new(draws.iter().map(|draw| draw.to_vec()).collect()))
+    }
+
+    /// How many draws are left.
+    pub fn remaining(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+impl RandomSource for Scripted {
+    fn fill(&self, out: &mut [u8]) -> Result<()> {
+        let draw = self.0.lock().unwrap().pop_front().ok_or_else(|| Error::crypto("script exhausted"))?;
+        assert_eq!(draw.len(), out.len(), "scripted draw of the wrong length");
+        out.copy_from_slice(&draw);
+        Ok(())
+    }
+}
+
+/// Always fills with zeros: a broken source (never a usable scalar or exponent).
+pub struct Zeros;
+
+impl RandomSource for Zeros {
+    fn fill(&self, out: &mut [u8]) -> Result<()> {
+        out.fill(0);
+        Ok(())
     }
 }
