@@ -41,6 +41,8 @@ pub mod error;
 pub mod exchange;
 #[allow(unsafe_code)]
 pub mod ffi;
+#[cfg(feature = "kms-xml")]
+pub mod kms_xml;
 pub mod mcptt;
 #[doc(hidden)]
 pub mod method;

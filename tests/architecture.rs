@@ -64,11 +64,13 @@ fn mentions(code: &str, word: &str) -> usize {
 #[test]
 fn each_layer_imports_only_the_layers_below_it() {
     // (files starting with, the crate modules they must not use)
-    let rules: [(&str, &[&str]); 10] = [
+    let rules: [(&str, &[&str]); 11] = [
         ("src/wire/", &["crypto", "srtp", "bundle", "config", "replay", "exchange", "method", "session", "ffi"]),
         ("src/crypto/", &["srtp", "bundle", "config", "replay", "exchange", "method", "session", "ffi"]),
         ("src/srtp.rs", &["crypto", "bundle", "config", "replay", "exchange", "method", "session", "ffi"]),
         ("src/mcptt.rs", &["srtp", "bundle", "config", "replay", "exchange", "method", "session", "ffi"]),
+        // The KMS XML reader stands alone: only errors and secrets.
+        ("src/kms_xml.rs", &["wire", "crypto", "srtp", "bundle", "config", "replay", "exchange", "method", "session"]),
         ("src/replay.rs", &["srtp", "bundle", "config", "exchange", "method", "session", "ffi"]),
         ("src/bundle.rs", &["config", "replay", "exchange", "method", "session", "ffi"]),
         ("src/config.rs", &["bundle", "exchange", "session", "ffi"]),
