@@ -224,3 +224,14 @@ fn the_checks_see_what_they_look_for() {
     let lib = &sources.iter().find(|(file, _)| file == "src/lib.rs").expect("src/lib.rs").1;
     assert!(mentions(lib, "Method") > 0, "lib.rs re-exports Method");
 }
+
+#[test]
+fn the_protocol_code_does_not_need_the_kms_xml_reader() {
+    // The reader is an optional feature: nothing else in the library may use it.
+    let users: Vec<String> = library_sources()
+        .into_iter()
+        .filter(|(file, code)| file != "src/lib.rs" && crate_modules(code).iter().any(|module| module == "kms_xml"))
+        .map(|(file, _)| file)
+        .collect();
+    assert!(users.is_empty(), "these files use crate::kms_xml: {users:?}");
+}
