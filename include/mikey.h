@@ -138,6 +138,11 @@
 #define MIKEY_MAX_MESSAGE_LEN 16384
 
 /**
+ * Length of a UID (`mikey_mcptt_uid`).
+ */
+#define MIKEY_MCPTT_UID_LEN 32
+
+/**
  * An endpoint configuration: the method, its credentials, identities and policies, and the
  * replay cache shared by every session created from it. Opaque; create it with
  * `mikey_config_new`, free it with `mikey_config_free`.
@@ -1103,6 +1108,55 @@ mikey_result mikey_rtsp_key_mgmt_decode(const char *value, size_t index, uint8_t
  * NULL. Thread-safe.
  */
 mikey_result mikey_rtsp_key_mgmt_uri(const char *value, size_t index, char *out, size_t out_cap, size_t *out_len);
+
+/**
+ * Writes the UID of `user_uri` (the MC user ID, e.g. "sip:alice@example.org") under the KMS
+ * `kms_uri` in key period `key_period_number` (TS 33.180 F.2.1: SHA-256 over the identifiers
+ * and the KMS's user key period and offset, in seconds) to `uid_out` (`MIKEY_MCPTT_UID_LEN`,
+ * 32 bytes). This is what
+ * IDR roles 8 and 9 carry and what ECCSI and SAKKE key to. Returns
+ * `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or strings that are not UTF-8. Thread-safe.
+ */
+mikey_result mikey_mcptt_uid(const char *user_uri,
+                             const char *kms_uri,
+                             uint64_t key_period_secs,
+                             uint64_t key_period_offset_secs,
+                             uint64_t key_period_number,
+                             uint8_t *uid_out);
+
+/**
+ * Writes the key period a 64-bit NTP timestamp (a T payload's value) falls in, for a KMS's user
+ * key period and offset in seconds (TS 33.179 F.2.1), to `*number_out`. Returns
+ * `MIKEY_ERR_INVALID_ARGUMENT` for a NULL pointer, a zero period or a time before the offset.
+ * Thread-safe.
+ */
+mikey_result mikey_mcptt_key_period_number(uint64_t ntp_timestamp,
+                                           uint64_t key_period_secs,
+                                           uint64_t key_period_offset_secs,
+                                           uint64_t *number_out);
+
+/**
+ * Writes the GUK-ID under which a group management server sends the GMK `gmk` (its ID
+ * `gmk_id`) to the member `receiver_uri` (TS 33.180 F.1.3): the CSB ID of that member's
+ * I_MESSAGE. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or an empty GMK.
+ * Thread-safe.
+ */
+mikey_result mikey_mcptt_guk_id(const uint8_t *gmk,
+                                size_t gmk_len,
+                                uint32_t gmk_id,
+                                const char *receiver_uri,
+                                uint32_t *guk_id_out);
+
+/**
+ * Writes the GMK-ID behind the GUK-ID `guk_id` of a GMK `gmk` sent to `receiver_uri` (the
+ * reverse of `mikey_mcptt_guk_id`). Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or
+ * an empty GMK. Thread-safe.
+ */
+mikey_result mikey_mcptt_gmk_id(const uint8_t *gmk,
+                                size_t gmk_len,
+                                uint32_t guk_id,
+                                const char *receiver_uri,
+                                uint32_t *gmk_id_out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -35,6 +35,9 @@ pub mod session;
 // The SDP and RTSP helpers.
 pub mod sdp;
 
+// The MCPTT identity and key-ID helpers (MIKEY-SAKKE).
+pub mod mcptt;
+
 // The panic boundary and the pointer toolkit (nothing exported).
 pub(crate) mod boundary;
 
@@ -42,6 +45,7 @@ pub(crate) mod boundary;
 mod tests;
 
 pub use config::*;
+pub use mcptt::*;
 pub use sdp::*;
 pub use session::*;
 pub use srtp::*;
