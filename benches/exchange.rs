@@ -1,6 +1,7 @@
 //! Throughput of every method's exchange and of the crypto primitives under them, the raw crypto
-//! floor of a PSK exchange, and GStreamer's parser on the same message, measured in one run (the
-//! machine is noisy: compare within a run).
+//! floor of a PSK exchange, GStreamer's parser on the same message, and MIKEY-SAKKE's crypto
+//! (creation, processing, the pairing), measured in one run (the machine is noisy: compare
+//! within a run).
 //!
 //! `cargo bench --bench exchange` prints one line per measurement: the median of 5 runs of
 //! about 0.4 s each, single-threaded. `cargo bench --bench exchange -- NULL` runs only the
@@ -46,7 +47,11 @@ use aws_lc_rs::{cipher, digest, hmac, rand as aws_rand};
 use mikey::clock::{Clock, SystemClock};
 use mikey::config::{DEFAULT_MAX_FUTURE_SKEW_SECS, DEFAULT_REPLAY_WINDOW_SECS};
 use mikey::crypto::dh::DhKeyPair;
+use mikey::crypto::eccsi::{self, Kpak, Pvt, SigningKey, Ssk};
 use mikey::crypto::rsa::{RsaPrivateKey, SignatureScheme};
+use mikey::crypto::sakke::{
+    encapsulate, encapsulate_with_ssv, pairing, Identifier, KmsPublicKey, Point, ReceiverSecretKey, Sed,
+};
 use mikey::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
 use mikey::crypto::{MacAlgorithm, MacKey, PrfFunction, PrfKey, SystemRandomSource};
 use mikey::replay::{ReplayCache, ReplayCheck};
@@ -706,8 +711,100 @@ fn main() -> ExitCode {
         return count_instructions();
     }
     wall_time_benchmarks();
+    mikey_sakke_benchmarks();
     ExitCode::SUCCESS
 }
+
+/// MIKEY-SAKKE's crypto (RFC 6508 Parameter Set 1, RFC 6507 on P-256) with the RFC 6508
+/// Appendix A keys and the Streamwide vector's GMS: what creating an I_MESSAGE costs
+/// (encapsulation and an ECCSI signature), what processing one costs (verification, pairing,
+/// TEST check), the pairing alone as the floor, and the one-time work per key.
+fn mikey_sakke_benchmarks() {
+    let hex = |text: &str| -> Vec<u8> {
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    };
+    let b = Identifier::new(SAKKE_B).unwrap();
+    let kms = KmsPublicKey::new(&hex(SAKKE_Z)).unwrap();
+    let key = ReceiverSecretKey::new(&hex(SAKKE_RSK), &b, &kms).unwrap();
+    let rsk = Point::from_uncompressed(&hex(SAKKE_RSK)).unwrap();
+    // Warm the shared tables of P and g (made on the first encapsulation).
+    let ssv = [0x5Au8; 16];
+    let sed = encapsulate_with_ssv(&ssv, &b, &kms).unwrap();
+    let r_point = Sed::parse(&sed).unwrap().point().clone();
+    // An ECCSI signer: the GMS of the Streamwide vectors under its KMS.
+    let vectors: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/mikey_sakke_streamwide_e2e.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let (gms, kpak) = (&vectors["users"]["GMS"], &vectors["kms"]["KPAK_PubAuthKey"]);
+    let field = |name: &str| hex(gms[name].as_str().unwrap());
+    let kpak = Kpak::from_bytes(&hex(kpak.as_str().unwrap())).unwrap();
+    let signer = SigningKey::new(
+        &kpak,
+        &field("uid"),
+        Ssk::from_bytes(&field("ssk")).unwrap(),
+        Pvt::from_bytes(&field("pvt")).unwrap(),
+    )
+    .unwrap();
+    let signature = signer.sign(&sed, &SystemRandomSource).unwrap().to_bytes();
+
+    measure("MIKEY-SAKKE creation: encapsulation + ECCSI signature", 1, || {
+        let (_, sed) = encapsulate(&SystemRandomSource, &b, &kms).unwrap();
+        black_box(signer.sign(&sed, &SystemRandomSource).unwrap());
+    });
+    measure("MIKEY-SAKKE processing: ECCSI verification + decapsulation", 1, || {
+        eccsi::verify(&kpak, &field("uid"), black_box(&sed), &signature).unwrap();
+        black_box(key.decapsulate(black_box(&sed)).unwrap());
+    });
+    measure("  SAKKE encapsulation (fresh SSV, [r]([b]P + Z), g^r, H)", 1, || {
+        black_box(encapsulate(&SystemRandomSource, &b, &kms).unwrap());
+    });
+    measure("  SAKKE decapsulation (pairing, hashes, TEST check)", 1, || {
+        black_box(key.decapsulate(black_box(&sed)).unwrap());
+    });
+    measure("  pairing <R, RSK> with the RSK's precomputed lines (floor)", 1, || {
+        black_box(key.pairing_value(black_box(&r_point)).unwrap());
+    });
+    measure("  TEST check alone ([r]([b]P + Z) = R)", 1, || {
+        key.check_ssv(black_box(&ssv), &r_point).unwrap();
+    });
+    measure("  ECCSI signature", 1, || {
+        black_box(signer.sign(black_box(&sed), &SystemRandomSource).unwrap());
+    });
+    measure("  ECCSI verification", 1, || {
+        eccsi::verify(&kpak, &field("uid"), black_box(&sed), &signature).unwrap();
+    });
+    measure("  pairing <R, RSK> from the two points (lines included)", 1, || {
+        black_box(pairing(black_box(&r_point), &rsk).unwrap());
+    });
+    measure("  KMS public key setup (order check, table of Z)", 1, || {
+        black_box(KmsPublicKey::new(&hex(SAKKE_Z)).unwrap());
+    });
+    measure("  RSK setup (checks incl. RFC 6508 §6.1.2, lines, table)", 1, || {
+        black_box(ReceiverSecretKey::new(&hex(SAKKE_RSK), &b, &kms).unwrap());
+    });
+}
+
+/// The RFC 6508 Appendix A identifier "2011-02\0tel:+447700900123\0".
+const SAKKE_B: &[u8] = b"2011-02\0tel:+447700900123\0";
+/// The Appendix A KMS public key Z = [z]P and the RSK of B.
+const SAKKE_Z: &str = concat!(
+    "045958EF1B1679BF099B3A030DF255AA6A23C1D8F143D4D23F753E69BD27A832F38CB4AD53DDEF4260B0FE8BB45C4C1FF5",
+    "10EFFE300367A37B61F701D914AEF09724825FA0707D61A6DFF4FBD7273566CDDE352A0B04B7C16A78309BE640697DE747",
+    "613A5FC195E8B9F328852A579DB8F99B1D0034479EA9C5595F47C4B2F54FF21508D37514DCF7A8E143A6058C09A6BF2C98",
+    "58CA37C258065AE6BF7532BC8B5B63383866E0753C5AC0E72709F8445F2E6178E065857E0EDA10F68206B63505ED87E534",
+    "FB2831FF957FB7DC619DAE61301EEACC2FDA3680EA4999258A833CEA8FC67C6D19487FB449059F26CC8AAB655AB58B7CC7",
+    "96E24E9A394095754F5F8BAE",
+);
+const SAKKE_RSK: &str = concat!(
+    "0493AF67E5007BA6E6A80DA793DA300FA4B52D0A74E25E6E7B2B3D6EE9D18A9B5C5023597BD82D8062D34019563BA1D25C",
+    "0DC56B7B979D74AA50F29FBF11CC2C93F5DFCA615E609279F6175CEADB00B58C6BEE1E7A2A47C4F0C456F05259A6FA94A6",
+    "34A40DAE1DF593D4FECF688D5FC678BE7EFC6DF3D6835325B83B2C6E69036B155F0A27241094B04BFB0BDFAC6C670A65C3",
+    "25D39A069F03659D44CA27D3BE8DF311172B554160181CBE94A2A783320CED590BC42644702CF371271E496BF20F588B78",
+    "A1BC01ECBB6559934BDD2FB65D2884318A33D1A42ADF5E33CC5800280B28356497F87135BAB9612A17260424409AC15FEE",
+    "996B744C332151235DECB0F5",
+);
 
 /// The wall-time measurements (without `--instructions`).
 fn wall_time_benchmarks() {

@@ -2,11 +2,15 @@
 //! four I_MESSAGEs from Streamwide's sw_mikey_sakke with their KMS and users), through the
 //! RFC primitives alone: each user's ECCSI key pair validates against the KMS (RFC 6507
 //! §5.1.2), and each I_MESSAGE's signature verifies over the message up to the signature with
-//! the SIGN header included (RFC 3830 §5.2; TS 33.180 senders), under the signer's UID.
+//! the SIGN header included (RFC 3830 §5.2; TS 33.180 senders), under the signer's UID; each
+//! SAKKE payload decapsulates with its receiver's RSK to the published key (RFC 6508 §6.2.2);
+//! and what we encapsulate and sign opens and verifies with the vector users' keys.
 
 use std::path::Path;
 
 use mikey::crypto::eccsi::{self, Kpak, Pvt, SigningKey, Ssk};
+use mikey::crypto::sakke::{self, Identifier, KmsPublicKey, ReceiverSecretKey};
+use mikey::crypto::SystemRandomSource;
 use mikey::wire::{Message, Payload};
 use mikey::ErrorKind;
 use serde_json::Value;
@@ -64,4 +68,59 @@ fn every_streamwide_signature_verifies_with_the_sign_header_and_only_with_it() {
         tampered[40] ^= 1;
         assert!(eccsi::verify(&kpak, &signer, &tampered, &signature.data).is_err(), "{name}");
     }
+}
+
+/// The vector user whose UID is `uid`.
+fn user_with_uid<'v>(vectors: &'v Value, uid: &[u8]) -> &'v Value {
+    vectors["users"].as_object().unwrap().values().find(|user| bytes(user, "uid") == uid).expect("a user with that UID")
+}
+
+#[test]
+fn every_streamwide_sakke_payload_decapsulates_to_the_published_key_with_the_receiver_s_rsk() {
+    let vectors = vectors();
+    let z = KmsPublicKey::new(&bytes(&vectors["kms"], "Z_PubEncKey")).unwrap();
+    for case in vectors["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let message_bytes = bytes(case, "i_message_hex");
+        let message = Message::decode(&message_bytes).unwrap();
+        let sed = &message.find(Payload::as_sakke).unwrap().data;
+        let receiver_uid = bytes(&case["sakke"], "receiver_uid");
+        let receiver = user_with_uid(&vectors, &receiver_uid);
+        let identifier = Identifier::new(&receiver_uid).unwrap();
+        let rsk = ReceiverSecretKey::new(&bytes(receiver, "rsk"), &identifier, &z)
+            .unwrap_or_else(|error| panic!("{name}: the receiver's RSK does not validate: {error}"));
+        let ssv = rsk.decapsulate(sed).unwrap_or_else(|error| panic!("{name}: {error}"));
+        assert_eq!(ssv.expose(), bytes(case, "expected_key"), "{name}");
+        // Another user's RSK fails the TEST check rather than giving a wrong key.
+        let other = vectors["users"].as_object().unwrap().values().find(|user| bytes(user, "uid") != receiver_uid);
+        let other = other.unwrap();
+        let other_rsk =
+            ReceiverSecretKey::new(&bytes(other, "rsk"), &Identifier::new(&bytes(other, "uid")).unwrap(), &z).unwrap();
+        assert_eq!(other_rsk.decapsulate(sed).unwrap_err().kind(), ErrorKind::AuthFailed, "{name}");
+    }
+}
+
+#[test]
+fn what_we_encapsulate_and_sign_opens_and_verifies_with_the_vector_users_keys() {
+    // A GMS of the vector KMS keys Alice with a fresh GMK: Alice's RSK opens it, and the GMS's
+    // ECCSI signature over it verifies under the KPAK, with the RFC primitives alone.
+    let vectors = vectors();
+    let kms = &vectors["kms"];
+    let z = KmsPublicKey::new(&bytes(kms, "Z_PubEncKey")).unwrap();
+    let kpak = Kpak::from_bytes(&bytes(kms, "KPAK_PubAuthKey")).unwrap();
+    let (gms, alice) = (&vectors["users"]["GMS"], &vectors["users"]["Alice"]);
+    let alice_id = Identifier::new(&bytes(alice, "uid")).unwrap();
+    let (ssv, sed) = sakke::encapsulate(&SystemRandomSource, &alice_id, &z).unwrap();
+    let alice_rsk = ReceiverSecretKey::new(&bytes(alice, "rsk"), &alice_id, &z).unwrap();
+    assert_eq!(alice_rsk.decapsulate(&sed).unwrap().expose(), ssv.expose());
+    let gms_uid = bytes(gms, "uid");
+    let signer = SigningKey::new(
+        &kpak,
+        &gms_uid,
+        Ssk::from_bytes(&bytes(gms, "ssk")).unwrap(),
+        Pvt::from_bytes(&bytes(gms, "pvt")).unwrap(),
+    )
+    .unwrap();
+    let signature = signer.sign(&sed, &SystemRandomSource).unwrap();
+    eccsi::verify(&kpak, &gms_uid, &sed, &signature.to_bytes()).unwrap();
 }

@@ -32,6 +32,8 @@ pub mod rng;
 // RSA envelope keys and signatures (RFC 3830 §4.2.5, §4.2.6), for PK, DH-SIGN and RSA-R.
 #[allow(unsafe_code)]
 pub mod rsa;
+// SAKKE (RFC 6508), Parameter Set 1, for MIKEY-SAKKE.
+pub mod sakke;
 // Calls into aws-lc's SHA-1/SHA-256 (prepared HMAC keys).
 #[allow(unsafe_code)]
 mod sha_hmac;
