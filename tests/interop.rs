@@ -340,3 +340,39 @@ fn gstreamer_messages_establish_a_responder_with_gstreamer_s_key() {
         }
     }
 }
+
+/// What Wireshark 4.0 makes of real MIKEY-SAKKE I_MESSAGEs (the Streamwide vectors): it knows
+/// data type 26, IDR, SAKKE and SIGN, and dissects the PCK (empty CS ID map) and the legacy GMK
+/// (SRTP-ID map) messages with our payload chain and the SAKKE and IDR fields we decode. It does
+/// not know the GENERIC-ID map (RFC 6043 §6.1.1) that GMK and CSK messages use, reads the map
+/// as payloads and reports the message malformed or with stray bytes: that is Wireshark's gap,
+/// recorded here so a newer Wireshark that fixes it shows up.
+#[test]
+fn tshark_reads_mikey_sakke_messages_except_the_generic_id_map() {
+    if skip() {
+        return;
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/mikey_sakke_streamwide_e2e.json");
+    let vectors: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    for case in vectors["cases"].as_array().unwrap() {
+        let bytes = unhex(case["i_message_hex"].as_str().unwrap());
+        let message = Message::decode(&bytes).unwrap();
+        if matches!(message.header.cs_id_map, mikey::wire::CsIdMap::GenericId(_)) {
+            let output = Command::new("python3").arg(interop_dir().join("tshark_mikey.py")).arg(hex(&bytes)).output();
+            let report: Value = serde_json::from_slice(&output.expect("python3 runs").stdout).unwrap();
+            // Malformed, or a wrong payload chain ending in stray bytes: never a clean reading.
+            assert_eq!(report["ok"], Value::Bool(false), "Wireshark now reads GENERIC-ID maps: {report}");
+            continue;
+        }
+        let report = assert_dissected_as(&bytes);
+        let sakke = message.find(Payload::as_sakke).unwrap();
+        assert_eq!(raw_field(&report, "mikey.sakke.data"), [hex(&sakke.data)]);
+        let roles: Vec<String> = message
+            .payloads
+            .iter()
+            .filter_map(Payload::as_id_with_role)
+            .map(|idr| format!("{:02x}", idr.role))
+            .collect();
+        assert_eq!(raw_field(&report, "mikey.id.role"), roles);
+    }
+}
