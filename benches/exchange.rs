@@ -11,8 +11,9 @@
 //!
 //! `cargo bench --bench exchange -- --instructions` counts instead the instructions of a fixed
 //! set of scenarios ([`INSTRUCTION_SCENARIOS`]: decode and full NULL responder on GStreamer's
-//! message, decode, creation and responder of a PSK I_MESSAGE, and the full PSK, DH-HMAC
-//! (OAKLEY 5), DH-SIGN, PK and RSA-R exchanges), and prints on stdout a CSV
+//! message, decode, creation and responder of a PSK I_MESSAGE, the full PSK, DH-HMAC
+//! (OAKLEY 5), DH-SIGN, PK and RSA-R exchanges, and MIKEY-SAKKE's creation and processing
+//! crypto), and prints on stdout a CSV
 //! `scenario,instructions_per_call` and nothing else (progress goes to stderr). A name filter
 //! works as above: `cargo bench --bench exchange -- --instructions NULL`. It needs valgrind.
 //!
@@ -551,7 +552,66 @@ const INSTRUCTION_SCENARIOS: &[InstructionScenario] = &[
         gstreamer: false,
         setup: |_, _| exchange_call(answered_exchange, certificate_configs(public_config, Method::RsaR)),
     },
+    InstructionScenario {
+        name: "MIKEY-SAKKE creation: encapsulation + ECCSI signature",
+        calls: 5,
+        gstreamer: false,
+        setup: |_, _| {
+            let keys = SakkeBenchKeys::new();
+            Box::new(move || {
+                let (_, sed) = encapsulate(&SystemRandomSource, &keys.b, &keys.kms).unwrap();
+                black_box(keys.signer.sign(&sed, &SystemRandomSource).unwrap());
+            })
+        },
+    },
+    InstructionScenario {
+        name: "MIKEY-SAKKE processing: ECCSI verification + decapsulation",
+        calls: 5,
+        gstreamer: false,
+        setup: |_, _| {
+            let keys = SakkeBenchKeys::new();
+            Box::new(move || {
+                eccsi::verify(&keys.kpak, &keys.signer_uid, &keys.sed, &keys.signature).unwrap();
+                black_box(keys.receiver.decapsulate(&keys.sed).unwrap());
+            })
+        },
+    },
 ];
+
+/// The MIKEY-SAKKE keys of the benchmarks: the RFC 6508 Appendix A KMS key, identifier and RSK,
+/// the Streamwide vector's GMS as ECCSI signer, and one signed SED.
+struct SakkeBenchKeys {
+    b: Identifier,
+    kms: KmsPublicKey,
+    receiver: ReceiverSecretKey,
+    kpak: Kpak,
+    signer: SigningKey,
+    signer_uid: Vec<u8>,
+    sed: [u8; 273],
+    signature: [u8; 129],
+}
+
+impl SakkeBenchKeys {
+    fn new() -> Self {
+        let b = Identifier::new(SAKKE_B).unwrap();
+        let kms = KmsPublicKey::new(&from_hex(SAKKE_Z).unwrap()).unwrap();
+        let receiver = ReceiverSecretKey::new(&from_hex(SAKKE_RSK).unwrap(), &b, &kms).unwrap();
+        let vectors: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/mikey_sakke_streamwide_e2e.json"))
+                .unwrap(),
+        )
+        .unwrap();
+        let (gms, kpak) = (&vectors["users"]["GMS"], &vectors["kms"]["KPAK_PubAuthKey"]);
+        let field = |name: &str| from_hex(gms[name].as_str().unwrap()).unwrap();
+        let kpak = Kpak::from_bytes(&from_hex(kpak.as_str().unwrap()).unwrap()).unwrap();
+        let signer_uid = field("uid");
+        let ssk = Ssk::from_bytes(&field("ssk")).unwrap();
+        let signer = SigningKey::new(&kpak, &signer_uid, ssk, Pvt::from_bytes(&field("pvt")).unwrap()).unwrap();
+        let sed = encapsulate_with_ssv(&[0x5A; 16], &b, &kms).unwrap();
+        let signature = signer.sign(&sed, &SystemRandomSource).unwrap().to_bytes();
+        SakkeBenchKeys { b, kms, receiver, kpak, signer, signer_uid, sed, signature }
+    }
+}
 
 /// `exchange` between the initiator and responder configs of `configs`, as a call.
 fn exchange_call(exchange: fn(&Config, &Config), configs: (Config, Config)) -> Call {
@@ -720,41 +780,18 @@ fn main() -> ExitCode {
 /// (encapsulation and an ECCSI signature), what processing one costs (verification, pairing,
 /// TEST check), the pairing alone as the floor, and the one-time work per key.
 fn mikey_sakke_benchmarks() {
-    let hex = |text: &str| -> Vec<u8> {
-        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
-    };
-    let b = Identifier::new(SAKKE_B).unwrap();
-    let kms = KmsPublicKey::new(&hex(SAKKE_Z)).unwrap();
-    let key = ReceiverSecretKey::new(&hex(SAKKE_RSK), &b, &kms).unwrap();
-    let rsk = Point::from_uncompressed(&hex(SAKKE_RSK)).unwrap();
-    // Warm the shared tables of P and g (made on the first encapsulation).
+    let SakkeBenchKeys { b, kms, receiver: key, kpak, signer, signer_uid, sed, signature } = SakkeBenchKeys::new();
     let ssv = [0x5Au8; 16];
-    let sed = encapsulate_with_ssv(&ssv, &b, &kms).unwrap();
     let r_point = Sed::parse(&sed).unwrap().point().clone();
-    // An ECCSI signer: the GMS of the Streamwide vectors under its KMS.
-    let vectors: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/mikey_sakke_streamwide_e2e.json"))
-            .unwrap(),
-    )
-    .unwrap();
-    let (gms, kpak) = (&vectors["users"]["GMS"], &vectors["kms"]["KPAK_PubAuthKey"]);
-    let field = |name: &str| hex(gms[name].as_str().unwrap());
-    let kpak = Kpak::from_bytes(&hex(kpak.as_str().unwrap())).unwrap();
-    let signer = SigningKey::new(
-        &kpak,
-        &field("uid"),
-        Ssk::from_bytes(&field("ssk")).unwrap(),
-        Pvt::from_bytes(&field("pvt")).unwrap(),
-    )
-    .unwrap();
-    let signature = signer.sign(&sed, &SystemRandomSource).unwrap().to_bytes();
+    let rsk = Point::from_uncompressed(&from_hex(SAKKE_RSK).unwrap()).unwrap();
+    let hex = |text: &str| from_hex(text).unwrap();
 
     measure("MIKEY-SAKKE creation: encapsulation + ECCSI signature", 1, || {
         let (_, sed) = encapsulate(&SystemRandomSource, &b, &kms).unwrap();
         black_box(signer.sign(&sed, &SystemRandomSource).unwrap());
     });
     measure("MIKEY-SAKKE processing: ECCSI verification + decapsulation", 1, || {
-        eccsi::verify(&kpak, &field("uid"), black_box(&sed), &signature).unwrap();
+        eccsi::verify(&kpak, &signer_uid, black_box(&sed), &signature).unwrap();
         black_box(key.decapsulate(black_box(&sed)).unwrap());
     });
     measure("  SAKKE encapsulation (fresh SSV, [r]([b]P + Z), g^r, H)", 1, || {
@@ -773,7 +810,7 @@ fn mikey_sakke_benchmarks() {
         black_box(signer.sign(black_box(&sed), &SystemRandomSource).unwrap());
     });
     measure("  ECCSI verification", 1, || {
-        eccsi::verify(&kpak, &field("uid"), black_box(&sed), &signature).unwrap();
+        eccsi::verify(&kpak, &signer_uid, black_box(&sed), &signature).unwrap();
     });
     measure("  pairing <R, RSK> from the two points (lines included)", 1, || {
         black_box(pairing(black_box(&r_point), &rsk).unwrap());
