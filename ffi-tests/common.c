@@ -168,6 +168,16 @@ test_config_params test_psk_params(void)
     return params;
 }
 
+test_config_params test_dh_hmac_params(const char *own_id, const char *peer_id, mikey_dh_group group)
+{
+    test_config_params params = test_psk_params();
+    params.method = MIKEY_METHOD_DH_HMAC;
+    params.own_id = own_id;
+    params.peer_id = peer_id;
+    params.dh_group = group;
+    return params;
+}
+
 mikey_config *test_config_new(const test_config_params *params)
 {
     mikey_config *config = NULL;

@@ -89,6 +89,10 @@ typedef struct test_config_params {
 /* A PSK config with TEST_PSK, the default profile, V requested, no interop flags. */
 test_config_params test_psk_params(void);
 
+/* A DH-HMAC config with TEST_PSK naming us `own_id` and the peer `peer_id` (NULL: none), the
+ * initiator offering `group`. */
+test_config_params test_dh_hmac_params(const char *own_id, const char *peer_id, mikey_dh_group group);
+
 /* Builds a config, checking every call; NULL (after reporting) on failure. */
 mikey_config *test_config_new(const test_config_params *params);
 

@@ -11,20 +11,10 @@
 #define N_STREAMS 2
 #define SSRC_BASE 0x0D0D0000u
 
-static test_config_params dh_params(const char *own_id, const char *peer_id, mikey_dh_group group)
-{
-    test_config_params params = test_psk_params();
-    params.method = MIKEY_METHOD_DH_HMAC;
-    params.own_id = own_id;
-    params.peer_id = peer_id;
-    params.dh_group = group;
-    return params;
-}
-
 static void exchange_and_rekey(mikey_dh_group group)
 {
-    test_config_params ip = dh_params("sip:alice@example.com", "sip:bob@example.com", group);
-    test_config_params rp = dh_params("sip:bob@example.com", "sip:alice@example.com", group);
+    test_config_params ip = test_dh_hmac_params("sip:alice@example.com", "sip:bob@example.com", group);
+    test_config_params rp = test_dh_hmac_params("sip:bob@example.com", "sip:alice@example.com", group);
     mikey_config *init_cfg = test_config_new(&ip);
     mikey_config *resp_cfg = test_config_new(&rp);
     mikey_session *init = NULL, *resp = NULL;
@@ -49,10 +39,10 @@ out:
 
 static void errors(void)
 {
-    test_config_params ip = dh_params("sip:alice@example.com", "sip:bob@example.com", MIKEY_DH_GROUP_OAKLEY2);
-    test_config_params rp = dh_params("sip:bob@example.com", "sip:alice@example.com", MIKEY_DH_GROUP_OAKLEY2);
+    test_config_params ip = test_dh_hmac_params("sip:alice@example.com", "sip:bob@example.com", MIKEY_DH_GROUP_OAKLEY2);
+    test_config_params rp = test_dh_hmac_params("sip:bob@example.com", "sip:alice@example.com", MIKEY_DH_GROUP_OAKLEY2);
     test_config_params wp = rp;
-    test_config_params anonymous = dh_params("sip:alice@example.com", NULL, MIKEY_DH_GROUP_OAKLEY2);
+    test_config_params anonymous = test_dh_hmac_params("sip:alice@example.com", NULL, MIKEY_DH_GROUP_OAKLEY2);
     mikey_config *init_cfg, *resp_cfg, *wrong_cfg, *anon_cfg;
     mikey_session *init = NULL, *resp = NULL, *resp2 = NULL, *wrong = NULL, *anon = NULL;
     uint8_t msg[TEST_MSG_CAP], tampered[TEST_MSG_CAP], reply[TEST_MSG_CAP];

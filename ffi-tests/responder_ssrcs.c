@@ -179,7 +179,11 @@ out:
 
 int main(void)
 {
-    test_config_params psk = test_psk_params(), dh_init = test_psk_params(), dh_resp = test_psk_params();
+    test_config_params psk = test_psk_params();
+    test_config_params dh_init =
+        test_dh_hmac_params("sip:alice@example.com", "sip:bob@example.com", MIKEY_DH_GROUP_OAKLEY2);
+    test_config_params dh_resp =
+        test_dh_hmac_params("sip:bob@example.com", "sip:alice@example.com", MIKEY_DH_GROUP_OAKLEY2);
     mikey_config *init_cfg, *resp_cfg;
 
     if (srtp_init() != srtp_err_status_ok) {
@@ -190,10 +194,6 @@ int main(void)
     filled_in("PSK with verification", init_cfg, init_cfg);
     mikey_config_free(init_cfg);
 
-    dh_init.method = dh_resp.method = MIKEY_METHOD_DH_HMAC;
-    dh_init.dh_group = dh_resp.dh_group = MIKEY_DH_GROUP_OAKLEY2;
-    dh_init.own_id = dh_resp.peer_id = "sip:alice@example.com";
-    dh_init.peer_id = dh_resp.own_id = "sip:bob@example.com";
     init_cfg = test_config_new(&dh_init);
     resp_cfg = test_config_new(&dh_resp);
     filled_in("DH-HMAC", init_cfg, resp_cfg);

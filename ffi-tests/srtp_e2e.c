@@ -156,16 +156,15 @@ static void run_profile(uint32_t profile)
 /* Every other method with the default profile (AES_CM_128_HMAC_SHA1_80, libsrtp 1). */
 static void run_methods(void)
 {
-    test_config_params dh_init = test_psk_params(), dh_resp = test_psk_params();
+    test_config_params dh_init =
+        test_dh_hmac_params("sip:alice@example.com", "sip:bob@example.com", MIKEY_DH_GROUP_OAKLEY2);
+    test_config_params dh_resp =
+        test_dh_hmac_params("sip:bob@example.com", "sip:alice@example.com", MIKEY_DH_GROUP_OAKLEY2);
     static const mikey_method signing[] = {MIKEY_METHOD_DH_SIGN, MIKEY_METHOD_PK, MIKEY_METHOD_RSA_R};
     static const char *const signing_names[] = {"DH-SIGN", "PK", "RSA-R"};
     mikey_config *init_cfg, *resp_cfg;
     size_t i;
 
-    dh_init.method = dh_resp.method = MIKEY_METHOD_DH_HMAC;
-    dh_init.dh_group = dh_resp.dh_group = MIKEY_DH_GROUP_OAKLEY2;
-    dh_init.own_id = dh_resp.peer_id = "sip:alice@example.com";
-    dh_init.peer_id = dh_resp.own_id = "sip:bob@example.com";
     init_cfg = test_config_new(&dh_init);
     resp_cfg = test_config_new(&dh_resp);
     run_exchanges("DH-HMAC", 1, init_cfg, resp_cfg);

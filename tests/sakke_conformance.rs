@@ -28,6 +28,12 @@ fn bytes(value: &Value, key: &str) -> Vec<u8> {
     unhex(value[key].as_str().unwrap_or_else(|| panic!("{key}")))
 }
 
+/// The ECCSI signing key of a vector user under `uid` (its own, or another to see it refused).
+fn signing_key(kpak: &Kpak, user: &Value, uid: &[u8]) -> mikey::Result<SigningKey> {
+    let (ssk, pvt) = (Ssk::from_bytes(&bytes(user, "ssk"))?, Pvt::from_bytes(&bytes(user, "pvt"))?);
+    SigningKey::new(kpak, uid, ssk, pvt)
+}
+
 #[test]
 fn every_user_s_ecc_si_keys_validate_against_the_kms() {
     let vectors = vectors();
@@ -35,14 +41,14 @@ fn every_user_s_ecc_si_keys_validate_against_the_kms() {
     let users = vectors["users"].as_object().unwrap();
     assert_eq!(users.len(), 4);
     for (name, user) in users {
-        let (uid, ssk, pvt) = (bytes(user, "uid"), bytes(user, "ssk"), bytes(user, "pvt"));
-        SigningKey::new(&kpak, &uid, Ssk::from_bytes(&ssk).unwrap(), Pvt::from_bytes(&pvt).unwrap())
-            .unwrap_or_else(|error| panic!("{name}: {error}"));
-        assert_eq!(eccsi::hash_hs(&kpak, &uid, &Pvt::from_bytes(&pvt).unwrap()).to_vec(), bytes(user, "HS"), "{name}");
+        let uid = bytes(user, "uid");
+        signing_key(&kpak, user, &uid).unwrap_or_else(|error| panic!("{name}: {error}"));
+        let pvt = Pvt::from_bytes(&bytes(user, "pvt")).unwrap();
+        assert_eq!(eccsi::hash_hs(&kpak, &uid, &pvt).to_vec(), bytes(user, "HS"), "{name}");
         // Another user's UID does not fit this key pair.
         let mut other = uid.clone();
         other[0] ^= 1;
-        let refused = SigningKey::new(&kpak, &other, Ssk::from_bytes(&ssk).unwrap(), Pvt::from_bytes(&pvt).unwrap());
+        let refused = signing_key(&kpak, user, &other);
         assert!(refused.is_err(), "{name}");
     }
 }
@@ -114,13 +120,7 @@ fn what_we_encapsulate_and_sign_opens_and_verifies_with_the_vector_users_keys() 
     let alice_rsk = ReceiverSecretKey::new(&bytes(alice, "rsk"), &alice_id, &z).unwrap();
     assert_eq!(alice_rsk.decapsulate(&sed).unwrap().expose(), ssv.expose());
     let gms_uid = bytes(gms, "uid");
-    let signer = SigningKey::new(
-        &kpak,
-        &gms_uid,
-        Ssk::from_bytes(&bytes(gms, "ssk")).unwrap(),
-        Pvt::from_bytes(&bytes(gms, "pvt")).unwrap(),
-    )
-    .unwrap();
+    let signer = signing_key(&kpak, gms, &gms_uid).unwrap();
     let signature = signer.sign(&sed, &SystemRandomSource).unwrap();
     eccsi::verify(&kpak, &gms_uid, &sed, &signature.to_bytes()).unwrap();
 }

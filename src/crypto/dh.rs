@@ -13,13 +13,11 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 use std::fmt;
-use std::ptr::{self, NonNull};
 
-use aws_lc_sys::{
-    BN_CTX_free, BN_CTX_new, BN_MONT_CTX_free, BN_MONT_CTX_new_for_modulus, BN_bin2bn, BN_bn2bin_padded, BN_clear_free,
-    BN_mod_exp_mont_consttime, BN_new, ERR_clear_error, BIGNUM, BN_CTX, BN_MONT_CTX,
-};
+use aws_lc_sys::BN_mod_exp_mont_consttime;
 
+use crate::crypto::bn::{backend_failure, Bn, BnCtx, MontCtx};
+use crate::crypto::const_hex::hex_to_bytes;
 use crate::crypto::rng::RandomSource;
 use crate::error::{Error, MikeyErrorCode, Result};
 use crate::secret::SecretBytes;
@@ -68,27 +66,6 @@ const _: () = {
     assert!(OAKLEY2_PRIME[127] & 1 == 1 && OAKLEY2_PRIME[0] & 0x80 != 0);
     assert!(EXPONENT_LEN < 96);
 };
-
-/// Decodes big-endian hex at compile time (a wrong length or digit fails the build).
-const fn hex_to_bytes<const N: usize>(hex: &str) -> [u8; N] {
-    const fn digit(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => panic!("not a hex digit"),
-        }
-    }
-    let hex = hex.as_bytes();
-    assert!(hex.len() == 2 * N, "hex string of the wrong length");
-    let mut out = [0u8; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = (digit(hex[2 * i]) << 4) | digit(hex[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
 
 /// The generator of every OAKLEY MODP group.
 const GENERATOR: [u8; 1] = [2];
@@ -242,103 +219,6 @@ fn invalid_dh(context: String) -> Error {
 // aws-lc BIGNUM wrappers
 // ---------------------------------------------------------------------------------------------
 
-/// An aws-lc call failed (allocation failure; every input is validated before the call). Clears
-/// this thread's aws-lc error queue so the entry does not surface in an unrelated later call.
-fn backend_failure(what: &'static str) -> Error {
-    // SAFETY: ERR_clear_error has no preconditions; it only empties the calling thread's queue.
-    unsafe { ERR_clear_error() };
-    Error::crypto(what)
-}
-
-/// An owned aws-lc `BIGNUM`, released with `BN_clear_free` on drop.
-struct Bn(NonNull<BIGNUM>);
-
-impl Bn {
-    /// A new BIGNUM holding the big-endian unsigned integer `bytes`. Its width (in words) follows
-    /// from `bytes.len()`, not from the value, so leading zero bytes are kept as width.
-    fn from_be_bytes(bytes: &[u8]) -> Result<Self> {
-        // SAFETY: `bytes` is valid for reads of `bytes.len()` bytes (a zero length reads nothing);
-        // with a NULL `ret`, BN_bin2bn allocates a fresh BIGNUM, or returns NULL on failure, and
-        // keeps no pointer to `bytes`.
-        let raw = unsafe { BN_bin2bn(bytes.as_ptr(), bytes.len(), ptr::null_mut()) };
-        NonNull::new(raw).map(Bn).ok_or_else(|| backend_failure("BN_bin2bn failed"))
-    }
-
-    /// A new BIGNUM holding zero.
-    fn new() -> Result<Self> {
-        // SAFETY: BN_new has no preconditions; it returns a fresh BIGNUM or NULL.
-        let raw = unsafe { BN_new() };
-        NonNull::new(raw).map(Bn).ok_or_else(|| backend_failure("BN_new failed"))
-    }
-
-    /// Writes the value big-endian to all of `out`, zero-padded on the left; fails if it does
-    /// not fit.
-    fn write_be_padded(&self, out: &mut [u8]) -> Result<()> {
-        // SAFETY: `self.0` is a valid BIGNUM we own; `out` is exclusively borrowed and valid for
-        // writes of `out.len()` bytes, and BN_bn2bin_padded writes at most that many (none when
-        // the value does not fit, in which case it returns 0).
-        let ok = unsafe { BN_bn2bin_padded(out.as_mut_ptr(), out.len(), self.0.as_ptr()) };
-        if ok == 1 {
-            Ok(())
-        } else {
-            Err(backend_failure("BN_bn2bin_padded: value longer than the group"))
-        }
-    }
-
-    fn as_ptr(&self) -> *const BIGNUM {
-        self.0.as_ptr()
-    }
-}
-
-impl Drop for Bn {
-    fn drop(&mut self) {
-        // SAFETY: `self.0` came from BN_new or BN_bin2bn, is owned by this wrapper alone (no
-        // copies of the pointer outlive a call) and is freed exactly once, here.
-        unsafe { BN_clear_free(self.0.as_ptr()) };
-    }
-}
-
-/// An owned aws-lc `BN_CTX` (scratch BIGNUMs), released with `BN_CTX_free` on drop.
-struct BnCtx(NonNull<BN_CTX>);
-
-impl BnCtx {
-    fn new() -> Result<Self> {
-        // SAFETY: BN_CTX_new has no preconditions; it returns a fresh context or NULL.
-        let raw = unsafe { BN_CTX_new() };
-        NonNull::new(raw).map(BnCtx).ok_or_else(|| backend_failure("BN_CTX_new failed"))
-    }
-}
-
-impl Drop for BnCtx {
-    fn drop(&mut self) {
-        // SAFETY: `self.0` came from BN_CTX_new, is owned by this wrapper alone and freed exactly
-        // once; every aws-lc function we pass it to ends the BN_CTX_start frames it opens.
-        unsafe { BN_CTX_free(self.0.as_ptr()) };
-    }
-}
-
-/// An owned aws-lc `BN_MONT_CTX` for one modulus, released with `BN_MONT_CTX_free` on drop.
-struct MontCtx(NonNull<BN_MONT_CTX>);
-
-impl MontCtx {
-    /// The Montgomery context for the odd `modulus` (which it copies).
-    fn new(modulus: &Bn, ctx: &mut BnCtx) -> Result<Self> {
-        // SAFETY: `modulus` is a valid BIGNUM and `ctx` a valid BN_CTX we borrow exclusively;
-        // BN_MONT_CTX_new_for_modulus copies the modulus into a fresh context (or returns NULL,
-        // also for an even modulus) and keeps no pointer to either argument.
-        let raw = unsafe { BN_MONT_CTX_new_for_modulus(modulus.as_ptr(), ctx.0.as_ptr()) };
-        NonNull::new(raw).map(MontCtx).ok_or_else(|| backend_failure("BN_MONT_CTX_new_for_modulus failed"))
-    }
-}
-
-impl Drop for MontCtx {
-    fn drop(&mut self) {
-        // SAFETY: `self.0` came from BN_MONT_CTX_new_for_modulus, is owned by this wrapper alone
-        // and is freed exactly once, here.
-        unsafe { BN_MONT_CTX_free(self.0.as_ptr()) };
-    }
-}
-
 /// Writes base^exponent mod p (p the group's prime) big-endian to all of `out`.
 ///
 /// `base` must be below p (the callers pass 2 or a validated peer value; aws-lc rejects anything
@@ -394,8 +274,6 @@ mod tests {
 
     #[test]
     fn compile_time_hex_decoding() {
-        assert_eq!(hex_to_bytes::<4>("00fFa510"), [0x00, 0xFF, 0xA5, 0x10]);
-        assert_eq!(hex_to_bytes::<0>(""), [0u8; 0]);
         assert_eq!(OAKLEY1_PRIME[..8], [0xFF; 8]);
         assert_eq!(OAKLEY1_PRIME[8..12], [0xC9, 0x0F, 0xDA, 0xA2]);
         assert_eq!(OAKLEY5_PRIME[184..], [0xFF; 8]);

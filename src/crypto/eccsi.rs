@@ -44,13 +44,13 @@ use std::ptr::{self, NonNull};
 
 use aws_lc_rs::digest;
 use aws_lc_sys::{
-    point_conversion_form_t, BN_CTX_free, BN_CTX_new, BN_MONT_CTX_free, BN_MONT_CTX_new_for_modulus, BN_bin2bn,
-    BN_bn2bin_padded, BN_clear_free, BN_is_zero, BN_mod_add_quick, BN_mod_exp_mont_consttime, BN_mod_mul_montgomery,
-    BN_new, BN_nnmod, BN_to_montgomery, EC_GROUP_get0_order, EC_POINT_add, EC_POINT_free, EC_POINT_is_at_infinity,
-    EC_POINT_mul, EC_POINT_new, EC_POINT_oct2point, EC_POINT_point2oct, EC_group_p256, ERR_clear_error, BIGNUM, BN_CTX,
-    BN_MONT_CTX, EC_GROUP, EC_POINT,
+    point_conversion_form_t, BN_mod_add_quick, BN_mod_exp_mont_consttime, BN_mod_mul_montgomery, BN_nnmod,
+    BN_to_montgomery, EC_POINT_add, EC_POINT_free, EC_POINT_is_at_infinity, EC_POINT_mul, EC_POINT_new,
+    EC_POINT_oct2point, EC_POINT_point2oct, EC_group_p256, EC_GROUP, EC_POINT,
 };
 
+use super::bn::{backend_failure, clear_errors, Bn, BnCtx, MontCtx};
+use super::const_hex::hex_to_bytes;
 use super::ct::ct_eq;
 use super::rng::RandomSource;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -90,27 +90,6 @@ const ORDER_MINUS_2: [u8; SCALAR_LEN] = {
 /// How many random candidates (for a KSAK, v or j) are drawn before the random source is
 /// declared broken. A working source needs a second draw with probability about 2^-32.
 const MAX_RANDOM_DRAWS: usize = 16;
-
-/// Decodes big-endian hex at compile time (a wrong length or digit fails the build).
-const fn hex_to_bytes<const LEN: usize>(hex: &str) -> [u8; LEN] {
-    const fn digit(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => panic!("not a hex digit"),
-        }
-    }
-    let hex = hex.as_bytes();
-    assert!(hex.len() == 2 * LEN, "hex string of the wrong length");
-    let mut out = [0u8; LEN];
-    let mut i = 0;
-    while i < LEN {
-        out[i] = (digit(hex[2 * i]) << 4) | digit(hex[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
 
 // ---------------------------------------------------------------------------------------------
 // Keys
@@ -550,19 +529,6 @@ fn p256() -> *const EC_GROUP {
     unsafe { EC_group_p256() }
 }
 
-/// An aws-lc call failed (allocation failure, or an input the caller should have rejected).
-/// Clears this thread's aws-lc error queue so the entry does not surface in a later call.
-fn backend_failure(what: &'static str) -> Error {
-    clear_errors();
-    Error::crypto(what)
-}
-
-/// Empties this thread's aws-lc error queue.
-fn clear_errors() {
-    // SAFETY: ERR_clear_error has no preconditions; it only empties the calling thread's queue.
-    unsafe { ERR_clear_error() };
-}
-
 /// An owned aws-lc `EC_POINT` on P-256, released with `EC_POINT_free` on drop.
 struct EcPoint(NonNull<EC_POINT>);
 
@@ -673,84 +639,23 @@ impl Drop for EcPoint {
     }
 }
 
-/// An owned aws-lc `BIGNUM`, released with `BN_clear_free` (which overwrites it) on drop.
-struct Bn(NonNull<BIGNUM>);
-
-impl Bn {
-    /// A new BIGNUM holding the big-endian unsigned integer `bytes`. Its width (in words) follows
-    /// from `bytes.len()`, not from the value: a 32-octet secret is 4 words whatever its value.
-    fn from_be_bytes(bytes: &[u8]) -> Result<Self> {
-        // SAFETY: `bytes` is valid for reads of `bytes.len()` octets; with a NULL `ret`, BN_bin2bn
-        // allocates a fresh BIGNUM, or returns NULL on failure, and keeps no pointer to `bytes`.
-        let raw = unsafe { BN_bin2bn(bytes.as_ptr(), bytes.len(), ptr::null_mut()) };
-        NonNull::new(raw).map(Bn).ok_or_else(|| backend_failure("BN_bin2bn failed"))
-    }
-
-    /// A new BIGNUM holding zero.
-    fn new() -> Result<Self> {
-        // SAFETY: BN_new has no preconditions; it returns a fresh BIGNUM or NULL.
-        let raw = unsafe { BN_new() };
-        NonNull::new(raw).map(Bn).ok_or_else(|| backend_failure("BN_new failed"))
-    }
-
-    /// True for zero. aws-lc ORs every word together (time depends on the width only).
-    fn is_zero(&self) -> bool {
-        // SAFETY: `self.0` is a valid BIGNUM, only read.
-        unsafe { BN_is_zero(self.as_ptr()) == 1 }
-    }
-
-    /// Writes the value big-endian to all of `out`, zero-padded on the left; fails if it does
-    /// not fit.
-    fn write_be_padded(&self, out: &mut [u8]) -> Result<()> {
-        // SAFETY: `self.0` is a valid BIGNUM, only read; `out` is exclusively borrowed and
-        // writable for `out.len()` octets, and BN_bn2bin_padded writes at most that many.
-        let ok = unsafe { BN_bn2bin_padded(out.as_mut_ptr(), out.len(), self.as_ptr()) };
-        if ok == 1 {
-            Ok(())
-        } else {
-            Err(backend_failure("BN_bn2bin_padded: value longer than 32 octets"))
-        }
-    }
-
-    fn as_ptr(&self) -> *const BIGNUM {
-        self.0.as_ptr()
-    }
-}
-
-impl Drop for Bn {
-    fn drop(&mut self) {
-        // SAFETY: `self.0` came from BN_new or BN_bin2bn, is owned by this wrapper alone and is
-        // freed exactly once, here.
-        unsafe { BN_clear_free(self.0.as_ptr()) };
-    }
-}
-
 /// Arithmetic modulo q, the order of P-256: a scratch `BN_CTX` and q's Montgomery context.
 /// Operands must be reduced (below q), as the constant-time functions require; `reduce` makes
 /// public values so.
 struct ScalarField {
-    ctx: NonNull<BN_CTX>,
-    montgomery: NonNull<BN_MONT_CTX>,
+    ctx: BnCtx,
+    montgomery: MontCtx,
+    /// q, and q - 2 (the exponent of inversion).
+    order: Bn,
+    order_minus_2: Bn,
 }
 
 impl ScalarField {
     fn new() -> Result<Self> {
-        // SAFETY: BN_CTX_new has no preconditions; it returns a fresh context or NULL.
-        let ctx = NonNull::new(unsafe { BN_CTX_new() }).ok_or_else(|| backend_failure("BN_CTX_new failed"))?;
-        // SAFETY: the order is a BIGNUM inside aws-lc's static P-256 group (valid as long as the
-        // program), `ctx` a valid context used by this call alone; BN_MONT_CTX_new_for_modulus
-        // copies the (odd, public) modulus into a fresh context or returns NULL, and keeps no
-        // pointer to either argument.
-        let montgomery = NonNull::new(unsafe { BN_MONT_CTX_new_for_modulus(order(), ctx.as_ptr()) });
-        match montgomery {
-            Some(montgomery) => Ok(ScalarField { ctx, montgomery }),
-            None => {
-                // SAFETY: `ctx` came from BN_CTX_new above, is not stored anywhere and is freed
-                // exactly once, here.
-                unsafe { BN_CTX_free(ctx.as_ptr()) };
-                Err(backend_failure("BN_MONT_CTX_new_for_modulus failed"))
-            }
-        }
+        let mut ctx = BnCtx::new()?;
+        let order = Bn::from_be_bytes(&ORDER)?;
+        let montgomery = MontCtx::new(&order, &mut ctx)?;
+        Ok(ScalarField { ctx, montgomery, order, order_minus_2: Bn::from_be_bytes(&ORDER_MINUS_2)? })
     }
 
     /// `public` mod q, for public values (HS, HE, r) only: `BN_nnmod` divides in variable time.
@@ -759,7 +664,7 @@ impl ScalarField {
         // SAFETY: `out` is a fresh BIGNUM distinct from the inputs, written by aws-lc through our
         // exclusive ownership; `public` and the static order are only read; `self.ctx` is a valid
         // context used by this call alone. No pointer is retained.
-        let ok = unsafe { BN_nnmod(out.0.as_ptr(), public.as_ptr(), order(), self.ctx.as_ptr()) };
+        let ok = unsafe { BN_nnmod(out.0.as_ptr(), public.as_ptr(), self.order.as_ptr(), self.ctx.0.as_ptr()) };
         if ok == 1 {
             Ok(out)
         } else {
@@ -775,7 +680,7 @@ impl ScalarField {
         // exclusive ownership; `a` is only read; the Montgomery context and `self.ctx` are valid
         // and used by this call alone. No pointer is retained.
         let ok = unsafe {
-            BN_to_montgomery(a_montgomery.0.as_ptr(), a.as_ptr(), self.montgomery.as_ptr(), self.ctx.as_ptr())
+            BN_to_montgomery(a_montgomery.0.as_ptr(), a.as_ptr(), self.montgomery.0.as_ptr(), self.ctx.0.as_ptr())
         };
         if ok != 1 {
             return Err(backend_failure("BN_to_montgomery failed"));
@@ -787,8 +692,8 @@ impl ScalarField {
                 product.0.as_ptr(),
                 a_montgomery.as_ptr(),
                 b.as_ptr(),
-                self.montgomery.as_ptr(),
-                self.ctx.as_ptr(),
+                self.montgomery.0.as_ptr(),
+                self.ctx.0.as_ptr(),
             )
         };
         if ok == 1 {
@@ -803,7 +708,7 @@ impl ScalarField {
         let sum = Bn::new()?;
         // SAFETY: `sum` is a fresh BIGNUM distinct from the inputs, written through our exclusive
         // ownership; `a`, `b` and the static order are only read. No pointer is retained.
-        let ok = unsafe { BN_mod_add_quick(sum.0.as_ptr(), a.as_ptr(), b.as_ptr(), order()) };
+        let ok = unsafe { BN_mod_add_quick(sum.0.as_ptr(), a.as_ptr(), b.as_ptr(), self.order.as_ptr()) };
         if ok == 1 {
             Ok(sum)
         } else {
@@ -814,7 +719,6 @@ impl ScalarField {
     /// a^-1 mod q for 0 < a < q, in constant time: a^(q-2) (Fermat; q is prime) with
     /// `BN_mod_exp_mont_consttime`.
     fn invert(&mut self, a: &Bn) -> Result<Bn> {
-        let exponent = Bn::from_be_bytes(&ORDER_MINUS_2)?;
         let inverse = Bn::new()?;
         // SAFETY: `inverse` is a fresh BIGNUM distinct from the inputs, written through our
         // exclusive ownership; `a`, `exponent` and the static order are only read; the Montgomery
@@ -824,10 +728,10 @@ impl ScalarField {
             BN_mod_exp_mont_consttime(
                 inverse.0.as_ptr(),
                 a.as_ptr(),
-                exponent.as_ptr(),
-                order(),
-                self.ctx.as_ptr(),
-                self.montgomery.as_ptr(),
+                self.order_minus_2.as_ptr(),
+                self.order.as_ptr(),
+                self.ctx.0.as_ptr(),
+                self.montgomery.0.as_ptr(),
             )
         };
         if ok == 1 {
@@ -836,25 +740,6 @@ impl ScalarField {
             Err(backend_failure("BN_mod_exp_mont_consttime failed"))
         }
     }
-}
-
-impl Drop for ScalarField {
-    fn drop(&mut self) {
-        // SAFETY: both came from their constructors in `ScalarField::new`, are owned by this
-        // value alone and are freed exactly once, here; every aws-lc function given `ctx` ends
-        // the frames it opens.
-        unsafe {
-            BN_MONT_CTX_free(self.montgomery.as_ptr());
-            BN_CTX_free(self.ctx.as_ptr());
-        }
-    }
-}
-
-/// q, the order of P-256, inside aws-lc's static group.
-fn order() -> *const BIGNUM {
-    // SAFETY: the group is aws-lc's static P-256; EC_GROUP_get0_order returns a pointer into it,
-    // valid as long as the program, which callers only read.
-    unsafe { EC_GROUP_get0_order(p256()) }
 }
 
 #[cfg(test)]
@@ -887,8 +772,10 @@ mod tests {
         ));
         assert_eq!(generator.encode().unwrap(), GENERATOR);
         let mut q = [0u8; SCALAR_LEN];
-        // SAFETY: the static order, only read; `q` is writable for 32 octets.
-        assert_eq!(unsafe { BN_bn2bin_padded(q.as_mut_ptr(), q.len(), order()) }, 1);
+        // SAFETY: the order inside aws-lc's static group, only read; `q` is writable for 32 octets.
+        let order = unsafe { aws_lc_sys::EC_GROUP_get0_order(p256()) };
+        // SAFETY: as above.
+        assert_eq!(unsafe { aws_lc_sys::BN_bn2bin_padded(q.as_mut_ptr(), q.len(), order) }, 1);
         assert_eq!(q, ORDER);
         assert_eq!(GENERATOR.as_slice(), vector("community", "G"));
         assert_eq!(ORDER.as_slice(), vector("community", "q"));

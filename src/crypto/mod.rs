@@ -15,6 +15,10 @@
 //! - `sha_hmac` (private): HMAC-SHA-1/-256 with the pad states computed once per key, behind
 //!   [`PrfKey`], [`TgkDeriver`], [`EnvelopeDeriver`] and [`MacKey`].
 
+// Owned aws-lc BIGNUM objects, for the modules that do their own arithmetic (DH, ECCSI).
+#[allow(unsafe_code)]
+mod bn;
+mod const_hex;
 mod ct;
 // Diffie-Hellman over the OAKLEY MODP groups (RFC 3830 §4.2.7), for DH-SIGN and DH-HMAC.
 #[allow(unsafe_code)]

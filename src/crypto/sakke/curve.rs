@@ -200,6 +200,24 @@ pub(super) fn signed_digits(k: &Scalar) -> impl Iterator<Item = (u32, Limb)> + '
     })
 }
 
+/// The entries of a fixed-base table in a group whose operation is `combine`: for j < WINDOWS,
+/// the powers B_j^d, d = 1..=HALF, of B_0 = `base` and B_(j+1) = B_j^(2^WINDOW) = (B_j^HALF)^2.
+/// Points (\[d·2^(WINDOW·j)\]B) and the powers of g in PF_p are both built this way.
+pub(super) fn window_rows<T: Copy>(base: T, combine: impl Fn(&T, &T) -> T) -> Vec<T> {
+    let mut entries = Vec::with_capacity(WINDOWS * HALF);
+    let mut window_base = base;
+    for _ in 0..WINDOWS {
+        let mut entry = window_base;
+        entries.push(entry);
+        for _ in 1..HALF {
+            entry = combine(&entry, &window_base);
+            entries.push(entry);
+        }
+        window_base = combine(&entry, &entry);
+    }
+    entries
+}
+
 /// The multiples \[d·2^(WINDOW·j)\]B of a base point B, d = 1..=HALF, j < WINDOWS, in affine
 /// coordinates: \[k\]B then costs WINDOWS mixed additions and no doubling.
 pub(super) struct FixedBase {
@@ -209,18 +227,8 @@ pub(super) struct FixedBase {
 impl FixedBase {
     /// The table of `base`, which must be of order q (so that no entry is the identity).
     pub(super) fn new(f: &Field, base: &Affine) -> FixedBase {
-        let mut points = Vec::with_capacity(WINDOWS * HALF);
-        let mut window_base = base.to_projective(f);
-        for _ in 0..WINDOWS {
-            let mut multiple = window_base;
-            points.push(multiple);
-            for _ in 1..HALF {
-                multiple = multiple.add(f, &window_base);
-                points.push(multiple);
-            }
-            // [2^WINDOW]B_j = 2·[HALF]B_j.
-            window_base = multiple.add(f, &multiple);
-        }
+        // The complete addition law doubles too.
+        let points = window_rows(base.to_projective(f), |a, b| a.add(f, b));
         FixedBase { entries: batch_to_affine(f, &points) }
     }
 

@@ -20,6 +20,7 @@ use aws_lc_sys::{
 use once_cell::sync::OnceCell;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::crypto::const_hex::hex_to_bytes;
 use crate::error::{Error, Result};
 
 /// A limb of aws-lc's `BIGNUM`s: 64 bits on 64-bit targets, 32 on 32-bit ones.
@@ -34,14 +35,14 @@ pub(super) const LIMBS: usize = FIELD_LEN / LIMB_BYTES;
 pub(super) type Uint = [Limb; LIMBS];
 
 /// p of Parameter Set 1 (RFC 6509 Appendix A), a 1024-bit prime, p ≡ 3 (mod 4).
-pub(super) const P_BYTES: [u8; FIELD_LEN] = hex(concat!(
+pub(super) const P_BYTES: [u8; FIELD_LEN] = hex_to_bytes(concat!(
     "997ABB1F0A563FDA65C61198DAD0657A416C0CE19CB48261BE9AE358B3E01A2E",
     "F40AAB27E2FC0F1B228730D531A59CB0E791B39FF7C88A19356D27F4A666A6D0",
     "E26C6487326B4CD4512AC5CD65681CE1B6AFF4A831852A82A7CF3C521C3C09AA",
     "9F94D6AF56971F1FFCE3E82389857DB080C5DF10AC7ACE87666D807AFEA85FEB",
 ));
 /// q of Parameter Set 1, the 1022-bit prime (p + 1)/4: the order of P.
-pub(super) const Q_BYTES: [u8; FIELD_LEN] = hex(concat!(
+pub(super) const Q_BYTES: [u8; FIELD_LEN] = hex_to_bytes(concat!(
     "265EAEC7C2958FF69971846636B4195E905B0338672D20986FA6B8D62CF8068B",
     "BD02AAC9F8BF03C6C8A1CC354C69672C39E46CE7FDF222864D5B49FD2999A9B4",
     "389B1921CC9AD335144AB173595A07386DABFD2A0C614AA0A9F3CF14870F026A",
@@ -56,26 +57,6 @@ const Q2: Uint = shl1(&Q);
 const Q4: Uint = shl1(&Q2);
 /// Bits of q (scalars below q have at most this many).
 pub(super) const Q_BITS: usize = 1022;
-
-/// Decodes hex at compile time (the constants above); a bad digit or length fails the build.
-pub(super) const fn hex<const N: usize>(text: &str) -> [u8; N] {
-    const fn nibble(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => panic!("an upper-case hex digit"),
-        }
-    }
-    let text = text.as_bytes();
-    assert!(text.len() == 2 * N, "hex of the wrong length");
-    let mut out = [0u8; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = (nibble(text[2 * i]) << 4) | nibble(text[2 * i + 1]);
-        i += 1;
-    }
-    out
-}
 
 /// The integer of 128 big-endian octets.
 pub(super) const fn uint_from_be(bytes: &[u8; FIELD_LEN]) -> Uint {

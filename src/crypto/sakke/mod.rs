@@ -75,6 +75,7 @@ use std::fmt;
 use once_cell::sync::OnceCell;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::crypto::const_hex::hex_to_bytes;
 use crate::crypto::rng::RandomSource;
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::SecretBytes;
@@ -98,7 +99,7 @@ pub const PRIME_P: [u8; FIELD_LEN] = fp::P_BYTES;
 /// q of Parameter Set 1 (RFC 6509 Appendix A), big-endian: the order of P.
 pub const ORDER_Q: [u8; FIELD_LEN] = fp::Q_BYTES;
 /// The generator P of Parameter Set 1 (RFC 6509 Appendix A), uncompressed.
-pub const GENERATOR_P: [u8; POINT_LEN] = fp::hex(concat!(
+pub const GENERATOR_P: [u8; POINT_LEN] = hex_to_bytes(concat!(
     "04",
     "53FC09EE332C29AD0A7990053ED9B52A2B1A2FD60AEC69C698B2F204B6FF7CBF",
     "B5EDB6C0F6CE2308AB10DB9030B09E1043D5F22CDB9DFA55718BD9E7406CE890",
@@ -110,7 +111,7 @@ pub const GENERATOR_P: [u8; POINT_LEN] = fp::hex(concat!(
     "13515AD7E9CB99A980BDAD5AD5BB4636ADB9B5706A67DCDE75573FD71BEF16D7",
 ));
 /// g = <P, P> of Parameter Set 1 (RFC 6509 Appendix A): its representative in F_p.
-pub const PAIRING_G: [u8; FIELD_LEN] = fp::hex(concat!(
+pub const PAIRING_G: [u8; FIELD_LEN] = hex_to_bytes(concat!(
     "66FC2A432B6EA392148F15867D623068C6A87BD1FB94C41E27FABE658E015A87",
     "371E94744C96FEDA449AE9563F8BC446CBFDA85D5D00EF577072DA8F541721BE",
     "EE0FAED1828EAB90B99DFB0138C7843355DF0460B4A9FD74B4F1A32BCAFA1FFA",

@@ -19,7 +19,7 @@
 use once_cell::sync::Lazy;
 use zeroize::Zeroize;
 
-use super::curve::{signed_digits, Affine, Projective, HALF, WINDOWS};
+use super::curve::{signed_digits, window_rows, Affine, Projective, HALF};
 use super::fp::{Field, Fp, Limb, Scalar, Q};
 
 /// An element a + i·b of F_p^2 = F_p\[i\], i^2 = -1.
@@ -207,17 +207,7 @@ pub(super) struct PfTable {
 impl PfTable {
     /// The table of the element represented by `g` (of order q).
     pub(super) fn new(f: &Field, g: &Fp) -> PfTable {
-        let mut powers = Vec::with_capacity(WINDOWS * HALF);
-        let mut window_base = Fp2 { re: f.one(), im: *g };
-        for _ in 0..WINDOWS {
-            let mut power = window_base;
-            powers.push(power);
-            for _ in 1..HALF {
-                power = power.mul(f, &window_base);
-                powers.push(power);
-            }
-            window_base = power.square(f);
-        }
+        let powers = window_rows(Fp2 { re: f.one(), im: *g }, |a, b| a.mul(f, b));
         let mut inverses: Vec<Fp> = powers.iter().map(|power| power.re).collect();
         f.batch_invert(&mut inverses);
         let entries = powers.iter().zip(&inverses).map(|(power, inverse)| f.mul(&power.im, inverse)).collect();
