@@ -113,6 +113,37 @@
 #define MIKEY_INTEROP_MINISIP_ENVELOPE_KEY 512
 
 /**
+ * Interop switch, MIKEY-SAKKE responder: when the ECCSI signature does not verify over the
+ * message with its SIGN header (RFC 3830 §5.2), try it without the 2-octet header, as older
+ * Alea and Softil senders sign. We always sign with the header.
+ */
+#define MIKEY_INTEROP_SAKKE_SIGNATURE_WITHOUT_HEADER 1024
+
+/**
+ * Interop switch, MIKEY-SAKKE: ECCSI and SAKKE identify a user by the UID's 64 lowercase hex
+ * characters, as the Airbus KMS issues keys. Set it before adding user key sets.
+ */
+#define MIKEY_INTEROP_SAKKE_UID_AS_HEX_TEXT 2048
+
+/**
+ * Interop switch, MIKEY-SAKKE responder: accept the key parameters (General Extension type 7)
+ * in the clear form of senders before Rel-15.
+ */
+#define MIKEY_INTEROP_SAKKE_LEGACY_KEY_PARAMETERS 4096
+
+/**
+ * Interop switch, MIKEY-SAKKE responder: accept key parameters with status 0, as Alea sends
+ * them (TS 33.180 E.6.9: bit 0 set means not revoked).
+ */
+#define MIKEY_INTEROP_SAKKE_STATUS_ZERO 8192
+
+/**
+ * Interop switch, MIKEY-SAKKE responder: accept IDRi and IDRr (roles 1 and 2) carrying 32-octet
+ * UIDs instead of URIs, as SmartMS sends them.
+ */
+#define MIKEY_INTEROP_SAKKE_UIDS_IN_ROLES_1_2 16384
+
+/**
  * `mikey_srtp_keys.ssrc_type`: the SSRC is known (libsrtp's `ssrc_specific`).
  */
 #define MIKEY_SSRC_SPECIFIC 1

@@ -13,6 +13,7 @@ use smallvec::{smallvec, SmallVec};
 use crate::crypto::x509::Certificate;
 use crate::crypto::{sha256, PrfFunction, RandomSource, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::mcptt::McpttKey;
 use crate::secret::{InlineSecret, SecretBytes, SecretRef};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, SsrcType};
 use crate::wire::{CommonHeader, CsIdMap, DataType, KeyData, KeyDataType, KeyValidity, SrtpCsEntry, SrtpIdMap};
@@ -27,9 +28,12 @@ pub(crate) type Policies = SmallVec<[(u8, SrtpPolicy); 1]>;
 /// A CSB's RAND (at least 16 bytes, §6.11); the usual lengths are kept inline.
 pub(crate) type RandBytes = SmallVec<[u8; 32]>;
 
-/// One crypto session: an SRTP stream of the CSB; its CS ID is its 1-based position.
+/// One crypto session: an SRTP stream of the CSB. Its CS ID is its 1-based position in an
+/// SRTP-ID map (RFC 3830 §6.1.1), or the one a GENERIC-ID map (RFC 6043 §6.1.1) or a MIKEY-SAKKE
+/// profile (TS 33.180 E) gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Stream {
+    pub(crate) cs_id: u8,
     pub(crate) ssrc: u32,
     pub(crate) roc: u32,
     pub(crate) policy_no: u8,
@@ -151,6 +155,9 @@ pub(crate) enum PeerBinding {
     PreSharedKey,
     /// The holder of a certificate's private key (PK, DH-SIGN, RSA-R).
     Certificate(Arc<CertificateHolder>),
+    /// The holder of the keys a KMS issued to one identity (MIKEY-SAKKE): the KMS URI, a zero
+    /// octet, and the identifier ECCSI verified the signature under.
+    IdentityKeys(Arc<[u8]>),
 }
 
 /// The holder of a certificate's private key: the key names the peer, so a renewed
@@ -167,6 +174,7 @@ impl PartialEq for PeerBinding {
         match (self, other) {
             (PeerBinding::Anyone, PeerBinding::Anyone) | (PeerBinding::PreSharedKey, PeerBinding::PreSharedKey) => true,
             (PeerBinding::Certificate(ours), PeerBinding::Certificate(theirs)) => ours.key_hash == theirs.key_hash,
+            (PeerBinding::IdentityKeys(ours), PeerBinding::IdentityKeys(theirs)) => ours == theirs,
             _ => false,
         }
     }
@@ -186,6 +194,13 @@ impl Peer {
         let key_hash = sha256(certificate.public_key()?.to_pkcs1_der());
         let holder = CertificateHolder { key_hash, certificate: certificate.clone() };
         Ok(Peer { binding: PeerBinding::Certificate(Arc::new(holder)), identity: identity.to_vec() })
+    }
+
+    /// The holder of the keys the KMS `kms_uri` issued under `identifier`, named `identity` (its
+    /// URI where known, else its UID).
+    pub(crate) fn identity_keys_holder(kms_uri: &str, identifier: &[u8], identity: &[u8]) -> Self {
+        let binding: Vec<u8> = [kms_uri.as_bytes(), &[0], identifier].concat();
+        Peer { binding: PeerBinding::IdentityKeys(binding.into()), identity: identity.to_vec() }
     }
 
     /// The peer's end-entity certificate (certificate methods).
@@ -216,6 +231,8 @@ pub(crate) struct Bundle {
     /// PK: the envelope key the initiator asked to cache; updates of this CSB are then PSK
     /// messages under it (RFC 3830 §3.2, §4.5).
     pub(crate) envelope_key: Option<SecretBytes>,
+    /// MIKEY-SAKKE: the MCPTT key the CSB's TGK is, with its ID and key parameters.
+    pub(crate) mcptt_key: Option<Arc<McpttKey>>,
     /// Who authenticated the CSB; its updates must come from the same peer.
     pub(crate) peer: Peer,
     /// Responder: the T (64-bit NTP) of the last I_MESSAGE that set up or updated the CSB; an
@@ -236,8 +253,11 @@ impl Bundle {
         if streams.len() > usize::from(u8::MAX) {
             return Err(Error::malformed("a CSB holds at most 255 crypto sessions"));
         }
-        for (cs_id, stream) in (1..=u8::MAX).zip(&streams) {
-            keys.checked_policy(&policies, cs_id, *stream)?;
+        for (index, stream) in streams.iter().enumerate() {
+            keys.checked_policy(&policies, stream.cs_id, *stream)?;
+            if streams[..index].iter().any(|earlier| earlier.cs_id == stream.cs_id) {
+                return Err(Error::malformed(format!("CS ID {} names two crypto sessions", stream.cs_id)));
+            }
         }
         let deriver = match keys.kind {
             KeyKind::Tgk | KeyKind::TgkSalt => Some(Arc::new(TgkDeriver::new(prf, keys.key(), csb_id, &rand))),
@@ -254,6 +274,7 @@ impl Bundle {
             deriver,
             peer,
             envelope_key: None,
+            mcptt_key: None,
             accepted_timestamp: 0,
         })
     }
@@ -299,10 +320,10 @@ impl Bundle {
     /// The SRTP keys of crypto session `cs_id` (§4.1.3): derived from the TGK, or the TEK.
     /// `we_initiated` tells which way a stream of unknown SSRC goes ([`SsrcType`]).
     pub(crate) fn export(&self, cs_id: u8, we_initiated: bool) -> Result<SrtpKeys> {
-        let stream = usize::from(cs_id)
-            .checked_sub(1)
-            .and_then(|index| self.streams.get(index))
-            .ok_or_else(|| Error::invalid_argument(format!("CS ID {cs_id} is not in 1..={}", self.streams.len())))?;
+        let stream = self.streams.iter().find(|stream| stream.cs_id == cs_id).ok_or_else(|| {
+            let cs_ids: Vec<String> = self.streams.iter().map(|stream| stream.cs_id.to_string()).collect();
+            Error::invalid_argument(format!("CS ID {cs_id} is not in the CSB (its CS IDs: {})", cs_ids.join(", ")))
+        })?;
         // Checked against the key material when the bundle was made; the copies below still
         // refuse lengths that do not fit.
         let policy = policy_of(&self.policies, cs_id, *stream)?;
@@ -370,7 +391,10 @@ fn copy_checked(target: &mut [u8], source: &[u8]) -> Result<()> {
 
 /// The crypto sessions of `entries` (SSRC, ROC), under the offered policy.
 pub(crate) fn streams_of(entries: impl Iterator<Item = (u32, u32)>) -> Streams {
-    entries.map(|(ssrc, roc)| Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO }).collect()
+    (1..=u8::MAX)
+        .zip(entries)
+        .map(|(cs_id, (ssrc, roc))| Stream { cs_id, ssrc, roc, policy_no: OFFERED_POLICY_NO })
+        .collect()
 }
 
 /// The SRTP-ID map of `streams` (§6.1.1).
@@ -417,7 +441,7 @@ pub(crate) fn answered_streams(ours: &Streams, map: &CsIdMap<'_>) -> Result<Stre
         if entry.policy_no != own.policy_no || !unchanged {
             return Err(changed());
         }
-        answered.push(Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: own.policy_no });
+        answered.push(Stream { ssrc: entry.ssrc, roc: entry.roc, ..*own });
     }
     let mut ssrcs: SmallVec<[u32; 4]> = answered.iter().map(|stream| stream.ssrc).filter(|&ssrc| ssrc != 0).collect();
     ssrcs.sort_unstable();
@@ -448,14 +472,14 @@ pub(crate) fn received_streams(map: &CsIdMap<'_>, default_policy_no: u8) -> Resu
     match map {
         CsIdMap::SrtpId(entries) => {
             let mut streams = Streams::with_capacity(entries.len());
-            for entry in entries.entries() {
-                streams.push(Stream { ssrc: entry.ssrc, roc: entry.roc, policy_no: entry.policy_no });
+            for (cs_id, entry) in (1..=u8::MAX).zip(entries.entries()) {
+                streams.push(Stream { cs_id, ssrc: entry.ssrc, roc: entry.roc, policy_no: entry.policy_no });
             }
             Ok(streams)
         }
         CsIdMap::Empty { cs_count } => {
-            let placeholder = Stream { ssrc: 0, roc: 0, policy_no: default_policy_no };
-            Ok(smallvec![placeholder; usize::from(*cs_count)])
+            let placeholder = |cs_id| Stream { cs_id, ssrc: 0, roc: 0, policy_no: default_policy_no };
+            Ok((1..=*cs_count).map(placeholder).collect())
         }
         CsIdMap::GenericId(_) => Err(Error::unsupported("GENERIC-ID CS ID maps are for MIKEY-TICKET (RFC 6043)")
             .with_peer_code(MikeyErrorCode::Unspecified)),
@@ -476,13 +500,15 @@ mod tests {
         roc_transform: None,
     };
 
+    /// A bundle of `streams`, numbered by position (as an SRTP-ID map numbers them).
     fn bundle(keys: KeyMaterial, streams: &[Stream]) -> Result<Bundle> {
         let policies = smallvec![(OFFERED_POLICY_NO, AES_CM_80)];
         let keying = (smallvec![9; 16], keys, Vec::new());
-        Bundle::new(7, PrfFunction::MikeyHmacSha1, keying, streams.into(), policies, Peer::ANYONE)
+        let streams = (1..).zip(streams).map(|(cs_id, stream)| Stream { cs_id, ..*stream }).collect();
+        Bundle::new(7, PrfFunction::MikeyHmacSha1, keying, streams, policies, Peer::ANYONE)
     }
 
-    const STREAM: Stream = Stream { ssrc: 0x1234, roc: 5, policy_no: OFFERED_POLICY_NO };
+    const STREAM: Stream = Stream { cs_id: 1, ssrc: 0x1234, roc: 5, policy_no: OFFERED_POLICY_NO };
 
     #[test]
     fn a_tek_is_exported_as_it_is_for_every_crypto_session() {
@@ -498,7 +524,7 @@ mod tests {
     }
 
     fn stream(ssrc: u32, roc: u32) -> Stream {
-        Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO }
+        Stream { cs_id: 1, ssrc, roc, policy_no: OFFERED_POLICY_NO }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::crypto::x509::{Certificate, TrustStore};
 use crate::crypto::PrfFunction;
 use crate::crypto::{RandomSource, SystemRandomSource};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::mcptt::{IdentifierForm, KmsCommunity, UserKeySet};
 pub use crate::method::Method;
 use crate::replay::ReplayCache;
 use crate::secret::SecretBytes;
@@ -58,8 +59,25 @@ impl InteropFlags {
     /// 3830 §3.2 leaves the length open; 16 bytes otherwise). A recipient expects one length, so
     /// the envelope reveals nothing about its contents.
     pub const MINISIP_ENVELOPE_KEY: u32 = 1 << 9;
+    /// MIKEY-SAKKE responder: when the ECCSI signature does not verify over the message with
+    /// its SIGN header (RFC 3830 §5.2), try it without the 2-octet header, as older Alea and
+    /// Softil senders sign. We always sign with the header.
+    pub const SAKKE_SIGNATURE_WITHOUT_HEADER: u32 = 1 << 10;
+    /// MIKEY-SAKKE, both roles: ECCSI and SAKKE identify a user by the UID's 64 lowercase hex
+    /// characters instead of its 32 octets, as the Airbus KMS issues keys (Streamwide's
+    /// `MODE_AIRBUS`). Set it before adding user key sets: they are validated under it.
+    pub const SAKKE_UID_AS_HEX_TEXT: u32 = 1 << 11;
+    /// MIKEY-SAKKE responder: accept the 3GPP key parameters (General Extension type 7) in the
+    /// clear form of senders before Rel-15, which nothing authenticates but the signature.
+    pub const SAKKE_LEGACY_KEY_PARAMETERS: u32 = 1 << 12;
+    /// MIKEY-SAKKE responder: accept key parameters with status 0, as Alea sends them (bit 0
+    /// set means "not revoked", TS 33.180 E.6.9; a revoked key is refused otherwise).
+    pub const SAKKE_STATUS_ZERO: u32 = 1 << 13;
+    /// MIKEY-SAKKE responder: accept IDRi and IDRr (roles 1 and 2) that carry 32-octet UIDs
+    /// instead of URIs, as SmartMS sends them; they are then read as IDRuidi and IDRuidr.
+    pub const SAKKE_UIDS_IN_ROLES_1_2: u32 = 1 << 14;
     /// Every flag this version knows.
-    pub const ALL: u32 = (1 << 10) - 1;
+    pub const ALL: u32 = (1 << 15) - 1;
 
     /// True when `flag` is set.
     pub fn has(self, flag: u32) -> bool {
@@ -137,6 +155,13 @@ pub struct Settings {
     pub clock: Arc<dyn Clock>,
     /// The randomness source.
     pub rng: Arc<dyn RandomSource>,
+    /// MIKEY-SAKKE: the KMS communities whose users we talk to.
+    pub kms_communities: Vec<KmsCommunity>,
+    /// MIKEY-SAKKE: our keys, one set per KMS and key period.
+    pub user_key_sets: Vec<Arc<UserKeySet>>,
+    /// MIKEY-SAKKE responder: how many key periods a message's T may be away from the key
+    /// period its keys belong to (0 or 1; TS 33.180 F.2.1 UIDs change with the period).
+    pub key_period_tolerance: u8,
 }
 
 impl Settings {
@@ -215,6 +240,25 @@ impl Settings {
         })
     }
 
+    /// MIKEY-SAKKE: the community of the KMS `kms_uri`.
+    pub(crate) fn kms_community(&self, kms_uri: &[u8]) -> Result<&KmsCommunity> {
+        self.kms_communities.iter().find(|community| community.kms_uri().as_bytes() == kms_uri).ok_or_else(|| {
+            Error::new(
+                ErrorKind::AuthFailed,
+                format!("no KMS community {:?} is configured", String::from_utf8_lossy(kms_uri)),
+            )
+            .with_peer_code(MikeyErrorCode::InvalidId)
+        })
+    }
+
+    /// MIKEY-SAKKE: how ECCSI and SAKKE identify a user here.
+    pub(crate) fn identifier_form(&self) -> IdentifierForm {
+        match self.interop.has(InteropFlags::SAKKE_UID_AS_HEX_TEXT) {
+            true => IdentifierForm::UidHexText,
+            false => IdentifierForm::Uid,
+        }
+    }
+
     /// Our private key (public-key methods).
     pub(crate) fn private_key(&self) -> Result<&RsaPrivateKey> {
         self.private_key.as_deref().ok_or_else(|| Error::invalid_argument("no private key configured"))
@@ -245,6 +289,9 @@ impl fmt::Debug for Settings {
             .field("signature_scheme", &self.signature_scheme)
             .field("accept_any_peer", &self.accept_any_peer)
             .field("rsa_r_group", &self.rsa_r_group.as_ref().map(|group| group.csb_id))
+            .field("kms_communities", &self.kms_communities)
+            .field("user_key_sets", &self.user_key_sets)
+            .field("key_period_tolerance", &self.key_period_tolerance)
             .finish_non_exhaustive()
     }
 }
@@ -338,6 +385,9 @@ impl Config {
                 signature_scheme: None,
                 clock,
                 rng,
+                kms_communities: Vec::new(),
+                user_key_sets: Vec::new(),
+                key_period_tolerance: 0,
             }),
             replay_cache,
             frozen: AtomicBool::new(false),
@@ -559,6 +609,62 @@ impl Config {
         self.settings.rng.fill(&mut rand)?;
         let group = RsaRGroup { csb_id, streams: streams.to_vec(), policy, tgk, rand };
         self.settings_mut()?.rsa_r_group = Some(Arc::new(group));
+        Ok(())
+    }
+
+    /// MIKEY-SAKKE: adds the community of a KMS (its URI, Z_T, KPAK and user key period), whose
+    /// users we key or are keyed by. One community per KMS URI.
+    pub fn add_kms_community(&mut self, community: KmsCommunity) -> Result<()> {
+        if self.settings.kms_communities.iter().any(|known| known.kms_uri() == community.kms_uri()) {
+            return Err(Error::invalid_argument(format!(
+                "the KMS community {} is already configured",
+                community.kms_uri()
+            )));
+        }
+        self.settings_mut()?.kms_communities.push(community);
+        Ok(())
+    }
+
+    /// MIKEY-SAKKE: adds our keys for one key period, issued by the KMS `kms_uri` (add its
+    /// community first) to `user_uri`: RSK (257 octets), SSK (32) and PVT (65). Both key pairs
+    /// are validated against the community's keys and the user's UID for that period (RFC 6507
+    /// §5.1.2, RFC 6508 §6.1.2; about 50 ms). Every key set of a config belongs to one user.
+    pub fn add_user_key_set(
+        &mut self,
+        kms_uri: &str,
+        user_uri: &str,
+        key_period_number: u64,
+        keys: (&[u8], &[u8], &[u8]),
+    ) -> Result<()> {
+        let settings = &self.settings;
+        if settings.user_key_sets.iter().any(|set| set.user_uri() != user_uri) {
+            return Err(Error::invalid_argument("every key set of a config belongs to one user"));
+        }
+        if settings
+            .user_key_sets
+            .iter()
+            .any(|set| set.kms_uri() == kms_uri && set.key_period_number() == key_period_number)
+        {
+            return Err(Error::invalid_argument(format!(
+                "a key set for {kms_uri} period {key_period_number} is already configured"
+            )));
+        }
+        let community = settings
+            .kms_community(kms_uri.as_bytes())
+            .map_err(|error| Error::invalid_argument(error.context().to_owned()))?;
+        let key_set = UserKeySet::new(community, user_uri, key_period_number, keys, settings.identifier_form())?;
+        self.settings_mut()?.user_key_sets.push(Arc::new(key_set));
+        Ok(())
+    }
+
+    /// MIKEY-SAKKE responder: accept messages whose T lies up to `periods` key periods away
+    /// from the period of the keys they were made with (at most one): a sender whose clock is
+    /// near a period boundary, or that computes the period differently. 0 by default.
+    pub fn set_key_period_tolerance(&mut self, periods: u8) -> Result<()> {
+        if periods > 1 {
+            return Err(Error::invalid_argument("the key period tolerance is 0 or 1 period"));
+        }
+        self.settings_mut()?.key_period_tolerance = periods;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ use crate::clock::ntp_diff;
 use crate::config::{Config, InteropFlags, Settings, RAND_LEN};
 use crate::crypto::x509::Certificate;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::mcptt::{McpttKey, McpttPeer};
 use crate::method::{Answering, Completing, KeyManagement, Offering, Received, Sent};
 use crate::replay::{single_timestamp, ReplayCache, ReplayCheck};
 use crate::srtp::SrtpKeys;
@@ -81,6 +82,10 @@ pub struct Session {
     sent: Option<Box<Sent>>,
     /// The number of the next key we send, counted into its MKI (§6.14).
     next_mki: u32,
+    /// MIKEY-SAKKE initiator: the key the next I_MESSAGE sends.
+    mcptt_key: Option<Arc<McpttKey>>,
+    /// MIKEY-SAKKE: the user the initiator keys, or the initiator SIP named to a responder.
+    mcptt_peer: Option<McpttPeer>,
 }
 
 impl Session {
@@ -103,6 +108,8 @@ impl Session {
             bundle: None,
             sent: None,
             next_mki: 1,
+            mcptt_key: None,
+            mcptt_peer: None,
         })
     }
 
@@ -171,8 +178,45 @@ impl Session {
         if self.streams.len() >= usize::from(u8::MAX) {
             return Err(Error::invalid_argument("a CSB holds at most 255 crypto sessions"));
         }
-        self.streams.push(Stream { ssrc, roc, policy_no: OFFERED_POLICY_NO });
-        Ok(self.streams.len() as u8)
+        let cs_id = self.streams.len() as u8 + 1;
+        self.streams.push(Stream { cs_id, ssrc, roc, policy_no: OFFERED_POLICY_NO });
+        Ok(cs_id)
+    }
+
+    /// MIKEY-SAKKE initiator: the key the next I_MESSAGE sends (a GMK, PCK, CSK, MuSiK or MKFC
+    /// and its ID, whose top nibble names the purpose; with the key parameters to send).
+    pub fn set_mcptt_key(&mut self, key: McpttKey) -> Result<()> {
+        self.check_keys_mcptt_users()?;
+        if self.role != Role::Initiator {
+            return Err(Error::new(ErrorKind::State, "only an initiator sends a key"));
+        }
+        self.mcptt_key = Some(Arc::new(key));
+        Ok(())
+    }
+
+    /// MIKEY-SAKKE: the other user. Initiator: the responder the key goes to. Responder: the
+    /// initiator as SIP named it; the message is then refused unless its signer's UID is that
+    /// user's (identity hiding, TS 33.180 5.2.6), and the URI becomes the peer identity.
+    pub fn set_mcptt_peer(&mut self, peer: McpttPeer) -> Result<()> {
+        self.check_keys_mcptt_users()?;
+        if peer.uri.is_empty() {
+            return Err(Error::invalid_argument("an MCPTT user has a URI"));
+        }
+        self.mcptt_peer = Some(peer);
+        Ok(())
+    }
+
+    /// MIKEY-SAKKE: the key of the established CSB, with its ID (the GMK-ID for a GMK) and the
+    /// key parameters it came with.
+    pub fn mcptt_key(&self) -> Option<&McpttKey> {
+        self.established()?.mcptt_key.as_deref()
+    }
+
+    fn check_keys_mcptt_users(&self) -> Result<()> {
+        match self.method.keys_mcptt_users() {
+            true => Ok(()),
+            false => Err(Error::invalid_argument("MCPTT keys and users are for the MIKEY-SAKKE method")),
+        }
     }
 
     /// Initiator: writes the I_MESSAGE; for an established CSB this is the re-keying message
@@ -202,9 +246,13 @@ impl Session {
             mki: &mki,
             streams: &self.streams,
             update,
+            mcptt_key: self.mcptt_key.as_deref(),
+            mcptt_peer: self.mcptt_peer.as_ref(),
         };
         let offer = self.method.offer(&offering)?;
         within_maximum(&offer.bytes)?;
+        // The method may fix the CSB ID (MIKEY-SAKKE: the key's ID, or the GUK-ID).
+        let csb_id = offer.bundle.as_ref().map_or(csb_id, |bundle| bundle.csb_id);
         // Sent: commit.
         self.next_mki = self.next_mki.wrapping_add(1);
         if let Some(bundle) = offer.bundle {
@@ -234,6 +282,8 @@ impl Session {
             bundle: self.bundle.clone(),
             sent: self.sent.clone(),
             next_mki: self.next_mki,
+            mcptt_key: self.mcptt_key.clone(),
+            mcptt_peer: self.mcptt_peer.clone(),
         })
     }
 
@@ -337,6 +387,7 @@ impl Session {
             timestamp,
             next_mki: self.next_mki,
             own_streams: &self.streams,
+            mcptt_peer: self.mcptt_peer.as_ref(),
         };
         let answer = self.method.answer(&answering, received)?;
         answer.response.as_deref().map_or(Ok(()), within_maximum)?;

@@ -6,27 +6,15 @@
 //! SAKKE payload decapsulates with its receiver's RSK to the published key (RFC 6508 §6.2.2);
 //! and what we encapsulate and sign opens and verifies with the vector users' keys.
 
-use std::path::Path;
+mod common;
 
+use common::{hex_field as bytes, streamwide_vectors as vectors};
 use mikey::crypto::eccsi::{self, Kpak, Pvt, SigningKey, Ssk};
 use mikey::crypto::sakke::{self, Identifier, KmsPublicKey, ReceiverSecretKey};
 use mikey::crypto::SystemRandomSource;
 use mikey::wire::{Message, Payload};
 use mikey::ErrorKind;
 use serde_json::Value;
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
-}
-
-fn vectors() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/mikey_sakke_streamwide_e2e.json");
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn bytes(value: &Value, key: &str) -> Vec<u8> {
-    unhex(value[key].as_str().unwrap_or_else(|| panic!("{key}")))
-}
 
 /// The ECCSI signing key of a vector user under `uid` (its own, or another to see it refused).
 fn signing_key(kpak: &Kpak, user: &Value, uid: &[u8]) -> mikey::Result<SigningKey> {

@@ -166,6 +166,22 @@ pub const MIKEY_INTEROP_MINISIP_RESPONSES: u32 = 256;
 /// Interop switch: PK and RSA-R envelope keys of 112 bytes, as minisip makes them, sent and
 /// expected (RFC 3830 §3.2 leaves the length open; 16 bytes otherwise).
 pub const MIKEY_INTEROP_MINISIP_ENVELOPE_KEY: u32 = 512;
+/// Interop switch, MIKEY-SAKKE responder: when the ECCSI signature does not verify over the
+/// message with its SIGN header (RFC 3830 §5.2), try it without the 2-octet header, as older
+/// Alea and Softil senders sign. We always sign with the header.
+pub const MIKEY_INTEROP_SAKKE_SIGNATURE_WITHOUT_HEADER: u32 = 1024;
+/// Interop switch, MIKEY-SAKKE: ECCSI and SAKKE identify a user by the UID's 64 lowercase hex
+/// characters, as the Airbus KMS issues keys. Set it before adding user key sets.
+pub const MIKEY_INTEROP_SAKKE_UID_AS_HEX_TEXT: u32 = 2048;
+/// Interop switch, MIKEY-SAKKE responder: accept the key parameters (General Extension type 7)
+/// in the clear form of senders before Rel-15.
+pub const MIKEY_INTEROP_SAKKE_LEGACY_KEY_PARAMETERS: u32 = 4096;
+/// Interop switch, MIKEY-SAKKE responder: accept key parameters with status 0, as Alea sends
+/// them (TS 33.180 E.6.9: bit 0 set means not revoked).
+pub const MIKEY_INTEROP_SAKKE_STATUS_ZERO: u32 = 8192;
+/// Interop switch, MIKEY-SAKKE responder: accept IDRi and IDRr (roles 1 and 2) carrying 32-octet
+/// UIDs instead of URIs, as SmartMS sends them.
+pub const MIKEY_INTEROP_SAKKE_UIDS_IN_ROLES_1_2: u32 = 16384;
 
 /// `mikey_srtp_keys.ssrc_type`: the SSRC is known (libsrtp's `ssrc_specific`).
 pub const MIKEY_SSRC_SPECIFIC: u8 = 1;
@@ -212,6 +228,11 @@ const _: () = {
     assert!(MIKEY_INTEROP_MINISIP_DH_HMAC_WITHOUT_IDR == InteropFlags::MINISIP_DH_HMAC_WITHOUT_IDR);
     assert!(MIKEY_INTEROP_MINISIP_RESPONSES == InteropFlags::MINISIP_RESPONSES);
     assert!(MIKEY_INTEROP_MINISIP_ENVELOPE_KEY == InteropFlags::MINISIP_ENVELOPE_KEY);
+    assert!(MIKEY_INTEROP_SAKKE_SIGNATURE_WITHOUT_HEADER == InteropFlags::SAKKE_SIGNATURE_WITHOUT_HEADER);
+    assert!(MIKEY_INTEROP_SAKKE_UID_AS_HEX_TEXT == InteropFlags::SAKKE_UID_AS_HEX_TEXT);
+    assert!(MIKEY_INTEROP_SAKKE_LEGACY_KEY_PARAMETERS == InteropFlags::SAKKE_LEGACY_KEY_PARAMETERS);
+    assert!(MIKEY_INTEROP_SAKKE_STATUS_ZERO == InteropFlags::SAKKE_STATUS_ZERO);
+    assert!(MIKEY_INTEROP_SAKKE_UIDS_IN_ROLES_1_2 == InteropFlags::SAKKE_UIDS_IN_ROLES_1_2);
     assert!(
         MIKEY_INTEROP_GSTREAMER_SP_LAYOUT
             | MIKEY_INTEROP_TRAILING_PADDING_BYTE
@@ -223,6 +244,11 @@ const _: () = {
             | MIKEY_INTEROP_MINISIP_DH_HMAC_WITHOUT_IDR
             | MIKEY_INTEROP_MINISIP_RESPONSES
             | MIKEY_INTEROP_MINISIP_ENVELOPE_KEY
+            | MIKEY_INTEROP_SAKKE_SIGNATURE_WITHOUT_HEADER
+            | MIKEY_INTEROP_SAKKE_UID_AS_HEX_TEXT
+            | MIKEY_INTEROP_SAKKE_LEGACY_KEY_PARAMETERS
+            | MIKEY_INTEROP_SAKKE_STATUS_ZERO
+            | MIKEY_INTEROP_SAKKE_UIDS_IN_ROLES_1_2
             == InteropFlags::ALL
     );
     assert!(MIKEY_VERSION_MAJOR == parse_u32(env!("CARGO_PKG_VERSION_MAJOR")));

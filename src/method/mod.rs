@@ -18,6 +18,7 @@
 //! - `dh_sign`: signed Diffie-Hellman (RFC 3830 §3.3).
 //! - `dh_hmac`: HMAC-authenticated Diffie-Hellman (RFC 4650).
 //! - `rsa_r`: reverse RSA (RFC 4738), with the group key server.
+//! - `sakke`: MIKEY-SAKKE (RFC 6509) as TS 33.180 profiles it for MCPTT.
 
 use std::fmt;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::exchange::dh::DhOffer;
 use crate::exchange::kemac::ExchangeContext;
 use crate::exchange::verification::VerificationKey;
+use crate::mcptt::{McpttKey, McpttPeer};
 use crate::srtp::SrtpPolicy;
 use crate::wire::{CommonHeader, DataType, KeyData, Message, Payload, Timestamp};
 
@@ -37,6 +39,7 @@ mod dh_sign;
 mod pk;
 mod psk;
 mod rsa_r;
+mod sakke;
 
 pub(crate) use rsa_r::RsaROffer;
 
@@ -86,7 +89,8 @@ impl Method {
             Method::DhSign => Some(&dh_sign::DhSign),
             Method::DhHmac => Some(&dh_hmac::DhHmac),
             Method::RsaR => Some(&rsa_r::RsaR),
-            Method::Ticket | Method::Sakke => None,
+            Method::Sakke => Some(&sakke::Sakke),
+            Method::Ticket => None,
         }
     }
 
@@ -125,6 +129,8 @@ pub(crate) enum Credentials {
     PreSharedKey,
     /// A certificate chain and its private key (PK, DH-SIGN, RSA-R).
     Certificates,
+    /// KMS communities and the keys a KMS issued to our identity (MIKEY-SAKKE).
+    IdentityKeys,
 }
 
 impl Credentials {
@@ -152,6 +158,11 @@ impl Credentials {
                 }
                 Ok(())
             }
+            Credentials::IdentityKeys => match (settings.kms_communities.is_empty(), settings.user_key_sets.is_empty())
+            {
+                (false, false) => Ok(()),
+                _ => Err(Error::invalid_argument("this method needs a KMS community and a user key set of ours")),
+            },
         }
     }
 }
@@ -172,6 +183,12 @@ pub(crate) trait KeyManagement: fmt::Debug + Sync {
 
     /// True when a responder can act as a group key server (RSA-R, RFC 4738 §3.2).
     fn serves_groups(&self) -> bool {
+        false
+    }
+
+    /// True when the method keys MCPTT users (MIKEY-SAKKE): an initiator sends the key and to
+    /// the user the session names, and a responder may name the initiator SIP told it about.
+    fn keys_mcptt_users(&self) -> bool {
         false
     }
 
@@ -247,6 +264,10 @@ pub(crate) struct Offering<'s> {
     pub(crate) streams: &'s Streams,
     /// The established CSB this message updates, if any.
     pub(crate) update: Option<&'s Bundle>,
+    /// MIKEY-SAKKE: the key to send.
+    pub(crate) mcptt_key: Option<&'s McpttKey>,
+    /// MIKEY-SAKKE: the user to send it to.
+    pub(crate) mcptt_peer: Option<&'s McpttPeer>,
 }
 
 impl Offering<'_> {
@@ -314,6 +335,8 @@ pub(crate) enum Pending {
     DhValue(Arc<DhOffer>),
     /// The keys come in the responder's envelope (RSA-R).
     Envelope(Arc<RsaROffer>),
+    /// No answer comes (MIKEY-SAKKE, RFC 6509 §2.2.1).
+    None,
 }
 
 /// The message an initiator sent and waits to have answered.
@@ -339,6 +362,8 @@ pub(crate) struct Answering<'s> {
     pub(crate) next_mki: u32,
     /// Our own sending streams, which fill the I_MESSAGE's SSRC placeholders (§6.1.1).
     pub(crate) own_streams: &'s Streams,
+    /// MIKEY-SAKKE: the initiator as SIP named it, to be confirmed (TS 33.180 5.2.6).
+    pub(crate) mcptt_peer: Option<&'s McpttPeer>,
 }
 
 /// A responder's verdict on an accepted I_MESSAGE.
@@ -379,7 +404,7 @@ mod tests {
         }
         assert_eq!(Method::from_number(8), None);
         let unimplemented: Vec<Method> = Method::ALL.into_iter().filter(|method| !method.is_implemented()).collect();
-        assert_eq!(unimplemented, [Method::Ticket, Method::Sakke]);
+        assert_eq!(unimplemented, [Method::Ticket]);
     }
 
     #[test]
@@ -387,7 +412,8 @@ mod tests {
         for method in Method::ALL.into_iter().filter_map(Method::exchange) {
             let request_type = method.request_type(None);
             assert!(method.takes(request_type, None), "{method:?}");
-            assert!(request_type.answered_by().is_some(), "{method:?}");
+            // MIKEY-SAKKE alone has no answer (RFC 6509 §2.2.1).
+            assert_eq!(request_type.answered_by().is_some(), request_type != DataType::SakkeInit, "{method:?}");
             assert!(!method.takes(DataType::Error, None), "{method:?}");
         }
     }
@@ -401,6 +427,7 @@ mod tests {
         assert_eq!(with(Credentials::PreSharedKey), [Method::Psk, Method::DhHmac]);
         assert_eq!(with(Credentials::Certificates), [Method::Pk, Method::DhSign, Method::RsaR]);
         assert_eq!(with(Credentials::None), [Method::Null]);
+        assert_eq!(with(Credentials::IdentityKeys), [Method::Sakke]);
         assert!(Method::ALL.into_iter().filter(|method| method.serves_groups()).eq([Method::RsaR]));
     }
 }

@@ -233,3 +233,20 @@ impl RandomSource for Zeros {
         Ok(())
     }
 }
+
+/// Hex text as bytes.
+pub fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+}
+
+/// tests/vectors/mikey_sakke_streamwide_e2e.json: four real MIKEY-SAKKE I_MESSAGEs from
+/// Streamwide's sw_mikey_sakke, with their KMS, users and expected keys.
+pub fn streamwide_vectors() -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/mikey_sakke_streamwide_e2e.json");
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The hex field `key` of a vector object, as bytes.
+pub fn hex_field(value: &serde_json::Value, key: &str) -> Vec<u8> {
+    unhex(value[key].as_str().unwrap_or_else(|| panic!("{key}")))
+}

@@ -1,0 +1,404 @@
+//! The MIKEY-SAKKE method through sessions (RFC 6509, TS 33.180): a responder extracts from
+//! each of Streamwide's real I_MESSAGEs (tests/vectors/mikey_sakke_streamwide_e2e.json) the
+//! published key, key ID, GUK-ID, key parameters and SRTP keys; our own GMK and PCK messages
+//! key their receivers; and every attack the receiver algorithm guards against is refused with
+//! the session unchanged: a bad signature, the wrong receiver, a stale key period, a replay,
+//! tampered key parameters, a re-key by another user.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{hex_field as bytes, streamwide_vectors as vectors, unhex, TestClock, TestRng};
+use mikey::crypto::eccsi::{self, Kpak, Pvt, SigningKey, Ssk};
+use mikey::crypto::sakke::{self, Identifier};
+use mikey::mcptt::{self, KmsCommunity, McpttKey, McpttPeer};
+use mikey::wire::{CsIdMap, GeneralExtension, Message, Payload, Signature};
+use mikey::SystemRandomSource;
+use mikey::{Config, ErrorKind, InteropFlags, Method, Role, Session, SrtpProfile, State};
+use serde_json::Value;
+
+/// The NTP second of every Streamwide message's T (key period 236).
+const STREAMWIDE_T: u64 = 0xEC89_8DA8;
+
+fn community(vectors: &Value) -> KmsCommunity {
+    let kms = &vectors["kms"];
+    let period = kms["user_key_period_s"].as_u64().unwrap();
+    let offset = kms["user_key_offset_s"].as_u64().unwrap();
+    let (z, kpak) = (bytes(kms, "Z_PubEncKey"), bytes(kms, "KPAK_PubAuthKey"));
+    KmsCommunity::new(kms["kms_uri"].as_str().unwrap(), &z, &kpak, period, offset).unwrap()
+}
+
+/// A MIKEY-SAKKE config of the vector user `name`, on `clock`, with `interop` switches.
+fn user_config(vectors: &Value, name: &str, clock: &Arc<TestClock>, interop: u32) -> Config {
+    let mut config = Config::with_sources(Method::Sakke, clock.clone(), TestRng::seeded(7)).unwrap();
+    config.set_interop(interop).unwrap();
+    let community = community(vectors);
+    let kms_uri = community.kms_uri().to_owned();
+    config.add_kms_community(community).unwrap();
+    let user = &vectors["users"][name];
+    let keys = (bytes(user, "rsk"), bytes(user, "ssk"), bytes(user, "pvt"));
+    let period = user["key_period_no"].as_u64().unwrap();
+    config.add_user_key_set(&kms_uri, user["uri"].as_str().unwrap(), period, (&keys.0, &keys.1, &keys.2)).unwrap();
+    config
+}
+
+fn case<'v>(vectors: &'v Value, name: &str) -> &'v Value {
+    vectors["cases"].as_array().unwrap().iter().find(|case| case["name"].as_str().unwrap().contains(name)).unwrap()
+}
+
+/// The vector user a case is for.
+fn receiver_name(vectors: &Value, case: &Value) -> String {
+    let uri = case["responder"].as_str().unwrap();
+    let users = vectors["users"].as_object().unwrap();
+    users.iter().find(|(_, user)| user["uri"] == uri).map(|(name, _)| name.clone()).unwrap()
+}
+
+#[test]
+fn the_responder_extracts_every_streamwide_key_with_its_ids_parameters_and_srtp_keys() {
+    let vectors = vectors();
+    let clock = TestClock::at(STREAMWIDE_T);
+    for name in ["Test 1", "Test 2", "Test 3", "Test 4"] {
+        let case = case(&vectors, name);
+        let legacy = name == "Test 4";
+        let interop = if legacy { InteropFlags::SAKKE_LEGACY_KEY_PARAMETERS } else { 0 };
+        let config = user_config(&vectors, &receiver_name(&vectors, case), &clock, interop);
+        let mut responder = Session::new(&config, Role::Responder).unwrap();
+        let message = bytes(case, "i_message_hex");
+        assert_eq!(responder.process_message(&message).unwrap(), None, "{name}: no answer (RFC 6509 §2.2.1)");
+        assert_eq!(responder.state(), State::Established);
+        let key = responder.mcptt_key().unwrap();
+        assert_eq!(key.key.expose(), bytes(case, "expected_key"), "{name}");
+        let key_id = u32::from_str_radix(case["expected_key_id"].as_str().unwrap(), 16).unwrap();
+        assert_eq!(key.key_id, key_id, "{name}");
+        let derivations = case["srtp_master_derivation_helper_computed"].as_array().unwrap();
+        let csb_id = u32::from_str_radix(derivations[0]["csb_id"].as_str().unwrap(), 16).unwrap();
+        assert_eq!(responder.csb_id(), Some(csb_id), "{name}: the GUK-ID or key ID");
+        // The key parameters: Streamwide's status 1 (not revoked), no times, no text.
+        let parameters = key.parameters.as_ref().unwrap();
+        assert_eq!((parameters.key_type, parameters.status), (key.purpose().unwrap() as u8, 1), "{name}");
+        assert_eq!(parameters.legacy_clear, legacy, "{name}");
+        for derivation in derivations {
+            let cs_id = derivation["cs_id"].as_u64().unwrap() as u8;
+            let srtp = responder.export_srtp(cs_id).unwrap();
+            assert_eq!(srtp.master_key.expose(), bytes(derivation, "master_key_16"), "{name} CS {cs_id}");
+            assert_eq!(srtp.master_salt.expose(), bytes(derivation, "master_salt_12"), "{name} CS {cs_id}");
+            assert_eq!(srtp.policy.profile, SrtpProfile::AeadAes128Gcm, "{name}");
+            let mki = match key.purpose().unwrap() {
+                mcptt::KeyPurpose::Gmk => [key_id.to_be_bytes(), csb_id.to_be_bytes()].concat(),
+                _ => key_id.to_be_bytes().to_vec(),
+            };
+            assert_eq!(srtp.mki, mki, "{name}: GMK-ID || GUK-ID, or the key ID");
+        }
+        // The signer, by UID: no URI travels (identity hiding).
+        let initiator = case["initiator"].as_str().unwrap();
+        let initiator_user =
+            vectors["users"].as_object().unwrap().values().find(|user| user["uri"] == initiator).unwrap();
+        assert_eq!(responder.peer_identity().unwrap(), bytes(initiator_user, "uid"), "{name}");
+    }
+}
+
+#[test]
+fn the_legacy_clear_key_parameters_are_refused_without_their_switch() {
+    let vectors = vectors();
+    let clock = TestClock::at(STREAMWIDE_T);
+    let case = case(&vectors, "Test 4");
+    let config = user_config(&vectors, &receiver_name(&vectors, case), &clock, 0);
+    let mut responder = Session::new(&config, Role::Responder).unwrap();
+    let rejection = responder.process_message(&bytes(case, "i_message_hex")).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::Policy, "{}", rejection.error);
+    assert_eq!((responder.state(), responder.mcptt_key().is_none()), (State::Idle, true));
+}
+
+/// Sessions of a GMS keying a group, or a caller keying a callee, all of the vector KMS.
+struct Scene {
+    vectors: Value,
+    clock: Arc<TestClock>,
+}
+
+impl Scene {
+    fn new() -> Self {
+        Scene { vectors: vectors(), clock: TestClock::at(STREAMWIDE_T) }
+    }
+
+    fn config(&self, name: &str) -> Config {
+        user_config(&self.vectors, name, &self.clock, 0)
+    }
+
+    fn uri(&self, name: &str) -> String {
+        self.vectors["users"][name]["uri"].as_str().unwrap().to_owned()
+    }
+
+    /// `from`'s I_MESSAGE sending `key` to `to`.
+    fn message(&self, from: &Config, key: &McpttKey, to: &str) -> Vec<u8> {
+        let mut initiator = Session::new(from, Role::Initiator).unwrap();
+        initiator.set_mcptt_key(key.clone()).unwrap();
+        initiator.set_mcptt_peer(McpttPeer { uri: self.uri(to), kms_uri: None }).unwrap();
+        let message = initiator.create_message().unwrap();
+        assert_eq!(initiator.state(), State::Established, "no answer is awaited");
+        message
+    }
+}
+
+fn gmk() -> McpttKey {
+    let mut key = McpttKey::new(0x0123_4567, &[0x5A; 16]).unwrap();
+    key.parameters.as_mut().unwrap().group_ids = vec![b"sip:group-7@example.org".to_vec()];
+    key
+}
+
+#[test]
+fn a_gms_keys_a_group_of_three_with_one_gmk_each_under_its_own_guk_id() {
+    let scene = Scene::new();
+    let gms = scene.config("GMS");
+    let key = gmk();
+    let mut srtp_keys = Vec::new();
+    for member in ["Alice", "Bob", "IWF"] {
+        let message = scene.message(&gms, &key, member);
+        let mut responder = Session::new(&scene.config(member), Role::Responder).unwrap();
+        responder.set_mcptt_peer(McpttPeer { uri: scene.uri("GMS"), kms_uri: None }).unwrap();
+        responder.process_message(&message).unwrap();
+        let received = responder.mcptt_key().unwrap();
+        assert_eq!((received.key_id, received.key.expose()), (key.key_id, key.key.expose()), "{member}");
+        assert_eq!(received.parameters.as_ref().unwrap().group_ids, key.parameters.as_ref().unwrap().group_ids);
+        let guk_id = mcptt::guk_id(key.key.expose(), key.key_id, &scene.uri(member)).unwrap();
+        assert_eq!(responder.csb_id(), Some(guk_id), "{member}");
+        assert_eq!(responder.peer_identity().unwrap(), scene.uri("GMS").as_bytes(), "confirmed from SIP");
+        let srtp = responder.export_srtp(4).unwrap();
+        assert_eq!(srtp.mki, [key.key_id.to_be_bytes(), guk_id.to_be_bytes()].concat());
+        srtp_keys.push(srtp.master_key.expose().to_vec());
+    }
+    // TS 33.180 7.4.1: the CSB ID in the SRTP derivation is each member's GUK-ID.
+    assert!(srtp_keys[0] != srtp_keys[1] && srtp_keys[1] != srtp_keys[2]);
+}
+
+#[test]
+fn a_private_call_key_goes_both_ways_and_both_ends_export_the_same_srtp_keys() {
+    let scene = Scene::new();
+    for (caller, callee) in [("Alice", "Bob"), ("Bob", "Alice")] {
+        let caller_config = scene.config(caller);
+        let pck = McpttKey::new(0x1000_0042, &[0x33; 16]).unwrap();
+        let mut initiator = Session::new(&caller_config, Role::Initiator).unwrap();
+        initiator.set_mcptt_key(pck).unwrap();
+        initiator.set_mcptt_peer(McpttPeer { uri: scene.uri(callee), kms_uri: None }).unwrap();
+        let message = initiator.create_message().unwrap();
+        let mut responder = Session::new(&scene.config(callee), Role::Responder).unwrap();
+        responder.process_message(&message).unwrap();
+        for cs_id in [0, 1] {
+            let (sent, received) = (initiator.export_srtp(cs_id).unwrap(), responder.export_srtp(cs_id).unwrap());
+            assert_eq!(sent.master_key.expose(), received.master_key.expose(), "{caller} CS {cs_id}");
+            assert_eq!(sent.master_salt.expose(), received.master_salt.expose());
+            assert_eq!(received.mki, 0x1000_0042_u32.to_be_bytes());
+        }
+        assert_eq!(initiator.csb_id(), Some(0x1000_0042));
+        // The PCK profile of TS 33.179 Table E.3-1, without an SP (#CS = 0).
+        let decoded = Message::decode(&message).unwrap();
+        assert!(decoded.find(Payload::as_security_policy).is_none());
+        assert_eq!(responder.export_srtp(0).unwrap().policy.roc_transform, None);
+    }
+}
+
+/// `message` changed by `change` and signed again by the vector user `signer`: what a sender
+/// holding a valid key set could send.
+fn resigned_by(scene: &Scene, signer: &str, message: &[u8], change: impl Fn(&mut Message<'_>)) -> Vec<u8> {
+    let mut decoded = Message::decode(message).unwrap();
+    decoded.payloads.pop();
+    change(&mut decoded);
+    let placeholder = Signature { sig_type: 2, data: vec![0; eccsi::SIGNATURE_LEN].into() };
+    decoded.payloads.push(Payload::Sign(placeholder));
+    let mut encoded = decoded.encode().unwrap();
+    let user = &scene.vectors["users"][signer];
+    let kpak = Kpak::from_bytes(&bytes(&scene.vectors["kms"], "KPAK_PubAuthKey")).unwrap();
+    let (ssk, pvt) = (Ssk::from_bytes(&bytes(user, "ssk")).unwrap(), Pvt::from_bytes(&bytes(user, "pvt")).unwrap());
+    let signing_key = SigningKey::new(&kpak, &bytes(user, "uid"), ssk, pvt).unwrap();
+    let covered = encoded.len() - eccsi::SIGNATURE_LEN;
+    let signature = signing_key.sign(&encoded[..covered], &SystemRandomSource).unwrap();
+    encoded[covered..].copy_from_slice(&signature.to_bytes());
+    encoded
+}
+
+fn resigned_by_gms(scene: &Scene, message: &[u8], change: impl Fn(&mut Vec<Payload<'_>>)) -> Vec<u8> {
+    resigned_by(scene, "GMS", message, |message| change(&mut message.payloads))
+}
+
+/// A fresh responder session of `name` on `clock` that refuses `message` with `kind`, and stays
+/// idle.
+fn refused_at(scene: &Scene, clock: &Arc<TestClock>, name: &str, message: &[u8], kind: ErrorKind) {
+    let config = user_config(&scene.vectors, name, clock, 0);
+    let mut responder = Session::new(&config, Role::Responder).unwrap();
+    let rejection = responder.process_message(message).unwrap_err();
+    assert_eq!(rejection.error.kind(), kind, "{}", rejection.error);
+    assert_eq!((responder.state(), responder.csb_id(), responder.mcptt_key().is_none()), (State::Idle, None, true));
+}
+
+#[test]
+fn a_tampered_message_a_bad_signature_and_a_wrong_receiver_are_refused() {
+    let scene = Scene::new();
+    let message = scene.message(&scene.config("GMS"), &gmk(), "Alice");
+    // The signing itself is right: the resigned copy is accepted.
+    let resigned = resigned_by_gms(&scene, &message, |_| {});
+    Session::new(&scene.config("Alice"), Role::Responder).unwrap().process_message(&resigned).unwrap();
+    // Any byte the signature covers.
+    for offset in [5, 40, 300, message.len() - 140] {
+        let mut tampered = message.clone();
+        tampered[offset] ^= 0x01;
+        let mut responder = Session::new(&scene.config("Alice"), Role::Responder).unwrap();
+        assert!(responder.process_message(&tampered).is_err(), "byte {offset}");
+        assert_eq!(responder.state(), State::Idle);
+    }
+    // The signature's s.
+    let mut bad_signature = message.clone();
+    let in_s = bad_signature.len() - 70;
+    bad_signature[in_s] ^= 0x80;
+    refused_at(&scene, &scene.clock, "Alice", &bad_signature, ErrorKind::AuthFailed);
+    // Bob is not Alice: the IDRuidr is not his.
+    refused_at(&scene, &scene.clock, "Bob", &message, ErrorKind::AuthFailed);
+    // A SAKKE payload made for Bob, in a message that names Alice.
+    let bob_message = scene.message(&scene.config("GMS"), &gmk(), "Bob");
+    let for_bob = Message::decode(&bob_message).unwrap();
+    let bob_sed = for_bob.find(Payload::as_sakke).unwrap().data.to_vec();
+    let swapped = resigned_by_gms(&scene, &message, |payloads| {
+        for payload in payloads.iter_mut() {
+            if let Payload::Sakke(sakke) = payload {
+                sakke.data = bob_sed.clone().into();
+            }
+        }
+    });
+    refused_at(&scene, &scene.clock, "Alice", &swapped, ErrorKind::AuthFailed);
+}
+
+/// The first NTP second of key period 237 of the vector KMS (periods of 16777215 s).
+const PERIOD_237: u64 = 237 * 16_777_215;
+
+#[test]
+fn a_message_of_another_key_period_is_refused_unless_the_tolerance_allows_one() {
+    let scene = Scene::new();
+    let message = scene.message(&scene.config("GMS"), &gmk(), "Alice");
+    // Sent in period 237 with the keys of 236 (a sender whose keys are a period old).
+    let in_237 = resigned_by_gms(&scene, &message, |payloads| {
+        if let Payload::Timestamp(timestamp) = &mut payloads[0] {
+            timestamp.value = PERIOD_237 << 32;
+        }
+    });
+    let clock = TestClock::at(PERIOD_237);
+    refused_at(&scene, &clock, "Alice", &in_237, ErrorKind::AuthFailed);
+    let mut tolerant = user_config(&scene.vectors, "Alice", &clock, 0);
+    tolerant.set_key_period_tolerance(1).unwrap();
+    let mut responder = Session::new(&tolerant, Role::Responder).unwrap();
+    responder.process_message(&in_237).unwrap();
+    assert_eq!(responder.mcptt_key().unwrap().key.expose(), gmk().key.expose());
+    assert_eq!(tolerant.clone().set_key_period_tolerance(2).unwrap_err().kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn a_replayed_message_is_refused_and_the_identity_sip_named_must_be_the_signer() {
+    let scene = Scene::new();
+    let alice = scene.config("Alice");
+    let message = scene.message(&scene.config("GMS"), &gmk(), "Alice");
+    let mut first = Session::new(&alice, Role::Responder).unwrap();
+    first.process_message(&message).unwrap();
+    let mut second = Session::new(&alice, Role::Responder).unwrap();
+    assert_eq!(second.process_message(&message).unwrap_err().error.kind(), ErrorKind::Replay);
+    assert_eq!(second.state(), State::Idle);
+    // The same message with the other valid s, (r, q - s), is the same message to the cache.
+    // SIP says Bob sent it: the GMS's UID is not Bob's.
+    let mut hiding = Session::new(&scene.config("Alice"), Role::Responder).unwrap();
+    hiding.set_mcptt_peer(McpttPeer { uri: scene.uri("Bob"), kms_uri: None }).unwrap();
+    assert_eq!(hiding.process_message(&message).unwrap_err().error.kind(), ErrorKind::AuthFailed);
+    assert_eq!(hiding.state(), State::Idle);
+}
+
+#[test]
+fn tampered_key_parameters_are_refused_even_under_a_valid_signature() {
+    let scene = Scene::new();
+    let message = scene.message(&scene.config("GMS"), &gmk(), "Alice");
+    let change_extension = |change: fn(&mut Vec<u8>)| {
+        resigned_by_gms(&scene, &message, move |payloads| {
+            for payload in payloads.iter_mut() {
+                if let Payload::GeneralExtension(extension) = payload {
+                    let mut data = extension.data.to_vec();
+                    change(&mut data);
+                    *extension = GeneralExtension { ext_type: 7, data: data.into() };
+                }
+            }
+        })
+    };
+    // A flipped ciphertext bit fails the GCM tag (Streamwide logs it and keeps the key).
+    let flipped = change_extension(|data| {
+        let last = data.len() - 1;
+        data[last] ^= 1;
+    });
+    refused_at(&scene, &scene.clock, "Alice", &flipped, ErrorKind::AuthFailed);
+    // Another DPPK-ID than the CSB ID (E.6.1).
+    let other_dppk = change_extension(|data| data[28] ^= 1);
+    refused_at(&scene, &scene.clock, "Alice", &other_dppk, ErrorKind::Policy);
+    // The legacy clear form, which nothing but the signature protects: only under its switch.
+    let legacy = change_extension(|data| *data = unhex("0100000001000000000000000000000000"));
+    refused_at(&scene, &scene.clock, "Alice", &legacy, ErrorKind::Policy);
+}
+
+#[test]
+fn revoked_and_expired_keys_are_refused_and_status_zero_only_under_its_switch() {
+    let scene = Scene::new();
+    let gms = scene.config("GMS");
+    let with_parameters = |status: u32, expiry_time: u64| {
+        let mut key = gmk();
+        let parameters = key.parameters.as_mut().unwrap();
+        (parameters.status, parameters.expiry_time) = (status, expiry_time);
+        scene.message(&gms, &key, "Alice")
+    };
+    refused_at(&scene, &scene.clock, "Alice", &with_parameters(2, 0), ErrorKind::Policy);
+    // Expired a second before T (Unix seconds).
+    let t_unix = STREAMWIDE_T - 2_208_988_800;
+    refused_at(&scene, &scene.clock, "Alice", &with_parameters(1, t_unix - 1), ErrorKind::Policy);
+    let fine = with_parameters(1, t_unix + 86_400);
+    Session::new(&scene.config("Alice"), Role::Responder).unwrap().process_message(&fine).unwrap();
+    let status_zero = with_parameters(0, 0);
+    refused_at(&scene, &scene.clock, "Alice", &status_zero, ErrorKind::Policy);
+    let lenient = user_config(&scene.vectors, "Alice", &scene.clock, InteropFlags::SAKKE_STATUS_ZERO);
+    Session::new(&lenient, Role::Responder).unwrap().process_message(&status_zero).unwrap();
+}
+
+#[test]
+fn another_user_of_the_kms_cannot_rekey_an_established_csb() {
+    // Alice holds a GMK from the GMS. Bob, a valid user of the same KMS, sends her a key of
+    // his under the same CSB ID and RAND (both public; he picks the GMK-ID whose GUK-ID is
+    // that CSB ID), signed with his own valid keys: the update must come from the CSB's peer.
+    let scene = Scene::new();
+    let gms_message = scene.message(&scene.config("GMS"), &gmk(), "Alice");
+    let mut alice = Session::new(&scene.config("Alice"), Role::Responder).unwrap();
+    alice.process_message(&gms_message).unwrap();
+    let before = alice.export_srtp(4).unwrap().master_key.expose().to_vec();
+    scene.clock.advance(1);
+    let community = community(&scene.vectors);
+    let alice_uid = bytes(&scene.vectors["users"]["Alice"], "uid");
+    let bobs_sed =
+        sakke::encapsulate_with_ssv(&[0x77; 16], &Identifier::new(&alice_uid).unwrap(), community.kms_public_key())
+            .unwrap();
+    let bob_uid = bytes(&scene.vectors["users"]["Bob"], "uid");
+    let later = (STREAMWIDE_T + 1) << 32;
+    let csb_id = alice.csb_id().unwrap();
+    let bobs_gmk_id = mcptt::gmk_id_of_guk_id(&[0x77; 16], csb_id, &scene.uri("Alice")).unwrap();
+    let spi = [bobs_gmk_id.to_be_bytes(), csb_id.to_be_bytes()].concat();
+    let forged = resigned_by(&scene, "Bob", &gms_message, |message| {
+        if let CsIdMap::GenericId(entries) = &mut message.header.cs_id_map {
+            entries[0].spi = spi.clone().into();
+        }
+        message.payloads.retain(|payload| !matches!(payload, Payload::GeneralExtension(_)));
+        for payload in message.payloads.iter_mut() {
+            match payload {
+                Payload::Timestamp(timestamp) => timestamp.value = later,
+                Payload::IdWithRole(idr) if idr.role == 8 => idr.data = bob_uid.clone().into(),
+                Payload::Sakke(sakke) => sakke.data = bobs_sed.to_vec().into(),
+                _ => {}
+            }
+        }
+    });
+    let rejection = alice.process_message(&forged).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed, "{}", rejection.error);
+    assert_eq!(alice.export_srtp(4).unwrap().master_key.expose(), before);
+    assert_eq!(alice.mcptt_key().unwrap().key.expose(), gmk().key.expose());
+    // The same forgery to a fresh session is a valid key from Bob: only the binding refused it.
+    let mut fresh = Session::new(&scene.config("Alice"), Role::Responder).unwrap();
+    fresh.process_message(&forged).unwrap();
+    assert_eq!(fresh.peer_identity().unwrap(), bob_uid);
+}
