@@ -169,6 +169,11 @@
 #define MIKEY_MAX_MESSAGE_LEN 16384
 
 /**
+ * `mikey_mcptt_key_parameters.status` bit 0: the key is not revoked (TS 33.180 E.6.9).
+ */
+#define MIKEY_MCPTT_STATUS_NOT_REVOKED 1
+
+/**
  * Length of a UID (`mikey_mcptt_uid`).
  */
 #define MIKEY_MCPTT_UID_LEN 32
@@ -376,6 +381,14 @@ typedef struct mikey_stream {
 } mikey_stream;
 
 /**
+ * A clock for `mikey_config_set_clock`: returns the current time as a 64-bit NTP timestamp
+ * (seconds since 1900-01-01 in the high 32 bits, the fraction in the low 32), given the
+ * `user_data` pointer passed there. Called from whichever thread uses a session; it must be
+ * thread-safe and must not call into the library.
+ */
+typedef uint64_t (*mikey_clock_fn)(void *user_data);
+
+/**
  * Which side of the exchange a session plays (`mikey_session_new`).
  */
 typedef uint32_t mikey_role;
@@ -384,6 +397,65 @@ typedef uint32_t mikey_role;
  * Where a session stands (`mikey_session_state`).
  */
 typedef uint32_t mikey_state;
+
+/**
+ * The 3GPP key parameters of an MCPTT key (TS 33.180 Table E.6.1-1), sent in General
+ * Extension type 7 and reported as received. Start from `mikey_mcptt_key_parameters_init`.
+ */
+typedef struct mikey_mcptt_key_parameters {
+    /**
+     * Key type (E.6.11): the purpose of the key ID (0 GMK, 1 PCK, 2 CSK, 4 MKFC, 6 MuSiK).
+     */
+    uint8_t key_type;
+    /**
+     * 1 when the parameters came in the legacy clear form (received only).
+     */
+    uint8_t legacy_clear;
+    /**
+     * Status (E.6.9): bit 0 set means not revoked (`MIKEY_MCPTT_STATUS_NOT_REVOKED`).
+     */
+    uint32_t status;
+    /**
+     * Activation time (E.6.4), 40 bits; 0 when not given.
+     */
+    uint64_t activation_time;
+    /**
+     * Expiry time (E.6.10), 40 bits, compared with T in Unix seconds; 0 when not given.
+     */
+    uint64_t expiry_time;
+} mikey_mcptt_key_parameters;
+
+/**
+ * The MCPTT key of an established MIKEY-SAKKE CSB, written by `mikey_session_mcptt_key`. It
+ * holds the key: wipe it (for instance with `memset_s` or `explicit_bzero`) after use.
+ */
+typedef struct mikey_mcptt_key {
+    /**
+     * The key's ID: the GMK-ID of a GMK (the CSB ID, `mikey_session_csb_id`, is the GUK-ID),
+     * else the PCK-ID, CSK-ID, MuSiK-ID or MKFC-ID. Its top 4 bits are the purpose.
+     */
+    uint32_t key_id;
+    /**
+     * The length of `key` (16).
+     */
+    uint32_t key_len;
+    /**
+     * The key (GMK, PCK, ...), the first `key_len` bytes.
+     */
+    uint8_t key[32];
+    /**
+     * 1 when the message carried key parameters, which `parameters` then holds.
+     */
+    uint8_t has_parameters;
+    /**
+     * The key parameters (zero without them).
+     */
+    struct mikey_mcptt_key_parameters parameters;
+    /**
+     * How many MC group IDs the key parameters name (`mikey_session_mcptt_group_id`).
+     */
+    uint32_t group_id_count;
+} mikey_mcptt_key;
 
 /**
  * Success.
@@ -863,6 +935,69 @@ mikey_result mikey_config_set_accept_any_peer(struct mikey_config *config, int a
 mikey_result mikey_config_set_envelope_key_cache(struct mikey_config *config, int cache);
 
 /**
+ * MIKEY-SAKKE: adds the community of the KMS `kms_uri` (NUL-terminated UTF-8, as IDRkmsi and
+ * IDRkmsr carry it): its SAKKE public key Z_T (`z`, 257 bytes, 0x04 || x || y), its ECCSI
+ * public authentication key KPAK (`kpak`, 65 bytes), and the user key period and its offset
+ * in seconds, which UIDs are bound to (TS 33.180 Annex D `KmsCertificate`: `PubEncKey`,
+ * `PubAuthKey`, `UserKeyPeriod`, `UserKeyOffset`). Add one per KMS whose users we key or are
+ * keyed by.
+ *
+ * Both keys are checked to be points of their curves of the right order. Returns
+ * `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, keys that are not valid, a zero period or a
+ * KMS already added. Not synchronised: no other thread may use the config during the call.
+ */
+mikey_result mikey_config_add_kms_community(struct mikey_config *config,
+                                            const char *kms_uri,
+                                            const uint8_t *z,
+                                            size_t z_len,
+                                            const uint8_t *kpak,
+                                            size_t kpak_len,
+                                            uint64_t key_period_secs,
+                                            uint64_t key_period_offset_secs);
+
+/**
+ * MIKEY-SAKKE: adds our keys for key period `key_period_number`, issued by the KMS `kms_uri`
+ * (add its community first) to the user `user_uri` (NUL-terminated UTF-8): the receiver secret
+ * key `rsk` (257 bytes), the secret signing key `ssk` (32) and the public validation token
+ * `pvt` (65) (TS 33.180 Annex D `KmsKeySet`: `UserDecryptKey`, `UserSigningKeySSK`,
+ * `UserPubTokenPVT`). Add the next period's set before the period changes.
+ *
+ * Both key pairs are validated against the community's keys and the user's UID for that
+ * period (RFC 6507 §5.1.2, RFC 6508 §6.1.2; about 50 ms, which also prepares the RSK's pairing
+ * tables). The keys are copied and wiped when the config is freed. Every key set of a config
+ * belongs to one user. Set `MIKEY_INTEROP_SAKKE_UID_AS_HEX_TEXT` first when the KMS issues keys
+ * for the UID's hex text. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, an unknown
+ * KMS, keys that do not validate, another user, or a period already added. Not synchronised.
+ */
+mikey_result mikey_config_add_user_key_set(struct mikey_config *config,
+                                           const char *kms_uri,
+                                           const char *user_uri,
+                                           uint64_t key_period_number,
+                                           const uint8_t *rsk,
+                                           size_t rsk_len,
+                                           const uint8_t *ssk,
+                                           size_t ssk_len,
+                                           const uint8_t *pvt,
+                                           size_t pvt_len);
+
+/**
+ * MIKEY-SAKKE responder: accepts messages whose T lies up to `periods` key periods (0, the
+ * default, or 1) away from the period of the keys they were made with. Returns
+ * `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or more than 1. Not synchronised.
+ */
+mikey_result mikey_config_set_key_period_tolerance(struct mikey_config *config, uint8_t periods);
+
+/**
+ * Replaces the system clock of the config's sessions by `now(user_data)` (see
+ * `mikey_clock_fn`): timestamps we send, the replay window, MIKEY-SAKKE key periods and
+ * certificate validity all read it. For lab tools that replay captured traffic, and for tests;
+ * production code keeps the system clock. `user_data` must stay valid while the config or a
+ * session made from it lives. Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or
+ * callback. Not synchronised: no other thread may use the config during the call.
+ */
+mikey_result mikey_config_set_clock(struct mikey_config *config, mikey_clock_fn now, void *user_data);
+
+/**
  * Creates a session as `role` (`MIKEY_ROLE_INITIATOR` or `MIKEY_ROLE_RESPONDER`) in state
  * `MIKEY_STATE_IDLE`.
  *
@@ -1053,6 +1188,80 @@ mikey_result mikey_session_peer_certificate(const struct mikey_session *session,
                                             uint8_t *out,
                                             size_t out_cap,
                                             size_t *out_len);
+
+/**
+ * The parameters of a new, not revoked key of the purpose `key_id`'s top 4 bits name, with no
+ * time limits, into `*parameters`. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL or a key ID
+ * that names no purpose. Thread-safe.
+ */
+mikey_result mikey_mcptt_key_parameters_init(uint32_t key_id, struct mikey_mcptt_key_parameters *parameters);
+
+/**
+ * MIKEY-SAKKE initiator: the key the next I_MESSAGE sends: `key` (`key_len` = 16 bytes, the
+ * SAKKE SSV) with its ID `key_id`, whose top 4 bits name the purpose (TS 33.180 E.1: 0 GMK,
+ * 1 PCK, 2 CSK, 4 MKFC, 6 MuSiK). For a GMK, pass its GMK-ID: each member's message carries
+ * that member's GUK-ID as CSB ID. `parameters` (NULL: those of
+ * `mikey_mcptt_key_parameters_init`) and `group_id` (NULL for none; a GMK's MC group URI) are
+ * sent encrypted in General Extension type 7; `text` (NULL for none) goes with them.
+ *
+ * The key is copied, and wiped with the session. Returns `MIKEY_ERR_INVALID_ARGUMENT` for a
+ * NULL session or key, a key that is not 16 bytes, a key ID without purpose, or a session of
+ * another method; `MIKEY_ERR_STATE` for a responder. Not synchronised (see `mikey_session`).
+ */
+mikey_result mikey_session_set_mcptt_key(struct mikey_session *session,
+                                         uint32_t key_id,
+                                         const uint8_t *key,
+                                         size_t key_len,
+                                         const struct mikey_mcptt_key_parameters *parameters,
+                                         const char *group_id,
+                                         const char *text);
+
+/**
+ * MIKEY-SAKKE: the other user, `uri` (NUL-terminated UTF-8, the MC service user ID such as
+ * `sip:bob@example.org`), of the KMS `kms_uri` (NULL: ours). Initiator: the responder the key
+ * goes to. Responder: the initiator as SIP named it (the P-Asserted-Identity or From of the
+ * INVITE that carried the message); the message is then refused (`MIKEY_ERR_AUTH_FAILED`)
+ * unless the UID it was signed under is that user's (identity hiding, TS 33.180 5.2.6), and
+ * `mikey_session_peer_identity` gives the URI instead of the UID.
+ *
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL or empty strings, invalid UTF-8, or a session
+ * of another method. Not synchronised (see `mikey_session`).
+ */
+mikey_result mikey_session_set_mcptt_peer(struct mikey_session *session, const char *uri, const char *kms_uri);
+
+/**
+ * MIKEY-SAKKE: the key of the established CSB, its ID and key parameters, into `*key_out`.
+ * A responder learns them from the accepted I_MESSAGE; an initiator gets back what it sent.
+ * The SRTP keys of each CS ID come from `mikey_session_export_srtp` (TS 33.180: CS 4 and 5 of
+ * a GMK, 0 to 3 of a PCK, 6 and 8 of a CSK, 7 and 9 of a MuSiK, or those the message names).
+ *
+ * Returns `MIKEY_ERR_STATE` unless a MIKEY-SAKKE CSB is established, and
+ * `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers; `*key_out` is written only on success. Not
+ * synchronised (see `mikey_session`).
+ */
+mikey_result mikey_session_mcptt_key(const struct mikey_session *session, struct mikey_mcptt_key *key_out);
+
+/**
+ * MIKEY-SAKKE: MC group ID number `index` (from 0 to `group_id_count` - 1) of the established
+ * key's parameters into `out` (a URI, not NUL-terminated), its length into `*out_len`. Returns
+ * `MIKEY_ERR_INVALID_ARGUMENT` for an index past the end, `MIKEY_ERR_BUFFER_TOO_SMALL` with the
+ * size needed in `*out_len` (`out_cap = 0` asks), and `MIKEY_ERR_STATE` as
+ * `mikey_session_mcptt_key`. Not synchronised (see `mikey_session`).
+ */
+mikey_result mikey_session_mcptt_group_id(const struct mikey_session *session,
+                                          uint32_t index,
+                                          uint8_t *out,
+                                          size_t out_cap,
+                                          size_t *out_len);
+
+/**
+ * MIKEY-SAKKE: the text of the established key's parameters (E.6.5) into `out`, its length
+ * into `*out_len` (0 without text or parameters). Errors as `mikey_session_mcptt_group_id`.
+ */
+mikey_result mikey_session_mcptt_key_text(const struct mikey_session *session,
+                                          uint8_t *out,
+                                          size_t out_cap,
+                                          size_t *out_len);
 
 /**
  * The detail of the session's last failure, as a NUL-terminated string: "" when the last call

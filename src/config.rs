@@ -612,6 +612,13 @@ impl Config {
         Ok(())
     }
 
+    /// Replaces the clock the config's sessions read (timestamps, the replay window, key
+    /// periods, certificate validity): for lab tools replaying captured traffic, and tests.
+    pub fn set_clock(&mut self, clock: Arc<dyn Clock>) -> Result<()> {
+        self.settings_mut()?.clock = clock;
+        Ok(())
+    }
+
     /// MIKEY-SAKKE: adds the community of a KMS (its URI, Z_T, KPAK and user key period), whose
     /// users we key or are keyed by. One community per KMS URI.
     pub fn add_kms_community(&mut self, community: KmsCommunity) -> Result<()> {

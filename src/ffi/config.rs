@@ -1,14 +1,19 @@
 //! `mikey_config`: what an endpoint knows.
 
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::Arc;
 
+use crate::mcptt::KmsCommunity;
+use crate::Clock;
 use crate::{Config, DhGroup, Method, SignatureScheme, SrtpProfile};
 
-use super::boundary::{boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, try_slice, write_out, Failure};
+use super::boundary::{
+    boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, try_slice, try_str, write_out, Failure,
+};
 use super::srtp::mikey_srtp_policy;
 use super::types::{
-    mikey_dh_group, mikey_method, mikey_result, mikey_signature_scheme, mikey_stream, MIKEY_SIGNATURE_PKCS1_SHA1,
-    MIKEY_SIGNATURE_PKCS1_SHA256, MIKEY_SIGNATURE_PSS_SHA1, MIKEY_SIGNATURE_PSS_SHA256,
+    mikey_dh_group, mikey_method, mikey_result, mikey_signature_scheme, mikey_stream, MIKEY_ERR_INVALID_ARGUMENT,
+    MIKEY_SIGNATURE_PKCS1_SHA1, MIKEY_SIGNATURE_PKCS1_SHA256, MIKEY_SIGNATURE_PSS_SHA1, MIKEY_SIGNATURE_PSS_SHA256,
 };
 
 /// An endpoint configuration: the method, its credentials, identities and policies, and the
@@ -503,4 +508,135 @@ pub unsafe extern "C" fn mikey_config_set_accept_any_peer(config: *mut mikey_con
 pub unsafe extern "C" fn mikey_config_set_envelope_key_cache(config: *mut mikey_config, cache: c_int) -> mikey_result {
     // SAFETY: `config` is as documented above.
     unsafe { set_switch(config, cache, Config::set_envelope_key_cache) }
+}
+
+/// MIKEY-SAKKE: adds the community of the KMS `kms_uri` (NUL-terminated UTF-8, as IDRkmsi and
+/// IDRkmsr carry it): its SAKKE public key Z_T (`z`, 257 bytes, 0x04 || x || y), its ECCSI
+/// public authentication key KPAK (`kpak`, 65 bytes), and the user key period and its offset
+/// in seconds, which UIDs are bound to (TS 33.180 Annex D `KmsCertificate`: `PubEncKey`,
+/// `PubAuthKey`, `UserKeyPeriod`, `UserKeyOffset`). Add one per KMS whose users we key or are
+/// keyed by.
+///
+/// Both keys are checked to be points of their curves of the right order. Returns
+/// `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, keys that are not valid, a zero period or a
+/// KMS already added. Not synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_add_kms_community(
+    config: *mut mikey_config,
+    kms_uri: *const c_char,
+    z: *const u8,
+    z_len: usize,
+    kpak: *const u8,
+    kpak_len: usize,
+    key_period_secs: u64,
+    key_period_offset_secs: u64,
+) -> mikey_result {
+    let body = |config: &mut Config| -> Result<(), Failure> {
+        // SAFETY: NULL or a NUL-terminated string (documentation).
+        let kms_uri = unsafe { try_str(kms_uri, "kms_uri", MIKEY_ERR_INVALID_ARGUMENT) }?;
+        // SAFETY: NULL or `z_len` readable bytes (documentation).
+        let z = unsafe { try_bytes(z, z_len, "z") }?;
+        // SAFETY: NULL or `kpak_len` readable bytes (documentation).
+        let kpak = unsafe { try_bytes(kpak, kpak_len, "kpak") }?;
+        let community = KmsCommunity::new(kms_uri, z, kpak, key_period_secs, key_period_offset_secs)?;
+        Ok(config.add_kms_community(community)?)
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
+}
+
+/// MIKEY-SAKKE: adds our keys for key period `key_period_number`, issued by the KMS `kms_uri`
+/// (add its community first) to the user `user_uri` (NUL-terminated UTF-8): the receiver secret
+/// key `rsk` (257 bytes), the secret signing key `ssk` (32) and the public validation token
+/// `pvt` (65) (TS 33.180 Annex D `KmsKeySet`: `UserDecryptKey`, `UserSigningKeySSK`,
+/// `UserPubTokenPVT`). Add the next period's set before the period changes.
+///
+/// Both key pairs are validated against the community's keys and the user's UID for that
+/// period (RFC 6507 §5.1.2, RFC 6508 §6.1.2; about 50 ms, which also prepares the RSK's pairing
+/// tables). The keys are copied and wiped when the config is freed. Every key set of a config
+/// belongs to one user. Set `MIKEY_INTEROP_SAKKE_UID_AS_HEX_TEXT` first when the KMS issues keys
+/// for the UID's hex text. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, an unknown
+/// KMS, keys that do not validate, another user, or a period already added. Not synchronised.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_add_user_key_set(
+    config: *mut mikey_config,
+    kms_uri: *const c_char,
+    user_uri: *const c_char,
+    key_period_number: u64,
+    rsk: *const u8,
+    rsk_len: usize,
+    ssk: *const u8,
+    ssk_len: usize,
+    pvt: *const u8,
+    pvt_len: usize,
+) -> mikey_result {
+    let body = |config: &mut Config| -> Result<(), Failure> {
+        // SAFETY: NULL or NUL-terminated strings (documentation).
+        let kms_uri = unsafe { try_str(kms_uri, "kms_uri", MIKEY_ERR_INVALID_ARGUMENT) }?;
+        // SAFETY: as above.
+        let user_uri = unsafe { try_str(user_uri, "user_uri", MIKEY_ERR_INVALID_ARGUMENT) }?;
+        // SAFETY: NULL or `rsk_len` readable bytes (documentation).
+        let rsk = unsafe { try_bytes(rsk, rsk_len, "rsk") }?;
+        // SAFETY: NULL or `ssk_len` readable bytes (documentation).
+        let ssk = unsafe { try_bytes(ssk, ssk_len, "ssk") }?;
+        // SAFETY: NULL or `pvt_len` readable bytes (documentation).
+        let pvt = unsafe { try_bytes(pvt, pvt_len, "pvt") }?;
+        Ok(config.add_user_key_set(kms_uri, user_uri, key_period_number, (rsk, ssk, pvt))?)
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
+}
+
+/// MIKEY-SAKKE responder: accepts messages whose T lies up to `periods` key periods (0, the
+/// default, or 1) away from the period of the keys they were made with. Returns
+/// `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or more than 1. Not synchronised.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_key_period_tolerance(config: *mut mikey_config, periods: u8) -> mikey_result {
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, |config| Ok(config.set_key_period_tolerance(periods)?)) }
+}
+
+/// A clock for `mikey_config_set_clock`: returns the current time as a 64-bit NTP timestamp
+/// (seconds since 1900-01-01 in the high 32 bits, the fraction in the low 32), given the
+/// `user_data` pointer passed there. Called from whichever thread uses a session; it must be
+/// thread-safe and must not call into the library.
+pub type mikey_clock_fn = Option<unsafe extern "C" fn(user_data: *mut c_void) -> u64>;
+
+/// A clock callback and its user data, as the library calls it.
+struct ForeignClock {
+    now: unsafe extern "C" fn(*mut c_void) -> u64,
+    user_data: *mut c_void,
+}
+
+// SAFETY: `mikey_config_set_clock`'s contract: the callback is thread-safe with its user data.
+unsafe impl Send for ForeignClock {}
+// SAFETY: as above.
+unsafe impl Sync for ForeignClock {}
+
+impl Clock for ForeignClock {
+    fn now_ntp(&self) -> u64 {
+        // SAFETY: a valid callback that may be called with its user data from any thread
+        // (`mikey_config_set_clock`'s contract).
+        unsafe { (self.now)(self.user_data) }
+    }
+}
+
+/// Replaces the system clock of the config's sessions by `now(user_data)` (see
+/// `mikey_clock_fn`): timestamps we send, the replay window, MIKEY-SAKKE key periods and
+/// certificate validity all read it. For lab tools that replay captured traffic, and for tests;
+/// production code keeps the system clock. `user_data` must stay valid while the config or a
+/// session made from it lives. Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config or
+/// callback. Not synchronised: no other thread may use the config during the call.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_clock(
+    config: *mut mikey_config,
+    now: mikey_clock_fn,
+    user_data: *mut c_void,
+) -> mikey_result {
+    let body = |config: &mut Config| -> Result<(), Failure> {
+        let now = now.ok_or_else(|| Failure::null("now"))?;
+        Ok(config.set_clock(Arc::new(ForeignClock { now, user_data }))?)
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
 }

@@ -6,16 +6,19 @@ use std::ops::Deref;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
+use crate::mcptt::{KeyParameters, McpttKey, McpttPeer};
 use crate::{Rejection, Role, Session, State};
 
-use super::boundary::{boundary, guarded, try_bytes, try_mut, try_ref, write_out, Failure, OutBuffer};
+use super::boundary::{
+    boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, try_str, write_out, Failure, OutBuffer,
+};
 use super::config::mikey_config;
 use super::srtp::mikey_srtp_keys;
 use super::types::{
-    mikey_result, mikey_role, mikey_state, MIKEY_ERR_BUFFER_TOO_SMALL, MIKEY_ERR_PANIC, MIKEY_ERR_STATE,
-    MIKEY_STATE_INVALID,
+    mikey_result, mikey_role, mikey_state, MIKEY_ERR_BUFFER_TOO_SMALL, MIKEY_ERR_INVALID_ARGUMENT, MIKEY_ERR_PANIC,
+    MIKEY_ERR_STATE, MIKEY_STATE_INVALID,
 };
 
 /// One crypto session bundle (CSB), as initiator or responder. Opaque; create it with
@@ -515,6 +518,254 @@ unsafe fn write_peer_detail(
                 return Err(Failure::new(MIKEY_ERR_STATE, "no CSB is established"));
             }
             out.write_bytes(detail(&session.session).unwrap_or_default())
+        })
+    })
+}
+
+/// The 3GPP key parameters of an MCPTT key (TS 33.180 Table E.6.1-1), sent in General
+/// Extension type 7 and reported as received. Start from `mikey_mcptt_key_parameters_init`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct mikey_mcptt_key_parameters {
+    /// Key type (E.6.11): the purpose of the key ID (0 GMK, 1 PCK, 2 CSK, 4 MKFC, 6 MuSiK).
+    pub key_type: u8,
+    /// 1 when the parameters came in the legacy clear form (received only).
+    pub legacy_clear: u8,
+    /// Status (E.6.9): bit 0 set means not revoked (`MIKEY_MCPTT_STATUS_NOT_REVOKED`).
+    pub status: u32,
+    /// Activation time (E.6.4), 40 bits; 0 when not given.
+    pub activation_time: u64,
+    /// Expiry time (E.6.10), 40 bits, compared with T in Unix seconds; 0 when not given.
+    pub expiry_time: u64,
+}
+
+/// `mikey_mcptt_key_parameters.status` bit 0: the key is not revoked (TS 33.180 E.6.9).
+pub const MIKEY_MCPTT_STATUS_NOT_REVOKED: u32 = 1;
+const _: () = assert!(MIKEY_MCPTT_STATUS_NOT_REVOKED == crate::mcptt::STATUS_NOT_REVOKED);
+
+/// The MCPTT key of an established MIKEY-SAKKE CSB, written by `mikey_session_mcptt_key`. It
+/// holds the key: wipe it (for instance with `memset_s` or `explicit_bzero`) after use.
+#[repr(C)]
+#[derive(Debug)]
+pub struct mikey_mcptt_key {
+    /// The key's ID: the GMK-ID of a GMK (the CSB ID, `mikey_session_csb_id`, is the GUK-ID),
+    /// else the PCK-ID, CSK-ID, MuSiK-ID or MKFC-ID. Its top 4 bits are the purpose.
+    pub key_id: u32,
+    /// The length of `key` (16).
+    pub key_len: u32,
+    /// The key (GMK, PCK, ...), the first `key_len` bytes.
+    pub key: [u8; 32],
+    /// 1 when the message carried key parameters, which `parameters` then holds.
+    pub has_parameters: u8,
+    /// The key parameters (zero without them).
+    pub parameters: mikey_mcptt_key_parameters,
+    /// How many MC group IDs the key parameters name (`mikey_session_mcptt_group_id`).
+    pub group_id_count: u32,
+}
+
+/// The parameters of a new, not revoked key of the purpose `key_id`'s top 4 bits name, with no
+/// time limits, into `*parameters`. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL or a key ID
+/// that names no purpose. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_mcptt_key_parameters_init(
+    key_id: u32,
+    parameters: *mut mikey_mcptt_key_parameters,
+) -> mikey_result {
+    guarded(|| {
+        let purpose = crate::mcptt::KeyPurpose::of_key_id(key_id)
+            .ok_or_else(|| Failure::invalid("invalid argument: the key ID names no purpose"))?;
+        // SAFETY: NULL or writable (documentation); checked for NULL by try_mut.
+        let out = unsafe { try_mut(parameters, "parameters") }?;
+        *out = parameters_to_c(&KeyParameters::for_key(purpose));
+        Ok(())
+    })
+}
+
+fn parameters_to_c(parameters: &KeyParameters) -> mikey_mcptt_key_parameters {
+    mikey_mcptt_key_parameters {
+        key_type: parameters.key_type,
+        legacy_clear: u8::from(parameters.legacy_clear),
+        status: parameters.status,
+        activation_time: parameters.activation_time,
+        expiry_time: parameters.expiry_time,
+    }
+}
+
+/// MIKEY-SAKKE initiator: the key the next I_MESSAGE sends: `key` (`key_len` = 16 bytes, the
+/// SAKKE SSV) with its ID `key_id`, whose top 4 bits name the purpose (TS 33.180 E.1: 0 GMK,
+/// 1 PCK, 2 CSK, 4 MKFC, 6 MuSiK). For a GMK, pass its GMK-ID: each member's message carries
+/// that member's GUK-ID as CSB ID. `parameters` (NULL: those of
+/// `mikey_mcptt_key_parameters_init`) and `group_id` (NULL for none; a GMK's MC group URI) are
+/// sent encrypted in General Extension type 7; `text` (NULL for none) goes with them.
+///
+/// The key is copied, and wiped with the session. Returns `MIKEY_ERR_INVALID_ARGUMENT` for a
+/// NULL session or key, a key that is not 16 bytes, a key ID without purpose, or a session of
+/// another method; `MIKEY_ERR_STATE` for a responder. Not synchronised (see `mikey_session`).
+#[no_mangle]
+pub unsafe extern "C" fn mikey_session_set_mcptt_key(
+    session: *mut mikey_session,
+    key_id: u32,
+    key: *const u8,
+    key_len: usize,
+    parameters: *const mikey_mcptt_key_parameters,
+    group_id: *const c_char,
+    text: *const c_char,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `session` is NULL or a live handle this thread alone uses (documentation).
+        let session = unsafe { try_mut(session, "session") }?;
+        mikey_session::run(session, |session| {
+            // SAFETY: NULL or `key_len` readable bytes (documentation).
+            let key = unsafe { try_bytes(key, key_len, "key") }?;
+            // SAFETY: NULL or NUL-terminated strings (documentation).
+            let group_id = unsafe { try_opt_str(group_id, "group_id") }?;
+            // SAFETY: as above.
+            let text = unsafe { try_opt_str(text, "text") }?;
+            let mut mcptt_key = McpttKey::new(key_id, key)?;
+            if let Some(sent) = &mut mcptt_key.parameters {
+                if !parameters.is_null() {
+                    // SAFETY: non-NULL, readable and aligned (documentation).
+                    let given = unsafe { *parameters };
+                    (sent.key_type, sent.status) = (given.key_type, given.status);
+                    (sent.activation_time, sent.expiry_time) = (given.activation_time, given.expiry_time);
+                }
+                sent.group_ids = group_id.map(|uri| uri.as_bytes().to_vec()).into_iter().collect();
+                sent.text = text.unwrap_or_default().as_bytes().to_vec();
+            }
+            Ok(session.session.set_mcptt_key(mcptt_key)?)
+        })
+    })
+}
+
+/// MIKEY-SAKKE: the other user, `uri` (NUL-terminated UTF-8, the MC service user ID such as
+/// `sip:bob@example.org`), of the KMS `kms_uri` (NULL: ours). Initiator: the responder the key
+/// goes to. Responder: the initiator as SIP named it (the P-Asserted-Identity or From of the
+/// INVITE that carried the message); the message is then refused (`MIKEY_ERR_AUTH_FAILED`)
+/// unless the UID it was signed under is that user's (identity hiding, TS 33.180 5.2.6), and
+/// `mikey_session_peer_identity` gives the URI instead of the UID.
+///
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL or empty strings, invalid UTF-8, or a session
+/// of another method. Not synchronised (see `mikey_session`).
+#[no_mangle]
+pub unsafe extern "C" fn mikey_session_set_mcptt_peer(
+    session: *mut mikey_session,
+    uri: *const c_char,
+    kms_uri: *const c_char,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `session` is NULL or a live handle this thread alone uses (documentation).
+        let session = unsafe { try_mut(session, "session") }?;
+        mikey_session::run(session, |session| {
+            // SAFETY: NULL or NUL-terminated strings (documentation).
+            let uri = unsafe { try_str(uri, "uri", MIKEY_ERR_INVALID_ARGUMENT) }?;
+            // SAFETY: as above.
+            let kms_uri = unsafe { try_opt_str(kms_uri, "kms_uri") }?;
+            let peer = McpttPeer { uri: uri.to_owned(), kms_uri: kms_uri.map(str::to_owned) };
+            Ok(session.session.set_mcptt_peer(peer)?)
+        })
+    })
+}
+
+/// MIKEY-SAKKE: the key of the established CSB, its ID and key parameters, into `*key_out`.
+/// A responder learns them from the accepted I_MESSAGE; an initiator gets back what it sent.
+/// The SRTP keys of each CS ID come from `mikey_session_export_srtp` (TS 33.180: CS 4 and 5 of
+/// a GMK, 0 to 3 of a PCK, 6 and 8 of a CSK, 7 and 9 of a MuSiK, or those the message names).
+///
+/// Returns `MIKEY_ERR_STATE` unless a MIKEY-SAKKE CSB is established, and
+/// `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers; `*key_out` is written only on success. Not
+/// synchronised (see `mikey_session`).
+#[no_mangle]
+pub unsafe extern "C" fn mikey_session_mcptt_key(
+    session: *const mikey_session,
+    key_out: *mut mikey_mcptt_key,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `session` is NULL or a live handle no thread changes during the call (documentation).
+        let session = unsafe { try_ref(session, "session") }?;
+        mikey_session::run(session, |session| {
+            let key = established_mcptt_key(&session.session)?;
+            // SAFETY: NULL or writable (documentation); checked for NULL by try_mut.
+            let out = unsafe { try_mut(key_out, "key_out") }?;
+            let secret = key.key.expose();
+            let mut bytes = [0u8; 32];
+            bytes[..secret.len()].copy_from_slice(secret);
+            let parameters = key.parameters.as_ref();
+            let value = mikey_mcptt_key {
+                key_id: key.key_id,
+                key_len: secret.len() as u32,
+                key: bytes,
+                has_parameters: u8::from(parameters.is_some()),
+                parameters: parameters.map(parameters_to_c).unwrap_or_default(),
+                group_id_count: parameters.map_or(0, |parameters| parameters.group_ids.len() as u32),
+            };
+            // SAFETY: `out` is a valid, aligned mikey_mcptt_key (from try_mut).
+            unsafe { write_out(out, value) };
+            bytes.zeroize();
+            Ok(())
+        })
+    })
+}
+
+/// MIKEY-SAKKE: MC group ID number `index` (from 0 to `group_id_count` - 1) of the established
+/// key's parameters into `out` (a URI, not NUL-terminated), its length into `*out_len`. Returns
+/// `MIKEY_ERR_INVALID_ARGUMENT` for an index past the end, `MIKEY_ERR_BUFFER_TOO_SMALL` with the
+/// size needed in `*out_len` (`out_cap = 0` asks), and `MIKEY_ERR_STATE` as
+/// `mikey_session_mcptt_key`. Not synchronised (see `mikey_session`).
+#[no_mangle]
+pub unsafe extern "C" fn mikey_session_mcptt_group_id(
+    session: *const mikey_session,
+    index: u32,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> mikey_result {
+    // SAFETY: the arguments are as documented above.
+    unsafe {
+        write_key_parameter(session, (out, out_cap, out_len), |parameters| {
+            parameters.group_ids.get(index as usize).map(Vec::as_slice).ok_or_else(|| {
+                Failure::invalid(format!("invalid argument: group ID {index} of {}", parameters.group_ids.len()))
+            })
+        })
+    }
+}
+
+/// MIKEY-SAKKE: the text of the established key's parameters (E.6.5) into `out`, its length
+/// into `*out_len` (0 without text or parameters). Errors as `mikey_session_mcptt_group_id`.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_session_mcptt_key_text(
+    session: *const mikey_session,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> mikey_result {
+    // SAFETY: the arguments are as documented above.
+    unsafe { write_key_parameter(session, (out, out_cap, out_len), |parameters| Ok(&parameters.text)) }
+}
+
+/// The established CSB's MCPTT key, or `MIKEY_ERR_STATE`.
+fn established_mcptt_key(session: &Session) -> Result<&McpttKey, Failure> {
+    session.mcptt_key().ok_or_else(|| Failure::new(MIKEY_ERR_STATE, "no MIKEY-SAKKE key is established"))
+}
+
+/// Writes what `detail` picks of the established key's parameters (nothing without them).
+///
+/// # Safety
+/// As [`write_peer_detail`].
+unsafe fn write_key_parameter(
+    session: *const mikey_session,
+    (out, out_cap, out_len): (*mut u8, usize, *mut usize),
+    detail: impl FnOnce(&KeyParameters) -> Result<&[u8], Failure>,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `session` is NULL or a live handle no thread changes during the call (contract).
+        let session = unsafe { try_ref(session, "session") }?;
+        mikey_session::run(session, |session| {
+            // SAFETY: `out` is NULL or `out_cap` writable bytes, `out_len` NULL or writable
+            // (contract); neither is read by this call.
+            let out = unsafe { OutBuffer::new(out, out_cap, out_len) }?;
+            let key = established_mcptt_key(&session.session)?;
+            let empty = KeyParameters::default();
+            out.write_bytes(detail(key.parameters.as_ref().unwrap_or(&empty))?)
         })
     })
 }

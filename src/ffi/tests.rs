@@ -289,6 +289,12 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         assert_eq!(mikey_config_set_request_verification(null_mut(), 1), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_config_set_envelope_key_cache(null_mut(), 1), MIKEY_ERR_INVALID_ARGUMENT);
         assert_eq!(mikey_config_set_signature_scheme(null_mut(), MIKEY_SIGNATURE_PSS_SHA1), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_config_set_clock(null_mut(), None, null_mut()), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_config_set_key_period_tolerance(null_mut(), 0), MIKEY_ERR_INVALID_ARGUMENT);
+        let community = mikey_config_add_kms_community(null_mut(), c"kms".as_ptr(), null(), 0, null(), 0, 1, 0);
+        assert_eq!(community, MIKEY_ERR_INVALID_ARGUMENT);
+        let key_set = mikey_config_add_user_key_set(null_mut(), null(), null(), 1, null(), 0, null(), 0, null(), 0);
+        assert_eq!(key_set, MIKEY_ERR_INVALID_ARGUMENT);
         mikey_config_free(null_mut());
 
         assert_eq!(mikey_config_new(MIKEY_METHOD_PSK, &mut config), MIKEY_OK);
@@ -328,6 +334,20 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         assert_eq!(mikey_session_state(null_session), MIKEY_STATE_INVALID);
         assert_eq!(mikey_session_cs_count(null_session), 0);
         assert_eq!(last_error(null_session), "invalid session");
+        let mut mcptt_key = std::mem::MaybeUninit::<mikey_mcptt_key>::zeroed().assume_init();
+        let key = [1u8; 16];
+        let set_key = mikey_session_set_mcptt_key(null_session, 0x1000_0001, key.as_ptr(), 16, null(), null(), null());
+        assert_eq!(set_key, MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_session_set_mcptt_peer(null_session, c"sip:a".as_ptr(), null()), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_session_mcptt_key(null_session, &mut mcptt_key), MIKEY_ERR_INVALID_ARGUMENT);
+        let group_id = mikey_session_mcptt_group_id(null_session, 0, null_mut(), 0, &mut len);
+        assert_eq!(group_id, MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_session_mcptt_key_text(null_session, null_mut(), 0, &mut len), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_mcptt_key_parameters_init(0x1000_0001, null_mut()), MIKEY_ERR_INVALID_ARGUMENT);
+        let mut parameters = mikey_mcptt_key_parameters::default();
+        assert_eq!(mikey_mcptt_key_parameters_init(0x7000_0001, &mut parameters), MIKEY_ERR_INVALID_ARGUMENT);
+        assert_eq!(mikey_mcptt_key_parameters_init(0x1000_0001, &mut parameters), MIKEY_OK);
+        assert_eq!((parameters.key_type, parameters.status), (1, MIKEY_MCPTT_STATUS_NOT_REVOKED));
         mikey_session_free(null_session);
 
         let initiator = session(config, MIKEY_ROLE_INITIATOR);
@@ -357,6 +377,11 @@ fn null_pointers_and_bad_numbers_are_argument_errors() {
         let responder = session(config, MIKEY_ROLE_RESPONDER);
         check!(responder, mikey_session_create_message(responder, null_mut(), 0, &mut len), MIKEY_ERR_STATE);
         check!(responder, mikey_session_add_srtp_stream(responder, 0, 0, &mut byte), MIKEY_ERR_INVALID_ARGUMENT);
+        // MCPTT keys and users are MIKEY-SAKKE's.
+        let sip = c"sip:bob@example.org".as_ptr();
+        check!(responder, mikey_session_set_mcptt_peer(responder, sip, null()), MIKEY_ERR_INVALID_ARGUMENT);
+        assert!(last_error(responder).contains("MIKEY-SAKKE"));
+        check!(responder, mikey_session_mcptt_key(responder, &mut mcptt_key), MIKEY_ERR_STATE);
         mikey_session_free(initiator);
         mikey_session_free(responder);
         mikey_config_free(config);
