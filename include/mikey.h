@@ -144,6 +144,14 @@
 #define MIKEY_INTEROP_SAKKE_UIDS_IN_ROLES_1_2 16384
 
 /**
+ * Interop switch, MIKEY-SAKKE, both roles, for Streamwide's sw_mikey_sakke, which hashes g^r
+ * and w without leading zero octets, so that for about 1 SSV in 256 its H differs from RFC
+ * 6508's: a responder whose TEST check fails tries Streamwide's hash too; an initiator refuses
+ * (`MIKEY_ERR_INVALID_ARGUMENT`) a key whose H Streamwide would compute differently.
+ */
+#define MIKEY_INTEROP_SAKKE_STREAMWIDE_HASH 32768
+
+/**
  * `mikey_srtp_keys.ssrc_type`: the SSRC is known (libsrtp's `ssrc_specific`).
  */
 #define MIKEY_SSRC_SPECIFIC 1

@@ -76,8 +76,15 @@ impl InteropFlags {
     /// MIKEY-SAKKE responder: accept IDRi and IDRr (roles 1 and 2) that carry 32-octet UIDs
     /// instead of URIs, as SmartMS sends them; they are then read as IDRuidi and IDRuidr.
     pub const SAKKE_UIDS_IN_ROLES_1_2: u32 = 1 << 14;
+    /// MIKEY-SAKKE, both roles, for Streamwide's sw_mikey_sakke (up to 1.3.6 at least), which
+    /// hashes g^r and w without their leading zero octets (RFC 6508 §6.2.1 and §6.2.2 hash the
+    /// 128-octet value): for about 1 SSV in 256 its H differs from RFC 6508's. A responder whose
+    /// TEST check fails tries Streamwide's hash too (the TEST check then decides); an initiator
+    /// refuses, with an error asking for another key, a key whose H Streamwide would compute
+    /// differently.
+    pub const SAKKE_STREAMWIDE_HASH: u32 = 1 << 15;
     /// Every flag this version knows.
-    pub const ALL: u32 = (1 << 15) - 1;
+    pub const ALL: u32 = (1 << 16) - 1;
 
     /// True when `flag` is set.
     pub fn has(self, flag: u32) -> bool {

@@ -13,7 +13,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{config, pki, signing_config, TestClock, NTP_2026};
+use common::{
+    config, pki, signing_config, streamwide_user_config, streamwide_vectors, TestClock, NTP_2026, STREAMWIDE_T,
+};
+use mikey::mcptt::{McpttKey, McpttPeer};
 use mikey::wire::{KeyDataList, Message, Payload};
 use mikey::{InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProfile};
 use serde_json::Value;
@@ -341,6 +344,14 @@ fn gstreamer_messages_establish_a_responder_with_gstreamer_s_key() {
     }
 }
 
+/// Wireshark 4.0 does not know the GENERIC-ID map (RFC 6043 §6.1.1): it reports a message with
+/// one malformed, or a wrong payload chain ending in stray bytes, never a clean reading.
+fn assert_wireshark_misreads_the_generic_id_map(bytes: &[u8]) {
+    let output = Command::new("python3").arg(interop_dir().join("tshark_mikey.py")).arg(hex(bytes)).output();
+    let report: Value = serde_json::from_slice(&output.expect("python3 runs").stdout).unwrap();
+    assert_eq!(report["ok"], Value::Bool(false), "Wireshark now reads GENERIC-ID maps: {report}");
+}
+
 /// What Wireshark 4.0 makes of real MIKEY-SAKKE I_MESSAGEs (the Streamwide vectors): it knows
 /// data type 26, IDR, SAKKE and SIGN, and dissects the PCK (empty CS ID map) and the legacy GMK
 /// (SRTP-ID map) messages with our payload chain and the SAKKE and IDR fields we decode. It does
@@ -358,10 +369,7 @@ fn tshark_reads_mikey_sakke_messages_except_the_generic_id_map() {
         let bytes = unhex(case["i_message_hex"].as_str().unwrap());
         let message = Message::decode(&bytes).unwrap();
         if matches!(message.header.cs_id_map, mikey::wire::CsIdMap::GenericId(_)) {
-            let output = Command::new("python3").arg(interop_dir().join("tshark_mikey.py")).arg(hex(&bytes)).output();
-            let report: Value = serde_json::from_slice(&output.expect("python3 runs").stdout).unwrap();
-            // Malformed, or a wrong payload chain ending in stray bytes: never a clean reading.
-            assert_eq!(report["ok"], Value::Bool(false), "Wireshark now reads GENERIC-ID maps: {report}");
+            assert_wireshark_misreads_the_generic_id_map(&bytes);
             continue;
         }
         let report = assert_dissected_as(&bytes);
@@ -374,5 +382,33 @@ fn tshark_reads_mikey_sakke_messages_except_the_generic_id_map() {
             .map(|idr| format!("{:02x}", idr.role))
             .collect();
         assert_eq!(raw_field(&report, "mikey.id.role"), roles);
+    }
+}
+
+/// Our own MIKEY-SAKKE I_MESSAGEs in Wireshark 4.0: the PCK message (empty CS ID map) dissects
+/// cleanly with our payload chain, IDR roles 8, 9, 6, 7, SAKKE data and the key parameters
+/// extension; the GMK message's GENERIC-ID map it does not know, as with Streamwide's.
+#[test]
+fn tshark_reads_our_mikey_sakke_messages_except_the_generic_id_map() {
+    if skip() {
+        return;
+    }
+    let vectors = streamwide_vectors();
+    let clock = TestClock::at(STREAMWIDE_T);
+    let alice = streamwide_user_config(&vectors, "Alice", &clock, 0);
+    for (key_id, expect_clean) in [(0x1000_0042, true), (0x0123_4567, false)] {
+        let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
+        initiator.set_mcptt_key(McpttKey::new(key_id, &[0x42; 16]).unwrap()).unwrap();
+        initiator.set_mcptt_peer(McpttPeer { uri: "sip:bob@streamwide.com".into(), kms_uri: None }).unwrap();
+        let bytes = initiator.create_message().unwrap();
+        let message = Message::decode(&bytes).unwrap();
+        if !expect_clean {
+            assert_wireshark_misreads_the_generic_id_map(&bytes);
+            continue;
+        }
+        let report = assert_dissected_as(&bytes);
+        let sakke = message.find(Payload::as_sakke).unwrap();
+        assert_eq!(raw_field(&report, "mikey.sakke.data"), [hex(&sakke.data)]);
+        assert_eq!(raw_field(&report, "mikey.id.role"), ["08", "09", "06", "07"]);
     }
 }

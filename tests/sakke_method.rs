@@ -9,39 +9,17 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{hex_field as bytes, streamwide_vectors as vectors, unhex, TestClock, TestRng};
+use common::{
+    hex_field as bytes, streamwide_community as community, streamwide_user_config as user_config,
+    streamwide_vectors as vectors, unhex, TestClock, STREAMWIDE_T,
+};
 use mikey::crypto::eccsi::{self, Kpak, Pvt, SigningKey, Ssk};
 use mikey::crypto::sakke::{self, Identifier};
-use mikey::mcptt::{self, KmsCommunity, McpttKey, McpttPeer};
+use mikey::mcptt::{self, McpttKey, McpttPeer};
 use mikey::wire::{CsIdMap, GeneralExtension, Message, Payload, Signature};
 use mikey::SystemRandomSource;
-use mikey::{Config, ErrorKind, InteropFlags, Method, Role, Session, SrtpProfile, State};
+use mikey::{Config, ErrorKind, InteropFlags, Role, Session, SrtpProfile, State};
 use serde_json::Value;
-
-/// The NTP second of every Streamwide message's T (key period 236).
-const STREAMWIDE_T: u64 = 0xEC89_8DA8;
-
-fn community(vectors: &Value) -> KmsCommunity {
-    let kms = &vectors["kms"];
-    let period = kms["user_key_period_s"].as_u64().unwrap();
-    let offset = kms["user_key_offset_s"].as_u64().unwrap();
-    let (z, kpak) = (bytes(kms, "Z_PubEncKey"), bytes(kms, "KPAK_PubAuthKey"));
-    KmsCommunity::new(kms["kms_uri"].as_str().unwrap(), &z, &kpak, period, offset).unwrap()
-}
-
-/// A MIKEY-SAKKE config of the vector user `name`, on `clock`, with `interop` switches.
-fn user_config(vectors: &Value, name: &str, clock: &Arc<TestClock>, interop: u32) -> Config {
-    let mut config = Config::with_sources(Method::Sakke, clock.clone(), TestRng::seeded(7)).unwrap();
-    config.set_interop(interop).unwrap();
-    let community = community(vectors);
-    let kms_uri = community.kms_uri().to_owned();
-    config.add_kms_community(community).unwrap();
-    let user = &vectors["users"][name];
-    let keys = (bytes(user, "rsk"), bytes(user, "ssk"), bytes(user, "pvt"));
-    let period = user["key_period_no"].as_u64().unwrap();
-    config.add_user_key_set(&kms_uri, user["uri"].as_str().unwrap(), period, (&keys.0, &keys.1, &keys.2)).unwrap();
-    config
-}
 
 fn case<'v>(vectors: &'v Value, name: &str) -> &'v Value {
     vectors["cases"].as_array().unwrap().iter().find(|case| case["name"].as_str().unwrap().contains(name)).unwrap()
@@ -200,6 +178,24 @@ fn a_private_call_key_goes_both_ways_and_both_ends_export_the_same_srtp_keys() {
 /// `message` changed by `change` and signed again by the vector user `signer`: what a sender
 /// holding a valid key set could send.
 fn resigned_by(scene: &Scene, signer: &str, message: &[u8], change: impl Fn(&mut Message<'_>)) -> Vec<u8> {
+    signed_by(scene, signer, message, change, Coverage::WithSignHeader)
+}
+
+/// What a signature covers: the message up to the signature, with the SIGN header (RFC 3830
+/// §5.2), or without it (older Alea and Softil senders).
+#[derive(Clone, Copy, PartialEq)]
+enum Coverage {
+    WithSignHeader,
+    WithoutSignHeader,
+}
+
+fn signed_by(
+    scene: &Scene,
+    signer: &str,
+    message: &[u8],
+    change: impl Fn(&mut Message<'_>),
+    coverage: Coverage,
+) -> Vec<u8> {
     let mut decoded = Message::decode(message).unwrap();
     decoded.payloads.pop();
     change(&mut decoded);
@@ -211,7 +207,8 @@ fn resigned_by(scene: &Scene, signer: &str, message: &[u8], change: impl Fn(&mut
     let (ssk, pvt) = (Ssk::from_bytes(&bytes(user, "ssk")).unwrap(), Pvt::from_bytes(&bytes(user, "pvt")).unwrap());
     let signing_key = SigningKey::new(&kpak, &bytes(user, "uid"), ssk, pvt).unwrap();
     let covered = encoded.len() - eccsi::SIGNATURE_LEN;
-    let signature = signing_key.sign(&encoded[..covered], &SystemRandomSource).unwrap();
+    let signed = if coverage == Coverage::WithSignHeader { covered } else { covered - 2 };
+    let signature = signing_key.sign(&encoded[..signed], &SystemRandomSource).unwrap();
     encoded[covered..].copy_from_slice(&signature.to_bytes());
     encoded
 }
@@ -401,4 +398,122 @@ fn another_user_of_the_kms_cannot_rekey_an_established_csb() {
     let mut fresh = Session::new(&scene.config("Alice"), Role::Responder).unwrap();
     fresh.process_message(&forged).unwrap();
     assert_eq!(fresh.peer_identity().unwrap(), bob_uid);
+}
+
+#[test]
+fn a_signature_without_the_sign_header_is_taken_only_under_its_switch() {
+    let scene = Scene::new();
+    let message = scene.message(&scene.config("GMS"), &gmk(), "Alice");
+    let older = signed_by(&scene, "GMS", &message, |_| {}, Coverage::WithoutSignHeader);
+    refused_at(&scene, &scene.clock, "Alice", &older, ErrorKind::AuthFailed);
+    let lenient = user_config(&scene.vectors, "Alice", &scene.clock, InteropFlags::SAKKE_SIGNATURE_WITHOUT_HEADER);
+    let mut responder = Session::new(&lenient, Role::Responder).unwrap();
+    responder.process_message(&older).unwrap();
+    assert_eq!(responder.mcptt_key().unwrap().key.expose(), gmk().key.expose());
+}
+
+/// `message` with its IDRuidi and IDRuidr turned into IDRi and IDRr carrying `initiator` and
+/// `responder`, re-signed by the GMS.
+fn with_uri_roles(scene: &Scene, message: &[u8], initiator: &[u8], responder: &[u8]) -> Vec<u8> {
+    let (initiator, responder) = (initiator.to_vec(), responder.to_vec());
+    resigned_by(scene, "GMS", message, move |message| {
+        for payload in message.payloads.iter_mut() {
+            if let Payload::IdWithRole(idr) = payload {
+                match idr.role {
+                    8 => (idr.role, idr.data) = (1, initiator.clone().into()),
+                    9 => (idr.role, idr.data) = (2, responder.clone().into()),
+                    _ => {}
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn uris_in_roles_1_and_2_are_taken_and_uids_there_only_under_their_switch() {
+    let scene = Scene::new();
+    let message = scene.message(&scene.config("GMS"), &gmk(), "Alice");
+    // Softil: plain URIs. The signer's UID is computed from its URI, which becomes the peer.
+    let (gms_uri, alice_uri) = (scene.uri("GMS"), scene.uri("Alice"));
+    let softil = with_uri_roles(&scene, &message, gms_uri.as_bytes(), alice_uri.as_bytes());
+    let mut responder = Session::new(&scene.config("Alice"), Role::Responder).unwrap();
+    responder.process_message(&softil).unwrap();
+    assert_eq!(responder.peer_identity().unwrap(), gms_uri.as_bytes());
+    // Sent to Bob's URI: not ours.
+    let to_bob = with_uri_roles(&scene, &message, gms_uri.as_bytes(), scene.uri("Bob").as_bytes());
+    refused_at(&scene, &scene.clock, "Alice", &to_bob, ErrorKind::AuthFailed);
+    // SmartMS: 32-octet UIDs in roles 1 and 2.
+    let (gms_uid, alice_uid) =
+        (bytes(&scene.vectors["users"]["GMS"], "uid"), bytes(&scene.vectors["users"]["Alice"], "uid"));
+    let smartms = with_uri_roles(&scene, &message, &gms_uid, &alice_uid);
+    refused_at(&scene, &scene.clock, "Alice", &smartms, ErrorKind::AuthFailed);
+    let lenient = user_config(&scene.vectors, "Alice", &scene.clock, InteropFlags::SAKKE_UIDS_IN_ROLES_1_2);
+    Session::new(&lenient, Role::Responder).unwrap().process_message(&smartms).unwrap();
+}
+
+/// A 16-octet key whose last 4 octets are `index` (the searches below found 157 and 560).
+fn indexed_key(index: u32) -> [u8; 16] {
+    let mut key = [0x11; 16];
+    key[12..].copy_from_slice(&index.to_be_bytes());
+    key
+}
+
+#[test]
+fn streamwide_s_hash_without_leading_zeros_is_tried_only_under_its_switch() {
+    // For this key and Alice, g^r starts with a zero octet (1 key in 256): Streamwide hashes it
+    // without that octet and sends another H than RFC 6508's.
+    let scene = Scene::new();
+    let key = indexed_key(157);
+    let alice = Identifier::new(&bytes(&scene.vectors["users"]["Alice"], "uid")).unwrap();
+    let community = community(&scene.vectors);
+    let values = sakke::sender_values(&key, &alice, community.kms_public_key()).unwrap();
+    assert_eq!(values.g_pow_r().expose()[0], 0, "the key of the search");
+    let streamwide_mask = sakke::hash_to_integer_range_2n(&values.g_pow_r().expose()[1..]);
+    let mut streamwide_sed = values.point().to_uncompressed().to_vec();
+    streamwide_sed.extend(key.iter().zip(streamwide_mask.expose()).map(|(k, m)| k ^ m));
+    // Our sender refuses such a key under the switch, and sends it otherwise.
+    let mcptt_key = McpttKey::new(0x0000_0157, &key).unwrap();
+    let streamwide_gms = user_config(&scene.vectors, "GMS", &scene.clock, InteropFlags::SAKKE_STREAMWIDE_HASH);
+    let mut initiator = Session::new(&streamwide_gms, Role::Initiator).unwrap();
+    initiator.set_mcptt_key(mcptt_key.clone()).unwrap();
+    initiator.set_mcptt_peer(McpttPeer { uri: scene.uri("Alice"), kms_uri: None }).unwrap();
+    assert_eq!(initiator.create_message().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    let message = scene.message(&scene.config("GMS"), &mcptt_key, "Alice");
+    // Streamwide's H: refused by an RFC receiver (the TEST check fails), taken under the switch.
+    let from_streamwide = resigned_by_gms(&scene, &message, |payloads| {
+        for payload in payloads.iter_mut() {
+            if let Payload::Sakke(sakke) = payload {
+                sakke.data = streamwide_sed.clone().into();
+            }
+        }
+    });
+    refused_at(&scene, &scene.clock, "Alice", &from_streamwide, ErrorKind::AuthFailed);
+    let lenient = user_config(&scene.vectors, "Alice", &scene.clock, InteropFlags::SAKKE_STREAMWIDE_HASH);
+    let mut responder = Session::new(&lenient, Role::Responder).unwrap();
+    responder.process_message(&from_streamwide).unwrap();
+    assert_eq!(responder.mcptt_key().unwrap().key.expose(), key);
+    // The RFC's own H goes through the switch unchanged.
+    Session::new(&lenient, Role::Responder).unwrap().process_message(&message).unwrap();
+}
+
+#[test]
+fn sakke_data_whose_h_lost_its_leading_zero_octet_is_read_with_it() {
+    // For this key and Alice, H starts with a zero octet; Streamwide sends 272 octets then.
+    let scene = Scene::new();
+    let key = McpttKey::new(0x0000_0560, &indexed_key(560)).unwrap();
+    let message = scene.message(&scene.config("GMS"), &key, "Alice");
+    let decoded = Message::decode(&message).unwrap();
+    let sed = decoded.find(Payload::as_sakke).unwrap().data.to_vec();
+    assert_eq!(sed[sakke::POINT_LEN], 0, "the key of the search");
+    let shortened = [&sed[..sakke::POINT_LEN], &sed[sakke::POINT_LEN + 1..]].concat();
+    let streamwide = resigned_by_gms(&scene, &message, |payloads| {
+        for payload in payloads.iter_mut() {
+            if let Payload::Sakke(sakke) = payload {
+                sakke.data = shortened.clone().into();
+            }
+        }
+    });
+    let mut responder = Session::new(&scene.config("Alice"), Role::Responder).unwrap();
+    responder.process_message(&streamwide).unwrap();
+    assert_eq!(responder.mcptt_key().unwrap().key.expose(), key.key.expose());
 }

@@ -182,6 +182,11 @@ pub const MIKEY_INTEROP_SAKKE_STATUS_ZERO: u32 = 8192;
 /// Interop switch, MIKEY-SAKKE responder: accept IDRi and IDRr (roles 1 and 2) carrying 32-octet
 /// UIDs instead of URIs, as SmartMS sends them.
 pub const MIKEY_INTEROP_SAKKE_UIDS_IN_ROLES_1_2: u32 = 16384;
+/// Interop switch, MIKEY-SAKKE, both roles, for Streamwide's sw_mikey_sakke, which hashes g^r
+/// and w without leading zero octets, so that for about 1 SSV in 256 its H differs from RFC
+/// 6508's: a responder whose TEST check fails tries Streamwide's hash too; an initiator refuses
+/// (`MIKEY_ERR_INVALID_ARGUMENT`) a key whose H Streamwide would compute differently.
+pub const MIKEY_INTEROP_SAKKE_STREAMWIDE_HASH: u32 = 32768;
 
 /// `mikey_srtp_keys.ssrc_type`: the SSRC is known (libsrtp's `ssrc_specific`).
 pub const MIKEY_SSRC_SPECIFIC: u8 = 1;
@@ -233,6 +238,7 @@ const _: () = {
     assert!(MIKEY_INTEROP_SAKKE_LEGACY_KEY_PARAMETERS == InteropFlags::SAKKE_LEGACY_KEY_PARAMETERS);
     assert!(MIKEY_INTEROP_SAKKE_STATUS_ZERO == InteropFlags::SAKKE_STATUS_ZERO);
     assert!(MIKEY_INTEROP_SAKKE_UIDS_IN_ROLES_1_2 == InteropFlags::SAKKE_UIDS_IN_ROLES_1_2);
+    assert!(MIKEY_INTEROP_SAKKE_STREAMWIDE_HASH == InteropFlags::SAKKE_STREAMWIDE_HASH);
     assert!(
         MIKEY_INTEROP_GSTREAMER_SP_LAYOUT
             | MIKEY_INTEROP_TRAILING_PADDING_BYTE
@@ -249,6 +255,7 @@ const _: () = {
             | MIKEY_INTEROP_SAKKE_LEGACY_KEY_PARAMETERS
             | MIKEY_INTEROP_SAKKE_STATUS_ZERO
             | MIKEY_INTEROP_SAKKE_UIDS_IN_ROLES_1_2
+            | MIKEY_INTEROP_SAKKE_STREAMWIDE_HASH
             == InteropFlags::ALL
     );
     assert!(MIKEY_VERSION_MAJOR == parse_u32(env!("CARGO_PKG_VERSION_MAJOR")));

@@ -26,7 +26,7 @@ use crate::bundle::{Bundle, KeyMaterial, Peer, Policies, RandBytes, Stream, Stre
 use crate::clock::unix_seconds;
 use crate::config::{InteropFlags, Settings};
 use crate::crypto::eccsi::{self, SIGNATURE_LEN};
-use crate::crypto::sakke::{self, Identifier};
+use crate::crypto::sakke::{self, Identifier, Sed};
 use crate::crypto::PrfFunction;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::exchange::accept;
@@ -191,7 +191,7 @@ impl KeyManagement for Sakke {
             csb_id,
             cs_id_map,
         };
-        let sed = sakke::encapsulate_with_ssv(key.key.expose(), &peer_identifier, peer_community.kms_public_key())?;
+        let sed = encapsulate(settings, key, &peer_identifier, peer_community)?;
         let idr = |role, data: &[u8]| {
             Payload::IdWithRole(IdrPayload { role, id_type: id_type::URI, data: Cow::Owned(data.to_vec()) })
         };
@@ -247,11 +247,7 @@ impl KeyManagement for Sakke {
         let signer_identifier = settings.identifier_form().identifier(&signer);
         verify_signature(settings, initiator_community, &signer_identifier, received.bytes, signature)?;
         // Step 6: the key, with the TEST check of RFC 6508 §6.2.2.
-        let key = own.receiver_key().decapsulate(&sakke_payload.data).map_err(|error| match error.kind() {
-            ErrorKind::AuthFailed => Error::new(ErrorKind::AuthFailed, "the SAKKE payload was not made for our key")
-                .with_peer_code(MikeyErrorCode::AuthFailure),
-            _ => error,
-        })?;
+        let key = decapsulate(settings, own, &sakke_payload.data)?;
         // Step 7: the key ID and its purpose.
         let csb_id = message.header.csb_id;
         let purpose = KeyPurpose::of_key_id(csb_id).ok_or_else(|| {
@@ -280,6 +276,69 @@ impl KeyManagement for Sakke {
 
     fn complete(&self, _cx: &Completing<'_>, _received: &Received<'_>) -> Result<Option<Bundle>> {
         Err(Error::new(ErrorKind::State, "MIKEY-SAKKE has no R_MESSAGE (RFC 6509 §2.2.1)"))
+    }
+}
+
+/// The SAKKE Encapsulated Data of `key` for the receiver `identifier` (RFC 6508 §6.2.1). Under
+/// the Streamwide switch, a key whose g^r starts with a zero octet is refused: Streamwide would
+/// hash g^r without it and compute another SSV (1 key in 256 for a given receiver).
+fn encapsulate(
+    settings: &Settings,
+    key: &McpttKey,
+    identifier: &Identifier,
+    community: &KmsCommunity,
+) -> Result<[u8; sakke::SED_LEN]> {
+    let z = community.kms_public_key();
+    if settings.interop.has(InteropFlags::SAKKE_STREAMWIDE_HASH) {
+        let values = sakke::sender_values(key.key.expose(), identifier, z)?;
+        if values.g_pow_r().expose().first() == Some(&0) {
+            return Err(Error::invalid_argument(
+                "Streamwide would decrypt this key wrongly for this receiver (its hash drops a leading zero \
+                 octet of g^r, 1 key in 256): use another key",
+            ));
+        }
+    }
+    sakke::encapsulate_with_ssv(key.key.expose(), identifier, z)
+}
+
+/// The key of SAKKE data `data` for our key set (RFC 6508 §6.2.2, the TEST check included).
+/// Data one octet short, whose H lost a leading zero octet (Streamwide), is read with it. Under
+/// the Streamwide switch a failed TEST check is tried again with Streamwide's mask, the hash of
+/// w without its leading zero octets; the TEST check decides that too.
+fn decapsulate(settings: &Settings, own: &UserKeySet, data: &[u8]) -> Result<SecretBytes> {
+    let padded;
+    let data = match data.len() {
+        short if short == sakke::SED_LEN - 1 => {
+            let (r, h) = data.split_at(sakke::POINT_LEN);
+            padded = [r, &[0], h].concat();
+            &padded[..]
+        }
+        _ => data,
+    };
+    let not_for_us = |error: Error| match error.kind() {
+        ErrorKind::AuthFailed => Error::new(ErrorKind::AuthFailed, "the SAKKE payload was not made for our key")
+            .with_peer_code(MikeyErrorCode::AuthFailure),
+        _ => error,
+    };
+    let rsk = own.receiver_key();
+    match rsk.decapsulate(data) {
+        Err(error)
+            if error.kind() == ErrorKind::AuthFailed && settings.interop.has(InteropFlags::SAKKE_STREAMWIDE_HASH) =>
+        {
+            let sed = Sed::parse(data)?;
+            let w = rsk.pairing_value(sed.point())?;
+            // Not constant-time in w's leading zero octets: only under the switch, after the
+            // RFC's TEST check failed.
+            let significant = w.expose().iter().position(|&octet| octet != 0).unwrap_or(w.len());
+            let mask = sakke::hash_to_integer_range_2n(&w.expose()[significant..]);
+            let mut key = SecretBytes::zeroed(sakke::SSV_LEN);
+            for ((out, hint), mask) in key.expose_mut().iter_mut().zip(sed.hint()).zip(mask.expose()) {
+                *out = hint ^ mask;
+            }
+            rsk.check_ssv(key.expose(), sed.point()).map_err(not_for_us)?;
+            Ok(key)
+        }
+        decapsulated => decapsulated.map_err(not_for_us),
     }
 }
 

@@ -250,3 +250,30 @@ pub fn streamwide_vectors() -> serde_json::Value {
 pub fn hex_field(value: &serde_json::Value, key: &str) -> Vec<u8> {
     unhex(value[key].as_str().unwrap_or_else(|| panic!("{key}")))
 }
+
+/// The KMS community of the Streamwide vectors.
+pub fn streamwide_community(vectors: &serde_json::Value) -> mikey::mcptt::KmsCommunity {
+    let kms = &vectors["kms"];
+    let period = kms["user_key_period_s"].as_u64().unwrap();
+    let offset = kms["user_key_offset_s"].as_u64().unwrap();
+    let (z, kpak) = (hex_field(kms, "Z_PubEncKey"), hex_field(kms, "KPAK_PubAuthKey"));
+    mikey::mcptt::KmsCommunity::new(kms["kms_uri"].as_str().unwrap(), &z, &kpak, period, offset).unwrap()
+}
+
+/// A MIKEY-SAKKE config of the Streamwide vector user `name` ("GMS", "Alice", "Bob", "IWF"), on
+/// `clock`, with `interop` switches.
+pub fn streamwide_user_config(vectors: &serde_json::Value, name: &str, clock: &Arc<TestClock>, interop: u32) -> Config {
+    let mut config = Config::with_sources(Method::Sakke, clock.clone(), TestRng::seeded(7)).unwrap();
+    config.set_interop(interop).unwrap();
+    let community = streamwide_community(vectors);
+    let kms_uri = community.kms_uri().to_owned();
+    config.add_kms_community(community).unwrap();
+    let user = &vectors["users"][name];
+    let keys = (hex_field(user, "rsk"), hex_field(user, "ssk"), hex_field(user, "pvt"));
+    let period = user["key_period_no"].as_u64().unwrap();
+    config.add_user_key_set(&kms_uri, user["uri"].as_str().unwrap(), period, (&keys.0, &keys.1, &keys.2)).unwrap();
+    config
+}
+
+/// The NTP second of every Streamwide message's T (key period 236 of its KMS).
+pub const STREAMWIDE_T: u64 = 0xEC89_8DA8;
