@@ -129,12 +129,6 @@ impl Error {
         self
     }
 
-    /// The same error, its context prefixed by what it concerns.
-    pub fn about(mut self, what: impl fmt::Display) -> Self {
-        self.context = format!("{what}: {}", self.context).into();
-        self
-    }
-
     /// The kind, which the C API maps to a `mikey_result`.
     pub fn kind(&self) -> ErrorKind {
         self.kind

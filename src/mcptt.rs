@@ -264,10 +264,17 @@ impl UserKeySet {
     ) -> Result<Self> {
         let uid = community.uid(user_uri, key_period_number)?;
         let identifier = form.identifier(&uid);
+        // Keys that do not validate are a bad argument, whichever check refused them.
+        let refused = |what: &str, error: Error| {
+            Error::invalid_argument(format!(
+                "the {what} of {user_uri} (period {key_period_number}): {}",
+                error.context()
+            ))
+        };
         let signing_key = SigningKey::new(community.kpak(), &identifier, Ssk::from_bytes(ssk)?, Pvt::from_bytes(pvt)?)
-            .map_err(|error| error.about(format_args!("the SSK and PVT of {user_uri} (period {key_period_number})")))?;
+            .map_err(|error| refused("SSK and PVT", error))?;
         let receiver_key = ReceiverSecretKey::new(rsk, &Identifier::new(&identifier)?, community.kms_public_key())
-            .map_err(|error| error.about(format_args!("the RSK of {user_uri} (period {key_period_number})")))?;
+            .map_err(|error| refused("RSK", error))?;
         Ok(UserKeySet {
             kms_uri: community.kms_uri.clone(),
             user_uri: user_uri.to_owned(),

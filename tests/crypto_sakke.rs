@@ -12,8 +12,8 @@ use std::sync::LazyLock;
 
 use mikey::crypto::sakke::{
     encapsulate, encapsulate_with_ssv, hash_to_integer_range_2n, hash_to_integer_range_blocks, hash_to_integer_range_q,
-    pairing, sender_values, Identifier, KmsPublicKey, Point, ReceiverSecretKey, Sed, GENERATOR_P, ORDER_Q, PAIRING_G,
-    POINT_LEN, PRIME_P, SED_LEN, SSV_LEN,
+    pairing, sender_values, Identifier, Kms, KmsPublicKey, Point, ReceiverSecretKey, Sed, GENERATOR_P, ORDER_Q,
+    PAIRING_G, POINT_LEN, PRIME_P, SED_LEN, SSV_LEN,
 };
 use mikey::crypto::{sha256, RandomSource, SystemRandomSource};
 use mikey::{Error, ErrorKind};
@@ -451,4 +451,20 @@ fn debug_output_shows_no_secret() {
     let shown = format!("{values:?}");
     assert!(shown.contains("redacted") && !shown.contains(&hex(&sender("g_pow_r"))[..16]), "{shown}");
     assert!(shown.contains(&hex(&sender("Rbx"))[..16]), "R_(b,S) is public: {shown}");
+}
+
+#[test]
+fn a_kms_of_the_appendix_a_secret_makes_its_public_key_and_issues_its_rsk() {
+    // RFC 6508 §6.1.1 and Appendix A: Z = [z]P, RSK = [(b + z)^-1]P.
+    let kms = Kms::from_secret(&field(&RFC6508["kms"], "z")).unwrap();
+    assert_eq!(kms.public_key().point().to_uncompressed().to_vec(), field(&RFC6508["kms"], "Z_uncompressed"));
+    assert_eq!(kms.issue(&rfc_identifier()).unwrap().to_vec(), receiver("RSK_uncompressed"));
+    // What it issues to another identifier validates (RFC 6508 §6.1.2) and opens what is sent
+    // to that identifier.
+    let other = Identifier::new(b"sip:carol@example.org").unwrap();
+    let rsk = ReceiverSecretKey::new(&kms.issue(&other).unwrap()[..], &other, kms.public_key()).unwrap();
+    let (ssv, sed) = encapsulate(&SystemRandomSource, &other, kms.public_key()).unwrap();
+    assert_eq!(rsk.decapsulate(&sed).unwrap().expose(), ssv.expose());
+    assert_eq!(kind(Kms::from_secret(&[])), ErrorKind::InvalidArgument);
+    assert_eq!(kind(Kms::from_secret(&ORDER_Q)), ErrorKind::InvalidArgument);
 }

@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use common::{
     hex_field as bytes, streamwide_community as community, streamwide_user_config as user_config,
-    streamwide_vectors as vectors, unhex, TestClock, STREAMWIDE_T,
+    streamwide_vectors as vectors, unhex, TestClock, TestKms, STREAMWIDE_T,
 };
 use mikey::crypto::eccsi::{self, Kpak, Pvt, SigningKey, Ssk};
 use mikey::crypto::sakke::{self, Identifier};
-use mikey::mcptt::{self, McpttKey, McpttPeer};
+use mikey::mcptt::{self, IdentifierForm, McpttKey, McpttPeer};
 use mikey::wire::{CsIdMap, GeneralExtension, Message, Payload, Signature};
 use mikey::SystemRandomSource;
 use mikey::{Config, ErrorKind, InteropFlags, Role, Session, SrtpProfile, State};
@@ -516,4 +516,73 @@ fn sakke_data_whose_h_lost_its_leading_zero_octet_is_read_with_it() {
     let mut responder = Session::new(&scene.config("Alice"), Role::Responder).unwrap();
     responder.process_message(&streamwide).unwrap();
     assert_eq!(responder.mcptt_key().unwrap().key.expose(), key.key.expose());
+}
+
+/// A MIKEY-SAKKE config on `clock` that knows the communities of `kmss`, with `interop`.
+fn config_knowing(kmss: &[&TestKms], clock: &Arc<TestClock>, interop: u32) -> Config {
+    let mut config = Config::with_sources(mikey::Method::Sakke, clock.clone(), common::TestRng::seeded(3)).unwrap();
+    config.set_interop(interop).unwrap();
+    for kms in kmss {
+        config.add_kms_community(kms.community()).unwrap();
+    }
+    config
+}
+
+#[test]
+fn users_of_two_kmss_key_each_other_with_the_communities_the_message_names() {
+    let clock = TestClock::at(common::NTP_2026);
+    let (north, south) = (TestKms::new("kms.north.example"), TestKms::new("kms.south.example"));
+    let mut alice = config_knowing(&[&north, &south], &clock, 0);
+    north.provision(&mut alice, "sip:alice@north.example", &clock);
+    let mut bob = config_knowing(&[&north, &south], &clock, 0);
+    south.provision(&mut bob, "sip:bob@south.example", &clock);
+    let pck = McpttKey::new(0x1000_0001, &[0x21; 16]).unwrap();
+    let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
+    initiator.set_mcptt_key(pck.clone()).unwrap();
+    let bob_in_the_south = McpttPeer { uri: "sip:bob@south.example".into(), kms_uri: Some(south.uri.clone()) };
+    initiator.set_mcptt_peer(bob_in_the_south).unwrap();
+    let message = initiator.create_message().unwrap();
+    let mut responder = Session::new(&bob, Role::Responder).unwrap();
+    let alice_in_the_north = McpttPeer { uri: "sip:alice@north.example".into(), kms_uri: Some(north.uri.clone()) };
+    responder.set_mcptt_peer(alice_in_the_north).unwrap();
+    responder.process_message(&message).unwrap();
+    assert_eq!(responder.mcptt_key().unwrap().key.expose(), pck.key.expose());
+    assert_eq!(responder.peer_identity().unwrap(), b"sip:alice@north.example");
+    // A receiver that does not know the sender's KMS cannot check the signature.
+    let mut south_only = config_knowing(&[&south], &clock, 0);
+    south.provision(&mut south_only, "sip:bob@south.example", &clock);
+    let rejection = Session::new(&south_only, Role::Responder).unwrap().process_message(&message).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed, "{}", rejection.error);
+    // Sent to Bob as a user of the north KMS: his keys are the south's.
+    let mut wrong_kms = Session::new(&alice, Role::Initiator).unwrap();
+    wrong_kms.set_mcptt_key(pck).unwrap();
+    wrong_kms.set_mcptt_peer(McpttPeer { uri: "sip:bob@south.example".into(), kms_uri: None }).unwrap();
+    let misaddressed = wrong_kms.create_message().unwrap();
+    let rejection = Session::new(&bob, Role::Responder).unwrap().process_message(&misaddressed).unwrap_err();
+    assert_eq!(rejection.error.kind(), ErrorKind::AuthFailed, "{}", rejection.error);
+}
+
+#[test]
+fn a_kms_that_keys_the_uid_s_hex_text_works_under_its_switch_only() {
+    let clock = TestClock::at(common::NTP_2026);
+    let airbus = TestKms::new("kms.airbus.example");
+    let hex = InteropFlags::SAKKE_UID_AS_HEX_TEXT;
+    let mut gms = config_knowing(&[&airbus], &clock, hex);
+    airbus.provision(&mut gms, "sip:gms@airbus.example", &clock);
+    let mut alice = config_knowing(&[&airbus], &clock, hex);
+    airbus.provision(&mut alice, "sip:alice@airbus.example", &clock);
+    let key = gmk();
+    let mut initiator = Session::new(&gms, Role::Initiator).unwrap();
+    initiator.set_mcptt_key(key.clone()).unwrap();
+    initiator.set_mcptt_peer(McpttPeer { uri: "sip:alice@airbus.example".into(), kms_uri: None }).unwrap();
+    let message = initiator.create_message().unwrap();
+    let mut responder = Session::new(&alice, Role::Responder).unwrap();
+    responder.process_message(&message).unwrap();
+    assert_eq!(responder.mcptt_key().unwrap().key.expose(), key.key.expose());
+    // Those keys are for the hex text: without the switch they do not validate.
+    let (period, keys) = airbus.key_set("sip:bob@airbus.example", common::NTP_2026, IdentifierForm::UidHexText);
+    let mut strict = config_knowing(&[&airbus], &clock, 0);
+    let refused =
+        strict.add_user_key_set(&airbus.uri, "sip:bob@airbus.example", period, (&keys[0], &keys[1], &keys[2]));
+    assert_eq!(refused.unwrap_err().kind(), ErrorKind::InvalidArgument);
 }

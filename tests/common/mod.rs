@@ -277,3 +277,52 @@ pub fn streamwide_user_config(vectors: &serde_json::Value, name: &str, clock: &A
 
 /// The NTP second of every Streamwide message's T (key period 236 of its KMS).
 pub const STREAMWIDE_T: u64 = 0xEC89_8DA8;
+
+/// A test KMS of MIKEY-SAKKE: its ECCSI and SAKKE secrets, and what it publishes.
+pub struct TestKms {
+    pub uri: String,
+    pub key_period_secs: u64,
+    signing: mikey::crypto::eccsi::Kms,
+    encryption: mikey::crypto::sakke::Kms,
+}
+
+impl TestKms {
+    /// A KMS of fresh secrets at `uri` with 30-day key periods.
+    pub fn new(uri: &str) -> Self {
+        let rng = mikey::SystemRandomSource;
+        TestKms {
+            uri: uri.to_owned(),
+            key_period_secs: 2_592_000,
+            signing: mikey::crypto::eccsi::Kms::generate(&rng).unwrap(),
+            encryption: mikey::crypto::sakke::Kms::generate(&rng).unwrap(),
+        }
+    }
+
+    /// Its community (TS 33.180 Annex D `KmsCertificate`).
+    pub fn community(&self) -> mikey::mcptt::KmsCommunity {
+        let z = self.encryption.public_key().point().to_uncompressed();
+        let kpak = self.signing.kpak().as_bytes();
+        mikey::mcptt::KmsCommunity::new(&self.uri, &z, kpak, self.key_period_secs, 0).unwrap()
+    }
+
+    /// The key set of `user_uri` for the key period of `ntp_seconds` (RSK, SSK, PVT), for the
+    /// identifier `form` makes of its UID.
+    pub fn key_set(&self, user_uri: &str, ntp_seconds: u64, form: mikey::mcptt::IdentifierForm) -> (u64, Vec<Vec<u8>>) {
+        let community = self.community();
+        let period = community.key_period_number(ntp_seconds << 32).unwrap();
+        let identifier = form.identifier(&community.uid(user_uri, period).unwrap());
+        let rsk = self.encryption.issue(&mikey::crypto::sakke::Identifier::new(&identifier).unwrap()).unwrap();
+        let (ssk, pvt) = self.signing.issue(&identifier, &mikey::SystemRandomSource).unwrap();
+        (period, vec![rsk.to_vec(), ssk.expose().to_vec(), pvt.as_bytes().to_vec()])
+    }
+
+    /// Adds `user_uri`'s key set for the clock's key period to `config` (its community added).
+    pub fn provision(&self, config: &mut Config, user_uri: &str, clock: &Arc<TestClock>) {
+        let form = match config.settings().interop.has(mikey::InteropFlags::SAKKE_UID_AS_HEX_TEXT) {
+            true => mikey::mcptt::IdentifierForm::UidHexText,
+            false => mikey::mcptt::IdentifierForm::Uid,
+        };
+        let (period, keys) = self.key_set(user_uri, clock.now_ntp() >> 32, form);
+        config.add_user_key_set(&self.uri, user_uri, period, (&keys[0], &keys[1], &keys[2])).unwrap();
+    }
+}

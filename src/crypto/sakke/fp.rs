@@ -272,6 +272,13 @@ impl Scalar {
         uint_is_zero(&self.0)
     }
 
+    /// (self + rhs) mod q.
+    pub(super) fn add(&self, rhs: &Scalar) -> Scalar {
+        // Both below q, so the sum is below 2q < 2^1024: no carry out.
+        let (sum, _) = uint_add(&self.0, &rhs.0);
+        Scalar::reduce(&sum)
+    }
+
     /// The 128 big-endian octets.
     pub(super) fn to_be_bytes(&self) -> [u8; FIELD_LEN] {
         uint_to_be(&self.0)
@@ -506,6 +513,26 @@ impl Field {
             *element = this;
         }
         prefix.zeroize();
+    }
+
+    /// `a^-1 mod q` (q is prime: a^(q-2), Fermat), for a non-zero scalar. The exponent is
+    /// public, so the square-and-multiply ladder branches on its bits only.
+    pub(super) fn invert_scalar(&self, a: &Scalar) -> Scalar {
+        let mut two = [0; LIMBS];
+        two[0] = 2;
+        let (exponent, _) = uint_sub(&Q, &two);
+        let mut result = Scalar::reduce(&{
+            let mut one = [0; LIMBS];
+            one[0] = 1;
+            one
+        });
+        for bit in (0..Q_BITS).rev() {
+            result = self.mul_scalars(&result, &result);
+            if (exponent[bit / LIMB_BITS] >> (bit % LIMB_BITS)) & 1 == 1 {
+                result = self.mul_scalars(&result, a);
+            }
+        }
+        result
     }
 
     /// `a·b mod q` for scalars.

@@ -268,6 +268,59 @@ impl fmt::Debug for KmsPublicKey {
     }
 }
 
+/// A SAKKE KMS (RFC 6508 §2.2, §6.1.1): the master secret z_S, zeroized on drop, which makes the
+/// public key Z_S = \[z_S\]P and issues each identifier's RSK = \[(b + z_S)^-1\]P. For test and lab
+/// KMSs; a real KMS keeps z_S in an HSM. Constant-time in z_S and b like the rest of this
+/// module: the inversion is square-and-multiply on the public exponent q - 2 with aws-lc's
+/// Montgomery product, and the multiples of P come from the masked fixed-base table.
+pub struct Kms {
+    secret: Scalar,
+    public: KmsPublicKey,
+}
+
+impl Kms {
+    /// The KMS of master secret `z` (big-endian, 1 to 128 octets, 0 < z < q).
+    pub fn from_secret(z: &[u8]) -> Result<Kms> {
+        let secret = Identifier::new(z).map_err(|_| Error::invalid_argument("SAKKE: a KMS secret is 2 to q - 1"))?;
+        let f = Field::new()?;
+        let public = p_table()?.mul(&f, &secret.value).to_affine(&f);
+        let public = KmsPublicKey::new(&public.encode(&f))?;
+        f.check()?;
+        Ok(Kms { secret: secret.value.clone(), public })
+    }
+
+    /// A KMS with a master secret drawn from `rng`.
+    pub fn generate(rng: &dyn RandomSource) -> Result<Kms> {
+        let mut z = Zeroizing::new([0u8; FIELD_LEN]);
+        rng.fill(&mut z[1..])?;
+        Kms::from_secret(&z[..])
+    }
+
+    /// Z_S.
+    pub fn public_key(&self) -> &KmsPublicKey {
+        &self.public
+    }
+
+    /// The RSK of identifier `b`: \[(b + z_S)^-1\]P as 0x04 || x || y (RFC 6508 §6.1.1).
+    pub fn issue(&self, b: &Identifier) -> Result<Zeroizing<[u8; POINT_LEN]>> {
+        let f = Field::new()?;
+        let sum = self.secret.add(&b.value);
+        if sum.is_zero() == 1 {
+            return Err(Error::invalid_argument("SAKKE: b + z_S = 0 mod q: this identifier has no RSK"));
+        }
+        let inverse = f.invert_scalar(&sum);
+        let rsk = Zeroizing::new(p_table()?.mul(&f, &inverse).to_affine(&f).encode(&f));
+        f.check()?;
+        Ok(rsk)
+    }
+}
+
+impl fmt::Debug for Kms {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        out.debug_struct("Kms").field("public", &self.public).finish_non_exhaustive()
+    }
+}
+
 /// Encapsulated Data (R_(b,S), H) (RFC 6508 §4, §6.2.1 step 5): public.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Sed {
