@@ -8,7 +8,8 @@
  *   GUK-ID, with the group's URI in the key parameters and SIP's name for the GMS confirmed;
  * - a private call key goes from Alice to Bob and from Bob to Alice, both ends exporting the
  *   same SRTP keys for CS 0 and 1;
- * - a message for Alice is refused by Bob, and a replay by Alice, each leaving the session idle.
+ * - a message for Alice is refused by Bob, and a replay by Alice, each leaving the session idle;
+ * - Alice's client configured from the KMS's XML (TS 33.180 Annex D) takes the GMK message too.
  */
 #include <stdio.h>
 #include <string.h>
@@ -246,8 +247,81 @@ done:
     mikey_config_free(bob);
 }
 
+/* A KmsResponse around `message` (TS 33.180 Annex D). */
+static int kms_response(char *out, size_t cap, const char *message)
+{
+    int len = snprintf(out, cap,
+                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                       "<KmsResponse xmlns=\"urn:3gpp:ns:mcsecKMSInterface:1.0\">"
+                       "<UserUri>%s</UserUri><KmsUri>%s</KmsUri><Time>2026-12-03T12:00:00</Time>"
+                       "<ClientReqUrl>https://kms.example/keymanagement/identity/v1/init</ClientReqUrl>"
+                       "<KmsMessage>%s</KmsMessage></KmsResponse>",
+                       SW_ALICE.uri, SW_KMS_URI, message);
+    return CHECK(len > 0 && (size_t)len < cap, "the XML fits");
+}
+
+static void configured_from_kms_xml(void)
+{
+    static char body[4096], xml[5120];
+    char user_id[2 * MIKEY_MCPTT_UID_LEN + 1];
+    uint8_t uid[MIKEY_MCPTT_UID_LEN], message[1024];
+    size_t i, len = unhex(SW_TEST1_GMK_MESSAGE, message, sizeof message), out_len = 0;
+    mikey_config *config = NULL;
+    mikey_session *responder = NULL;
+    mikey_mcptt_key key;
+    if (!CHECK_OK(mikey_config_new(MIKEY_METHOD_SAKKE, &config))) {
+        return;
+    }
+    CHECK_OK(mikey_config_set_clock(config, test_clock, &now_ntp));
+    snprintf(body, sizeof body,
+             "<KmsInit Version=\"1.0.0\"><KmsCertificate Version=\"1.1.0\" Role=\"Root\">"
+             "<KmsUri>%s</KmsUri><UserIdFormat>2</UserIdFormat><UserKeyPeriod>%u</UserKeyPeriod>"
+             "<UserKeyOffset>%u</UserKeyOffset><PubEncKey>%s</PubEncKey><PubAuthKey>%s</PubAuthKey>"
+             "</KmsCertificate></KmsInit>",
+             SW_KMS_URI, SW_KEY_PERIOD_SECS, SW_KEY_PERIOD_OFFSET_SECS, SW_KMS_Z, SW_KMS_KPAK);
+    if (kms_response(xml, sizeof xml, body)) {
+        CHECK_OK(mikey_config_add_kms_xml(config, (const uint8_t *)xml, strlen(xml)));
+    }
+    CHECK_OK(mikey_mcptt_uid(SW_ALICE.uri, SW_KMS_URI, SW_KEY_PERIOD_SECS, SW_KEY_PERIOD_OFFSET_SECS,
+                             SW_ALICE.key_period_number, uid));
+    for (i = 0; i < sizeof uid; i++) {
+        snprintf(user_id + 2 * i, 3, "%02X", uid[i]);
+    }
+    /* A key set whose UserID is another UID is refused, and adds nothing. */
+    snprintf(body, sizeof body,
+             "<KmsKeyProv Version=\"1.0.0\"><KmsKeySet Version=\"1.1.0\"><KmsUri>%s</KmsUri>"
+             "<UserUri>%s</UserUri><UserID>%s</UserID><KeyPeriodNo>%llu</KeyPeriodNo>"
+             "<UserDecryptKey>%s</UserDecryptKey><UserSigningKeySSK>%s</UserSigningKeySSK>"
+             "<UserPubTokenPVT>%s</UserPubTokenPVT></KmsKeySet></KmsKeyProv>",
+             SW_KMS_URI, SW_ALICE.uri, user_id, SW_ALICE.key_period_number, SW_ALICE.rsk, SW_ALICE.ssk,
+             SW_ALICE.pvt);
+    user_id[0] = user_id[0] == 'A' ? 'B' : 'A';
+    {
+        static char wrong_body[4096];
+        memcpy(wrong_body, body, sizeof body);
+        memcpy(strstr(wrong_body, "<UserID>") + 8, user_id, 1);
+        if (kms_response(xml, sizeof xml, wrong_body)) {
+            CHECK_RESULT(mikey_config_add_kms_xml(config, (const uint8_t *)xml, strlen(xml)),
+                         MIKEY_ERR_INVALID_ARGUMENT);
+        }
+    }
+    if (kms_response(xml, sizeof xml, body)) {
+        CHECK_OK(mikey_config_add_kms_xml(config, (const uint8_t *)xml, strlen(xml)));
+    }
+    CHECK_RESULT(mikey_config_add_kms_xml(config, (const uint8_t *)"<x/>", 4), MIKEY_ERR_MALFORMED);
+    if (CHECK_OK(mikey_session_new(config, MIKEY_ROLE_RESPONDER, &responder)) &&
+        CHECK_SESSION_OK(responder, mikey_session_process_message(responder, message, len, NULL, 0, &out_len)) &&
+        CHECK_SESSION_OK(responder, mikey_session_mcptt_key(responder, &key))) {
+        CHECK(equals_hex(key.key, 16, SW_TEST1_KEY), "the GMK, with the keys from the XML");
+        memset(&key, 0, sizeof key);
+    }
+    mikey_session_free(responder);
+    mikey_config_free(config);
+}
+
 int main(void)
 {
+    configured_from_kms_xml();
     streamwide_gmk_message();
     gmk_to_a_group_of_three();
     pck_both_ways();

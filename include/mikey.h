@@ -1006,6 +1006,21 @@ mikey_result mikey_config_set_key_period_tolerance(struct mikey_config *config, 
 mikey_result mikey_config_set_clock(struct mikey_config *config, mikey_clock_fn now, void *user_data);
 
 /**
+ * MIKEY-SAKKE: adds what a KMS response (TS 33.180 Annex D XML, `xml_len` bytes of UTF-8, the
+ * body of the KMS's HTTP answer) carries: the community of each `KmsCertificate` of a
+ * `KmsInit` or `KmsCertCache` (as `mikey_config_add_kms_community`), or each `KmsKeySet` of a
+ * `KmsKeyProv` (as `mikey_config_add_user_key_set`; add the certificate first). A key set's
+ * `UserID` (hex or base64) must be the UID its user has in its key period.
+ *
+ * Everything in the document is checked before anything is added. Returns
+ * `MIKEY_ERR_MALFORMED` for a document that is not a KmsResponse of the Annex D namespace,
+ * `MIKEY_ERR_UNSUPPORTED` for TrK-encrypted keys (the wrapping of 257- and 65-octet keys is an
+ * open point of TS 33.180) or a library built without the `kms-xml` feature, and
+ * `MIKEY_ERR_INVALID_ARGUMENT` as the two calls it stands for. Not synchronised.
+ */
+mikey_result mikey_config_add_kms_xml(struct mikey_config *config, const uint8_t *xml, size_t xml_len);
+
+/**
  * Creates a session as `role` (`MIKEY_ROLE_INITIATOR` or `MIKEY_ROLE_RESPONDER`) in state
  * `MIKEY_STATE_IDLE`.
  *

@@ -413,13 +413,19 @@ impl Config {
 
     /// The settings for a change, unless a session was made from the config.
     fn settings_mut(&mut self) -> Result<&mut Settings> {
+        self.check_configurable()?;
+        Ok(Arc::make_mut(&mut self.settings))
+    }
+
+    /// Refuses a change once a session was made from the config.
+    pub(crate) fn check_configurable(&self) -> Result<()> {
         if self.frozen.load(Ordering::Acquire) {
             return Err(Error::new(
                 ErrorKind::State,
                 "the config has sessions: configure it before creating the first one (or use a clone)",
             ));
         }
-        Ok(Arc::make_mut(&mut self.settings))
+        Ok(())
     }
 
     /// Sets the pre-shared key (PSK and DH-HMAC methods; at least 16 bytes, RFC 3830 §9.2 asks

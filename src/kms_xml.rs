@@ -76,6 +76,13 @@ fn malformed(what: impl Into<String>) -> Error {
     Error::malformed(format!("KMS XML: {}", what.into()))
 }
 
+impl KmsResponse {
+    /// Parses a `KmsResponse` document ([`parse_kms_response`]).
+    pub fn parse(xml: &str) -> Result<KmsResponse> {
+        parse_kms_response(xml)
+    }
+}
+
 /// Parses a `KmsResponse` document.
 pub fn parse_kms_response(xml: &str) -> Result<KmsResponse> {
     let document = Document::parse(xml).map_err(|error| malformed(error.to_string()))?;

@@ -62,6 +62,8 @@ pub use config::{Config, InteropFlags, Method};
 pub use crypto::rsa::SignatureScheme;
 pub use crypto::{RandomSource, SystemRandomSource};
 pub use error::{Error, ErrorKind, MikeyErrorCode, Result};
+#[cfg(feature = "kms-xml")]
+pub use kms_xml::KmsResponse;
 pub use secret::SecretBytes;
 pub use session::{Rejection, Role, Session, State};
 pub use srtp::{RocTransform, SrtpKeys, SrtpPolicy, SrtpProfile, SsrcType};

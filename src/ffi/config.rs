@@ -640,3 +640,78 @@ pub unsafe extern "C" fn mikey_config_set_clock(
     // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
     unsafe { configure(config, body) }
 }
+
+/// MIKEY-SAKKE: adds what a KMS response (TS 33.180 Annex D XML, `xml_len` bytes of UTF-8, the
+/// body of the KMS's HTTP answer) carries: the community of each `KmsCertificate` of a
+/// `KmsInit` or `KmsCertCache` (as `mikey_config_add_kms_community`), or each `KmsKeySet` of a
+/// `KmsKeyProv` (as `mikey_config_add_user_key_set`; add the certificate first). A key set's
+/// `UserID` (hex or base64) must be the UID its user has in its key period.
+///
+/// Everything in the document is checked before anything is added. Returns
+/// `MIKEY_ERR_MALFORMED` for a document that is not a KmsResponse of the Annex D namespace,
+/// `MIKEY_ERR_UNSUPPORTED` for TrK-encrypted keys (the wrapping of 257- and 65-octet keys is an
+/// open point of TS 33.180) or a library built without the `kms-xml` feature, and
+/// `MIKEY_ERR_INVALID_ARGUMENT` as the two calls it stands for. Not synchronised.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_add_kms_xml(
+    config: *mut mikey_config,
+    xml: *const u8,
+    xml_len: usize,
+) -> mikey_result {
+    let body = |config: &mut Config| -> Result<(), Failure> {
+        // SAFETY: NULL or `xml_len` readable bytes (documentation).
+        let xml = unsafe { try_bytes(xml, xml_len, "xml") }?;
+        let xml = std::str::from_utf8(xml).map_err(|_| Failure::invalid("invalid argument: the XML is not UTF-8"))?;
+        add_kms_xml(config, xml)
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
+}
+
+/// The communities or key sets of a KMS response, into a copy of `config` that replaces it
+/// once all were added.
+#[cfg(feature = "kms-xml")]
+fn add_kms_xml(config: &mut Config, xml: &str) -> Result<(), Failure> {
+    // A clone is not frozen: refuse first if the config is.
+    config.check_configurable()?;
+    let mut updated = config.clone();
+    match crate::KmsResponse::parse(xml)? {
+        crate::KmsResponse::Certificates(certificates) => {
+            for certificate in certificates {
+                updated.add_kms_community(KmsCommunity::new(
+                    &certificate.kms_uri,
+                    &certificate.public_encryption_key,
+                    &certificate.public_authentication_key,
+                    certificate.user_key_period_secs,
+                    certificate.user_key_offset_secs,
+                )?)?;
+            }
+        }
+        crate::KmsResponse::KeySets(key_sets) => {
+            for set in key_sets {
+                let community = updated.settings().kms_communities.iter().find(|c| c.kms_uri() == set.kms_uri);
+                let community = community.ok_or_else(|| {
+                    Failure::invalid(format!(
+                        "invalid argument: no community of {} (add its KmsInit first)",
+                        set.kms_uri
+                    ))
+                })?;
+                if community.uid(&set.user_uri, set.key_period_number)?[..] != set.user_id[..] {
+                    return Err(Failure::invalid(format!(
+                        "invalid argument: the UserID of {} is not its UID in period {}",
+                        set.user_uri, set.key_period_number
+                    )));
+                }
+                let keys = (set.rsk.expose(), set.ssk.expose(), &set.pvt[..]);
+                updated.add_user_key_set(&set.kms_uri, &set.user_uri, set.key_period_number, keys)?;
+            }
+        }
+    }
+    *config = updated;
+    Ok(())
+}
+
+#[cfg(not(feature = "kms-xml"))]
+fn add_kms_xml(_config: &mut Config, _xml: &str) -> Result<(), Failure> {
+    Err(Failure::new(super::types::MIKEY_ERR_UNSUPPORTED, "this library was built without the kms-xml feature"))
+}
