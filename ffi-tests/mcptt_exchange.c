@@ -6,8 +6,8 @@
  *   SRTP keys of CS 4;
  * - a group management server keys a group of three with one GMK, each member under its own
  *   GUK-ID, with the group's URI in the key parameters and SIP's name for the GMS confirmed;
- * - a private call key goes from Alice to Bob and from Bob to Alice, both ends exporting the
- *   same SRTP keys for CS 0 and 1;
+ * - a private call key goes from Alice to Bob (with SAKKE-to-self) and from Bob to Alice, both
+ *   ends exporting the same SRTP keys for CS 0 and 1;
  * - a message for Alice is refused by Bob, and a replay by Alice, each leaving the session idle;
  * - Alice's client configured from the KMS's XML (TS 33.180 Annex D) takes the GMK message too.
  */
@@ -195,6 +195,10 @@ static void pck_both_ways(void)
         mikey_config *caller = user_config(pairs[i][0]), *callee = user_config(pairs[i][1]);
         mikey_session *initiator = NULL, *responder = NULL;
         uint8_t cs_id;
+        if (caller != NULL && i == 0) {
+            /* Alice's other devices can read what she sends; Bob ignores the extension. */
+            CHECK_OK(mikey_config_set_sakke_to_self(caller, 1));
+        }
         if (caller != NULL && callee != NULL &&
             send_key(caller, 0x10000042u, pck, NULL, pairs[i][1], message, &len, &initiator)) {
             responder = receive(callee, message, len, pairs[i][0]->uri);

@@ -1021,6 +1021,14 @@ mikey_result mikey_config_set_clock(struct mikey_config *config, mikey_clock_fn 
 mikey_result mikey_config_add_kms_xml(struct mikey_config *config, const uint8_t *xml, size_t xml_len);
 
 /**
+ * MIKEY-SAKKE initiator: whether to add the SAKKE-to-self extension (TS 33.180 E.5; `to_self`
+ * non-zero): the key encapsulated to our own identity too, so our other devices holding our
+ * RSK can read the key we sent. Off by default; receivers ignore it. Returns
+ * `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised.
+ */
+mikey_result mikey_config_set_sakke_to_self(struct mikey_config *config, int to_self);
+
+/**
  * Creates a session as `role` (`MIKEY_ROLE_INITIATOR` or `MIKEY_ROLE_RESPONDER`) in state
  * `MIKEY_STATE_IDLE`.
  *

@@ -169,6 +169,9 @@ pub struct Settings {
     /// MIKEY-SAKKE responder: how many key periods a message's T may be away from the key
     /// period its keys belong to (0 or 1; TS 33.180 F.2.1 UIDs change with the period).
     pub key_period_tolerance: u8,
+    /// MIKEY-SAKKE initiator: also encapsulate the key to ourselves (SAKKE-to-self, TS 33.180
+    /// E.5), so that our other devices can read what we sent.
+    pub sakke_to_self: bool,
 }
 
 impl Settings {
@@ -299,6 +302,7 @@ impl fmt::Debug for Settings {
             .field("kms_communities", &self.kms_communities)
             .field("user_key_sets", &self.user_key_sets)
             .field("key_period_tolerance", &self.key_period_tolerance)
+            .field("sakke_to_self", &self.sakke_to_self)
             .finish_non_exhaustive()
     }
 }
@@ -395,6 +399,7 @@ impl Config {
                 kms_communities: Vec::new(),
                 user_key_sets: Vec::new(),
                 key_period_tolerance: 0,
+                sakke_to_self: false,
             }),
             replay_cache,
             frozen: AtomicBool::new(false),
@@ -685,6 +690,15 @@ impl Config {
             return Err(Error::invalid_argument("the key period tolerance is 0 or 1 period"));
         }
         self.settings_mut()?.key_period_tolerance = periods;
+        Ok(())
+    }
+
+    /// MIKEY-SAKKE initiator: whether to add a SAKKE-to-self extension (General Extension type
+    /// 6, TS 33.180 E.5): the key encapsulated to our own identity too, so that our other
+    /// devices holding our RSK can read the key we sent (E.3.1 recommends it for a private call
+    /// that stays in one MC system). Off by default; receivers ignore it.
+    pub fn set_sakke_to_self(&mut self, to_self: bool) -> Result<()> {
+        self.settings_mut()?.sakke_to_self = to_self;
         Ok(())
     }
 

@@ -15,8 +15,8 @@ use common::{
 };
 use mikey::crypto::eccsi::{self, Kpak, Pvt, SigningKey, Ssk};
 use mikey::crypto::sakke::{self, Identifier};
-use mikey::mcptt::{self, IdentifierForm, McpttKey, McpttPeer};
-use mikey::wire::{CsIdMap, GeneralExtension, Message, Payload, Signature};
+use mikey::mcptt::{self, IdentifierForm, McpttKey, McpttPeer, UserKeySet};
+use mikey::wire::{CsIdMap, GeneralExtension, Message, Payload, SakkePayload, Signature};
 use mikey::SystemRandomSource;
 use mikey::{Config, ErrorKind, InteropFlags, Role, Session, SrtpProfile, State};
 use serde_json::Value;
@@ -585,4 +585,36 @@ fn a_kms_that_keys_the_uid_s_hex_text_works_under_its_switch_only() {
     let refused =
         strict.add_user_key_set(&airbus.uri, "sip:bob@airbus.example", period, (&keys[0], &keys[1], &keys[2]));
     assert_eq!(refused.unwrap_err().kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn sakke_to_self_lets_the_sender_s_other_devices_read_the_key_and_receivers_ignore_it() {
+    let scene = Scene::new();
+    let mut alice = scene.config("Alice");
+    alice.set_sakke_to_self(true).unwrap();
+    let pck = McpttKey::new(0x1000_0077, &[0x77; 16]).unwrap();
+    let message = scene.message(&alice, &pck, "Bob");
+    let decoded = Message::decode(&message).unwrap();
+    let extension = decoded.payloads.iter().filter_map(Payload::as_general_extension).find(|e| e.ext_type == 6);
+    let to_self = SakkePayload::from_self_extension_data(&extension.expect("a type 6 extension").data).unwrap();
+    // Alice's other device, with her RSK, reads the key.
+    let user = &scene.vectors["users"]["Alice"];
+    let keys = (bytes(user, "rsk"), bytes(user, "ssk"), bytes(user, "pvt"));
+    let device = UserKeySet::new(
+        &community(&scene.vectors),
+        &scene.uri("Alice"),
+        236,
+        (&keys.0, &keys.1, &keys.2),
+        IdentifierForm::Uid,
+    )
+    .unwrap();
+    assert_eq!(device.receiver_key().decapsulate(&to_self.data).unwrap().expose(), pck.key.expose());
+    // Bob takes the message as ever.
+    let mut responder = Session::new(&scene.config("Bob"), Role::Responder).unwrap();
+    responder.process_message(&message).unwrap();
+    assert_eq!(responder.mcptt_key().unwrap().key.expose(), pck.key.expose());
+    // Without the setting there is no type 6.
+    let plain_message = scene.message(&scene.config("Alice"), &pck, "Bob");
+    let plain = Message::decode(&plain_message).unwrap();
+    assert!(!plain.payloads.iter().filter_map(Payload::as_general_extension).any(|e| e.ext_type == 6));
 }

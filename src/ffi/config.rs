@@ -715,3 +715,13 @@ fn add_kms_xml(config: &mut Config, xml: &str) -> Result<(), Failure> {
 fn add_kms_xml(_config: &mut Config, _xml: &str) -> Result<(), Failure> {
     Err(Failure::new(super::types::MIKEY_ERR_UNSUPPORTED, "this library was built without the kms-xml feature"))
 }
+
+/// MIKEY-SAKKE initiator: whether to add the SAKKE-to-self extension (TS 33.180 E.5; `to_self`
+/// non-zero): the key encapsulated to our own identity too, so our other devices holding our
+/// RSK can read the key we sent. Off by default; receivers ignore it. Returns
+/// `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_sakke_to_self(config: *mut mikey_config, to_self: c_int) -> mikey_result {
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, |config| Ok(config.set_sakke_to_self(to_self != 0)?)) }
+}

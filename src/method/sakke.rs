@@ -7,7 +7,9 @@
 //! ECCSI signature (RFC 6507) covers everything before it, the SIGN header included (RFC 3830
 //! §5.2). The CSB ID is the key's ID, or for a GMK the receiver's GUK-ID (F.1.3); the SRTP keys
 //! of each CS ID come from the key with PRF-HMAC-SHA-256 (TS 33.180 7.4.1, RFC 3830 §4.1.3).
-//! General Extension type 7 carries the key parameters, encrypted under the DPCK (E.6.1).
+//! General Extension type 7 carries the key parameters, encrypted under the DPCK (E.6.1); type 6,
+//! when the config asks, the key encapsulated to the initiator too (SAKKE-to-self, E.5), which
+//! a responder ignores.
 //!
 //! A responder follows the receiver algorithm of TS 33.180 5.2.6 and E: it finds the KMS
 //! communities from IDRkmsi and IDRkmsr, its own key set from IDRuidr and the key period of T,
@@ -206,11 +208,16 @@ impl KeyManagement for Sakke {
         if sends_policy {
             payloads.push(settings.policy_payload(OFFERED_POLICY_NO, &policy)?);
         }
-        payloads.push(Payload::Sakke(SakkePayload {
-            params: sakke_params::PARAMETER_SET_1,
-            id_scheme: id_scheme::HASHED_UID,
-            data: Cow::Borrowed(&sed),
-        }));
+        payloads.push(Payload::Sakke(sakke_payload(&sed)));
+        if settings.sakke_to_self {
+            // TS 33.180 E.5: the same key to our own identity, for our other devices.
+            let own_community = settings.kms_community(own.kms_uri().as_bytes())?;
+            let to_self = encapsulate(settings, key, own.receiver_key().identifier(), own_community)?;
+            payloads.push(Payload::GeneralExtension(GeneralExtension {
+                ext_type: extension_type::SAKKE_TO_SELF,
+                data: sakke_payload(&to_self).to_self_extension_data()?.into(),
+            }));
+        }
         if let Some(parameters) = &key.parameters {
             let data = protected_key_parameters(settings, key, parameters, (csb_id, cx.timestamp))?;
             payloads.push(Payload::GeneralExtension(GeneralExtension {
@@ -277,6 +284,11 @@ impl KeyManagement for Sakke {
     fn complete(&self, _cx: &Completing<'_>, _received: &Received<'_>) -> Result<Option<Bundle>> {
         Err(Error::new(ErrorKind::State, "MIKEY-SAKKE has no R_MESSAGE (RFC 6509 §2.2.1)"))
     }
+}
+
+/// The SAKKE payload of Encapsulated Data `sed`: Parameter Set 1, to a hashed UID.
+fn sakke_payload(sed: &[u8]) -> SakkePayload<'_> {
+    SakkePayload { params: sakke_params::PARAMETER_SET_1, id_scheme: id_scheme::HASHED_UID, data: Cow::Borrowed(sed) }
 }
 
 /// The SAKKE Encapsulated Data of `key` for the receiver `identifier` (RFC 6508 §6.2.1). Under
