@@ -56,3 +56,33 @@ fn mutated_messages_never_panic_and_rejections_change_nothing() {
         assert_eq!(initiator.state(), State::Established);
     }
 }
+
+/// MIKEY-SAKKE: a GMS's GMK message to Alice, mutated, to fresh responder sessions of Alice's
+/// one config (building a key set's pairing tables per mutation would cost too much). No panic;
+/// a rejection leaves the session idle with no key; the genuine message is still taken.
+#[test]
+fn mutated_mikey_sakke_messages_never_panic_and_rejections_change_nothing() {
+    let vectors = common::streamwide_vectors();
+    let clock = TestClock::at(common::STREAMWIDE_T);
+    let gms = common::streamwide_user_config(&vectors, "GMS", &clock, 0);
+    let alice = common::streamwide_user_config(&vectors, "Alice", &clock, 0);
+    let mut initiator = Session::new(&gms, Role::Initiator).unwrap();
+    initiator.set_mcptt_key(mikey::mcptt::McpttKey::new(0x0123_4567, &[0x5A; 16]).unwrap()).unwrap();
+    let alice_uri = vectors["users"]["Alice"]["uri"].as_str().unwrap().to_owned();
+    initiator.set_mcptt_peer(mikey::mcptt::McpttPeer { uri: alice_uri, kms_uri: None }).unwrap();
+    let message = initiator.create_message().unwrap();
+    let mut rng = Rng::new(0x5EED_5A66);
+    let mut rejections = 0;
+    const SAKKE_MUTATIONS: usize = 150;
+    for _ in 0..SAKKE_MUTATIONS {
+        let mutated = mutate(&message, &mut rng);
+        let mut responder = Session::new(&alice, Role::Responder).unwrap();
+        if let Err(rejection) = responder.process_message(&mutated) {
+            rejections += 1;
+            assert_eq!(responder.state(), State::Idle, "{}", rejection.error);
+            assert!(responder.mcptt_key().is_none() && responder.csb_id().is_none());
+        }
+    }
+    assert!(rejections > SAKKE_MUTATIONS * 3 / 4, "{rejections} mutations rejected");
+    Session::new(&alice, Role::Responder).unwrap().process_message(&message).unwrap();
+}
