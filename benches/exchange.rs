@@ -55,6 +55,7 @@ use mikey::crypto::sakke::{
 };
 use mikey::crypto::x509::{Certificate, KeyUsageNeed, TrustStore};
 use mikey::crypto::{MacAlgorithm, MacKey, PrfFunction, PrfKey, SystemRandomSource};
+use mikey::mcptt::{McpttKey, McpttPeer};
 use mikey::replay::{ReplayCache, ReplayCheck};
 use mikey::wire::{DhGroup, KeyDataList, Message, Payload};
 use mikey::{Config, Method, Role, SecretBytes, Session};
@@ -62,7 +63,7 @@ use mikey::{Config, Method, Role, SecretBytes, Session};
 // The test PKI and its identities, shared with the integration tests.
 #[path = "../tests/common/mod.rs"]
 mod common;
-use common::{pki, set_test_identity};
+use common::{pki, set_test_identity, streamwide_user_config, streamwide_vectors, TestClock, STREAMWIDE_T};
 
 /// The system time, advanced by one NTP fraction unit per reading so every message an
 /// initiator makes has a distinct, increasing timestamp.
@@ -565,6 +566,31 @@ const INSTRUCTION_SCENARIOS: &[InstructionScenario] = &[
         },
     },
     InstructionScenario {
+        name: "MIKEY-SAKKE GMK I_MESSAGE made by a session",
+        calls: 5,
+        gstreamer: false,
+        setup: |_, _| {
+            let messages = SakkeMessages::new(0);
+            Box::new(move || {
+                black_box(messages.create());
+            })
+        },
+    },
+    InstructionScenario {
+        name: "MIKEY-SAKKE GMK I_MESSAGE taken by a session",
+        calls: 5,
+        gstreamer: false,
+        setup: |calls, _| {
+            // The warm-up call takes one copy too.
+            let messages = SakkeMessages::new(calls as usize + 1);
+            let mut next = 0;
+            Box::new(move || {
+                black_box(messages.process(next));
+                next += 1;
+            })
+        },
+    },
+    InstructionScenario {
         name: "MIKEY-SAKKE processing: ECCSI verification + decapsulation",
         calls: 5,
         gstreamer: false,
@@ -577,6 +603,63 @@ const INSTRUCTION_SCENARIOS: &[InstructionScenario] = &[
         },
     },
 ];
+
+/// Whole MIKEY-SAKKE messages through sessions, with the Streamwide vector's users: the GMS
+/// keys Alice. Taking messages needs distinct ones (a copy is a replay): the GMS's message
+/// signed again, each signature with a fresh r, names a new message for the replay cache.
+struct SakkeMessages {
+    gms: Config,
+    alice: Config,
+    alice_uri: String,
+    /// Distinct signed copies of one GMK message.
+    copies: Vec<Vec<u8>>,
+}
+
+impl SakkeMessages {
+    /// Enough copies for one wall-time measurement (about 5 × 0.4 s at a few hundred per second).
+    const COPIES: usize = 3000;
+
+    /// The configs, and `copies` signed copies of the GMS's message to Alice.
+    fn new(copies: usize) -> Self {
+        let vectors = streamwide_vectors();
+        let clock = TestClock::at(STREAMWIDE_T);
+        let (gms, alice) =
+            (streamwide_user_config(&vectors, "GMS", &clock, 0), streamwide_user_config(&vectors, "Alice", &clock, 0));
+        let alice_uri = vectors["users"]["Alice"]["uri"].as_str().unwrap().to_owned();
+        let mut messages = SakkeMessages { gms, alice, alice_uri, copies: Vec::new() };
+        let message = messages.create();
+        let (user, kms) = (&vectors["users"]["GMS"], &vectors["kms"]);
+        let field = |name: &str| from_hex(user[name].as_str().unwrap()).unwrap();
+        let kpak = Kpak::from_bytes(&from_hex(kms["KPAK_PubAuthKey"].as_str().unwrap()).unwrap()).unwrap();
+        let ssk = Ssk::from_bytes(&field("ssk")).unwrap();
+        let signer = SigningKey::new(&kpak, &field("uid"), ssk, Pvt::from_bytes(&field("pvt")).unwrap()).unwrap();
+        let covered = message.len() - eccsi::SIGNATURE_LEN;
+        messages.copies = (0..copies)
+            .map(|_| {
+                let mut copy = message.clone();
+                let signature = signer.sign(&message[..covered], &SystemRandomSource).unwrap();
+                copy[covered..].copy_from_slice(&signature.to_bytes());
+                copy
+            })
+            .collect();
+        messages
+    }
+
+    /// The GMS's I_MESSAGE to Alice, from a new session.
+    fn create(&self) -> Vec<u8> {
+        let mut initiator = Session::new(&self.gms, Role::Initiator).unwrap();
+        initiator.set_mcptt_key(McpttKey::new(0x0123_4567, &[0x5A; 16]).unwrap()).unwrap();
+        initiator.set_mcptt_peer(McpttPeer { uri: self.alice_uri.clone(), kms_uri: None }).unwrap();
+        initiator.create_message().unwrap()
+    }
+
+    /// Alice's new session takes copy `index`.
+    fn process(&self, index: usize) -> Session {
+        let mut responder = Session::new(&self.alice, Role::Responder).unwrap();
+        responder.process_message(&self.copies[index]).unwrap();
+        responder
+    }
+}
 
 /// The MIKEY-SAKKE keys of the benchmarks: the RFC 6508 Appendix A KMS key, identifier and RSK,
 /// the Streamwide vector's GMS as ECCSI signer, and one signed SED.
@@ -793,6 +876,15 @@ fn mikey_sakke_benchmarks() {
     measure("MIKEY-SAKKE processing: ECCSI verification + decapsulation", 1, || {
         eccsi::verify(&kpak, &signer_uid, black_box(&sed), &signature).unwrap();
         black_box(key.decapsulate(black_box(&sed)).unwrap());
+    });
+    let messages = SakkeMessages::new(SakkeMessages::COPIES);
+    measure("MIKEY-SAKKE GMK I_MESSAGE made by a session (every payload)", 1, || {
+        black_box(messages.create());
+    });
+    let mut next = 0;
+    measure("MIKEY-SAKKE GMK I_MESSAGE taken by a session (every check)", 1, || {
+        black_box(messages.process(next));
+        next += 1;
     });
     measure("  SAKKE encapsulation (fresh SSV, [r]([b]P + Z), g^r, H)", 1, || {
         black_box(encapsulate(&SystemRandomSource, &b, &kms).unwrap());
