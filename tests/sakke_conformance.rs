@@ -4,7 +4,8 @@
 //! §5.1.2), and each I_MESSAGE's signature verifies over the message up to the signature with
 //! the SIGN header included (RFC 3830 §5.2; TS 33.180 senders), under the signer's UID; each
 //! SAKKE payload decapsulates with its receiver's RSK to the published key (RFC 6508 §6.2.2);
-//! and what we encapsulate and sign opens and verifies with the vector users' keys.
+//! and what we encapsulate and sign, and our whole I_MESSAGEs, open and verify with the vector
+//! users' keys.
 
 mod common;
 
@@ -111,4 +112,37 @@ fn what_we_encapsulate_and_sign_opens_and_verifies_with_the_vector_users_keys() 
     let signer = signing_key(&kpak, gms, &gms_uid).unwrap();
     let signature = signer.sign(&sed, &SystemRandomSource).unwrap();
     eccsi::verify(&kpak, &gms_uid, &sed, &signature.to_bytes()).unwrap();
+}
+
+#[test]
+fn our_gmk_i_message_verifies_and_decapsulates_with_the_rfc_primitives_alone() {
+    // The method's own I_MESSAGE (GMS -> Alice), checked the way an independent receiver would:
+    // decode, ECCSI over the message up to the signature with its SIGN header (RFC 3830 §5.2)
+    // under the GMS's UID, SAKKE with Alice's RSK.
+    let vectors = vectors();
+    let clock = common::TestClock::at(common::STREAMWIDE_T);
+    let gms = common::streamwide_user_config(&vectors, "GMS", &clock, 0);
+    let mut initiator = mikey::Session::new(&gms, mikey::Role::Initiator).unwrap();
+    let gmk = [0x3C; 16];
+    initiator.set_mcptt_key(mikey::mcptt::McpttKey::new(0x0ABC_DEF0, &gmk).unwrap()).unwrap();
+    let alice = &vectors["users"]["Alice"];
+    let alice_uri = alice["uri"].as_str().unwrap().to_owned();
+    initiator.set_mcptt_peer(mikey::mcptt::McpttPeer { uri: alice_uri, kms_uri: None }).unwrap();
+    let message_bytes = initiator.create_message().unwrap();
+    let message = Message::decode(&message_bytes).unwrap();
+    let Some(Payload::Sign(signature)) = message.payloads.last() else { panic!("SIGN last") };
+    assert_eq!(signature.sig_type, 2);
+    let kpak = Kpak::from_bytes(&bytes(&vectors["kms"], "KPAK_PubAuthKey")).unwrap();
+    let signed_len = message_bytes.len() - signature.data.len();
+    let gms_uid = bytes(&vectors["users"]["GMS"], "uid");
+    eccsi::verify(&kpak, &gms_uid, &message_bytes[..signed_len], &signature.data).unwrap();
+    let z = KmsPublicKey::new(&bytes(&vectors["kms"], "Z_PubEncKey")).unwrap();
+    let alice_uid = bytes(alice, "uid");
+    let rsk = ReceiverSecretKey::new(&bytes(alice, "rsk"), &Identifier::new(&alice_uid).unwrap(), &z).unwrap();
+    let sed = &message.find(Payload::as_sakke).unwrap().data;
+    assert_eq!(rsk.decapsulate(sed).unwrap().expose(), gmk);
+    // The identities it names: the GMS's and Alice's UIDs (IDR roles 8 and 9).
+    let uids: Vec<(u8, Vec<u8>)> =
+        message.payloads.iter().filter_map(Payload::as_id_with_role).map(|idr| (idr.role, idr.data.to_vec())).collect();
+    assert!(uids.contains(&(8, gms_uid)) && uids.contains(&(9, alice_uid)));
 }

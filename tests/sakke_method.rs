@@ -618,3 +618,29 @@ fn sakke_to_self_lets_the_sender_s_other_devices_read_the_key_and_receivers_igno
     let plain = Message::decode(&plain_message).unwrap();
     assert!(!plain.payloads.iter().filter_map(Payload::as_general_extension).any(|e| e.ext_type == 6));
 }
+
+#[test]
+fn csk_musik_and_mkfc_keys_go_through_with_their_cs_ids_and_mkis() {
+    // TS 33.180 E.4.1, E.6: a CSK keys CS 6 (and 8), a MuSiK CS 7 (and 9), an MKFC no media
+    // stream of its own; each MKI is the 32-bit key ID.
+    let scene = Scene::new();
+    for (key_id, cs_ids) in [(0x2000_0006_u32, &[6u8][..]), (0x6000_0007, &[7]), (0x4000_0004, &[])] {
+        let key = McpttKey::new(key_id, &[0x44; 16]).unwrap();
+        let message = scene.message(&scene.config("Alice"), &key, "Bob");
+        let mut responder = Session::new(&scene.config("Bob"), Role::Responder).unwrap();
+        responder.process_message(&message).unwrap();
+        let received = responder.mcptt_key().unwrap();
+        assert_eq!((received.key_id, received.key.expose()), (key_id, &[0x44; 16][..]), "{key_id:#x}");
+        assert_eq!(received.parameters.as_ref().unwrap().key_type, (key_id >> 28) as u8);
+        for &cs_id in cs_ids {
+            assert_eq!(responder.export_srtp(cs_id).unwrap().mki, key_id.to_be_bytes(), "{key_id:#x}");
+        }
+        if cs_ids.is_empty() {
+            // The MKFC's message has the empty map and no crypto session of TS 33.180's.
+            assert_eq!(responder.export_srtp(0).unwrap_err().kind(), ErrorKind::InvalidArgument);
+        }
+    }
+    // A key ID of no purpose, or a key of the wrong length, is refused before anything is sent.
+    assert_eq!(McpttKey::new(0x7000_0001, &[0; 16]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(McpttKey::new(0x1000_0001, &[0; 32]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+}
