@@ -165,6 +165,13 @@ static void gmk_to_a_group_of_three(void)
                                                                     &identity_len));
             CHECK(identity_len == strlen(SW_GMS.uri) && memcmp(identity, SW_GMS.uri, identity_len) == 0,
                   "the GMS as SIP named it, confirmed");
+            {
+                uint8_t cs_id = 0;
+                CHECK(mikey_session_cs_count(responder) == 1, "one crypto session, CS 4");
+                CHECK_OK(mikey_session_cs_id(responder, 0, &cs_id));
+                CHECK(cs_id == 4, "the MCPTT group's CS ID is 4, not %u", (unsigned)cs_id);
+                CHECK_RESULT(mikey_session_cs_id(responder, 1, &cs_id), MIKEY_ERR_INVALID_ARGUMENT);
+            }
             if (CHECK_OK(mikey_session_export_srtp(initiator, 4, &sent)) &&
                 CHECK_OK(mikey_session_export_srtp(responder, 4, &received))) {
                 CHECK(memcmp(sent.master_key, received.master_key, 16) == 0 &&

@@ -1163,15 +1163,25 @@ mikey_result mikey_session_take_response(struct mikey_session *session, uint8_t 
 mikey_state mikey_session_state(const struct mikey_session *session);
 
 /**
- * The number of crypto sessions (initiator: streams added; responder: streams received); 0 for
- * NULL.
+ * The number of crypto sessions (initiator: streams added, or those its message keyed;
+ * responder: those received); 0 for NULL. `mikey_session_cs_id` gives each one's CS ID.
  *
  * Writes nothing. Not synchronised (see `mikey_session`).
  */
 size_t mikey_session_cs_count(const struct mikey_session *session);
 
 /**
- * Exports the SRTP keys of crypto session `cs_id` (1-based) into `*keys_out`.
+ * The CS ID of crypto session number `index` (0 to `mikey_session_cs_count` - 1) into
+ * `*cs_id_out`: `index + 1` for an SRTP-ID map, the CS IDs a GENERIC-ID map or the MCPTT
+ * profile gives for MIKEY-SAKKE (4 and 5 of a GMK, 0 to 3 of a PCK, ...). What
+ * `mikey_session_export_srtp` takes. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or
+ * an index past the end; writes `*cs_id_out` only on success. Not synchronised.
+ */
+mikey_result mikey_session_cs_id(const struct mikey_session *session, size_t index, uint8_t *cs_id_out);
+
+/**
+ * Exports the SRTP keys of crypto session `cs_id` into `*keys_out`: 1-based for the SRTP-ID
+ * maps of RFC 3830; for MIKEY-SAKKE the CS IDs of TS 33.180 (`mikey_session_cs_id` lists them).
  *
  * Writes `*keys_out` only on success; the struct then holds secret keys, which the caller wipes
  * with `mikey_srtp_keys_clear` when done. Returns `MIKEY_ERR_STATE` unless the session is

@@ -123,12 +123,21 @@ impl Session {
         self.state
     }
 
-    /// Number of crypto sessions (initiator: streams added; responder: streams received).
+    /// Number of crypto sessions (initiator: streams added, or those its message keyed;
+    /// responder: those received).
     pub fn cs_count(&self) -> usize {
+        self.cs_ids().len()
+    }
+
+    /// The CS IDs of the crypto sessions, in order: 1, 2, ... for an SRTP-ID map; those a
+    /// GENERIC-ID map or the MCPTT profile gives (MIKEY-SAKKE: 4 and 5 of a GMK, 0 to 3 of a
+    /// PCK, ...). What [`Session::export_srtp`] takes.
+    pub fn cs_ids(&self) -> Vec<u8> {
+        // An initiator's streams, also those added for the next message; else the CSB's.
         match (&self.bundle, self.role) {
-            (_, Role::Initiator) => self.streams.len(),
-            (Some(bundle), Role::Responder) => bundle.streams.len(),
-            (None, Role::Responder) => 0,
+            (_, Role::Initiator) if !self.streams.is_empty() => self.streams.iter().map(|s| s.cs_id).collect(),
+            (Some(bundle), _) => bundle.streams().map(|stream| stream.cs_id).collect(),
+            (None, _) => Vec::new(),
         }
     }
 

@@ -168,6 +168,8 @@ fn a_private_call_key_goes_both_ways_and_both_ends_export_the_same_srtp_keys() {
             assert_eq!(received.mki, 0x1000_0042_u32.to_be_bytes());
         }
         assert_eq!(initiator.csb_id(), Some(0x1000_0042));
+        // TS 33.180's CS IDs of a PCK, both ends.
+        assert_eq!((initiator.cs_ids(), responder.cs_ids()), (vec![0, 1, 2, 3], vec![0, 1, 2, 3]));
         // The PCK profile of TS 33.179 Table E.3-1, without an SP (#CS = 0).
         let decoded = Message::decode(&message).unwrap();
         assert!(decoded.find(Payload::as_security_policy).is_none());

@@ -394,8 +394,8 @@ pub unsafe extern "C" fn mikey_session_state(session: *const mikey_session) -> m
     })
 }
 
-/// The number of crypto sessions (initiator: streams added; responder: streams received); 0 for
-/// NULL.
+/// The number of crypto sessions (initiator: streams added, or those its message keyed;
+/// responder: those received); 0 for NULL. `mikey_session_cs_id` gives each one's CS ID.
 ///
 /// Writes nothing. Not synchronised (see `mikey_session`).
 #[no_mangle]
@@ -407,7 +407,36 @@ pub unsafe extern "C" fn mikey_session_cs_count(session: *const mikey_session) -
     })
 }
 
-/// Exports the SRTP keys of crypto session `cs_id` (1-based) into `*keys_out`.
+/// The CS ID of crypto session number `index` (0 to `mikey_session_cs_count` - 1) into
+/// `*cs_id_out`: `index + 1` for an SRTP-ID map, the CS IDs a GENERIC-ID map or the MCPTT
+/// profile gives for MIKEY-SAKKE (4 and 5 of a GMK, 0 to 3 of a PCK, ...). What
+/// `mikey_session_export_srtp` takes. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or
+/// an index past the end; writes `*cs_id_out` only on success. Not synchronised.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_session_cs_id(
+    session: *const mikey_session,
+    index: usize,
+    cs_id_out: *mut u8,
+) -> mikey_result {
+    guarded(|| {
+        // SAFETY: `session` is NULL or a live handle no thread changes during the call (documentation).
+        let session = unsafe { try_ref(session, "session") }?;
+        mikey_session::run(session, |session| {
+            let cs_ids = session.session.cs_ids();
+            let cs_id = *cs_ids.get(index).ok_or_else(|| {
+                Failure::invalid(format!("invalid argument: crypto session {index} of {}", cs_ids.len()))
+            })?;
+            // SAFETY: NULL or writable (documentation); checked for NULL by try_mut.
+            let out = unsafe { try_mut(cs_id_out, "cs_id_out") }?;
+            // SAFETY: `out` is a valid u8 (from try_mut).
+            unsafe { write_out(out, cs_id) };
+            Ok(())
+        })
+    })
+}
+
+/// Exports the SRTP keys of crypto session `cs_id` into `*keys_out`: 1-based for the SRTP-ID
+/// maps of RFC 3830; for MIKEY-SAKKE the CS IDs of TS 33.180 (`mikey_session_cs_id` lists them).
 ///
 /// Writes `*keys_out` only on success; the struct then holds secret keys, which the caller wipes
 /// with `mikey_srtp_keys_clear` when done. Returns `MIKEY_ERR_STATE` unless the session is
