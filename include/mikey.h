@@ -1263,7 +1263,9 @@ mikey_result mikey_session_set_mcptt_key(struct mikey_session *session,
  * goes to. Responder: the initiator as SIP named it (the P-Asserted-Identity or From of the
  * INVITE that carried the message); the message is then refused (`MIKEY_ERR_AUTH_FAILED`)
  * unless the UID it was signed under is that user's (identity hiding, TS 33.180 5.2.6), and
- * `mikey_session_peer_identity` gives the URI instead of the UID.
+ * `mikey_session_peer_identity` gives the URI instead of the UID. Any user of a configured KMS
+ * can sign a valid message: name the one you expect (the GMS, the caller) unless the
+ * application checks `mikey_session_peer_identity` itself.
  *
  * Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL or empty strings, invalid UTF-8, or a session
  * of another method. Not synchronised (see `mikey_session`).

@@ -646,3 +646,32 @@ fn csk_musik_and_mkfc_keys_go_through_with_their_cs_ids_and_mkis() {
     assert_eq!(McpttKey::new(0x7000_0001, &[0; 16]).unwrap_err().kind(), ErrorKind::InvalidArgument);
     assert_eq!(McpttKey::new(0x1000_0001, &[0; 32]).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
+
+#[test]
+fn a_signer_named_by_uri_in_the_previous_key_period_is_taken_only_with_the_tolerance() {
+    // A Softil-style message (IDRi, IDRr as URIs) sent in period 237 with the GMS's keys of 236.
+    let scene = Scene::new();
+    let message = scene.message(&scene.config("GMS"), &gmk(), "Alice");
+    let (gms_uri, alice_uri) = (scene.uri("GMS"), scene.uri("Alice"));
+    let in_237 = resigned_by(&scene, "GMS", &message, |message| {
+        for payload in message.payloads.iter_mut() {
+            match payload {
+                Payload::Timestamp(timestamp) => timestamp.value = PERIOD_237 << 32,
+                Payload::IdWithRole(idr) if idr.role == 8 => {
+                    (idr.role, idr.data) = (1, gms_uri.as_bytes().to_vec().into())
+                }
+                Payload::IdWithRole(idr) if idr.role == 9 => {
+                    (idr.role, idr.data) = (2, alice_uri.as_bytes().to_vec().into())
+                }
+                _ => {}
+            }
+        }
+    });
+    let clock = TestClock::at(PERIOD_237);
+    refused_at(&scene, &clock, "Alice", &in_237, ErrorKind::AuthFailed);
+    let mut tolerant = user_config(&scene.vectors, "Alice", &clock, 0);
+    tolerant.set_key_period_tolerance(1).unwrap();
+    let mut responder = Session::new(&tolerant, Role::Responder).unwrap();
+    responder.process_message(&in_237).unwrap();
+    assert_eq!(responder.peer_identity().unwrap(), scene.uri("GMS").as_bytes());
+}

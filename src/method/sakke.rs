@@ -250,9 +250,9 @@ impl KeyManagement for Sakke {
         let own = receiving_key_set(settings, responder_community, &ids.responder, now)?;
         // Step 5: the signature, under the initiator's identifier, over the message with its
         // SIGN header (RFC 3830 §5.2).
-        let signer = signer_uid(initiator_community, &ids.initiator, now)?;
-        let signer_identifier = settings.identifier_form().identifier(&signer);
-        verify_signature(settings, initiator_community, &signer_identifier, received.bytes, signature)?;
+        let candidates = signer_candidates(initiator_community, &ids.initiator, now, settings.key_period_tolerance)?;
+        let (signer, signer_identifier) =
+            verified_signer(settings, initiator_community, &candidates, received, signature)?;
         // Step 6: the key, with the TEST check of RFC 6508 §6.2.2.
         let key = decapsulate(settings, own, &sakke_payload.data)?;
         // Step 7: the key ID and its purpose.
@@ -552,22 +552,46 @@ fn receiving_key_set<'s>(
     }
 }
 
-/// The UID the initiator signed under: the one IDRuidi carries, or the UID of the URI IDRi
-/// carries in the key period of T.
-fn signer_uid(community: &KmsCommunity, named: &NamedBy<'_>, ntp_timestamp: u64) -> Result<[u8; 32]> {
+/// The UIDs the initiator may have signed under: the one IDRuidi carries, or the UID of the URI
+/// IDRi carries in the key period of T (then those of the periods the tolerance allows).
+fn signer_candidates(
+    community: &KmsCommunity,
+    named: &NamedBy<'_>,
+    ntp_timestamp: u64,
+    tolerance: u8,
+) -> Result<Vec<[u8; 32]>> {
     match named {
-        NamedBy::Uid(uid) => <[u8; UID_LEN]>::try_from(*uid).map_err(|_| {
+        NamedBy::Uid(uid) => Ok(vec![<[u8; UID_LEN]>::try_from(*uid).map_err(|_| {
             Error::malformed(format!("IDRuidi carries {} octets; a UID is 32 (F.2.1)", uid.len()))
                 .with_peer_code(MikeyErrorCode::InvalidId)
-        }),
+        })?]),
         NamedBy::Uri(uri) => {
             let uri = std::str::from_utf8(uri).map_err(|_| Error::malformed("IDRi is not a UTF-8 URI"))?;
-            let period = key_periods(community, ntp_timestamp, 0)?[0];
-            community.uid(uri, period)
+            let periods = key_periods(community, ntp_timestamp, tolerance)?;
+            periods.into_iter().map(|period| community.uid(uri, period)).collect()
         }
         NamedBy::Nothing => Err(Error::malformed("no IDRi or IDRuidi: the signer is unknown (RFC 6509 §2.2.1)")
             .with_peer_code(MikeyErrorCode::InvalidId)),
     }
+}
+
+/// The UID among `candidates` whose signature the message carries, with its identifier.
+fn verified_signer(
+    settings: &Settings,
+    community: &KmsCommunity,
+    candidates: &[[u8; 32]],
+    received: &Received<'_>,
+    signature: &Signature<'_>,
+) -> Result<([u8; 32], Vec<u8>)> {
+    let mut refusal = Error::new(ErrorKind::AuthFailed, "no signer");
+    for uid in candidates {
+        let identifier = settings.identifier_form().identifier(uid);
+        match verify_signature(settings, community, &identifier, received.bytes, signature) {
+            Ok(()) => return Ok((*uid, identifier)),
+            Err(error) => refusal = error,
+        }
+    }
+    Err(refusal)
 }
 
 /// Checks the ECCSI signature over everything before it, the SIGN header included (RFC 3830
