@@ -44,8 +44,8 @@
 //! Whatever depends on the RSK, the SSV or r runs in constant time: no branch and no memory
 //! index depends on it.
 //! - F_p: aws-lc's Montgomery multiplication; additions, subtractions, comparisons and selections
-//!   with masks; inversion as a^(p-2), whose squarings and multiplications follow the public
-//!   exponent only.
+//!   with masks; inversion by aws-lc's blinded binary algorithm, whose time depends only on the
+//!   element times a fresh random factor (as in RSA blinding).
 //! - Scalar multiplication \[k\]B and g^k: the signed digits of k are computed without a branch,
 //!   every entry of a table row is read and one kept by masks, a negative digit negates by a mask,
 //!   and the complete addition law has no exceptional case to branch on (a zero digit computes a

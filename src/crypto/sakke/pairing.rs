@@ -115,7 +115,7 @@ struct Step {
 
 impl MillerLines {
     /// The lines of the loop for `point`, which must be of order q. Constant time: the walk's
-    /// operations depend on q's digits only, the one inversion (batched) is a^(p-2).
+    /// operations depend on q's digits only, the one inversion (batched) is blinded.
     pub(super) fn new(f: &Field, point: &Affine) -> MillerLines {
         let digits: &[i8] = &MILLER_DIGITS;
         let negated = point.neg();
