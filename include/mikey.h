@@ -971,7 +971,7 @@ mikey_result mikey_config_add_kms_community(struct mikey_config *config,
  * `UserPubTokenPVT`). Add the next period's set before the period changes.
  *
  * Both key pairs are validated against the community's keys and the user's UID for that
- * period (RFC 6507 §5.1.2, RFC 6508 §6.1.2; about 50 ms, which also prepares the RSK's pairing
+ * period (RFC 6507 §5.1.2, RFC 6508 §6.1.2; about 60 ms, which also prepares the RSK's pairing
  * tables). The keys are copied and wiped when the config is freed. Every key set of a config
  * belongs to one user. Set `MIKEY_INTEROP_SAKKE_UID_AS_HEX_TEXT` first when the KMS issues keys
  * for the UID's hex text. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, an unknown

@@ -653,7 +653,7 @@ impl Config {
     /// MIKEY-SAKKE: adds our keys for one key period, issued by the KMS `kms_uri` (add its
     /// community first) to `user_uri`: RSK (257 octets), SSK (32) and PVT (65). Both key pairs
     /// are validated against the community's keys and the user's UID for that period (RFC 6507
-    /// §5.1.2, RFC 6508 §6.1.2; about 50 ms). Every key set of a config belongs to one user.
+    /// §5.1.2, RFC 6508 §6.1.2; about 60 ms). Every key set of a config belongs to one user.
     pub fn add_user_key_set(
         &mut self,
         kms_uri: &str,

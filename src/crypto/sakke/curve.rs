@@ -175,8 +175,10 @@ pub(super) fn has_order_q(f: &Field, point: &Affine) -> bool {
     mul_public(f, point, &super::fp::Q).is_identity() == 1
 }
 
-/// Window width of the fixed-base tables and of the PF_p powers of g.
-pub(super) const WINDOW: usize = 5;
+/// Window width of the fixed-base tables and of the PF_p powers of g: 6 beats 5 by about 12%
+/// of an encapsulation's instructions (171 additions instead of 205, each row scan twice as long);
+/// 7 leaves a digit over at the top.
+pub(super) const WINDOW: usize = 6;
 /// Entries per window: signed digits run from -HALF to HALF.
 pub(super) const HALF: usize = 1 << (WINDOW - 1);
 /// Windows covering a scalar below q < 2^1022.
@@ -360,15 +362,18 @@ mod tests {
 
     #[test]
     fn signed_digits_recompose_the_scalar() {
-        let mut value = [0; LIMBS];
-        value[0] = 0b11111_10000_10001;
-        let scalar = Scalar::new_public(&value).unwrap();
-        let digits: Vec<i64> = signed_digits(&scalar)
-            .take(4)
-            .map(|(magnitude, negative)| if negative == 1 { -i64::from(magnitude) } else { i64::from(magnitude) })
-            .collect();
-        // 17 → -15 carry 1; 16 + 1 = 17 → -15 carry 1; 31 + 1 = 32 → 0 carry 1; then 1.
-        assert_eq!(digits, [-15, -15, 0, 1]);
-        assert_eq!(digits.iter().enumerate().map(|(j, d)| d << (5 * j)).sum::<i64>(), 0b11111_10000_10001);
+        for low in [0b11111_10000_10001_i64, 0x2F_FFFF, 1, 0x20, 0x3F_0001] {
+            let mut value = [0; LIMBS];
+            value[0] = low as Limb;
+            let scalar = Scalar::new_public(&value).unwrap();
+            let digits: Vec<i64> = signed_digits(&scalar)
+                .take(5)
+                .map(|(magnitude, negative)| if negative == 1 { -i64::from(magnitude) } else { i64::from(magnitude) })
+                .collect();
+            // Every digit within ±HALF, and Σ d_j·2^(WINDOW·j) is the scalar.
+            assert!(digits.iter().all(|d| d.unsigned_abs() <= HALF as u64), "{low:#x}: {digits:?}");
+            let sum: i64 = digits.iter().enumerate().map(|(j, d)| d << (WINDOW * j)).sum();
+            assert_eq!(sum, low, "{digits:?}");
+        }
     }
 }

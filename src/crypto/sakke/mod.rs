@@ -31,7 +31,7 @@
 //! multiplications use tables of \[d·32^j\]B for fixed points B (P, Z, and the receiver's
 //! \[b\]P + Z), so \[k\]B is 205 additions and no doubling; g^r uses the same kind of table in PF_p.
 //! An encapsulation is R = \[r·b\]P + \[r\]Z and g^r with one inversion for both. The tables of P
-//! and of g are made once per process, on first use (about 0.8 MB and 0.4 MB, some 25 ms).
+//! and of g are made once per process, on first use (about 1.4 MB and 0.7 MB, some 40 ms).
 //!
 //! aws-lc rather than `crypto-bigint`: both multiply in constant time, but on this project's
 //! machines aws-lc's 1024-bit Montgomery product takes about 0.25 µs (a squaring 0.2 µs) against
@@ -236,7 +236,7 @@ impl fmt::Debug for Point {
 }
 
 /// A KMS Public Key Z_S = \[z_S\]P (RFC 6508 §2.2), with the table of its multiples that makes the
-/// sender's \[r\]Z_S cheap (about 0.8 MB, made in about 20 ms): keep it for the key's lifetime.
+/// sender's \[r\]Z_S cheap (about 1.4 MB, made in about 40 ms): keep it for the key's lifetime.
 pub struct KmsPublicKey {
     point: Point,
     table: FixedBase,
@@ -506,7 +506,7 @@ fn representative(f: &Field, lines: &MillerLines, r: &Affine) -> Zeroizing<[u8; 
 
 /// A Receiver Secret Key K_(b,S) (RFC 6508 §2.2), checked, with what its decapsulations share:
 /// its Miller lines (about 350 kB, secret, zeroized on drop) and the table of \[b\]P + Z_S (about
-/// 0.8 MB). Made in about 30 ms; keep it for the key period.
+/// 1.4 MB). Made in about 55 ms; keep it for the key period.
 pub struct ReceiverSecretKey {
     identifier: Identifier,
     lines: MillerLines,
