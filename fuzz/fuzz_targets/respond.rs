@@ -1,5 +1,7 @@
-//! Fuzzes `Session::process_message` as a responder of the PSK, NULL, DH-HMAC and RSA-R methods
-//! (the RSA-R responder with bob's test credentials, trusting the test root).
+//! Fuzzes `Session::process_message` as a responder of the PSK, NULL, DH-HMAC, RSA-R and
+//! MIKEY-SAKKE methods (the RSA-R responder with bob's test credentials, trusting the test root;
+//! the MIKEY-SAKKE responder as Alice of tests/vectors/mikey_sakke_streamwide_e2e.json, whose
+//! real messages are among the seeds).
 //!
 //! The session clock follows the input: when the input decodes and carries a T payload, the
 //! clock reads that time, so the timestamp window lets the input through to the MAC, signature
@@ -17,6 +19,7 @@ use std::sync::{Arc, OnceLock};
 use libfuzzer_sys::fuzz_target;
 use mikey::clock::Clock;
 use mikey::crypto::SystemRandomSource;
+use mikey::mcptt::KmsCommunity;
 use mikey::wire::{Message, Payload};
 use mikey::{Config, Method, Role, Session, State};
 
@@ -48,9 +51,30 @@ fn setup() -> &'static (Arc<FollowingClock>, Vec<Config>) {
         rsa_r.set_certificate_chain(&chain).unwrap();
         rsa_r.set_private_key(&pki("bob.key.pem")).unwrap();
         rsa_r.add_trust_anchor(&pki("root.crt.pem")).unwrap();
-        let configs = vec![config(Method::Psk), config(Method::Null), config(Method::DhHmac), rsa_r];
+        let configs = vec![config(Method::Psk), config(Method::Null), config(Method::DhHmac), rsa_r, sakke(config)];
         (clock, configs)
     })
+}
+
+/// Alice of the Streamwide vectors, with her KMS.
+fn sakke(config: impl Fn(Method) -> Config) -> Config {
+    let path = format!("{}/../tests/vectors/mikey_sakke_streamwide_e2e.json", env!("CARGO_MANIFEST_DIR"));
+    let vectors: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let hex = |value: &serde_json::Value, key: &str| -> Vec<u8> {
+        let text = value[key].as_str().unwrap();
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    };
+    let (kms, alice) = (&vectors["kms"], &vectors["users"]["Alice"]);
+    let kms_uri = kms["kms_uri"].as_str().unwrap();
+    let (period, offset) = (kms["user_key_period_s"].as_u64().unwrap(), kms["user_key_offset_s"].as_u64().unwrap());
+    let community = KmsCommunity::new(kms_uri, &hex(kms, "Z_PubEncKey"), &hex(kms, "KPAK_PubAuthKey"), period, offset);
+    let mut sakke = config(Method::Sakke);
+    sakke.add_kms_community(community.unwrap()).unwrap();
+    let keys = (hex(alice, "rsk"), hex(alice, "ssk"), hex(alice, "pvt"));
+    let user = alice["uri"].as_str().unwrap();
+    let key_period = alice["key_period_no"].as_u64().unwrap();
+    sakke.add_user_key_set(kms_uri, user, key_period, (&keys.0, &keys.1, &keys.2)).unwrap();
+    sakke
 }
 
 fuzz_target!(|data: &[u8]| {
