@@ -336,7 +336,7 @@ pub(crate) enum Pending {
     /// The keys come in the responder's envelope (RSA-R).
     Envelope(Arc<RsaROffer>),
     /// No answer comes (MIKEY-SAKKE, RFC 6509 §2.2.1).
-    None,
+    NoAnswer,
 }
 
 /// The message an initiator sent and waits to have answered.

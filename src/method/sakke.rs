@@ -234,7 +234,7 @@ impl KeyManagement for Sakke {
         let mut bundle = Bundle::new(csb_id, PrfFunction::HmacSha256, keying, streams, policies, peer)?;
         bundle.ssrcs_outside_mikey = true;
         bundle.mcptt_key = Some(Arc::new(key.clone()));
-        Ok(Offer { bytes, bundle: Some(bundle), pending: Pending::None })
+        Ok(Offer { bytes, bundle: Some(bundle), pending: Pending::NoAnswer })
     }
 
     fn answer(&self, cx: &Answering<'_>, received: &Received<'_>) -> Result<Answer> {
