@@ -268,6 +268,19 @@ fn a_tampered_message_a_bad_signature_and_a_wrong_receiver_are_refused() {
 /// The first NTP second of key period 237 of the vector KMS (periods of 16777215 s).
 const PERIOD_237: u64 = 237 * 16_777_215;
 
+/// `message`, sent at the start of key period 237 with keys of period 236, is refused by Alice
+/// as configured, and taken when she accepts one period of difference: that config (a clone, not
+/// frozen) and the session that took it.
+fn taken_only_with_one_period_of_tolerance(scene: &Scene, message: &[u8]) -> (Config, Session) {
+    let clock = TestClock::at(PERIOD_237);
+    refused_at(scene, &clock, "Alice", message, ErrorKind::AuthFailed);
+    let mut tolerant = user_config(&scene.vectors, "Alice", &clock, 0);
+    tolerant.set_key_period_tolerance(1).unwrap();
+    let mut responder = Session::new(&tolerant, Role::Responder).unwrap();
+    responder.process_message(message).unwrap();
+    (tolerant.clone(), responder)
+}
+
 #[test]
 fn a_message_of_another_key_period_is_refused_unless_the_tolerance_allows_one() {
     let scene = Scene::new();
@@ -278,14 +291,9 @@ fn a_message_of_another_key_period_is_refused_unless_the_tolerance_allows_one() 
             timestamp.value = PERIOD_237 << 32;
         }
     });
-    let clock = TestClock::at(PERIOD_237);
-    refused_at(&scene, &clock, "Alice", &in_237, ErrorKind::AuthFailed);
-    let mut tolerant = user_config(&scene.vectors, "Alice", &clock, 0);
-    tolerant.set_key_period_tolerance(1).unwrap();
-    let mut responder = Session::new(&tolerant, Role::Responder).unwrap();
-    responder.process_message(&in_237).unwrap();
+    let (mut tolerant, responder) = taken_only_with_one_period_of_tolerance(&scene, &in_237);
     assert_eq!(responder.mcptt_key().unwrap().key.expose(), gmk().key.expose());
-    assert_eq!(tolerant.clone().set_key_period_tolerance(2).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(tolerant.set_key_period_tolerance(2).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
 
 #[test]
@@ -667,11 +675,6 @@ fn a_signer_named_by_uri_in_the_previous_key_period_is_taken_only_with_the_toler
             }
         }
     });
-    let clock = TestClock::at(PERIOD_237);
-    refused_at(&scene, &clock, "Alice", &in_237, ErrorKind::AuthFailed);
-    let mut tolerant = user_config(&scene.vectors, "Alice", &clock, 0);
-    tolerant.set_key_period_tolerance(1).unwrap();
-    let mut responder = Session::new(&tolerant, Role::Responder).unwrap();
-    responder.process_message(&in_237).unwrap();
+    let (_, responder) = taken_only_with_one_period_of_tolerance(&scene, &in_237);
     assert_eq!(responder.peer_identity().unwrap(), scene.uri("GMS").as_bytes());
 }

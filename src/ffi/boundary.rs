@@ -153,9 +153,29 @@ pub(crate) unsafe fn try_opt_str<'a>(pointer: *const c_char, name: &'static str)
 ///
 /// # Safety
 /// `pointer` is valid for a write of a `T` (alignment included). The old value is not dropped.
-pub(crate) unsafe fn write_out<T>(pointer: *mut T, value: T) {
+unsafe fn write_out<T>(pointer: *mut T, value: T) {
     // SAFETY: valid for writes, as this function's contract says.
     unsafe { pointer.write(value) }
+}
+
+/// Writes the value `compute` gives through a caller's out-pointer. A NULL pointer is an
+/// argument error found before `compute` runs (so a call that would change state does not);
+/// when `compute` fails, nothing is written.
+///
+/// # Safety
+/// `pointer` is NULL or valid for a write of a `T` (alignment included). The old value is not dropped.
+pub(crate) unsafe fn put_out<T>(
+    pointer: *mut T,
+    name: &'static str,
+    compute: impl FnOnce() -> Result<T, Failure>,
+) -> Result<(), Failure> {
+    if pointer.is_null() {
+        return Err(Failure::null(name));
+    }
+    let value = compute()?;
+    // SAFETY: non-NULL (checked above) and valid for writes, as this function's contract says.
+    unsafe { write_out(pointer, value) };
+    Ok(())
 }
 
 /// A caller's output buffer: `out` (`out_cap` bytes, NULL allowed when `out_cap` is 0) and

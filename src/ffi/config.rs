@@ -8,7 +8,7 @@ use crate::Clock;
 use crate::{Config, DhGroup, Method, SignatureScheme, SrtpProfile};
 
 use super::boundary::{
-    boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, try_slice, try_str, write_out, Failure,
+    boundary, guarded, put_out, try_bytes, try_mut, try_opt_str, try_ref, try_slice, try_str, Failure,
 };
 use super::srtp::mikey_srtp_policy;
 use super::types::{
@@ -51,17 +51,13 @@ const _: () = {
 /// DH-HMAC and RSA-R are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_new(method: mikey_method, config_out: *mut *mut mikey_config) -> mikey_result {
-    guarded(|| {
-        if config_out.is_null() {
-            return Err(Failure::null("config_out"));
-        }
+    let new_config = || {
         let method = Method::from_number(method)
             .ok_or_else(|| Failure::invalid(format!("invalid argument: unknown method {method}")))?;
-        let handle = Box::new(mikey_config::wrapping(Config::new(method)?));
-        // SAFETY: `config_out` is non-NULL (checked above) and, per the documentation, writable.
-        unsafe { write_out(config_out, Box::into_raw(handle)) };
-        Ok(())
-    })
+        Ok(Box::into_raw(Box::new(mikey_config::wrapping(Config::new(method)?))))
+    };
+    // SAFETY: `config_out` is NULL or writable (documentation).
+    guarded(|| unsafe { put_out(config_out, "config_out", new_config) })
 }
 
 /// Frees a configuration. NULL is fine (nothing happens).

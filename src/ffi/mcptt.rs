@@ -6,7 +6,7 @@ use std::ffi::c_char;
 
 use crate::mcptt::{self, UidInputs};
 
-use super::boundary::{guarded, try_bytes, try_mut, try_str, write_out, Failure};
+use super::boundary::{guarded, put_out, try_bytes, try_str, Failure};
 use super::types::{mikey_result, MIKEY_ERR_INVALID_ARGUMENT};
 
 /// Length of a UID (`mikey_mcptt_uid`).
@@ -32,11 +32,9 @@ pub unsafe extern "C" fn mikey_mcptt_uid(
         let user_uri = unsafe { try_str(user_uri, "user_uri", MIKEY_ERR_INVALID_ARGUMENT) }?;
         // SAFETY: as above.
         let kms_uri = unsafe { try_str(kms_uri, "kms_uri", MIKEY_ERR_INVALID_ARGUMENT) }?;
-        // SAFETY: NULL or 32 writable bytes, as documented; a byte array needs no alignment.
-        let uid_out = unsafe { try_mut(uid_out.cast::<[u8; MIKEY_MCPTT_UID_LEN]>(), "uid_out") }?;
         let inputs = UidInputs { user_uri, kms_uri, key_period_secs, key_period_offset_secs, key_period_number };
-        *uid_out = mcptt::uid(&inputs)?;
-        Ok(())
+        // SAFETY: NULL or 32 writable bytes, as documented; a byte array needs no alignment.
+        unsafe { put_out(uid_out.cast::<[u8; MIKEY_MCPTT_UID_LEN]>(), "uid_out", || Ok(mcptt::uid(&inputs)?)) }
     })
 }
 
@@ -52,13 +50,12 @@ pub unsafe extern "C" fn mikey_mcptt_key_period_number(
     number_out: *mut u64,
 ) -> mikey_result {
     guarded(|| {
-        let number = mcptt::key_period_number(ntp_timestamp, key_period_secs, key_period_offset_secs)
-            .ok_or_else(|| Failure::invalid("invalid argument: a zero key period, or a time before the offset"))?;
-        // SAFETY: checked for NULL by try_mut; writable, as documented.
-        let out = unsafe { try_mut(number_out, "number_out") }?;
-        // SAFETY: `out` is a valid, aligned u64 (from try_mut).
-        unsafe { write_out(out, number) };
-        Ok(())
+        let number = || {
+            mcptt::key_period_number(ntp_timestamp, key_period_secs, key_period_offset_secs)
+                .ok_or_else(|| Failure::invalid("invalid argument: a zero key period, or a time before the offset"))
+        };
+        // SAFETY: `number_out` is NULL or writable (documentation).
+        unsafe { put_out(number_out, "number_out", number) }
     })
 }
 
@@ -114,10 +111,7 @@ unsafe fn xor_key_id(
         }
         // SAFETY: NULL or a NUL-terminated string (this function's contract).
         let receiver_uri = unsafe { try_str(receiver_uri, "receiver_uri", MIKEY_ERR_INVALID_ARGUMENT) }?;
-        let derived = derive(gmk, key_id, receiver_uri)?;
         // SAFETY: NULL or a writable, aligned u32 (this function's contract).
-        let out = unsafe { try_mut(out, "out") }?;
-        *out = derived;
-        Ok(())
+        unsafe { put_out(out, "out", || Ok(derive(gmk, key_id, receiver_uri)?)) }
     })
 }

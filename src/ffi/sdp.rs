@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::sdp::{self, RtspKeyMgmt};
 
-use super::boundary::{guarded, try_bytes, try_opt_str, try_str, write_out, Failure, OutBuffer};
+use super::boundary::{guarded, put_out, try_bytes, try_opt_str, try_str, Failure, OutBuffer};
 use super::types::{mikey_result, MIKEY_ERR_MALFORMED};
 
 /// Writes the value of an SDP `a=key-mgmt` attribute carrying a MIKEY message: `mikey <base64>`
@@ -135,14 +135,10 @@ fn rtsp_spec(mut specs: Vec<RtspKeyMgmt>, index: usize) -> Result<RtspKeyMgmt, F
 #[no_mangle]
 pub unsafe extern "C" fn mikey_rtsp_key_mgmt_count(value: *const c_char, count_out: *mut usize) -> mikey_result {
     guarded(|| {
-        if count_out.is_null() {
-            return Err(Failure::null("count_out"));
-        }
         // SAFETY: `value` is NULL or a NUL-terminated string (documentation).
-        let specs = unsafe { rtsp_specs(value) }?;
-        // SAFETY: `count_out` is non-NULL (checked above) and writable (documentation).
-        unsafe { write_out(count_out, specs.len()) };
-        Ok(())
+        let count = || unsafe { rtsp_specs(value) }.map(|specs| specs.len());
+        // SAFETY: `count_out` is NULL or writable (documentation).
+        unsafe { put_out(count_out, "count_out", count) }
     })
 }
 

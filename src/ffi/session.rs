@@ -12,7 +12,7 @@ use crate::mcptt::{KeyParameters, McpttKey, McpttPeer};
 use crate::{Rejection, Role, Session, State};
 
 use super::boundary::{
-    boundary, guarded, try_bytes, try_mut, try_opt_str, try_ref, try_str, write_out, Failure, OutBuffer,
+    boundary, guarded, put_out, try_bytes, try_mut, try_opt_str, try_ref, try_str, Failure, OutBuffer,
 };
 use super::config::mikey_config;
 use super::srtp::mikey_srtp_keys;
@@ -113,18 +113,16 @@ pub unsafe extern "C" fn mikey_session_new(
     guarded(|| {
         // SAFETY: `config` is NULL or a live handle no thread changes during the call (documentation).
         let config = unsafe { try_ref(config, "config") }?;
-        if session_out.is_null() {
-            return Err(Failure::null("session_out"));
-        }
-        let role = match role {
-            0 => Role::Initiator,
-            1 => Role::Responder,
-            other => return Err(Failure::invalid(format!("invalid argument: unknown role {other}"))),
+        let new_session = || {
+            let role = match role {
+                0 => Role::Initiator,
+                1 => Role::Responder,
+                other => return Err(Failure::invalid(format!("invalid argument: unknown role {other}"))),
+            };
+            Ok(Box::into_raw(mikey_session::boxed(Session::new(&config.config, role)?)))
         };
-        let handle = mikey_session::boxed(Session::new(&config.config, role)?);
-        // SAFETY: `session_out` is non-NULL (checked above) and writable (documentation).
-        unsafe { write_out(session_out, Box::into_raw(handle)) };
-        Ok(())
+        // SAFETY: `session_out` is NULL or writable (documentation).
+        unsafe { put_out(session_out, "session_out", new_session) }
     })
 }
 
@@ -146,13 +144,9 @@ pub unsafe extern "C" fn mikey_session_fork(
         // SAFETY: `session` is NULL or a live handle no thread changes during the call (documentation).
         let session = unsafe { try_ref(session, "session") }?;
         mikey_session::run(session, |session| {
-            if fork_out.is_null() {
-                return Err(Failure::null("fork_out"));
-            }
-            let handle = mikey_session::boxed(session.session.fork()?);
-            // SAFETY: `fork_out` is non-NULL (checked above) and writable (documentation).
-            unsafe { write_out(fork_out, Box::into_raw(handle)) };
-            Ok(())
+            let fork = || Ok(Box::into_raw(mikey_session::boxed(session.session.fork()?)));
+            // SAFETY: `fork_out` is NULL or writable (documentation).
+            unsafe { put_out(fork_out, "fork_out", fork) }
         })
     })
 }
@@ -204,13 +198,8 @@ pub unsafe extern "C" fn mikey_session_add_srtp_stream(
         // SAFETY: `session` is NULL or a live handle this thread alone uses (documentation).
         let session = unsafe { try_mut(session, "session") }?;
         mikey_session::run(session, |session| {
-            if cs_id_out.is_null() {
-                return Err(Failure::null("cs_id_out"));
-            }
-            let cs_id = session.session.add_srtp_stream(ssrc, roc)?;
-            // SAFETY: `cs_id_out` is non-NULL (checked above) and writable (documentation).
-            unsafe { write_out(cs_id_out, cs_id) };
-            Ok(())
+            // SAFETY: `cs_id_out` is NULL or writable (documentation).
+            unsafe { put_out(cs_id_out, "cs_id_out", || Ok(session.session.add_srtp_stream(ssrc, roc)?)) }
         })
     })
 }
@@ -422,15 +411,14 @@ pub unsafe extern "C" fn mikey_session_cs_id(
         // SAFETY: `session` is NULL or a live handle no thread changes during the call (documentation).
         let session = unsafe { try_ref(session, "session") }?;
         mikey_session::run(session, |session| {
-            let cs_ids = session.session.cs_ids();
-            let cs_id = *cs_ids.get(index).ok_or_else(|| {
-                Failure::invalid(format!("invalid argument: crypto session {index} of {}", cs_ids.len()))
-            })?;
-            // SAFETY: NULL or writable (documentation); checked for NULL by try_mut.
-            let out = unsafe { try_mut(cs_id_out, "cs_id_out") }?;
-            // SAFETY: `out` is a valid u8 (from try_mut).
-            unsafe { write_out(out, cs_id) };
-            Ok(())
+            let cs_id = || {
+                let cs_ids = session.session.cs_ids();
+                cs_ids.get(index).copied().ok_or_else(|| {
+                    Failure::invalid(format!("invalid argument: crypto session {index} of {}", cs_ids.len()))
+                })
+            };
+            // SAFETY: `cs_id_out` is NULL or writable (documentation).
+            unsafe { put_out(cs_id_out, "cs_id_out", cs_id) }
         })
     })
 }
@@ -478,13 +466,9 @@ pub unsafe extern "C" fn mikey_session_csb_id(session: *const mikey_session, csb
         // SAFETY: `session` is NULL or a live handle no thread changes during the call (documentation).
         let session = unsafe { try_ref(session, "session") }?;
         mikey_session::run(session, |session| {
-            if csb_id_out.is_null() {
-                return Err(Failure::null("csb_id_out"));
-            }
-            let csb_id = session.session.csb_id().ok_or_else(|| Failure::new(MIKEY_ERR_STATE, "no CSB yet"))?;
-            // SAFETY: `csb_id_out` is non-NULL (checked above) and writable (documentation).
-            unsafe { write_out(csb_id_out, csb_id) };
-            Ok(())
+            let csb_id = || session.session.csb_id().ok_or_else(|| Failure::new(MIKEY_ERR_STATE, "no CSB yet"));
+            // SAFETY: `csb_id_out` is NULL or writable (documentation).
+            unsafe { put_out(csb_id_out, "csb_id_out", csb_id) }
         })
     })
 }
@@ -601,12 +585,13 @@ pub unsafe extern "C" fn mikey_mcptt_key_parameters_init(
     parameters: *mut mikey_mcptt_key_parameters,
 ) -> mikey_result {
     guarded(|| {
-        let purpose = crate::mcptt::KeyPurpose::of_key_id(key_id)
-            .ok_or_else(|| Failure::invalid("invalid argument: the key ID names no purpose"))?;
-        // SAFETY: NULL or writable (documentation); checked for NULL by try_mut.
-        let out = unsafe { try_mut(parameters, "parameters") }?;
-        *out = parameters_to_c(&KeyParameters::for_key(purpose));
-        Ok(())
+        let initial = || {
+            let purpose = crate::mcptt::KeyPurpose::of_key_id(key_id)
+                .ok_or_else(|| Failure::invalid("invalid argument: the key ID names no purpose"))?;
+            Ok(parameters_to_c(&KeyParameters::for_key(purpose)))
+        };
+        // SAFETY: `parameters` is NULL or writable (documentation).
+        unsafe { put_out(parameters, "parameters", initial) }
     })
 }
 
@@ -714,25 +699,25 @@ pub unsafe extern "C" fn mikey_session_mcptt_key(
         // SAFETY: `session` is NULL or a live handle no thread changes during the call (documentation).
         let session = unsafe { try_ref(session, "session") }?;
         mikey_session::run(session, |session| {
-            let key = established_mcptt_key(&session.session)?;
-            // SAFETY: NULL or writable (documentation); checked for NULL by try_mut.
-            let out = unsafe { try_mut(key_out, "key_out") }?;
-            let secret = key.key.expose();
             let mut bytes = [0u8; 32];
-            bytes[..secret.len()].copy_from_slice(secret);
-            let parameters = key.parameters.as_ref();
-            let value = mikey_mcptt_key {
-                key_id: key.key_id,
-                key_len: secret.len() as u32,
-                key: bytes,
-                has_parameters: u8::from(parameters.is_some()),
-                parameters: parameters.map(parameters_to_c).unwrap_or_default(),
-                group_id_count: parameters.map_or(0, |parameters| parameters.group_ids.len() as u32),
+            let value = || {
+                let key = established_mcptt_key(&session.session)?;
+                let secret = key.key.expose();
+                bytes[..secret.len()].copy_from_slice(secret);
+                let parameters = key.parameters.as_ref();
+                Ok(mikey_mcptt_key {
+                    key_id: key.key_id,
+                    key_len: secret.len() as u32,
+                    key: bytes,
+                    has_parameters: u8::from(parameters.is_some()),
+                    parameters: parameters.map(parameters_to_c).unwrap_or_default(),
+                    group_id_count: parameters.map_or(0, |parameters| parameters.group_ids.len() as u32),
+                })
             };
-            // SAFETY: `out` is a valid, aligned mikey_mcptt_key (from try_mut).
-            unsafe { write_out(out, value) };
+            // SAFETY: `key_out` is NULL or writable (documentation).
+            let written = unsafe { put_out(key_out, "key_out", value) };
             bytes.zeroize();
-            Ok(())
+            written
         })
     })
 }

@@ -8,7 +8,7 @@ use zeroize::Zeroize;
 
 use crate::{SrtpKeys, SrtpPolicy, SrtpProfile};
 
-use super::boundary::{guarded, try_mut, Failure};
+use super::boundary::{guarded, put_out, try_mut, Failure};
 use super::types::{mikey_result, MIKEY_ERR_UNSUPPORTED};
 
 /// The SRTP policy an initiator offers (`mikey_config_set_srtp_policy`), filled by the caller.
@@ -225,12 +225,8 @@ impl mikey_srtp_keys {
 /// Writes `*policy` only on success. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_srtp_policy_init(policy: *mut mikey_srtp_policy) -> mikey_result {
-    guarded(|| {
-        // SAFETY: the caller passes NULL or a pointer to its own writable mikey_srtp_policy.
-        let policy = unsafe { try_mut(policy, "policy") }?;
-        *policy = mikey_srtp_policy::default_policy();
-        Ok(())
-    })
+    // SAFETY: the caller passes NULL or a pointer to its own writable mikey_srtp_policy.
+    guarded(|| unsafe { put_out(policy, "policy", || Ok(mikey_srtp_policy::default_policy())) })
 }
 
 /// Wipes `*keys` (every field set to 0 with writes the compiler cannot remove). Call it once the
