@@ -122,7 +122,7 @@ impl KeyMaterial {
         let (key_len, salt_len) = (usize::from(profile.master_key_len()), usize::from(profile.master_salt_len()));
         let salt = self.salt();
         let key_fits = self.kind != KeyKind::Tek || self.key().len() == key_len;
-        let salt_fits = salt.map_or(true, |salt| salt.len() == salt_len);
+        let salt_fits = salt.is_none_or(|salt| salt.len() == salt_len);
         if !key_fits || !salt_fits {
             return Err(misfit(profile, self.key().len(), salt.map_or(0, <[u8]>::len)));
         }

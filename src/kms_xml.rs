@@ -132,7 +132,7 @@ fn integer(node: Node<'_, '_>, name: &'static str) -> Result<u64> {
 }
 
 fn hex(value: &str, name: &str) -> Result<Vec<u8>> {
-    if value.len() % 2 != 0 {
+    if !value.len().is_multiple_of(2) {
         return Err(malformed(format!("{name} has an odd number of hex digits")));
     }
     (0..value.len())

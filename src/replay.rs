@@ -182,7 +182,7 @@ impl ReplayCache {
         if state.order.len() >= state.capacity {
             if let Some(Reverse((evicted_timestamp, evicted))) = state.order.pop() {
                 state.ids.remove(&evicted);
-                if state.floor.map_or(true, |floor| ntp_diff(evicted_timestamp, floor) > 0) {
+                if state.floor.is_none_or(|floor| ntp_diff(evicted_timestamp, floor) > 0) {
                     state.floor = Some(evicted_timestamp);
                 }
             }

@@ -352,7 +352,7 @@ impl SrtpPolicy {
             // GStreamer's layout: the tag length (4 or 10) in the auth key length parameter, with
             // no tag length parameter or an equal one.
             if let Some(len @ (4 | 10)) = auth_key_len {
-                if tag_len.map_or(true, |tag| tag == len) {
+                if tag_len.is_none_or(|tag| tag == len) {
                     tag_len = Some(len);
                     auth_key_len = None;
                 }

@@ -54,8 +54,8 @@ fn mentions(code: &str, word: &str) -> usize {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     code.match_indices(word)
         .filter(|(at, _)| {
-            let before = code[..*at].chars().next_back().map_or(true, |c| !is_ident(c));
-            let after = code[at + word.len()..].chars().next().map_or(true, |c| !is_ident(c));
+            let before = code[..*at].chars().next_back().is_none_or(|c| !is_ident(c));
+            let after = code[at + word.len()..].chars().next().is_none_or(|c| !is_ident(c));
             before && after
         })
         .count()

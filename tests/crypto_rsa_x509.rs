@@ -670,7 +670,7 @@ fn garbage_inputs() -> Vec<Vec<u8>> {
                 bytes[at] = rng.next() as u8;
             }
             let cut = (rng.next() as usize) % (bytes.len() + 1);
-            if rng.next() % 2 == 0 {
+            if rng.next().is_multiple_of(2) {
                 bytes.truncate(cut);
             }
             inputs.push(bytes);

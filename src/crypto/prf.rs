@@ -59,7 +59,7 @@ impl<H: Hash> ChunkKeys<H> {
     /// The chunks of `inkey`; `minisip` empties a full last chunk ([`PrfFunction::MinisipHmacSha1`]).
     fn new(inkey: &[u8], minisip: bool) -> Self {
         let chunk_count = inkey.len().div_ceil(INKEY_CHUNK_LEN).max(1);
-        let emptied_last = minisip && inkey.len() % INKEY_CHUNK_LEN == 0;
+        let emptied_last = minisip && inkey.len().is_multiple_of(INKEY_CHUNK_LEN);
         let mut chunks = inkey.chunks(INKEY_CHUNK_LEN).enumerate().map(|(index, chunk)| {
             let emptied = emptied_last && index + 1 == chunk_count;
             HmacKey::new(if emptied { &[] } else { chunk })

@@ -724,7 +724,7 @@ mod tests {
 
     fn em(k: usize, ps_len: usize, message: &[u8]) -> Vec<u8> {
         let mut em = vec![0u8, 2];
-        em.extend(std::iter::repeat(0xA5).take(ps_len));
+        em.extend(std::iter::repeat_n(0xA5, ps_len));
         em.push(0);
         em.extend_from_slice(message);
         assert_eq!(em.len(), k);

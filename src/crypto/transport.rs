@@ -112,7 +112,7 @@ pub fn encrypt_key_data(
         }
         KeyTransport::AesKw128 => {
             let iv = kw_iv(encr_key, salt)?;
-            if plaintext.len() % KW_SEMIBLOCK != 0 || plaintext.len() < 2 * KW_SEMIBLOCK {
+            if !plaintext.len().is_multiple_of(KW_SEMIBLOCK) || plaintext.len() < 2 * KW_SEMIBLOCK {
                 return Err(Error::invalid_argument("AES-KW: key data must be a multiple of 8 bytes and at least 16"));
             }
             aes_kw_wrap(encr_key, &iv, plaintext)
@@ -146,7 +146,7 @@ pub fn decrypt_key_data(
         }
         KeyTransport::AesKw128 => {
             let iv = kw_iv(encr_key, salt)?;
-            if ciphertext.len() % KW_SEMIBLOCK != 0 || ciphertext.len() < 3 * KW_SEMIBLOCK {
+            if !ciphertext.len().is_multiple_of(KW_SEMIBLOCK) || ciphertext.len() < 3 * KW_SEMIBLOCK {
                 return Err(Error::malformed("AES-KW: wrapped key data must be a multiple of 8 bytes and at least 24"));
             }
             aes_kw_unwrap(encr_key, &iv, ciphertext)
@@ -315,7 +315,7 @@ fn xor_t(a: &mut [u8], t: usize) {
 /// RFC 3394 §2.2.1 key wrap (index form) with an explicit IV. `plaintext` must be n >= 2
 /// semiblocks; returns n + 1 semiblocks.
 fn aes_kw_wrap(kek: &[u8], iv: &[u8; KW_SEMIBLOCK], plaintext: &[u8]) -> Result<Vec<u8>> {
-    if plaintext.len() % KW_SEMIBLOCK != 0 || plaintext.len() < 2 * KW_SEMIBLOCK {
+    if !plaintext.len().is_multiple_of(KW_SEMIBLOCK) || plaintext.len() < 2 * KW_SEMIBLOCK {
         return Err(Error::invalid_argument("AES-KW: bad plaintext length"));
     }
     let unbound =
@@ -354,7 +354,7 @@ fn aes_kw_wrap(kek: &[u8], iv: &[u8; KW_SEMIBLOCK], plaintext: &[u8]) -> Result<
 /// RFC 3394 §2.2.2 key unwrap (index form) with an explicit IV, checked in constant time
 /// (§2.2.3). `ciphertext` must be n + 1 >= 3 semiblocks.
 fn aes_kw_unwrap(kek: &[u8], iv: &[u8; KW_SEMIBLOCK], ciphertext: &[u8]) -> Result<SecretBytes> {
-    if ciphertext.len() % KW_SEMIBLOCK != 0 || ciphertext.len() < 3 * KW_SEMIBLOCK {
+    if !ciphertext.len().is_multiple_of(KW_SEMIBLOCK) || ciphertext.len() < 3 * KW_SEMIBLOCK {
         return Err(Error::malformed("AES-KW: bad ciphertext length"));
     }
     let unbound =

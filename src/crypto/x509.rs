@@ -423,7 +423,7 @@ impl Certificate {
 
     /// True when the keyUsage extension is absent or allows every usage of `need`.
     pub fn permits(&self, need: KeyUsageNeed) -> bool {
-        self.key_usage.map_or(true, |key_usage| need.allowed_by(key_usage))
+        self.key_usage.is_none_or(|key_usage| need.allowed_by(key_usage))
     }
 
     /// The checks of [`TrustStore::verify_chain`] that apply to a certificate accepted by

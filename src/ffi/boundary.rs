@@ -111,7 +111,7 @@ pub(crate) unsafe fn try_slice<'a, T>(pointer: *const T, len: usize, name: &'sta
     if pointer.is_null() {
         return Err(Failure::null(name));
     }
-    if len.checked_mul(std::mem::size_of::<T>()).map_or(true, |bytes| bytes > isize::MAX as usize) {
+    if len.checked_mul(std::mem::size_of::<T>()).is_none_or(|bytes| bytes > isize::MAX as usize) {
         return Err(Failure::invalid(format!("invalid argument: {name} is longer than the address space")));
     }
     // SAFETY: non-NULL, `len` readable, initialised, aligned elements not written during 'a (this

@@ -111,7 +111,7 @@ fn mki_of(purpose: KeyPurpose, key_id: u32, csb_id: u32) -> Vec<u8> {
 /// of ours when `None`).
 fn own_key_set<'s>(settings: &'s Settings, kms_uri: Option<&[u8]>, ntp_timestamp: u64) -> Result<&'s UserKeySet> {
     let mut candidates =
-        settings.user_key_sets.iter().filter(|set| kms_uri.map_or(true, |uri| set.kms_uri().as_bytes() == uri));
+        settings.user_key_sets.iter().filter(|set| kms_uri.is_none_or(|uri| set.kms_uri().as_bytes() == uri));
     candidates
         .find(|set| {
             let community = settings.kms_community(set.kms_uri().as_bytes());

@@ -85,25 +85,22 @@ impl Projective {
 
     /// `self + rhs`, complete (RCB Algorithm 4, a = -3, b = 0): 12 multiplications.
     pub(super) fn add(&self, f: &Field, rhs: &Projective) -> Projective {
-        let t0 = f.mul(&self.x, &rhs.x);
-        let t1 = f.mul(&self.y, &rhs.y);
-        let t2 = f.mul(&self.z, &rhs.z);
+        let [t0, t1, t2] = f.mul_many([(&self.x, &rhs.x), (&self.y, &rhs.y), (&self.z, &rhs.z)]);
         // X1·Y2 + X2·Y1, Y1·Z2 + Y2·Z1, X1·Z2 + X2·Z1, each with one multiplication.
-        let xy = f.mul(&self.x.add(&self.y), &rhs.x.add(&rhs.y)).sub(&t0.add(&t1));
-        let yz = f.mul(&self.y.add(&self.z), &rhs.y.add(&rhs.z)).sub(&t1.add(&t2));
-        let xz = f.mul(&self.x.add(&self.z), &rhs.x.add(&rhs.z)).sub(&t0.add(&t2));
-        Self::finish(f, t0, t1, t2, xy, yz, xz)
+        let [xy, yz, xz] = f.mul_many([
+            (&self.x.add(&self.y), &rhs.x.add(&rhs.y)),
+            (&self.y.add(&self.z), &rhs.y.add(&rhs.z)),
+            (&self.x.add(&self.z), &rhs.x.add(&rhs.z)),
+        ]);
+        Self::finish(f, t0, t1, t2, xy.sub(&t0.add(&t1)), yz.sub(&t1.add(&t2)), xz.sub(&t0.add(&t2)))
     }
 
     /// `self + rhs` for an affine `rhs` (Z2 = 1), complete: 11 multiplications.
     pub(super) fn add_affine(&self, f: &Field, rhs: &Affine) -> Projective {
-        let t0 = f.mul(&self.x, &rhs.x);
-        let t1 = f.mul(&self.y, &rhs.y);
-        let t2 = self.z;
-        let xy = f.mul(&self.x.add(&self.y), &rhs.x.add(&rhs.y)).sub(&t0.add(&t1));
-        let yz = f.mul(&rhs.y, &self.z).add(&self.y);
-        let xz = f.mul(&rhs.x, &self.z).add(&self.x);
-        Self::finish(f, t0, t1, t2, xy, yz, xz)
+        let [t0, t1, xy] =
+            f.mul_many([(&self.x, &rhs.x), (&self.y, &rhs.y), (&self.x.add(&self.y), &rhs.x.add(&rhs.y))]);
+        let [y2_z1, x2_z1] = f.mul_many([(&rhs.y, &self.z), (&rhs.x, &self.z)]);
+        Self::finish(f, t0, t1, self.z, xy.sub(&t0.add(&t1)), y2_z1.add(&self.y), x2_z1.add(&self.x))
     }
 
     /// The rest of RCB Algorithm 4 with b = 0 (its products by b vanish), from t0 = X1·X2,
@@ -118,11 +115,9 @@ impl Projective {
         let t2_3 = t2.triple();
         let u = t2_3.add(&t0).triple();
         let v = t0_3.sub(&t2_3);
-        Projective {
-            x: f.mul(&xy, &s).add(&f.mul(&yz, &u)),
-            y: f.mul(&s, &d).sub(&f.mul(&v, &u)),
-            z: f.mul(&yz, &d).add(&f.mul(&xy, &v)),
-        }
+        let [xy_s, yz_u, s_d] = f.mul_many([(&xy, &s), (&yz, &u), (&s, &d)]);
+        let [v_u, yz_d, xy_v] = f.mul_many([(&v, &u), (&yz, &d), (&xy, &v)]);
+        Projective { x: xy_s.add(&yz_u), y: s_d.sub(&v_u), z: yz_d.add(&xy_v) }
     }
 
     /// (X/Z, Y/Z), with one inversion; meaningless for the identity.
@@ -138,7 +133,8 @@ impl Projective {
 
     /// 1 when this is the affine point `a`: X = x·Z, Y = y·Z, Z ≠ 0. Constant time.
     pub(super) fn equals(&self, f: &Field, a: &Affine) -> Limb {
-        self.x.ct_eq(&f.mul(&a.x, &self.z)) & self.y.ct_eq(&f.mul(&a.y, &self.z)) & (self.z.is_zero() ^ 1)
+        let [x, y] = f.mul_many([(&a.x, &self.z), (&a.y, &self.z)]);
+        self.x.ct_eq(&x) & self.y.ct_eq(&y) & (self.z.is_zero() ^ 1)
     }
 }
 

@@ -1,11 +1,14 @@
 //! Integers below 2^1024 as little-endian limbs, arithmetic modulo the prime p of Parameter Set 1
 //! (RFC 6509 Appendix A) in Montgomery form, and scalars modulo the group order q.
 //!
-//! Montgomery multiplications are aws-lc's `bn_mul_mont` (assembly with MULX/ADX on x86-64), reached
-//! through `BN_mod_mul_montgomery` on `BIGNUM` views of our own limb arrays, which aws-lc neither
-//! reallocates nor keeps. Additions, subtractions, comparisons and selections are Rust, branch-free:
-//! their time depends on no value. Inversion is aws-lc's, blinded (`Field::invert`). This is the
-//! only file of the module with `unsafe`.
+//! Montgomery multiplications modulo p run on AVX-512 IFMA where the processor has it (`ifma.rs`,
+//! R = 2^1040), else on aws-lc's `bn_mul_mont` (assembly with MULX/ADX on x86-64, R = 2^1024),
+//! reached through `BN_mod_mul_montgomery` on `BIGNUM` views of our own limb arrays, which aws-lc
+//! neither reallocates nor keeps. The choice is made once per process, so every element, table
+//! and key of the process is in the same form; only the constants of [`Radix`] differ. Products
+//! modulo q are always aws-lc's. Additions, subtractions, comparisons and selections are Rust,
+//! branch-free: their time depends on no value. Inversion is aws-lc's, blinded
+//! (`Field::invert`). With `ifma.rs`, the only file of the module with `unsafe`.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -24,6 +27,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::crypto::bn::{backend_failure, Bn};
 use crate::crypto::const_hex::hex_to_bytes;
 use crate::error::{Error, Result};
+
+#[cfg(target_arch = "x86_64")]
+use super::ifma::Ifma;
 
 /// A limb of aws-lc's `BIGNUM`s: 64 bits on 64-bit targets, 32 on 32-bit ones.
 pub(super) type Limb = BN_ULONG;
@@ -124,7 +130,7 @@ fn sbb(a: Limb, b: Limb, borrow: Limb) -> (Limb, Limb) {
 
 /// `a + b` and the carry out (0 or 1).
 #[inline]
-fn uint_add(a: &Uint, b: &Uint) -> (Uint, Limb) {
+pub(super) fn uint_add(a: &Uint, b: &Uint) -> (Uint, Limb) {
     let mut out = [0; LIMBS];
     let mut carry = 0;
     for i in 0..LIMBS {
@@ -135,7 +141,7 @@ fn uint_add(a: &Uint, b: &Uint) -> (Uint, Limb) {
 
 /// `a - b` modulo 2^1024 and the borrow out (1 when a < b).
 #[inline]
-fn uint_sub(a: &Uint, b: &Uint) -> (Uint, Limb) {
+pub(super) fn uint_sub(a: &Uint, b: &Uint) -> (Uint, Limb) {
     let mut out = [0; LIMBS];
     let mut borrow = 0;
     for i in 0..LIMBS {
@@ -147,13 +153,13 @@ fn uint_sub(a: &Uint, b: &Uint) -> (Uint, Limb) {
 /// All ones for `bit` 1, zero for `bit` 0; `black_box` keeps the compiler from turning the
 /// selection it drives back into a branch.
 #[inline(always)]
-fn mask(bit: Limb) -> Limb {
+pub(super) fn mask(bit: Limb) -> Limb {
     black_box(bit.wrapping_neg())
 }
 
 /// `a` where `mask` is all ones, `b` where it is zero.
 #[inline]
-fn uint_select(mask: Limb, a: &Uint, b: &Uint) -> Uint {
+pub(super) fn uint_select(mask: Limb, a: &Uint, b: &Uint) -> Uint {
     let mut out = [0; LIMBS];
     for i in 0..LIMBS {
         out[i] = (a[i] & mask) | (b[i] & !mask);
@@ -300,17 +306,42 @@ impl Scalar {
     }
 }
 
-/// A modulus with its aws-lc Montgomery context, made once and never freed (it lives in
-/// [`PARAMS`]).
-struct Modulus {
-    mont: NonNull<BN_MONT_CTX>,
-    /// R^2 mod n, R = 2^1024: multiplying by it enters Montgomery form.
+/// The constants of Montgomery form x·R mod n for one R.
+struct Radix {
+    /// R^2 mod n: multiplying by it enters Montgomery form.
     rr: Uint,
     /// R mod n: one in Montgomery form.
     one: Uint,
     /// R^3 mod n: multiplying a plain inverse of a Montgomery form by it gives the inverse's
     /// Montgomery form.
     r3: Uint,
+}
+
+impl Radix {
+    /// R^2 mod n from R mod n, for R = 2^r_bits: R mod n doubled r_bits times. R^3 comes from the
+    /// product `mont_mul` (R^2·R^2·R^-1).
+    fn new(n: &Uint, one: Uint, r_bits: usize, mont_mul: impl Fn(&Uint, &Uint) -> Option<Uint>) -> Result<Radix> {
+        let rr = double_mod(n, one, r_bits);
+        let r3 = mont_mul(&rr, &rr).ok_or_else(|| Error::crypto("SAKKE: R^3 mod n failed"))?;
+        Ok(Radix { rr, one, r3 })
+    }
+}
+
+/// `value`·2^times mod n, for value < n, by doublings.
+fn double_mod(n: &Uint, mut value: Uint, times: usize) -> Uint {
+    for _ in 0..times {
+        let (sum, carry) = uint_add(&value, &value);
+        let (reduced, borrow) = uint_sub(&sum, n);
+        value = uint_select(mask(carry | (borrow ^ 1)), &reduced, &sum);
+    }
+    value
+}
+
+/// A modulus with its aws-lc Montgomery context (R = 2^1024), made once and never freed (it
+/// lives in [`PARAMS`]).
+struct Modulus {
+    mont: NonNull<BN_MONT_CTX>,
+    radix: Radix,
 }
 
 // SAFETY: the BN_MONT_CTX is written only while it is made (in `Modulus::new`) and read-only after
@@ -338,23 +369,41 @@ impl Modulus {
         while uint_lt(&one, n) == 0 {
             one = uint_sub(&one, n).0;
         }
-        // R^2 mod n: R mod n doubled 1024 times.
-        let mut rr = one;
-        for _ in 0..8 * FIELD_LEN {
-            let (sum, carry) = uint_add(&rr, &rr);
-            let (reduced, borrow) = uint_sub(&sum, n);
-            rr = uint_select(mask(carry | (borrow ^ 1)), &reduced, &sum);
-        }
-        // R^2·R^2·R^-1.
-        let r3 = montgomery_product(mont, ctx, &rr, &rr).ok_or_else(|| Error::crypto("SAKKE: R^3 mod n failed"))?;
-        Ok(Modulus { mont, rr, one, r3 })
+        let radix = Radix::new(n, one, 8 * FIELD_LEN, |a, b| montgomery_product(mont, ctx, a, b))?;
+        Ok(Modulus { mont, radix })
     }
 }
 
-/// The Montgomery contexts of p and q, made on first use.
+/// Products modulo p on AVX-512 IFMA, with their form's constants (R = 2^1040).
+#[cfg(target_arch = "x86_64")]
+struct IfmaField {
+    products: Ifma,
+    radix: Radix,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl IfmaField {
+    /// The IFMA arithmetic modulo p, when the processor has it.
+    fn detect(p: &Modulus) -> Result<Option<IfmaField>> {
+        let Some(products) = Ifma::detect(&P) else { return Ok(None) };
+        // 2^1040 mod p from 2^1024 mod p.
+        let one = double_mod(&P, p.radix.one, IFMA_R_BITS - 8 * FIELD_LEN);
+        let radix = Radix::new(&P, one, IFMA_R_BITS, |a, b| Some(products.products([(a, b)])[0]))?;
+        Ok(Some(IfmaField { products, radix }))
+    }
+}
+
+/// R = 2^1040 of the IFMA products (20 digits of 52 bits).
+#[cfg(target_arch = "x86_64")]
+const IFMA_R_BITS: usize = 1040;
+
+/// The Montgomery contexts of p and q, and the IFMA arithmetic when there is one, made on first
+/// use.
 struct Params {
     p: Modulus,
     q: Modulus,
+    #[cfg(target_arch = "x86_64")]
+    ifma: Option<IfmaField>,
 }
 
 static PARAMS: OnceCell<Params> = OnceCell::new();
@@ -402,6 +451,10 @@ fn montgomery_product(mont: NonNull<BN_MONT_CTX>, ctx: &BnCtx, a: &Uint, b: &Uin
 /// Montgomery contexts and a `BN_CTX` of its own. Not `Send`: one thread uses it.
 pub(super) struct Field {
     params: &'static Params,
+    /// Whether products modulo p run on IFMA (always, where the processor has it, except in
+    /// the tests of the aws-lc path).
+    #[cfg(target_arch = "x86_64")]
+    ifma: Option<&'static IfmaField>,
     ctx: BnCtx,
     /// Set when aws-lc reported a failure (only possible without its assembly, on an allocation
     /// failure): the operation's result is then refused by [`Field::check`].
@@ -413,9 +466,66 @@ impl Field {
         // SAFETY: BN_CTX_new has no preconditions; it returns null on allocation failure.
         let ctx = NonNull::new(unsafe { BN_CTX_new() }).ok_or_else(|| Error::crypto("SAKKE: BN_CTX_new failed"))?;
         let ctx = BnCtx(ctx);
-        let params = PARAMS
-            .get_or_try_init(|| Ok::<_, Error>(Params { p: Modulus::new(&P, &ctx)?, q: Modulus::new(&Q, &ctx)? }))?;
-        Ok(Field { params, ctx, failed: Cell::new(false) })
+        let params = PARAMS.get_or_try_init(|| {
+            let p = Modulus::new(&P, &ctx)?;
+            #[cfg(target_arch = "x86_64")]
+            let ifma = IfmaField::detect(&p)?;
+            Ok::<_, Error>(Params {
+                p,
+                q: Modulus::new(&Q, &ctx)?,
+                #[cfg(target_arch = "x86_64")]
+                ifma,
+            })
+        })?;
+        Ok(Field {
+            params,
+            #[cfg(target_arch = "x86_64")]
+            ifma: params.ifma.as_ref(),
+            ctx,
+            failed: Cell::new(false),
+        })
+    }
+
+    /// A field whose products modulo p are aws-lc's even where IFMA is there, for the tests that
+    /// compare the two; its elements are in another form than those of [`Field::new`]'s, so
+    /// nothing may pass between them but octets.
+    #[cfg(test)]
+    pub(super) fn with_aws_lc_products() -> Result<Field> {
+        Ok(Field {
+            #[cfg(target_arch = "x86_64")]
+            ifma: None,
+            ..Field::new()?
+        })
+    }
+
+    /// Whether this field's products modulo p run on AVX-512 IFMA.
+    #[cfg(test)]
+    pub(super) fn uses_ifma(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        let uses = self.ifma.is_some();
+        #[cfg(not(target_arch = "x86_64"))]
+        let uses = false;
+        uses
+    }
+
+    /// The constants of this field's Montgomery form modulo p.
+    fn radix(&self) -> &'static Radix {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ifma) = self.ifma {
+            return &ifma.radix;
+        }
+        &self.params.p.radix
+    }
+
+    /// `a_j·b_j` for each pair: on IFMA, the N products run interleaved, which costs less than N
+    /// products one after the other (see `ifma.rs`).
+    #[inline]
+    pub(super) fn mul_many<const N: usize>(&self, pairs: [(&Fp, &Fp); N]) -> [Fp; N] {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(ifma) = self.ifma {
+            return ifma.products.products(pairs.map(|(a, b)| (&a.0, &b.0))).map(Fp);
+        }
+        pairs.map(|(a, b)| Fp(self.mont_mul(&self.params.p, &a.0, &b.0)))
     }
 
     /// An error if aws-lc failed during this operation (its results are then meaningless).
@@ -438,18 +548,19 @@ impl Field {
     /// `a·b`.
     #[inline]
     pub(super) fn mul(&self, a: &Fp, b: &Fp) -> Fp {
-        Fp(self.mont_mul(&self.params.p, &a.0, &b.0))
+        let [product] = self.mul_many([(a, b)]);
+        product
     }
 
-    /// `a²`.
+    /// `a²` (aws-lc's squaring when it does the products: the same operand twice).
     #[inline]
     pub(super) fn square(&self, a: &Fp) -> Fp {
-        Fp(self.mont_mul(&self.params.p, &a.0, &a.0))
+        self.mul(a, a)
     }
 
     /// One.
     pub(super) fn one(&self) -> Fp {
-        Fp(self.params.p.one)
+        Fp(self.radix().one)
     }
 
     /// The element of the integer `value`, and 1 when `value < p` (else 0, and the element is
@@ -457,7 +568,7 @@ impl Field {
     pub(super) fn fp_from_uint(&self, value: &Uint) -> (Fp, Limb) {
         let below_p = uint_lt(value, &P);
         let value = uint_select(mask(below_p), value, &[0; LIMBS]);
-        (Fp(self.mont_mul(&self.params.p, &value, &self.params.p.rr)), below_p)
+        (self.mul(&Fp(value), &Fp(self.radix().rr)), below_p)
     }
 
     /// The element of 128 big-endian octets, and 1 when they are below p (else 0).
@@ -469,7 +580,7 @@ impl Field {
     pub(super) fn fp_to_bytes(&self, a: &Fp) -> [u8; FIELD_LEN] {
         let mut one = [0; LIMBS];
         one[0] = 1;
-        uint_to_be(&self.mont_mul(&self.params.p, &a.0, &one))
+        uint_to_be(&self.mul(a, &Fp(one)).0)
     }
 
     /// `a^-1`, zero for zero, by aws-lc's blinded inversion (`BN_mod_inverse_blinded`): `a` times
@@ -507,7 +618,7 @@ impl Field {
         }
         // (aR)^-1 = a^-1·R^-1 as a plain integer; times R^3 in Montgomery form: a^-1·R.
         let mut inverse = uint_from_be(&plain);
-        let result = Fp(self.mont_mul(&self.params.p, &inverse, &self.params.p.r3));
+        let result = self.mul(&Fp(inverse), &Fp(self.radix().r3));
         input.zeroize();
         plain.zeroize();
         inverse.zeroize();
@@ -557,7 +668,7 @@ impl Field {
         let q = &self.params.q;
         // (a·b·R^-1)·R^2·R^-1 = a·b.
         let reduced = self.mont_mul(q, &a.0, &b.0);
-        Scalar(self.mont_mul(q, &reduced, &q.rr))
+        Scalar(self.mont_mul(q, &reduced, &q.radix.rr))
     }
 }
 
@@ -583,7 +694,12 @@ mod tests {
 
     #[test]
     fn field_arithmetic_agrees_with_small_integers() {
-        let f = Field::new().unwrap();
+        for f in [Field::new().unwrap(), Field::with_aws_lc_products().unwrap()] {
+            field_arithmetic_agrees_with_small_integers_in(f);
+        }
+    }
+
+    fn field_arithmetic_agrees_with_small_integers_in(f: Field) {
         let (a, ok_a) = f.fp_from_uint(&small(123_456_789));
         let (b, ok_b) = f.fp_from_uint(&small(987_654_321));
         assert_eq!((ok_a, ok_b), (1, 1));
@@ -611,6 +727,62 @@ mod tests {
             assert_eq!(f.mul(inverse, &element).ct_eq(&f.one()), 1);
         }
         f.check().unwrap();
+    }
+
+    /// Integers below p that reach the digits' edges (0, 1, p - 1, all ones below p, every
+    /// 52-bit digit full), then pseudo-random ones (xorshift, fixed seed).
+    fn awkward_and_random_integers(count: usize) -> Vec<Uint> {
+        let below_p = |value: Uint| {
+            let (less, borrow) = uint_sub(&value, &P);
+            if borrow == 1 {
+                value
+            } else {
+                less
+            }
+        };
+        let mut values = vec![[0; LIMBS], small(1), small_sub(&P, 1), below_p([Limb::MAX; LIMBS])];
+        values.push(below_p(std::array::from_fn(|i| if i % 13 == 0 { 0x000F_FFFF_FFFF_FFFF } else { 0 })));
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        while values.len() < count {
+            values.push(below_p(std::array::from_fn(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as Limb
+            })));
+        }
+        values
+    }
+
+    #[test]
+    fn ifma_and_aws_lc_products_agree() {
+        let fast = Field::new().unwrap();
+        let portable = Field::with_aws_lc_products().unwrap();
+        assert!(!portable.uses_ifma());
+        if !fast.uses_ifma() {
+            eprintln!("this processor has no AVX-512 IFMA: only the aws-lc products are in use");
+        }
+        let values = awkward_and_random_integers(64);
+        for (i, a) in values.iter().enumerate() {
+            for b in values.iter().skip(i).take(9) {
+                let product_bytes = |f: &Field| {
+                    let (x, y) = (f.fp_from_uint(a).0, f.fp_from_uint(b).0);
+                    let [one_of_three, _, last] = f.mul_many([(&x, &y), (&y, &y), (&y, &x)]);
+                    assert_eq!(one_of_three.ct_eq(&f.mul(&x, &y)), 1);
+                    assert_eq!(last.ct_eq(&one_of_three), 1);
+                    f.fp_to_bytes(&one_of_three)
+                };
+                assert_eq!(product_bytes(&fast), product_bytes(&portable), "{a:x?} · {b:x?}");
+            }
+            // Into the form and out again, and the inverse, on both.
+            for f in [&fast, &portable] {
+                let x = f.fp_from_uint(a).0;
+                assert_eq!(f.fp_to_bytes(&x), uint_to_be(a));
+                assert_eq!(f.mul(&x, &f.invert(&x)).ct_eq(&f.one()), x.is_zero() ^ 1);
+            }
+        }
+        fast.check().unwrap();
+        portable.check().unwrap();
     }
 
     #[test]

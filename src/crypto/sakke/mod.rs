@@ -64,10 +64,15 @@
 //! secret.
 
 mod curve;
-// The one file of the module with `unsafe`: aws-lc's Montgomery multiplication, through aws-lc-sys.
+// With `ifma`, the files of the module with `unsafe`: aws-lc's Montgomery multiplication and
+// inversion, through aws-lc-sys.
 #[allow(unsafe_code)]
 mod fp;
 mod hash;
+// AVX-512 IFMA products modulo p (x86-64 intrinsics, behind a run-time feature check).
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod ifma;
 mod pairing;
 
 use std::fmt;

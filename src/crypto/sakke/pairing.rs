@@ -36,14 +36,13 @@ impl Fp2 {
 
     /// `self²`: (a + b)(a - b) + i·2ab, two multiplications.
     fn square(&self, f: &Field) -> Fp2 {
-        Fp2 { re: f.mul(&self.re.add(&self.im), &self.re.sub(&self.im)), im: f.mul(&self.re, &self.im).double() }
+        let [re, half_im] = f.mul_many([(&self.re.add(&self.im), &self.re.sub(&self.im)), (&self.re, &self.im)]);
+        Fp2 { re, im: half_im.double() }
     }
 
     /// `self·(c + i·d)`, three multiplications (Karatsuba).
     fn mul_parts(&self, f: &Field, c: &Fp, d: &Fp) -> Fp2 {
-        let ac = f.mul(&self.re, c);
-        let bd = f.mul(&self.im, d);
-        let cross = f.mul(&self.re.add(&self.im), &c.add(d));
+        let [ac, bd, cross] = f.mul_many([(&self.re, c), (&self.im, d), (&self.re.add(&self.im), &c.add(d))]);
         Fp2 { re: ac.sub(&bd), im: cross.sub(&ac).sub(&bd) }
     }
 
@@ -169,22 +168,27 @@ impl MillerLines {
     }
 
     /// f_Q(\[i\]R)^c as an element of F_p^2 (its class in PF_p is the pairing <Q, R> = <R, Q>),
-    /// before the representative is taken. Constant time.
+    /// before the representative is taken. Constant time. The products of a step that do not
+    /// wait on each other go to [`Field::mul_many`] together.
     pub(super) fn evaluate(&self, f: &Field, r: &Affine) -> Fp2 {
         // A line at [i]R is a + i·R_y, a = λ·R_x + ν.
-        let at_r = |[lambda, nu]: &[Fp; 2]| f.mul(lambda, &r.x).add(nu);
         let y_squared = f.square(&r.y);
         let mut v = Fp2::one(f);
         for step in &self.steps {
-            let squared = v.square(f);
-            let a = at_r(&step.tangent);
+            let [lambda, nu] = &step.tangent;
+            // v^2 = (v_re + v_im)(v_re - v_im) + i·2·v_re·v_im, and the tangent's λ·R_x.
+            let [square_re, half_square_im, lambda_x] =
+                f.mul_many([(&v.re.add(&v.im), &v.re.sub(&v.im)), (&v.re, &v.im), (lambda, &r.x)]);
+            let squared = Fp2 { re: square_re, im: half_square_im.double() };
+            let a = lambda_x.add(nu);
             v = match &step.chord {
                 None => squared.mul_parts(f, &a, &r.y),
                 // Both lines at once: (a + i·y)(c + i·y) = (a·c - y^2) + i·y·(a + c), then one
                 // product into v (seven multiplications for the two, not eight).
-                Some(chord) => {
-                    let c = at_r(chord);
-                    squared.mul_parts(f, &f.mul(&a, &c).sub(&y_squared), &f.mul(&r.y, &a.add(&c)))
+                Some([chord_lambda, chord_nu]) => {
+                    let c = f.mul(chord_lambda, &r.x).add(chord_nu);
+                    let [ac, y_sum] = f.mul_many([(&a, &c), (&r.y, &a.add(&c))]);
+                    squared.mul_parts(f, &ac.sub(&y_squared), &y_sum)
                 }
             };
         }
@@ -226,7 +230,8 @@ impl PfTable {
             }
             s = Fp::select(negative, &s.neg(), &s);
             // (a + i·b)(1 + i·s) = (a - b·s) + i·(b + a·s).
-            v = Fp2 { re: v.re.sub(&f.mul(&v.im, &s)), im: v.im.add(&f.mul(&v.re, &s)) };
+            let [bs, as_] = f.mul_many([(&v.im, &s), (&v.re, &s)]);
+            v = Fp2 { re: v.re.sub(&bs), im: v.im.add(&as_) };
         }
         v
     }
