@@ -55,6 +55,31 @@ pub struct Message<'a> {
     pub payloads: Vec<Payload<'a>>,
 }
 
+/// The part of a message that did not decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessagePart {
+    /// The common header (RFC 3830 §6.1).
+    CommonHeader,
+    /// A payload of this type.
+    Payload(PayloadType),
+    /// A payload whose type code this library does not know.
+    UnknownPayload(u8),
+    /// Bytes after the payload whose next payload is Last.
+    AfterLastPayload,
+}
+
+/// Why and where a message did not decode: the rule broken, the part that broke it and the
+/// offset of that part's first byte.
+#[derive(Debug)]
+pub struct DecodeFailure {
+    /// Offset of the failing part's first byte in the message.
+    pub offset: usize,
+    /// The failing part.
+    pub part: MessagePart,
+    /// The rule broken, as for [`Message::decode`].
+    pub error: Error,
+}
+
 /// Payload slots reserved up front: the PSK, NULL and DH messages carry at most 8 payloads.
 const USUAL_PAYLOAD_COUNT: usize = 8;
 
@@ -66,19 +91,37 @@ impl<'a> Message<'a> {
 
     /// Decodes a message; returns it and its length without any accepted padding byte.
     pub fn decode_with(bytes: &'a [u8], options: DecodeOptions) -> Result<(Self, usize)> {
+        Self::decode_located(bytes, options).map_err(|failure| failure.error)
+    }
+
+    /// [`Message::decode_with`], telling on failure which part of the message broke which rule
+    /// and where that part starts (for inspectors: `mikey decode`).
+    pub fn decode_located(
+        bytes: &'a [u8],
+        options: DecodeOptions,
+    ) -> std::result::Result<(Self, usize), DecodeFailure> {
         let mut reader = Reader::new(bytes);
-        let (header, mut next) = CommonHeader::decode(&mut reader)?;
+        let fail = |offset, part| move |error| DecodeFailure { offset, part, error };
+        let (header, mut next) = CommonHeader::decode(&mut reader).map_err(fail(0, MessagePart::CommonHeader))?;
         let mut payloads = Vec::with_capacity(USUAL_PAYLOAD_COUNT);
         while next != PayloadType::Last.code() {
-            let payload_type = PayloadType::from_code(next)
-                .ok_or_else(|| Error::unsupported(format!("unknown payload type {next}")))?;
-            next = Payload::decode_onto(payload_type, &mut reader, &mut payloads)?;
+            let offset = reader.position();
+            let payload_type = PayloadType::from_code(next).ok_or_else(|| {
+                fail(offset, MessagePart::UnknownPayload(next))(Error::unsupported(format!(
+                    "unknown payload type {next}"
+                )))
+            })?;
+            next = Payload::decode_onto(payload_type, &mut reader, &mut payloads)
+                .map_err(fail(offset, MessagePart::Payload(payload_type)))?;
         }
         let message_len = reader.position();
         match reader.remaining() {
             0 => {}
             1 if options.allow_trailing_padding_byte => {}
-            extra => return Err(Error::malformed(format!("{extra} bytes after the last payload"))),
+            extra => {
+                let error = Error::malformed(format!("{extra} bytes after the last payload"));
+                return Err(fail(message_len, MessagePart::AfterLastPayload)(error));
+            }
         }
         Ok((Message { header, payloads }, message_len))
     }
@@ -219,6 +262,31 @@ mod tests {
 
     fn every_payload() -> Message<'static> {
         Message::decode(EVERY_PAYLOAD).unwrap()
+    }
+
+    #[test]
+    fn a_failure_is_located_at_the_part_that_broke_the_rule() {
+        let message = every_payload();
+        let header_len = {
+            let mut bytes = Vec::new();
+            message.header.encode(message.payloads[0].payload_type(), &mut bytes).unwrap();
+            bytes.len()
+        };
+        // Cut the first payload short: located at its start, as that payload.
+        let cut = &EVERY_PAYLOAD[..header_len + 1];
+        let failure = Message::decode_located(cut, DecodeOptions::default()).unwrap_err();
+        assert_eq!(
+            (failure.offset, failure.part),
+            (header_len, MessagePart::Payload(message.payloads[0].payload_type()))
+        );
+        // A broken header, and a byte after the last payload.
+        let failure = Message::decode_located(&EVERY_PAYLOAD[..3], DecodeOptions::default()).unwrap_err();
+        assert_eq!((failure.offset, failure.part), (0, MessagePart::CommonHeader));
+        let mut padded = EVERY_PAYLOAD.to_vec();
+        padded.push(0);
+        let failure = Message::decode_located(&padded, DecodeOptions::default()).unwrap_err();
+        assert_eq!((failure.offset, failure.part), (EVERY_PAYLOAD.len(), MessagePart::AfterLastPayload));
+        assert_eq!(failure.error.kind(), ErrorKind::Malformed);
     }
 
     #[test]

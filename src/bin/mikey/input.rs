@@ -1,0 +1,87 @@
+//! The MIKEY messages in what the user gives `mikey decode`: raw bytes, hex, base64, an SDP
+//! body or its `a=key-mgmt` line (RFC 4567 §3.1), or an RTSP `KeyMgmt` header (§3.2).
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+/// The messages found in `input`, each with where it came from; an error names what could not
+/// be read.
+pub fn messages(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let Ok(text) = std::str::from_utf8(input) else {
+        // Not text: the message itself, as a capture tool saves it.
+        return Ok(vec![("raw bytes".to_owned(), input.to_vec())]);
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("the input is empty".to_owned());
+    }
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("keymgmt") || lower.contains("prot=mikey") {
+        let specs = mikey::sdp::rtsp_key_mgmt_decode(text).map_err(|error| error.context().to_owned())?;
+        return Ok(specs
+            .into_iter()
+            .map(|spec| (format!("RTSP KeyMgmt, uri {}", spec.uri.as_deref().unwrap_or("(request URI)")), spec.message))
+            .collect());
+    }
+    if lower.contains("key-mgmt:") || lower.starts_with("mikey ") {
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|line| line.to_ascii_lowercase().contains("key-mgmt:") || is_bare_value(line))
+            .collect();
+        return lines
+            .iter()
+            .enumerate()
+            .map(|(index, line)| {
+                mikey::sdp::key_mgmt_decode(line.trim())
+                    .map(|message| (format!("SDP key-mgmt attribute {}", index + 1), message))
+                    .map_err(|error| format!("{}: {}", line.trim(), error.context()))
+            })
+            .collect();
+    }
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace() && *c != ':').collect();
+    let compact = compact.strip_prefix("0x").unwrap_or(&compact);
+    if compact.len().is_multiple_of(2) && compact.chars().all(|c| c.is_ascii_hexdigit()) {
+        let bytes = (0..compact.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&compact[at..at + 2], 16).map_err(|error| error.to_string()))
+            .collect::<Result<Vec<u8>, String>>()?;
+        return Ok(vec![("hex".to_owned(), bytes)]);
+    }
+    STANDARD
+        .decode(compact)
+        .map(|bytes| vec![("base64".to_owned(), bytes)])
+        .map_err(|error| format!("the input is neither hex, base64, SDP nor an RTSP KeyMgmt header ({error})"))
+}
+
+/// A bare attribute value, `mikey <base64>`.
+fn is_bare_value(line: &str) -> bool {
+    line.trim().to_ascii_lowercase().starts_with("mikey ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_gives_the_same_bytes() {
+        let bytes = [0x01u8, 0x00, 0x05, 0x00];
+        let base64 = STANDARD.encode(bytes);
+        for form in [
+            "01000500".to_owned(),
+            "01 00 05 00\n".to_owned(),
+            "01:00:05:00".to_owned(),
+            base64.clone(),
+            format!("mikey {base64}"),
+            format!("a=key-mgmt:mikey {base64}"),
+            format!("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\na=key-mgmt:mikey {base64}\r\nm=audio 4000 RTP/SAVP 0\r\n"),
+            format!("KeyMgmt: prot=mikey; uri=\"rtsp://cam/stream\"; data=\"{base64}\""),
+        ] {
+            let found = messages(form.as_bytes()).unwrap();
+            assert_eq!(found.len(), 1, "{form}");
+            assert_eq!(found[0].1, bytes, "{form}");
+        }
+        assert_eq!(messages(&[0xff, 0x01]).unwrap()[0].1, [0xff, 0x01], "not UTF-8: raw");
+        assert!(messages(b"  ").is_err());
+        assert!(messages(b"not a message!").is_err());
+    }
+}

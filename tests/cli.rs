@@ -1,0 +1,121 @@
+//! The `mikey` command-line tool (feature `cli`): `mikey decode` on a real message (minisip's
+//! PSK I_MESSAGE, tests/vectors/minisip), in each input form, as text and JSON, and on broken
+//! messages, whose part, offset and rule it must name.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::Value;
+
+fn minisip_i_message_hex() -> String {
+    let vector: Value =
+        serde_json::from_str(include_str!("vectors/minisip/psk/exchange-1.json")).expect("the vector is JSON");
+    vector["i_message_hex"].as_str().expect("i_message_hex").to_owned()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len()).step_by(2).map(|at| u8::from_str_radix(&text[at..at + 2], 16).unwrap()).collect()
+}
+
+fn mikey(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mikey"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mikey runs");
+    child.stdin.take().unwrap().write_all(stdin.unwrap_or_default()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn decode_names_every_payload_of_a_minisip_psk_message_in_every_input_form() {
+    let hex = minisip_i_message_hex();
+    let base64 = STANDARD.encode(unhex(&hex));
+    let sdp =
+        format!("v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\na=key-mgmt:mikey {base64}\r\nm=audio 49170 RTP/SAVP 0\r\n");
+    let rtsp = format!("KeyMgmt: prot=mikey; uri=\"rtsp://192.0.2.1/stream\"; data=\"{base64}\"");
+    let forms = [
+        (hex.clone(), None),
+        (base64.clone(), None),
+        (format!("a=key-mgmt:mikey {base64}"), None),
+        (rtsp, None),
+        ("-".to_owned(), Some(sdp.into_bytes())),
+    ];
+    for (argument, stdin) in forms {
+        let output = mikey(&["decode", &argument], stdin.as_deref());
+        let text = stdout(&output);
+        assert!(output.status.success(), "{argument}: {text}{}", String::from_utf8_lossy(&output.stderr));
+        for expected in [
+            "HDR (RFC 3830 §6.1)",
+            "data type: PskInit (0)",
+            "CSB ID: 0x9d3599bb",
+            "CS ID map type: SRTP-ID (0)",
+            "SSRC: 0xb72b7057",
+            "T (RFC 3830 §6.6)",
+            "RAND: c183e5633f06cb380c677d5d72eacf50",
+            "SP (RFC 3830 §6.10)",
+            "Type: Encryption algorithm (0)",
+            "KEMAC (RFC 3830 §6.2)",
+            "MAC alg: HmacSha1_160 (1)",
+        ] {
+            assert!(text.contains(expected), "{argument}: no {expected:?} in\n{text}");
+        }
+    }
+}
+
+#[test]
+fn decode_json_is_one_object_per_message() {
+    let output = mikey(&["decode", "--json", &minisip_i_message_hex()], None);
+    assert!(output.status.success());
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let message = &report[0];
+    assert_eq!(message["valid"], true);
+    assert_eq!(message["source"], "hex");
+    let parts: Vec<&str> =
+        message["message"]["fields"].as_array().unwrap().iter().map(|part| part["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        parts,
+        [
+            "HDR (RFC 3830 §6.1)",
+            "T (RFC 3830 §6.6)",
+            "SP (RFC 3830 §6.10)",
+            "RAND (RFC 3830 §6.11)",
+            "KEMAC (RFC 3830 §6.2)"
+        ]
+    );
+}
+
+#[test]
+fn decode_names_the_part_offset_and_rule_of_a_broken_message() {
+    let hex = minisip_i_message_hex();
+    let bytes = unhex(&hex);
+    // Cut inside the last payload (the KEMAC's MAC).
+    let truncated: String = hex[..hex.len() - 10].to_owned();
+    let output = mikey(&["decode", &truncated], None);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("malformed: the Kemac payload at offset"), "{text}");
+    // A byte after the last payload: refused, accepted with --allow-trailing-byte.
+    let padded = format!("{hex}00");
+    let output = mikey(&["decode", "--json", &padded], None);
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report[0]["offset"], bytes.len());
+    assert_eq!(report[0]["part"], "the bytes after the last payload");
+    assert!(mikey(&["decode", "--allow-trailing-byte", &padded], None).status.success());
+    // A broken common header: version 2.
+    let output = mikey(&["decode", &format!("02{}", &hex[2..])], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("the common header at offset 0"), "{}", stdout(&output));
+    // Input that is no message at all.
+    let output = mikey(&["decode", "neither hex nor base64!"], None);
+    assert_eq!(output.status.code(), Some(2));
+}
