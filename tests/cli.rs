@@ -119,3 +119,49 @@ fn decode_names_the_part_offset_and_rule_of_a_broken_message() {
     let output = mikey(&["decode", "neither hex nor base64!"], None);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn decode_with_the_psk_prints_the_srtp_keys_the_vector_gives() {
+    let vector: Value = serde_json::from_str(include_str!("vectors/minisip/psk/exchange-1.json")).unwrap();
+    let message = vector["i_message_hex"].as_str().unwrap();
+    let psk = vector["inputs"]["psk_hex"].as_str().unwrap();
+    let first = &vector["crypto_sessions"][0];
+    // RFC 3830's PRF by default, minisip's with its interop bit (MIKEY_INTEROP_MINISIP_PRF).
+    for (interop, key, salt) in [
+        ("0", &first["master_key_rfc3830_hex"], &first["master_salt_rfc3830_hex"]),
+        ("64", &first["master_key_hex"], &first["master_salt_hex"]),
+    ] {
+        let output = mikey(&["decode", "--json", "--psk", psk, "--interop", interop, message], None);
+        assert!(output.status.success(), "{}", stdout(&output));
+        let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let keys = &report[0]["srtp_keys"][0];
+        assert_eq!((&keys["master_key"], &keys["master_salt"]), (key, salt), "interop {interop}");
+        assert_eq!(keys["ssrc"], 0xb72b7057u32);
+    }
+    // A wrong PSK: the fields still print, the keys are refused, and the exit status says so.
+    let output = mikey(&["decode", "--psk", "00112233445566778899aabbccddeeff", message], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("no keys: refused"), "{}", stdout(&output));
+}
+
+#[test]
+fn decode_null_prints_the_keys_a_mikey_null_initiator_sent() {
+    use mikey::{Config, Method, Role, Session};
+    let config = Config::new(Method::Null).unwrap();
+    let mut initiator = Session::new(&config, Role::Initiator).unwrap();
+    initiator.add_srtp_stream(0x1234_5678, 7).unwrap();
+    let message = initiator.create_message().unwrap();
+    let sent = initiator.export_srtp(1).unwrap();
+    let output = mikey(&["decode", "--json", "--null", &STANDARD.encode(&message)], None);
+    assert!(output.status.success(), "{}", stdout(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let keys = &report[0]["srtp_keys"][0];
+    let hex = |bytes: &[u8]| bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>();
+    assert_eq!(keys["master_key"], hex(sent.master_key.expose()));
+    assert_eq!(keys["master_salt"], hex(sent.master_salt.expose()));
+    assert_eq!((&keys["ssrc"], &keys["roc"]), (&Value::from(0x1234_5678u32), &Value::from(7)));
+    // Without --null, the KEMAC's clear keys are not shown.
+    let plain = stdout(&mikey(&["decode", &STANDARD.encode(&message)], None));
+    assert!(plain.contains("keys in clear (not shown)"), "{plain}");
+    assert!(!plain.contains(&hex(sent.master_key.expose())), "{plain}");
+}

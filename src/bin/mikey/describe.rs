@@ -75,7 +75,8 @@ pub fn message(message: &Message<'_>, length: usize) -> Field {
     Field::group("MIKEY message", format!("{length} bytes"), children)
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 

@@ -38,19 +38,24 @@ pub fn messages(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
             })
             .collect();
     }
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace() && *c != ':').collect();
-    let compact = compact.strip_prefix("0x").unwrap_or(&compact);
-    if compact.len().is_multiple_of(2) && compact.chars().all(|c| c.is_ascii_hexdigit()) {
-        let bytes = (0..compact.len())
-            .step_by(2)
-            .map(|at| u8::from_str_radix(&compact[at..at + 2], 16).map_err(|error| error.to_string()))
-            .collect::<Result<Vec<u8>, String>>()?;
+    if let Some(bytes) = hex_bytes(text) {
         return Ok(vec![("hex".to_owned(), bytes)]);
     }
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     STANDARD
         .decode(compact)
         .map(|bytes| vec![("base64".to_owned(), bytes)])
         .map_err(|error| format!("the input is neither hex, base64, SDP nor an RTSP KeyMgmt header ({error})"))
+}
+
+/// The bytes of hex text (white space and colons allowed, an optional 0x), if it is that.
+pub fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace() && *c != ':').collect();
+    let compact = compact.strip_prefix("0x").unwrap_or(&compact);
+    if !compact.len().is_multiple_of(2) || !compact.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..compact.len()).step_by(2).map(|at| u8::from_str_radix(compact.get(at..at + 2)?, 16).ok()).collect()
 }
 
 /// A bare attribute value, `mikey <base64>`.

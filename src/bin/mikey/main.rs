@@ -6,6 +6,7 @@
 
 mod describe;
 mod input;
+mod keys;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -42,13 +43,43 @@ enum Command {
         /// Accept one byte after the last payload (some cameras pad).
         #[arg(long)]
         allow_trailing_byte: bool,
+        /// The pre-shared key (hex) of a MIKEY-PSK I_MESSAGE: its KEMAC is decrypted and the
+        /// SRTP master key and salt of every crypto session are printed.
+        #[arg(long, value_name = "HEX", conflicts_with = "null")]
+        psk: Option<String>,
+        /// Print the SRTP keys of a MIKEY-NULL I_MESSAGE (GStreamer, Live555, RTSP cameras),
+        /// which carries them in clear.
+        #[arg(long)]
+        null: bool,
+        /// Interop switches for --psk and --null, as the C API's MIKEY_INTEROP_* bits (e.g. 9
+        /// for GStreamer's SP layout and concatenated TEK).
+        #[arg(long, value_name = "BITS", default_value_t = 0)]
+        interop: u32,
     },
+}
+
+/// What `mikey decode` shows besides the fields: the keys, by which method.
+struct KeyRequest {
+    method: mikey::Method,
+    psk: Option<Vec<u8>>,
+    interop: u32,
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Decode { input, json, allow_trailing_byte } => {
-            decode(&input, json, DecodeOptions { allow_trailing_padding_byte: allow_trailing_byte })
+        Command::Decode { input, json, allow_trailing_byte, psk, null, interop } => {
+            let keys = match (psk, null) {
+                (Some(psk), _) => match input::hex_bytes(&psk) {
+                    Some(psk) => Some(KeyRequest { method: mikey::Method::Psk, psk: Some(psk), interop }),
+                    None => {
+                        eprintln!("mikey decode: --psk takes the key in hex");
+                        return ExitCode::from(2);
+                    }
+                },
+                (None, true) => Some(KeyRequest { method: mikey::Method::Null, psk: None, interop }),
+                (None, false) => None,
+            };
+            decode(&input, json, DecodeOptions { allow_trailing_padding_byte: allow_trailing_byte }, keys.as_ref())
         }
     }
 }
@@ -67,7 +98,7 @@ fn read_input(input: &str) -> std::io::Result<Vec<u8>> {
     Ok(input.as_bytes().to_vec())
 }
 
-fn decode(input: &str, json: bool, options: DecodeOptions) -> ExitCode {
+fn decode(input: &str, json: bool, options: DecodeOptions, keys: Option<&KeyRequest>) -> ExitCode {
     let messages = match read_input(input).map_err(|error| error.to_string()).and_then(|bytes| input::messages(&bytes))
     {
         Ok(messages) => messages,
@@ -82,15 +113,31 @@ fn decode(input: &str, json: bool, options: DecodeOptions) -> ExitCode {
         match Message::decode_located(bytes, options) {
             Ok((message, length)) => {
                 let tree = describe::message(&message, length);
+                let exported = keys.map(|request| {
+                    keys::exported(&bytes[..length], &message, request.method, request.psk.as_deref(), request.interop)
+                });
+                if matches!(exported, Some(Err(_))) {
+                    all_valid = false;
+                }
                 if json {
+                    let keys_json = match &exported {
+                        None => String::new(),
+                        Some(Ok(exported)) => format!(",\"srtp_keys\":{}", keys::to_json(exported)),
+                        Some(Err(error)) => format!(",\"keys_error\":{}", describe::json_string(error)),
+                    };
                     json_items.push(format!(
-                        "{{\"source\":{},\"valid\":true,\"message\":{}}}",
+                        "{{\"source\":{},\"valid\":true,\"message\":{}{keys_json}}}",
                         describe::json_string(source),
                         tree.to_json()
                     ));
                 } else {
                     println!("# {source}");
                     print!("{}", tree.to_text());
+                    match &exported {
+                        None => {}
+                        Some(Ok(exported)) => print!("{}", keys::to_text(exported)),
+                        Some(Err(error)) => println!("no keys: {error}"),
+                    }
                 }
             }
             Err(failure) => {
