@@ -19,20 +19,6 @@ impl Clock for StoppedClock {
     }
 }
 
-/// Every profile the library knows: an inspector accepts what the message offers.
-const EVERY_PROFILE: [SrtpProfile; 10] = [
-    SrtpProfile::AesCm128HmacSha1_80,
-    SrtpProfile::AesCm128HmacSha1_32,
-    SrtpProfile::NullHmacSha1_80,
-    SrtpProfile::NullHmacSha1_32,
-    SrtpProfile::AeadAes128Gcm,
-    SrtpProfile::AeadAes256Gcm,
-    SrtpProfile::AesCm256HmacSha1_80,
-    SrtpProfile::AesCm256HmacSha1_32,
-    SrtpProfile::AesCm192HmacSha1_80,
-    SrtpProfile::AesCm192HmacSha1_32,
-];
-
 /// The keys of every crypto session of an initiator's `message` under `method` (PSK with
 /// `psk`, or NULL), or why the library refused it.
 pub fn exported(
@@ -49,7 +35,8 @@ pub fn exported(
         config.set_psk(psk).map_err(describe)?;
     }
     config.set_clock(Arc::new(StoppedClock(timestamp.value))).map_err(describe)?;
-    config.set_accepted_profiles(&EVERY_PROFILE).map_err(describe)?;
+    config.set_accepted_profiles(&SrtpProfile::ALL).map_err(describe)?;
+    // An inspector accepts whatever the message offers.
     config.set_allow_unprotected_srtp(true).map_err(describe)?;
     config.set_interop(interop | InteropFlags::SSRC_ZERO).map_err(describe)?;
     let mut session = Session::new(&config, Role::Responder).map_err(describe)?;
@@ -57,23 +44,32 @@ pub fn exported(
     session.cs_ids().into_iter().map(|cs_id| session.export_srtp(cs_id).map_err(describe)).collect()
 }
 
+/// The fields of one crypto session's keys: (JSON name, text label, value, whether JSON
+/// quotes it).
+fn fields(keys: &SrtpKeys) -> [(&'static str, &'static str, String, bool); 8] {
+    let profile = keys.policy.profile;
+    [
+        ("cs_id", "CS ID", keys.cs_id.to_string(), false),
+        ("ssrc", "SSRC", keys.ssrc.to_string(), false),
+        ("roc", "ROC", keys.roc.to_string(), false),
+        ("profile", "profile", format!("{profile:?}"), true),
+        ("libsrtp_profile", "libsrtp srtp_profile_t", profile.number().to_string(), false),
+        ("master_key", "master key", hex(keys.master_key.expose()), true),
+        ("master_salt", "master salt", hex(keys.master_salt.expose()), true),
+        ("mki", "MKI", hex(&keys.mki), true),
+    ]
+}
+
 /// The keys as text, one block per crypto session.
 pub fn to_text(keys: &[SrtpKeys]) -> String {
-    keys.iter()
-        .map(|keys| {
-            format!(
-                "SRTP keys of CS ID {}\n  SSRC: {:#010x}\n  ROC: {}\n  profile: {:?} (libsrtp srtp_profile_t {})\n  master key: {}\n  master salt: {}\n  MKI: {}\n",
-                keys.cs_id,
-                keys.ssrc,
-                keys.roc,
-                keys.policy.profile,
-                keys.policy.profile.number(),
-                hex(keys.master_key.expose()),
-                hex(keys.master_salt.expose()),
-                if keys.mki.is_empty() { "none".to_owned() } else { hex(&keys.mki) },
-            )
-        })
-        .collect()
+    let mut out = String::new();
+    for keys in keys {
+        out.push_str("SRTP keys\n");
+        for (_, label, value, _) in fields(keys) {
+            out.push_str(&format!("  {label}: {}\n", if value.is_empty() { "none" } else { &value }));
+        }
+    }
+    out
 }
 
 /// The keys as a JSON array.
@@ -81,17 +77,19 @@ pub fn to_json(keys: &[SrtpKeys]) -> String {
     let items: Vec<String> = keys
         .iter()
         .map(|keys| {
-            format!(
-                "{{\"cs_id\":{},\"ssrc\":{},\"roc\":{},\"profile\":\"{:?}\",\"libsrtp_profile\":{},\"master_key\":\"{}\",\"master_salt\":\"{}\",\"mki\":\"{}\"}}",
-                keys.cs_id,
-                keys.ssrc,
-                keys.roc,
-                keys.policy.profile,
-                keys.policy.profile.number(),
-                hex(keys.master_key.expose()),
-                hex(keys.master_salt.expose()),
-                hex(&keys.mki),
-            )
+            let members: Vec<String> = fields(keys)
+                .into_iter()
+                .map(
+                    |(name, _, value, quoted)| {
+                        if quoted {
+                            format!("\"{name}\":\"{value}\"")
+                        } else {
+                            format!("\"{name}\":{value}")
+                        }
+                    },
+                )
+                .collect();
+            format!("{{{}}}", members.join(","))
         })
         .collect();
     format!("[{}]", items.join(","))
