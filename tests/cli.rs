@@ -165,3 +165,109 @@ fn decode_null_prints_the_keys_a_mikey_null_initiator_sent() {
     assert!(plain.contains("keys in clear (not shown)"), "{plain}");
     assert!(!plain.contains(&hex(sent.master_key.expose())), "{plain}");
 }
+
+/// An Ethernet frame carrying `payload` in UDP/IPv4 between the ports.
+fn udp_frame(source_port: u16, destination_port: u16, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00];
+    let total_len = (20 + 8 + payload.len()) as u16;
+    frame.extend([
+        0x45,
+        0,
+        (total_len >> 8) as u8,
+        total_len as u8,
+        0,
+        1,
+        0x40,
+        0,
+        64,
+        17,
+        0,
+        0,
+        192,
+        0,
+        2,
+        1,
+        192,
+        0,
+        2,
+        2,
+    ]);
+    let udp_len = (8 + payload.len()) as u16;
+    frame.extend(source_port.to_be_bytes());
+    frame.extend(destination_port.to_be_bytes());
+    frame.extend(udp_len.to_be_bytes());
+    frame.extend([0, 0]);
+    frame.extend(payload);
+    frame
+}
+
+/// A little-endian pcap file of Ethernet `frames`.
+fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut file = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0];
+    for frame in frames {
+        let len = (frame.len() as u32).to_le_bytes();
+        file.extend([0; 8]);
+        file.extend(len);
+        file.extend(len);
+        file.extend(frame);
+    }
+    file
+}
+
+/// A big-endian pcapng file of Ethernet `frames` (one section, one interface).
+fn pcapng(frames: &[Vec<u8>]) -> Vec<u8> {
+    let block = |block_type: u32, body: &[u8]| {
+        let padded = body.len().div_ceil(4) * 4;
+        let length = (12 + padded) as u32;
+        let mut out = block_type.to_be_bytes().to_vec();
+        out.extend(length.to_be_bytes());
+        out.extend(body);
+        out.resize(8 + padded, 0);
+        out.extend(length.to_be_bytes());
+        out
+    };
+    let mut file =
+        block(0x0a0d0d0a, &[0x1a, 0x2b, 0x3c, 0x4d, 0, 1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    file.extend(block(1, &[0, 1, 0, 0, 0, 0, 0xff, 0xff]));
+    for frame in frames {
+        let mut body = vec![0; 12];
+        body.extend((frame.len() as u32).to_be_bytes());
+        body.extend((frame.len() as u32).to_be_bytes());
+        body.extend(frame);
+        file.extend(block(6, &body));
+    }
+    file
+}
+
+#[test]
+fn decode_finds_the_messages_of_a_capture_on_port_2269_and_in_sip() {
+    let message = unhex(&minisip_i_message_hex());
+    let sip = format!(
+        "INVITE sip:bob@example.org SIP/2.0\r\nContent-Type: application/sdp\r\n\r\nv=0\r\na=key-mgmt:mikey {}\r\n",
+        STANDARD.encode(&message)
+    );
+    let frames =
+        [udp_frame(40000, 2269, &message), udp_frame(5060, 5060, sip.as_bytes()), udp_frame(5004, 5006, b"rtp")];
+    let directory = std::env::temp_dir().join(format!("mikey-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    for (name, file) in [("capture.pcap", pcap(&frames)), ("capture.pcapng", pcapng(&frames))] {
+        let path = directory.join(name);
+        std::fs::write(&path, file).unwrap();
+        let output = mikey(&["decode", "--json", path.to_str().unwrap()], None);
+        assert!(output.status.success(), "{name}: {}{}", stdout(&output), String::from_utf8_lossy(&output.stderr));
+        let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let sources: Vec<&str> =
+            report.as_array().unwrap().iter().map(|item| item["source"].as_str().unwrap()).collect();
+        assert_eq!(
+            sources,
+            ["frame 1 (UDP 40000 -> 2269), MIKEY over UDP", "frame 2 (UDP 5060 -> 5060), SDP key-mgmt attribute 1"],
+            "{name}"
+        );
+        assert!(report.as_array().unwrap().iter().all(|item| item["valid"] == true), "{name}");
+    }
+    // A capture without MIKEY is an input error.
+    let path = directory.join("no-mikey.pcap");
+    std::fs::write(&path, pcap(&frames[2..])).unwrap();
+    assert_eq!(mikey(&["decode", path.to_str().unwrap()], None).status.code(), Some(2));
+    std::fs::remove_dir_all(&directory).unwrap();
+}

@@ -1,5 +1,6 @@
 //! The MIKEY messages in what the user gives `mikey decode`: raw bytes, hex, base64, an SDP
-//! body or its `a=key-mgmt` line (RFC 4567 §3.1), or an RTSP `KeyMgmt` header (§3.2).
+//! body or its `a=key-mgmt` line (RFC 4567 §3.1), an RTSP `KeyMgmt` header (§3.2), or a packet
+//! capture (`capture.rs`).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -7,6 +8,9 @@ use base64::Engine;
 /// The messages found in `input`, each with where it came from; an error names what could not
 /// be read.
 pub fn messages(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    if crate::capture::is_capture(input) {
+        return capture_messages(input);
+    }
     let Ok(text) = std::str::from_utf8(input) else {
         // Not text: the message itself, as a capture tool saves it.
         return Ok(vec![("raw bytes".to_owned(), input.to_vec())]);
@@ -46,6 +50,41 @@ pub fn messages(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         .decode(compact)
         .map(|bytes| vec![("base64".to_owned(), bytes)])
         .map_err(|error| format!("the input is neither hex, base64, SDP nor an RTSP KeyMgmt header ({error})"))
+}
+
+/// The messages of every `a=key-mgmt` line (or bare `mikey <base64>` value) of `text`, each
+/// labelled after `origin`.
+fn sdp_messages(text: &str, origin: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
+    text.lines()
+        .filter(|line| line.to_ascii_lowercase().contains("key-mgmt:") || is_bare_value(line))
+        .enumerate()
+        .map(|(index, line)| {
+            mikey::sdp::key_mgmt_decode(line.trim())
+                .map(|message| (format!("{origin}SDP key-mgmt attribute {}", index + 1), message))
+                .map_err(|error| format!("{origin}{}: {}", line.trim(), error.context()))
+        })
+        .collect()
+}
+
+/// The messages of a capture: UDP port 2269 payloads, and SDP key-mgmt lines in other UDP
+/// datagrams (SIP).
+fn capture_messages(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut found = Vec::new();
+    for datagram in crate::capture::datagrams(input)? {
+        let origin =
+            format!("frame {} (UDP {} -> {}), ", datagram.frame, datagram.source_port, datagram.destination_port);
+        if [datagram.source_port, datagram.destination_port].contains(&crate::capture::MIKEY_PORT) {
+            found.push((format!("{origin}MIKEY over UDP"), datagram.payload));
+        } else if let Ok(text) = std::str::from_utf8(&datagram.payload) {
+            if text.to_ascii_lowercase().contains("key-mgmt:") {
+                found.extend(sdp_messages(text, &origin)?);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err("no MIKEY message in the capture (UDP port 2269, or SDP key-mgmt in UDP)".to_owned());
+    }
+    Ok(found)
 }
 
 /// The bytes of hex text (white space and colons allowed, an optional 0x), if it is that.

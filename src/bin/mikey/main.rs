@@ -1,9 +1,11 @@
 //! `mikey`: the command-line companion of libmikey.
 //!
 //! `mikey decode` prints every payload and field of a MIKEY message by its RFC name, as text or
-//! JSON, from hex, base64, an SDP body or `a=key-mgmt` line, an RTSP `KeyMgmt` header or raw
-//! bytes; for a malformed message it names the part, its offset and the rule broken, and exits 1.
+//! JSON, from hex, base64, an SDP body or `a=key-mgmt` line, an RTSP `KeyMgmt` header, raw
+//! bytes or a packet capture; for a malformed message it names the part, its offset and the rule
+//! broken, and exits 1.
 
+mod capture;
 mod describe;
 mod input;
 mod keys;
@@ -27,7 +29,8 @@ enum Command {
     ///
     /// The input is a MIKEY message as hex (spaces and colons allowed), base64, a whole SDP body
     /// (every a=key-mgmt:mikey line is decoded), one a=key-mgmt line or its value
-    /// "mikey <base64>", an RTSP KeyMgmt header, or a file of raw message bytes. Key material is
+    /// "mikey <base64>", an RTSP KeyMgmt header, a file of raw message bytes, or a pcap or
+    /// pcapng capture (UDP port 2269, and SDP in SIP over UDP). Key material is
     /// never printed. Exit status: 0 when every message decodes, 1 when one does not, 2 when the
     /// input cannot be read.
     #[command(
