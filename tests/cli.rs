@@ -271,3 +271,27 @@ fn decode_finds_the_messages_of_a_capture_on_port_2269_and_in_sip() {
     assert_eq!(mikey(&["decode", path.to_str().unwrap()], None).status.code(), Some(2));
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+#[test]
+fn keys_prints_only_the_keys_of_a_caps_string() {
+    use mikey::{Config, Method, Role, Session};
+    let config = Config::new(Method::Null).unwrap();
+    let mut initiator = Session::new(&config, Role::Initiator).unwrap();
+    initiator.add_srtp_stream(0x0bad_cafe, 0).unwrap();
+    let message = initiator.create_message().unwrap();
+    let sent = initiator.export_srtp(1).unwrap();
+    let caps = format!(
+        "application/x-srtp, ssrc=(uint)195939070, mikey=(string)\"{}\", roc=(uint)0",
+        STANDARD.encode(&message)
+    );
+    let output = mikey(&["keys", "--json", "--null", &caps], None);
+    assert!(output.status.success(), "{}", stdout(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report[0]["source"], "GStreamer caps");
+    assert!(report[0].get("message").is_none(), "keys prints no fields");
+    let hex = |bytes: &[u8]| bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>();
+    assert_eq!(report[0]["srtp_keys"][0]["master_key"], hex(sent.master_key.expose()));
+    assert_eq!(report[0]["srtp_keys"][0]["ssrc"], 0x0bad_cafeu32);
+    // keys needs the method.
+    assert_eq!(mikey(&["keys", &caps], None).status.code(), Some(2));
+}

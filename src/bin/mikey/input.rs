@@ -20,6 +20,10 @@ pub fn messages(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         return Err("the input is empty".to_owned());
     }
     let lower = text.to_ascii_lowercase();
+    if let Some(at) = lower.find(CAPS_FIELD) {
+        return caps_message(&text[at + CAPS_FIELD.len()..])
+            .map(|message| vec![("GStreamer caps".to_owned(), message)]);
+    }
     if lower.starts_with("keymgmt") || lower.contains("prot=mikey") {
         let specs = mikey::sdp::rtsp_key_mgmt_decode(text).map_err(|error| error.context().to_owned())?;
         return Ok(specs
@@ -50,6 +54,21 @@ pub fn messages(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
         .decode(compact)
         .map(|bytes| vec![("base64".to_owned(), bytes)])
         .map_err(|error| format!("the input is neither hex, base64, SDP nor an RTSP KeyMgmt header ({error})"))
+}
+
+/// The field of GStreamer's SRTP caps that holds the MIKEY message in base64.
+const CAPS_FIELD: &str = "mikey=(string)";
+
+/// The message of a caps field value: base64, quoted or not, up to the next field.
+fn caps_message(value: &str) -> Result<Vec<u8>, String> {
+    let value = value.trim_start();
+    let base64 = match value.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next().unwrap_or_default(),
+        None => value.split([',', ';']).next().unwrap_or_default(),
+    };
+    // Inside caps, GStreamer may escape characters with a backslash.
+    let base64: String = base64.chars().filter(|c| *c != '\\' && !c.is_ascii_whitespace()).collect();
+    STANDARD.decode(base64).map_err(|error| format!("the caps' mikey field is not base64 ({error})"))
 }
 
 /// The messages of every `a=key-mgmt` line (or bare `mikey <base64>` value) of `text`, each
@@ -119,6 +138,10 @@ mod tests {
             format!("a=key-mgmt:mikey {base64}"),
             format!("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\na=key-mgmt:mikey {base64}\r\nm=audio 4000 RTP/SAVP 0\r\n"),
             format!("KeyMgmt: prot=mikey; uri=\"rtsp://cam/stream\"; data=\"{base64}\""),
+            format!(
+                "application/x-srtp, payload=(int)96, ssrc=(uint)1356955624, mikey=(string)\"{base64}\", roc=(uint)0"
+            ),
+            format!("application/x-srtp, mikey=(string){base64}, srtp-cipher=(string)aes-128-icm"),
         ] {
             let found = messages(form.as_bytes()).unwrap();
             assert_eq!(found.len(), 1, "{form}");

@@ -13,7 +13,7 @@ mod keys;
 use std::io::Read;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use mikey::wire::{DecodeOptions, Message, MessagePart};
 
 #[derive(Parser)]
@@ -23,41 +23,68 @@ struct Cli {
     command: Command,
 }
 
+/// Where the messages come from and how to print them.
+#[derive(Args)]
+struct Source {
+    /// The message, a file holding it, or - for standard input.
+    input: String,
+    /// Print JSON (one object per message) instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Accept one byte after the last payload (some cameras pad).
+    #[arg(long)]
+    allow_trailing_byte: bool,
+}
+
+/// How to open the messages' keys.
+#[derive(Args)]
+struct KeyArgs {
+    /// The pre-shared key (hex) of a MIKEY-PSK I_MESSAGE: its KEMAC is decrypted and the SRTP
+    /// master key and salt of every crypto session are printed.
+    #[arg(long, value_name = "HEX", conflicts_with = "null")]
+    psk: Option<String>,
+    /// Print the SRTP keys of a MIKEY-NULL I_MESSAGE (GStreamer, Live555, RTSP cameras), which
+    /// carries them in clear.
+    #[arg(long)]
+    null: bool,
+    /// Interop switches for --psk and --null, as the C API's MIKEY_INTEROP_* bits (e.g. 9 for
+    /// GStreamer's SP layout and concatenated TEK).
+    #[arg(long, value_name = "BITS", default_value_t = 0)]
+    interop: u32,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Decode MIKEY messages and print every payload and field by its RFC name.
     ///
     /// The input is a MIKEY message as hex (spaces and colons allowed), base64, a whole SDP body
     /// (every a=key-mgmt:mikey line is decoded), one a=key-mgmt line or its value
-    /// "mikey <base64>", an RTSP KeyMgmt header, a file of raw message bytes, or a pcap or
-    /// pcapng capture (UDP port 2269, and SDP in SIP over UDP). Key material is
-    /// never printed. Exit status: 0 when every message decodes, 1 when one does not, 2 when the
-    /// input cannot be read.
+    /// "mikey <base64>", an RTSP KeyMgmt header, a GStreamer caps string with a mikey field, a
+    /// file of raw message bytes, or a pcap or pcapng capture (UDP port 2269, and SDP in SIP
+    /// over UDP). Key material is printed only with --psk or --null. Exit status: 0 when every
+    /// message decodes (and its keys open, when asked), 1 when one does not, 2 when the input
+    /// cannot be read.
     #[command(
-        after_help = "Examples:\n  mikey decode 'a=key-mgmt:mikey AQAFgPr...'\n  mikey decode --json capture.sdp\n  \
-                            tshark -T fields -e mikey ... | mikey decode -"
+        after_help = "Examples:\n  mikey decode 'a=key-mgmt:mikey AQAFgPr...'\n  mikey decode --json offer.sdp\n  \
+                      mikey decode --psk 00112233445566778899aabbccddeeff call.pcapng"
     )]
     Decode {
-        /// The message, a file holding it, or - for standard input.
-        input: String,
-        /// Print JSON (one object per message) instead of text.
-        #[arg(long)]
-        json: bool,
-        /// Accept one byte after the last payload (some cameras pad).
-        #[arg(long)]
-        allow_trailing_byte: bool,
-        /// The pre-shared key (hex) of a MIKEY-PSK I_MESSAGE: its KEMAC is decrypted and the
-        /// SRTP master key and salt of every crypto session are printed.
-        #[arg(long, value_name = "HEX", conflicts_with = "null")]
-        psk: Option<String>,
-        /// Print the SRTP keys of a MIKEY-NULL I_MESSAGE (GStreamer, Live555, RTSP cameras),
-        /// which carries them in clear.
-        #[arg(long)]
-        null: bool,
-        /// Interop switches for --psk and --null, as the C API's MIKEY_INTEROP_* bits (e.g. 9
-        /// for GStreamer's SP layout and concatenated TEK).
-        #[arg(long, value_name = "BITS", default_value_t = 0)]
-        interop: u32,
+        #[command(flatten)]
+        source: Source,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+    /// Print only the libsrtp-ready SRTP keys (master key and salt, SSRC, ROC, profile, MKI) of
+    /// every crypto session of MIKEY-PSK (--psk) or MIKEY-NULL (--null) I_MESSAGEs, from any
+    /// input `mikey decode` takes, a GStreamer caps string included.
+    #[command(
+        after_help = "Example:\n  mikey keys --null --interop 9 'application/x-srtp, mikey=(string)\"AQAF...\"'"
+    )]
+    Keys {
+        #[command(flatten)]
+        source: Source,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
 }
 
@@ -68,23 +95,41 @@ struct KeyRequest {
     interop: u32,
 }
 
-fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Decode { input, json, allow_trailing_byte, psk, null, interop } => {
-            let keys = match (psk, null) {
-                (Some(psk), _) => match input::hex_bytes(&psk) {
-                    Some(psk) => Some(KeyRequest { method: mikey::Method::Psk, psk: Some(psk), interop }),
-                    None => {
-                        eprintln!("mikey decode: --psk takes the key in hex");
-                        return ExitCode::from(2);
-                    }
-                },
-                (None, true) => Some(KeyRequest { method: mikey::Method::Null, psk: None, interop }),
-                (None, false) => None,
-            };
-            decode(&input, json, DecodeOptions { allow_trailing_padding_byte: allow_trailing_byte }, keys.as_ref())
-        }
+impl KeyArgs {
+    /// The request, none when neither --psk nor --null was given, or an error for a PSK that
+    /// is not hex.
+    fn request(self) -> Result<Option<KeyRequest>, String> {
+        let KeyArgs { psk, null, interop } = self;
+        Ok(match (psk, null) {
+            (Some(psk), _) => {
+                let psk = input::hex_bytes(&psk).ok_or("--psk takes the key in hex")?;
+                Some(KeyRequest { method: mikey::Method::Psk, psk: Some(psk), interop })
+            }
+            (None, true) => Some(KeyRequest { method: mikey::Method::Null, psk: None, interop }),
+            (None, false) => None,
+        })
     }
+}
+
+fn main() -> ExitCode {
+    let (source, keys, show_fields) = match Cli::parse().command {
+        Command::Decode { source, keys } => (source, keys, true),
+        Command::Keys { source, keys } => (source, keys, false),
+    };
+    let request = match keys.request() {
+        Ok(Some(request)) => Some(request),
+        Ok(None) if show_fields => None,
+        Ok(None) => {
+            eprintln!("mikey keys: give the message's method: --psk HEX or --null");
+            return ExitCode::from(2);
+        }
+        Err(error) => {
+            eprintln!("mikey: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = DecodeOptions { allow_trailing_padding_byte: source.allow_trailing_byte };
+    decode(&source.input, source.json, options, request.as_ref(), show_fields)
 }
 
 /// The bytes of `input`: standard input for `-`, a file's content when it names one, else the
@@ -101,7 +146,9 @@ fn read_input(input: &str) -> std::io::Result<Vec<u8>> {
     Ok(input.as_bytes().to_vec())
 }
 
-fn decode(input: &str, json: bool, options: DecodeOptions, keys: Option<&KeyRequest>) -> ExitCode {
+/// Decodes every message of `input` and prints its fields (when `show_fields`) and keys (when
+/// asked); the exit status tells whether all went well.
+fn decode(input: &str, json: bool, options: DecodeOptions, keys: Option<&KeyRequest>, show_fields: bool) -> ExitCode {
     let messages = match read_input(input).map_err(|error| error.to_string()).and_then(|bytes| input::messages(&bytes))
     {
         Ok(messages) => messages,
@@ -128,14 +175,17 @@ fn decode(input: &str, json: bool, options: DecodeOptions, keys: Option<&KeyRequ
                         Some(Ok(exported)) => format!(",\"srtp_keys\":{}", keys::to_json(exported)),
                         Some(Err(error)) => format!(",\"keys_error\":{}", describe::json_string(error)),
                     };
+                    let fields_json =
+                        if show_fields { format!(",\"message\":{}", tree.to_json()) } else { String::new() };
                     json_items.push(format!(
-                        "{{\"source\":{},\"valid\":true,\"message\":{}{keys_json}}}",
+                        "{{\"source\":{},\"valid\":true{fields_json}{keys_json}}}",
                         describe::json_string(source),
-                        tree.to_json()
                     ));
                 } else {
                     println!("# {source}");
-                    print!("{}", tree.to_text());
+                    if show_fields {
+                        print!("{}", tree.to_text());
+                    }
                     match &exported {
                         None => {}
                         Some(Ok(exported)) => print!("{}", keys::to_text(exported)),
