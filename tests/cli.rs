@@ -144,19 +144,27 @@ fn decode_with_the_psk_prints_the_srtp_keys_the_vector_gives() {
     assert!(stdout(&output).contains("no keys: refused"), "{}", stdout(&output));
 }
 
-#[test]
-fn decode_null_prints_the_keys_a_mikey_null_initiator_sent() {
+/// A MIKEY-NULL I_MESSAGE made by the library for one stream, and the keys it sent.
+fn null_offer(ssrc: u32, roc: u32) -> (Vec<u8>, mikey::SrtpKeys) {
     use mikey::{Config, Method, Role, Session};
     let config = Config::new(Method::Null).unwrap();
     let mut initiator = Session::new(&config, Role::Initiator).unwrap();
-    initiator.add_srtp_stream(0x1234_5678, 7).unwrap();
+    initiator.add_srtp_stream(ssrc, roc).unwrap();
     let message = initiator.create_message().unwrap();
-    let sent = initiator.export_srtp(1).unwrap();
+    (message, initiator.export_srtp(1).unwrap())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[test]
+fn decode_null_prints_the_keys_a_mikey_null_initiator_sent() {
+    let (message, sent) = null_offer(0x1234_5678, 7);
     let output = mikey(&["decode", "--json", "--null", &STANDARD.encode(&message)], None);
     assert!(output.status.success(), "{}", stdout(&output));
     let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
     let keys = &report[0]["srtp_keys"][0];
-    let hex = |bytes: &[u8]| bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>();
     assert_eq!(keys["master_key"], hex(sent.master_key.expose()));
     assert_eq!(keys["master_salt"], hex(sent.master_salt.expose()));
     assert_eq!((&keys["ssrc"], &keys["roc"]), (&Value::from(0x1234_5678u32), &Value::from(7)));
@@ -274,12 +282,7 @@ fn decode_finds_the_messages_of_a_capture_on_port_2269_and_in_sip() {
 
 #[test]
 fn keys_prints_only_the_keys_of_a_caps_string() {
-    use mikey::{Config, Method, Role, Session};
-    let config = Config::new(Method::Null).unwrap();
-    let mut initiator = Session::new(&config, Role::Initiator).unwrap();
-    initiator.add_srtp_stream(0x0bad_cafe, 0).unwrap();
-    let message = initiator.create_message().unwrap();
-    let sent = initiator.export_srtp(1).unwrap();
+    let (message, sent) = null_offer(0x0bad_cafe, 0);
     let caps = format!(
         "application/x-srtp, ssrc=(uint)195939070, mikey=(string)\"{}\", roc=(uint)0",
         STANDARD.encode(&message)
@@ -289,7 +292,6 @@ fn keys_prints_only_the_keys_of_a_caps_string() {
     let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(report[0]["source"], "GStreamer caps");
     assert!(report[0].get("message").is_none(), "keys prints no fields");
-    let hex = |bytes: &[u8]| bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>();
     assert_eq!(report[0]["srtp_keys"][0]["master_key"], hex(sent.master_key.expose()));
     assert_eq!(report[0]["srtp_keys"][0]["ssrc"], 0x0bad_cafeu32);
     // keys needs the method.
