@@ -297,3 +297,82 @@ fn keys_prints_only_the_keys_of_a_caps_string() {
     // keys needs the method.
     assert_eq!(mikey(&["keys", &caps], None).status.code(), Some(2));
 }
+
+/// Runs `mikey respond` on an ephemeral port and `mikey initiate` against it with the given
+/// options; returns both outputs.
+fn exchange(method: &str, responder: &[&str], initiator: &[&str]) -> (Output, Output) {
+    use std::io::{BufRead, BufReader};
+    let mut respond = Command::new(env!("CARGO_BIN_EXE_mikey"))
+        .args(["respond", "--json", "--method", method, "--listen", "127.0.0.1:0", "--timeout", "20"])
+        .args(responder)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mikey respond runs");
+    let mut stderr = BufReader::new(respond.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let address = line.trim().rsplit(' ').next().expect("the responder tells its address").to_owned();
+    let initiate = Command::new(env!("CARGO_BIN_EXE_mikey"))
+        .args(["initiate", "--json", "--method", method, "--ssrc", "0x1111,0x2222", "--timeout", "20"])
+        .args(initiator)
+        .arg(&address)
+        .output()
+        .unwrap();
+    let mut responded = respond.wait_with_output().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    responded.stderr = rest.into_bytes();
+    (responded, initiate)
+}
+
+#[test]
+fn respond_and_initiate_key_both_ends_alike_over_udp() {
+    let pki = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pki");
+    let directory = std::env::temp_dir().join(format!("mikey-cli-net-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    // Bob's certificate is issued by the intermediate CA: he sends both.
+    let bob_chain = directory.join("bob-chain.pem");
+    let chain = [
+        std::fs::read(format!("{pki}/bob.crt.pem")).unwrap(),
+        std::fs::read(format!("{pki}/intermediate.crt.pem")).unwrap(),
+    ]
+    .concat();
+    std::fs::write(&bob_chain, chain).unwrap();
+    let (bob_chain, alice_chain) = (bob_chain.to_str().unwrap().to_owned(), format!("{pki}/alice-chain.pem"));
+    let (bob_key, alice_key, root, bob_cert) = (
+        format!("{pki}/bob.key.pem"),
+        format!("{pki}/alice.key.pem"),
+        format!("{pki}/root.crt.pem"),
+        format!("{pki}/bob.crt.pem"),
+    );
+    let psk = "00112233445566778899aabbccddeeff";
+    let bob = ["--cert", &bob_chain, "--key", &bob_key, "--ca", &root, "--peer-id", "sip:alice@example.com"];
+    let alice = ["--cert", &alice_chain, "--key", &alice_key, "--ca", &root, "--peer-id", "sip:bob@example.com"];
+    let alice_pk = [&alice[..], &["--peer-cert", &bob_cert]].concat();
+    let cases: [(&str, Vec<&str>, Vec<&str>); 5] = [
+        ("psk", vec!["--psk", psk], vec!["--psk", psk]),
+        (
+            "dh-hmac",
+            vec!["--psk", psk],
+            vec!["--psk", psk, "--id", "sip:alice@example.com", "--peer-id", "sip:bob@example.com"],
+        ),
+        ("dh-sign", bob.to_vec(), alice.to_vec()),
+        ("pk", bob.to_vec(), alice_pk.clone()),
+        ("rsa-r", bob.to_vec(), alice.to_vec()),
+    ];
+    for (method, responder, initiator) in cases {
+        let (responded, initiated) = exchange(method, &responder, &initiator);
+        assert!(responded.status.success(), "{method} responder: {}", String::from_utf8_lossy(&responded.stderr));
+        assert!(initiated.status.success(), "{method} initiator: {}", String::from_utf8_lossy(&initiated.stderr));
+        let keys: Value = serde_json::from_str(&stdout(&initiated)).unwrap();
+        assert_eq!(keys.as_array().unwrap().len(), 2, "{method}: two crypto sessions");
+        assert_eq!(keys[0]["ssrc"], 0x1111);
+        assert_eq!(stdout(&responded), stdout(&initiated), "{method}: both ends export the same keys");
+    }
+    // A wrong PSK: the responder refuses and says why.
+    let (responded, _) = exchange("psk", &["--psk", psk], &["--psk", "ffeeddccbbaa99887766554433221100"]);
+    assert_eq!(responded.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&responded.stderr).contains("refused the I_MESSAGE"));
+    std::fs::remove_dir_all(&directory).unwrap();
+}

@@ -45,12 +45,12 @@ pub fn exported(
 }
 
 /// The fields of one crypto session's keys: (JSON name, text label, value, whether JSON
-/// quotes it).
-fn fields(keys: &SrtpKeys) -> [(&'static str, &'static str, String, bool); 8] {
+/// quotes it). The text shows the SSRC in hex, as packet dumps do.
+fn fields(keys: &SrtpKeys, json: bool) -> [(&'static str, &'static str, String, bool); 8] {
     let profile = keys.policy.profile;
     [
         ("cs_id", "CS ID", keys.cs_id.to_string(), false),
-        ("ssrc", "SSRC", keys.ssrc.to_string(), false),
+        ("ssrc", "SSRC", if json { keys.ssrc.to_string() } else { format!("{:#010x}", keys.ssrc) }, false),
         ("roc", "ROC", keys.roc.to_string(), false),
         ("profile", "profile", format!("{profile:?}"), true),
         ("libsrtp_profile", "libsrtp srtp_profile_t", profile.number().to_string(), false),
@@ -65,7 +65,7 @@ pub fn to_text(keys: &[SrtpKeys]) -> String {
     let mut out = String::new();
     for keys in keys {
         out.push_str("SRTP keys\n");
-        for (_, label, value, _) in fields(keys) {
+        for (_, label, value, _) in fields(keys, false) {
             out.push_str(&format!("  {label}: {}\n", if value.is_empty() { "none" } else { &value }));
         }
     }
@@ -77,7 +77,7 @@ pub fn to_json(keys: &[SrtpKeys]) -> String {
     let items: Vec<String> = keys
         .iter()
         .map(|keys| {
-            let members: Vec<String> = fields(keys)
+            let members: Vec<String> = fields(keys, true)
                 .into_iter()
                 .map(
                     |(name, _, value, quoted)| {

@@ -3,12 +3,14 @@
 //! `mikey decode` prints every payload and field of a MIKEY message by its RFC name, as text or
 //! JSON, from hex, base64, an SDP body or `a=key-mgmt` line, an RTSP `KeyMgmt` header, raw
 //! bytes or a packet capture; for a malformed message it names the part, its offset and the rule
-//! broken, and exits 1.
+//! broken, and exits 1. `mikey keys` prints only the SRTP keys of PSK and NULL messages.
+//! `mikey respond` and `mikey initiate` run one exchange over UDP port 2269.
 
 mod capture;
 mod describe;
 mod input;
 mod keys;
+mod net;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -17,7 +19,7 @@ use clap::{Args, Parser, Subcommand};
 use mikey::wire::{DecodeOptions, Message, MessagePart};
 
 #[derive(Parser)]
-#[command(name = "mikey", version, about = "Inspect MIKEY (RFC 3830) messages", long_about = None)]
+#[command(name = "mikey", version, about = "Inspect MIKEY (RFC 3830) messages and run exchanges over UDP", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -86,6 +88,42 @@ enum Command {
         #[command(flatten)]
         keys: KeyArgs,
     },
+    /// Answer one MIKEY I_MESSAGE over UDP (RFC 3830 §7) and print the SRTP keys.
+    #[command(
+        after_help = "Example:\n  mikey respond --method psk --psk 00112233445566778899aabbccddeeff --ssrc 0x2222"
+    )]
+    Respond {
+        #[command(flatten)]
+        peer: net::Peer,
+        /// The UDP address to listen on.
+        #[arg(long, value_name = "ADDRESS", default_value = "0.0.0.0:2269")]
+        listen: std::net::SocketAddr,
+        /// Our SRTP streams' SSRCs (fill the offer's SSRC 0 placeholders), comma-separated.
+        #[arg(long, value_name = "SSRC", value_delimiter = ',', value_parser = parse_ssrc)]
+        ssrc: Vec<u32>,
+    },
+    /// Send a MIKEY I_MESSAGE over UDP, take the answer, and print the SRTP keys.
+    #[command(
+        after_help = "Example:\n  mikey initiate --method psk --psk 00112233445566778899aabbccddeeff --ssrc 0x1111 127.0.0.1:2269"
+    )]
+    Initiate {
+        #[command(flatten)]
+        peer: net::Peer,
+        /// The responder's UDP address.
+        to: std::net::SocketAddr,
+        /// Our SRTP streams' SSRCs, comma-separated (at least one).
+        #[arg(long, value_name = "SSRC", value_delimiter = ',', value_parser = parse_ssrc, required = true)]
+        ssrc: Vec<u32>,
+    },
+}
+
+/// An SSRC in decimal or 0x-hex.
+fn parse_ssrc(text: &str) -> Result<u32, String> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    parsed.map_err(|_| format!("{text:?} is not an SSRC (decimal or 0x-hex, 32 bits)"))
 }
 
 /// What `mikey decode` shows besides the fields: the keys, by which method.
@@ -115,6 +153,8 @@ fn main() -> ExitCode {
     let (source, keys, show_fields) = match Cli::parse().command {
         Command::Decode { source, keys } => (source, keys, true),
         Command::Keys { source, keys } => (source, keys, false),
+        Command::Respond { peer, listen, ssrc } => return exchange_status(net::respond(&peer, listen, &ssrc)),
+        Command::Initiate { peer, to, ssrc } => return exchange_status(net::initiate(&peer, to, &ssrc)),
     };
     let request = match keys.request() {
         Ok(Some(request)) => Some(request),
@@ -130,6 +170,17 @@ fn main() -> ExitCode {
     };
     let options = DecodeOptions { allow_trailing_padding_byte: source.allow_trailing_byte };
     decode(&source.input, source.json, options, request.as_ref(), show_fields)
+}
+
+/// The exit status of an exchange: 0 when keyed, 1 with the reason on standard error.
+fn exchange_status(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("mikey: {error}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// The bytes of `input`: standard input for `-`, a file's content when it names one, else the
