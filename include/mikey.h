@@ -572,7 +572,7 @@ typedef struct mikey_mcptt_key {
 #define MIKEY_METHOD_TICKET 6
 
 /**
- * MIKEY-SAKKE (RFC 6509); not implemented in this version.
+ * MIKEY-SAKKE (RFC 6509, ECCSI and SAKKE) as TS 33.180 profiles it for MCPTT.
  */
 #define MIKEY_METHOD_SAKKE 7
 

@@ -68,7 +68,7 @@ pub const MIKEY_METHOD_DH_HMAC: mikey_method = 4;
 pub const MIKEY_METHOD_RSA_R: mikey_method = 5;
 /// MIKEY-TICKET (RFC 6043); not implemented in this version.
 pub const MIKEY_METHOD_TICKET: mikey_method = 6;
-/// MIKEY-SAKKE (RFC 6509); not implemented in this version.
+/// MIKEY-SAKKE (RFC 6509, ECCSI and SAKKE) as TS 33.180 profiles it for MCPTT.
 pub const MIKEY_METHOD_SAKKE: mikey_method = 7;
 
 /// Which side of the exchange a session plays (`mikey_session_new`).
