@@ -2,6 +2,8 @@
 # Sourced by ffi-tests/run.sh and .ci/demo (bash). Defines:
 #
 #   mikey_stage_library PREFIX
+#   mikey_install_files DESTDIR PREFIX LIBDIR   (the files of a `cargo build --release`,
+#                                               installed as a distribution package lays them out)
 #
 # Installs libmikey into PREFIX the way a user installs it: include/mikey.h,
 # lib/libmikey.so{,.0,.X.Y.Z}, lib/libmikey.a, lib/pkgconfig/mikey.pc, and the CMake package
@@ -27,7 +29,14 @@ mikey_stage_library() {
 
 # The fallback: cargo-c's layout by hand (SONAME libmikey.so.MAJOR comes from build.rs).
 _mikey_stage_from_cargo_build() {
-  local prefix=$1 target_dir log native version major
+  mikey_install_files "" "$1" "$1/lib"
+}
+
+# Installs what `cargo build --release` made into DESTDIR: PREFIX/include/mikey.h,
+# LIBDIR/libmikey.so{.X.Y.Z,.X,}, LIBDIR/libmikey.a and LIBDIR/pkgconfig/mikey.pc (whose paths
+# are PREFIX and LIBDIR, without DESTDIR). Also used by packaging/debian/rules.
+mikey_install_files() {
+  local destdir=$1 prefix=$2 libdir=$3 target_dir log native version major
   target_dir=${CARGO_TARGET_DIR:-$MIKEY_SOURCE_DIR/target}
   log=$(mktemp)
   # --print native-static-libs: the system libraries libmikey.a needs, for Libs.private.
@@ -42,16 +51,16 @@ _mikey_stage_from_cargo_build() {
   version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$MIKEY_SOURCE_DIR/Cargo.toml" | head -n 1)
   major=${version%%.*}
 
-  mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
-  install -m 0644 "$MIKEY_SOURCE_DIR/include/mikey.h" "$prefix/include/mikey.h"
-  install -m 0755 "$target_dir/release/libmikey.so" "$prefix/lib/libmikey.so.$version"
-  ln -sf "libmikey.so.$version" "$prefix/lib/libmikey.so.$major"
-  ln -sf "libmikey.so.$major" "$prefix/lib/libmikey.so"
-  install -m 0644 "$target_dir/release/libmikey.a" "$prefix/lib/libmikey.a"
-  cat >"$prefix/lib/pkgconfig/mikey.pc" <<PC
+  mkdir -p "$destdir$prefix/include" "$destdir$libdir/pkgconfig"
+  install -m 0644 "$MIKEY_SOURCE_DIR/include/mikey.h" "$destdir$prefix/include/mikey.h"
+  install -m 0644 "$target_dir/release/libmikey.so" "$destdir$libdir/libmikey.so.$version"
+  ln -sf "libmikey.so.$version" "$destdir$libdir/libmikey.so.$major"
+  ln -sf "libmikey.so.$major" "$destdir$libdir/libmikey.so"
+  install -m 0644 "$target_dir/release/libmikey.a" "$destdir$libdir/libmikey.a"
+  cat >"$destdir$libdir/pkgconfig/mikey.pc" <<PC
 prefix=$prefix
 exec_prefix=\${prefix}
-libdir=\${exec_prefix}/lib
+libdir=$libdir
 includedir=\${prefix}/include
 
 Name: mikey

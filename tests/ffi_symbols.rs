@@ -257,3 +257,16 @@ fn a_c_program_links_statically_with_the_documented_native_libraries() {
     args.extend(NATIVE_STATIC_LIBS.iter().map(std::ffi::OsStr::new));
     build_and_run("exchange_static", &args, &[]);
 }
+
+#[test]
+fn the_debian_symbols_file_lists_exactly_the_header_functions() {
+    let symbols =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/debian/libmikey0.symbols")).unwrap();
+    let listed: BTreeSet<String> = symbols
+        .lines()
+        .filter_map(|line| line.strip_prefix(' '))
+        .map(|line| line.split('@').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, header_functions(), "packaging/debian/libmikey0.symbols is stale");
+    assert!(symbols.starts_with("libmikey.so.0 libmikey0 #MINVER#\n"));
+}
