@@ -10,18 +10,10 @@
 # rebuilds are incremental; the source copy is built in target/packaging/deb.
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out=$(mkdir -p "${1:-$repo/target/packages}" && cd "${1:-$repo/target/packages}" && pwd)
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/Cargo.toml" | head -n 1)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target/packages-build}
-
-# A fixed build path: the cached target directory holds it (build.rs's version script).
-work=$repo/target/packaging/deb
-rm -rf "$work"
-mkdir -p "$work"
+# shellcheck source=packaging/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+mikey_packaging_start deb "${1:-}"
 source_dir="$work/mikey-$version"
-mkdir -p "$source_dir"
-(cd "$repo" && git ls-files -z | tar --null -T - -cf -) | tar -x -C "$source_dir"
 cp -r "$repo/packaging/debian" "$source_dir/debian"
 cat >"$source_dir/debian/changelog" <<CHANGELOG
 mikey ($version) unstable; urgency=medium

@@ -8,16 +8,11 @@
 # build-deb.sh); rpmbuild's tree is target/packaging/rpm.
 set -euo pipefail
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-out=$(mkdir -p "${1:-$repo/target/packages}" && cd "${1:-$repo/target/packages}" && pwd)
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/Cargo.toml" | head -n 1)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target/packages-build}
-
-# A fixed build path: the cached target directory holds it (build.rs's version script).
-top=$repo/target/packaging/rpm
-rm -rf "$top"
-mkdir -p "$top/SOURCES" "$top/mikey-$version"
-(cd "$repo" && git ls-files -z | tar --null -T - -cf -) | tar -x -C "$top/mikey-$version"
+# shellcheck source=packaging/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+mikey_packaging_start rpm "${1:-}"
+top=$work
+mkdir -p "$top/SOURCES"
 tar -C "$top" -czf "$top/SOURCES/mikey-$version.tar.gz" "mikey-$version"
 
 echo "== rpmbuild -bb (mikey $version)"
