@@ -100,6 +100,81 @@ inline void secure_wipe(void *p, std::size_t n) noexcept
     }
 }
 
+/// Ownership of a C handle that `Free` frees (mikey_config, mikey_session), as the base of the
+/// classes that own one: move-only; a moved-from owner is empty (get() == nullptr), and the
+/// destructor frees what it still owns.
+template <typename Handle, void (*Free)(Handle *)>
+class owned_handle {
+public:
+    /// The C handle (NULL when empty); it stays owned by this object.
+    Handle *get() const noexcept { return handle_; }
+    /// Gives up ownership: returns the handle (the caller frees it).
+    Handle *release() noexcept { return std::exchange(handle_, nullptr); }
+    /// Frees the handle and takes `handle` (default: becomes empty).
+    void reset(Handle *handle = nullptr) noexcept
+    {
+        Handle *old = std::exchange(handle_, handle);
+        if (old != nullptr) {
+            Free(old);
+        }
+    }
+    /// True when it owns a handle.
+    explicit operator bool() const noexcept { return handle_ != nullptr; }
+
+protected:
+    explicit owned_handle(Handle *handle = nullptr) noexcept : handle_(handle) {}
+    ~owned_handle() { reset(); }
+    owned_handle(const owned_handle &) = delete;
+    owned_handle &operator=(const owned_handle &) = delete;
+    /// Takes the handle of `other`, which becomes empty.
+    owned_handle(owned_handle &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    /// Frees this handle, takes the one of `other`, which becomes empty.
+    owned_handle &operator=(owned_handle &&other) noexcept
+    {
+        if (this != &other) {
+            reset(std::exchange(other.handle_, nullptr));
+        }
+        return *this;
+    }
+
+    Handle *handle_;
+};
+
+/// A C struct holding key material (mikey_srtp_keys, mikey_mcptt_key), as the base of the
+/// classes that hand it out: move-only; the destructor, a move (for the moved-from object) and
+/// wipe() overwrite every byte with zeros through volatile writes.
+template <typename CStruct>
+class wiped_struct {
+public:
+    /// Overwrites every byte with zeros (volatile writes).
+    void wipe() noexcept { secure_wipe(&c_, sizeof c_); }
+
+protected:
+    /// All zero.
+    wiped_struct() noexcept : c_() { wipe(); }
+    ~wiped_struct() { wipe(); }
+    wiped_struct(const wiped_struct &) = delete;
+    wiped_struct &operator=(const wiped_struct &) = delete;
+    /// Takes the bytes of `other`, which is wiped.
+    wiped_struct(wiped_struct &&other) noexcept : c_()
+    {
+        std::memcpy(&c_, &other.c_, sizeof c_);
+        other.wipe();
+    }
+    /// Wipes this one, takes the bytes of `other`, which is wiped.
+    wiped_struct &operator=(wiped_struct &&other) noexcept
+    {
+        if (this != &other) {
+            wipe();
+            std::memcpy(&c_, &other.c_, sizeof c_);
+            other.wipe();
+        }
+        return *this;
+    }
+
+    CStruct c_;
+};
+
 /// Compares `n` bytes without an early exit (for key material).
 inline bool equal_bytes(const std::uint8_t *a, const std::uint8_t *b, std::size_t n) noexcept
 {
@@ -285,77 +360,52 @@ inline mikey_srtp_policy default_srtp_policy()
 /// mikey_session_export_srtp; session::export_srtp returns it). Move-only; the destructor, a
 /// move (for the moved-from object) and wipe() overwrite every byte with zeros through volatile
 /// writes. There is deliberately no way to print it.
-class srtp_keys {
+class srtp_keys : public detail::wiped_struct<mikey_srtp_keys> {
 public:
-    /// Empty (all zero), as after wipe().
-    srtp_keys() noexcept : keys_() { detail::secure_wipe(&keys_, sizeof keys_); }
-    /// Wipes the keys.
-    ~srtp_keys() { wipe(); }
-    srtp_keys(const srtp_keys &) = delete;
-    srtp_keys &operator=(const srtp_keys &) = delete;
-    /// Takes the keys of `other`, which is wiped (empty afterwards).
-    srtp_keys(srtp_keys &&other) noexcept : keys_()
-    {
-        std::memcpy(&keys_, &other.keys_, sizeof keys_);
-        other.wipe();
-    }
-    /// Wipes this one, takes the keys of `other`, which is wiped.
-    srtp_keys &operator=(srtp_keys &&other) noexcept
-    {
-        if (this != &other) {
-            wipe();
-            std::memcpy(&keys_, &other.keys_, sizeof keys_);
-            other.wipe();
-        }
-        return *this;
-    }
-
-    /// Overwrites every byte with zeros (volatile writes); empty() afterwards.
-    void wipe() noexcept { detail::secure_wipe(&keys_, sizeof keys_); }
     /// True when there are no keys (default-constructed, wiped or moved from).
-    bool empty() const noexcept { return keys_.master_key_len == 0; }
+    bool empty() const noexcept { return c_.master_key_len == 0; }
 
     /// The stream's SSRC; 0 when unknown (see ssrc_type()).
-    std::uint32_t ssrc() const noexcept { return keys_.ssrc; }
+    std::uint32_t ssrc() const noexcept { return c_.ssrc; }
     /// MIKEY_SSRC_SPECIFIC, _ANY_INBOUND or _ANY_OUTBOUND (libsrtp's srtp_ssrc_type_t numbers).
-    std::uint8_t ssrc_type() const noexcept { return keys_.ssrc_type; }
+    std::uint8_t ssrc_type() const noexcept { return c_.ssrc_type; }
     /// The rollover counter to start from.
-    std::uint32_t roc() const noexcept { return keys_.roc; }
+    std::uint32_t roc() const noexcept { return c_.roc; }
     /// The negotiated profile (libsrtp srtp_profile_t numbers for 1..8, RFC 6188 0x0101..0x0104).
-    std::uint32_t profile() const noexcept { return keys_.profile; }
+    std::uint32_t profile() const noexcept { return c_.profile; }
     /// The crypto session's CS ID.
-    std::uint8_t cs_id() const noexcept { return keys_.cs_id; }
+    std::uint8_t cs_id() const noexcept { return c_.cs_id; }
     /// Session encryption key length in bytes.
-    std::uint32_t cipher_key_len() const noexcept { return keys_.cipher_key_len; }
+    std::uint32_t cipher_key_len() const noexcept { return c_.cipher_key_len; }
     /// Session authentication key length in bytes (0 for AEAD).
-    std::uint32_t auth_key_len() const noexcept { return keys_.auth_key_len; }
+    std::uint32_t auth_key_len() const noexcept { return c_.auth_key_len; }
     /// Authentication tag length in bytes.
-    std::uint32_t auth_tag_len() const noexcept { return keys_.auth_tag_len; }
+    std::uint32_t auth_tag_len() const noexcept { return c_.auth_tag_len; }
     /// Key derivation rate in effect (0: none).
-    std::uint32_t key_derivation_rate() const noexcept { return keys_.key_derivation_rate; }
+    std::uint32_t key_derivation_rate() const noexcept { return c_.key_derivation_rate; }
     /// SRTP encryption on.
-    bool srtp_encryption() const noexcept { return keys_.srtp_encryption != 0; }
+    bool srtp_encryption() const noexcept { return c_.srtp_encryption != 0; }
     /// SRTCP encryption on.
-    bool srtcp_encryption() const noexcept { return keys_.srtcp_encryption != 0; }
+    bool srtcp_encryption() const noexcept { return c_.srtcp_encryption != 0; }
     /// SRTP authentication on.
-    bool srtp_authentication() const noexcept { return keys_.srtp_authentication != 0; }
+    bool srtp_authentication() const noexcept { return c_.srtp_authentication != 0; }
     /// RFC 4771 ROC-carrying transform mode (0 none); libsrtp does not implement it.
-    std::uint8_t rcc_mode() const noexcept { return keys_.rcc_mode; }
+    std::uint8_t rcc_mode() const noexcept { return c_.rcc_mode; }
     /// With rcc_mode(): the ROC transmission rate R.
-    std::uint16_t roc_transmission_rate() const noexcept { return keys_.roc_transmission_rate; }
+    std::uint16_t roc_transmission_rate() const noexcept { return c_.roc_transmission_rate; }
 
     /// The SRTP master key, master_key_len() bytes (16, 24 or 32).
-    const std::uint8_t *master_key() const noexcept { return keys_.master_key; }
+    const std::uint8_t *master_key() const noexcept { return c_.master_key; }
     /// Its length.
-    std::size_t master_key_len() const noexcept { return keys_.master_key_len; }
+    std::size_t master_key_len() const noexcept { return c_.master_key_len; }
     /// The SRTP master salt, master_salt_len() bytes (14, or 12 for AEAD).
-    const std::uint8_t *master_salt() const noexcept { return keys_.master_salt; }
+    const std::uint8_t *master_salt() const noexcept { return c_.master_salt; }
     /// Its length.
-    std::size_t master_salt_len() const noexcept { return keys_.master_salt_len; }
+    std::size_t master_salt_len() const noexcept { return c_.master_salt_len; }
     /// The MKI, mki_len() bytes.
-    const std::uint8_t *mki() const noexcept { return keys_.mki; }
+    const std::uint8_t *mki() const noexcept { return c_.mki; }
     /// Its length (0: no MKI).
-    std::size_t mki_len() const noexcept { return keys_.mki_len; }
+    std::size_t mki_len() const noexcept { return c_.mki_len; }
 
     /// Writes master key || master salt (the key libsrtp's srtp_policy_t takes) to `out` and
     /// returns its length; throws mikey::error (MIKEY_ERR_BUFFER_TOO_SMALL) when `cap` is smaller.
@@ -367,19 +417,19 @@ public:
             throw error(MIKEY_ERR_BUFFER_TOO_SMALL, "mikey::srtp_keys::copy_key_and_salt",
                         "needs " + std::to_string(total) + " bytes");
         }
-        std::memcpy(out, keys_.master_key, key_len);
-        std::memcpy(out + key_len, keys_.master_salt, salt_len);
+        std::memcpy(out, c_.master_key, key_len);
+        std::memcpy(out + key_len, c_.master_salt, salt_len);
         return total;
     }
 
     /// The C struct, to hand to C code (for example an SRTP glue layer). Do not copy it out
     /// without wiping the copy (mikey_srtp_keys_clear).
-    const mikey_srtp_keys &c_struct() const noexcept { return keys_; }
+    const mikey_srtp_keys &c_struct() const noexcept { return c_; }
 
     /// Same parameters and keys (the key bytes compared without an early exit).
     friend bool operator==(const srtp_keys &a, const srtp_keys &b) noexcept
     {
-        const mikey_srtp_keys &x = a.keys_, &y = b.keys_;
+        const mikey_srtp_keys &x = a.c_, &y = b.c_;
         bool params = x.ssrc == y.ssrc && x.roc == y.roc && x.profile == y.profile &&
                       x.cipher_key_len == y.cipher_key_len && x.auth_key_len == y.auth_key_len &&
                       x.auth_tag_len == y.auth_tag_len && x.key_derivation_rate == y.key_derivation_rate &&
@@ -406,65 +456,38 @@ public:
 
 private:
     friend class session;
-    mikey_srtp_keys keys_;
 };
 
 /// The MCPTT key of an established MIKEY-SAKKE CSB (a mikey_mcptt_key written by
 /// mikey_session_mcptt_key; session::export_mcptt_key returns it). Move-only, wiped like srtp_keys.
-class mcptt_key {
+class mcptt_key : public detail::wiped_struct<mikey_mcptt_key> {
 public:
-    /// Empty (all zero).
-    mcptt_key() noexcept : key_() { detail::secure_wipe(&key_, sizeof key_); }
-    /// Wipes the key.
-    ~mcptt_key() { wipe(); }
-    mcptt_key(const mcptt_key &) = delete;
-    mcptt_key &operator=(const mcptt_key &) = delete;
-    /// Takes the key of `other`, which is wiped.
-    mcptt_key(mcptt_key &&other) noexcept : key_()
-    {
-        std::memcpy(&key_, &other.key_, sizeof key_);
-        other.wipe();
-    }
-    /// Wipes this one, takes the key of `other`, which is wiped.
-    mcptt_key &operator=(mcptt_key &&other) noexcept
-    {
-        if (this != &other) {
-            wipe();
-            std::memcpy(&key_, &other.key_, sizeof key_);
-            other.wipe();
-        }
-        return *this;
-    }
-
-    /// Overwrites every byte with zeros (volatile writes).
-    void wipe() noexcept { detail::secure_wipe(&key_, sizeof key_); }
     /// True when there is no key.
-    bool empty() const noexcept { return key_.key_len == 0; }
+    bool empty() const noexcept { return c_.key_len == 0; }
     /// The key's ID (GMK-ID, PCK-ID, ...); its top 4 bits are the purpose.
-    std::uint32_t key_id() const noexcept { return key_.key_id; }
+    std::uint32_t key_id() const noexcept { return c_.key_id; }
     /// The key, key_len() bytes.
-    const std::uint8_t *key() const noexcept { return key_.key; }
+    const std::uint8_t *key() const noexcept { return c_.key; }
     /// Its length (16).
-    std::size_t key_len() const noexcept { return key_.key_len; }
+    std::size_t key_len() const noexcept { return c_.key_len; }
     /// The key parameters the message carried, if any.
     std::optional<mikey_mcptt_key_parameters> parameters() const
     {
-        if (key_.has_parameters == 0) {
+        if (c_.has_parameters == 0) {
             return std::nullopt;
         }
-        return key_.parameters;
+        return c_.parameters;
     }
     /// How many MC group IDs the parameters name (session::mcptt_group_id).
-    std::uint32_t group_id_count() const noexcept { return key_.group_id_count; }
+    std::uint32_t group_id_count() const noexcept { return c_.group_id_count; }
     /// The C struct, for C code.
-    const mikey_mcptt_key &c_struct() const noexcept { return key_; }
+    const mikey_mcptt_key &c_struct() const noexcept { return c_; }
 
     /// Keys are never printed.
     friend std::ostream &operator<<(std::ostream &, const mcptt_key &) = delete;
 
 private:
     friend class session;
-    mikey_mcptt_key key_;
 };
 
 // ---- config ---------------------------------------------------------------------------------
@@ -475,7 +498,9 @@ private:
 /// freezes it (setters then throw MIKEY_ERR_STATE). A setter failure throws mikey::error with
 /// mikey_config_last_error's text. Not synchronised while it is being set up; sessions may be
 /// created from it by several threads at once, and may outlive it.
-class config {
+class config : public detail::owned_handle<mikey_config, mikey_config_free> {
+    using owner = detail::owned_handle<mikey_config, mikey_config_free>;
+
 public:
     /// A new config for `m` (mikey_config_new): system clock and randomness, default SRTP
     /// policy, 60-second replay window, no interop flags.
@@ -510,35 +535,6 @@ public:
     /// RSA-R (RFC 4738); then the credentials.
     static config rsa_r() { return config(method::rsa_r); }
 
-    /// Frees the handle (mikey_config_free); sessions made from it stay valid.
-    ~config() { reset(); }
-    config(const config &) = delete;
-    config &operator=(const config &) = delete;
-    /// Takes the handle of `other`, which becomes empty.
-    config(config &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-    /// Frees this handle, takes the one of `other`, which becomes empty.
-    config &operator=(config &&other) noexcept
-    {
-        if (this != &other) {
-            reset(std::exchange(other.handle_, nullptr));
-        }
-        return *this;
-    }
-
-    /// The C handle (NULL when empty); it stays owned by this object.
-    mikey_config *get() const noexcept { return handle_; }
-    /// Gives up ownership: returns the handle (the caller frees it with mikey_config_free).
-    mikey_config *release() noexcept { return std::exchange(handle_, nullptr); }
-    /// Frees the handle and takes `handle` (default: becomes empty).
-    void reset(mikey_config *handle = nullptr) noexcept
-    {
-        mikey_config *old = std::exchange(handle_, handle);
-        if (old != nullptr) {
-            mikey_config_free(old);
-        }
-    }
-    /// True when it owns a handle.
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
 
     /// The detail of the last failed setter ("" after a success; mikey_config_last_error).
     std::string last_error() const
@@ -738,7 +734,7 @@ public:
     }
 
 private:
-    explicit config(mikey_config *handle) noexcept : handle_(handle) {}
+    explicit config(mikey_config *handle) noexcept : owner(handle) {}
 
     // Throws with the config's last-error text, copied at once.
     void check(mikey_result rc, const char *function) const
@@ -748,7 +744,6 @@ private:
         }
     }
 
-    mikey_config *handle_ = nullptr;
 };
 
 // ---- session --------------------------------------------------------------------------------
@@ -758,7 +753,10 @@ private:
 /// (get() == nullptr, current_state() == state::invalid) and its calls throw MIKEY_ERR_INVALID_ARGUMENT.
 /// A failed call throws mikey::error with mikey_session_last_error's text. Distinct sessions may
 /// be used from different threads; calls on one session must be serialised by the caller.
-class session {
+/// Freeing it (destructor, reset) wipes its keys.
+class session : public detail::owned_handle<mikey_session, mikey_session_free> {
+    using owner = detail::owned_handle<mikey_session, mikey_session_free>;
+
 public:
     /// A new session of `cfg` as `r`, state idle; freezes `cfg` (mikey_session_new). The session
     /// may outlive `cfg`.
@@ -773,35 +771,6 @@ public:
     /// Takes ownership of a handle from mikey_session_new or _fork (may be NULL: empty).
     static session adopt(mikey_session *handle) noexcept { return session(handle); }
 
-    /// Frees the session and wipes its keys (mikey_session_free).
-    ~session() { reset(); }
-    session(const session &) = delete;
-    session &operator=(const session &) = delete;
-    /// Takes the handle of `other`, which becomes empty.
-    session(session &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-    /// Frees this handle, takes the one of `other`, which becomes empty.
-    session &operator=(session &&other) noexcept
-    {
-        if (this != &other) {
-            reset(std::exchange(other.handle_, nullptr));
-        }
-        return *this;
-    }
-
-    /// The C handle (NULL when empty); it stays owned by this object.
-    mikey_session *get() const noexcept { return handle_; }
-    /// Gives up ownership: returns the handle (the caller frees it with mikey_session_free).
-    mikey_session *release() noexcept { return std::exchange(handle_, nullptr); }
-    /// Frees the handle and takes `handle` (default: becomes empty).
-    void reset(mikey_session *handle = nullptr) noexcept
-    {
-        mikey_session *old = std::exchange(handle_, handle);
-        if (old != nullptr) {
-            mikey_session_free(old);
-        }
-    }
-    /// True when it owns a handle.
-    explicit operator bool() const noexcept { return handle_ != nullptr; }
 
     /// SIP forking: a second session waiting for another answer to the same I_MESSAGE
     /// (mikey_session_fork).
@@ -904,7 +873,7 @@ public:
     [[nodiscard]] srtp_keys export_srtp(std::uint8_t id) const
     {
         srtp_keys keys;
-        check(mikey_session_export_srtp(handle_, id, &keys.keys_), "mikey_session_export_srtp");
+        check(mikey_session_export_srtp(handle_, id, &keys.c_), "mikey_session_export_srtp");
         return keys;
     }
     /// The keys of every crypto session, in cs_ids() order (mikey_session_export_srtp).
@@ -977,7 +946,7 @@ public:
     [[nodiscard]] mcptt_key export_mcptt_key() const
     {
         mcptt_key key;
-        check(mikey_session_mcptt_key(handle_, &key.key_), "mikey_session_mcptt_key");
+        check(mikey_session_mcptt_key(handle_, &key.c_), "mikey_session_mcptt_key");
         return key;
     }
     /// MIKEY-SAKKE: MC group ID number `index` of the key's parameters (mikey_session_mcptt_group_id).
@@ -1002,7 +971,7 @@ public:
     }
 
 private:
-    explicit session(mikey_session *handle) noexcept : handle_(handle) {}
+    explicit session(mikey_session *handle) noexcept : owner(handle) {}
 
     // Throws with the session's last-error text, copied before any other call on the session.
     void check(mikey_result rc, const char *function) const
@@ -1024,7 +993,6 @@ private:
         return out;
     }
 
-    mikey_session *handle_ = nullptr;
 };
 
 // ---- SDP and RTSP (RFC 4567) ----------------------------------------------------------------

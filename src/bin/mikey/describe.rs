@@ -235,25 +235,12 @@ fn payload(payload: &Payload<'_>) -> Field {
                 Field::leaf("TS value", format!("{:#018x}", timestamp.value)),
             ],
         ),
-        Payload::Id(id) => Field::group(
-            "ID (RFC 3830 §6.7)",
-            "",
-            vec![
-                Field::leaf("ID Type", named(id.id_type, id_type_name(id.id_type))),
-                Field::leaf("ID len", id.data.len()),
-                Field::leaf("ID data", text_or_hex(&id.data)),
-            ],
-        ),
-        Payload::IdWithRole(idr) => Field::group(
-            "IDR (RFC 6043 §6.6)",
-            "",
-            vec![
-                Field::leaf("ID Role", named(idr.role, id_role_name(idr.role))),
-                Field::leaf("ID Type", named(idr.id_type, id_type_name(idr.id_type))),
-                Field::leaf("ID len", idr.data.len()),
-                Field::leaf("ID data", text_or_hex(&idr.data)),
-            ],
-        ),
+        Payload::Id(id) => Field::group("ID (RFC 3830 §6.7)", "", identity(id.id_type, &id.data)),
+        Payload::IdWithRole(idr) => {
+            let mut children = vec![Field::leaf("ID Role", named(idr.role, id_role_name(idr.role)))];
+            children.extend(identity(idr.id_type, &idr.data));
+            Field::group("IDR (RFC 6043 §6.6)", "", children)
+        }
         Payload::Cert(cert) => Field::group(
             "CERT (RFC 3830 §6.7)",
             "",
@@ -352,6 +339,15 @@ fn payload(payload: &Payload<'_>) -> Field {
             ],
         ),
     }
+}
+
+/// The fields ID and IDR share: ID Type, ID len, ID data.
+fn identity(id_type: u8, data: &[u8]) -> Vec<Field> {
+    vec![
+        Field::leaf("ID Type", named(id_type, id_type_name(id_type))),
+        Field::leaf("ID len", data.len()),
+        Field::leaf("ID data", text_or_hex(data)),
+    ]
 }
 
 fn id_type_name(code: u8) -> Option<&'static str> {
