@@ -39,15 +39,29 @@ pub(crate) struct Stream {
     pub(crate) policy_no: u8,
 }
 
-/// What the keying material of a CSB is.
+/// What the keying material of a CSB is (RFC 3830 §4.1.3, the key types of §6.13).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KeyKind {
+pub enum KeyKind {
     /// A TGK, from which each crypto session's TEK and salt are derived (§4.1.3).
     Tgk,
     /// A TGK and a salt, which replaces the derived one (§4.1.3: "SHALL use the salt key carried").
     TgkSalt,
     /// A TEK and salt used directly as the SRTP master key and salt of every crypto session.
     Tek,
+}
+
+/// The keying material of an established CSB, borrowed from its session
+/// ([`Session::key_material`](crate::Session::key_material)): for inspectors and tests, such as
+/// `mikey decode --psk`. An SRTP stack takes [`Session::export_srtp`](crate::Session::export_srtp)'s
+/// keys instead. `Debug` prints no key bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyMaterialView<'a> {
+    /// TGK, TGK with salt, or TEK with salt.
+    pub kind: KeyKind,
+    /// The TGK or TEK.
+    pub key: SecretRef<'a>,
+    /// The salt carried with a TGK, or the TEK's; `None` for a TGK alone.
+    pub salt: Option<SecretRef<'a>>,
 }
 
 /// The keying material agreed for the CSB: the key followed by its salt (if any) in one
@@ -90,6 +104,11 @@ impl KeyMaterial {
         key_and_salt.extend_from_slice(key);
         key_and_salt.extend_from_slice(salt);
         KeyMaterial { kind, key_and_salt: SecretBytes::new(key_and_salt), key_len: key.len() }
+    }
+
+    /// The material as the public API shows it.
+    pub(crate) fn view(&self) -> KeyMaterialView<'_> {
+        KeyMaterialView { kind: self.kind, key: SecretRef::new(self.key()), salt: self.salt().map(SecretRef::new) }
     }
 
     pub(crate) fn key(&self) -> &[u8] {

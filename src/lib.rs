@@ -57,6 +57,7 @@ pub mod wire;
 /// The inline vector of `wire::KeyDataList::keys`, re-exported so callers need not depend on it.
 pub use smallvec;
 
+pub use bundle::{KeyKind, KeyMaterialView};
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, InteropFlags, Method};
 pub use crypto::rsa::SignatureScheme;

@@ -9,7 +9,9 @@
 
 use std::sync::Arc;
 
-use crate::bundle::{answered_streams, numbered_mki, Bundle, RandBytes, Stream, Streams, OFFERED_POLICY_NO};
+use crate::bundle::{
+    answered_streams, numbered_mki, Bundle, KeyMaterialView, RandBytes, Stream, Streams, OFFERED_POLICY_NO,
+};
 use crate::clock::ntp_diff;
 use crate::config::{Config, InteropFlags, Settings, RAND_LEN};
 use crate::crypto::x509::Certificate;
@@ -160,6 +162,12 @@ impl Session {
     /// methods (PK, DH-SIGN, RSA-R); `None` otherwise.
     pub fn peer_certificate(&self) -> Option<&[u8]> {
         self.established()?.peer.certificate().map(Certificate::der)
+    }
+
+    /// The established CSB's keying material (the TGK or TEK, and its salt), for inspectors and
+    /// tests; `None` before the CSB is established. SRTP keys come from [`Session::export_srtp`].
+    pub fn key_material(&self) -> Option<KeyMaterialView<'_>> {
+        self.established().map(|bundle| bundle.keys.view())
     }
 
     /// The CSB, once established.

@@ -5,7 +5,7 @@ mod common;
 use common::{config, pki, signing_config, TestClock, NTP_2026, PSK};
 use mikey::crypto::{decrypt_key_data, KeyTransport, PrfFunction, PrfKey};
 use mikey::wire::{DataType, KeyDataList, Message, Payload};
-use mikey::{ErrorKind, InteropFlags, Method, Role, Session, SrtpPolicy, SrtpProfile, SsrcType, State};
+use mikey::{ErrorKind, InteropFlags, KeyKind, Method, Role, Session, SrtpPolicy, SrtpProfile, SsrcType, State};
 
 fn pair(method: Method, verification: bool) -> (Session, Session, std::sync::Arc<TestClock>) {
     let clock = TestClock::at(NTP_2026);
@@ -85,6 +85,10 @@ fn the_exported_keys_are_the_rfc_3830_derivations_from_the_tgk() {
         decrypt_key_data(KeyTransport::AesCm128, &encr_key, &salt, csb_id, &timestamp, &kemac.encrypted_data).unwrap();
     let key_data = KeyDataList::decode(plaintext.expose(), false).unwrap();
     let tgk = key_data.keys[0].key.expose().to_vec();
+    let material = responder.key_material().expect("established");
+    assert_eq!((material.kind, material.key.expose()), (KeyKind::Tgk, tgk.as_slice()));
+    assert!(material.salt.is_none());
+    assert_eq!(initiator.key_material().map(|sent| sent.key.expose()), Some(tgk.as_slice()));
 
     // §4.1.3: TEK and salt from the TGK with label constant || cs_id || csb_id || RAND.
     for cs_id in 1..=2u8 {
@@ -111,6 +115,7 @@ fn the_null_method_exports_the_carried_tek_and_salt() {
     let (mut initiator, mut responder, _) = pair(Method::Null, false);
     initiator.add_srtp_stream(0xABCD_0001, 0).unwrap();
     let i_message = initiator.create_message().unwrap();
+    assert!(responder.key_material().is_none(), "nothing before the CSB is established");
     responder.process_message(&i_message).unwrap();
     let message = Message::decode(&i_message).unwrap();
     let Some(Payload::Kemac(kemac)) = message.payloads.last() else { panic!("no KEMAC") };
@@ -118,6 +123,10 @@ fn the_null_method_exports_the_carried_tek_and_salt() {
     let exported = responder.export_srtp(1).unwrap();
     assert_eq!(exported.master_key.expose(), keys.keys[0].key.expose());
     assert_eq!(exported.master_salt.expose(), keys.keys[0].salt.as_ref().unwrap().expose());
+    let material = responder.key_material().unwrap();
+    assert_eq!(material.kind, KeyKind::Tek);
+    assert_eq!(material.key.expose(), keys.keys[0].key.expose());
+    assert_eq!(material.salt.map(|salt| salt.expose()), Some(exported.master_salt.expose()));
 }
 
 #[test]

@@ -44,6 +44,7 @@ mod sha_hmac;
 // A call into aws-lc's SipHash-2-4, the replay cache's keyed hash (§5.4).
 #[allow(unsafe_code)]
 pub mod siphash;
+pub mod ticket_kdf;
 pub mod transport;
 // X.509 certificate chains (RFC 3830 §6.7), for PK, DH-SIGN and RSA-R.
 #[allow(unsafe_code)]
