@@ -3,8 +3,8 @@
 //!
 //! Every label is `constant || byte || 32-bit field || tag || fields`: the byte is 0xFF or a
 //! CS ID, the 32-bit field a CSB ID or 0xFFFFFFFF, and the tag byte names the derivation
-//! (0x00 forking, 0x01 initial messages, 0x02 responses, 0x03 traffic keys, 0x05 ticket keys,
-//! 0x06 MPKi/MPKr). The fields after the tag are length-prefixed: a RAND's length is one byte,
+//! (0x00 forking, 0x01 initial messages, 0x02 responses, 0x03 traffic keys, 0x04 the Initiator
+//! Data's Vr, 0x05 ticket keys, 0x06 MPKi/MPKr). The fields after the tag are length-prefixed: a RAND's length is one byte,
 //! an ID Data's two (big-endian). Labels carry RAND length and RAND only, never whole RANDR
 //! payloads (§5.1, A.2).
 
@@ -31,6 +31,7 @@ enum Tag {
     InitialMessage = 0x01,
     ResponseMessage = 0x02,
     TrafficKeys = 0x03,
+    InitiatorData = 0x04,
     TicketKeys = 0x05,
     MpkParts = 0x06,
 }
@@ -165,6 +166,12 @@ impl TicketMessageKeys {
     /// base ticket's own RAND and the PRF the Ticket Policy names.
     pub fn for_ticket(function: PrfFunction, tpk: &[u8], rand: &[u8]) -> Result<Self> {
         Ok(TicketMessageKeys(TicketLabels::new(function, tpk, NO_CSB_ID, Tag::TicketKeys).with_rand(rand)?))
+    }
+
+    /// §6.10, the Vr payload of a TICKET's Initiator Data (key forking): label = constant ||
+    /// 0xFF || 0xFFFFFFFF || 0x04, from MPKr (not forked), with the PRF the Ticket Policy names.
+    pub fn for_initiator_data(function: PrfFunction, mpkr: &[u8]) -> Self {
+        TicketMessageKeys(TicketLabels::new(function, mpkr, NO_CSB_ID, Tag::InitiatorData))
     }
 
     /// Fills `out` with the key for `purpose`.

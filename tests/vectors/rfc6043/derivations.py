@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Known answers for the MIKEY-TICKET key derivations (RFC 6043 §5.1.1-§5.1.3, A.2.1, A.2.2).
+"""Known answers for the MIKEY-TICKET key derivations (RFC 6043 §5.1.1-§5.1.3, §6.10, A.2.1, A.2.2).
 
 No published vectors exist. This script is an implementation independent of mikey's: the
 RFC 3830 §4.1.2 PRF (and RFC 6043 §6.1's PRF-HMAC-SHA-256) on Python's hmac, and each label
@@ -81,6 +81,8 @@ CASES = [
     ("ticket salt_key from the TPK, SHA-256", "ticket",
      {"purpose": "salt_key", "rand": TICKET_RAND}, True, KEY32,
      H("29B88916") + b"\xff" + NO_CSB + b"\x05" + rand_field(TICKET_RAND), 14),
+    ("Initiator Data auth_key from MPKr (§6.10)", "initiator_data",
+     {"purpose": "auth_key"}, False, KEY16, H("2D22AC75") + b"\xff" + NO_CSB + b"\x04", 20),
     ("MPKi from the MPK", "mpk",
      {"part": "initiator", "rand": TICKET_RAND}, False, KEY16,
      H("220E99A2") + b"\xff" + NO_CSB + b"\x06" + rand_field(TICKET_RAND), 16),
