@@ -136,8 +136,25 @@ fn decode_with_the_psk_prints_the_srtp_keys_the_vector_gives() {
         let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
         let keys = &report[0]["srtp_keys"][0];
         assert_eq!((&keys["master_key"], &keys["master_salt"]), (key, salt), "interop {interop}");
+        // The TGK the KEMAC carried, as minisip chose it.
+        let material = &report[0]["key_material"];
+        assert_eq!(
+            (&material["kind"], &material["key"], &material["salt"]),
+            (&Value::from("TGK"), &vector["tgk_hex"], &Value::from(""))
+        );
         assert_eq!(keys["ssrc"], 0xb72b7057u32);
     }
+    let text = stdout(&mikey(&["decode", "--psk", psk, message], None));
+    let tgk = vector["tgk_hex"].as_str().unwrap();
+    assert!(
+        text.contains(&format!(
+            "Key material (KEMAC key data, RFC 3830 §4.1.3)\n  key type: TGK\n  TGK: {tgk}\n  salt: none\n"
+        )),
+        "{text}"
+    );
+    // `keys` prints the SRTP keys alone.
+    let keys_only = stdout(&mikey(&["keys", "--psk", psk, message], None));
+    assert!(!keys_only.contains(tgk) && keys_only.contains("master key"), "{keys_only}");
     // A wrong PSK: the fields still print, the keys are refused, and the exit status says so.
     let output = mikey(&["decode", "--psk", "00112233445566778899aabbccddeeff", message], None);
     assert_eq!(output.status.code(), Some(1));
@@ -168,45 +185,74 @@ fn decode_null_prints_the_keys_a_mikey_null_initiator_sent() {
     assert_eq!(keys["master_key"], hex(sent.master_key.expose()));
     assert_eq!(keys["master_salt"], hex(sent.master_salt.expose()));
     assert_eq!((&keys["ssrc"], &keys["roc"]), (&Value::from(0x1234_5678u32), &Value::from(7)));
+    // MIKEY-NULL carries the TEK and salt themselves.
+    let material = &report[0]["key_material"];
+    assert_eq!(material["kind"], "TEK+SALT");
+    assert_eq!((&material["key"], &material["salt"]), (&keys["master_key"], &keys["master_salt"]));
     // Without --null, the KEMAC's clear keys are not shown.
     let plain = stdout(&mikey(&["decode", &STANDARD.encode(&message)], None));
     assert!(plain.contains("keys in clear (not shown)"), "{plain}");
     assert!(!plain.contains(&hex(sent.master_key.expose())), "{plain}");
 }
 
+/// The IP version of a test frame: IPv4 from 192.0.2.1 to 192.0.2.2, or IPv6 from 2001:db8::1
+/// to 2001:db8::2.
+#[derive(Clone, Copy)]
+enum Ip {
+    V4,
+    V6,
+}
+
+/// An Ethernet frame carrying `transport` (a UDP or TCP header and payload) in an IP packet of
+/// `protocol`.
+fn ip_frame(ip: Ip, protocol: u8, transport: &[u8]) -> Vec<u8> {
+    let length = transport.len() as u16;
+    let (ether_type, mut frame) = match ip {
+        Ip::V4 => {
+            let total_len = (20 + length).to_be_bytes();
+            let mut header = vec![0x45, 0, total_len[0], total_len[1], 0, 1, 0x40, 0, 64, protocol, 0, 0];
+            header.extend([192, 0, 2, 1, 192, 0, 2, 2]);
+            ([0x08, 0x00], header)
+        }
+        Ip::V6 => {
+            let mut header = vec![0x60, 0, 0, 0];
+            header.extend(length.to_be_bytes());
+            header.extend([protocol, 64]);
+            for last in [1, 2] {
+                header.extend([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, last]);
+            }
+            ([0x86, 0xdd], header)
+        }
+    };
+    frame.splice(0..0, [0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, ether_type[0], ether_type[1]]);
+    frame.extend(transport);
+    frame
+}
+
 /// An Ethernet frame carrying `payload` in UDP/IPv4 between the ports.
 fn udp_frame(source_port: u16, destination_port: u16, payload: &[u8]) -> Vec<u8> {
-    let mut frame = vec![0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00];
-    let total_len = (20 + 8 + payload.len()) as u16;
-    frame.extend([
-        0x45,
-        0,
-        (total_len >> 8) as u8,
-        total_len as u8,
-        0,
-        1,
-        0x40,
-        0,
-        64,
-        17,
-        0,
-        0,
-        192,
-        0,
-        2,
-        1,
-        192,
-        0,
-        2,
-        2,
-    ]);
-    let udp_len = (8 + payload.len()) as u16;
-    frame.extend(source_port.to_be_bytes());
-    frame.extend(destination_port.to_be_bytes());
-    frame.extend(udp_len.to_be_bytes());
-    frame.extend([0, 0]);
-    frame.extend(payload);
-    frame
+    let mut datagram = source_port.to_be_bytes().to_vec();
+    datagram.extend(destination_port.to_be_bytes());
+    datagram.extend((8 + payload.len() as u16).to_be_bytes());
+    datagram.extend([0, 0]);
+    datagram.extend(payload);
+    ip_frame(Ip::V4, 17, &datagram)
+}
+
+/// TCP header flags: SYN, and PSH with ACK for data.
+const SYN: u8 = 0x02;
+const PSH_ACK: u8 = 0x18;
+
+/// An Ethernet frame carrying `payload` in a TCP segment between the ports, with `sequence`
+/// and `flags`.
+fn tcp_frame(ip: Ip, ports: [u16; 2], sequence: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let mut segment = ports[0].to_be_bytes().to_vec();
+    segment.extend(ports[1].to_be_bytes());
+    segment.extend(sequence.to_be_bytes());
+    // Acknowledgment number 1, a 20-byte header, the flags, window 65535.
+    segment.extend([0, 0, 0, 1, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    segment.extend(payload);
+    ip_frame(ip, 6, &segment)
 }
 
 /// A little-endian pcap file of Ethernet `frames`.
@@ -247,6 +293,19 @@ fn pcapng(frames: &[Vec<u8>]) -> Vec<u8> {
     file
 }
 
+/// Writes `capture` to `path`, decodes it, checks that every message in it is valid, and
+/// returns where each came from.
+fn valid_message_sources(path: &std::path::Path, capture: &[u8]) -> Vec<String> {
+    std::fs::write(path, capture).unwrap();
+    let output = mikey(&["decode", "--json", path.to_str().unwrap()], None);
+    let report = format!("{}{}", stdout(&output), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{report}");
+    let decoded: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let items = decoded.as_array().unwrap();
+    assert!(items.iter().all(|item| item["valid"] == true), "{report}");
+    items.iter().map(|item| item["source"].as_str().unwrap().to_owned()).collect()
+}
+
 #[test]
 fn decode_finds_the_messages_of_a_capture_on_port_2269_and_in_sip() {
     let message = unhex(&minisip_i_message_hex());
@@ -259,24 +318,67 @@ fn decode_finds_the_messages_of_a_capture_on_port_2269_and_in_sip() {
     let directory = std::env::temp_dir().join(format!("mikey-cli-{}", std::process::id()));
     std::fs::create_dir_all(&directory).unwrap();
     for (name, file) in [("capture.pcap", pcap(&frames)), ("capture.pcapng", pcapng(&frames))] {
-        let path = directory.join(name);
-        std::fs::write(&path, file).unwrap();
-        let output = mikey(&["decode", "--json", path.to_str().unwrap()], None);
-        assert!(output.status.success(), "{name}: {}{}", stdout(&output), String::from_utf8_lossy(&output.stderr));
-        let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
-        let sources: Vec<&str> =
-            report.as_array().unwrap().iter().map(|item| item["source"].as_str().unwrap()).collect();
         assert_eq!(
-            sources,
+            valid_message_sources(&directory.join(name), &file),
             ["frame 1 (UDP 40000 -> 2269), MIKEY over UDP", "frame 2 (UDP 5060 -> 5060), SDP key-mgmt attribute 1"],
             "{name}"
         );
-        assert!(report.as_array().unwrap().iter().all(|item| item["valid"] == true), "{name}");
     }
     // A capture without MIKEY is an input error.
     let path = directory.join("no-mikey.pcap");
     std::fs::write(&path, pcap(&frames[2..])).unwrap();
     assert_eq!(mikey(&["decode", path.to_str().unwrap()], None).status.code(), Some(2));
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[test]
+fn decode_reassembles_tcp_streams_for_mikey_on_port_2269_and_sip() {
+    // Two messages back to back on TCP 2269, in three segments cut inside each message, sent
+    // out of order with a retransmission; the sequence numbers wrap after the SYN.
+    let first = unhex(&minisip_i_message_hex());
+    let (second, _) = null_offer(0x1234_5678, 0);
+    let stream = [first.clone(), second].concat();
+    let (cut_a, cut_b) = (100, first.len() + 20);
+    let syn = 0xffff_ff80u32;
+    let mikey_segment = |from: usize, to: usize| {
+        tcp_frame(Ip::V4, [40000, 2269], syn.wrapping_add(1 + from as u32), PSH_ACK, &stream[from..to])
+    };
+    // SIP over TCP (IPv6, Content-Length as RFC 3261 §18.3 asks), the key-mgmt line cut
+    // between two segments.
+    let sdp = format!("v=0\r\na=key-mgmt:mikey {}\r\n", STANDARD.encode(&first));
+    let sip = format!(
+        "INVITE sip:bob@example.org SIP/2.0\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    );
+    let sip_cut = sip.find("key-mgmt").unwrap() + 20;
+    let frames = [
+        tcp_frame(Ip::V4, [40000, 2269], syn, SYN, b""),
+        mikey_segment(cut_a, cut_b),
+        mikey_segment(0, cut_a),
+        mikey_segment(0, cut_a),
+        mikey_segment(cut_b, stream.len()),
+        tcp_frame(Ip::V6, [40001, 5060], 7000, PSH_ACK, &sip.as_bytes()[..sip_cut]),
+        tcp_frame(Ip::V6, [40001, 5060], 7000 + sip_cut as u32, PSH_ACK, &sip.as_bytes()[sip_cut..]),
+    ];
+    let directory = std::env::temp_dir().join(format!("mikey-cli-tcp-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    for (name, file) in [("tcp.pcap", pcap(&frames)), ("tcp.pcapng", pcapng(&frames))] {
+        assert_eq!(
+            valid_message_sources(&directory.join(name), &file),
+            [
+                "frames 2-3 (TCP 40000 -> 2269), MIKEY over TCP",
+                "frames 2, 5 (TCP 40000 -> 2269), MIKEY over TCP",
+                "frames 6-7 (TCP 40001 -> 5060), SDP key-mgmt attribute 1"
+            ],
+            "{name}"
+        );
+    }
+    // Without the first segment, the stream has no usable byte, and the error says why.
+    let path = directory.join("gap.pcap");
+    std::fs::write(&path, pcap(&[frames[0].clone(), frames[1].clone(), frames[4].clone()])).unwrap();
+    let output = mikey(&["decode", path.to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("a TCP stream stops at a missing segment"));
     std::fs::remove_dir_all(&directory).unwrap();
 }
 

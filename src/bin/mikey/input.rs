@@ -2,8 +2,13 @@
 //! body or its `a=key-mgmt` line (RFC 4567 §3.1), an RTSP `KeyMgmt` header (§3.2), or a packet
 //! capture (`capture.rs`).
 
+use std::ops::Range;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use mikey::wire::{DecodeOptions, Message, MessagePart};
+
+use crate::capture::{Flow, Transport, MIKEY_PORT};
 
 /// The messages found in `input`, each with where it came from; an error names what could not
 /// be read.
@@ -31,20 +36,8 @@ pub fn messages(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
             .map(|spec| (format!("RTSP KeyMgmt, uri {}", spec.uri.as_deref().unwrap_or("(request URI)")), spec.message))
             .collect());
     }
-    if lower.contains("key-mgmt:") || lower.starts_with("mikey ") {
-        let lines: Vec<&str> = text
-            .lines()
-            .filter(|line| line.to_ascii_lowercase().contains("key-mgmt:") || is_bare_value(line))
-            .collect();
-        return lines
-            .iter()
-            .enumerate()
-            .map(|(index, line)| {
-                mikey::sdp::key_mgmt_decode(line.trim())
-                    .map(|message| (format!("SDP key-mgmt attribute {}", index + 1), message))
-                    .map_err(|error| format!("{}: {}", line.trim(), error.context()))
-            })
-            .collect();
+    if lower.contains(KEY_MGMT) || lower.starts_with("mikey ") {
+        return sdp_messages(text.as_bytes(), |_| String::new());
     }
     if let Some(bytes) = hex_bytes(text) {
         return Ok(vec![("hex".to_owned(), bytes)]);
@@ -71,39 +64,85 @@ fn caps_message(value: &str) -> Result<Vec<u8>, String> {
     STANDARD.decode(base64).map_err(|error| format!("the caps' mikey field is not base64 ({error})"))
 }
 
-/// The messages of every `a=key-mgmt` line (or bare `mikey <base64>` value) of `text`, each
-/// labelled after `origin`.
-fn sdp_messages(text: &str, origin: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
-    text.lines()
-        .filter(|line| line.to_ascii_lowercase().contains("key-mgmt:") || is_bare_value(line))
-        .enumerate()
-        .map(|(index, line)| {
-            mikey::sdp::key_mgmt_decode(line.trim())
-                .map(|message| (format!("{origin}SDP key-mgmt attribute {}", index + 1), message))
-                .map_err(|error| format!("{origin}{}: {}", line.trim(), error.context()))
-        })
-        .collect()
-}
-
-/// The messages of a capture: UDP port 2269 payloads, and SDP key-mgmt lines in other UDP
-/// datagrams (SIP).
-fn capture_messages(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+/// The messages of every `a=key-mgmt` line (or bare `mikey <base64>` value) in `bytes` (text,
+/// lines that are not UTF-8 skipped), each labelled after `origin` of the line's byte range.
+fn sdp_messages(bytes: &[u8], origin: impl Fn(Range<usize>) -> String) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut found = Vec::new();
-    for datagram in crate::capture::datagrams(input)? {
-        let origin =
-            format!("frame {} (UDP {} -> {}), ", datagram.frame, datagram.source_port, datagram.destination_port);
-        if [datagram.source_port, datagram.destination_port].contains(&crate::capture::MIKEY_PORT) {
-            found.push((format!("{origin}MIKEY over UDP"), datagram.payload));
-        } else if let Ok(text) = std::str::from_utf8(&datagram.payload) {
-            if text.to_ascii_lowercase().contains("key-mgmt:") {
-                found.extend(sdp_messages(text, &origin)?);
-            }
+    let mut line_start = 0;
+    for raw_line in bytes.split_inclusive(|&byte| byte == b'\n') {
+        let range = line_start..line_start + raw_line.len();
+        line_start = range.end;
+        let Ok(line) = std::str::from_utf8(raw_line) else { continue };
+        if !(line.to_ascii_lowercase().contains(KEY_MGMT) || is_bare_value(line)) {
+            continue;
         }
-    }
-    if found.is_empty() {
-        return Err("no MIKEY message in the capture (UDP port 2269, or SDP key-mgmt in UDP)".to_owned());
+        let origin = origin(range);
+        let message = mikey::sdp::key_mgmt_decode(line.trim())
+            .map_err(|error| format!("{origin}{}: {}", line.trim(), error.context()))?;
+        found.push((format!("{origin}SDP key-mgmt attribute {}", found.len() + 1), message));
     }
     Ok(found)
+}
+
+/// The messages of a capture: those of every UDP datagram and TCP stream to or from port 2269,
+/// and the SDP key-mgmt lines of SIP in any other.
+fn capture_messages(input: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let flows = crate::capture::flows(input)?;
+    let mut found = Vec::new();
+    for flow in &flows {
+        found.extend(flow_messages(flow)?);
+    }
+    if found.is_empty() {
+        let cut = match flows.iter().filter(|flow| flow.cut_at_gap).count() {
+            0 => String::new(),
+            1 => "; a TCP stream stops at a missing segment".to_owned(),
+            count => format!("; {count} TCP streams stop at a missing segment"),
+        };
+        return Err(format!("no MIKEY message in the capture (port 2269, or SDP key-mgmt in SIP; UDP or TCP){cut}"));
+    }
+    Ok(found)
+}
+
+/// The messages of one flow, labelled with their frames: on port 2269 a UDP datagram is a
+/// message and a TCP stream holds messages back to back; elsewhere, SIP's SDP key-mgmt lines.
+fn flow_messages(flow: &Flow) -> Result<Vec<(String, Vec<u8>)>, String> {
+    if [flow.source_port, flow.destination_port].contains(&MIKEY_PORT) {
+        let ranges = match flow.transport {
+            Transport::Udp => std::iter::once(0..flow.bytes.len()).collect(),
+            Transport::Tcp => back_to_back_messages(&flow.bytes),
+        };
+        return Ok(ranges
+            .into_iter()
+            .map(|range| {
+                (format!("{}, MIKEY over {}", flow.origin(range.clone()), flow.transport), flow.bytes[range].to_vec())
+            })
+            .collect());
+    }
+    if !flow.bytes.windows(KEY_MGMT.len()).any(|window| window.eq_ignore_ascii_case(KEY_MGMT.as_bytes())) {
+        return Ok(Vec::new());
+    }
+    sdp_messages(&flow.bytes, |range| format!("{}, ", flow.origin(range)))
+}
+
+/// The SDP attribute that carries key-management messages, lower case (RFC 4567 §3.1).
+const KEY_MGMT: &str = "key-mgmt:";
+
+/// The byte ranges of the MIKEY messages of a TCP stream. Nothing frames them (RFC 5197 §6 names
+/// the port only): each ends with the payload whose next payload is Last. One that does not
+/// decode takes the rest of the stream, so that its error shows.
+fn back_to_back_messages(bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let rest = &bytes[start..];
+        let length = match Message::decode_located(rest, DecodeOptions::default()) {
+            Err(failure) if failure.part == MessagePart::AfterLastPayload && failure.offset > 0 => failure.offset,
+            _ => rest.len(),
+        };
+        ranges.push(start..start + length);
+        start += length;
+    }
+    ranges
 }
 
 /// The bytes of hex text (white space and colons allowed, an optional 0x), if it is that.

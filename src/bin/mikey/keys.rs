@@ -1,14 +1,14 @@
-//! The SRTP keys a MIKEY message carries, for `mikey decode --psk` and `--null`: the message
+//! The keys a MIKEY message carries, for `mikey decode --psk` and `--null`: the message
 //! goes to a responder session of the library whose clock reads the message's own T payload
-//! (so that captures of any age are inside the replay window), and every crypto session's
-//! keys are exported as libsrtp takes them.
+//! (so that captures of any age are inside the replay window); it shows the TGK or TEK the KEMAC
+//! carried, and every crypto session's keys as libsrtp takes them.
 
 use std::sync::Arc;
 
 use mikey::wire::Message;
 
 use crate::describe::hex;
-use mikey::{Clock, Config, InteropFlags, Method, Role, Session, SrtpKeys, SrtpProfile};
+use mikey::{Clock, Config, InteropFlags, KeyKind, KeyMaterialView, Method, Role, Session, SrtpKeys, SrtpProfile};
 
 /// A clock stopped at one NTP time.
 struct StoppedClock(u64);
@@ -19,15 +19,25 @@ impl Clock for StoppedClock {
     }
 }
 
-/// The keys of every crypto session of an initiator's `message` under `method` (PSK with
-/// `psk`, or NULL), or why the library refused it.
+/// What `mikey decode --psk` shows of a message's keys: the CSB's keying material, as the
+/// KEMAC carried it, and each crypto session's SRTP keys derived from it.
+pub struct Exported {
+    pub key_material: [KeyField; 3],
+    pub srtp_keys: Vec<SrtpKeys>,
+}
+
+/// One shown field: (JSON name, text label, value, whether JSON quotes it).
+type KeyField = (&'static str, &'static str, String, bool);
+
+/// The keying material and the keys of every crypto session of an initiator's `message` under
+/// `method` (PSK with `psk`, or NULL), or why the library refused it.
 pub fn exported(
     message: &[u8],
     decoded: &Message<'_>,
     method: Method,
     psk: Option<&[u8]>,
     interop: u32,
-) -> Result<Vec<SrtpKeys>, String> {
+) -> Result<Exported, String> {
     let timestamp = decoded.find(mikey::wire::Payload::as_timestamp).ok_or("the message has no T payload")?;
     let describe = |error: mikey::Error| error.context().to_owned();
     let mut config = Config::new(method).map_err(describe)?;
@@ -41,12 +51,29 @@ pub fn exported(
     config.set_interop(interop | InteropFlags::SSRC_ZERO).map_err(describe)?;
     let mut session = Session::new(&config, Role::Responder).map_err(describe)?;
     session.process_message(message).map_err(|rejection| format!("refused: {}", rejection.error.context()))?;
-    session.cs_ids().into_iter().map(|cs_id| session.export_srtp(cs_id).map_err(describe)).collect()
+    let material = session.key_material().ok_or("the session established no CSB")?;
+    let srtp_keys: Result<Vec<SrtpKeys>, String> =
+        session.cs_ids().into_iter().map(|cs_id| session.export_srtp(cs_id).map_err(describe)).collect();
+    Ok(Exported { key_material: key_material_fields(&material), srtp_keys: srtp_keys? })
 }
 
-/// The fields of one crypto session's keys: (JSON name, text label, value, whether JSON
-/// quotes it). The text shows the SSRC in hex, as packet dumps do.
-fn fields(keys: &SrtpKeys, json: bool) -> [(&'static str, &'static str, String, bool); 8] {
+/// The fields of a CSB's keying material (RFC 3830 §4.1.3: a TGK from which each crypto
+/// session's keys are derived, or a TEK used as they are).
+fn key_material_fields(material: &KeyMaterialView<'_>) -> [KeyField; 3] {
+    let (kind, key_label) = match material.kind {
+        KeyKind::Tgk => ("TGK", "TGK"),
+        KeyKind::TgkSalt => ("TGK+SALT", "TGK"),
+        KeyKind::Tek => ("TEK+SALT", "TEK"),
+    };
+    [
+        ("kind", "key type", kind.to_owned(), true),
+        ("key", key_label, hex(material.key.expose()), true),
+        ("salt", "salt", material.salt.map(|salt| hex(salt.expose())).unwrap_or_default(), true),
+    ]
+}
+
+/// The fields of one crypto session's keys. The text shows the SSRC in hex, as packet dumps do.
+fn srtp_fields(keys: &SrtpKeys, json: bool) -> [KeyField; 8] {
     let profile = keys.policy.profile;
     [
         ("cs_id", "CS ID", keys.cs_id.to_string(), false),
@@ -60,37 +87,49 @@ fn fields(keys: &SrtpKeys, json: bool) -> [(&'static str, &'static str, String, 
     ]
 }
 
-/// The keys as text, one block per crypto session.
-pub fn to_text(keys: &[SrtpKeys]) -> String {
-    let mut out = String::new();
-    for keys in keys {
-        out.push_str("SRTP keys\n");
-        for (_, label, value, _) in fields(keys, false) {
-            out.push_str(&format!("  {label}: {}\n", if value.is_empty() { "none" } else { &value }));
-        }
+/// A titled block of fields as text; an empty value reads "none".
+fn block_text(title: &str, fields: &[KeyField]) -> String {
+    let mut out = format!("{title}\n");
+    for (_, label, value, _) in fields {
+        out.push_str(&format!("  {label}: {}\n", if value.is_empty() { "none" } else { value }));
     }
     out
 }
 
+/// Fields as a JSON object.
+fn object_json(fields: &[KeyField]) -> String {
+    let members: Vec<String> = fields
+        .iter()
+        .map(
+            |(name, _, value, quoted)| {
+                if *quoted {
+                    format!("\"{name}\":\"{value}\"")
+                } else {
+                    format!("\"{name}\":{value}")
+                }
+            },
+        )
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
+
+/// The keying material as text.
+pub fn key_material_text(exported: &Exported) -> String {
+    block_text("Key material (KEMAC key data, RFC 3830 §4.1.3)", &exported.key_material)
+}
+
+/// The keying material as a JSON object.
+pub fn key_material_json(exported: &Exported) -> String {
+    object_json(&exported.key_material)
+}
+
+/// The keys as text, one block per crypto session.
+pub fn to_text(keys: &[SrtpKeys]) -> String {
+    keys.iter().map(|keys| block_text("SRTP keys", &srtp_fields(keys, false))).collect()
+}
+
 /// The keys as a JSON array.
 pub fn to_json(keys: &[SrtpKeys]) -> String {
-    let items: Vec<String> = keys
-        .iter()
-        .map(|keys| {
-            let members: Vec<String> = fields(keys, true)
-                .into_iter()
-                .map(
-                    |(name, _, value, quoted)| {
-                        if quoted {
-                            format!("\"{name}\":\"{value}\"")
-                        } else {
-                            format!("\"{name}\":{value}")
-                        }
-                    },
-                )
-                .collect();
-            format!("{{{}}}", members.join(","))
-        })
-        .collect();
+    let items: Vec<String> = keys.iter().map(|keys| object_json(&srtp_fields(keys, true))).collect();
     format!("[{}]", items.join(","))
 }

@@ -41,8 +41,9 @@ struct Source {
 /// How to open the messages' keys.
 #[derive(Args)]
 struct KeyArgs {
-    /// The pre-shared key (hex) of a MIKEY-PSK I_MESSAGE: its KEMAC is decrypted and the SRTP
-    /// master key and salt of every crypto session are printed.
+    /// The pre-shared key (hex) of a MIKEY-PSK I_MESSAGE: its KEMAC is decrypted, and `decode`
+    /// prints the TGK or TEK it carried, then the SRTP master key and salt of every crypto
+    /// session (`keys`: those alone).
     #[arg(long, value_name = "HEX", conflicts_with = "null")]
     psk: Option<String>,
     /// Print the SRTP keys of a MIKEY-NULL I_MESSAGE (GStreamer, Live555, RTSP cameras), which
@@ -62,10 +63,10 @@ enum Command {
     /// The input is a MIKEY message as hex (spaces and colons allowed), base64, a whole SDP body
     /// (every a=key-mgmt:mikey line is decoded), one a=key-mgmt line or its value
     /// "mikey <base64>", an RTSP KeyMgmt header, a GStreamer caps string with a mikey field, a
-    /// file of raw message bytes, or a pcap or pcapng capture (UDP port 2269, and SDP in SIP
-    /// over UDP). Key material is printed only with --psk or --null. Exit status: 0 when every
-    /// message decodes (and its keys open, when asked), 1 when one does not, 2 when the input
-    /// cannot be read.
+    /// file of raw message bytes, or a pcap or pcapng capture (MIKEY on port 2269, and SDP in
+    /// SIP, over UDP or TCP; TCP streams are reassembled). Key material is printed only with
+    /// --psk or --null. Exit status: 0 when every message decodes (and its keys open, when
+    /// asked), 1 when one does not, 2 when the input cannot be read.
     #[command(
         after_help = "Examples:\n  mikey decode 'a=key-mgmt:mikey AQAFgPr...'\n  mikey decode --json offer.sdp\n  \
                       mikey decode --psk 00112233445566778899aabbccddeeff call.pcapng"
@@ -88,7 +89,7 @@ enum Command {
         #[command(flatten)]
         keys: KeyArgs,
     },
-    /// Answer one MIKEY I_MESSAGE over UDP (RFC 3830 §7) and print the SRTP keys.
+    /// Answer one MIKEY I_MESSAGE over UDP (port 2269, RFC 5197 §6) and print the SRTP keys.
     #[command(
         after_help = "Example:\n  mikey respond --method psk --psk 00112233445566778899aabbccddeeff --ssrc 0x2222"
     )]
@@ -223,7 +224,12 @@ fn decode(input: &str, json: bool, options: DecodeOptions, keys: Option<&KeyRequ
                 if json {
                     let keys_json = match &exported {
                         None => String::new(),
-                        Some(Ok(exported)) => format!(",\"srtp_keys\":{}", keys::to_json(exported)),
+                        Some(Ok(exported)) if show_fields => format!(
+                            ",\"key_material\":{},\"srtp_keys\":{}",
+                            keys::key_material_json(exported),
+                            keys::to_json(&exported.srtp_keys)
+                        ),
+                        Some(Ok(exported)) => format!(",\"srtp_keys\":{}", keys::to_json(&exported.srtp_keys)),
                         Some(Err(error)) => format!(",\"keys_error\":{}", describe::json_string(error)),
                     };
                     let fields_json =
@@ -239,7 +245,12 @@ fn decode(input: &str, json: bool, options: DecodeOptions, keys: Option<&KeyRequ
                     }
                     match &exported {
                         None => {}
-                        Some(Ok(exported)) => print!("{}", keys::to_text(exported)),
+                        Some(Ok(exported)) => {
+                            if show_fields {
+                                print!("{}", keys::key_material_text(exported));
+                            }
+                            print!("{}", keys::to_text(&exported.srtp_keys));
+                        }
                         Some(Err(error)) => println!("no keys: {error}"),
                     }
                 }

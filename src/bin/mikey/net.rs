@@ -1,4 +1,4 @@
-//! `mikey respond` and `mikey initiate`: one MIKEY exchange over UDP (RFC 3830 §7, port 2269 by
+//! `mikey respond` and `mikey initiate`: one MIKEY exchange over UDP (port 2269, RFC 5197 §6, by
 //! default) with the library's sessions, printing the exported SRTP keys. The responder answers
 //! one I_MESSAGE (and any error message it calls for) and exits; the initiator sends its
 //! I_MESSAGE, waits for the R_MESSAGE when its method has one, and exits.
