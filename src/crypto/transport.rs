@@ -2,13 +2,13 @@
 //! "Encr alg" / "MAC alg" code points of §6.2.
 
 use aws_lc_rs::cipher::{
-    DecryptingKey, DecryptionContext, EncryptingKey, EncryptionContext, UnboundCipherKey, AES_128,
+    Algorithm, DecryptingKey, DecryptionContext, EncryptingKey, EncryptionContext, UnboundCipherKey, AES_128, AES_256,
 };
 use aws_lc_rs::iv::FixedLength;
 use zeroize::Zeroize;
 
 use super::ct_eq;
-use super::sha_hmac::{Hash, HmacKey, Output, Sha1, MAX_OUTPUT_LEN};
+use super::sha_hmac::{Hash, HmacKey, Output, Sha1, Sha256, MAX_OUTPUT_LEN};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::SecretBytes;
 
@@ -20,10 +20,12 @@ const AES_CM_SALT_LEN: usize = 14;
 const TIMESTAMP_LEN: usize = 8;
 /// AES-128 key length.
 const AES_128_KEY_LEN: usize = 16;
+/// AES-256 key length (AES-CM-256, RFC 6043 §6.2).
+const AES_256_KEY_LEN: usize = 32;
 /// RFC 3394 semiblock length.
 const KW_SEMIBLOCK: usize = 8;
 
-/// KEMAC "Encr alg" values: NULL = 0, AES-CM-128 = 1, AES-KW-128 = 2.
+/// KEMAC "Encr alg" values: NULL = 0, AES-CM-128 = 1, AES-KW-128 = 2, AES-CM-256 = 3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyTransport {
     /// NULL: no encryption (§4.2.3; only when the lower layers protect the message).
@@ -32,14 +34,17 @@ pub enum KeyTransport {
     AesCm128,
     /// AES-KW-128: RFC 3394 AES key wrap, 128-bit KEK, the 64-bit salt as IV (§4.2.3).
     AesKw128,
+    /// AES-CM-256: AES-CM as in §4.2.3 with a 256-bit key (RFC 6043 §6.2).
+    AesCm256,
 }
 
 impl KeyTransport {
-    /// Encryption key length in bytes (0, 16, 16).
+    /// Encryption key length in bytes (0, 16, 16, 32).
     pub fn key_len(self) -> usize {
         match self {
             KeyTransport::Null => 0,
             KeyTransport::AesCm128 | KeyTransport::AesKw128 => AES_128_KEY_LEN,
+            KeyTransport::AesCm256 => AES_256_KEY_LEN,
         }
     }
 
@@ -47,42 +52,43 @@ impl KeyTransport {
     pub fn salt_len(self) -> usize {
         match self {
             KeyTransport::Null => 0,
-            KeyTransport::AesCm128 => AES_CM_SALT_LEN,
+            KeyTransport::AesCm128 | KeyTransport::AesCm256 => AES_CM_SALT_LEN,
             KeyTransport::AesKw128 => KW_SEMIBLOCK,
         }
     }
 }
 
-/// KEMAC "MAC alg": NULL = 0, HMAC-SHA-1-160 = 1.
+/// KEMAC "MAC alg": NULL = 0, HMAC-SHA-1-160 = 1, HMAC-SHA-256-256 = 2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MacAlgorithm {
     /// NULL: no MAC (§4.2.4; only with NULL encryption and protected lower layers).
     Null,
     /// HMAC-SHA-1 with the full 160-bit tag (§4.2.4).
     HmacSha1_160,
+    /// HMAC-SHA-256 with a 256-bit key and the full 256-bit tag (RFC 6043 §6.2).
+    HmacSha256_256,
 }
 
 impl MacAlgorithm {
-    /// Tag length in bytes (0, 20).
+    /// Tag length in bytes (0, 20, 32).
     pub fn tag_len(self) -> usize {
         match self {
             MacAlgorithm::Null => 0,
-            MacAlgorithm::HmacSha1_160 => 20,
+            MacAlgorithm::HmacSha1_160 => Sha1::OUTPUT_LEN,
+            MacAlgorithm::HmacSha256_256 => Sha256::OUTPUT_LEN,
         }
     }
 
-    /// Authentication key length in bytes: 0, 20 (160-bit auth key, §4.2.4).
+    /// Authentication key length in bytes: 0, 20 (160-bit auth key, §4.2.4), 32 (256-bit,
+    /// RFC 6043 §6.2): the tag's length each time.
     pub fn key_len(self) -> usize {
-        match self {
-            MacAlgorithm::Null => 0,
-            MacAlgorithm::HmacSha1_160 => 20,
-        }
+        self.tag_len()
     }
 }
 
 /// Encrypts the concatenated Key Data sub-payloads (§4.2.3).
 ///
-/// AES-CM: AES-128 counter mode (RFC 3711 §4.1.1) with
+/// AES-CM: AES-128 (AES-CM-128) or AES-256 (AES-CM-256) counter mode (RFC 3711 §4.1.1) with
 /// IV = (S XOR (0x0000 || CSB ID || T)) || 0x0000, S the 14-byte salt, T the 8-byte timestamp;
 /// the output has the plaintext's length (at most 2^20 bytes).
 /// AES-KW: RFC 3394 wrap with the 8-byte salt as IV; the plaintext must be a multiple of
@@ -101,8 +107,8 @@ pub fn encrypt_key_data(
 ) -> Result<Vec<u8>> {
     match transport {
         KeyTransport::Null => Ok(plaintext.to_vec()),
-        KeyTransport::AesCm128 => {
-            let iv = aes_cm_iv(encr_key, salt, csb_id, timestamp)?;
+        KeyTransport::AesCm128 | KeyTransport::AesCm256 => {
+            let iv = aes_cm_iv(transport, encr_key, salt, csb_id, timestamp)?;
             if plaintext.len() > AES_CM_MAX_LEN {
                 return Err(Error::invalid_argument("AES-CM: key data too long"));
             }
@@ -135,8 +141,8 @@ pub fn decrypt_key_data(
 ) -> Result<SecretBytes> {
     match transport {
         KeyTransport::Null => Ok(SecretBytes::from_slice(ciphertext)),
-        KeyTransport::AesCm128 => {
-            let iv = aes_cm_iv(encr_key, salt, csb_id, timestamp)?;
+        KeyTransport::AesCm128 | KeyTransport::AesCm256 => {
+            let iv = aes_cm_iv(transport, encr_key, salt, csb_id, timestamp)?;
             if ciphertext.len() > AES_CM_MAX_LEN {
                 return Err(Error::malformed("AES-CM: encrypted key data too long"));
             }
@@ -154,21 +160,28 @@ pub fn decrypt_key_data(
     }
 }
 
-/// Longest tag of a [`MacAlgorithm`] (HMAC-SHA-1-160).
-const MAX_TAG_LEN: usize = 20;
+/// Longest tag of a [`MacAlgorithm`] (HMAC-SHA-256-256).
+const MAX_TAG_LEN: usize = 32;
 
 /// A KEMAC / verification-message MAC key prepared once (§4.2.4), for several tags or checks:
-/// HMAC-SHA-1 with the full 160-bit tag, or the NULL MAC (an empty tag).
+/// HMAC-SHA-1 with the full 160-bit tag, HMAC-SHA-256 with the full 256-bit tag (RFC 6043),
+/// or the NULL MAC (an empty tag).
 ///
 /// The key's HMAC state is zeroized on drop; `Debug` shows only the algorithm.
 pub struct MacKey {
     algorithm: MacAlgorithm,
-    /// `None` for [`MacAlgorithm::Null`]. Boxed: the prepared states are 192 bytes, and a key
-    /// is moved through several results before it checks a tag.
-    key: Option<Box<HmacKey<Sha1>>>,
+    key: PreparedMacKey,
 }
 
-/// A MAC tag: 20 bytes for HMAC-SHA-1-160, empty for NULL. Compare it with
+/// The prepared HMAC state of a [`MacKey`]. Boxed: the prepared states are 192 bytes and more,
+/// and a key is moved through several results before it checks a tag.
+enum PreparedMacKey {
+    Null,
+    Sha1(Box<HmacKey<Sha1>>),
+    Sha256(Box<HmacKey<Sha256>>),
+}
+
+/// A MAC tag: 20 bytes for HMAC-SHA-1-160, 32 for HMAC-SHA-256-256, empty for NULL. Compare it with
 /// [`MacKey::verify`] (constant time), not `==`.
 #[derive(Clone, Copy, Debug)]
 pub struct MacTag {
@@ -202,13 +215,12 @@ impl AsRef<[u8]> for MacTag {
 impl MacKey {
     /// Prepares `auth_key` (any length) for `algorithm`; for Null the key is ignored.
     pub fn new(algorithm: MacAlgorithm, auth_key: &[u8]) -> Self {
+        // The CPU feature detection aws-lc's SHA code dispatches on (normally done already).
+        aws_lc_rs::init();
         let key = match algorithm {
-            MacAlgorithm::Null => None,
-            MacAlgorithm::HmacSha1_160 => {
-                // The CPU feature detection aws-lc's SHA code dispatches on (normally done already).
-                aws_lc_rs::init();
-                Some(Box::new(HmacKey::new(auth_key)))
-            }
+            MacAlgorithm::Null => PreparedMacKey::Null,
+            MacAlgorithm::HmacSha1_160 => PreparedMacKey::Sha1(Box::new(HmacKey::new(auth_key))),
+            MacAlgorithm::HmacSha256_256 => PreparedMacKey::Sha256(Box::new(HmacKey::new(auth_key))),
         };
         MacKey { algorithm, key }
     }
@@ -225,13 +237,15 @@ impl MacKey {
 
     /// The tag over `parts[0] || parts[1] || ...`, without concatenating them.
     pub fn sign_parts(&self, parts: &[&[u8]]) -> MacTag {
-        let mut tag = MacTag { bytes: [0; MAX_TAG_LEN], len: 0 };
-        if let Some(key) = &self.key {
-            let mut out: Output = [0; MAX_OUTPUT_LEN];
-            key.sign(&[], parts, &mut out);
-            tag.bytes.copy_from_slice(&out[..Sha1::OUTPUT_LEN]);
-            tag.len = Sha1::OUTPUT_LEN;
+        let mut out: Output = [0; MAX_OUTPUT_LEN];
+        match &self.key {
+            PreparedMacKey::Null => {}
+            PreparedMacKey::Sha1(key) => key.sign(&[], parts, &mut out),
+            PreparedMacKey::Sha256(key) => key.sign(&[], parts, &mut out),
         }
+        let len = self.algorithm.tag_len();
+        let mut tag = MacTag { bytes: [0; MAX_TAG_LEN], len };
+        tag.bytes[..len].copy_from_slice(&out[..len]);
         tag
     }
 
@@ -264,9 +278,9 @@ impl std::fmt::Debug for MacKey {
 }
 
 /// Checks the AES-CM inputs and builds IV = (S XOR (0x0000 || CSB ID || T)) || 0x0000 (§4.2.3).
-fn aes_cm_iv(key: &[u8], salt: &[u8], csb_id: u32, timestamp: &[u8]) -> Result<[u8; 16]> {
-    if key.len() != AES_128_KEY_LEN {
-        return Err(Error::invalid_argument("AES-CM: encryption key must be 16 bytes"));
+fn aes_cm_iv(transport: KeyTransport, key: &[u8], salt: &[u8], csb_id: u32, timestamp: &[u8]) -> Result<[u8; 16]> {
+    if key.len() != transport.key_len() {
+        return Err(Error::invalid_argument(format!("AES-CM: encryption key must be {} bytes", transport.key_len())));
     }
     if salt.len() != AES_CM_SALT_LEN {
         return Err(Error::invalid_argument("AES-CM: salt must be 14 bytes"));
@@ -283,14 +297,16 @@ fn aes_cm_iv(key: &[u8], salt: &[u8], csb_id: u32, timestamp: &[u8]) -> Result<[
     Ok(iv)
 }
 
-/// AES-128 counter mode as in SRTP AES-CM (RFC 3711 §4.1.1): block i of the keystream is
-/// E(key, IV + i mod 2^128), XORed onto `data` in place. Encryption and decryption are the same.
+/// AES counter mode as in SRTP AES-CM (RFC 3711 §4.1.1), with AES-128 or AES-256 by the key's
+/// length (checked by [`aes_cm_iv`]): block i of the keystream is E(key, IV + i mod 2^128),
+/// XORed onto `data` in place. Encryption and decryption are the same.
 fn aes_cm_apply(key: &[u8], iv: &[u8; 16], data: &mut [u8]) -> Result<()> {
     if data.is_empty() {
         return Ok(());
     }
-    let unbound = UnboundCipherKey::new(&AES_128, key)
-        .map_err(|_| Error::invalid_argument("AES-CM: encryption key must be 16 bytes"))?;
+    let cipher: &Algorithm = if key.len() == AES_256_KEY_LEN { &AES_256 } else { &AES_128 };
+    let unbound =
+        UnboundCipherKey::new(cipher, key).map_err(|_| Error::invalid_argument("AES-CM: bad encryption key"))?;
     let ctr = EncryptingKey::ctr(unbound).map_err(|_| Error::crypto("AES-CM: key setup failed"))?;
     ctr.less_safe_encrypt(data, EncryptionContext::Iv128(FixedLength::from(*iv)))
         .map_err(|_| Error::crypto("AES-CM: encryption failed"))?;
@@ -431,12 +447,41 @@ mod tests {
     }
 
     #[test]
+    fn aes_cm_256_rfc6188_7_1_keystream() {
+        // RFC 6188 §7.1: AES-256 counter mode from F0F1...FCFD0000. With salt F0F1...FCFD, CSB
+        // ID 0 and T 0 the §4.2.3 IV is that counter, so encrypting zeros gives the keystream.
+        let key = hex("57f82fe3613fd170a85ec93c40b1f0922ec4cb0dc025b58272147cc438944a98");
+        let salt = hex("f0f1f2f3f4f5f6f7f8f9fafbfcfd");
+        let keystream = encrypt_key_data(KeyTransport::AesCm256, &key, &salt, 0, &[0; 8], &[0; 48]).unwrap();
+        assert_eq!(
+            keystream,
+            hex("92bdd28a93c3f52511c677d08b5515a49da71b2378a854f67050756ded165bac63c4868b7096d88421b563b8c94c9a31")
+        );
+        let decrypted = decrypt_key_data(KeyTransport::AesCm256, &key, &salt, 0, &[0; 8], &keystream).unwrap();
+        assert_eq!(decrypted.expose(), [0; 48]);
+        // A 16-byte key is refused for AES-CM-256, and a 32-byte one for AES-CM-128.
+        assert!(encrypt_key_data(KeyTransport::AesCm256, &key[..16], &salt, 0, &[0; 8], &[0; 16]).is_err());
+        assert!(encrypt_key_data(KeyTransport::AesCm128, &key, &salt, 0, &[0; 8], &[0; 16]).is_err());
+    }
+
+    #[test]
+    fn hmac_sha256_256_rfc4231_case_2() {
+        let key = MacKey::new(MacAlgorithm::HmacSha256_256, b"Jefe");
+        let tag = key.sign_parts(&[b"what do ya want ", b"for nothing?"]);
+        let expected = hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(tag.as_slice(), expected.as_slice());
+        assert!(key.verify(b"what do ya want for nothing?", &expected).is_ok());
+        assert!(key.verify(b"what do ya want for nothing?", &expected[..20]).is_err(), "a truncated tag");
+        assert_eq!((MacAlgorithm::HmacSha256_256.tag_len(), MacAlgorithm::HmacSha256_256.key_len()), (32, 32));
+    }
+
+    #[test]
     fn aes_cm_iv_layout() {
         let ts = hex("0102030405060708");
-        let iv = aes_cm_iv(&[0; 16], &[0u8; 14], 0xA1B2_C3D4, &ts).unwrap();
+        let iv = aes_cm_iv(KeyTransport::AesCm128, &[0; 16], &[0u8; 14], 0xA1B2_C3D4, &ts).unwrap();
         assert_eq!(iv.to_vec(), hex("0000A1B2C3D401020304050607080000"));
         let salt: Vec<u8> = (0x10u8..0x1E).collect();
-        let iv = aes_cm_iv(&[0; 16], &salt, 0xA1B2_C3D4, &ts).unwrap();
+        let iv = aes_cm_iv(KeyTransport::AesCm128, &[0; 16], &salt, 0xA1B2_C3D4, &ts).unwrap();
         // (1011..1D XOR 0000 A1B2C3D4 0102030405060708) || 0000
         assert_eq!(iv.to_vec(), hex("1011B3A1D7C117151B1D1F1D1B150000"));
     }

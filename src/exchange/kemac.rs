@@ -91,14 +91,39 @@ pub(crate) fn mac_algorithm_code(algorithm: MacAlgorithm) -> MacAlgorithmCode {
     match algorithm {
         MacAlgorithm::Null => MacAlgorithmCode::Null,
         MacAlgorithm::HmacSha1_160 => MacAlgorithmCode::HmacSha1_160,
+        MacAlgorithm::HmacSha256_256 => MacAlgorithmCode::HmacSha256_256,
     }
 }
 
-fn transport_code(transport: KeyTransport) -> u8 {
+/// The MAC algorithm of a wire code (RFC 3830 Table 6.2.c, RFC 6043 §6.2).
+pub(crate) fn mac_algorithm_of(code: MacAlgorithmCode) -> MacAlgorithm {
+    match code {
+        MacAlgorithmCode::Null => MacAlgorithm::Null,
+        MacAlgorithmCode::HmacSha1_160 => MacAlgorithm::HmacSha1_160,
+        MacAlgorithmCode::HmacSha256_256 => MacAlgorithm::HmacSha256_256,
+    }
+}
+
+/// The key transport of a KEMAC "Encr alg" code (RFC 3830 Table 6.2.a, RFC 6043 §6.2); an
+/// unknown code is an error the peer hears of (§6.12: invalid EA).
+pub(crate) fn transport_of(code: u8) -> Result<KeyTransport> {
+    match code {
+        encryption_algorithm::NULL => Ok(KeyTransport::Null),
+        encryption_algorithm::AES_CM_128 => Ok(KeyTransport::AesCm128),
+        encryption_algorithm::AES_KW_128 => Ok(KeyTransport::AesKw128),
+        encryption_algorithm::AES_CM_256 => Ok(KeyTransport::AesCm256),
+        other => Err(Error::unsupported(format!("KEMAC encryption algorithm {other}"))
+            .with_peer_code(MikeyErrorCode::InvalidEncryptionAlgorithm)),
+    }
+}
+
+/// The KEMAC "Encr alg" code of a key transport.
+pub(crate) fn transport_code(transport: KeyTransport) -> u8 {
     match transport {
         KeyTransport::Null => encryption_algorithm::NULL,
         KeyTransport::AesCm128 => encryption_algorithm::AES_CM_128,
         KeyTransport::AesKw128 => encryption_algorithm::AES_KW_128,
+        KeyTransport::AesCm256 => encryption_algorithm::AES_CM_256,
     }
 }
 
@@ -263,22 +288,20 @@ pub fn open_kemac_payload<'m>(
 /// demands. A PSK endpoint never accepts NULL encryption or a NULL MAC (no downgrade); a NULL
 /// endpoint cannot open anything else.
 fn accepted_transport(kemac: &Kemac<'_>, protection: KemacProtection<'_>) -> Result<KeyTransport> {
-    let transport = match kemac.encryption_algorithm {
-        encryption_algorithm::NULL => KeyTransport::Null,
-        encryption_algorithm::AES_CM_128 => KeyTransport::AesCm128,
-        encryption_algorithm::AES_KW_128 => KeyTransport::AesKw128,
-        other => {
-            return Err(Error::unsupported(format!("KEMAC encryption algorithm {other}"))
+    // The RFC 6043 algorithms belong to MIKEY-TICKET's messages.
+    let transport = match transport_of(kemac.encryption_algorithm)? {
+        KeyTransport::AesCm256 => {
+            return Err(Error::unsupported("KEMAC encryption AES-CM-256 (RFC 6043) in an RFC 3830 message")
                 .with_peer_code(MikeyErrorCode::InvalidEncryptionAlgorithm))
         }
+        transport => transport,
     };
-    let mac_algorithm = match kemac.mac_algorithm {
-        MacAlgorithmCode::Null => MacAlgorithm::Null,
-        MacAlgorithmCode::HmacSha1_160 => MacAlgorithm::HmacSha1_160,
-        MacAlgorithmCode::HmacSha256_256 => {
+    let mac_algorithm = match mac_algorithm_of(kemac.mac_algorithm) {
+        MacAlgorithm::HmacSha256_256 => {
             return Err(Error::unsupported("KEMAC MAC HMAC-SHA-256 (RFC 6043) in a PSK message")
                 .with_peer_code(MikeyErrorCode::InvalidMac))
         }
+        mac_algorithm => mac_algorithm,
     };
     match protection {
         KemacProtection::Encrypted(_) if transport == KeyTransport::Null || mac_algorithm == MacAlgorithm::Null => {
