@@ -178,11 +178,14 @@ impl Settings {
     /// The PRF a header's PRF func names (RFC 3830 §6.1, RFC 6043 §6.1): MIKEY-1 (0), as
     /// minisip computes it under its switch, or PRF-HMAC-SHA-256 (1).
     pub(crate) fn prf_named(&self, prf_function: u8) -> Result<PrfFunction> {
-        match prf_function {
-            0 if self.interop.has(InteropFlags::MINISIP_PRF) => Ok(PrfFunction::MinisipHmacSha1),
-            0 => Ok(PrfFunction::MikeyHmacSha1),
-            1 => Ok(PrfFunction::HmacSha256),
-            other => Err(Error::unsupported(format!("PRF func {other}")).with_peer_code(MikeyErrorCode::InvalidPrf)),
+        match PrfFunction::from_code(prf_function) {
+            Some(PrfFunction::MikeyHmacSha1) if self.interop.has(InteropFlags::MINISIP_PRF) => {
+                Ok(PrfFunction::MinisipHmacSha1)
+            }
+            Some(prf) => Ok(prf),
+            None => {
+                Err(Error::unsupported(format!("PRF func {prf_function}")).with_peer_code(MikeyErrorCode::InvalidPrf))
+            }
         }
     }
 

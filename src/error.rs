@@ -31,7 +31,8 @@ pub enum ErrorKind {
     Crypto,
 }
 
-/// An RFC 3830 §6.12 error code, as carried in an ERR payload.
+/// An RFC 3830 §6.12 error code (RFC 4738 §3.9.2, RFC 6043 §6.9 Table 6.14), as carried in an
+/// ERR payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum MikeyErrorCode {
@@ -63,6 +64,10 @@ pub enum MikeyErrorCode {
     Unspecified = 12,
     /// Unsupported message type: an unparseable MIKEY message (RFC 4738 §3.9.2).
     UnsupportedMessageType = 13,
+    /// Invalid TICKET: Ticket Type not supported (RFC 6043 §6.9).
+    InvalidTicket = 14,
+    /// Invalid TPpar: TP parameters not supported (RFC 6043 §6.9).
+    InvalidTicketPolicyParameter = 15,
 }
 
 impl MikeyErrorCode {
@@ -83,6 +88,8 @@ impl MikeyErrorCode {
             10 => InvalidSecurityPolicyParameter,
             11 => InvalidDataType,
             13 => UnsupportedMessageType,
+            14 => InvalidTicket,
+            15 => InvalidTicketPolicyParameter,
             _ => Unspecified,
         }
     }
@@ -155,3 +162,18 @@ impl std::error::Error for Error {}
 
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_error_no_maps_back_to_itself() {
+        for code in 0..=15u8 {
+            assert_eq!(MikeyErrorCode::from_u8(code) as u8, code);
+        }
+        assert_eq!(MikeyErrorCode::from_u8(14), MikeyErrorCode::InvalidTicket);
+        assert_eq!(MikeyErrorCode::from_u8(15), MikeyErrorCode::InvalidTicketPolicyParameter);
+        assert_eq!(MikeyErrorCode::from_u8(16), MikeyErrorCode::Unspecified);
+    }
+}

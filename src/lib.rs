@@ -41,6 +41,7 @@ pub mod error;
 pub mod exchange;
 #[allow(unsafe_code)]
 pub mod ffi;
+pub mod kms;
 #[cfg(feature = "kms-xml")]
 pub mod kms_xml;
 pub mod mcptt;
@@ -63,8 +64,10 @@ pub use config::{Config, InteropFlags, Method};
 pub use crypto::rsa::SignatureScheme;
 pub use crypto::{RandomSource, SystemRandomSource};
 pub use error::{Error, ErrorKind, MikeyErrorCode, Result};
+pub use kms::{Kms, KmsConfig, NamedResponders, TicketAuthority, TicketRequest};
 #[cfg(feature = "kms-xml")]
 pub use kms_xml::KmsResponse;
+pub use method::ticket::{TicketProtectionKey, TicketTerms};
 pub use secret::SecretBytes;
 pub use session::{Rejection, Role, Session, State};
 pub use srtp::{RocTransform, SrtpKeys, SrtpPolicy, SrtpProfile, SsrcType};

@@ -27,7 +27,7 @@ use crate::wire::{Message, Payload, Timestamp, TimestampType};
 /// and the first 19 bytes of what authenticates it.
 ///
 /// §5.4 caches successfully authenticated messages, and such a message is named by its
-/// authenticator: the signature, else the KEMAC MAC, computed over everything before it. Nobody
+/// authenticator: the signature, else the KEMAC or V MAC, computed over everything before it. Nobody
 /// without the key can make another accepted message with the same one, and a copy with other
 /// unauthenticated bytes (a trailing padding byte) is still recognised. NULL messages have no
 /// authenticator, so their RAND stands in (which is no weaker: anyone may forge them anyway).
@@ -85,6 +85,8 @@ impl MessageId {
             .find_map(|payload| match payload {
                 Payload::Sign(signature) => Some(&*signature.data),
                 Payload::Kemac(kemac) if !kemac.mac.is_empty() => Some(&*kemac.mac),
+                // MIKEY-TICKET's messages end with V (RFC 6043 §4.2).
+                Payload::Verification(verification) if !verification.mac.is_empty() => Some(&*verification.mac),
                 _ => None,
             })
             .or_else(|| message.find(Payload::as_rand).map(|rand| &**rand))

@@ -5,7 +5,8 @@
 //! assert, with coverage guidance and without a time bound (see fuzz/README.md).
 //!
 //! `cargo test --test decode_robustness -- --ignored write_seed_corpus` regenerates the
-//! hand-built seeds (`hand_*`) and the key data seeds extracted from the GStreamer messages.
+//! hand-built seeds (`hand_*`), the key data seeds extracted from the GStreamer messages and the
+//! MIKEY-TICKET seeds.
 
 mod common;
 
@@ -18,18 +19,24 @@ use common::{mutate, Rng};
 use mikey::secret::SecretRef;
 use mikey::smallvec::{smallvec, SmallVec};
 use mikey::srtp::{SrtpPolicy, SrtpProfile};
-use mikey::wire::registry::{cert_type, encryption_algorithm, extension_type, id_type, signature_type, srtp_param};
+use mikey::wire::registry::{
+    cert_type, encryption_algorithm, extension_type, id_role, id_type, rand_role, signature_type, srtp_param,
+    ticket_type, ts_role,
+};
 use mikey::wire::{
-    CertHash, CertPayload, CommonHeader, CsIdMap, DataType, DecodeOptions, DhGroup, DhPayload, ErrorPayload,
-    GeneralExtension, GenericCsEntry, HashFunction, IdPayload, Kemac, KeyData, KeyDataList, KeyDataType, KeyValidity,
-    MacAlgorithmCode, Message, Payload, Pke, SecurityPolicy, Signature, SrtpCsEntry, SrtpIdMap, Timestamp,
-    TimestampType, Verification,
+    decode_payload_chain, encode_payload_chain, BaseTicket, CertHash, CertPayload, CommonHeader, CsIdMap, DataType,
+    DecodeOptions, DhGroup, DhPayload, ErrorPayload, GeneralExtension, GenericCsEntry, HashFunction, IdPayload,
+    IdrPayload, Kemac, KeyData, KeyDataList, KeyDataType, KeyValidity, MacAlgorithmCode, Message, Payload, PayloadType,
+    Pke, RandWithRole, SecurityPolicy, Signature, SrtpCsEntry, SrtpIdMap, Ticket, TicketFlags, TicketPolicy, Timestamp,
+    TimestampType, TimestampWithRole, Verification,
 };
 
 /// Mutations per message seed.
 const MESSAGE_MUTATIONS: usize = 2_000;
 /// Mutations per key data seed (they are small and cheap).
 const KEY_DATA_MUTATIONS: usize = 2_000;
+/// Mutations per MIKEY-TICKET seed.
+const TICKET_MUTATIONS: usize = 2_000;
 
 const PADDED: DecodeOptions = DecodeOptions { allow_trailing_padding_byte: true };
 
@@ -106,6 +113,50 @@ fn check_key_data(data: &[u8]) -> bool {
     any_ok
 }
 
+/// The checks of fuzz/fuzz_targets/decode_ticket.rs. Returns whether any decode succeeded.
+fn check_ticket(data: &[u8]) -> bool {
+    const ONE_PAYLOAD: [PayloadType; 4] =
+        [PayloadType::TimestampWithRole, PayloadType::RandWithRole, PayloadType::TicketPolicy, PayloadType::Ticket];
+    fn check_chain(bytes: &[u8]) -> bool {
+        let Ok(payloads) = decode_payload_chain(bytes) else { return false };
+        let encoded =
+            encode_payload_chain(&payloads).unwrap_or_else(|error| panic!("chain does not re-encode: {error}"));
+        assert_eq!(encoded.len(), bytes.len(), "re-encoding changed the length");
+        assert_eq!(decode_payload_chain(&encoded).expect("re-encoding decodes"), payloads);
+        let exact = |payload: &Payload| {
+            matches!(payload, Payload::TimestampWithRole(_) | Payload::RandWithRole(_) | Payload::Ticket(_))
+        };
+        if payloads.iter().all(exact) {
+            assert_eq!(encoded, bytes, "TR, RANDR and TICKET re-encode byte for byte");
+        }
+        for payload in &payloads {
+            match payload {
+                Payload::TicketPolicy(policy) => _ = check_chain(&policy.tp_data),
+                Payload::Ticket(ticket) => {
+                    check_chain(&ticket.policy.tp_data);
+                    check_chain(&ticket.initiator_data);
+                    check_base_ticket(&ticket.ticket_data);
+                }
+                _ => {}
+            }
+        }
+        true
+    }
+    fn check_base_ticket(bytes: &[u8]) -> bool {
+        let Ok(ticket) = BaseTicket::decode(bytes) else { return false };
+        let encoded = ticket.encode().unwrap_or_else(|error| panic!("base ticket does not re-encode: {error}"));
+        assert!(encoded.len() <= bytes.len(), "re-encoding lengthened the base ticket");
+        assert_eq!(BaseTicket::decode(&encoded).expect("re-encoding decodes"), ticket);
+        true
+    }
+    let Some((selector, input)) = data.split_first() else { return false };
+    match usize::from(*selector) % 6 {
+        4 => check_chain(input),
+        5 => check_base_ticket(input),
+        one => check_chain(&[&[ONE_PAYLOAD[one].code()], input].concat()),
+    }
+}
+
 /// What one pass over a corpus did.
 struct Outcome {
     accepted: usize,
@@ -161,6 +212,11 @@ fn mutated_messages_never_panic_and_round_trip() {
 #[test]
 fn mutated_key_data_never_panics_and_round_trips() {
     fuzz_corpus("decode_key_data", KEY_DATA_MUTATIONS, check_key_data);
+}
+
+#[test]
+fn mutated_ticket_payloads_never_panic_and_round_trip() {
+    fuzz_corpus("decode_ticket", TICKET_MUTATIONS, check_ticket);
 }
 
 #[test]
@@ -296,6 +352,219 @@ fn every_payload() -> Message<'static> {
             Payload::Sign(Signature { sig_type: signature_type::RSA_PSS, data: vec![0x99; 256].into() }),
         ],
     }
+}
+
+fn alice_idr(role: u8) -> IdrPayload<'static> {
+    IdrPayload { role, id_type: id_type::URI, data: b"sip:alice@example.com".to_vec().into() }
+}
+
+fn bob_idr() -> IdrPayload<'static> {
+    IdrPayload { role: id_role::RESPONDER, id_type: id_type::URI, data: b"sip:bob@example.com".to_vec().into() }
+}
+
+fn ntp_utc_32(seconds: u32) -> Timestamp {
+    Timestamp { ts_type: TimestampType::NtpUtc32, value: u64::from(seconds) << 32 }
+}
+
+/// The Ticket Policy flags D F G H J L N O: issued by the KMS, a TRANSFER_RESP with RANDRr,
+/// RANDRi in the TGK derivations, reusable, keys from the Initiator allowed.
+fn plain_flags() -> TicketFlags {
+    TicketFlags {
+        generated_by_kms: true,
+        transfer_response: true,
+        responder_rand: true,
+        initiator_rand_in_tgk_derivation: true,
+        reusable: true,
+        initiator_may_supply_keys: true,
+        initiator_can_transfer: true,
+        responder_can_process: true,
+        ..TicketFlags::default()
+    }
+}
+
+/// A MIKEY base ticket policy (RFC 6043 §6.10) with `flags` and `tp_data`.
+fn base_ticket_policy(flags: TicketFlags, tp_data: Vec<u8>) -> TicketPolicy<'static> {
+    TicketPolicy {
+        ticket_type: ticket_type::MIKEY_BASE_TICKET,
+        subtype: ticket_type::BASE_TICKET_SUBTYPE,
+        version: ticket_type::BASE_TICKET_VERSION,
+        prf_function: 1,
+        flags,
+        reserved: 0,
+        tp_data: tp_data.into(),
+    }
+}
+
+/// The Ticket Data of a MIKEY base ticket (RFC 6043 A.1), with IDRpsk.
+fn base_ticket_data() -> Vec<u8> {
+    BaseTicket {
+        header_data: vec![0xBA, 0x5E].into(),
+        timestamp: ntp_utc_32(0xE9F0_0000),
+        rand: vec![0x22; 16].into(),
+        kemac: Kemac {
+            encryption_algorithm: encryption_algorithm::AES_CM_128,
+            encrypted_data: vec![0xC7; 40].into(),
+            mac_algorithm: MacAlgorithmCode::Null,
+            mac: vec![].into(),
+        },
+        tpk_id: Some(IdrPayload { role: id_role::PSK, id_type: id_type::BYTE_STRING, data: vec![0x00, 0x2A].into() }),
+        verification: Verification { mac_algorithm: MacAlgorithmCode::HmacSha1_160, mac: vec![0x3B; 20].into() },
+    }
+    .encode()
+    .unwrap()
+}
+
+/// A TRANSFER_INIT (RFC 6043 §4.2.2): HDR with a GENERIC-ID map, T, RANDRi, IDRi, IDRr, SP,
+/// TICKET, V. `tests/ticket_wire.rs` writes the same message byte by byte from the RFC figures.
+fn ticket_transfer_init() -> Message<'static> {
+    let tp_data = encode_payload_chain(&[
+        Payload::IdWithRole(alice_idr(id_role::INITIATOR)),
+        Payload::TimestampWithRole(TimestampWithRole {
+            role: ts_role::VALIDITY_END,
+            timestamp: ntp_utc_32(0xE9F8_0000),
+        }),
+        Payload::IdWithRole(bob_idr()),
+    ])
+    .unwrap();
+    let entry = GenericCsEntry {
+        cs_id: 1,
+        protocol: 0,
+        session_data_flag: false,
+        policy_nos: vec![0].into(),
+        session_data: vec![0xCA, 0xFE, 0xBA, 0xBE].into(),
+        spi: vec![0, 0, 0, 1].into(),
+    };
+    Message {
+        header: CommonHeader {
+            data_type: DataType::TicketTransferInit,
+            verification_requested: true,
+            prf_function: 1,
+            csb_id: 0x0102_0304,
+            cs_id_map: CsIdMap::GenericId(vec![entry]),
+        },
+        payloads: vec![
+            ntp(),
+            Payload::RandWithRole(RandWithRole { role: rand_role::INITIATOR, rand: vec![0x11; 16].into() }),
+            Payload::IdWithRole(alice_idr(id_role::INITIATOR)),
+            Payload::IdWithRole(bob_idr()),
+            sp(0, 0, &[(srtp_param::ENCRYPTION_ALGORITHM, &[1]), (srtp_param::SESSION_ENCRYPTION_KEY_LEN, &[16])]),
+            Payload::Ticket(Ticket {
+                policy: base_ticket_policy(plain_flags(), tp_data),
+                ticket_data: base_ticket_data().into(),
+                initiator_data: vec![].into(),
+            }),
+            Payload::Verification(Verification {
+                mac_algorithm: MacAlgorithmCode::HmacSha256_256,
+                mac: vec![0x5C; 32].into(),
+            }),
+        ],
+    }
+}
+
+/// A REQUEST_INIT_PSK (RFC 6043 §4.2.1) with a TP whose TP Data has every payload §6.10 lists.
+fn ticket_request_init() -> Message<'static> {
+    let requested_key = KeyDataList {
+        id: None,
+        keys: smallvec![KeyData {
+            key_type: KeyDataType::Gtgk,
+            key: SecretRef::new(&[0; 16]),
+            salt: None,
+            validity: KeyValidity::Spi(vec![1].into()),
+        }],
+    };
+    let tp_data = encode_payload_chain(&[
+        Payload::IdWithRole(IdrPayload {
+            role: id_role::KMS,
+            id_type: id_type::URI,
+            data: b"https://kms.example.com".to_vec().into(),
+        }),
+        Payload::IdWithRole(alice_idr(id_role::INITIATOR)),
+        Payload::TimestampWithRole(TimestampWithRole {
+            role: ts_role::VALIDITY_START,
+            timestamp: ntp_utc_32(0xE9F0_0000),
+        }),
+        Payload::TimestampWithRole(TimestampWithRole {
+            role: ts_role::VALIDITY_END,
+            timestamp: ntp_utc_32(0xE9F8_0000),
+        }),
+        Payload::TimestampWithRole(TimestampWithRole { role: ts_role::REKEYING_INTERVAL, timestamp: ntp_utc_32(3600) }),
+        kemac_null(&requested_key),
+        Payload::IdWithRole(IdrPayload {
+            role: id_role::APPLICATION,
+            id_type: id_type::BYTE_STRING,
+            data: vec![7].into(),
+        }),
+        Payload::IdWithRole(bob_idr()),
+    ])
+    .unwrap();
+    Message {
+        header: CommonHeader {
+            prf_function: 1,
+            ..header(DataType::TicketRequestInitPsk, CsIdMap::Empty { cs_count: 0 })
+        },
+        payloads: vec![
+            Payload::Timestamp(ntp_utc_32(0xE9F0_1234)),
+            Payload::RandWithRole(RandWithRole { role: rand_role::INITIATOR, rand: vec![0x33; 16].into() }),
+            Payload::IdWithRole(alice_idr(id_role::INITIATOR)),
+            Payload::TicketPolicy(base_ticket_policy(plain_flags(), tp_data)),
+            Payload::IdWithRole(IdrPayload { role: id_role::PSK, id_type: id_type::BYTE_STRING, data: vec![1].into() }),
+            Payload::Verification(Verification {
+                mac_algorithm: MacAlgorithmCode::HmacSha256_256,
+                mac: vec![0x44; 32].into(),
+            }),
+        ],
+    }
+}
+
+/// Inputs of the `decode_ticket` target: a selector byte (see the target), then a TR, RANDR,
+/// TP or TICKET from its next-payload field on, a TP Data chain, or a base ticket.
+fn ticket_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let selected = |selector: u8, chain: Vec<u8>| [&[selector], &chain[1..]].concat();
+    let one = |selector: u8, payload: Payload<'static>| selected(selector, encode_payload_chain(&[payload]).unwrap());
+    let request = ticket_request_init();
+    let tp_data = request.find(Payload::as_ticket_policy).unwrap().tp_data.to_vec();
+    let forked = TicketFlags { key_forking: true, kms_must_resolve: true, ..plain_flags() };
+    let initiator_data = encode_payload_chain(&[
+        Payload::Verification(Verification {
+            mac_algorithm: MacAlgorithmCode::HmacSha256_256,
+            mac: vec![1; 32].into(),
+        }),
+        Payload::Verification(Verification {
+            mac_algorithm: MacAlgorithmCode::HmacSha256_256,
+            mac: vec![2; 32].into(),
+        }),
+    ])
+    .unwrap();
+    vec![
+        (
+            "hand_tr_rekeying",
+            one(
+                0,
+                Payload::TimestampWithRole(TimestampWithRole {
+                    role: ts_role::REKEYING_INTERVAL,
+                    timestamp: ntp_utc_32(3600),
+                }),
+            ),
+        ),
+        (
+            "hand_randr_kms",
+            one(1, Payload::RandWithRole(RandWithRole { role: rand_role::KMS, rand: vec![0x55; 16].into() })),
+        ),
+        ("hand_tp", one(2, Payload::TicketPolicy(base_ticket_policy(plain_flags(), tp_data.clone())))),
+        (
+            "hand_ticket_forked",
+            one(
+                3,
+                Payload::Ticket(Ticket {
+                    policy: base_ticket_policy(forked, tp_data.clone()),
+                    ticket_data: base_ticket_data().into(),
+                    initiator_data: initiator_data.into(),
+                }),
+            ),
+        ),
+        ("hand_tp_data", [&[4], tp_data.as_slice()].concat()),
+        ("hand_base_ticket", [&[5], base_ticket_data().as_slice()].concat()),
+    ]
 }
 
 /// Key data lists (KEMAC plaintexts) covering every key type and validity type.
@@ -559,6 +828,8 @@ fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
             },
         ),
     ];
+    messages.push(("hand_ticket_transfer_init", ticket_transfer_init()));
+    messages.push(("hand_ticket_request_init_psk", ticket_request_init()));
     // One SP per profile, in one message.
     messages.push((
         "hand_sp_every_profile",
@@ -585,10 +856,12 @@ fn message_seeds() -> Vec<(&'static str, Vec<u8>)> {
 fn write_seed_corpus() {
     let message_dir = corpus_dir("decode_message");
     let key_dir = corpus_dir("decode_key_data");
-    fs::create_dir_all(&message_dir).unwrap();
-    fs::create_dir_all(&key_dir).unwrap();
+    let ticket_dir = corpus_dir("decode_ticket");
+    for dir in [&message_dir, &key_dir, &ticket_dir] {
+        fs::create_dir_all(dir).unwrap();
+    }
     // Remove what this test wrote before; the gst_* message seeds come from the GStreamer tool.
-    for dir in [&message_dir, &key_dir] {
+    for dir in [&message_dir, &key_dir, &ticket_dir] {
         for entry in fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -602,6 +875,10 @@ fn write_seed_corpus() {
         assert!(check_message(&bytes), "{name} does not decode");
         assert!(bytes.len() <= 2048, "{name} is {} bytes", bytes.len());
         fs::write(message_dir.join(name), bytes).unwrap();
+    }
+    for (name, bytes) in ticket_seeds() {
+        assert!(check_ticket(&bytes), "{name} does not decode");
+        fs::write(ticket_dir.join(name), bytes).unwrap();
     }
     for (name, list) in key_data_seeds() {
         let bytes = list.encode().unwrap().expose().to_vec();

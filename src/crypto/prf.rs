@@ -79,6 +79,18 @@ impl<H: Hash> ChunkKeys<H> {
     }
 }
 
+impl PrfFunction {
+    /// The PRF a "PRF func" code names as the RFCs define it (RFC 3830 §6.1, RFC 6043 §6.1): 0
+    /// MIKEY-1, 1 PRF-HMAC-SHA-256; `None` for any other.
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(PrfFunction::MikeyHmacSha1),
+            1 => Some(PrfFunction::HmacSha256),
+            _ => None,
+        }
+    }
+}
+
 impl PrfKey {
     /// Prepares `inkey` (any length; empty is one empty chunk) for `function`.
     pub fn new(function: PrfFunction, inkey: &[u8]) -> Self {

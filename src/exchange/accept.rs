@@ -167,6 +167,9 @@ pub(crate) fn key_material(
             let (master_key, master_salt) = key.key.expose().split_at(key_len);
             KeyMaterial::joined(KeyKind::Tek, master_key, master_salt)
         }
+        KeyDataType::Gtgk | KeyDataType::GtgkSalt | KeyDataType::Mpk => {
+            return Err(Error::unsupported(format!("a {:?} key is MIKEY-TICKET's (RFC 6043 §6.2.1)", key.key_type)));
+        }
     };
     Ok((material, mki))
 }

@@ -19,6 +19,7 @@
 //! - `dh_hmac`: HMAC-authenticated Diffie-Hellman (RFC 4650).
 //! - `rsa_r`: reverse RSA (RFC 4738), with the group key server.
 //! - `sakke`: MIKEY-SAKKE (RFC 6509) as TS 33.180 profiles it for MCPTT.
+//! - `ticket`: MIKEY-TICKET (RFC 6043): the base ticket so far; its exchanges are coming.
 
 use std::fmt;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ mod pk;
 mod psk;
 mod rsa_r;
 mod sakke;
+pub(crate) mod ticket;
 
 pub(crate) use rsa_r::RsaROffer;
 

@@ -1,5 +1,5 @@
-//! Key data transport payload (KEMAC, RFC 3830 §6.2), Key data sub-payloads (§6.13) and
-//! key validity data (§6.14).
+//! Key data transport payload (KEMAC, RFC 3830 §6.2), Key data sub-payloads (§6.13; the key
+//! types of RFC 6043 §6.2.1) and key validity data (§6.14).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -117,9 +117,9 @@ impl<'a> KeyValidity<'a> {
 /// A Key data sub-payload (RFC 3830 §6.13), as carried decrypted inside KEMAC.
 #[derive(Clone, Debug)]
 pub struct KeyData<'a> {
-    /// TGK or TEK, with or without salt.
+    /// TGK, TEK or GTGK, with or without salt, or MPK (RFC 6043 §6.2.1).
     pub key_type: KeyDataType,
-    /// The key (TGK or TEK), borrowed from the plaintext or the key material that owns it.
+    /// The key, borrowed from the plaintext or the key material that owns it.
     pub key: SecretRef<'a>,
     /// The salt, present exactly when `key_type` has one.
     pub salt: Option<SecretRef<'a>>,
@@ -181,6 +181,19 @@ impl<'a> KeyDataList<'a> {
             key.encode(&mut out)?;
         }
         Ok(SecretBytes::new(out))
+    }
+
+    /// Checks that every key names its SPI/MKI: a key validity of type SPI with a non-empty
+    /// SPI, which RFC 6043 §6.2.1 makes mandatory for every key of its messages ("An SPI (or
+    /// MKI) MUST be specified for each key").
+    pub fn check_every_key_has_spi(&self) -> Result<()> {
+        match self.keys.iter().position(|key| !matches!(&key.validity, KeyValidity::Spi(spi) if !spi.is_empty())) {
+            None => Ok(()),
+            Some(index) => Err(Error::malformed(format!(
+                "Key data {} has no SPI/MKI, which RFC 6043 §6.2.1 requires of every key",
+                index + 1
+            ))),
+        }
     }
 
     /// At least the encoded length: per sub-payload its next-payload, type and length fields
@@ -289,14 +302,50 @@ mod tests {
         let mut chained = good.to_vec();
         chained[0] = PayloadType::Rand.code();
         assert_eq!(KeyDataList::decode(&chained, false).unwrap_err().kind(), ErrorKind::Malformed);
-        // Unknown key type 5.
+        // Unknown key type 7.
         let mut typed = good.to_vec();
-        typed[1] = 0x50;
+        typed[1] = 0x70;
         assert_eq!(KeyDataList::decode(&typed, false).unwrap_err().kind(), ErrorKind::Unsupported);
         // Unknown KV type 3.
         let mut kv = good.to_vec();
         kv[1] = 0x03;
         assert_eq!(KeyDataList::decode(&kv, false).unwrap_err().kind(), ErrorKind::Unsupported);
+    }
+
+    #[test]
+    fn rfc_6043_key_types_have_the_table_6_7_codes_and_only_gtgk_salt_carries_a_salt() {
+        // Type 5 (GTGK+SALT) with KV SPI, by hand: next payload Last, type/KV, key, salt, SPI.
+        let bytes = [0x00, 0x51, 0x00, 0x02, 0xA1, 0xA2, 0x00, 0x01, 0x5A, 0x01, 0x09];
+        let list = KeyDataList::decode(&bytes, false).unwrap();
+        assert_eq!(list.keys[0].key_type, KeyDataType::GtgkSalt);
+        assert_eq!(list.keys[0].key.expose(), [0xA1, 0xA2]);
+        assert_eq!(list.keys[0].salt.unwrap().expose(), [0x5A]);
+        assert_eq!(list.encode().unwrap().expose(), &bytes[..]);
+        // Types 4 (GTGK) and 6 (MPK): no salt, so the SPI's KV data follows the key.
+        for (code, key_type) in [(0x41, KeyDataType::Gtgk), (0x61, KeyDataType::Mpk)] {
+            let bytes = [0x00, code, 0x00, 0x01, 0xA1, 0x01, 0x09];
+            let list = KeyDataList::decode(&bytes, false).unwrap();
+            assert_eq!((list.keys[0].key_type, list.keys[0].salt.is_none()), (key_type, true));
+            assert_eq!(list.encode().unwrap().expose(), &bytes[..]);
+        }
+    }
+
+    #[test]
+    fn every_key_must_name_its_spi_under_rfc_6043() {
+        let spi = |spi: &'static [u8]| KeyValidity::Spi(spi.into());
+        let with = |validities: [KeyValidity<'static>; 2]| KeyDataList {
+            id: None,
+            keys: validities.into_iter().map(|validity| key(KeyDataType::Mpk, None, validity)).collect(),
+        };
+        assert!(with([spi(&[1]), spi(&[2])]).check_every_key_has_spi().is_ok());
+        assert!(KeyDataList::default().check_every_key_has_spi().is_ok(), "no key, nothing to name");
+        for broken in
+            [KeyValidity::Null, spi(&[]), KeyValidity::Interval { from: vec![0; 6].into(), to: vec![1; 6].into() }]
+        {
+            let error = with([spi(&[1]), broken]).check_every_key_has_spi().unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Malformed);
+            assert!(error.context().starts_with("Key data 2 "), "{error}");
+        }
     }
 
     #[test]

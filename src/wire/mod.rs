@@ -14,19 +14,23 @@ pub mod policy;
 pub mod reader;
 pub mod registry;
 pub mod sakke;
+pub mod ticket;
 
 pub use extension::{GeneralExtension, KeyId};
 pub use header::{CommonHeader, CsIdMap, GenericCsEntry, HeaderStart, SrtpCsEntry, SrtpIdMap, MIKEY_VERSION};
 pub use identity::{CertHash, CertPayload, IdPayload, IdrPayload};
 pub use kemac::{Kemac, KeyData, KeyDataList, KeyValidity};
 pub use key_parameters::{KeyParameters, KeyParametersExtension, LegacyKeyParameters, ProtectedKeyParameters};
-pub use payload::{DhPayload, ErrorPayload, Payload, Pke, Signature, Timestamp, Verification};
+pub use payload::{
+    DhPayload, ErrorPayload, Payload, Pke, RandWithRole, Signature, Timestamp, TimestampWithRole, Verification,
+};
 pub use policy::{PolicyParam, SecurityPolicy};
 pub use registry::{
     CsIdMapType, DataType, DhGroup, HashFunction, KeyDataType, KeyValidityType, MacAlgorithmCode, PayloadType,
     TimestampType,
 };
 pub use sakke::SakkePayload;
+pub use ticket::{BaseTicket, Ticket, TicketFlags, TicketPolicy};
 
 use std::borrow::Cow;
 
@@ -101,26 +105,20 @@ impl<'a> Message<'a> {
         options: DecodeOptions,
     ) -> std::result::Result<(Self, usize), DecodeFailure> {
         let mut reader = Reader::new(bytes);
-        let fail = |offset, part| move |error| DecodeFailure { offset, part, error };
-        let (header, mut next) = CommonHeader::decode(&mut reader).map_err(fail(0, MessagePart::CommonHeader))?;
+        let (header, first) = CommonHeader::decode(&mut reader).map_err(|error| DecodeFailure {
+            offset: 0,
+            part: MessagePart::CommonHeader,
+            error,
+        })?;
         let mut payloads = Vec::with_capacity(USUAL_PAYLOAD_COUNT);
-        while next != PayloadType::Last.code() {
-            let offset = reader.position();
-            let payload_type = PayloadType::from_code(next).ok_or_else(|| {
-                fail(offset, MessagePart::UnknownPayload(next))(Error::unsupported(format!(
-                    "unknown payload type {next}"
-                )))
-            })?;
-            next = Payload::decode_onto(payload_type, &mut reader, &mut payloads)
-                .map_err(fail(offset, MessagePart::Payload(payload_type)))?;
-        }
+        decode_chain(&mut reader, first, &mut payloads)?;
         let message_len = reader.position();
         match reader.remaining() {
             0 => {}
             1 if options.allow_trailing_padding_byte => {}
             extra => {
                 let error = Error::malformed(format!("{extra} bytes after the last payload"));
-                return Err(fail(message_len, MessagePart::AfterLastPayload)(error));
+                return Err(DecodeFailure { offset: message_len, part: MessagePart::AfterLastPayload, error });
             }
         }
         Ok((Message { header, payloads }, message_len))
@@ -129,11 +127,8 @@ impl<'a> Message<'a> {
     /// Encodes the message, filling in every next-payload field from the payload order.
     pub fn encode(&self) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(256);
-        let type_at = |index: usize| self.payloads.get(index).map_or(PayloadType::Last, Payload::payload_type);
-        self.header.encode(type_at(0), &mut out)?;
-        for (index, payload) in self.payloads.iter().enumerate() {
-            payload.encode(type_at(index + 1), &mut out)?;
-        }
+        self.header.encode(first_payload_type(&self.payloads), &mut out)?;
+        encode_chain(&self.payloads, &mut out)?;
         Ok(out)
     }
 
@@ -146,6 +141,69 @@ impl<'a> Message<'a> {
     pub fn count<'m, T: 'm>(&'m self, pick: impl Fn(&'m Payload<'a>) -> Option<&'m T>) -> usize {
         self.payloads.iter().filter_map(pick).count()
     }
+}
+
+/// Decodes the payloads of a chain whose first payload has the type code `first` onto
+/// `payloads`, up to the one whose next payload is Last; offsets are from the reader's start.
+fn decode_chain<'a>(
+    reader: &mut Reader<'a>,
+    first: u8,
+    payloads: &mut Vec<Payload<'a>>,
+) -> std::result::Result<(), DecodeFailure> {
+    let mut next = first;
+    while next != PayloadType::Last.code() {
+        let offset = reader.position();
+        let Some(payload_type) = PayloadType::from_code(next) else {
+            let error = Error::unsupported(format!("unknown payload type {next}"));
+            return Err(DecodeFailure { offset, part: MessagePart::UnknownPayload(next), error });
+        };
+        next = Payload::decode_onto(payload_type, reader, payloads).map_err(|error| DecodeFailure {
+            offset,
+            part: MessagePart::Payload(payload_type),
+            error,
+        })?;
+    }
+    Ok(())
+}
+
+/// Decodes a chain that starts with the type code `first` and ends exactly where `reader` does.
+pub(crate) fn decode_chain_to_end<'a>(reader: &mut Reader<'a>, first: u8, what: &str) -> Result<Vec<Payload<'a>>> {
+    let mut payloads = Vec::new();
+    decode_chain(reader, first, &mut payloads).map_err(|failure| failure.error)?;
+    match reader.remaining() {
+        0 => Ok(payloads),
+        extra => Err(Error::malformed(format!("{extra} bytes after the last payload of the {what}"))),
+    }
+}
+
+/// Decodes a payload chain carried inside a payload: a first-payload octet, then the payloads it
+/// announces, filling `bytes` exactly. This is the form of a Ticket Policy's TP Data and a
+/// TICKET's Initiator Data (RFC 6043 §6.10).
+pub fn decode_payload_chain(bytes: &[u8]) -> Result<Vec<Payload<'_>>> {
+    let mut reader = Reader::new(bytes);
+    let first = reader.u8("first payload")?;
+    decode_chain_to_end(&mut reader, first, "payload chain")
+}
+
+/// Encodes `payloads` as [`decode_payload_chain`] reads them: the first payload's type, then
+/// the payloads with their next-payload fields filled in.
+pub fn encode_payload_chain(payloads: &[Payload<'_>]) -> Result<Vec<u8>> {
+    let mut out = vec![first_payload_type(payloads).code()];
+    encode_chain(payloads, &mut out)?;
+    Ok(out)
+}
+
+/// The type of the first of `payloads`, Last for none.
+pub(crate) fn first_payload_type(payloads: &[Payload<'_>]) -> PayloadType {
+    payloads.first().map_or(PayloadType::Last, Payload::payload_type)
+}
+
+/// Appends `payloads`, each announcing the type of the one after it (Last for the last).
+pub(crate) fn encode_chain(payloads: &[Payload<'_>], out: &mut Vec<u8>) -> Result<()> {
+    for (index, payload) in payloads.iter().enumerate() {
+        payload.encode(first_payload_type(&payloads[index + 1..]), out)?;
+    }
+    Ok(())
 }
 
 /// Accessors for `Message::find`.
@@ -242,6 +300,38 @@ impl<'a> Payload<'a> {
     pub fn as_sakke(&self) -> Option<&SakkePayload<'a>> {
         match self {
             Payload::Sakke(sakke) => Some(sakke),
+            _ => None,
+        }
+    }
+
+    /// The TR payload, if this is one.
+    pub fn as_timestamp_with_role(&self) -> Option<&TimestampWithRole> {
+        match self {
+            Payload::TimestampWithRole(tr) => Some(tr),
+            _ => None,
+        }
+    }
+
+    /// The RANDR payload, if this is one.
+    pub fn as_rand_with_role(&self) -> Option<&RandWithRole<'a>> {
+        match self {
+            Payload::RandWithRole(randr) => Some(randr),
+            _ => None,
+        }
+    }
+
+    /// The TP payload, if this is one.
+    pub fn as_ticket_policy(&self) -> Option<&TicketPolicy<'a>> {
+        match self {
+            Payload::TicketPolicy(policy) => Some(policy),
+            _ => None,
+        }
+    }
+
+    /// The TICKET payload, if this is one.
+    pub fn as_ticket(&self) -> Option<&Ticket<'a>> {
+        match self {
+            Payload::Ticket(ticket) => Some(ticket),
             _ => None,
         }
     }

@@ -2,8 +2,13 @@
 //! indented text or as JSON. Key material is never shown: a KEMAC with NULL encryption (whose
 //! data are the keys in clear) shows its length only.
 
-use mikey::wire::registry::{encryption_algorithm, extension_type, id_role, id_type, protocol_type, srtp_param};
-use mikey::wire::{CommonHeader, CsIdMap, KeyValidity, Message, Payload};
+use mikey::wire::registry::{
+    encryption_algorithm, extension_type, id_role, id_type, protocol_type, rand_role, srtp_param, ticket_type, ts_role,
+};
+use mikey::wire::{
+    decode_payload_chain, BaseTicket, CommonHeader, CsIdMap, KeyDataList, KeyValidity, Message, Payload, Ticket,
+    TicketPolicy, Timestamp,
+};
 
 /// One field: its RFC name, its value (empty for a group) and its sub-fields.
 pub struct Field {
@@ -80,8 +85,17 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// A MAC field's value: its hex, or "none" for the empty MAC of MAC algorithm NULL.
+fn mac_value(mac: &[u8]) -> String {
+    if mac.is_empty() {
+        "none".to_owned()
+    } else {
+        hex(mac)
+    }
+}
+
 /// `name (code)` for a code with a registered name, else the code.
-fn named(code: u8, name: Option<&str>) -> String {
+fn named(code: impl std::fmt::Display, name: Option<&str>) -> String {
     match name {
         Some(name) => format!("{name} ({code})"),
         None => format!("{code} (unknown)"),
@@ -102,13 +116,7 @@ fn header(header: &CommonHeader<'_>) -> Field {
         Field::leaf("version", mikey::wire::MIKEY_VERSION),
         Field::leaf("data type", format!("{:?} ({})", header.data_type, header.data_type.code())),
         Field::leaf("V", u8::from(header.verification_requested)),
-        Field::leaf(
-            "PRF func",
-            named(
-                header.prf_function,
-                [Some("MIKEY-1"), Some("PRF-HMAC-SHA-256")].get(usize::from(header.prf_function)).copied().flatten(),
-            ),
-        ),
+        Field::leaf("PRF func", named(header.prf_function, prf_name(header.prf_function))),
         Field::leaf("CSB ID", format!("{:#010x}", header.csb_id)),
         Field::leaf("#CS", header.cs_id_map.cs_count()),
     ];
@@ -149,6 +157,11 @@ fn header(header: &CommonHeader<'_>) -> Field {
     Field::group("HDR (RFC 3830 §6.1)", "", children)
 }
 
+/// The PRF of a PRF func code (RFC 3830 §6.1, RFC 6043 Table 6.3).
+fn prf_name(code: u8) -> Option<&'static str> {
+    ["MIKEY-1", "PRF-HMAC-SHA-256"].get(usize::from(code)).copied()
+}
+
 fn protocol_name(code: u8) -> Option<&'static str> {
     (code == protocol_type::SRTP).then_some("SRTP")
 }
@@ -169,28 +182,28 @@ fn payload(payload: &Payload<'_>) -> Field {
     match payload {
         Payload::Kemac(kemac) => {
             let encryption = kemac.encryption_algorithm;
-            let data = if encryption == encryption_algorithm::NULL {
-                format!("{} bytes, keys in clear (not shown)", kemac.encrypted_data.len())
+            let (data, key_data) = if encryption == encryption_algorithm::NULL {
+                let shown = format!("{} bytes, keys in clear (not shown)", kemac.encrypted_data.len());
+                (shown, clear_key_data(&kemac.encrypted_data))
             } else {
-                hex(&kemac.encrypted_data)
+                (hex(&kemac.encrypted_data), Vec::new())
             };
-            Field::group(
-                "KEMAC (RFC 3830 §6.2)",
-                "",
-                vec![
-                    Field::leaf(
-                        "Encr alg",
-                        named(
-                            encryption,
-                            ["NULL", "AES-CM-128", "AES-KW-128", "AES-CM-256"].get(usize::from(encryption)).copied(),
-                        ),
+            let mut children = vec![
+                Field::leaf(
+                    "Encr alg",
+                    named(
+                        encryption,
+                        ["NULL", "AES-CM-128", "AES-KW-128", "AES-CM-256"].get(usize::from(encryption)).copied(),
                     ),
-                    Field::leaf("Encr data len", kemac.encrypted_data.len()),
-                    Field::leaf("Encr data", data),
-                    Field::leaf("MAC alg", format!("{:?} ({})", kemac.mac_algorithm, kemac.mac_algorithm.code())),
-                    Field::leaf("MAC", hex(&kemac.mac)),
-                ],
-            )
+                ),
+                Field::leaf("Encr data len", kemac.encrypted_data.len()),
+                Field::leaf("Encr data", data),
+            ];
+            children.extend(key_data);
+            children
+                .push(Field::leaf("MAC alg", format!("{:?} ({})", kemac.mac_algorithm, kemac.mac_algorithm.code())));
+            children.push(Field::leaf("MAC", mac_value(&kemac.mac)));
+            Field::group("KEMAC (RFC 3830 §6.2)", "", children)
         }
         Payload::Pke(pke) => Field::group(
             "PKE (RFC 3830 §6.3)",
@@ -227,14 +240,12 @@ fn payload(payload: &Payload<'_>) -> Field {
                 Field::leaf("Signature", hex(&sign.data)),
             ],
         ),
-        Payload::Timestamp(timestamp) => Field::group(
-            "T (RFC 3830 §6.6)",
-            "",
-            vec![
-                Field::leaf("TS type", format!("{:?} ({})", timestamp.ts_type, timestamp.ts_type.code())),
-                Field::leaf("TS value", format!("{:#018x}", timestamp.value)),
-            ],
-        ),
+        Payload::Timestamp(timestamp) => Field::group("T (RFC 3830 §6.6)", "", timestamp_fields(timestamp)),
+        Payload::TimestampWithRole(tr) => {
+            let mut children = vec![Field::leaf("TS Role", named(tr.role, ts_role_name(tr.role)))];
+            children.extend(timestamp_fields(&tr.timestamp));
+            Field::group("TR (RFC 6043 §6.4)", "", children)
+        }
         Payload::Id(id) => Field::group("ID (RFC 3830 §6.7)", "", identity(id.id_type, &id.data)),
         Payload::IdWithRole(idr) => {
             let mut children = vec![Field::leaf("ID Role", named(idr.role, id_role_name(idr.role)))];
@@ -274,7 +285,7 @@ fn payload(payload: &Payload<'_>) -> Field {
                     "Auth alg",
                     format!("{:?} ({})", verification.mac_algorithm, verification.mac_algorithm.code()),
                 ),
-                Field::leaf("Verification MAC", hex(&verification.mac)),
+                Field::leaf("Verification MAC", mac_value(&verification.mac)),
             ],
         ),
         Payload::SecurityPolicy(policy) => {
@@ -297,11 +308,14 @@ fn payload(payload: &Payload<'_>) -> Field {
             }));
             Field::group("SP (RFC 3830 §6.10)", "", children)
         }
-        Payload::Rand(rand) => Field::group(
-            "RAND (RFC 3830 §6.11)",
-            "",
-            vec![Field::leaf("RAND len", rand.len()), Field::leaf("RAND", hex(rand))],
-        ),
+        Payload::Rand(rand) => Field::group("RAND (RFC 3830 §6.11)", "", rand_fields(rand)),
+        Payload::RandWithRole(randr) => {
+            let mut children = vec![Field::leaf("RAND Role", named(randr.role, rand_role_name(randr.role)))];
+            children.extend(rand_fields(&randr.rand));
+            Field::group("RANDR (RFC 6043 §6.8)", "", children)
+        }
+        Payload::TicketPolicy(policy) => Field::group("TP (RFC 6043 §6.10)", "", ticket_policy_fields(policy)),
+        Payload::Ticket(ticket) => Field::group("TICKET (RFC 6043 §6.10)", "", ticket_fields(ticket)),
         Payload::Error(error) => Field::group(
             "ERR (RFC 3830 §6.12)",
             "",
@@ -339,6 +353,149 @@ fn payload(payload: &Payload<'_>) -> Field {
             ],
         ),
     }
+}
+
+/// The fields T and TR share: TS type and TS value (an NTP-UTC-32's seconds in the high 32 bits).
+fn timestamp_fields(timestamp: &Timestamp) -> Vec<Field> {
+    vec![
+        Field::leaf("TS type", format!("{:?} ({})", timestamp.ts_type, timestamp.ts_type.code())),
+        Field::leaf("TS value", format!("{:#018x}", timestamp.value)),
+    ]
+}
+
+/// The fields RAND and RANDR share: RAND len and RAND.
+fn rand_fields(rand: &[u8]) -> Vec<Field> {
+    vec![Field::leaf("RAND len", rand.len()), Field::leaf("RAND", hex(rand))]
+}
+
+/// The Key data sub-payloads of a NULL-encrypted KEMAC: their types, lengths and key validity,
+/// never the keys. Nothing when the data is not a Key data list.
+fn clear_key_data(plaintext: &[u8]) -> Vec<Field> {
+    let Ok(list) = KeyDataList::decode(plaintext, false).or_else(|_| KeyDataList::decode(plaintext, true)) else {
+        return Vec::new();
+    };
+    let id = list.id.iter().map(|id| Field::group("ID (RFC 3830 §6.7)", "", identity(id.id_type, &id.data)));
+    let keys = list.keys.iter().map(|key| {
+        let mut children = vec![
+            Field::leaf("Type", format!("{:?} ({})", key.key_type, key.key_type.code())),
+            Field::leaf("Key data len", key.key.len()),
+        ];
+        children.extend(key.salt.map(|salt| Field::leaf("Salt len", salt.len())));
+        children.extend(key_validity(&key.validity));
+        Field::group("Key data (RFC 3830 §6.13)", "", children)
+    });
+    id.chain(keys).collect()
+}
+
+/// The fields TP and TICKET share (RFC 6043 §6.10), TP Data's payloads included.
+fn ticket_policy_fields(policy: &TicketPolicy<'_>) -> Vec<Field> {
+    let mut children = vec![
+        Field::leaf("Ticket Type", named(policy.ticket_type, ticket_type_name(policy.ticket_type))),
+        Field::leaf("Subtype", policy.subtype),
+        Field::leaf("Version", policy.version),
+        Field::leaf("PRF Func", named(policy.prf_function, prf_name(policy.prf_function))),
+    ];
+    let flags = policy.flags.in_wire_order().into_iter().zip(FLAG_MEANINGS);
+    children.extend(flags.map(|((letter, on), meaning)| Field::leaf(format!("{letter} ({meaning})"), u8::from(on))));
+    children.push(Field::leaf("Res", policy.reserved));
+    children.push(Field::leaf("TP Data length", policy.tp_data.len()));
+    children.push(payload_chain("TP Data", &policy.tp_data));
+    children
+}
+
+/// The fields of a TICKET: its policy, its Ticket Data (a MIKEY base ticket's payloads) and its
+/// Initiator Data.
+fn ticket_fields(ticket: &Ticket<'_>) -> Vec<Field> {
+    let mut children = ticket_policy_fields(&ticket.policy);
+    children.push(Field::leaf("Ticket Data length", ticket.ticket_data.len()));
+    let base_ticket = ticket.policy.is_mikey_base_ticket().then(|| BaseTicket::decode(&ticket.ticket_data));
+    children.push(match base_ticket {
+        Some(Ok(base)) => Field::group("Ticket Data", "MIKEY base ticket (RFC 6043 A)", base_ticket_fields(&base)),
+        Some(Err(error)) => Field::group(
+            "Ticket Data",
+            hex(&ticket.ticket_data),
+            vec![Field::leaf("not a MIKEY base ticket", error.context())],
+        ),
+        None => Field::leaf("Ticket Data", hex(&ticket.ticket_data)),
+    });
+    children.push(Field::leaf("Initiator Data length", ticket.initiator_data.len()));
+    if !ticket.initiator_data.is_empty() {
+        children.push(payload_chain("Initiator Data", &ticket.initiator_data));
+    }
+    children
+}
+
+/// A MIKEY base ticket's payloads: `THDR, T, RAND, KEMAC, [IDRpsk], V` (RFC 6043 A.1).
+fn base_ticket_fields(ticket: &BaseTicket<'_>) -> Vec<Field> {
+    let header = Field::group(
+        "THDR (RFC 6043 A.3)",
+        "",
+        vec![
+            Field::leaf("THDR Data length", ticket.header_data.len()),
+            Field::leaf("THDR Data", hex(&ticket.header_data)),
+        ],
+    );
+    let mut payloads = vec![
+        Payload::Timestamp(ticket.timestamp),
+        Payload::Rand(ticket.rand.clone()),
+        Payload::Kemac(ticket.kemac.clone()),
+    ];
+    payloads.extend(ticket.tpk_id.clone().map(Payload::IdWithRole));
+    payloads.push(Payload::Verification(ticket.verification.clone()));
+    std::iter::once(header).chain(payloads.iter().map(payload)).collect()
+}
+
+/// A field carrying a payload chain (TP Data, Initiator Data): its payloads, or its hex and why
+/// they do not decode.
+fn payload_chain(name: &str, bytes: &[u8]) -> Field {
+    match decode_payload_chain(bytes) {
+        Ok(payloads) => Field::group(name, "", payloads.iter().map(payload).collect()),
+        Err(error) => Field::group(name, hex(bytes), vec![Field::leaf("not a payload chain", error.context())]),
+    }
+}
+
+/// What each Ticket Policy flag's '1' means (RFC 6043 §6.10), D to O.
+const FLAG_MEANINGS: [&str; 12] = [
+    "generated by the KMS",
+    "Ticket Resolve mandatory",
+    "TRANSFER_RESP to be sent",
+    "Responder generates RANDRr",
+    "RANDRi in TGK derivations",
+    "key forking",
+    "ticket reusable",
+    "KMS changed the policy",
+    "Initiator may supply keys",
+    "Responder may supply keys",
+    "Initiator needs no extra processing",
+    "Responder needs no extra processing",
+];
+
+fn ticket_type_name(code: u16) -> Option<&'static str> {
+    Some(match code {
+        ticket_type::MIKEY_BASE_TICKET => "MIKEY base ticket",
+        ticket_type::THREE_GPP_BASE_TICKET => "3GPP base ticket",
+        code if ticket_type::PRIVATE_USE.contains(&code) => "private use",
+        _ => return None,
+    })
+}
+
+fn ts_role_name(code: u8) -> Option<&'static str> {
+    Some(match code {
+        ts_role::TIME_OF_ISSUE => "Time of issue (TRi)",
+        ts_role::VALIDITY_START => "Start of validity period (TRs)",
+        ts_role::VALIDITY_END => "End of validity period (TRe)",
+        ts_role::REKEYING_INTERVAL => "Rekeying interval (TRr)",
+        _ => return None,
+    })
+}
+
+fn rand_role_name(code: u8) -> Option<&'static str> {
+    Some(match code {
+        rand_role::INITIATOR => "Initiator (RANDRi)",
+        rand_role::RESPONDER => "Responder (RANDRr)",
+        rand_role::KMS => "KMS (RANDRkms)",
+        _ => return None,
+    })
 }
 
 /// The fields ID and IDR share: ID Type, ID len, ID data.
@@ -412,4 +569,125 @@ fn srtp_param_name(code: u8) -> Option<&'static str> {
         srtp_param::AEAD_AUTH_TAG_LEN => "AEAD authentication tag length (RFC 7714)",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mikey::wire::{DataType, ErrorPayload, PayloadType};
+
+    fn text_of(bytes: &[u8]) -> String {
+        message(&Message::decode(bytes).unwrap(), bytes.len()).to_text()
+    }
+
+    fn assert_shows(text: &str, lines: &[&str]) {
+        for line in lines {
+            assert!(text.lines().any(|shown| shown.trim_start() == *line), "no {line:?} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_ticket_shows_its_policy_its_flags_by_name_and_its_base_ticket() {
+        let text = text_of(include_bytes!("../../../fuzz/corpus/decode_message/hand_ticket_transfer_init"));
+        assert_shows(
+            &text,
+            &[
+                "data type: TicketTransferInit (14)",
+                "T (RFC 3830 §6.6)",
+                "TS type: NtpUtc (0)",
+                "RANDR (RFC 6043 §6.8)",
+                "RAND Role: Initiator (RANDRi) (1)",
+                "RAND len: 16",
+                "TICKET (RFC 6043 §6.10)",
+                "Ticket Type: MIKEY base ticket (1)",
+                "Subtype: 1",
+                "Version: 1",
+                "PRF Func: PRF-HMAC-SHA-256 (1)",
+                "D (generated by the KMS): 1",
+                "E (Ticket Resolve mandatory): 0",
+                "G (Responder generates RANDRr): 1",
+                "I (key forking): 0",
+                "K (KMS changed the policy): 0",
+                "O (Responder needs no extra processing): 1",
+                "Res: 0",
+                "TP Data length: 58",
+                "TP Data",
+                "TR (RFC 6043 §6.4)",
+                "TS Role: End of validity period (TRe) (3)",
+                "TS type: NtpUtc32 (3)",
+                "TS value: 0xe9f8000000000000",
+                "ID Role: Responder (IDRr) (2)",
+                "Ticket Data: MIKEY base ticket (RFC 6043 A)",
+                "THDR (RFC 6043 A.3)",
+                "THDR Data: ba5e",
+                "TS value: 0xe9f0000000000000",
+                "Encr alg: AES-CM-128 (1)",
+                "MAC: none",
+                "ID Role: Pre-Shared Key (IDRpsk) (4)",
+                "Auth alg: HmacSha1_160 (1)",
+                "Initiator Data length: 0",
+            ],
+        );
+        // The twelve flags, in wire order, each once.
+        let flags: Vec<char> = text
+            .lines()
+            .filter_map(|line| line.trim_start().strip_suffix(": 1").or(line.trim_start().strip_suffix(": 0")))
+            .filter(|name| name.len() > 2 && name.as_bytes()[1] == b' ' && name.ends_with(')'))
+            .map(|name| name.chars().next().unwrap())
+            .collect();
+        assert_eq!(flags.iter().collect::<String>(), "DEFGHIJKLMNO");
+    }
+
+    #[test]
+    fn a_tp_shows_its_requested_keys_by_type_and_never_their_bytes() {
+        let text = text_of(include_bytes!("../../../fuzz/corpus/decode_message/hand_ticket_request_init_psk"));
+        assert_shows(
+            &text,
+            &[
+                "TP (RFC 6043 §6.10)",
+                "ID Role: KMS (IDRkms) (3)",
+                "TS Role: Start of validity period (TRs) (2)",
+                "TS Role: Rekeying interval (TRr) (4)",
+                "TS value: 0x00000e1000000000",
+                "Encr data: 22 bytes, keys in clear (not shown)",
+                "Key data (RFC 3830 §6.13)",
+                "Type: Gtgk (4)",
+                "Key data len: 16",
+                "KV: SPI/MKI (1)",
+                "ID Role: Application (IDRapp) (5)",
+            ],
+        );
+        assert!(!text.contains(&"00".repeat(16)), "a key's bytes are shown:\n{text}");
+    }
+
+    #[test]
+    fn a_forked_ticket_shows_its_initiator_data_and_a_broken_base_ticket_says_why() {
+        let seed = include_bytes!("../../../fuzz/corpus/decode_ticket/hand_ticket_forked");
+        let chain = [&[PayloadType::Ticket.code()], &seed[1..]].concat();
+        let mut payloads = decode_payload_chain(&chain).unwrap();
+        let text = payload(&payloads[0]).to_text();
+        assert_shows(&text, &["I (key forking): 1", "Initiator Data length: 69", "Initiator Data"]);
+        assert_eq!(text.matches("V (RFC 3830 §6.9)").count(), 3, "Vi, Vr and the base ticket's V:\n{text}");
+        let Payload::Ticket(ticket) = &mut payloads[0] else { unreachable!() };
+        ticket.ticket_data = vec![0x05, 0x00].into();
+        let text = payload(&payloads[0]).to_text();
+        assert_shows(
+            &text,
+            &["Ticket Data: 0500", "not a MIKEY base ticket: truncated THDR Data: needs 2 bytes, 1 left"],
+        );
+    }
+
+    #[test]
+    fn the_rfc_6043_error_numbers_are_named() {
+        let header = CommonHeader {
+            data_type: DataType::Error,
+            verification_requested: false,
+            prf_function: 1,
+            csb_id: 1,
+            cs_id_map: CsIdMap::Empty { cs_count: 0 },
+        };
+        let errors = [14, 15].map(|code| Payload::Error(ErrorPayload { code }));
+        let text = message(&Message { header, payloads: errors.to_vec() }, 0).to_text();
+        assert_shows(&text, &["Error no: InvalidTicket (14)", "Error no: InvalidTicketPolicyParameter (15)"]);
+    }
 }
