@@ -140,6 +140,7 @@ const char *state_name(mikey_state state)
     case MIKEY_STATE_WAIT_RESPONSE: return "WAIT_RESPONSE";
     case MIKEY_STATE_ESTABLISHED: return "ESTABLISHED";
     case MIKEY_STATE_FAILED: return "FAILED";
+    case MIKEY_STATE_WAIT_KMS: return "WAIT_KMS";
     case MIKEY_STATE_INVALID: return "INVALID";
     default: return "unknown";
     }

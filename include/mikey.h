@@ -198,6 +198,17 @@
 typedef struct mikey_config mikey_config;
 
 /**
+ * A MIKEY-TICKET KMS: its identity, TPKs, clients and their PSKs, who may have and resolve
+ * which ticket, and its replay cache. Opaque; create it with `mikey_kms_new`, free it with
+ * `mikey_kms_free`.
+ *
+ * Configure it first; its first `mikey_kms_process_message` starts it, and its setters then
+ * return `MIKEY_ERR_STATE`. From then on `mikey_kms_process_message` may be called by several
+ * threads at once.
+ */
+typedef struct mikey_kms mikey_kms;
+
+/**
  * One crypto session bundle (CSB), as initiator or responder. Opaque; create it with
  * `mikey_session_new`, free it with `mikey_session_free`.
  *
@@ -466,6 +477,27 @@ typedef struct mikey_mcptt_key {
 } mikey_mcptt_key;
 
 /**
+ * Which exchange a `mikey_kms_authorize_fn` decides on.
+ */
+typedef uint32_t mikey_kms_exchange;
+
+/**
+ * Decides whether a KMS grants a Ticket Request or a Ticket Resolve: non-zero allows. For
+ * `MIKEY_KMS_REQUEST` it is called once per responder the initiator asks for (`client` and
+ * `initiator` are then the same); for `MIKEY_KMS_RESOLVE`, once, with `responder` the client.
+ * The identities are the authenticated ones, as bytes (not NUL-terminated), valid during the
+ * call only. It may be called from several threads at once; it must not call the KMS.
+ */
+typedef int (*mikey_kms_authorize_fn)(void *user_data,
+                                      mikey_kms_exchange exchange,
+                                      const uint8_t *client,
+                                      size_t client_len,
+                                      const uint8_t *initiator,
+                                      size_t initiator_len,
+                                      const uint8_t *responder,
+                                      size_t responder_len);
+
+/**
  * Success.
  */
 #define MIKEY_OK 0
@@ -607,6 +639,13 @@ typedef struct mikey_mcptt_key {
 #define MIKEY_STATE_FAILED 3
 
 /**
+ * MIKEY-TICKET: the message the session just gave goes to the KMS (an initiator's
+ * REQUEST_INIT, a responder's RESOLVE_INIT), and the KMS's answer goes to
+ * `mikey_session_process_message` next.
+ */
+#define MIKEY_STATE_WAIT_KMS 4
+
+/**
  * Not a session: what `mikey_session_state` returns for NULL (or should a panic be caught), so
  * it never looks like an idle session.
  */
@@ -647,6 +686,16 @@ typedef struct mikey_mcptt_key {
  * RSASSA-PSS with SHA-256 (MGF1-SHA-256, 32-byte salt).
  */
 #define MIKEY_SIGNATURE_PSS_SHA256 3
+
+/**
+ * A Ticket Request: may `client` (the initiator) have a ticket to `responder`?
+ */
+#define MIKEY_KMS_REQUEST 0
+
+/**
+ * A Ticket Resolve: may `client` (the responder) resolve a ticket `initiator` got?
+ */
+#define MIKEY_KMS_RESOLVE 1
 
 #ifdef __cplusplus
 extern "C" {
@@ -692,8 +741,7 @@ void mikey_srtp_keys_clear(struct mikey_srtp_keys *keys);
  *
  * On success writes a new handle to `*config_out`; the caller owns it and frees it with
  * `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
- * `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, PK, DH-SIGN,
- * DH-HMAC and RSA-R are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+ * `MIKEY_ERR_INVALID_ARGUMENT` (every `MIKEY_METHOD_*` is implemented). Thread-safe.
  */
 mikey_result mikey_config_new(mikey_method method, struct mikey_config **config_out);
 
@@ -1021,6 +1069,42 @@ mikey_result mikey_config_set_clock(struct mikey_config *config, mikey_clock_fn 
 mikey_result mikey_config_add_kms_xml(struct mikey_config *config, const uint8_t *xml, size_t xml_len);
 
 /**
+ * MIKEY-TICKET: the KMS's identity (its IDRkms), a NUL-terminated UTF-8 string, for the Ticket
+ * Request and Resolve exchanges (RFC 6043 §4.2.1, §4.2.3). The PSK (`mikey_config_set_psk`) is
+ * the one this party shares with that KMS. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL
+ * pointers, an empty identity or invalid UTF-8. Not synchronised.
+ */
+mikey_result mikey_config_set_ticket_kms(struct mikey_config *config, const char *kms_id);
+
+/**
+ * MIKEY-TICKET: adds a Ticket Protection Key (`key_len` >= 16 bytes at `key`) named by
+ * `id_len` bytes at `id` (the IDRpsk tickets sealed under it carry; `id_len` 0 for none). An
+ * initiator holding a TPK makes its tickets itself (modes 3 and 4 of RFC 6043 §4.1.1); a
+ * responder opens tickets sealed under any of its TPKs without the KMS (modes 2 and 4). Both
+ * are copied. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, a short key or a TPK
+ * identifier already added. Not synchronised.
+ */
+mikey_result mikey_config_add_ticket_protection_key(struct mikey_config *config,
+                                                    const uint8_t *id,
+                                                    size_t id_len,
+                                                    const uint8_t *key,
+                                                    size_t key_len);
+
+/**
+ * MIKEY-TICKET initiator: whether to ask for key forking (RFC 6043 §5.1.1; `forking` non-zero),
+ * which binds the keys to the responder that resolves the ticket at the KMS. Off by default.
+ * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised.
+ */
+mikey_result mikey_config_set_ticket_key_forking(struct mikey_config *config, int forking);
+
+/**
+ * MIKEY-TICKET initiator: how long the tickets we ask for or make should be valid, in seconds
+ * (an hour by default; a KMS may grant less). Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL
+ * config or 0. Not synchronised.
+ */
+mikey_result mikey_config_set_ticket_lifetime(struct mikey_config *config, uint32_t seconds);
+
+/**
  * MIKEY-SAKKE initiator: whether to add the SAKKE-to-self extension (TS 33.180 E.5; `to_self`
  * non-zero): the key encapsulated to our own identity too, so our other devices holding our
  * RSK can read the key we sent. Off by default; receivers ignore it. Returns
@@ -1315,6 +1399,94 @@ mikey_result mikey_session_mcptt_key_text(const struct mikey_session *session,
  * on the session (or `mikey_session_free`); copy it to keep it. It never contains key material.
  */
 const char *mikey_session_last_error(const struct mikey_session *session);
+
+/**
+ * Creates a KMS named `identity` (a NUL-terminated UTF-8 string: its IDRkms), with the system
+ * clock and randomness, tickets valid a day at most, and the responders a ticket names as the
+ * only ones who may resolve it. Add a TPK and its clients before the first message. On success
+ * writes a new handle to `*kms_out`. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or
+ * an empty identity. Thread-safe.
+ */
+mikey_result mikey_kms_new(const char *identity, struct mikey_kms **kms_out);
+
+/**
+ * Frees a KMS (NULL is ignored). No other thread may use it during or after the call.
+ */
+void mikey_kms_free(struct mikey_kms *kms);
+
+/**
+ * Adds a Ticket Protection Key (`key_len` >= 16 bytes at `key`) named by `id_len` bytes at
+ * `id` (the IDRpsk of the tickets it seals; `id_len` 0 for none). The first TPK added seals new
+ * tickets; every TPK opens them, so an old one stays until its last ticket has expired. Returns
+ * `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, a short key or an identifier already added,
+ * `MIKEY_ERR_STATE` once the KMS has started.
+ */
+mikey_result mikey_kms_add_tpk(struct mikey_kms *kms,
+                               const uint8_t *id,
+                               size_t id_len,
+                               const uint8_t *key,
+                               size_t key_len);
+
+/**
+ * Adds a client: its identity (a NUL-terminated UTF-8 string: the IDRi or IDRr it sends) and
+ * the PSK (`psk_len` >= 16 bytes) it shares with the KMS. Returns `MIKEY_ERR_INVALID_ARGUMENT`
+ * for NULL pointers, an empty identity, a short PSK or a client already added,
+ * `MIKEY_ERR_STATE` once the KMS has started.
+ */
+mikey_result mikey_kms_add_client(struct mikey_kms *kms, const char *identity, const uint8_t *psk, size_t psk_len);
+
+/**
+ * Whether the responders hold the TPK too (mode 2 of RFC 6043 §4.1.1; `hold` non-zero): the
+ * tickets then let them resolve without the KMS, unless keys are forked. Off by default (mode
+ * 1). Returns `MIKEY_ERR_STATE` once the KMS has started.
+ */
+mikey_result mikey_kms_set_responders_hold_tpk(struct mikey_kms *kms, int hold);
+
+/**
+ * The longest validity a ticket gets, in seconds (a day by default). Returns
+ * `MIKEY_ERR_INVALID_ARGUMENT` for 0, `MIKEY_ERR_STATE` once the KMS has started.
+ */
+mikey_result mikey_kms_set_max_lifetime(struct mikey_kms *kms, uint32_t seconds);
+
+/**
+ * Sets the function deciding who may have and resolve which ticket (see
+ * `mikey_kms_authorize_fn`), with `user_data` handed back to it; NULL removes it. It decides
+ * on top of the default rules (the longest lifetime; only the responders a ticket names
+ * resolve it). Returns `MIKEY_ERR_STATE` once the KMS has started.
+ */
+mikey_result mikey_kms_set_authorize(struct mikey_kms *kms, mikey_kms_authorize_fn authorize, void *user_data);
+
+/**
+ * Replaces the KMS's system clock by `now(user_data)`, as `mikey_config_set_clock` does a
+ * config's (tests, simulations; the same contract). Returns `MIKEY_ERR_INVALID_ARGUMENT` for a
+ * NULL callback, `MIKEY_ERR_STATE` once the KMS has started.
+ */
+mikey_result mikey_kms_set_clock(struct mikey_kms *kms, mikey_clock_fn now, void *user_data);
+
+/**
+ * Takes one REQUEST_INIT or RESOLVE_INIT (`in_len` bytes at `in`) and writes the answer to
+ * send back to `out`: the REQUEST_RESP or RESOLVE_RESP, or an error message (RFC 6043 §5.4)
+ * when an authenticated message is refused (its result is then the refusal's). A message that
+ * does not authenticate, or a replay, gets no answer (`*out_len` 0). `out_cap` must be at
+ * least `MIKEY_MAX_MESSAGE_LEN`, or `MIKEY_ERR_BUFFER_TOO_SMALL` is returned before anything
+ * is read (so an answer is never lost to a short buffer). `*out_len` is written whatever the
+ * result, unless `out_len` is NULL. The first call starts the KMS (`MIKEY_ERR_INVALID_ARGUMENT`
+ * if it has no TPK). Thread-safe once started; `mikey_kms_last_error` describes the calling
+ * thread's last failure.
+ */
+mikey_result mikey_kms_process_message(struct mikey_kms *kms,
+                                       const uint8_t *in,
+                                       size_t in_len,
+                                       uint8_t *out,
+                                       size_t out_cap,
+                                       size_t *out_len);
+
+/**
+ * The detail of the calling thread's last failed `mikey_kms_*` call, as a NUL-terminated
+ * string ("" after a success): why a message was refused, for instance. Valid until this
+ * thread's next `mikey_kms_*` call. It never contains key material.
+ */
+const char *mikey_kms_last_error(void);
 
 /**
  * Writes the value of an SDP `a=key-mgmt` attribute carrying a MIKEY message: `mikey <base64>`

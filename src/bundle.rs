@@ -11,12 +11,15 @@ use std::sync::Arc;
 use smallvec::{smallvec, SmallVec};
 
 use crate::crypto::x509::Certificate;
-use crate::crypto::{sha256, PrfFunction, RandomSource, TgkDeriver, TgkKeyPurpose};
+use crate::crypto::{sha256, CryptoSessionKeys, PrfFunction, RandomSource, TgkDeriver, TgkKeyPurpose};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::mcptt::McpttKey;
 use crate::secret::{InlineSecret, SecretBytes, SecretRef};
 use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, SsrcType};
-use crate::wire::{CommonHeader, CsIdMap, DataType, KeyData, KeyDataType, KeyValidity, SrtpCsEntry, SrtpIdMap};
+use crate::wire::registry::protocol_type;
+use crate::wire::{
+    CommonHeader, CsIdMap, DataType, GenericCsEntry, KeyData, KeyDataType, KeyValidity, SrtpCsEntry, SrtpIdMap,
+};
 
 /// SP policy number of the one policy an initiator offers.
 pub(crate) const OFFERED_POLICY_NO: u8 = 0;
@@ -177,6 +180,9 @@ pub(crate) enum PeerBinding {
     /// The holder of the keys a KMS issued to one identity (MIKEY-SAKKE): the KMS URI, a zero
     /// octet, and the identifier ECCSI verified the signature under.
     IdentityKeys(Arc<[u8]>),
+    /// The holder of the MPK of a MIKEY-TICKET ticket (RFC 6043): SHA-256 of the MPKi the
+    /// Transfer exchange was protected with.
+    TicketHolder([u8; 32]),
 }
 
 /// The holder of a certificate's private key: the key names the peer, so a renewed
@@ -194,6 +200,7 @@ impl PartialEq for PeerBinding {
             (PeerBinding::Anyone, PeerBinding::Anyone) | (PeerBinding::PreSharedKey, PeerBinding::PreSharedKey) => true,
             (PeerBinding::Certificate(ours), PeerBinding::Certificate(theirs)) => ours.key_hash == theirs.key_hash,
             (PeerBinding::IdentityKeys(ours), PeerBinding::IdentityKeys(theirs)) => ours == theirs,
+            (PeerBinding::TicketHolder(ours), PeerBinding::TicketHolder(theirs)) => ours == theirs,
             _ => false,
         }
     }
@@ -222,6 +229,12 @@ impl Peer {
         Peer { binding: PeerBinding::IdentityKeys(binding.into()), identity: identity.to_vec() }
     }
 
+    /// The holder of a ticket's MPKi, named `identity` (the initiator the ticket names, or the
+    /// responder that answered).
+    pub(crate) fn ticket_holder(mpki: &[u8], identity: &[u8]) -> Self {
+        Peer { binding: PeerBinding::TicketHolder(sha256(mpki)), identity: identity.to_vec() }
+    }
+
     /// The peer's end-entity certificate (certificate methods).
     pub(crate) fn certificate(&self) -> Option<&Certificate> {
         match &self.binding {
@@ -244,9 +257,9 @@ pub(crate) struct Bundle {
     pub(crate) streams: Streams,
     /// The CS ID map was empty (RFC 4563 §5): the SSRCs are conveyed outside MIKEY.
     pub(crate) ssrcs_outside_mikey: bool,
-    /// The TGK's prepared PRF (§4.1.3), which derives every crypto session's keys on export;
-    /// `None` for a TEK. Shared by the forks of a session.
-    deriver: Option<Arc<TgkDeriver>>,
+    /// The TGK's prepared PRF (§4.1.3; RFC 6043 §5.1.3 for MIKEY-TICKET), which derives every
+    /// crypto session's keys on export; `None` for a TEK. Shared by the forks of a session.
+    deriver: Option<Arc<dyn CryptoSessionKeys>>,
     /// PK: the envelope key the initiator asked to cache; updates of this CSB are then PSK
     /// messages under it (RFC 3830 §3.2, §4.5).
     pub(crate) envelope_key: Option<SecretBytes>,
@@ -279,7 +292,9 @@ impl Bundle {
             }
         }
         let deriver = match keys.kind {
-            KeyKind::Tgk | KeyKind::TgkSalt => Some(Arc::new(TgkDeriver::new(prf, keys.key(), csb_id, &rand))),
+            KeyKind::Tgk | KeyKind::TgkSalt => {
+                Some(Arc::new(TgkDeriver::new(prf, keys.key(), csb_id, &rand)) as Arc<dyn CryptoSessionKeys>)
+            }
             KeyKind::Tek => None,
         };
         Ok(Bundle {
@@ -309,6 +324,18 @@ impl Bundle {
         peer: Peer,
     ) -> Result<Self> {
         Bundle::new(csb_id, prf, keying, streams, smallvec![(OFFERED_POLICY_NO, policy)], peer)
+    }
+
+    /// MIKEY-TICKET: derives the crypto sessions' keys from the TGK with RFC 6043 §5.1.3's
+    /// labels (`derive_from_tgk` keyed with it), not RFC 3830's. A TEK is used as it is.
+    pub(crate) fn derive_as_ticket(
+        &mut self,
+        derive_from_tgk: impl FnOnce(&[u8]) -> Result<Arc<dyn CryptoSessionKeys>>,
+    ) -> Result<()> {
+        if self.deriver.is_some() {
+            self.deriver = Some(derive_from_tgk(self.keys.key())?);
+        }
+        Ok(())
     }
 
     /// The streams of the crypto sessions, in CS ID order.
@@ -447,17 +474,20 @@ pub(crate) fn fill_placeholders(streams: &mut Streams, ours: &[Stream]) -> usize
 /// of no entries answers nothing.
 pub(crate) fn answered_streams(ours: &Streams, map: &CsIdMap<'_>) -> Result<Streams> {
     let changed = || Error::new(ErrorKind::Policy, "the R_MESSAGE changed our CS ID map (§6.1.1)");
-    let CsIdMap::SrtpId(map) = map else { return Err(changed()) };
-    if map.is_empty() {
-        return Ok(ours.clone());
-    }
-    if map.len() != ours.len() {
+    let theirs = match map {
+        CsIdMap::SrtpId(map) if map.is_empty() => return Ok(ours.clone()),
+        CsIdMap::SrtpId(_) | CsIdMap::GenericId(_) => received_streams(map, OFFERED_POLICY_NO)?,
+        CsIdMap::Empty { .. } => return Err(changed()),
+    };
+    // An SRTP-ID map numbers its crypto sessions by position; a GENERIC-ID map names them.
+    let named = matches!(map, CsIdMap::GenericId(_));
+    if theirs.len() != ours.len() {
         return Err(changed());
     }
     let mut answered = Streams::with_capacity(ours.len());
-    for (own, entry) in ours.iter().zip(map.entries()) {
+    for (own, entry) in ours.iter().zip(&theirs) {
         let unchanged = own.ssrc == 0 || (own.ssrc, own.roc) == (entry.ssrc, entry.roc);
-        if entry.policy_no != own.policy_no || !unchanged {
+        if (named && entry.cs_id != own.cs_id) || entry.policy_no != own.policy_no || !unchanged {
             return Err(changed());
         }
         answered.push(Stream { ssrc: entry.ssrc, roc: entry.roc, ..*own });
@@ -500,9 +530,63 @@ pub(crate) fn received_streams(map: &CsIdMap<'_>, default_policy_no: u8) -> Resu
             let placeholder = |cs_id| Stream { cs_id, ssrc: 0, roc: 0, policy_no: default_policy_no };
             Ok((1..=*cs_count).map(placeholder).collect())
         }
-        CsIdMap::GenericId(_) => Err(Error::unsupported("GENERIC-ID CS ID maps are for MIKEY-TICKET (RFC 6043)")
-            .with_peer_code(MikeyErrorCode::Unspecified)),
+        CsIdMap::GenericId(entries) => entries.iter().map(|entry| generic_stream(entry, default_policy_no)).collect(),
     }
+}
+
+/// The stream of a GENERIC-ID map entry (RFC 6043 §6.1.1): an SRTP crypto session whose Session
+/// Data is SSRC [ROC SEQ] (empty: a placeholder the responder fills in), under its first policy.
+fn generic_stream(entry: &GenericCsEntry<'_>, default_policy_no: u8) -> Result<Stream> {
+    if entry.protocol != protocol_type::SRTP {
+        return Err(Error::unsupported(format!("crypto session {} is not SRTP", entry.cs_id))
+            .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy));
+    }
+    let word = |at: usize| {
+        entry.session_data.get(at..at + 4).map(|bytes| u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+    };
+    let expected_len = if entry.session_data.is_empty() {
+        0
+    } else if entry.session_data_flag {
+        10
+    } else {
+        4
+    };
+    if entry.session_data.len() != expected_len {
+        return Err(Error::malformed(format!("SRTP Session Data of crypto session {} is SSRC [ROC SEQ]", entry.cs_id)));
+    }
+    Ok(Stream {
+        cs_id: entry.cs_id,
+        ssrc: word(0).unwrap_or(0),
+        roc: word(4).unwrap_or(0),
+        policy_no: entry.policy_nos.first().copied().unwrap_or(default_policy_no),
+    })
+}
+
+/// The GENERIC-ID map of `streams` (RFC 6043 §6.1.1): one policy each, SSRC and ROC (with SEQ 0)
+/// as Session Data (none for a placeholder), no SPI.
+pub(crate) fn generic_id_map(streams: impl Iterator<Item = Stream>) -> CsIdMap<'static> {
+    CsIdMap::GenericId(
+        streams
+            .map(|stream| {
+                let mut session_data = Vec::new();
+                if stream.ssrc != 0 {
+                    session_data.extend_from_slice(&stream.ssrc.to_be_bytes());
+                    if stream.roc != 0 {
+                        session_data.extend_from_slice(&stream.roc.to_be_bytes());
+                        session_data.extend_from_slice(&[0, 0]);
+                    }
+                }
+                GenericCsEntry {
+                    cs_id: stream.cs_id,
+                    protocol: protocol_type::SRTP,
+                    session_data_flag: session_data.len() == 10,
+                    policy_nos: vec![stream.policy_no].into(),
+                    session_data: session_data.into(),
+                    spi: Vec::new().into(),
+                }
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use crate::crypto::PrfFunction;
 use crate::crypto::{RandomSource, SystemRandomSource};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::mcptt::{IdentifierForm, KmsCommunity, UserKeySet};
+use crate::method::ticket::TicketProtectionKey;
 pub use crate::method::Method;
 use crate::replay::ReplayCache;
 use crate::secret::SecretBytes;
@@ -172,6 +173,38 @@ pub struct Settings {
     /// MIKEY-SAKKE initiator: also encapsulate the key to ourselves (SAKKE-to-self, TS 33.180
     /// E.5), so that our other devices can read what we sent.
     pub sakke_to_self: bool,
+    /// MIKEY-TICKET: the KMS, our TPKs and the ticket an initiator asks for.
+    pub ticket: TicketSettings,
+}
+
+/// What the MIKEY-TICKET method (RFC 6043) needs besides the PSK (which it shares with the KMS)
+/// and the identities (ours, and the responder an initiator addresses).
+#[derive(Clone, Debug)]
+pub struct TicketSettings {
+    /// The KMS's identity (IDRkms).
+    pub kms_id: Option<Vec<u8>>,
+    /// The TPKs we hold. An initiator holding one makes its tickets itself (modes 3 and 4 of
+    /// §4.1.1); a responder opens the tickets sealed under any of them without the KMS (modes
+    /// 2 and 4).
+    pub tpks: Vec<TicketProtectionKey>,
+    /// Initiator: ask for key forking (§5.1.1, the I flag).
+    pub key_forking: bool,
+    /// Initiator: how long a ticket should be valid, in seconds.
+    pub lifetime_secs: u32,
+}
+
+/// The validity an initiator asks its tickets for by default: an hour.
+pub const DEFAULT_TICKET_LIFETIME_SECS: u32 = 3600;
+
+impl Default for TicketSettings {
+    fn default() -> Self {
+        TicketSettings {
+            kms_id: None,
+            tpks: Vec::new(),
+            key_forking: false,
+            lifetime_secs: DEFAULT_TICKET_LIFETIME_SECS,
+        }
+    }
 }
 
 impl Settings {
@@ -306,6 +339,7 @@ impl fmt::Debug for Settings {
             .field("user_key_sets", &self.user_key_sets)
             .field("key_period_tolerance", &self.key_period_tolerance)
             .field("sakke_to_self", &self.sakke_to_self)
+            .field("ticket", &self.ticket)
             .finish_non_exhaustive()
     }
 }
@@ -403,6 +437,7 @@ impl Config {
                 user_key_sets: Vec::new(),
                 key_period_tolerance: 0,
                 sakke_to_self: false,
+                ticket: TicketSettings::default(),
             }),
             replay_cache,
             frozen: AtomicBool::new(false),
@@ -440,7 +475,7 @@ impl Config {
     /// for a key at least as strong as the protected keys).
     pub fn set_psk(&mut self, psk: &[u8]) -> Result<()> {
         if !self.settings.method.uses_psk() {
-            return Err(Error::invalid_argument("a PSK is only used by the PSK and DH-HMAC methods"));
+            return Err(Error::invalid_argument("a PSK is only used by the PSK, DH-HMAC and TICKET methods"));
         }
         if psk.len() < 16 {
             return Err(Error::invalid_argument("a PSK must be at least 16 bytes"));
@@ -702,6 +737,45 @@ impl Config {
     /// that stays in one MC system). Off by default; receivers ignore it.
     pub fn set_sakke_to_self(&mut self, to_self: bool) -> Result<()> {
         self.settings_mut()?.sakke_to_self = to_self;
+        Ok(())
+    }
+
+    /// MIKEY-TICKET: the KMS's identity (its IDRkms), for the Ticket Request and Resolve
+    /// exchanges (RFC 6043 §4.2.1, §4.2.3); the PSK is the one we share with it.
+    pub fn set_ticket_kms(&mut self, kms_id: &str) -> Result<()> {
+        if kms_id.is_empty() || kms_id.len() > usize::from(u16::MAX) {
+            return Err(Error::invalid_argument("an identity must be 1 to 65535 bytes"));
+        }
+        self.settings_mut()?.ticket.kms_id = Some(kms_id.as_bytes().to_vec());
+        Ok(())
+    }
+
+    /// MIKEY-TICKET: adds a TPK we hold. An initiator seals its own tickets under the first
+    /// (modes 3 and 4, RFC 6043 §4.1.1); a responder opens tickets sealed under any without
+    /// asking the KMS (modes 2 and 4).
+    pub fn add_ticket_protection_key(&mut self, tpk: TicketProtectionKey) -> Result<()> {
+        let tpks = &mut self.settings_mut()?.ticket.tpks;
+        if tpks.iter().any(|known| known.id() == tpk.id()) {
+            return Err(Error::invalid_argument("a TPK with this identifier is already there"));
+        }
+        tpks.push(tpk);
+        Ok(())
+    }
+
+    /// MIKEY-TICKET initiator: whether to ask for key forking (RFC 6043 §5.1.1), which binds the
+    /// keys to the responder that resolves the ticket. Off by default.
+    pub fn set_ticket_key_forking(&mut self, forking: bool) -> Result<()> {
+        self.settings_mut()?.ticket.key_forking = forking;
+        Ok(())
+    }
+
+    /// MIKEY-TICKET initiator: how long the tickets we ask for should be valid, in seconds
+    /// (the KMS may grant less); an hour by default.
+    pub fn set_ticket_lifetime(&mut self, seconds: u32) -> Result<()> {
+        if seconds == 0 {
+            return Err(Error::invalid_argument("a ticket is valid for at least one second"));
+        }
+        self.settings_mut()?.ticket.lifetime_secs = seconds;
         Ok(())
     }
 

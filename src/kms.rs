@@ -23,6 +23,7 @@ use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::method::ticket::base::{self, TicketContents, TicketProtectionKey};
 use crate::method::ticket::forking;
 use crate::method::ticket::kms_exchange::{single, ClientInit, KmsExchange, KmsReply};
+use crate::method::ticket::policy::whole_seconds;
 use crate::method::ticket::TicketTerms;
 use crate::replay::{ReplayCache, ReplayCheck};
 use crate::secret::{SecretBytes, SecretRef};
@@ -69,6 +70,7 @@ pub struct NamedResponders {
 
 impl TicketAuthority for NamedResponders {
     fn grant(&self, request: &TicketRequest<'_>, now: u64) -> Result<TicketTerms> {
+        let now = whole_seconds(now);
         let latest_end = now.wrapping_add(u64::from(self.max_lifetime_secs) << 32);
         let mut granted = request.desired.clone();
         granted.valid_from = Some(granted.valid_from.unwrap_or(now));
@@ -98,6 +100,7 @@ pub struct KmsConfig {
     rng: Arc<dyn RandomSource>,
     replay_window_secs: u32,
     max_future_skew_secs: u32,
+    responders_hold_tpk: bool,
 }
 
 impl KmsConfig {
@@ -117,7 +120,15 @@ impl KmsConfig {
             rng: Arc::new(SystemRandomSource),
             replay_window_secs: DEFAULT_REPLAY_WINDOW_SECS,
             max_future_skew_secs: DEFAULT_MAX_FUTURE_SKEW_SECS,
+            responders_hold_tpk: false,
         })
+    }
+
+    /// Whether the responders hold the TPK too (mode 2 of RFC 6043 §4.1.1): tickets then say
+    /// that resolving at the KMS is optional (E = 0), unless they fork keys (I implies E). Off
+    /// by default: only the KMS holds the TPK (mode 1).
+    pub fn set_responders_hold_tpk(&mut self, hold: bool) {
+        self.responders_hold_tpk = hold;
     }
 
     /// Adds a TPK. The first added seals new tickets; all open them, so an old TPK stays until
@@ -168,6 +179,16 @@ impl KmsConfig {
     }
 }
 
+impl KmsConfig {
+    /// Checks that a KMS can start with these settings: it holds a TPK.
+    pub fn validate(&self) -> Result<()> {
+        if self.tpks.is_empty() {
+            return Err(Error::invalid_argument("a KMS needs a TPK to seal tickets"));
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Debug for KmsConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KmsConfig")
@@ -192,11 +213,9 @@ impl fmt::Debug for Kms {
 }
 
 impl Kms {
-    /// A KMS with `config`, which must hold a TPK.
+    /// A KMS with `config`, which must hold a TPK ([`KmsConfig::validate`]).
     pub fn new(config: KmsConfig) -> Result<Self> {
-        if config.tpks.is_empty() {
-            return Err(Error::invalid_argument("a KMS needs a TPK to seal tickets"));
-        }
+        config.validate()?;
         let replay_cache = ReplayCache::new(ReplayCache::capacity_for_window(config.replay_window_secs))?;
         Ok(Kms { config, replay_cache })
     }
@@ -264,10 +283,10 @@ impl Kms {
         granted.kms = Some(self.config.identity.clone());
         let key_template = granted.requested_keys.take();
         let flags = TicketFlags {
-            // Made by the KMS; only it holds the TPK, so resolving at the KMS is mandatory
-            // (mode 1, §4.1.1).
+            // Made by the KMS; resolving at the KMS is mandatory unless the responders hold the
+            // TPK (mode 2 rather than 1, §4.1.1) and no key is forked (I implies E).
             generated_by_kms: true,
-            kms_must_resolve: true,
+            kms_must_resolve: !self.config.responders_hold_tpk || desired.flags.key_forking,
             changed_by_kms: granted != TicketTerms { requested_keys: None, ..desired_terms.clone() },
             initiator_can_transfer: true,
             responder_can_process: true,

@@ -17,7 +17,7 @@ use crate::config::{Config, InteropFlags, Settings, RAND_LEN};
 use crate::crypto::x509::Certificate;
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
 use crate::mcptt::{McpttKey, McpttPeer};
-use crate::method::{Answering, Completing, KeyManagement, Offering, Received, Sent};
+use crate::method::{Answer, Answering, Completing, HeldTicket, KeyManagement, Offering, Pending, Received, Sent};
 use crate::replay::{single_timestamp, ReplayCache, ReplayCheck};
 use crate::srtp::SrtpKeys;
 use crate::wire::{
@@ -47,6 +47,9 @@ pub enum State {
     Established = 2,
     /// The peer answered with an authenticated error message; a new I_MESSAGE starts over.
     Failed = 3,
+    /// MIKEY-TICKET: the message just returned goes to the KMS, whose answer comes next (an
+    /// initiator's Ticket Request, a responder's Ticket Resolve; RFC 6043 §4.2).
+    WaitKms = 4,
 }
 
 /// A message was rejected: the error, and possibly an error message to send to the peer
@@ -88,6 +91,21 @@ pub struct Session {
     mcptt_key: Option<Arc<McpttKey>>,
     /// MIKEY-SAKKE: the user the initiator keys, or the initiator SIP named to a responder.
     mcptt_peer: Option<McpttPeer>,
+    /// MIKEY-TICKET initiator: the ticket the KMS gave us for our next I_MESSAGE.
+    held_ticket: Option<Arc<HeldTicket>>,
+    /// Responder in state `WaitKms`: the I_MESSAGE waiting for the KMS's answer.
+    awaiting_kms: Option<Box<Deferred>>,
+}
+
+/// A responder's I_MESSAGE checked as far as it can be before the KMS answers.
+#[derive(Debug)]
+struct Deferred {
+    /// What the method takes up again.
+    pending: Pending,
+    /// The I_MESSAGE's place in the replay cache, recorded once it is accepted.
+    replay: ReplayCheck,
+    timestamp: Timestamp,
+    prf: crate::crypto::PrfFunction,
 }
 
 impl Session {
@@ -112,6 +130,8 @@ impl Session {
             next_mki: 1,
             mcptt_key: None,
             mcptt_peer: None,
+            held_ticket: None,
+            awaiting_kms: None,
         })
     }
 
@@ -242,6 +262,9 @@ impl Session {
         if self.role != Role::Initiator {
             return Err(Error::new(ErrorKind::State, "only an initiator creates I_MESSAGEs"));
         }
+        if self.state == State::WaitKms {
+            return Err(Error::new(ErrorKind::State, "the KMS's answer is awaited first"));
+        }
         let update = self.bundle.as_ref().filter(|_| self.state != State::Failed);
         let (csb_id, rand) = match update {
             Some(bundle) => (bundle.csb_id, bundle.rand.clone()),
@@ -265,6 +288,7 @@ impl Session {
             update,
             mcptt_key: self.mcptt_key.as_deref(),
             mcptt_peer: self.mcptt_peer.as_ref(),
+            held_ticket: self.held_ticket.as_deref(),
         };
         let offer = self.method.offer(&offering)?;
         within_maximum(&offer.bytes)?;
@@ -275,8 +299,12 @@ impl Session {
         if let Some(bundle) = offer.bundle {
             self.bundle = Some(bundle);
         }
+        self.state = match () {
+            () if offer.pending.waits_for_kms() => State::WaitKms,
+            () if awaits_response => State::WaitResponse,
+            () => State::Established,
+        };
         self.sent = Some(Box::new(Sent { request_type, csb_id, timestamp, pending: offer.pending }));
-        self.state = if awaits_response { State::WaitResponse } else { State::Established };
         Ok(offer.bytes)
     }
 
@@ -301,6 +329,8 @@ impl Session {
             next_mki: self.next_mki,
             mcptt_key: self.mcptt_key.clone(),
             mcptt_peer: self.mcptt_peer.clone(),
+            held_ticket: self.held_ticket.clone(),
+            awaiting_kms: None,
         })
     }
 
@@ -320,6 +350,9 @@ impl Session {
             Err(error) => return Err(self.unparseable(bytes, error)),
         };
         let received = Received { bytes: &bytes[..message_len], message: &message };
+        if self.state == State::WaitKms {
+            return self.take_kms_answer(&received).map_err(Rejection::from);
+        }
         if message.header.data_type == DataType::Error {
             return Err(self.take_error_message(&received).into());
         }
@@ -406,12 +439,31 @@ impl Session {
             own_streams: &self.streams,
             mcptt_peer: self.mcptt_peer.as_ref(),
         };
+        if let Some(consultation) = self.method.consult_kms(&answering, received)? {
+            within_maximum(&consultation.request)?;
+            // Checked as far as it can be: wait for the KMS.
+            self.awaiting_kms = Some(Box::new(Deferred { pending: consultation.pending, replay, timestamp, prf }));
+            self.state = State::WaitKms;
+            return Ok(Some(consultation.request));
+        }
         let answer = self.method.answer(&answering, received)?;
+        self.commit_answer(answer, update.is_some(), &replay, timestamp)
+    }
+
+    /// Responder: commits an accepted I_MESSAGE's answer, once it fits, comes from the CSB's
+    /// peer (for an update), and is recorded in the replay cache.
+    fn commit_answer(
+        &mut self,
+        answer: Answer,
+        is_update: bool,
+        replay: &ReplayCheck,
+        timestamp: Timestamp,
+    ) -> Result<Option<Vec<u8>>> {
         answer.response.as_deref().map_or(Ok(()), within_maximum)?;
-        if let Some(update) = update {
+        if let Some(update) = self.bundle.as_ref().filter(|_| is_update) {
             check_same_peer(update, &answer.bundle)?;
         }
-        self.replay_cache.record(&replay)?;
+        self.replay_cache.record(replay)?;
 
         // Every check passed: commit.
         if answer.sent_key {
@@ -419,8 +471,54 @@ impl Session {
         }
         let bundle = self.bundle.insert(answer.bundle);
         bundle.accepted_timestamp = timestamp.value;
+        self.awaiting_kms = None;
         self.state = State::Established;
         Ok(answer.response)
+    }
+
+    /// In state `WaitKms`: the KMS's answer. An initiator keeps the ticket for its next
+    /// I_MESSAGE; a responder answers the I_MESSAGE that waited. An authenticated refusal by
+    /// the KMS ends the exchange (state `Failed`); anything else leaves the session waiting.
+    fn take_kms_answer(&mut self, received: &Received<'_>) -> Result<Option<Vec<u8>>> {
+        let outcome = match self.role {
+            Role::Initiator => {
+                let sent = self.sent.as_deref().ok_or_else(|| Error::new(ErrorKind::State, "nothing was sent"))?;
+                let completing = Completing { settings: &self.settings, sent, streams: &self.streams };
+                self.method.take_ticket(&completing, received).map(|held| {
+                    self.held_ticket = Some(held);
+                    self.state = State::Idle;
+                    None
+                })
+            }
+            Role::Responder => {
+                let deferred = self
+                    .awaiting_kms
+                    .take()
+                    .ok_or_else(|| Error::new(ErrorKind::State, "nothing waits for the KMS"))?;
+                let answering = Answering {
+                    settings: &self.settings,
+                    update: None,
+                    prf: deferred.prf,
+                    timestamp: deferred.timestamp,
+                    next_mki: self.next_mki,
+                    own_streams: &self.streams,
+                    mcptt_peer: self.mcptt_peer.as_ref(),
+                };
+                let answered = self
+                    .method
+                    .resume_answer(&answering, &deferred.pending, received)
+                    .and_then(|answer| self.commit_answer(answer, false, &deferred.replay, deferred.timestamp));
+                if answered.is_err() {
+                    self.awaiting_kms = Some(deferred);
+                }
+                answered
+            }
+        };
+        if matches!(&outcome, Err(error) if error.kind() == ErrorKind::PeerError) {
+            self.state = State::Failed;
+            self.awaiting_kms = None;
+        }
+        outcome
     }
 
     /// Initiator: checks the R_MESSAGE and completes the exchange.
@@ -439,7 +537,9 @@ impl Session {
         // the Initiator." minisip sends its own (its switch); what binds its answer to this
         // exchange is then what the MAC or signature covers (the T we sent, our DHi, its T).
         let timestamp = single_timestamp(received.message)?;
-        if timestamp != sent.timestamp && !self.settings.interop.has(InteropFlags::MINISIP_RESPONSES) {
+        let echo_expected =
+            self.method.response_echoes_timestamp() && !self.settings.interop.has(InteropFlags::MINISIP_RESPONSES);
+        if timestamp != sent.timestamp && echo_expected {
             return Err(Error::new(ErrorKind::AuthFailed, "the R_MESSAGE does not carry our T (RFC 3830 §5.2)"));
         }
         let completing = Completing { settings: &self.settings, sent, streams: &self.streams };

@@ -104,6 +104,19 @@ impl LabelTail {
     }
 }
 
+/// Derives each crypto session's keys (TEK, salt, ...) from a CSB's TGK: with RFC 3830 §4.1.3's
+/// labels ([`TgkDeriver`]) or RFC 6043 §5.1.3's ([`super::ticket_kdf::TicketTrafficKeys`]).
+pub trait CryptoSessionKeys: Send + Sync + fmt::Debug {
+    /// Fills `out` with crypto session `cs_id`'s key for `purpose`.
+    fn derive(&self, purpose: TgkKeyPurpose, cs_id: u8, out: &mut [u8]);
+}
+
+impl CryptoSessionKeys for TgkDeriver {
+    fn derive(&self, purpose: TgkKeyPurpose, cs_id: u8, out: &mut [u8]) {
+        TgkDeriver::derive(self, purpose, cs_id, out);
+    }
+}
+
 /// Derives keys from one TGK for one CSB (RFC 3830 §4.1.3), keying the PRF once for all of them:
 /// PRF(TGK, label) with label = constant || cs_id || csb_id (big-endian u32) || RAND.
 ///

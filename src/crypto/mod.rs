@@ -51,7 +51,7 @@ pub mod transport;
 pub mod x509;
 
 pub use ct::ct_eq;
-pub use kdf::{kdf_3gpp, EnvelopeDeriver, EnvelopeKeyPurpose, TgkDeriver, TgkKeyPurpose};
+pub use kdf::{kdf_3gpp, CryptoSessionKeys, EnvelopeDeriver, EnvelopeKeyPurpose, TgkDeriver, TgkKeyPurpose};
 pub use prf::{PrfFunction, PrfKey};
 pub use rng::{RandomSource, SystemRandomSource};
 pub use siphash::SipHashKey;

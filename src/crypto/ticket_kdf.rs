@@ -216,6 +216,12 @@ impl TicketTrafficKeys {
     }
 }
 
+impl super::kdf::CryptoSessionKeys for TicketTrafficKeys {
+    fn derive(&self, purpose: TgkKeyPurpose, cs_id: u8, out: &mut [u8]) {
+        TicketTrafficKeys::derive(self, purpose, cs_id, out);
+    }
+}
+
 /// Forks MPKr or a TGK for one responder (§5.1.1): PRF(key, constant || 0xFF || 0xFFFFFFFF ||
 /// 0x00 || len ID Data (16 bits) || ID Data || len RANDRkms || RANDRkms), as long as the key.
 /// `responder_id` is the ID Data of the IDRr payload, `randr_kms` the RAND of RANDRkms.

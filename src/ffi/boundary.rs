@@ -99,6 +99,20 @@ pub(crate) unsafe fn try_bytes<'a>(pointer: *const u8, len: usize, name: &'stati
     unsafe { try_slice(pointer, len, name) }
 }
 
+/// Frees a handle the caller gives up (NULL is ignored), inside the panic boundary: dropping it
+/// wipes the secrets it holds (`SecretBytes` and the `Zeroizing` buffers zeroize on drop).
+///
+/// # Safety
+/// `handle` is NULL or a pointer from `Box::into_raw` that nothing uses during or after the call.
+pub(crate) unsafe fn free_handle<T>(handle: *mut T) {
+    boundary((), || {
+        if !handle.is_null() {
+            // SAFETY: a non-NULL `handle` came from Box::into_raw and is given up (this fn's contract).
+            drop(unsafe { Box::from_raw(handle) });
+        }
+    })
+}
+
 /// The elements of a caller's (pointer, count) array. NULL is allowed only with count 0.
 ///
 /// # Safety

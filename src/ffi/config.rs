@@ -8,7 +8,7 @@ use crate::Clock;
 use crate::{Config, DhGroup, Method, SignatureScheme, SrtpProfile};
 
 use super::boundary::{
-    boundary, guarded, put_out, try_bytes, try_mut, try_opt_str, try_ref, try_slice, try_str, Failure,
+    boundary, free_handle, guarded, put_out, try_bytes, try_mut, try_opt_str, try_ref, try_slice, try_str, Failure,
 };
 use super::srtp::mikey_srtp_policy;
 use super::types::{
@@ -47,8 +47,7 @@ const _: () = {
 ///
 /// On success writes a new handle to `*config_out`; the caller owns it and frees it with
 /// `mikey_config_free`. On failure `*config_out` is not written. Unknown method numbers return
-/// `MIKEY_ERR_INVALID_ARGUMENT`; methods this version does not implement (PSK, NULL, PK, DH-SIGN,
-/// DH-HMAC and RSA-R are implemented) return `MIKEY_ERR_UNSUPPORTED`. Thread-safe.
+/// `MIKEY_ERR_INVALID_ARGUMENT` (every `MIKEY_METHOD_*` is implemented). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_new(method: mikey_method, config_out: *mut *mut mikey_config) -> mikey_result {
     let new_config = || {
@@ -67,13 +66,9 @@ pub unsafe extern "C" fn mikey_config_new(method: mikey_method, config_out: *mut
 /// again, and no other thread may use it during the call.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_config_free(config: *mut mikey_config) {
-    boundary((), || {
-        if !config.is_null() {
-            // SAFETY: a non-NULL `config` is a handle from mikey_config_new (Box::into_raw) that
-            // the caller gives up, per the documentation.
-            drop(unsafe { Box::from_raw(config) });
-        }
-    })
+    // SAFETY: `config` is NULL or a handle from its constructor that the caller gives up
+    // (documentation).
+    unsafe { free_handle(config) }
 }
 
 /// Sets the pre-shared key of the PSK and DH-HMAC methods (at least 16 bytes; RFC 3830 §9.2 asks
@@ -598,8 +593,8 @@ pub unsafe extern "C" fn mikey_config_set_key_period_tolerance(config: *mut mike
 /// thread-safe and must not call into the library.
 pub type mikey_clock_fn = Option<unsafe extern "C" fn(user_data: *mut c_void) -> u64>;
 
-/// A clock callback and its user data, as the library calls it.
-struct ForeignClock {
+/// A clock callback and its user data, as the library calls it (configs and KMSs).
+pub(crate) struct ForeignClock {
     now: unsafe extern "C" fn(*mut c_void) -> u64,
     user_data: *mut c_void,
 }
@@ -608,6 +603,14 @@ struct ForeignClock {
 unsafe impl Send for ForeignClock {}
 // SAFETY: as above.
 unsafe impl Sync for ForeignClock {}
+
+impl ForeignClock {
+    /// The clock of a caller's callback; NULL is an argument error.
+    pub(crate) fn of_caller(now: mikey_clock_fn, user_data: *mut c_void) -> Result<Arc<dyn Clock>, Failure> {
+        let now = now.ok_or_else(|| Failure::null("now"))?;
+        Ok(Arc::new(ForeignClock { now, user_data }))
+    }
+}
 
 impl Clock for ForeignClock {
     fn now_ntp(&self) -> u64 {
@@ -630,8 +633,7 @@ pub unsafe extern "C" fn mikey_config_set_clock(
     user_data: *mut c_void,
 ) -> mikey_result {
     let body = |config: &mut Config| -> Result<(), Failure> {
-        let now = now.ok_or_else(|| Failure::null("now"))?;
-        Ok(config.set_clock(Arc::new(ForeignClock { now, user_data }))?)
+        Ok(config.set_clock(ForeignClock::of_caller(now, user_data)?)?)
     };
     // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
     unsafe { configure(config, body) }
@@ -710,6 +712,67 @@ fn add_kms_xml(config: &mut Config, xml: &str) -> Result<(), Failure> {
 #[cfg(not(feature = "kms-xml"))]
 fn add_kms_xml(_config: &mut Config, _xml: &str) -> Result<(), Failure> {
     Err(Failure::new(super::types::MIKEY_ERR_UNSUPPORTED, "this library was built without the kms-xml feature"))
+}
+
+/// MIKEY-TICKET: the KMS's identity (its IDRkms), a NUL-terminated UTF-8 string, for the Ticket
+/// Request and Resolve exchanges (RFC 6043 §4.2.1, §4.2.3). The PSK (`mikey_config_set_psk`) is
+/// the one this party shares with that KMS. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL
+/// pointers, an empty identity or invalid UTF-8. Not synchronised.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_ticket_kms(config: *mut mikey_config, kms_id: *const c_char) -> mikey_result {
+    let body = |config: &mut Config| -> Result<(), Failure> {
+        // SAFETY: `kms_id` is NULL or a NUL-terminated string (documentation).
+        let kms_id = unsafe { try_str(kms_id, "kms_id", MIKEY_ERR_INVALID_ARGUMENT) }?;
+        Ok(config.set_ticket_kms(kms_id)?)
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
+}
+
+/// MIKEY-TICKET: adds a Ticket Protection Key (`key_len` >= 16 bytes at `key`) named by
+/// `id_len` bytes at `id` (the IDRpsk tickets sealed under it carry; `id_len` 0 for none). An
+/// initiator holding a TPK makes its tickets itself (modes 3 and 4 of RFC 6043 §4.1.1); a
+/// responder opens tickets sealed under any of its TPKs without the KMS (modes 2 and 4). Both
+/// are copied. Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers, a short key or a TPK
+/// identifier already added. Not synchronised.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_add_ticket_protection_key(
+    config: *mut mikey_config,
+    id: *const u8,
+    id_len: usize,
+    key: *const u8,
+    key_len: usize,
+) -> mikey_result {
+    let body = |config: &mut Config| -> Result<(), Failure> {
+        // SAFETY: `id` is NULL (only with `id_len` 0) or `id_len` readable bytes (documentation).
+        let id = unsafe { try_bytes(id, id_len, "id") }?;
+        // SAFETY: `key` is NULL or `key_len` readable bytes (documentation).
+        let key = unsafe { try_bytes(key, key_len, "key") }?;
+        Ok(config.add_ticket_protection_key(crate::TicketProtectionKey::new(id, key)?)?)
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
+}
+
+/// MIKEY-TICKET initiator: whether to ask for key forking (RFC 6043 §5.1.1; `forking` non-zero),
+/// which binds the keys to the responder that resolves the ticket at the KMS. Off by default.
+/// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_ticket_key_forking(
+    config: *mut mikey_config,
+    forking: c_int,
+) -> mikey_result {
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, |config| Ok(config.set_ticket_key_forking(forking != 0)?)) }
+}
+
+/// MIKEY-TICKET initiator: how long the tickets we ask for or make should be valid, in seconds
+/// (an hour by default; a KMS may grant less). Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL
+/// config or 0. Not synchronised.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_set_ticket_lifetime(config: *mut mikey_config, seconds: u32) -> mikey_result {
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, |config| Ok(config.set_ticket_lifetime(seconds)?)) }
 }
 
 /// MIKEY-SAKKE initiator: whether to add the SAKKE-to-self extension (TS 33.180 E.5; `to_self`

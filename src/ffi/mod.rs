@@ -32,6 +32,9 @@ pub mod config;
 // mikey_session.
 pub mod session;
 
+// The MIKEY-TICKET KMS.
+pub mod kms;
+
 // The SDP and RTSP helpers.
 pub mod sdp;
 
@@ -45,6 +48,7 @@ pub(crate) mod boundary;
 mod tests;
 
 pub use config::*;
+pub use kms::*;
 pub use mcptt::*;
 pub use sdp::*;
 pub use session::*;

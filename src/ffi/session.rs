@@ -12,7 +12,7 @@ use crate::mcptt::{KeyParameters, McpttKey, McpttPeer};
 use crate::{Rejection, Role, Session, State};
 
 use super::boundary::{
-    boundary, guarded, put_out, try_bytes, try_mut, try_opt_str, try_ref, try_str, Failure, OutBuffer,
+    boundary, free_handle, guarded, put_out, try_bytes, try_mut, try_opt_str, try_ref, try_str, Failure, OutBuffer,
 };
 use super::config::mikey_config;
 use super::srtp::mikey_srtp_keys;
@@ -159,14 +159,9 @@ pub unsafe extern "C" fn mikey_session_fork(
 /// `mikey_session_last_error` become invalid.
 #[no_mangle]
 pub unsafe extern "C" fn mikey_session_free(session: *mut mikey_session) {
-    boundary((), || {
-        if !session.is_null() {
-            // SAFETY: a non-NULL `session` is a handle from mikey_session_new or _fork
-            // (Box::into_raw) that the caller gives up (documentation). Dropping wipes the secrets: SecretBytes
-            // and the Zeroizing buffers zeroize on drop.
-            drop(unsafe { Box::from_raw(session) });
-        }
-    })
+    // SAFETY: `session` is NULL or a handle from its constructor that the caller gives up
+    // (documentation).
+    unsafe { free_handle(session) }
 }
 
 /// Adds an SRTP stream with its SSRC and rollover counter, and writes its position (1-based,

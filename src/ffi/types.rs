@@ -90,6 +90,10 @@ pub const MIKEY_STATE_WAIT_RESPONSE: mikey_state = 1;
 pub const MIKEY_STATE_ESTABLISHED: mikey_state = 2;
 /// The peer answered with an authenticated error message; a new I_MESSAGE starts over.
 pub const MIKEY_STATE_FAILED: mikey_state = 3;
+/// MIKEY-TICKET: the message the session just gave goes to the KMS (an initiator's
+/// REQUEST_INIT, a responder's RESOLVE_INIT), and the KMS's answer goes to
+/// `mikey_session_process_message` next.
+pub const MIKEY_STATE_WAIT_KMS: mikey_state = 4;
 /// Not a session: what `mikey_session_state` returns for NULL (or should a panic be caught), so
 /// it never looks like an idle session.
 pub const MIKEY_STATE_INVALID: mikey_state = 0xFF;
@@ -220,6 +224,7 @@ const _: () = {
     assert!(MIKEY_STATE_WAIT_RESPONSE == State::WaitResponse as u32);
     assert!(MIKEY_STATE_ESTABLISHED == State::Established as u32);
     assert!(MIKEY_STATE_FAILED == State::Failed as u32);
+    assert!(MIKEY_STATE_WAIT_KMS == State::WaitKms as u32);
     assert!(MIKEY_INTEROP_GSTREAMER_SP_LAYOUT == InteropFlags::GSTREAMER_SP_LAYOUT);
     assert!(MIKEY_INTEROP_TRAILING_PADDING_BYTE == InteropFlags::TRAILING_PADDING_BYTE);
     assert!(MIKEY_INTEROP_MANDATORY_MKI_4 == InteropFlags::MANDATORY_MKI_4);

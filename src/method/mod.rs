@@ -19,7 +19,8 @@
 //! - `dh_hmac`: HMAC-authenticated Diffie-Hellman (RFC 4650).
 //! - `rsa_r`: reverse RSA (RFC 4738), with the group key server.
 //! - `sakke`: MIKEY-SAKKE (RFC 6509) as TS 33.180 profiles it for MCPTT.
-//! - `ticket`: MIKEY-TICKET (RFC 6043): the base ticket so far; its exchanges are coming.
+//! - `ticket`: MIKEY-TICKET (RFC 6043): Ticket Request, Transfer and Resolve, the base ticket,
+//!   and the KMS's ends of its exchanges (the KMS itself is `crate::kms`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -44,6 +45,7 @@ mod sakke;
 pub(crate) mod ticket;
 
 pub(crate) use rsa_r::RsaROffer;
+pub(crate) use ticket::{HeldTicket, TicketPending};
 
 /// Key-management methods (numbering fixed by the C API's `mikey_method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -92,7 +94,7 @@ impl Method {
             Method::DhHmac => Some(&dh_hmac::DhHmac),
             Method::RsaR => Some(&rsa_r::RsaR),
             Method::Sakke => Some(&sakke::Sakke),
-            Method::Ticket => None,
+            Method::Ticket => Some(&ticket::Ticket),
         }
     }
 
@@ -111,9 +113,11 @@ impl Method {
         self.exchange().is_some_and(|method| method.credentials() == Credentials::Certificates)
     }
 
-    /// True for the methods keyed by a pre-shared secret (PSK, and DH-HMAC's HMAC key).
+    /// True for the methods keyed by a pre-shared secret (PSK, DH-HMAC's HMAC key, and the
+    /// key MIKEY-TICKET's parties share with their KMS).
     pub fn uses_psk(self) -> bool {
-        self.exchange().is_some_and(|method| method.credentials() == Credentials::PreSharedKey)
+        self.exchange()
+            .is_some_and(|method| matches!(method.credentials(), Credentials::PreSharedKey | Credentials::TicketParty))
     }
 
     /// True for the methods whose responder can serve a group (RSA-R, RFC 4738 §3.2).
@@ -133,6 +137,8 @@ pub(crate) enum Credentials {
     Certificates,
     /// KMS communities and the keys a KMS issued to our identity (MIKEY-SAKKE).
     IdentityKeys,
+    /// A PSK shared with a KMS, or a TPK (MIKEY-TICKET), and our identity.
+    TicketParty,
 }
 
 impl Credentials {
@@ -165,6 +171,21 @@ impl Credentials {
                 (false, false) => Ok(()),
                 _ => Err(Error::invalid_argument("this method needs a KMS community and a user key set of ours")),
             },
+            Credentials::TicketParty => {
+                let ticket = &settings.ticket;
+                if settings.own_id.is_none() {
+                    return Err(Error::invalid_argument("MIKEY-TICKET needs our identity (set the identities first)"));
+                }
+                match (&settings.psk, &ticket.kms_id, ticket.tpks.is_empty()) {
+                    (Some(_), Some(_), _) | (None, None, false) => Ok(()),
+                    (Some(_), None, _) => {
+                        Err(Error::invalid_argument("MIKEY-TICKET with a PSK needs the KMS's identity"))
+                    }
+                    _ => Err(Error::invalid_argument(
+                        "MIKEY-TICKET needs a PSK shared with a KMS (and its identity), or a TPK",
+                    )),
+                }
+            }
         }
     }
 }
@@ -180,6 +201,12 @@ pub(crate) trait KeyManagement: fmt::Debug + Sync {
     /// it (§5.4); elsewhere recording the message decides, at the same cost. By default true,
     /// the choice that is always safe; a method whose authentication is one MAC may say false.
     fn consults_replay_cache_first(&self) -> bool {
+        true
+    }
+
+    /// True when an initiator's answer carries the initiator's T back (RFC 3830 §5.2), which
+    /// the session then checks; a method whose answer carries a fresh T says false.
+    fn response_echoes_timestamp(&self) -> bool {
         true
     }
 
@@ -223,6 +250,24 @@ pub(crate) trait KeyManagement: fmt::Debug + Sync {
     /// Initiator: checks the R_MESSAGE answering `cx.sent`. Returns the CSB its keys establish,
     /// or `None` when the keys were already set by the offer (a verification message).
     fn complete(&self, cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>>;
+
+    /// Responder, before [`KeyManagement::answer`]: whether the I_MESSAGE needs the KMS first
+    /// (MIKEY-TICKET's Ticket Resolve, RFC 6043 §4.2.3). `Some`: the message for the KMS, and
+    /// what [`KeyManagement::resume_answer`] takes up. By default no method needs one.
+    fn consult_kms(&self, _cx: &Answering<'_>, _received: &Received<'_>) -> Result<Option<KmsConsultation>> {
+        Ok(None)
+    }
+
+    /// Responder waiting for the KMS: answers the I_MESSAGE of `pending` with the KMS's answer.
+    fn resume_answer(&self, _cx: &Answering<'_>, _pending: &Pending, _received: &Received<'_>) -> Result<Answer> {
+        Err(Error::new(ErrorKind::State, "this method does not consult a KMS"))
+    }
+
+    /// Initiator waiting for the KMS (an offer whose pending state goes to the KMS): takes its
+    /// answer, the ticket for the next offer (MIKEY-TICKET's Ticket Request, RFC 6043 §4.2.1).
+    fn take_ticket(&self, _cx: &Completing<'_>, _received: &Received<'_>) -> Result<Arc<HeldTicket>> {
+        Err(Error::new(ErrorKind::State, "this method does not consult a KMS"))
+    }
 
     /// Initiator: checks that an error message answering `cx.sent` comes from the peer, by a V
     /// MAC under the exchange's key or the peer's signature (§5.1.2). Only such a message ends
@@ -270,6 +315,8 @@ pub(crate) struct Offering<'s> {
     pub(crate) mcptt_key: Option<&'s McpttKey>,
     /// MIKEY-SAKKE: the user to send it to.
     pub(crate) mcptt_peer: Option<&'s McpttPeer>,
+    /// MIKEY-TICKET: the ticket the KMS gave us, if any.
+    pub(crate) held_ticket: Option<&'s HeldTicket>,
 }
 
 impl Offering<'_> {
@@ -339,6 +386,23 @@ pub(crate) enum Pending {
     Envelope(Arc<RsaROffer>),
     /// No answer comes (MIKEY-SAKKE, RFC 6509 §2.2.1).
     NoAnswer,
+    /// MIKEY-TICKET: a Ticket Request, Transfer or Resolve waiting for its answer.
+    Ticket(Arc<TicketPending>),
+}
+
+impl Pending {
+    /// True when the message sent goes to the KMS, whose answer comes before the exchange's
+    /// (MIKEY-TICKET's Ticket Request and Resolve).
+    pub(crate) fn waits_for_kms(&self) -> bool {
+        matches!(self, Pending::Ticket(pending) if pending.waits_for_kms())
+    }
+}
+
+/// A responder's I_MESSAGE that needs the KMS first: the message for the KMS, and what takes
+/// the answer up again.
+pub(crate) struct KmsConsultation {
+    pub(crate) request: Vec<u8>,
+    pub(crate) pending: Pending,
 }
 
 /// The message an initiator sent and waits to have answered.
@@ -405,8 +469,7 @@ mod tests {
             assert_eq!(method.is_implemented(), method.exchange().is_some(), "{method:?}");
         }
         assert_eq!(Method::from_number(8), None);
-        let unimplemented: Vec<Method> = Method::ALL.into_iter().filter(|method| !method.is_implemented()).collect();
-        assert_eq!(unimplemented, [Method::Ticket]);
+        assert!(Method::ALL.into_iter().all(Method::is_implemented));
     }
 
     #[test]
@@ -430,6 +493,7 @@ mod tests {
         assert_eq!(with(Credentials::Certificates), [Method::Pk, Method::DhSign, Method::RsaR]);
         assert_eq!(with(Credentials::None), [Method::Null]);
         assert_eq!(with(Credentials::IdentityKeys), [Method::Sakke]);
+        assert_eq!(with(Credentials::TicketParty), [Method::Ticket]);
         assert!(Method::ALL.into_iter().filter(|method| method.serves_groups()).eq([Method::RsaR]));
     }
 }

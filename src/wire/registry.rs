@@ -36,6 +36,9 @@ impl DataType {
             DataType::DhInit => Some(DataType::DhResponse),
             DataType::DhHmacInit => Some(DataType::DhHmacResponse),
             DataType::RsaRInit => Some(DataType::RsaRResponse),
+            DataType::TicketRequestInitPsk | DataType::TicketRequestInitPk => Some(DataType::TicketRequestResponse),
+            DataType::TicketTransferInit => Some(DataType::TicketTransferResponse),
+            DataType::TicketResolveInitPsk | DataType::TicketResolveInitPk => Some(DataType::TicketResolveResponse),
             _ => None,
         }
     }

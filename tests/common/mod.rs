@@ -23,6 +23,11 @@ impl TestClock {
         Arc::new(TestClock(AtomicU64::new(seconds << 32)))
     }
 
+    /// A clock at a 64-bit NTP time, fraction included.
+    pub fn at_ntp(ntp: u64) -> Arc<Self> {
+        Arc::new(TestClock(AtomicU64::new(ntp)))
+    }
+
     pub fn advance(&self, seconds: u64) {
         self.0.fetch_add(seconds << 32, Ordering::SeqCst);
     }

@@ -174,9 +174,10 @@ def test_frozen_config(closing):
 def test_config_argument_errors(closing):
     with pytest.raises(mikey.InvalidArgumentError):
         mikey.Config(999)
-    with pytest.raises(mikey.UnsupportedError) as raised:
-        mikey.Config(mikey.Method.TICKET)
-    assert raised.value.code == mikey.Result.ERR_UNSUPPORTED
+    # MIKEY-TICKET without its credentials (a PSK with a KMS, or a TPK): refused at the session.
+    ticket = closing(mikey.Config(mikey.Method.TICKET))
+    with pytest.raises(mikey.InvalidArgumentError):
+        mikey.Session.initiator(ticket)
     config = closing(mikey.Config(mikey.Method.PSK))
     with pytest.raises(mikey.InvalidArgumentError) as raised:
         config.set_psk(TEST_PSK[:15])  # too short

@@ -187,6 +187,13 @@ pub(crate) fn open(ticket: &Ticket<'_>, tpks: &[TicketProtectionKey]) -> Result<
     Ok(OpenedTicket { key_data, rand: base.rand.to_vec(), timestamp: base.timestamp })
 }
 
+/// True when one of `tpks` is the one `ticket` (a MIKEY base ticket) names, so that we can open
+/// it ourselves.
+pub(crate) fn holds_tpk_for(ticket: &Ticket<'_>, tpks: &[TicketProtectionKey]) -> bool {
+    ticket.policy.is_mikey_base_ticket()
+        && BaseTicket::decode(&ticket.ticket_data).is_ok_and(|base| find_tpk(tpks, base.tpk_id.as_ref()).is_ok())
+}
+
 /// The TPK an IDRpsk names, or the only one we have when the ticket names none.
 fn find_tpk<'k>(tpks: &'k [TicketProtectionKey], named: Option<&IdrPayload<'_>>) -> Result<&'k TicketProtectionKey> {
     let found = match named {

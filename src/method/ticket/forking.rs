@@ -19,7 +19,6 @@ fn vr_key(prf: PrfFunction, mpkr: &[u8], verification: &Verification<'_>) -> Mac
 }
 
 /// The Initiator Data for a TRANSFER_INIT whose V payload is `vi`.
-#[cfg_attr(not(test), allow(dead_code))] // The initiator's session will call it (issue 17).
 pub(crate) fn seal_initiator_data(prf: PrfFunction, mpkr: &[u8], vi: &Verification<'_>) -> Result<Vec<u8>> {
     let vr = Verification { mac_algorithm: vi.mac_algorithm, mac: vec![0; vi.mac.len()].into() };
     let key = vr_key(prf, mpkr, &vr);
@@ -30,28 +29,38 @@ pub(crate) fn seal_initiator_data(prf: PrfFunction, mpkr: &[u8], vi: &Verificati
     Ok(data)
 }
 
-/// Vi of Initiator Data whose Vr verifies under MPKr (§4.2.3.4: the KMS "SHALL also verify the
-/// integrity of the Initiator Data"). A failure is an Invalid TICKET.
-pub(crate) fn verified_vi(prf: PrfFunction, mpkr: &[u8], data: &[u8]) -> Result<Verification<'static>> {
+/// Vi and Vr of Initiator Data: its two V payloads, Vr last, with one algorithm.
+fn parse(data: &[u8]) -> Result<(Verification<'_>, Verification<'_>)> {
     let invalid = || {
-        Error::new(ErrorKind::AuthFailed, "the TICKET's Initiator Data does not verify (RFC 6043 §6.10)")
+        Error::new(ErrorKind::AuthFailed, "the TICKET's Initiator Data is not Vi, Vr (RFC 6043 §6.10)")
             .with_peer_code(MikeyErrorCode::InvalidTicket)
     };
     let payloads = decode_payload_chain(data).map_err(|_| invalid())?;
-    let mut verifications = payloads.iter().filter_map(|payload| match payload {
+    let mut verifications = payloads.into_iter().filter_map(|payload| match payload {
         Payload::Verification(verification) => Some(verification),
         _ => None,
     });
-    let (Some(vi), Some(vr), None) = (verifications.next(), verifications.next(), verifications.next()) else {
-        return Err(invalid());
-    };
-    if !matches!(payloads.last(), Some(Payload::Verification(last)) if last == vr)
-        || vr.mac_algorithm != vi.mac_algorithm
-    {
-        return Err(invalid());
+    match (verifications.next(), verifications.next(), verifications.next()) {
+        (Some(vi), Some(vr), None) if vr.mac_algorithm == vi.mac_algorithm && data.ends_with(&vr.mac) => Ok((vi, vr)),
+        _ => Err(invalid()),
     }
+}
+
+/// Vi of Initiator Data, unverified: the responder compares it with the TRANSFER_INIT's V after
+/// the KMS verified Vr (§4.2.3.6).
+pub(crate) fn initiator_data_vi(data: &[u8]) -> Result<Verification<'_>> {
+    parse(data).map(|(vi, _)| vi)
+}
+
+/// Vi of Initiator Data whose Vr verifies under MPKr (§4.2.3.4: the KMS "SHALL also verify the
+/// integrity of the Initiator Data"). A failure is an Invalid TICKET.
+pub(crate) fn verified_vi(prf: PrfFunction, mpkr: &[u8], data: &[u8]) -> Result<Verification<'static>> {
+    let (vi, vr) = parse(data)?;
     let covered = data.len() - vr.mac.len();
-    vr_key(prf, mpkr, vr).verify(&data[..covered], &vr.mac).map_err(|_| invalid())?;
+    vr_key(prf, mpkr, &vr).verify(&data[..covered], &vr.mac).map_err(|_| {
+        Error::new(ErrorKind::AuthFailed, "the TICKET's Initiator Data does not verify (RFC 6043 §6.10)")
+            .with_peer_code(MikeyErrorCode::InvalidTicket)
+    })?;
     Ok(Verification { mac_algorithm: vi.mac_algorithm, mac: vi.mac.to_vec().into() })
 }
 

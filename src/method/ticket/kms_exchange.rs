@@ -15,10 +15,6 @@
 //!
 //! This library always names both parties (IDRi or IDRr, and IDRkms), so the identities the
 //! MACs cover are the ones on the wire.
-//!
-//! The clients' ends (`KmsClient`) are driven by the KMS's tests until the sessions' Ticket
-//! method calls them (issue 17, in progress); until then they are allowed to look unused.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use super::protection::{MessageProtection, Trailer};
 use crate::crypto::ticket_kdf::MessageDirection;
@@ -251,8 +247,8 @@ fn owned_ticket(ticket: &Ticket<'_>) -> Ticket<'static> {
     }
 }
 
-/// An error message from the KMS (§5.4): its codes, reported as the peer's error when its V
-/// verifies under the initial message's keys, else as an unauthenticated one.
+/// An error message from the KMS (§5.4): its codes, reported as the peer's error (`PeerError`)
+/// when its V verifies under the initial message's keys, else as an authentication failure.
 fn authenticated_error(initial: &MessageProtection, bytes: &[u8], message: &Message<'_>) -> Error {
     let codes: Vec<String> = message
         .payloads
@@ -261,11 +257,13 @@ fn authenticated_error(initial: &MessageProtection, bytes: &[u8], message: &Mess
         .take(4)
         .map(|error| format!("{:?}", MikeyErrorCode::from_u8(error.code)))
         .collect();
-    let verdict = match initial.verify(bytes, message, Trailer::Nothing) {
-        Ok(()) => "the KMS refused",
-        Err(_) => "unauthenticated error message (ignored)",
-    };
-    Error::new(ErrorKind::PeerError, format!("{verdict}: {}", codes.join(", ")))
+    // Only an authenticated refusal ends the exchange; anyone can send the other kind.
+    match initial.verify(bytes, message, Trailer::Nothing) {
+        Ok(()) => Error::new(ErrorKind::PeerError, format!("the KMS refused: {}", codes.join(", "))),
+        Err(_) => {
+            Error::new(ErrorKind::AuthFailed, format!("unauthenticated error message (ignored): {}", codes.join(", ")))
+        }
+    }
 }
 
 /// A client's initial message as the KMS reads it, before authentication.

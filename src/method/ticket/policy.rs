@@ -32,6 +32,11 @@ pub struct TicketTerms {
     pub responders: Vec<Vec<u8>>,
 }
 
+/// `ntp` (64-bit NTP time) without its fraction, as NTP-UTC-32 carries validity times (§6.3).
+pub(crate) fn whole_seconds(ntp: u64) -> u64 {
+    ntp & !0xFFFF_FFFF
+}
+
 /// A Ticket Policy term that is not what it may be is an invalid TP parameter (§6.9).
 fn invalid_term(what: String) -> Error {
     Error::malformed(what).with_peer_code(MikeyErrorCode::InvalidTicketPolicyParameter)

@@ -1,0 +1,635 @@
+//! The Ticket Transfer exchange (RFC 6043 §4.2.2) as a session's method, with the two KMS
+//! exchanges around it: an initiator without a ticket first asks the KMS for one (Ticket
+//! Request), or makes one under its own TPK (modes 3 and 4 of §4.1.1); a responder that cannot
+//! open the ticket asks the KMS to (Ticket Resolve), else opens it itself (modes 2 and 4).
+//!
+//! ```text
+//! TRANSFER_INIT = HDR, T, RANDRi, [IDRi], [IDRr], {SP}, TICKET, [KEMAC], V
+//! TRANSFER_RESP = HDR, T, [RANDRr], [IDRr], [RANDRkms], {SP}, [KEMAC], V
+//! ```
+//!
+//! This library sends IDRi and IDRr, one SP, no KEMAC of the initiator's or responder's own
+//! (keys come from the ticket), a GENERIC-ID map (§6.1: SRTP-ID SHALL NOT be used), and asks
+//! for a TRANSFER_RESP (F) with a RANDRr (G) and RANDRi in the key derivation (H). CSB
+//! updates (§5.2) are not supported yet.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::base::{self, TicketContents};
+use super::forking;
+use super::kms_exchange::{single, KmsClient, KmsExchange};
+use super::policy::whole_seconds;
+use super::protection::{MessageProtection, Trailer};
+use super::TicketTerms;
+use crate::bundle::{generic_id_map, Bundle, KeyKind, KeyMaterial, Peer, RandBytes};
+use crate::crypto::ticket_kdf::{fork_key, mpk_part, ForkedKey, MessageDirection, MpkPart, TicketTrafficKeys};
+use crate::crypto::{ct_eq, CryptoSessionKeys, PrfFunction};
+use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::exchange::accept::{self, NewKeys};
+use crate::method::{Answer, Answering, Completing, KmsConsultation, Offer, Offering, Pending, Received};
+use crate::replay::single_timestamp;
+use crate::secret::{SecretBytes, SecretRef};
+use crate::srtp::SrtpPolicy;
+use crate::wire::registry::{id_role, id_type, rand_role, ticket_type};
+use crate::wire::{
+    CommonHeader, DataType, IdrPayload, KeyData, KeyDataList, KeyDataType, KeyValidity, Message, Payload, RandWithRole,
+    Ticket, TicketFlags, TicketPolicy, Timestamp, TimestampType,
+};
+
+/// The PRF func of the messages and tickets we make: PRF-HMAC-SHA-256 (RFC 6043 §6.1).
+const OUR_PRF_FUNCTION: u8 = 1;
+const OUR_PRF: PrfFunction = PrfFunction::HmacSha256;
+/// Length of the RANDs, MPKs, TGKs and SPIs we make (§12.1: RANDRi and RANDRr together at least
+/// as long as the longest key; a ticket's RAND at least as long as the TPK and the MPK).
+const RAND_LEN: usize = 32;
+const KEY_LEN: usize = 32;
+const SPI_LEN: usize = 4;
+
+/// A ticket an initiator holds and the keys that came with it (§4.2.1.6): MPKi, [MPKr], then
+/// the session keys, as Key data sub-payloads (zeroized on drop).
+pub(crate) struct HeldTicket {
+    ticket: Ticket<'static>,
+    key_data: SecretBytes,
+}
+
+impl fmt::Debug for HeldTicket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeldTicket").field("policy", &self.ticket.policy).finish_non_exhaustive()
+    }
+}
+
+/// What a MIKEY-TICKET party waits for.
+pub(crate) enum TicketPending {
+    /// Initiator: the KMS's answer to our REQUEST_INIT.
+    Request { init: Vec<u8> },
+    /// Initiator: the responder's TRANSFER_RESP.
+    Transfer(TransferSent),
+    /// Responder: the KMS's answer to our RESOLVE_INIT for a TRANSFER_INIT.
+    Resolve { transfer_init: Vec<u8>, resolve_init: Vec<u8> },
+}
+
+impl TicketPending {
+    pub(crate) fn waits_for_kms(&self) -> bool {
+        !matches!(self, TicketPending::Transfer(_))
+    }
+}
+
+impl fmt::Debug for TicketPending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TicketPending::Request { .. } => "TicketPending::Request",
+            TicketPending::Transfer(_) => "TicketPending::Transfer",
+            TicketPending::Resolve { .. } => "TicketPending::Resolve",
+        })
+    }
+}
+
+/// An initiator's TRANSFER_INIT and what checks the TRANSFER_RESP.
+pub(crate) struct TransferSent {
+    init: Vec<u8>,
+    randri: Vec<u8>,
+    flags: TicketFlags,
+    /// The ticket's PRF, for forking.
+    ticket_prf: PrfFunction,
+    /// MPKi, [MPKr], then the session keys.
+    key_data: SecretBytes,
+    policy: SrtpPolicy,
+}
+
+/// The initiator's I_MESSAGE: REQUEST_INIT to the KMS when we hold no ticket and no TPK, else
+/// TRANSFER_INIT with the ticket held or one we seal ourselves.
+pub(crate) fn offer(cx: &Offering<'_>) -> Result<Offer> {
+    if cx.update.is_some() {
+        return Err(updates_unsupported());
+    }
+    let settings = &cx.settings.ticket;
+    match (cx.held_ticket, settings.tpks.first()) {
+        (Some(held), _) => transfer_init(cx, held.ticket.clone(), &held.key_data),
+        (None, Some(tpk)) => {
+            let (ticket, key_data) = own_ticket(cx, tpk)?;
+            transfer_init(cx, ticket, &key_data)
+        }
+        (None, None) => request_init(cx),
+    }
+}
+
+fn updates_unsupported() -> Error {
+    Error::unsupported("CSB updates of MIKEY-TICKET (RFC 6043 §5.2) are not supported yet")
+        .with_peer_code(MikeyErrorCode::InvalidDataType)
+}
+
+fn own_id(settings: &crate::config::Settings) -> Result<&[u8]> {
+    settings.own_id.as_deref().map(str::as_bytes).ok_or_else(|| Error::invalid_argument("our identity is not set"))
+}
+
+fn peer_id(settings: &crate::config::Settings) -> Result<&[u8]> {
+    settings
+        .peer_id
+        .as_deref()
+        .map(str::as_bytes)
+        .ok_or_else(|| Error::invalid_argument("MIKEY-TICKET: an initiator names the responder (its peer identity)"))
+}
+
+/// Our client end with the KMS, for `exchange`.
+fn kms_client<'s>(settings: &'s crate::config::Settings, exchange: KmsExchange) -> Result<KmsClient<'s>> {
+    let (Some(psk), Some(kms)) = (&settings.psk, &settings.ticket.kms_id) else {
+        return Err(Error::invalid_argument("the KMS is needed, and we share no PSK with it (or miss its identity)"));
+    };
+    Ok(KmsClient {
+        exchange,
+        prf_function: OUR_PRF_FUNCTION,
+        psk: psk.expose(),
+        psk_id: None,
+        identity: own_id(settings)?,
+        kms,
+    })
+}
+
+/// The flags we ask for: a TRANSFER_RESP with RANDRr, RANDRi in the TGK derivation, forking if
+/// configured (which makes resolving at the KMS mandatory).
+fn our_flags(settings: &crate::config::Settings, generated_by_kms: bool) -> TicketFlags {
+    let forking = settings.ticket.key_forking;
+    TicketFlags {
+        generated_by_kms,
+        kms_must_resolve: forking,
+        transfer_response: true,
+        responder_rand: true,
+        initiator_rand_in_tgk_derivation: true,
+        key_forking: forking,
+        initiator_may_supply_keys: !generated_by_kms,
+        initiator_can_transfer: true,
+        responder_can_process: true,
+        ..TicketFlags::default()
+    }
+}
+
+/// The terms we ask for: the responder we address, valid from now for our lifetime.
+fn our_terms(cx: &Offering<'_>) -> Result<TicketTerms> {
+    let now = whole_seconds(cx.settings.clock.now_ntp());
+    Ok(TicketTerms {
+        responders: vec![peer_id(cx.settings)?.to_vec()],
+        valid_from: Some(now),
+        valid_until: Some(now.wrapping_add(u64::from(cx.settings.ticket.lifetime_secs) << 32)),
+        ..TicketTerms::default()
+    })
+}
+
+fn base_ticket_policy(flags: TicketFlags, terms: &TicketTerms) -> Result<TicketPolicy<'static>> {
+    Ok(TicketPolicy {
+        ticket_type: ticket_type::MIKEY_BASE_TICKET,
+        subtype: ticket_type::BASE_TICKET_SUBTYPE,
+        version: ticket_type::BASE_TICKET_VERSION,
+        prf_function: OUR_PRF_FUNCTION,
+        flags,
+        reserved: 0,
+        tp_data: terms.tp_data()?.into(),
+    })
+}
+
+/// REQUEST_INIT_PSK asking the KMS for a ticket to the responder we address (§4.2.1).
+fn request_init(cx: &Offering<'_>) -> Result<Offer> {
+    let client = kms_client(cx.settings, KmsExchange::Request)?;
+    let policy = base_ticket_policy(our_flags(cx.settings, true), &our_terms(cx)?)?;
+    let randri = random(cx, RAND_LEN)?;
+    let init = client.init_message(cx.csb_id, cx.timestamp, randri.expose(), Payload::TicketPolicy(policy))?;
+    let pending = Pending::Ticket(Arc::new(TicketPending::Request { init: init.clone() }));
+    Ok(Offer { bytes: init, bundle: None, pending })
+}
+
+/// Takes the KMS's REQUEST_RESP: the ticket and its keys, if the granted policy suits us
+/// (§4.2.1.6: "the Initiator MUST check that the granted Ticket Policy is acceptable").
+pub(crate) fn take_ticket(cx: &Completing<'_>, received: &Received<'_>) -> Result<Arc<HeldTicket>> {
+    let Pending::Ticket(pending) = &cx.sent.pending else {
+        return Err(Error::new(ErrorKind::State, "no Ticket Request is waiting"));
+    };
+    let TicketPending::Request { init } = &**pending else {
+        return Err(Error::new(ErrorKind::State, "no Ticket Request is waiting"));
+    };
+    let answer = kms_client(cx.settings, KmsExchange::Request)?.take_response(init, received.bytes)?;
+    let ticket = answer.ticket.ok_or_else(|| Error::malformed("REQUEST_RESP without a TICKET"))?;
+    let flags = ticket.policy.flags;
+    let terms = TicketTerms::read(&ticket.policy)?;
+    let unacceptable = |what: &str| Error::new(ErrorKind::Policy, format!("the granted Ticket Policy {what}"));
+    if !flags.transfer_response || !flags.initiator_can_transfer {
+        return Err(unacceptable("does not let us transfer it and have it answered (F, N)"));
+    }
+    if flags.key_forking != cx.settings.ticket.key_forking {
+        return Err(unacceptable("changed key forking"));
+    }
+    if !terms.names_responder(peer_id(cx.settings)?) {
+        return Err(unacceptable("does not name the responder we address"));
+    }
+    Ok(Arc::new(HeldTicket { ticket, key_data: answer.key_data }))
+}
+
+/// A ticket we seal under our own TPK (modes 3 and 4, §4.1.1), and MPKi || session key.
+fn own_ticket(cx: &Offering<'_>, tpk: &base::TicketProtectionKey) -> Result<(Ticket<'static>, SecretBytes)> {
+    if cx.settings.ticket.key_forking {
+        return Err(Error::invalid_argument("key forking needs the KMS to resolve (RFC 6043 §6.10: I implies E)"));
+    }
+    let mut terms = our_terms(cx)?;
+    terms.initiator = Some(own_id(cx.settings)?.to_vec());
+    terms.kms = cx.settings.ticket.kms_id.clone();
+    let policy = base_ticket_policy(our_flags(cx.settings, false), &terms)?;
+    let (mpk, tgk, spi) = (random(cx, KEY_LEN)?, random(cx, KEY_LEN)?, random(cx, SPI_LEN)?);
+    let rand = random(cx, RAND_LEN.max(tpk.key_len()))?;
+    let keys = KeyDataList {
+        id: None,
+        keys: [key_data(KeyDataType::Mpk, &mpk, spi.expose()), key_data(KeyDataType::Tgk, &tgk, spi.expose())]
+            .into_iter()
+            .collect(),
+    };
+    let contents = TicketContents { keys: &keys, timestamp: cx.timestamp, rand: rand.expose() };
+    let ticket = base::seal(policy, tpk, &contents)?;
+    let mpki = mpk_part(OUR_PRF, mpk.expose(), MpkPart::Initiator, rand.expose())?;
+    let ours = KeyDataList {
+        id: None,
+        keys: [key_data(KeyDataType::Mpk, &mpki, spi.expose()), key_data(KeyDataType::Tgk, &tgk, spi.expose())]
+            .into_iter()
+            .collect(),
+    };
+    Ok((ticket, ours.encode()?))
+}
+
+/// TRANSFER_INIT carrying `ticket`, MACed under MPKi; with key forking, the Initiator Data is
+/// added after the MAC, which does not cover it (§5.5).
+fn transfer_init(cx: &Offering<'_>, mut ticket: Ticket<'static>, key_data: &SecretBytes) -> Result<Offer> {
+    let flags = ticket.policy.flags;
+    let ticket_prf = base::policy_prf(&ticket.policy)?;
+    let keys = KeyDataList::decode(key_data.expose(), false)?;
+    let (mpki, mpkr) = mpks(&keys, flags.key_forking)?;
+    let (own, peer) = (own_id(cx.settings)?, peer_id(cx.settings)?);
+    let randri = random(cx, RAND_LEN)?;
+    let header = CommonHeader {
+        data_type: DataType::TicketTransferInit,
+        verification_requested: flags.transfer_response,
+        prf_function: OUR_PRF_FUNCTION,
+        csb_id: cx.csb_id,
+        cs_id_map: generic_id_map(cx.streams.iter().copied()),
+    };
+    let payloads = |ticket: Ticket<'static>| -> Result<Vec<Payload<'static>>> {
+        Ok(vec![
+            Payload::Timestamp(cx.timestamp),
+            Payload::RandWithRole(RandWithRole { role: rand_role::INITIATOR, rand: randri.expose().to_vec().into() }),
+            idr(id_role::INITIATOR, own),
+            idr(id_role::RESPONDER, peer),
+            cx.policy_payload()?,
+            Payload::Ticket(ticket),
+        ])
+    };
+    let protection = MessageProtection::new(OUR_PRF, mpki, cx.csb_id, MessageDirection::Initial, randri.expose(), &[])?;
+    let message = Message { header: header.clone(), payloads: payloads(ticket.clone())? };
+    let mut bytes = protection.seal(message, Trailer::Identities(own, peer))?;
+    if let Some(mpkr) = mpkr {
+        let sealed = Message::decode(&bytes)?;
+        let Some(Payload::Verification(vi)) = sealed.payloads.last() else {
+            return Err(Error::malformed("a sealed TRANSFER_INIT ends with V"));
+        };
+        ticket.initiator_data = forking::seal_initiator_data(ticket_prf, mpkr, vi)?.into();
+        let mut with_initiator_data = payloads(ticket)?;
+        with_initiator_data.push(Payload::Verification(vi.clone()));
+        bytes = Message { header, payloads: with_initiator_data }.encode()?;
+    }
+    let sent = TransferSent {
+        init: bytes.clone(),
+        randri: randri.expose().to_vec(),
+        flags,
+        ticket_prf,
+        key_data: SecretBytes::from_slice(key_data.expose()),
+        policy: cx.policy,
+    };
+    let pending = Pending::Ticket(Arc::new(TicketPending::Transfer(sent)));
+    Ok(Offer { bytes, bundle: None, pending })
+}
+
+/// MPKi and, with key forking, MPKr: the first Key data sub-payloads (§4.2.1.5).
+fn mpks<'k>(keys: &'k KeyDataList<'_>, forking: bool) -> Result<(&'k [u8], Option<&'k [u8]>)> {
+    let mpk = |index: usize| {
+        keys.keys
+            .get(index)
+            .filter(|key| key.key_type == KeyDataType::Mpk)
+            .map(|key| key.key.expose())
+            .ok_or_else(|| Error::malformed("the ticket's keys start with MPKi, [MPKr] (RFC 6043 §4.2.1.5)"))
+    };
+    Ok((mpk(0)?, if forking { Some(mpk(1)?) } else { None }))
+}
+
+/// The one session key of a ticket's keys (after the MPKs); several are not supported yet.
+fn session_key<'k>(keys: &'k KeyDataList<'_>, mpk_count: usize) -> Result<&'k KeyData<'k>> {
+    match keys.keys.get(mpk_count..) {
+        Some([key]) if !matches!(key.key_type, KeyDataType::Mpk) => Ok(key),
+        _ => Err(Error::unsupported("a ticket with one TEK, TGK or GTGK is supported, not several")
+            .with_peer_code(MikeyErrorCode::InvalidTicketPolicyParameter)),
+    }
+}
+
+fn key_data<'k>(key_type: KeyDataType, key: &'k SecretBytes, spi: &'k [u8]) -> KeyData<'k> {
+    KeyData { key_type, key: SecretRef::new(key.expose()), salt: None, validity: KeyValidity::Spi(spi.into()) }
+}
+
+fn idr(role: u8, data: &[u8]) -> Payload<'static> {
+    Payload::IdWithRole(IdrPayload { role, id_type: id_type::BYTE_STRING, data: data.to_vec().into() })
+}
+
+fn random(cx: &Offering<'_>, len: usize) -> Result<SecretBytes> {
+    let mut bytes = SecretBytes::zeroed(len);
+    cx.settings.rng.fill(bytes.expose_mut())?;
+    Ok(bytes)
+}
+
+/// What a responder reads of a TRANSFER_INIT before it can authenticate it (§4.2.2.2).
+struct TransferInit<'m> {
+    ticket: &'m Ticket<'m>,
+    randri: &'m [u8],
+    /// The initiator's IDRi, which must be the one the ticket names.
+    initiator: &'m [u8],
+    /// The responder identity the MAC covers: the IDRr sent, else ours.
+    responder: &'m [u8],
+}
+
+/// The early checks of §4.2.2.2: the ticket is one we can process, valid now and for us, and
+/// the TRANSFER_INIT names its initiator and the policies we accept (checked when the CSB is
+/// made; here, the shape). A failure is answered before any KMS is asked.
+fn read_transfer_init<'m>(cx: &Answering<'m>, message: &'m Message<'m>) -> Result<TransferInit<'m>> {
+    if cx.update.is_some() {
+        return Err(updates_unsupported());
+    }
+    if !matches!(message.header.cs_id_map, crate::wire::CsIdMap::GenericId(_)) {
+        return Err(Error::malformed(
+            "TRANSFER_INIT uses the GENERIC-ID map; SRTP-ID SHALL NOT be used (RFC 6043 §6.1)",
+        )
+        .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy));
+    }
+    let ticket = single(message, Payload::as_ticket, "TICKET")?;
+    let flags = ticket.policy.flags;
+    if !ticket.policy.is_mikey_base_ticket() || !flags.responder_can_process {
+        return Err(Error::unsupported(
+            "a ticket other than the MIKEY base ticket, or one needing more processing (O)",
+        )
+        .with_peer_code(MikeyErrorCode::InvalidTicket));
+    }
+    if !flags.transfer_response {
+        return Err(Error::unsupported("tickets without a TRANSFER_RESP (F = 0) are not supported yet")
+            .with_peer_code(MikeyErrorCode::InvalidTicketPolicyParameter));
+    }
+    let terms = TicketTerms::read(&ticket.policy)?;
+    terms.check_valid_at(cx.settings.clock.now_ntp())?;
+    let own = own_id(cx.settings)?;
+    if !terms.names_responder(own) {
+        return Err(Error::new(ErrorKind::AuthFailed, "the ticket is not for us (its IDRr)")
+            .with_peer_code(MikeyErrorCode::InvalidId));
+    }
+    let id = |role| -> Result<Option<&'m [u8]>> {
+        let mut ids = message.payloads.iter().filter_map(Payload::as_id_with_role).filter(|id| id.role == role);
+        match (ids.next(), ids.next()) {
+            (found, None) => Ok(found.map(|id| &*id.data)),
+            _ => Err(Error::malformed(format!("two IDR payloads of role {role}"))),
+        }
+    };
+    let initiator = id(id_role::INITIATOR)?.ok_or_else(|| {
+        Error::malformed("this responder needs the initiator's IDRi").with_peer_code(MikeyErrorCode::InvalidId)
+    })?;
+    if terms.initiator.as_deref() != Some(initiator) {
+        return Err(Error::new(ErrorKind::AuthFailed, "the IDRi is not the initiator the ticket names")
+            .with_peer_code(MikeyErrorCode::InvalidId));
+    }
+    let randri = message
+        .payloads
+        .iter()
+        .filter_map(Payload::as_rand_with_role)
+        .find(|randr| randr.role == rand_role::INITIATOR)
+        .map(|randr| &*randr.rand)
+        .ok_or_else(|| Error::malformed("TRANSFER_INIT without RANDRi (RFC 6043 §4.2.2.1)"))?;
+    Ok(TransferInit { ticket, randri, initiator, responder: id(id_role::RESPONDER)?.unwrap_or(own) })
+}
+
+/// Responder: whether the TRANSFER_INIT needs the KMS (mode 1 and 3), and then the
+/// RESOLVE_INIT_PSK for it (§4.2.3).
+pub(crate) fn consult_kms(cx: &Answering<'_>, received: &Received<'_>) -> Result<Option<KmsConsultation>> {
+    let view = read_transfer_init(cx, received.message)?;
+    let tpks = &cx.settings.ticket.tpks;
+    if !view.ticket.policy.flags.kms_must_resolve && base::holds_tpk_for(view.ticket, tpks) {
+        return Ok(None);
+    }
+    let client = kms_client(cx.settings, KmsExchange::Resolve)?;
+    let draw = |len| -> Result<Vec<u8>> {
+        let mut bytes = vec![0; len];
+        cx.settings.rng.fill(&mut bytes)?;
+        Ok(bytes)
+    };
+    let csb_id = u32::from_be_bytes(draw(4)?.try_into().unwrap_or_default());
+    let now = Timestamp { ts_type: TimestampType::NtpUtc, value: cx.settings.clock.now_ntp() };
+    let request = client.init_message(csb_id, now, &draw(RAND_LEN)?, Payload::Ticket(view.ticket.clone()))?;
+    let pending = TicketPending::Resolve { transfer_init: received.bytes.to_vec(), resolve_init: request.clone() };
+    Ok(Some(KmsConsultation { request, pending: Pending::Ticket(Arc::new(pending)) }))
+}
+
+/// What resolving a ticket gives a responder: MPKi, [MPKr'], the session key (TGK' when
+/// forked), and a forked resolution's modifier (IDRr, RANDRkms).
+struct Resolved {
+    key_data: SecretBytes,
+    modifier: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+/// Responder holding the TPK (modes 2 and 4): opens the ticket itself and answers.
+pub(crate) fn answer(cx: &Answering<'_>, received: &Received<'_>) -> Result<Answer> {
+    let view = read_transfer_init(cx, received.message)?;
+    let opened = base::open(view.ticket, &cx.settings.ticket.tpks)?;
+    let keys = opened.keys()?;
+    let (mpk, session_keys) = keys.keys.split_first().ok_or_else(|| Error::malformed("an empty ticket"))?;
+    let mpki = mpk_part(base::policy_prf(&view.ticket.policy)?, mpk.key.expose(), MpkPart::Initiator, &opened.rand)?;
+    let mut resolved = vec![KeyData { key: SecretRef::new(mpki.expose()), ..mpk.clone() }];
+    resolved.extend(session_keys.iter().cloned());
+    let key_data = KeyDataList { id: None, keys: resolved.into_iter().collect() }.encode()?;
+    finish_transfer(cx, received, view, Resolved { key_data, modifier: None })
+}
+
+/// Responder: the KMS resolved the ticket of the TRANSFER_INIT `pending` waits with.
+pub(crate) fn resume_answer(cx: &Answering<'_>, pending: &Pending, received: &Received<'_>) -> Result<Answer> {
+    let Pending::Ticket(pending) = pending else {
+        return Err(Error::new(ErrorKind::State, "no Ticket Resolve is waiting"));
+    };
+    let TicketPending::Resolve { transfer_init, resolve_init } = &**pending else {
+        return Err(Error::new(ErrorKind::State, "no Ticket Resolve is waiting"));
+    };
+    let answer = kms_client(cx.settings, KmsExchange::Resolve)?.take_response(resolve_init, received.bytes)?;
+    let modifier = match (answer.responder, answer.randr_kms) {
+        (Some(responder), Some(randr_kms)) => Some((responder, randr_kms)),
+        (None, None) => None,
+        _ => return Err(Error::malformed("RESOLVE_RESP carries IDRr and RANDRkms together (RFC 6043 §4.2.3.5)")),
+    };
+    let message = Message::decode(transfer_init)?;
+    let transfer = Received { bytes: transfer_init, message: &message };
+    let view = read_transfer_init(cx, &message)?;
+    finish_transfer(cx, &transfer, view, Resolved { key_data: answer.key_data, modifier })
+}
+
+/// Responder with the ticket's keys: authenticates the TRANSFER_INIT under MPKi (with forking,
+/// also its Vi against the Initiator Data the KMS verified), makes the CSB and the TRANSFER_RESP.
+fn finish_transfer(
+    cx: &Answering<'_>,
+    received: &Received<'_>,
+    view: TransferInit<'_>,
+    resolved: Resolved,
+) -> Result<Answer> {
+    let message = received.message;
+    let flags = view.ticket.policy.flags;
+    let header_prf = cx.prf;
+    let keys = KeyDataList::decode(resolved.key_data.expose(), false)?;
+    let (mpki, mpkr_forked) = mpks(&keys, flags.key_forking)?;
+    let csb_id = message.header.csb_id;
+    let initial = MessageProtection::new(header_prf, mpki, csb_id, MessageDirection::Initial, view.randri, &[])?;
+    initial.verify(received.bytes, message, Trailer::Identities(view.initiator, view.responder))?;
+    if flags.key_forking {
+        let Some(Payload::Verification(v)) = message.payloads.last() else {
+            return Err(Error::malformed("TRANSFER_INIT ends with V"));
+        };
+        let vi = forking::initiator_data_vi(&view.ticket.initiator_data)?;
+        if !ct_eq(&vi.mac, &v.mac) || vi.mac_algorithm != v.mac_algorithm {
+            return Err(Error::new(
+                ErrorKind::AuthFailed,
+                "the Initiator Data's Vi is not the TRANSFER_INIT's V (RFC 6043 §4.2.3.6)",
+            )
+            .with_peer_code(MikeyErrorCode::AuthFailure));
+        }
+    }
+    let key = session_key(&keys, if flags.key_forking { 2 } else { 1 })?;
+    let material = traffic_key_material(key)?;
+    let peer = Peer::ticket_holder(mpki, view.initiator);
+    let mut bundle = accept::bundle(
+        cx,
+        message,
+        (view.randri, NewKeys::Local(Some((material, Vec::new())))),
+        SrtpPolicy::default(),
+        peer,
+    )?;
+    let randrr = if flags.responder_rand {
+        let mut randrr = vec![0; RAND_LEN];
+        cx.settings.rng.fill(&mut randrr)?;
+        randrr
+    } else {
+        Vec::new()
+    };
+    derive_as_ticket(&mut bundle, header_prf, flags, view.randri, &randrr)?;
+    let responder = resolved.modifier.as_ref().map_or(view.responder, |(responder, _)| responder.as_slice());
+    let mut payloads =
+        vec![Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: cx.settings.clock.now_ntp() })];
+    if flags.responder_rand {
+        payloads.push(Payload::RandWithRole(RandWithRole { role: rand_role::RESPONDER, rand: randrr.clone().into() }));
+    }
+    payloads.push(idr(id_role::RESPONDER, responder));
+    if let Some((_, randr_kms)) = &resolved.modifier {
+        payloads.push(Payload::RandWithRole(RandWithRole { role: rand_role::KMS, rand: randr_kms.clone().into() }));
+    }
+    let header = CommonHeader {
+        data_type: DataType::TicketTransferResponse,
+        verification_requested: false,
+        prf_function: message.header.prf_function,
+        csb_id,
+        cs_id_map: generic_id_map(bundle.streams()),
+    };
+    let response_key = mpkr_forked.unwrap_or(mpki);
+    let response =
+        MessageProtection::new(header_prf, response_key, csb_id, MessageDirection::Response, view.randri, &randrr)?;
+    let bytes = response.seal(Message { header, payloads }, Trailer::InitialMessage(received.bytes))?;
+    Ok(Answer { bundle, response: Some(bytes), sent_key: false })
+}
+
+/// The CSB's key material from a ticket's session key: a GTGK is used as a TGK (never forked,
+/// §6.2.1). Salts are not supported yet.
+fn traffic_key_material(key: &KeyData<'_>) -> Result<KeyMaterial> {
+    let kind = match key.key_type {
+        KeyDataType::Tgk | KeyDataType::Gtgk => KeyKind::Tgk,
+        KeyDataType::Tek => return Err(Error::unsupported("a ticket's TEK without salt fits no SRTP profile")),
+        other => return Err(Error::unsupported(format!("a ticket's {other:?} is not supported yet"))),
+    };
+    Ok(KeyMaterial::joined(kind, key.key.expose(), &[]))
+}
+
+/// The CSB's keys per crypto session come from its TGK with RFC 6043's labels (§5.1.3): RANDRi
+/// when H says so, RANDRr when G does.
+fn derive_as_ticket(
+    bundle: &mut Bundle,
+    prf: PrfFunction,
+    flags: TicketFlags,
+    randri: &[u8],
+    randrr: &[u8],
+) -> Result<()> {
+    let randri = if flags.initiator_rand_in_tgk_derivation { randri } else { &[] };
+    let randrr = if flags.responder_rand { randrr } else { &[] };
+    bundle.derive_as_ticket(|tgk| {
+        Ok(Arc::new(TicketTrafficKeys::new(prf, tgk, randri, randrr)?) as Arc<dyn CryptoSessionKeys>)
+    })
+}
+
+/// Initiator: checks the TRANSFER_RESP answering our TRANSFER_INIT (§4.2.2.4) and makes the CSB:
+/// with forking, MPKr' and TGK' from the modifier it carries.
+pub(crate) fn complete(cx: &Completing<'_>, received: &Received<'_>) -> Result<Option<Bundle>> {
+    let Pending::Ticket(pending) = &cx.sent.pending else {
+        return Err(Error::new(ErrorKind::State, "no Ticket Transfer is waiting"));
+    };
+    let TicketPending::Transfer(sent) = &**pending else {
+        return Err(Error::new(ErrorKind::State, "no Ticket Transfer is waiting"));
+    };
+    let message = received.message;
+    single_timestamp(message)?;
+    let flags = sent.flags;
+    let rand_of =
+        |role| message.payloads.iter().filter_map(Payload::as_rand_with_role).find(|randr| randr.role == role);
+    let randrr = match (rand_of(rand_role::RESPONDER), flags.responder_rand) {
+        (Some(randr), true) => randr.rand.to_vec(),
+        (None, false) => Vec::new(),
+        _ => return Err(Error::malformed("TRANSFER_RESP carries RANDRr exactly when G says so (RFC 6043 §4.2.2.3)")),
+    };
+    let responder = message
+        .payloads
+        .iter()
+        .filter_map(Payload::as_id_with_role)
+        .find(|id| id.role == id_role::RESPONDER)
+        .map(|id| id.data.to_vec());
+    let keys = KeyDataList::decode(sent.key_data.expose(), false)?;
+    let (mpki, mpkr) = mpks(&keys, flags.key_forking)?;
+    let key = session_key(&keys, if flags.key_forking { 2 } else { 1 })?;
+    let (response_key, tgk) = match mpkr {
+        Some(mpkr) => {
+            let (Some(responder), Some(randr_kms)) = (&responder, rand_of(rand_role::KMS)) else {
+                return Err(Error::malformed("a forked TRANSFER_RESP names IDRr and RANDRkms (RFC 6043 §4.2.2.3)"));
+            };
+            let fork = |key: &[u8], forked| fork_key(sent.ticket_prf, key, forked, responder, &randr_kms.rand);
+            let tgk = match key.key_type {
+                KeyDataType::Tgk => Some(fork(key.key.expose(), ForkedKey::Tgk)?),
+                _ => None,
+            };
+            (fork(mpkr, ForkedKey::ResponderMpk)?, tgk)
+        }
+        None => (SecretBytes::from_slice(mpki), None),
+    };
+    let prf = PrfFunction::from_code(message.header.prf_function)
+        .ok_or_else(|| Error::unsupported("the TRANSFER_RESP's PRF func"))?;
+    let protection = MessageProtection::new(
+        prf,
+        response_key.expose(),
+        message.header.csb_id,
+        MessageDirection::Response,
+        &sent.randri,
+        &randrr,
+    )?;
+    protection.verify(received.bytes, message, Trailer::InitialMessage(&sent.init))?;
+    let material = match &tgk {
+        Some(forked) => KeyMaterial::joined(KeyKind::Tgk, forked.expose(), &[]),
+        None => traffic_key_material(key)?,
+    };
+    let peer_name = responder.unwrap_or_else(|| cx.settings.peer_id.clone().unwrap_or_default().into_bytes());
+    let keying = (RandBytes::from_slice(&sent.randri), material, Vec::new());
+    let mut bundle = Bundle::with_offered_policy(
+        cx.sent.csb_id,
+        prf,
+        keying,
+        cx.streams.clone(),
+        sent.policy,
+        Peer::ticket_holder(mpki, &peer_name),
+    )?;
+    derive_as_ticket(&mut bundle, prf, flags, &sent.randri, &randrr)?;
+    Ok(Some(bundle))
+}

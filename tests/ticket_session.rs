@@ -1,0 +1,260 @@
+//! MIKEY-TICKET (RFC 6043) end to end through the public Rust API: an initiator and a
+//! responder session and a KMS, in the four modes of §4.1.1, with key forking, and the attacks
+//! each must refuse with the sessions unchanged.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{TestClock, TestRng, NTP_2026};
+use mikey::wire::{DataType, Message, Payload};
+use mikey::{Config, ErrorKind, Kms, KmsConfig, Method, Role, Session, State, TicketProtectionKey};
+
+const KMS: &str = "kms.example.org";
+const ALICE: &str = "sip:alice@example.org";
+const BOB: &str = "sip:bob@example.org";
+const ALICE_PSK: &[u8] = b"alice shares this with the KMS..";
+const BOB_PSK: &[u8] = b"bob shares this one with the KMS";
+
+fn tpk(id: &[u8], byte: u8) -> TicketProtectionKey {
+    TicketProtectionKey::new(id, &[byte; 32]).unwrap()
+}
+
+fn kms(clock: &Arc<TestClock>, tpks: &[TicketProtectionKey], responders_hold_tpk: bool) -> Kms {
+    let mut config = KmsConfig::new(KMS.as_bytes()).unwrap();
+    for key in tpks {
+        config.add_tpk(key.clone()).unwrap();
+    }
+    config.add_client(ALICE.as_bytes(), ALICE_PSK).unwrap();
+    config.add_client(BOB.as_bytes(), BOB_PSK).unwrap();
+    config.set_clock(clock.clone());
+    config.set_rng(TestRng::seeded(99));
+    config.set_responders_hold_tpk(responders_hold_tpk);
+    Kms::new(config).unwrap()
+}
+
+/// A party's config: its identity, the peer it addresses, and its PSK with the KMS and/or TPKs.
+fn party(
+    clock: &Arc<TestClock>,
+    seed: u64,
+    (own, peer): (&str, Option<&str>),
+    psk: Option<&[u8]>,
+    tpks: &[TicketProtectionKey],
+) -> Config {
+    let mut config = Config::with_sources(Method::Ticket, clock.clone(), TestRng::seeded(seed)).unwrap();
+    config.set_identities(Some(own), peer).unwrap();
+    if let Some(psk) = psk {
+        config.set_psk(psk).unwrap();
+        config.set_ticket_kms(KMS).unwrap();
+    }
+    for key in tpks {
+        config.add_ticket_protection_key(key.clone()).unwrap();
+    }
+    config
+}
+
+fn data_type(message: &[u8]) -> DataType {
+    Message::decode(message).unwrap().header.data_type
+}
+
+fn assert_same_keys(initiator: &Session, responder: &Session, cs_ids: &[u8]) {
+    assert_eq!(initiator.cs_ids(), cs_ids);
+    assert_eq!(responder.cs_ids(), cs_ids);
+    for &cs_id in cs_ids {
+        let (sent, received) = (initiator.export_srtp(cs_id).unwrap(), responder.export_srtp(cs_id).unwrap());
+        assert_eq!(sent.master_key.expose(), received.master_key.expose(), "CS {cs_id}");
+        assert_eq!(sent.master_salt.expose(), received.master_salt.expose(), "CS {cs_id}");
+        assert_eq!((sent.ssrc, sent.roc, sent.policy), (received.ssrc, received.roc, received.policy));
+    }
+}
+
+/// Mode 1 (§4.1.1): Request, Transfer, Resolve. Returns both sessions established.
+fn mode_1(kms: &Kms, alice_config: &Config, bob_config: &Config) -> (Session, Session) {
+    let mut alice = Session::new(alice_config, Role::Initiator).unwrap();
+    let mut bob = Session::new(bob_config, Role::Responder).unwrap();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    alice.add_srtp_stream(0, 0).unwrap();
+    bob.add_srtp_stream(0x2222_2222, 3).unwrap();
+
+    let request = alice.create_message().unwrap();
+    assert_eq!((data_type(&request), alice.state()), (DataType::TicketRequestInitPsk, State::WaitKms));
+    let issued = kms.process_message(&request).unwrap();
+    assert_eq!(alice.process_message(&issued).unwrap(), None);
+    assert_eq!(alice.state(), State::Idle);
+
+    let transfer = alice.create_message().unwrap();
+    assert_eq!((data_type(&transfer), alice.state()), (DataType::TicketTransferInit, State::WaitResponse));
+    let resolve = bob.process_message(&transfer).unwrap().expect("RESOLVE_INIT");
+    assert_eq!((data_type(&resolve), bob.state()), (DataType::TicketResolveInitPsk, State::WaitKms));
+    let resolved = kms.process_message(&resolve).unwrap();
+    let answer = bob.process_message(&resolved).unwrap().expect("TRANSFER_RESP");
+    // With key forking the TICKET carries Initiator Data, and the answer the modifier RANDRkms.
+    let forking = Message::decode(&transfer).unwrap().find(Payload::as_ticket).unwrap().policy.flags.key_forking;
+    let carries = |message: &[u8]| -> bool {
+        let decoded = Message::decode(message).unwrap();
+        let ticket_data = decoded.find(Payload::as_ticket).is_some_and(|ticket| !ticket.initiator_data.is_empty());
+        let randr_kms = decoded.payloads.iter().filter_map(Payload::as_rand_with_role).any(|randr| randr.role == 3);
+        ticket_data || randr_kms
+    };
+    assert_eq!((carries(&transfer), carries(&answer)), (forking, forking));
+    assert_eq!((data_type(&answer), bob.state()), (DataType::TicketTransferResponse, State::Established));
+    assert_eq!(alice.process_message(&answer).unwrap(), None);
+    assert_eq!(alice.state(), State::Established);
+    (alice, bob)
+}
+
+#[test]
+fn mode_1_request_transfer_resolve_keys_both_ends_alike() {
+    let clock = TestClock::at(NTP_2026);
+    let kms = kms(&clock, &[tpk(b"kms-tpk", 1)], false);
+    let alice_config = party(&clock, 1, (ALICE, Some(BOB)), Some(ALICE_PSK), &[]);
+    let bob_config = party(&clock, 2, (BOB, None), Some(BOB_PSK), &[]);
+    let (alice, bob) = mode_1(&kms, &alice_config, &bob_config);
+    assert_same_keys(&alice, &bob, &[1, 2]);
+    // Bob's stream filled Alice's placeholder; each end knows who the other is.
+    assert_eq!((bob.export_srtp(2).unwrap().ssrc, bob.export_srtp(2).unwrap().roc), (0x2222_2222, 3));
+    assert_eq!(bob.peer_identity(), Some(ALICE.as_bytes()));
+    assert_eq!(alice.peer_identity(), Some(BOB.as_bytes()));
+    assert_eq!(alice.key_material().unwrap().key.len(), 32);
+}
+
+#[test]
+fn mode_1_with_key_forking_binds_the_keys_to_the_responder() {
+    // A clock with a fraction of a second: validity times travel in whole seconds (§6.3).
+    let clock = TestClock::at_ntp((NTP_2026 << 32) | 0x8000_0000);
+    let kms = kms(&clock, &[tpk(b"kms-tpk", 1)], false);
+    let mut alice_config = party(&clock, 1, (ALICE, Some(BOB)), Some(ALICE_PSK), &[]);
+    alice_config.set_ticket_key_forking(true).unwrap();
+    let bob_config = party(&clock, 2, (BOB, None), Some(BOB_PSK), &[]);
+    let (alice, bob) = mode_1(&kms, &alice_config, &bob_config);
+    assert_same_keys(&alice, &bob, &[1, 2]);
+    // Both hold TGK', forked for Bob; the unforked TGK never reached him.
+    assert_eq!(alice.key_material().unwrap().key.expose(), bob.key_material().unwrap().key.expose());
+}
+
+#[test]
+fn mode_2_the_responder_holding_the_tpk_opens_the_kms_ticket_itself() {
+    let clock = TestClock::at(NTP_2026);
+    let shared = tpk(b"kms-bob-tpk", 2);
+    let kms = kms(&clock, std::slice::from_ref(&shared), true);
+    let alice_config = party(&clock, 1, (ALICE, Some(BOB)), Some(ALICE_PSK), &[]);
+    let bob_config = party(&clock, 2, (BOB, None), None, &[shared]);
+    let (mut alice, mut bob) =
+        (Session::new(&alice_config, Role::Initiator).unwrap(), Session::new(&bob_config, Role::Responder).unwrap());
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let issued = kms.process_message(&alice.create_message().unwrap()).unwrap();
+    alice.process_message(&issued).unwrap();
+    let transfer = alice.create_message().unwrap();
+    let answer = bob.process_message(&transfer).unwrap().unwrap();
+    assert_eq!(data_type(&answer), DataType::TicketTransferResponse, "no Resolve");
+    alice.process_message(&answer).unwrap();
+    assert_same_keys(&alice, &bob, &[1]);
+}
+
+#[test]
+fn mode_3_the_initiator_seals_the_ticket_and_the_kms_resolves_it() {
+    let clock = TestClock::at(NTP_2026);
+    let shared = tpk(b"alice-kms-tpk", 3);
+    let kms = kms(&clock, std::slice::from_ref(&shared), false);
+    let alice_config = party(&clock, 1, (ALICE, Some(BOB)), None, &[shared]);
+    let bob_config = party(&clock, 2, (BOB, None), Some(BOB_PSK), &[]);
+    let (mut alice, mut bob) =
+        (Session::new(&alice_config, Role::Initiator).unwrap(), Session::new(&bob_config, Role::Responder).unwrap());
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let transfer = alice.create_message().unwrap();
+    assert_eq!(data_type(&transfer), DataType::TicketTransferInit, "no Request");
+    let resolve = bob.process_message(&transfer).unwrap().unwrap();
+    let answer = bob.process_message(&kms.process_message(&resolve).unwrap()).unwrap().unwrap();
+    alice.process_message(&answer).unwrap();
+    assert_same_keys(&alice, &bob, &[1]);
+}
+
+/// Mode 4's parties: Alice and Bob hold one TPK, and no KMS is involved. Returns the clock,
+/// Bob's config, and a session of each.
+fn mode_4_parties() -> (Arc<TestClock>, Config, Session, Session) {
+    let clock = TestClock::at(NTP_2026);
+    let shared = tpk(b"alice-bob-tpk", 4);
+    let alice_config = party(&clock, 1, (ALICE, Some(BOB)), None, std::slice::from_ref(&shared));
+    let bob_config = party(&clock, 2, (BOB, None), None, &[shared]);
+    let alice = Session::new(&alice_config, Role::Initiator).unwrap();
+    let bob = Session::new(&bob_config, Role::Responder).unwrap();
+    (clock, bob_config, alice, bob)
+}
+
+#[test]
+fn mode_4_transfer_alone_between_holders_of_one_tpk() {
+    let (_clock, bob_config, mut alice, mut bob) = mode_4_parties();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    alice.add_srtp_stream(0x3333_3333, 0).unwrap();
+    let transfer = alice.create_message().unwrap();
+    let answer = bob.process_message(&transfer).unwrap().unwrap();
+    alice.process_message(&answer).unwrap();
+    assert_same_keys(&alice, &bob, &[1, 2]);
+    // A second TRANSFER_INIT with the same bytes is a replay.
+    let mut again = Session::new(&bob_config, Role::Responder).unwrap();
+    assert_eq!(again.process_message(&transfer).unwrap_err().error.kind(), ErrorKind::Replay);
+}
+
+#[test]
+fn a_tampered_transfer_or_answer_is_refused_and_changes_nothing() {
+    let (_clock, bob_config, mut alice, mut bob) = mode_4_parties();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let transfer = alice.create_message().unwrap();
+    for at in 0..transfer.len() {
+        let mut tampered = transfer.clone();
+        tampered[at] ^= 0x04;
+        assert!(bob.process_message(&tampered).is_err(), "byte {at} of TRANSFER_INIT");
+        assert_eq!(bob.state(), State::Idle);
+    }
+    let answer = bob.process_message(&transfer).unwrap().unwrap();
+    for at in 0..answer.len() {
+        let mut tampered = answer.clone();
+        tampered[at] ^= 0x04;
+        assert!(alice.process_message(&tampered).is_err(), "byte {at} of TRANSFER_RESP");
+        assert_eq!(alice.state(), State::WaitResponse);
+    }
+    alice.process_message(&answer).unwrap();
+    assert_same_keys(&alice, &bob, &[1]);
+}
+
+#[test]
+fn wrong_responder_expired_ticket_and_forbidden_srtp_id_map_are_refused() {
+    let clock = TestClock::at(NTP_2026);
+    let kms = kms(&clock, &[tpk(b"kms-tpk", 1)], false);
+    let alice_config = party(&clock, 1, (ALICE, Some(BOB)), Some(ALICE_PSK), &[]);
+    let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let issued = kms.process_message(&alice.create_message().unwrap()).unwrap();
+    alice.process_message(&issued).unwrap();
+    let transfer = alice.create_message().unwrap();
+
+    // Carol is not the responder the ticket names: refused before the KMS is asked.
+    let carol_config = party(&clock, 3, ("sip:carol@example.org", None), Some(BOB_PSK), &[]);
+    let mut carol = Session::new(&carol_config, Role::Responder).unwrap();
+    let rejection = carol.process_message(&transfer).unwrap_err();
+    assert!(rejection.error.context().contains("not for us"), "{}", rejection.error);
+    assert_eq!(carol.state(), State::Idle);
+
+    // The same TRANSFER_INIT with an SRTP-ID map (§6.1: SHALL NOT be used).
+    let mut message = Message::decode(&transfer).unwrap();
+    message.header.cs_id_map = mikey::wire::CsIdMap::SrtpId(mikey::wire::SrtpIdMap::from_entries([]));
+    let with_srtp_id = message.encode().unwrap();
+    let bob_config = party(&clock, 2, (BOB, None), Some(BOB_PSK), &[]);
+    let mut bob = Session::new(&bob_config, Role::Responder).unwrap();
+    let rejection = bob.process_message(&with_srtp_id).unwrap_err();
+    assert!(rejection.error.context().contains("GENERIC-ID"), "{}", rejection.error);
+
+    // A ticket held two hours (valid one): its TRANSFER_INIT is fresh, the ticket is not.
+    let mut late = Session::new(&alice_config, Role::Initiator).unwrap();
+    late.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let issued = kms.process_message(&late.create_message().unwrap()).unwrap();
+    late.process_message(&issued).unwrap();
+    clock.advance(7200);
+    let stale_ticket = late.create_message().unwrap();
+    let mut bob = Session::new(&bob_config, Role::Responder).unwrap();
+    let rejection = bob.process_message(&stale_ticket).unwrap_err();
+    assert!(rejection.error.context().contains("expired"), "{}", rejection.error);
+    let error_message = Message::decode(rejection.response.as_deref().expect("an error message")).unwrap();
+    assert_eq!(error_message.find(Payload::as_error).map(|error| error.code), Some(14), "Invalid TICKET");
+    assert_eq!(bob.state(), State::Idle);
+}
