@@ -197,7 +197,7 @@ fn mode_4_transfer_alone_between_holders_of_one_tpk() {
 
 #[test]
 fn a_tampered_transfer_or_answer_is_refused_and_changes_nothing() {
-    let (_clock, bob_config, mut alice, mut bob) = mode_4_parties();
+    let (_clock, _, mut alice, mut bob) = mode_4_parties();
     alice.add_srtp_stream(0x1111_1111, 0).unwrap();
     let transfer = alice.create_message().unwrap();
     for at in 0..transfer.len() {
