@@ -288,6 +288,7 @@ enum class state : mikey_state {
     wait_response = MIKEY_STATE_WAIT_RESPONSE,
     established = MIKEY_STATE_ESTABLISHED,
     failed = MIKEY_STATE_FAILED,
+    wait_kms = MIKEY_STATE_WAIT_KMS, ///< MIKEY-TICKET: the message just given goes to the KMS
     invalid = MIKEY_STATE_INVALID, ///< an empty (moved-from) session
 };
 

@@ -63,6 +63,7 @@ class State(enum.IntEnum):
     WAIT_RESPONSE = 1
     ESTABLISHED = 2
     FAILED = 3
+    WAIT_KMS = 4
     INVALID = 255
 
 
