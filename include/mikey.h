@@ -1091,6 +1091,14 @@ mikey_result mikey_config_add_ticket_protection_key(struct mikey_config *config,
                                                     size_t key_len);
 
 /**
+ * MIKEY-TICKET initiator: another responder (a NUL-terminated UTF-8 identity) the tickets we ask
+ * for authorise besides the one we address (the peer identity): an end a forked call may reach
+ * (RFC 6043 §5.1.1). With key forking each gets keys of its own. Returns
+ * `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or an empty identity. Not synchronised.
+ */
+mikey_result mikey_config_add_ticket_responder(struct mikey_config *config, const char *responder_id);
+
+/**
  * MIKEY-TICKET initiator: whether to ask for key forking (RFC 6043 §5.1.1; `forking` non-zero),
  * which binds the keys to the responder that resolves the ticket at the KMS. Off by default.
  * Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised.

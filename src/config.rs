@@ -191,6 +191,9 @@ pub struct TicketSettings {
     pub key_forking: bool,
     /// Initiator: how long a ticket should be valid, in seconds.
     pub lifetime_secs: u32,
+    /// Initiator: the responders the ticket also authorises besides the one we address (the
+    /// other ends a forked call may reach, RFC 6043 §5.1.1).
+    pub other_responders: Vec<Vec<u8>>,
 }
 
 /// The validity an initiator asks its tickets for by default: an hour.
@@ -203,6 +206,7 @@ impl Default for TicketSettings {
             tpks: Vec::new(),
             key_forking: false,
             lifetime_secs: DEFAULT_TICKET_LIFETIME_SECS,
+            other_responders: Vec::new(),
         }
     }
 }
@@ -766,6 +770,16 @@ impl Config {
     /// keys to the responder that resolves the ticket. Off by default.
     pub fn set_ticket_key_forking(&mut self, forking: bool) -> Result<()> {
         self.settings_mut()?.ticket.key_forking = forking;
+        Ok(())
+    }
+
+    /// MIKEY-TICKET initiator: another responder the tickets we ask for authorise besides the
+    /// one we address (our peer identity): an end a forked call may reach (RFC 6043 §5.1.1).
+    pub fn add_ticket_responder(&mut self, responder_id: &str) -> Result<()> {
+        if responder_id.is_empty() || responder_id.len() > usize::from(u16::MAX) {
+            return Err(Error::invalid_argument("an identity must be 1 to 65535 bytes"));
+        }
+        self.settings_mut()?.ticket.other_responders.push(responder_id.as_bytes().to_vec());
         Ok(())
     }
 

@@ -13,8 +13,10 @@ use mikey::{Config, ErrorKind, Kms, KmsConfig, Method, Role, Session, State, Tic
 const KMS: &str = "kms.example.org";
 const ALICE: &str = "sip:alice@example.org";
 const BOB: &str = "sip:bob@example.org";
+const CAROL: &str = "sip:carol@example.org";
 const ALICE_PSK: &[u8] = b"alice shares this with the KMS..";
 const BOB_PSK: &[u8] = b"bob shares this one with the KMS";
+const CAROL_PSK: &[u8] = b"carol shares hers with the KMS..";
 
 fn tpk(id: &[u8], byte: u8) -> TicketProtectionKey {
     TicketProtectionKey::new(id, &[byte; 32]).unwrap()
@@ -27,6 +29,7 @@ fn kms(clock: &Arc<TestClock>, tpks: &[TicketProtectionKey], responders_hold_tpk
     }
     config.add_client(ALICE.as_bytes(), ALICE_PSK).unwrap();
     config.add_client(BOB.as_bytes(), BOB_PSK).unwrap();
+    config.add_client(CAROL.as_bytes(), CAROL_PSK).unwrap();
     config.set_clock(clock.clone());
     config.set_rng(TestRng::seeded(99));
     config.set_responders_hold_tpk(responders_hold_tpk);
@@ -257,4 +260,40 @@ fn wrong_responder_expired_ticket_and_forbidden_srtp_id_map_are_refused() {
     let error_message = Message::decode(rejection.response.as_deref().expect("an error message")).unwrap();
     assert_eq!(error_message.find(Payload::as_error).map(|error| error.code), Some(14), "Invalid TICKET");
     assert_eq!(bob.state(), State::Idle);
+}
+
+#[test]
+fn a_forked_call_keys_each_responder_apart_with_key_forking() {
+    // The ticket authorises Bob and Carol; the TRANSFER_INIT reaches both (SIP forking), and the
+    // initiator forks its session for the second answer (RFC 6043 §5.1.1).
+    let clock = TestClock::at(NTP_2026);
+    let kms = kms(&clock, &[tpk(b"kms-tpk", 1)], false);
+    let mut alice_config = party(&clock, 1, (ALICE, Some(BOB)), Some(ALICE_PSK), &[]);
+    alice_config.set_ticket_key_forking(true).unwrap();
+    alice_config.add_ticket_responder(CAROL).unwrap();
+    let bob_config = party(&clock, 2, (BOB, None), Some(BOB_PSK), &[]);
+    let carol_config = party(&clock, 3, (CAROL, None), Some(CAROL_PSK), &[]);
+    let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let issued = kms.process_message(&alice.create_message().unwrap()).unwrap();
+    alice.process_message(&issued).unwrap();
+    let transfer = alice.create_message().unwrap();
+    let mut alice_for_carol = alice.fork().unwrap();
+
+    let mut answer_of = |config: &Config| {
+        let mut responder = Session::new(config, Role::Responder).unwrap();
+        let resolve = responder.process_message(&transfer).unwrap().unwrap();
+        let answer = responder.process_message(&kms.process_message(&resolve).unwrap()).unwrap().unwrap();
+        (responder, answer)
+    };
+    let (bob, bob_answer) = answer_of(&bob_config);
+    let (carol, carol_answer) = answer_of(&carol_config);
+    alice.process_message(&bob_answer).unwrap();
+    alice_for_carol.process_message(&carol_answer).unwrap();
+    assert_same_keys(&alice, &bob, &[1]);
+    assert_same_keys(&alice_for_carol, &carol, &[1]);
+    assert_eq!(alice_for_carol.peer_identity(), Some(CAROL.as_bytes()));
+    // Forked apart: Carol cannot compute Bob's keys.
+    let (bob_keys, carol_keys) = (bob.export_srtp(1).unwrap(), carol.export_srtp(1).unwrap());
+    assert_ne!(bob_keys.master_key.expose(), carol_keys.master_key.expose());
 }

@@ -754,6 +754,24 @@ pub unsafe extern "C" fn mikey_config_add_ticket_protection_key(
     unsafe { configure(config, body) }
 }
 
+/// MIKEY-TICKET initiator: another responder (a NUL-terminated UTF-8 identity) the tickets we ask
+/// for authorise besides the one we address (the peer identity): an end a forked call may reach
+/// (RFC 6043 §5.1.1). With key forking each gets keys of its own. Returns
+/// `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or an empty identity. Not synchronised.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_config_add_ticket_responder(
+    config: *mut mikey_config,
+    responder_id: *const c_char,
+) -> mikey_result {
+    let body = |config: &mut Config| -> Result<(), Failure> {
+        // SAFETY: `responder_id` is NULL or a NUL-terminated string (documentation).
+        let responder_id = unsafe { try_str(responder_id, "responder_id", MIKEY_ERR_INVALID_ARGUMENT) }?;
+        Ok(config.add_ticket_responder(responder_id)?)
+    };
+    // SAFETY: `config` is NULL or a live handle that no other thread uses (documentation).
+    unsafe { configure(config, body) }
+}
+
 /// MIKEY-TICKET initiator: whether to ask for key forking (RFC 6043 §5.1.1; `forking` non-zero),
 /// which binds the keys to the responder that resolves the ticket at the KMS. Off by default.
 /// Returns `MIKEY_ERR_INVALID_ARGUMENT` for a NULL config. Not synchronised.

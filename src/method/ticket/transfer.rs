@@ -164,11 +164,14 @@ fn our_flags(settings: &crate::config::Settings, generated_by_kms: bool) -> Tick
     }
 }
 
-/// The terms we ask for: the responder we address, valid from now for our lifetime.
+/// The terms we ask for: the responder we address and the others configured, valid from now for
+/// our lifetime.
 fn our_terms(cx: &Offering<'_>) -> Result<TicketTerms> {
     let now = whole_seconds(cx.settings.clock.now_ntp());
+    let mut responders = vec![peer_id(cx.settings)?.to_vec()];
+    responders.extend(cx.settings.ticket.other_responders.iter().cloned());
     Ok(TicketTerms {
-        responders: vec![peer_id(cx.settings)?.to_vec()],
+        responders,
         valid_from: Some(now),
         valid_until: Some(now.wrapping_add(u64::from(cx.settings.ticket.lifetime_secs) << 32)),
         ..TicketTerms::default()
