@@ -280,7 +280,7 @@ fn a_forked_call_keys_each_responder_apart_with_key_forking() {
     let transfer = alice.create_message().unwrap();
     let mut alice_for_carol = alice.fork().unwrap();
 
-    let mut answer_of = |config: &Config| {
+    let answer_of = |config: &Config| {
         let mut responder = Session::new(config, Role::Responder).unwrap();
         let resolve = responder.process_message(&transfer).unwrap().unwrap();
         let answer = responder.process_message(&kms.process_message(&resolve).unwrap()).unwrap().unwrap();
