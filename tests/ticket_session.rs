@@ -297,3 +297,43 @@ fn a_forked_call_keys_each_responder_apart_with_key_forking() {
     let (bob_keys, carol_keys) = (bob.export_srtp(1).unwrap(), carol.export_srtp(1).unwrap());
     assert_ne!(bob_keys.master_key.expose(), carol_keys.master_key.expose());
 }
+
+#[test]
+fn a_request_to_the_wrong_kms_or_an_answer_from_an_impostor_changes_nothing() {
+    let clock = TestClock::at(NTP_2026);
+    let kms = kms(&clock, &[tpk(b"kms-tpk", 1)], false);
+    // Alice names another KMS: ours does not answer, and Alice keeps waiting.
+    let mut misdirected = Config::with_sources(Method::Ticket, clock.clone(), TestRng::seeded(5)).unwrap();
+    misdirected.set_identities(Some(ALICE), Some(BOB)).unwrap();
+    misdirected.set_psk(ALICE_PSK).unwrap();
+    misdirected.set_ticket_kms("other-kms.example.org").unwrap();
+    let mut alice = Session::new(&misdirected, Role::Initiator).unwrap();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let request = alice.create_message().unwrap();
+    let rejection = kms.process_message(&request).unwrap_err();
+    assert!(rejection.error.context().contains("another KMS"), "{}", rejection.error);
+    assert!(rejection.response.is_none());
+    assert_eq!(alice.state(), State::WaitKms);
+
+    // An impostor KMS that does not share Alice's PSK: its REQUEST_RESP is refused, and Alice
+    // still takes the real one afterwards.
+    let alice_config = party(&clock, 1, (ALICE, Some(BOB)), Some(ALICE_PSK), &[]);
+    let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let request = alice.create_message().unwrap();
+    let mut impostor_config = KmsConfig::new(KMS.as_bytes()).unwrap();
+    impostor_config.add_tpk(tpk(b"kms-tpk", 9)).unwrap();
+    impostor_config.add_client(ALICE.as_bytes(), b"not alice's PSK, but as long....").unwrap();
+    impostor_config.set_clock(clock.clone());
+    let impostor = Kms::new(impostor_config).unwrap();
+    let forged = impostor.process_message(&request).unwrap_err();
+    assert!(forged.response.is_none(), "the impostor cannot even authenticate Alice");
+    let real = kms.process_message(&request).unwrap();
+    let mut tampered = real.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert_eq!(alice.process_message(&tampered).unwrap_err().error.kind(), ErrorKind::AuthFailed);
+    assert_eq!(alice.state(), State::WaitKms);
+    alice.process_message(&real).unwrap();
+    assert_eq!(alice.state(), State::Idle);
+}
