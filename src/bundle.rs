@@ -6,6 +6,7 @@
 //! session keeps one and exports from it.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::sync::Arc;
 
 use smallvec::{smallvec, SmallVec};
@@ -244,6 +245,26 @@ impl Peer {
     }
 }
 
+/// MIKEY-TICKET: the keys of a CSB's updates (RFC 6043 §5.2: "Both messages SHALL be protected
+/// with the same keys ... that protected the last message ... in the initial exchange", its
+/// TRANSFER_RESP): that message's MPK (MPKi, or MPKr' when forked), the initial exchange's RANDs
+/// (labels of the response direction, §5.1.2), the PRF, and whether the RANDs enter the
+/// derivation of new TGKs' keys (the H and G flags, §5.1.3). Zeroized on drop.
+pub(crate) struct TicketUpdates {
+    pub(crate) mpk: SecretBytes,
+    pub(crate) randri: Vec<u8>,
+    pub(crate) randrr: Vec<u8>,
+    pub(crate) prf: PrfFunction,
+    pub(crate) randri_in_tgk: bool,
+    pub(crate) randrr_in_tgk: bool,
+}
+
+impl fmt::Debug for TicketUpdates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TicketUpdates").field("prf", &self.prf).finish_non_exhaustive()
+    }
+}
+
 /// The committed state of an established (or, for an initiator, sent) CSB.
 #[derive(Clone, Debug)]
 pub(crate) struct Bundle {
@@ -263,6 +284,8 @@ pub(crate) struct Bundle {
     /// PK: the envelope key the initiator asked to cache; updates of this CSB are then PSK
     /// messages under it (RFC 3830 §3.2, §4.5).
     pub(crate) envelope_key: Option<SecretBytes>,
+    /// MIKEY-TICKET: what protects the CSB's updates (RFC 6043 §5.2).
+    pub(crate) ticket_updates: Option<Arc<TicketUpdates>>,
     /// MIKEY-SAKKE: the MCPTT key the CSB's TGK is, with its ID and key parameters.
     pub(crate) mcptt_key: Option<Arc<McpttKey>>,
     /// Who authenticated the CSB; its updates must come from the same peer.
@@ -308,6 +331,7 @@ impl Bundle {
             deriver,
             peer,
             envelope_key: None,
+            ticket_updates: None,
             mcptt_key: None,
             accepted_timestamp: 0,
         })

@@ -337,3 +337,46 @@ fn a_request_to_the_wrong_kms_or_an_answer_from_an_impostor_changes_nothing() {
     alice.process_message(&real).unwrap();
     assert_eq!(alice.state(), State::Idle);
 }
+
+#[test]
+fn a_csb_update_rekeys_under_the_initial_exchange_s_keys_and_is_bound_to_it() {
+    let clock = TestClock::at(NTP_2026);
+    let kms = kms(&clock, &[tpk(b"kms-tpk", 1)], false);
+    let mut alice_config = party(&clock, 1, (ALICE, Some(BOB)), Some(ALICE_PSK), &[]);
+    alice_config.set_ticket_key_forking(true).unwrap();
+    let bob_config = party(&clock, 2, (BOB, None), Some(BOB_PSK), &[]);
+    let (mut alice, mut bob) = mode_1(&kms, &alice_config, &bob_config);
+    let before = bob.export_srtp(1).unwrap();
+    clock.advance(1);
+
+    // §5.2: same CSB ID, a new T, no RAND and no TICKET, a KEMAC with a new TGK; no KMS.
+    let update = alice.create_message().unwrap();
+    let decoded = Message::decode(&update).unwrap();
+    assert_eq!(decoded.header.data_type, DataType::TicketTransferInit);
+    assert_eq!(Some(decoded.header.csb_id), bob.csb_id());
+    assert!(decoded.find(Payload::as_ticket).is_none() && decoded.find(Payload::as_rand_with_role).is_none());
+    assert!(decoded.find(Payload::as_kemac).is_some());
+    for at in 0..update.len() {
+        let mut tampered = update.clone();
+        tampered[at] ^= 0x20;
+        assert!(bob.process_message(&tampered).is_err(), "byte {at} of the update");
+        assert_eq!(bob.export_srtp(1).unwrap().master_key.expose(), before.master_key.expose());
+    }
+    let answer = bob.process_message(&update).unwrap().expect("TRANSFER_RESP");
+    assert_eq!(bob.state(), State::Established);
+    alice.process_message(&answer).unwrap();
+    assert_same_keys(&alice, &bob, &[1, 2]);
+    assert_ne!(bob.export_srtp(1).unwrap().master_key.expose(), before.master_key.expose(), "re-keyed");
+    // The same update again is a replay; a second one re-keys again.
+    assert_eq!(bob.process_message(&update).unwrap_err().error.kind(), ErrorKind::Replay);
+    clock.advance(1);
+    let second = alice.create_message().unwrap();
+    alice.process_message(&bob.process_message(&second).unwrap().unwrap()).unwrap();
+    assert_same_keys(&alice, &bob, &[1, 2]);
+
+    // An update for a CSB Bob does not hold is no update of his.
+    let mut message = Message::decode(&second).unwrap();
+    message.header.csb_id ^= 1;
+    let other_csb = message.encode().unwrap();
+    assert!(bob.process_message(&other_csb).is_err(), "an update of a CSB Bob does not hold");
+}

@@ -89,6 +89,14 @@ impl PrfFunction {
             _ => None,
         }
     }
+
+    /// The "PRF func" code of this PRF (minisip's form of MIKEY-1 is MIKEY-1 on the wire).
+    pub fn code(self) -> u8 {
+        match self {
+            PrfFunction::MikeyHmacSha1 | PrfFunction::MinisipHmacSha1 => 0,
+            PrfFunction::HmacSha256 => 1,
+        }
+    }
 }
 
 impl PrfKey {

@@ -22,7 +22,7 @@ use super::kms_exchange::{single, KmsClient, KmsExchange};
 use super::policy::whole_seconds;
 use super::protection::{MessageProtection, Trailer};
 use super::TicketTerms;
-use crate::bundle::{generic_id_map, Bundle, KeyKind, KeyMaterial, Peer, RandBytes};
+use crate::bundle::{generic_id_map, Bundle, KeyKind, KeyMaterial, Peer, RandBytes, TicketUpdates};
 use crate::crypto::ticket_kdf::{fork_key, mpk_part, ForkedKey, MessageDirection, MpkPart, TicketTrafficKeys};
 use crate::crypto::{ct_eq, CryptoSessionKeys, PrfFunction};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -67,11 +67,25 @@ pub(crate) enum TicketPending {
     Transfer(TransferSent),
     /// Responder: the KMS's answer to our RESOLVE_INIT for a TRANSFER_INIT.
     Resolve { transfer_init: Vec<u8>, resolve_init: Vec<u8> },
+    /// Initiator: the TRANSFER_RESP to our update of an established CSB (§5.2).
+    Update(UpdateSent),
+}
+
+/// An initiator's update TRANSFER_INIT and what checks its answer.
+pub(crate) struct UpdateSent {
+    init: Vec<u8>,
+    updates: Arc<TicketUpdates>,
+    /// The new TGK it carries.
+    tgk: SecretBytes,
+    policy: SrtpPolicy,
+    /// The CSB's peer, whom the answer must come from.
+    peer: Peer,
+    rand: RandBytes,
 }
 
 impl TicketPending {
     pub(crate) fn waits_for_kms(&self) -> bool {
-        !matches!(self, TicketPending::Transfer(_))
+        matches!(self, TicketPending::Request { .. } | TicketPending::Resolve { .. })
     }
 }
 
@@ -81,6 +95,7 @@ impl fmt::Debug for TicketPending {
             TicketPending::Request { .. } => "TicketPending::Request",
             TicketPending::Transfer(_) => "TicketPending::Transfer",
             TicketPending::Resolve { .. } => "TicketPending::Resolve",
+            TicketPending::Update(_) => "TicketPending::Update",
         })
     }
 }
@@ -100,8 +115,8 @@ pub(crate) struct TransferSent {
 /// The initiator's I_MESSAGE: REQUEST_INIT to the KMS when we hold no ticket and no TPK, else
 /// TRANSFER_INIT with the ticket held or one we seal ourselves.
 pub(crate) fn offer(cx: &Offering<'_>) -> Result<Offer> {
-    if cx.update.is_some() {
-        return Err(updates_unsupported());
+    if let Some(update) = cx.update {
+        return update_offer(cx, update);
     }
     let settings = &cx.settings.ticket;
     match (cx.held_ticket, settings.tpks.first()) {
@@ -114,9 +129,123 @@ pub(crate) fn offer(cx: &Offering<'_>) -> Result<Offer> {
     }
 }
 
-fn updates_unsupported() -> Error {
-    Error::unsupported("CSB updates of MIKEY-TICKET (RFC 6043 §5.2) are not supported yet")
-        .with_peer_code(MikeyErrorCode::InvalidDataType)
+/// The update of an established CSB (§5.2): HDR, T, IDRi, IDRr, SP, KEMAC with a new TGK, V,
+/// under the keys of the initial exchange's last message; no RAND, no TICKET.
+fn update_offer(cx: &Offering<'_>, established: &Bundle) -> Result<Offer> {
+    let updates = established
+        .ticket_updates
+        .clone()
+        .ok_or_else(|| Error::new(ErrorKind::State, "the CSB was not established by MIKEY-TICKET"))?;
+    let (own, peer) = (own_id(cx.settings)?, peer_id(cx.settings)?);
+    let (tgk, spi) = (random(cx, KEY_LEN)?, random(cx, SPI_LEN)?);
+    let keys = KeyDataList { id: None, keys: [key_data(KeyDataType::Tgk, &tgk, spi.expose())].into_iter().collect() };
+    let protection = update_protection(&updates, cx.csb_id)?;
+    let header = CommonHeader {
+        data_type: DataType::TicketTransferInit,
+        verification_requested: true,
+        prf_function: updates.prf.code(),
+        csb_id: cx.csb_id,
+        cs_id_map: generic_id_map(cx.streams.iter().copied()),
+    };
+    let payloads = vec![
+        Payload::Timestamp(cx.timestamp),
+        idr(id_role::INITIATOR, own),
+        idr(id_role::RESPONDER, peer),
+        cx.policy_payload()?,
+        Payload::Kemac(protection.seal_kemac(&keys, &cx.timestamp)?),
+    ];
+    drop(keys);
+    let bytes = protection.seal(Message { header, payloads }, Trailer::Identities(own, peer))?;
+    let sent = UpdateSent {
+        init: bytes.clone(),
+        updates,
+        tgk,
+        policy: cx.policy,
+        peer: established.peer.clone(),
+        rand: established.rand.clone(),
+    };
+    Ok(Offer { bytes, bundle: None, pending: Pending::Ticket(Arc::new(TicketPending::Update(sent))) })
+}
+
+/// Responder: an update of the CSB `established` (§5.2), authenticated under the keys of its
+/// initial exchange's last message, from the CSB's initiator; new keys if it carries a KEMAC.
+fn answer_update(cx: &Answering<'_>, received: &Received<'_>, established: &Bundle) -> Result<Answer> {
+    let message = received.message;
+    let updates = established
+        .ticket_updates
+        .as_ref()
+        .ok_or_else(|| Error::new(ErrorKind::State, "the CSB was not established by MIKEY-TICKET"))?;
+    if message.payloads.iter().any(|payload| matches!(payload, Payload::Ticket(_) | Payload::RandWithRole(_))) {
+        return Err(Error::malformed("an update carries no new RAND or TICKET (RFC 6043 §5.2)"));
+    }
+    let initiator = carried_id(message, id_role::INITIATOR)?.unwrap_or(&established.peer.identity);
+    if initiator != established.peer.identity.as_slice() {
+        return Err(Error::new(ErrorKind::AuthFailed, "the update names another initiator than the CSB's")
+            .with_peer_code(MikeyErrorCode::InvalidId));
+    }
+    let own = own_id(cx.settings)?;
+    let responder = carried_id(message, id_role::RESPONDER)?.unwrap_or(own);
+    let protection = update_protection(updates, message.header.csb_id)?;
+    protection.verify(received.bytes, message, Trailer::Identities(initiator, responder))?;
+    let key_data = match message.find(Payload::as_kemac) {
+        Some(kemac) => Some(protection.open_kemac(kemac, &single_timestamp(message)?)?),
+        None => None,
+    };
+    let keys = key_data.as_ref().map(|plaintext| KeyDataList::decode(plaintext.expose(), false)).transpose()?;
+    let material = keys.as_ref().map(|keys| session_key(keys, 0).and_then(traffic_key_material)).transpose()?;
+    let new_keys = NewKeys::Local(material.map(|material| (material, Vec::new())));
+    let mut bundle =
+        accept::bundle(cx, message, (&established.rand, new_keys), SrtpPolicy::default(), established.peer.clone())?;
+    key_as_ticket(&mut bundle, updates.clone())?;
+    if !message.header.verification_requested {
+        return Ok(Answer { bundle, response: None, sent_key: false });
+    }
+    let header = CommonHeader {
+        data_type: DataType::TicketTransferResponse,
+        verification_requested: false,
+        prf_function: message.header.prf_function,
+        csb_id: message.header.csb_id,
+        cs_id_map: generic_id_map(bundle.streams()),
+    };
+    let payloads = vec![
+        Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: cx.settings.clock.now_ntp() }),
+        idr(id_role::RESPONDER, own),
+    ];
+    let bytes = protection.seal(Message { header, payloads }, Trailer::InitialMessage(received.bytes))?;
+    Ok(Answer { bundle, response: Some(bytes), sent_key: false })
+}
+
+/// Initiator: the TRANSFER_RESP to our update (§5.2), under the same keys; the CSB with the new
+/// TGK.
+fn complete_update(cx: &Completing<'_>, received: &Received<'_>, sent: &UpdateSent) -> Result<Option<Bundle>> {
+    let message = received.message;
+    single_timestamp(message)?;
+    update_protection(&sent.updates, cx.sent.csb_id)?.verify(
+        received.bytes,
+        message,
+        Trailer::InitialMessage(&sent.init),
+    )?;
+    let material = KeyMaterial::joined(KeyKind::Tgk, sent.tgk.expose(), &[]);
+    let keying = (sent.rand.clone(), material, Vec::new());
+    let mut bundle = Bundle::with_offered_policy(
+        cx.sent.csb_id,
+        sent.updates.prf,
+        keying,
+        cx.streams.clone(),
+        sent.policy,
+        sent.peer.clone(),
+    )?;
+    key_as_ticket(&mut bundle, sent.updates.clone())?;
+    Ok(Some(bundle))
+}
+
+/// The ID Data of the one IDR payload of `role`, if any; two are refused.
+fn carried_id<'m>(message: &'m Message<'_>, role: u8) -> Result<Option<&'m [u8]>> {
+    let mut ids = message.payloads.iter().filter_map(Payload::as_id_with_role).filter(|id| id.role == role);
+    match (ids.next(), ids.next()) {
+        (found, None) => Ok(found.map(|id| &*id.data)),
+        _ => Err(Error::malformed(format!("two IDR payloads of role {role}"))),
+    }
 }
 
 fn own_id(settings: &crate::config::Settings) -> Result<&[u8]> {
@@ -355,9 +484,6 @@ struct TransferInit<'m> {
 /// the TRANSFER_INIT names its initiator and the policies we accept (checked when the CSB is
 /// made; here, the shape). A failure is answered before any KMS is asked.
 fn read_transfer_init<'m>(cx: &Answering<'m>, message: &'m Message<'m>) -> Result<TransferInit<'m>> {
-    if cx.update.is_some() {
-        return Err(updates_unsupported());
-    }
     if !matches!(message.header.cs_id_map, crate::wire::CsIdMap::GenericId(_)) {
         return Err(Error::malformed(
             "TRANSFER_INIT uses the GENERIC-ID map; SRTP-ID SHALL NOT be used (RFC 6043 §6.1)",
@@ -383,13 +509,7 @@ fn read_transfer_init<'m>(cx: &Answering<'m>, message: &'m Message<'m>) -> Resul
         return Err(Error::new(ErrorKind::AuthFailed, "the ticket is not for us (its IDRr)")
             .with_peer_code(MikeyErrorCode::InvalidId));
     }
-    let id = |role| -> Result<Option<&'m [u8]>> {
-        let mut ids = message.payloads.iter().filter_map(Payload::as_id_with_role).filter(|id| id.role == role);
-        match (ids.next(), ids.next()) {
-            (found, None) => Ok(found.map(|id| &*id.data)),
-            _ => Err(Error::malformed(format!("two IDR payloads of role {role}"))),
-        }
-    };
+    let id = |role| carried_id(message, role);
     let initiator = id(id_role::INITIATOR)?.ok_or_else(|| {
         Error::malformed("this responder needs the initiator's IDRi").with_peer_code(MikeyErrorCode::InvalidId)
     })?;
@@ -410,6 +530,9 @@ fn read_transfer_init<'m>(cx: &Answering<'m>, message: &'m Message<'m>) -> Resul
 /// Responder: whether the TRANSFER_INIT needs the KMS (mode 1 and 3), and then the
 /// RESOLVE_INIT_PSK for it (§4.2.3).
 pub(crate) fn consult_kms(cx: &Answering<'_>, received: &Received<'_>) -> Result<Option<KmsConsultation>> {
+    if cx.update.is_some() {
+        return Ok(None);
+    }
     let view = read_transfer_init(cx, received.message)?;
     let tpks = &cx.settings.ticket.tpks;
     if !view.ticket.policy.flags.kms_must_resolve && base::holds_tpk_for(view.ticket, tpks) {
@@ -437,6 +560,9 @@ struct Resolved {
 
 /// Responder holding the TPK (modes 2 and 4): opens the ticket itself and answers.
 pub(crate) fn answer(cx: &Answering<'_>, received: &Received<'_>) -> Result<Answer> {
+    if let Some(established) = cx.update {
+        return answer_update(cx, received, established);
+    }
     let view = read_transfer_init(cx, received.message)?;
     let opened = base::open(view.ticket, &cx.settings.ticket.tpks)?;
     let keys = opened.keys()?;
@@ -514,7 +640,16 @@ fn finish_transfer(
     } else {
         Vec::new()
     };
-    derive_as_ticket(&mut bundle, header_prf, flags, view.randri, &randrr)?;
+    let response_key = mpkr_forked.unwrap_or(mpki);
+    let updates = TicketUpdates {
+        mpk: SecretBytes::from_slice(response_key),
+        randri: view.randri.to_vec(),
+        randrr: randrr.clone(),
+        prf: header_prf,
+        randri_in_tgk: flags.initiator_rand_in_tgk_derivation,
+        randrr_in_tgk: flags.responder_rand,
+    };
+    key_as_ticket(&mut bundle, Arc::new(updates))?;
     let responder = resolved.modifier.as_ref().map_or(view.responder, |(responder, _)| responder.as_slice());
     let mut payloads =
         vec![Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: cx.settings.clock.now_ntp() })];
@@ -532,7 +667,6 @@ fn finish_transfer(
         csb_id,
         cs_id_map: generic_id_map(bundle.streams()),
     };
-    let response_key = mpkr_forked.unwrap_or(mpki);
     let response =
         MessageProtection::new(header_prf, response_key, csb_id, MessageDirection::Response, view.randri, &randrr)?;
     let bytes = response.seal(Message { header, payloads }, Trailer::InitialMessage(received.bytes))?;
@@ -550,20 +684,24 @@ fn traffic_key_material(key: &KeyData<'_>) -> Result<KeyMaterial> {
     Ok(KeyMaterial::joined(kind, key.key.expose(), &[]))
 }
 
-/// The CSB's keys per crypto session come from its TGK with RFC 6043's labels (§5.1.3): RANDRi
-/// when H says so, RANDRr when G does.
-fn derive_as_ticket(
-    bundle: &mut Bundle,
-    prf: PrfFunction,
-    flags: TicketFlags,
-    randri: &[u8],
-    randrr: &[u8],
-) -> Result<()> {
-    let randri = if flags.initiator_rand_in_tgk_derivation { randri } else { &[] };
-    let randrr = if flags.responder_rand { randrr } else { &[] };
+/// Keys the CSB as MIKEY-TICKET does: each crypto session's keys from its TGK with RFC 6043's
+/// labels (§5.1.3), RANDRi when H says so and RANDRr when G does; and keeps what protects the
+/// CSB's updates (§5.2).
+fn key_as_ticket(bundle: &mut Bundle, updates: Arc<TicketUpdates>) -> Result<()> {
+    let randri: &[u8] = if updates.randri_in_tgk { &updates.randri } else { &[] };
+    let randrr: &[u8] = if updates.randrr_in_tgk { &updates.randrr } else { &[] };
     bundle.derive_as_ticket(|tgk| {
-        Ok(Arc::new(TicketTrafficKeys::new(prf, tgk, randri, randrr)?) as Arc<dyn CryptoSessionKeys>)
-    })
+        Ok(Arc::new(TicketTrafficKeys::new(updates.prf, tgk, randri, randrr)?) as Arc<dyn CryptoSessionKeys>)
+    })?;
+    bundle.ticket_updates = Some(updates);
+    Ok(())
+}
+
+/// The keys of an update message of the CSB `csb_id` (§5.2): those of the initial exchange's
+/// last message.
+fn update_protection(updates: &TicketUpdates, csb_id: u32) -> Result<MessageProtection> {
+    let direction = MessageDirection::Response;
+    MessageProtection::new(updates.prf, updates.mpk.expose(), csb_id, direction, &updates.randri, &updates.randrr)
 }
 
 /// Initiator: checks the TRANSFER_RESP answering our TRANSFER_INIT (§4.2.2.4) and makes the CSB:
@@ -572,8 +710,10 @@ pub(crate) fn complete(cx: &Completing<'_>, received: &Received<'_>) -> Result<O
     let Pending::Ticket(pending) = &cx.sent.pending else {
         return Err(Error::new(ErrorKind::State, "no Ticket Transfer is waiting"));
     };
-    let TicketPending::Transfer(sent) = &**pending else {
-        return Err(Error::new(ErrorKind::State, "no Ticket Transfer is waiting"));
+    let sent = match &**pending {
+        TicketPending::Transfer(sent) => sent,
+        TicketPending::Update(sent) => return complete_update(cx, received, sent),
+        _ => return Err(Error::new(ErrorKind::State, "no Ticket Transfer is waiting")),
     };
     let message = received.message;
     single_timestamp(message)?;
@@ -633,6 +773,14 @@ pub(crate) fn complete(cx: &Completing<'_>, received: &Received<'_>) -> Result<O
         sent.policy,
         Peer::ticket_holder(mpki, &peer_name),
     )?;
-    derive_as_ticket(&mut bundle, prf, flags, &sent.randri, &randrr)?;
+    let updates = TicketUpdates {
+        mpk: response_key,
+        randri: sent.randri.clone(),
+        randrr,
+        prf,
+        randri_in_tgk: flags.initiator_rand_in_tgk_derivation,
+        randrr_in_tgk: flags.responder_rand,
+    };
+    key_as_ticket(&mut bundle, Arc::new(updates))?;
     Ok(Some(bundle))
 }
