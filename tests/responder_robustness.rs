@@ -86,3 +86,68 @@ fn mutated_mikey_sakke_messages_never_panic_and_rejections_change_nothing() {
     assert!(rejections > SAKKE_MUTATIONS * 3 / 4, "{rejections} mutations rejected");
     Session::new(&alice, Role::Responder).unwrap().process_message(&message).unwrap();
 }
+
+/// MIKEY-TICKET: the KMS's two inputs, the responder's TRANSFER_INIT (mode 1, so the mutants that
+/// pass its early checks make it ask the KMS), and the initiator's two answers, mutated. No call
+/// may panic; a rejected message leaves the KMS, the responder and the initiator as they were.
+#[test]
+fn mutated_mikey_ticket_messages_never_panic_and_rejections_change_nothing() {
+    use mikey::{Config, Kms, KmsConfig, TicketProtectionKey};
+    let clock = TestClock::at(NTP_2026);
+    let kms = {
+        let mut config = KmsConfig::new(b"kms.example.org").unwrap();
+        config.add_tpk(TicketProtectionKey::new(b"tpk", &[3; 32]).unwrap()).unwrap();
+        config.add_client(b"sip:alice@example.org", &[0xA1; 32]).unwrap();
+        config.add_client(b"sip:bob@example.org", &[0xB0; 32]).unwrap();
+        config.set_clock(clock.clone());
+        Kms::new(config).unwrap()
+    };
+    let party = |own: &str, peer: Option<&str>, psk: &[u8]| {
+        let mut config = Config::with_sources(Method::Ticket, clock.clone(), common::TestRng::seeded(7)).unwrap();
+        config.set_identities(Some(own), peer).unwrap();
+        config.set_psk(psk).unwrap();
+        config.set_ticket_kms("kms.example.org").unwrap();
+        config
+    };
+    let alice_config = party("sip:alice@example.org", Some("sip:bob@example.org"), &[0xA1; 32]);
+    let bob_config = party("sip:bob@example.org", None, &[0xB0; 32]);
+    let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+    alice.add_srtp_stream(0x0A0B_0C0D, 1).unwrap();
+    let request = alice.create_message().unwrap();
+    let issued = kms.process_message(&request).unwrap();
+    let mut rng = Rng::new(0x71C4_E700);
+    let mut rejections = [0usize; 4];
+    for _ in 0..MUTATIONS {
+        if alice.process_message(&mutate(&issued, &mut rng)).is_err() {
+            rejections[0] += 1;
+            assert_eq!(alice.state(), State::WaitKms);
+        }
+    }
+    alice.process_message(&issued).unwrap();
+    let transfer = alice.create_message().unwrap();
+    let mut bob = Session::new(&bob_config, Role::Responder).unwrap();
+    let resolve = bob.process_message(&transfer).unwrap().unwrap();
+    let resolved = kms.process_message(&resolve).unwrap();
+    for _ in 0..MUTATIONS {
+        let mut fresh = Session::new(&bob_config, Role::Responder).unwrap();
+        if fresh.process_message(&mutate(&transfer, &mut rng)).is_err() {
+            rejections[1] += 1;
+            assert_eq!((fresh.state(), fresh.csb_id()), (State::Idle, None));
+        }
+        // The KMS refuses mutated resolves (the genuine one is answered already) without panicking.
+        if kms.process_message(&mutate(&resolve, &mut rng)).is_err() {
+            rejections[2] += 1;
+        }
+    }
+    let answer = bob.process_message(&resolved).unwrap().unwrap();
+    for _ in 0..MUTATIONS {
+        let mut fork = alice.fork().unwrap();
+        if fork.process_message(&mutate(&answer, &mut rng)).is_err() {
+            rejections[3] += 1;
+            assert_eq!(fork.state(), State::WaitResponse);
+        }
+    }
+    assert!(rejections.iter().all(|&count| count > MUTATIONS * 3 / 4), "rejections {rejections:?}");
+    alice.process_message(&answer).unwrap();
+    assert_eq!((alice.state(), bob.state()), (State::Established, State::Established));
+}
