@@ -246,6 +246,9 @@ fn wrong_responder_expired_ticket_and_forbidden_srtp_id_map_are_refused() {
     let mut bob = Session::new(&bob_config, Role::Responder).unwrap();
     let rejection = bob.process_message(&with_srtp_id).unwrap_err();
     assert!(rejection.error.context().contains("GENERIC-ID"), "{}", rejection.error);
+    let error_message = Message::decode(rejection.response.as_deref().expect("an error message")).unwrap();
+    assert_eq!(error_message.find(Payload::as_error).map(|error| error.code), Some(12), "Unspecified, no SP");
+    assert!(error_message.find(Payload::as_security_policy).is_none());
 
     // A ticket held two hours (valid one): its TRANSFER_INIT is fresh, the ticket is not.
     let mut late = Session::new(&alice_config, Role::Initiator).unwrap();

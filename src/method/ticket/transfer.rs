@@ -488,7 +488,7 @@ fn read_transfer_init<'m>(cx: &Answering<'m>, message: &'m Message<'m>) -> Resul
         return Err(Error::malformed(
             "TRANSFER_INIT uses the GENERIC-ID map; SRTP-ID SHALL NOT be used (RFC 6043 §6.1)",
         )
-        .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy));
+        .with_peer_code(MikeyErrorCode::Unspecified));
     }
     let ticket = single(message, Payload::as_ticket, "TICKET")?;
     let flags = ticket.policy.flags;
