@@ -469,6 +469,14 @@ mikey_result test_set_from_pki(mikey_config *config, test_pki_setter set, const 
     return result;
 }
 
+mikey_result test_kms_set_from_pki(mikey_kms *kms, test_kms_pki_setter set, const char *name)
+{
+    file_bytes bytes = {NULL, 0};
+    mikey_result result = read_pki(name, &bytes) ? set(kms, bytes.data, bytes.len) : MIKEY_ERR_INVALID_ARGUMENT;
+    free(bytes.data);
+    return result;
+}
+
 mikey_config *test_signing_config(mikey_method method, const char *who, const char *key_of, const char *peer_id,
                                    const char *peer_cert, int trust)
 {

@@ -104,6 +104,9 @@ mikey_config *test_config_new(const test_config_params *params);
  * returns its result. */
 typedef mikey_result (*test_pki_setter)(mikey_config *config, const uint8_t *data, size_t len);
 mikey_result test_set_from_pki(mikey_config *config, test_pki_setter set, const char *name);
+/* The same for a KMS's setters (mikey_kms_set_private_key, mikey_kms_add_trust_anchor). */
+typedef mikey_result (*test_kms_pki_setter)(mikey_kms *kms, const uint8_t *data, size_t len);
+mikey_result test_kms_set_from_pki(mikey_kms *kms, test_kms_pki_setter set, const char *name);
 
 mikey_config *test_signing_config(mikey_method method, const char *who, const char *key_of, const char *peer_id,
                                   const char *peer_cert, int trust);

@@ -24,6 +24,13 @@
 #error "MIKEY_TEST_PKI_DIR must name tests/pki"
 #endif
 
+// The clock of the tests: the NTP time the user_data points to (a std::uint64_t), read at each
+// call; for config::set_clock and kms::set_clock.
+extern "C" inline std::uint64_t cpp_test_clock(void *user_data)
+{
+    return *static_cast<const std::uint64_t *>(user_data);
+}
+
 namespace cpp_test {
 
 using bytes = std::vector<std::uint8_t>;

@@ -57,14 +57,6 @@ static_assert(std::is_nothrow_move_constructible_v<mikey::mcptt_key> &&
                   std::is_nothrow_move_assignable_v<mikey::mcptt_key>,
               "mcptt_key moves without throwing");
 
-// The clock of the tests: the NTP time the user_data points to, read at each call.
-extern "C" {
-static std::uint64_t fixed_clock(void *user_data)
-{
-    return *static_cast<const std::uint64_t *>(user_data);
-}
-}
-
 namespace {
 
 using namespace cpp_test;
@@ -495,7 +487,7 @@ void test_clock()
     // Declared before the configs and sessions, so they outlive them.
     std::uint64_t alice_now = t0, bob_now = 0, behind_now = 0, far_now = 0;
     mikey::config alice = mikey::config::psk(psk_bytes);
-    alice.set_clock(fixed_clock, &alice_now);
+    alice.set_clock(cpp_test_clock, &alice_now);
     mikey::session init = mikey::session::initiator(alice);
     add_streams(init, one);
     bytes offer = init.create_message(); // T = t0
@@ -505,7 +497,7 @@ void test_clock()
     // with the clock back to 30 s after T, the same message is accepted.
     bob_now = t0 + ntp_seconds(120);
     mikey::config bob = mikey::config::psk(psk_bytes);
-    bob.set_clock(fixed_clock, &bob_now);
+    bob.set_clock(cpp_test_clock, &bob_now);
     mikey::session resp = mikey::session::responder(bob);
     mikey::error late = EXPECT_ERROR(MIKEY_ERR_TIMESTAMP, (void)resp.process_message(offer));
     CHECK(late.detail() == resp.last_error(), "detail \"" + late.detail() + "\"");
@@ -517,7 +509,7 @@ void test_clock()
     // The same two minutes fit a 300-second window.
     far_now = t0 + ntp_seconds(120);
     mikey::config patient = mikey::config::psk(psk_bytes);
-    patient.set_clock(fixed_clock, &far_now);
+    patient.set_clock(cpp_test_clock, &far_now);
     patient.set_replay_window(300);
     mikey::session patient_resp = mikey::session::responder(patient);
     CHECK(patient_resp.process_message(offer).empty() && patient_resp.established(), "accepted in a wider window");
@@ -526,8 +518,8 @@ void test_clock()
     // A clock 30 s behind T: beyond the default future skew (5 s), within one of 60 s.
     behind_now = t0 - ntp_seconds(30);
     mikey::config strict = mikey::config::psk(psk_bytes), skewed = mikey::config::psk(psk_bytes);
-    strict.set_clock(fixed_clock, &behind_now);
-    skewed.set_clock(fixed_clock, &behind_now);
+    strict.set_clock(cpp_test_clock, &behind_now);
+    skewed.set_clock(cpp_test_clock, &behind_now);
     skewed.set_max_future_skew(60);
     mikey::session strict_resp = mikey::session::responder(strict);
     EXPECT_ERROR(MIKEY_ERR_TIMESTAMP, (void)strict_resp.process_message(offer));
@@ -540,7 +532,7 @@ void test_clock()
     CHECK(no_clock.function() == "mikey_config_set_clock" && no_clock.detail() == fresh.last_error(),
           "function \"" + no_clock.function() + "\", detail \"" + no_clock.detail() + "\"");
     EXPECT_ERROR(MIKEY_ERR_INVALID_ARGUMENT, fresh.set_max_future_skew(3601));
-    EXPECT_ERROR(MIKEY_ERR_STATE, skewed.set_clock(fixed_clock, &alice_now)); // frozen
+    EXPECT_ERROR(MIKEY_ERR_STATE, skewed.set_clock(cpp_test_clock, &alice_now)); // frozen
 }
 
 // ---- MCPTT helpers ----------------------------------------------------------------------------------
@@ -591,7 +583,7 @@ std::uint64_t sakke_now = ntp_seconds(SW_MESSAGE_NTP_SECONDS);
 mikey::config sakke_community_config()
 {
     mikey::config c(mikey::method::sakke);
-    c.set_clock(fixed_clock, &sakke_now);
+    c.set_clock(cpp_test_clock, &sakke_now);
     c.add_kms_community(SW_KMS_URI, unhex(SW_KMS_Z), unhex(SW_KMS_KPAK), SW_KEY_PERIOD_SECS,
                         SW_KEY_PERIOD_OFFSET_SECS);
     return c;
@@ -851,7 +843,7 @@ std::string kms_response(const std::string &message)
 void sakke_from_kms_xml()
 {
     mikey::config config(mikey::method::sakke);
-    config.set_clock(fixed_clock, &sakke_now);
+    config.set_clock(cpp_test_clock, &sakke_now);
     config.add_kms_xml(kms_response(
         std::string("<KmsInit Version=\"1.0.0\"><KmsCertificate Version=\"1.1.0\" Role=\"Root\"><KmsUri>") +
         SW_KMS_URI + "</KmsUri><UserIdFormat>2</UserIdFormat><UserKeyPeriod>" + std::to_string(SW_KEY_PERIOD_SECS) +

@@ -4,6 +4,7 @@
  * responder (bob) and a KMS.
  * - Mode 1: Ticket Request (alice <-> KMS), Ticket Transfer (alice <-> bob) and Ticket Resolve
  *   (bob <-> KMS), then both ends export the same SRTP keys; the same with key forking.
+ * - The public-key form of the Ticket Request: the initiator signs with its certificate.
  * - Mode 4: Transfer alone between holders of one TPK.
  * - The KMS's policy function refusing a resolve: bob gets an authenticated refusal and fails.
  * - A replayed REQUEST_INIT and a KMS that was never given a TPK are refused.
@@ -70,9 +71,10 @@ static int kms_answers(mikey_kms *kms, const uint8_t *in, size_t in_len, uint8_t
                  mikey_kms_last_error(), *out_len);
 }
 
-/* A whole mode-1 exchange; the sessions are left established in *alice_out, *bob_out. */
-static int mode_1(mikey_kms *kms, const mikey_config *alice_cfg, const mikey_config *bob_cfg, mikey_session **alice_out,
-                  mikey_session **bob_out)
+/* A whole mode-1 exchange between the initiator `alice_id` and the responder `bob_id`; the
+ * sessions are left established in *alice_out, *bob_out. */
+static int mode_1(mikey_kms *kms, const mikey_config *alice_cfg, const mikey_config *bob_cfg, const char *alice_id,
+                  const char *bob_id, mikey_session **alice_out, mikey_session **bob_out)
 {
     static uint8_t a[MIKEY_MAX_MESSAGE_LEN], b[MIKEY_MAX_MESSAGE_LEN];
     size_t a_len = 0, b_len = 0;
@@ -97,7 +99,7 @@ static int mode_1(mikey_kms *kms, const mikey_config *alice_cfg, const mikey_con
          CHECK_STATE(bob, MIKEY_STATE_ESTABLISHED) &&
          CHECK_SESSION_OK(alice, mikey_session_process_message(alice, b, b_len, a, sizeof a, &a_len)) &&
          CHECK_STATE(alice, MIKEY_STATE_ESTABLISHED) && sessions_agree(alice, bob, 2, NULL) &&
-         peers_are(bob, ALICE, 0, alice) && peers_are(alice, BOB, 0, bob);
+         peers_are(bob, alice_id, 0, alice) && peers_are(alice, bob_id, 0, bob);
     if (!ok) {
         free_exchange(alice, bob, NULL, NULL);
         return 0;
@@ -114,12 +116,36 @@ static void test_mode_1(int forking)
     mikey_config *bob_cfg = new_party(BOB, NULL, BOB_PSK, NULL, 0);
     mikey_session *alice = NULL, *bob = NULL;
     mikey_srtp_keys keys;
-    if (kms != NULL && alice_cfg != NULL && bob_cfg != NULL && mode_1(kms, alice_cfg, bob_cfg, &alice, &bob)) {
+    if (kms != NULL && alice_cfg != NULL && bob_cfg != NULL && mode_1(kms, alice_cfg, bob_cfg, ALICE, BOB, &alice, &bob)) {
         /* Bob's stream filled alice's placeholder (CS 2). */
         if (CHECK_SESSION_OK(bob, mikey_session_export_srtp(bob, 2, &keys))) {
             CHECK(keys.ssrc == 0x22222222u, "CS 2 SSRC 0x%08lx", (unsigned long)keys.ssrc);
             mikey_srtp_keys_clear(&keys);
         }
+    }
+    free_exchange(alice, bob, alice_cfg, bob_cfg);
+    mikey_kms_free(kms);
+}
+
+/* The public-key form: alice authenticates to the KMS with her certificate (tests/pki; the KMS
+ * holds Carol's key, whose certificate alice pins), bob with a PSK. */
+static void test_public_key_form(void)
+{
+    const char *alice_id = "sip:alice@example.com", *bob_id = "sip:bob@example.com";
+    mikey_kms *kms = new_kms(1);
+    mikey_config *alice_cfg = NULL, *bob_cfg = new_party(bob_id, NULL, BOB_PSK, NULL, 0);
+    mikey_session *alice = NULL, *bob = NULL;
+    int ok = kms != NULL && bob_cfg != NULL && CHECK_OK(mikey_kms_add_client(kms, bob_id, BOB_PSK, 32)) &&
+             CHECK_OK(test_kms_set_from_pki(kms, mikey_kms_set_private_key, "carol.key.pem")) &&
+             CHECK_OK(test_kms_set_from_pki(kms, mikey_kms_add_trust_anchor, "root.crt.pem")) &&
+             CHECK_OK(mikey_config_new(MIKEY_METHOD_TICKET, &alice_cfg)) &&
+             CHECK_OK(mikey_config_set_identities(alice_cfg, alice_id, bob_id)) &&
+             CHECK_OK(test_set_from_pki(alice_cfg, mikey_config_set_certificate_chain, "alice-chain.pem")) &&
+             CHECK_OK(test_set_from_pki(alice_cfg, mikey_config_set_private_key, "alice.key.pem")) &&
+             CHECK_OK(test_set_from_pki(alice_cfg, mikey_config_set_peer_certificate, "carol.crt.pem")) &&
+             CHECK_OK(mikey_config_set_ticket_kms(alice_cfg, KMS_ID));
+    if (ok && mode_1(kms, alice_cfg, bob_cfg, alice_id, bob_id, &alice, &bob)) {
+        CHECK(1, "mode 1 with REQUEST_INIT_PK");
     }
     free_exchange(alice, bob, alice_cfg, bob_cfg);
     mikey_kms_free(kms);
@@ -204,6 +230,7 @@ int main(void)
 {
     test_mode_1(0);
     test_mode_1(1);
+    test_public_key_form();
     test_mode_4();
     test_policy_refusal_and_errors();
     return test_finish("ticket_exchange");

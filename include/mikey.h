@@ -599,7 +599,7 @@ typedef int (*mikey_kms_authorize_fn)(void *user_data,
 #define MIKEY_METHOD_RSA_R 5
 
 /**
- * MIKEY-TICKET (RFC 6043); not implemented in this version.
+ * MIKEY-TICKET (RFC 6043): initiator and responder sessions; the KMS is `mikey_kms`.
  */
 #define MIKEY_METHOD_TICKET 6
 
@@ -1442,6 +1442,23 @@ mikey_result mikey_kms_add_tpk(struct mikey_kms *kms,
  * `MIKEY_ERR_STATE` once the KMS has started.
  */
 mikey_result mikey_kms_add_client(struct mikey_kms *kms, const char *identity, const uint8_t *psk, size_t psk_len);
+
+/**
+ * The public-key forms of Request and Resolve (RFC 6043 §4.2.1.3, §4.2.3.3): the KMS's private
+ * key (`len` bytes at `data`: PKCS#8 or PKCS#1, PEM or DER), whose certificate the clients pin
+ * and encrypt their envelope keys to. Without it the KMS takes the PSK forms only. Returns
+ * `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data that is not an RSA key,
+ * `MIKEY_ERR_STATE` once the KMS has started.
+ */
+mikey_result mikey_kms_set_private_key(struct mikey_kms *kms, const uint8_t *data, size_t len);
+
+/**
+ * The public-key forms: adds trust anchors (`len` bytes at `data`: a PEM bundle or one DER
+ * certificate) the clients' certificate chains must lead to; a client's certificate must name
+ * the identity it sends (IDRi or IDRr). Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers
+ * or data without a certificate, `MIKEY_ERR_STATE` once the KMS has started.
+ */
+mikey_result mikey_kms_add_trust_anchor(struct mikey_kms *kms, const uint8_t *data, size_t len);
 
 /**
  * Whether the responders hold the TPK too (mode 2 of RFC 6043 §4.1.1; `hold` non-zero): the

@@ -600,14 +600,7 @@ impl Config {
 
     /// Adds trust anchors (every certificate of a PEM bundle, or one DER certificate).
     pub fn add_trust_anchor(&mut self, data: &[u8]) -> Result<()> {
-        let anchors = Certificate::from_pem_or_der(data)?;
-        if anchors.is_empty() {
-            return Err(Error::invalid_argument("no certificate in the trust anchor data"));
-        }
-        for anchor in anchors {
-            self.settings_mut()?.trust_anchors.add_anchor(anchor);
-        }
-        Ok(())
+        self.settings_mut()?.trust_anchors.add_anchors_from(data)
     }
 
     /// Sets the peer's certificate, accepted as it is (pinned) and used when none is sent.

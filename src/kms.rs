@@ -15,14 +15,18 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::clock::unix_seconds;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{DEFAULT_MAX_FUTURE_SKEW_SECS, DEFAULT_REPLAY_WINDOW_SECS};
+use crate::crypto::rsa::RsaPrivateKey;
 use crate::crypto::ticket_kdf::{fork_key, mpk_part, ForkedKey, MpkPart};
+use crate::crypto::x509::{KeyUsageNeed, TrustStore};
 use crate::crypto::{ct_eq, RandomSource, SystemRandomSource};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::exchange::signed::PeerTrust;
 use crate::method::ticket::base::{self, TicketContents, TicketProtectionKey};
 use crate::method::ticket::forking;
-use crate::method::ticket::kms_exchange::{single, ClientInit, KmsExchange, KmsReply};
+use crate::method::ticket::kms_exchange::{single, ClientForm, ClientInit, KmsExchange, KmsReply};
 use crate::method::ticket::policy::whole_seconds;
 use crate::method::ticket::TicketTerms;
 use crate::replay::{ReplayCache, ReplayCheck};
@@ -101,6 +105,10 @@ pub struct KmsConfig {
     replay_window_secs: u32,
     max_future_skew_secs: u32,
     responders_hold_tpk: bool,
+    /// The public-key forms: our private key (clients encrypt the envelope key to its
+    /// certificate), and the anchors the clients' certificates must chain to.
+    private_key: Option<RsaPrivateKey>,
+    trust_anchors: TrustStore,
 }
 
 impl KmsConfig {
@@ -121,7 +129,24 @@ impl KmsConfig {
             replay_window_secs: DEFAULT_REPLAY_WINDOW_SECS,
             max_future_skew_secs: DEFAULT_MAX_FUTURE_SKEW_SECS,
             responders_hold_tpk: false,
+            private_key: None,
+            trust_anchors: TrustStore::new(),
         })
+    }
+
+    /// The public-key forms of Request and Resolve (RFC 6043 §4.2.1.3, §4.2.3.3): the KMS's
+    /// private key (PKCS#8 or PKCS#1, PEM or DER), whose certificate the clients pin and encrypt
+    /// their envelope keys to.
+    pub fn set_private_key(&mut self, data: &[u8]) -> Result<()> {
+        self.private_key = Some(RsaPrivateKey::from_pem_or_der(data)?);
+        Ok(())
+    }
+
+    /// The public-key forms: adds trust anchors (a PEM bundle or one DER certificate) the
+    /// clients' certificate chains must lead to; the certificate must name the client's IDRi or
+    /// IDRr.
+    pub fn add_trust_anchor(&mut self, data: &[u8]) -> Result<()> {
+        self.trust_anchors.add_anchors_from(data)
     }
 
     /// Whether the responders hold the TPK too (mode 2 of RFC 6043 §4.1.1): tickets then say
@@ -229,7 +254,6 @@ impl Kms {
         }
         let message = Message::decode(bytes)?;
         let init = ClientInit::read(&message)?;
-        let psk = self.client_psk(&init)?;
         let now = self.config.clock.now_ntp();
         let replay = ReplayCheck {
             id: self.replay_cache.message_id(&message, init.timestamp.value),
@@ -239,8 +263,9 @@ impl Kms {
             future_secs: self.config.max_future_skew_secs,
         };
         self.replay_cache.check(&replay)?;
-        init.authenticate(bytes, &message, &self.config.identity, psk.expose())?;
+        let key = self.authenticate(&init, bytes, &message, now)?;
         // Authenticated: a refusal from here on is answered (§5.4).
+        let psk = &key;
         let authenticated = Authenticated { init: &init, bytes, message: &message, psk, now };
         let answer = match init.exchange {
             KmsExchange::Request => self.issue(&authenticated),
@@ -253,6 +278,42 @@ impl Kms {
         })?;
         self.replay_cache.record(&replay)?;
         Ok(answer)
+    }
+
+    /// Authenticates a client's message, and returns the key of the answer: the PSK the KMS shares
+    /// with the client, or the envelope key of the public-key form, whose signature must come from
+    /// a certificate under our anchors naming the client (§4.2.1.3, §4.2.3.3).
+    fn authenticate(
+        &self,
+        init: &ClientInit<'_>,
+        bytes: &[u8],
+        message: &Message<'_>,
+        now: u64,
+    ) -> Result<SecretBytes> {
+        let identity = &self.config.identity;
+        match init.form {
+            ClientForm::PreSharedKey => {
+                let psk = self.client_psk(init)?;
+                init.authenticate(bytes, message, identity, psk.expose())?;
+                Ok(psk.clone())
+            }
+            ClientForm::PublicKey => {
+                let key = self.config.private_key.as_ref().ok_or_else(|| {
+                    Error::unsupported("this KMS has no private key: it takes the PSK forms only")
+                        .with_peer_code(MikeyErrorCode::InvalidDataType)
+                })?;
+                let trust = PeerTrust {
+                    anchors: &self.config.trust_anchors,
+                    pinned: None,
+                    only_pinned: false,
+                    expected_identity: Some(init.client),
+                    at_unix_time: unix_seconds(now),
+                    usage: KeyUsageNeed::DIGITAL_SIGNATURE,
+                    accept_sha1: false,
+                };
+                init.authenticate_signed(bytes, message, identity, (key, &trust))
+            }
+        }
     }
 
     /// The PSK of the client the message names: by its IDRpsk, else by its identity.
@@ -502,7 +563,7 @@ mod tests {
     }
 
     fn client<'a>(exchange: KmsExchange, identity: &'a [u8], psk: &'a [u8]) -> KmsClient<'a> {
-        KmsClient { exchange, prf_function: 1, psk, psk_id: None, identity, kms: b"kms.example.org" }
+        KmsClient { exchange, prf_function: 1, psk, psk_id: None, signer: None, identity, kms: b"kms.example.org" }
     }
 
     fn desired(flags: TicketFlags) -> Payload<'static> {

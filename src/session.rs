@@ -106,6 +106,10 @@ struct Deferred {
     replay: ReplayCheck,
     timestamp: Timestamp,
     prf: crate::crypto::PrfFunction,
+    /// The I_MESSAGE's CSB ID and PRF func, for the error message that tells its initiator when
+    /// the KMS refused (RFC 6043 §5.4).
+    csb_id: u32,
+    prf_function: u8,
 }
 
 impl Session {
@@ -351,7 +355,7 @@ impl Session {
         };
         let received = Received { bytes: &bytes[..message_len], message: &message };
         if self.state == State::WaitKms {
-            return self.take_kms_answer(&received).map_err(Rejection::from);
+            return self.take_kms_answer(&received);
         }
         if message.header.data_type == DataType::Error {
             return Err(self.take_error_message(&received).into());
@@ -442,7 +446,14 @@ impl Session {
         if let Some(consultation) = self.method.consult_kms(&answering, received)? {
             within_maximum(&consultation.request)?;
             // Checked as far as it can be: wait for the KMS.
-            self.awaiting_kms = Some(Box::new(Deferred { pending: consultation.pending, replay, timestamp, prf }));
+            self.awaiting_kms = Some(Box::new(Deferred {
+                pending: consultation.pending,
+                replay,
+                timestamp,
+                prf,
+                csb_id: header.csb_id,
+                prf_function: header.prf_function,
+            }));
             self.state = State::WaitKms;
             return Ok(Some(consultation.request));
         }
@@ -478,9 +489,27 @@ impl Session {
 
     /// In state `WaitKms`: the KMS's answer. An initiator keeps the ticket for its next
     /// I_MESSAGE; a responder answers the I_MESSAGE that waited. An authenticated refusal by
-    /// the KMS ends the exchange (state `Failed`); anything else leaves the session waiting.
-    fn take_kms_answer(&mut self, received: &Received<'_>) -> Result<Option<Vec<u8>>> {
-        let outcome = match self.role {
+    /// the KMS ends the exchange (state `Failed`), and a responder's rejection then carries the
+    /// error message for its initiator (RFC 6043 §5.4); anything else leaves the session waiting.
+    fn take_kms_answer(&mut self, received: &Received<'_>) -> std::result::Result<Option<Vec<u8>>, Rejection> {
+        let refused_initiator = self.awaiting_kms.as_ref().map(|deferred| (deferred.csb_id, deferred.prf_function));
+        let outcome = self.answer_with_kms(received);
+        match outcome {
+            Err(error) if error.kind() == ErrorKind::PeerError => {
+                self.state = State::Failed;
+                self.awaiting_kms = None;
+                let code = error.peer_code().unwrap_or(MikeyErrorCode::Unspecified);
+                let response = refused_initiator
+                    .and_then(|(csb_id, prf_function)| self.error_response(csb_id, prf_function, None, code));
+                Err(Rejection { error, response })
+            }
+            outcome => outcome.map_err(Rejection::from),
+        }
+    }
+
+    /// [`Session::take_kms_answer`] but for a refusal by the KMS.
+    fn answer_with_kms(&mut self, received: &Received<'_>) -> Result<Option<Vec<u8>>> {
+        match self.role {
             Role::Initiator => {
                 let sent = self.sent.as_deref().ok_or_else(|| Error::new(ErrorKind::State, "nothing was sent"))?;
                 let completing = Completing { settings: &self.settings, sent, streams: &self.streams };
@@ -513,12 +542,7 @@ impl Session {
                 }
                 answered
             }
-        };
-        if matches!(&outcome, Err(error) if error.kind() == ErrorKind::PeerError) {
-            self.state = State::Failed;
-            self.awaiting_kms = None;
         }
-        outcome
     }
 
     /// Initiator: checks the R_MESSAGE and completes the exchange.

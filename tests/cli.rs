@@ -2,8 +2,10 @@
 //! PSK I_MESSAGE, tests/vectors/minisip), in each input form, as text and JSON, and on broken
 //! messages, whose part, offset and rule it must name.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::UdpSocket;
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -400,32 +402,68 @@ fn keys_prints_only_the_keys_of_a_caps_string() {
     assert_eq!(mikey(&["keys", &caps], None).status.code(), Some(2));
 }
 
+/// A `mikey` command listening on an ephemeral UDP port of localhost (`--listen 127.0.0.1:0`),
+/// which it names on the first line of its standard error.
+struct Listener {
+    child: Child,
+    stderr: BufReader<ChildStderr>,
+    address: String,
+}
+
+impl Listener {
+    fn start(args: &[&str]) -> Listener {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mikey"))
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("mikey runs");
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let (_, address) = line.trim().split_once("waiting on UDP ").unwrap_or_else(|| panic!("{args:?}: {line}"));
+        Listener { address: address.to_owned(), child, stderr }
+    }
+
+    /// Its output once it has exited; killed after 30 s (a KMS whose clients failed waits on).
+    fn finish(mut self) -> Output {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Refused once it has exited: nothing to kill.
+        let _ = self.child.kill();
+        let mut output = self.child.wait_with_output().unwrap();
+        let mut rest = String::new();
+        self.stderr.read_to_string(&mut rest).unwrap();
+        output.stderr = rest.into_bytes();
+        output
+    }
+}
+
 /// Runs `mikey respond` on an ephemeral port and `mikey initiate` against it with the given
 /// options; returns both outputs.
 fn exchange(method: &str, responder: &[&str], initiator: &[&str]) -> (Output, Output) {
-    use std::io::{BufRead, BufReader};
-    let mut respond = Command::new(env!("CARGO_BIN_EXE_mikey"))
-        .args(["respond", "--json", "--method", method, "--listen", "127.0.0.1:0", "--timeout", "20"])
-        .args(responder)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("mikey respond runs");
-    let mut stderr = BufReader::new(respond.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let address = line.trim().rsplit(' ').next().expect("the responder tells its address").to_owned();
+    let respond = Listener::start(&[&["respond", "--json", "--method", method, "--timeout", "20"], responder].concat());
     let initiate = Command::new(env!("CARGO_BIN_EXE_mikey"))
         .args(["initiate", "--json", "--method", method, "--ssrc", "0x1111,0x2222", "--timeout", "20"])
         .args(initiator)
-        .arg(&address)
+        .arg(&respond.address)
         .output()
         .unwrap();
-    let mut responded = respond.wait_with_output().unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    responded.stderr = rest.into_bytes();
-    (responded, initiate)
+    (respond.finish(), initiate)
+}
+
+/// Checks that both ends of an exchange succeeded and print the same keys, for the
+/// initiator's two streams.
+fn assert_keyed_alike(case: &str, (responded, initiated): &(Output, Output)) {
+    assert!(responded.status.success(), "{case} responder: {}", String::from_utf8_lossy(&responded.stderr));
+    assert!(initiated.status.success(), "{case} initiator: {}", String::from_utf8_lossy(&initiated.stderr));
+    let keys: Value = serde_json::from_str(&stdout(initiated)).unwrap();
+    assert_eq!(keys.as_array().unwrap().len(), 2, "{case}: two crypto sessions");
+    assert_eq!(keys[0]["ssrc"], 0x1111);
+    assert_eq!(stdout(responded), stdout(initiated), "{case}: both ends export the same keys");
 }
 
 #[test]
@@ -464,17 +502,98 @@ fn respond_and_initiate_key_both_ends_alike_over_udp() {
         ("rsa-r", bob.to_vec(), alice.to_vec()),
     ];
     for (method, responder, initiator) in cases {
-        let (responded, initiated) = exchange(method, &responder, &initiator);
-        assert!(responded.status.success(), "{method} responder: {}", String::from_utf8_lossy(&responded.stderr));
-        assert!(initiated.status.success(), "{method} initiator: {}", String::from_utf8_lossy(&initiated.stderr));
-        let keys: Value = serde_json::from_str(&stdout(&initiated)).unwrap();
-        assert_eq!(keys.as_array().unwrap().len(), 2, "{method}: two crypto sessions");
-        assert_eq!(keys[0]["ssrc"], 0x1111);
-        assert_eq!(stdout(&responded), stdout(&initiated), "{method}: both ends export the same keys");
+        assert_keyed_alike(method, &exchange(method, &responder, &initiator));
     }
     // A wrong PSK: the responder refuses and says why.
     let (responded, _) = exchange("psk", &["--psk", psk], &["--psk", "ffeeddccbbaa99887766554433221100"]);
     assert_eq!(responded.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&responded.stderr).contains("refused the I_MESSAGE"));
     std::fs::remove_dir_all(&directory).unwrap();
+}
+
+const KMS_ID: &str = "kms.example.org";
+const ALICE: &str = "sip:alice@example.org";
+const BOB: &str = "sip:bob@example.org";
+const ALICE_PSK: &str = "a11ce5a11ce5a11ce5a11ce5a11ce5a1";
+const BOB_PSK: &str = "b0bb0bb0bb0bb0bb0bb0bb0bb0bb0bb0";
+const TPK_KEY: &str = "7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e";
+
+/// A ticket exchange through `mikey kms`: the options the KMS and each party add to the
+/// common ones, and the exchanges the KMS reports (exchange, client, result).
+#[derive(Clone, Copy)]
+struct TicketCase<'a> {
+    name: &'a str,
+    kms: &'a [&'a str],
+    responder: &'a [&'a str],
+    initiator: &'a [&'a str],
+    reported: &'a [(&'a str, &'a str, &'a str)],
+}
+
+#[test]
+fn ticket_exchanges_go_through_a_kms_over_udp_and_key_both_ends_alike() {
+    let tpk = format!("kms-tpk:{TPK_KEY}");
+    let (alice_client, bob_client) = (format!("{ALICE}:{ALICE_PSK}"), format!("{BOB}:{BOB_PSK}"));
+    let (request, resolve) = (("Ticket Request", ALICE, "ticket issued"), ("Ticket Resolve", BOB, "ticket resolved"));
+    let holds_tpk = ["--tpk", &tpk];
+    // Mode 1 of RFC 6043 §4.1.1; mode 2, where Bob holds the TPK and resolves nothing unless the
+    // keys are forked (I implies E, §6.10).
+    let mode_1 = TicketCase { name: "mode 1", kms: &[], responder: &[], initiator: &[], reported: &[request, resolve] };
+    let mode_2 = TicketCase {
+        name: "mode 2",
+        kms: &["--responders-hold-tpk"],
+        responder: &holds_tpk,
+        initiator: &[],
+        reported: &[request],
+    };
+    let cases = [
+        mode_1,
+        TicketCase { name: "mode 1, forking", initiator: &["--forking"], ..mode_1 },
+        mode_2,
+        TicketCase { name: "mode 2, forking", initiator: &["--forking"], reported: &[request, resolve], ..mode_2 },
+    ];
+    for case in cases {
+        let (name, count) = (case.name, case.reported.len().to_string());
+        let kms_args = ["kms", "--json", "--count", &count, "--id", KMS_ID, "--tpk", &tpk];
+        let clients = ["--client", &alice_client, "--client", &bob_client];
+        let kms = Listener::start(&[&kms_args[..], &clients, case.kms].concat());
+        // A datagram that is no MIKEY message gets no answer, and is not counted.
+        UdpSocket::bind("127.0.0.1:0").unwrap().send_to(b"not MIKEY", &kms.address).unwrap();
+        let through_kms = ["--kms", &kms.address, "--kms-id", KMS_ID];
+        let responder = [&through_kms[..], &["--psk", BOB_PSK, "--id", BOB], case.responder].concat();
+        let initiator =
+            [&through_kms[..], &["--psk", ALICE_PSK, "--id", ALICE, "--peer-id", BOB], case.initiator].concat();
+        let keyed = exchange("ticket", &responder, &initiator);
+        let served = kms.finish();
+        assert_keyed_alike(name, &keyed);
+        let log = String::from_utf8_lossy(&served.stderr);
+        assert!(served.status.success(), "{name} KMS: {log}");
+        assert!(log.contains("no answer to 9 bytes from 127.0.0.1:"), "{name} KMS: {log}");
+        let report = stdout(&served);
+        let lines: Vec<Value> = report.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        let seen: Vec<(&str, &str, &str)> = lines
+            .iter()
+            .map(|line| {
+                (line["exchange"].as_str().unwrap(), line["client"].as_str().unwrap(), line["result"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(seen, case.reported, "{name}: {report}");
+        // The KMS never prints a key.
+        let keys: Value = serde_json::from_str(&stdout(&keyed.1)).unwrap();
+        for secret in [ALICE_PSK, BOB_PSK, TPK_KEY, keys[0]["master_key"].as_str().unwrap()] {
+            assert!(!report.contains(secret) && !log.contains(secret), "{name}: {report}{log}");
+        }
+    }
+}
+
+#[test]
+fn ticket_mode_4_keys_holders_of_one_tpk_without_a_kms() {
+    let tpk = format!("alice-bob-tpk:{TPK_KEY}");
+    let alice = ["--tpk", &tpk, "--id", ALICE, "--peer-id", BOB];
+    assert_keyed_alike("mode 4", &exchange("ticket", &["--tpk", &tpk, "--id", BOB], &alice));
+    // Bob's TPK of that name is another key: he refuses the ticket, and Alice learns it.
+    let other = format!("alice-bob-tpk:{}", "5a".repeat(32));
+    let (responded, initiated) = exchange("ticket", &["--tpk", &other, "--id", BOB], &alice);
+    assert_eq!((responded.status.code(), initiated.status.code()), (Some(1), Some(1)));
+    assert!(String::from_utf8_lossy(&responded.stderr).contains("refused the I_MESSAGE"));
+    assert!(String::from_utf8_lossy(&initiated.stderr).contains("InvalidTicket"));
 }

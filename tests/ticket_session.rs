@@ -383,3 +383,113 @@ fn a_csb_update_rekeys_under_the_initial_exchange_s_keys_and_is_bound_to_it() {
     let other_csb = message.encode().unwrap();
     assert!(bob.process_message(&other_csb).is_err(), "an update of a CSB Bob does not hold");
 }
+
+/// A party of the public-key form: its certificate chain from the test PKI (`who`), its
+/// identity as the certificate names it, and the KMS's certificate pinned (Carol's, whose key
+/// the test KMS holds).
+fn certified_party(clock: &Arc<TestClock>, who: &str, own: &str, peer: Option<&str>) -> Config {
+    let mut config = Config::with_sources(Method::Ticket, clock.clone(), TestRng::seeded(21)).unwrap();
+    let mut chain = common::pki(&format!("{who}.crt.pem"));
+    chain.extend(common::pki("intermediate.crt.pem"));
+    config.set_certificate_chain(&chain).unwrap();
+    config.set_private_key(&common::pki(&format!("{who}.key.pem"))).unwrap();
+    config.set_peer_certificate(&common::pki("carol.crt.pem")).unwrap();
+    config.set_identities(Some(own), peer).unwrap();
+    config.set_ticket_kms(KMS).unwrap();
+    config
+}
+
+#[test]
+fn the_public_key_forms_authenticate_clients_by_certificate() {
+    let clock = TestClock::at(NTP_2026);
+    let mut kms_config = KmsConfig::new(KMS.as_bytes()).unwrap();
+    kms_config.add_tpk(tpk(b"kms-tpk", 1)).unwrap();
+    kms_config.set_private_key(&common::pki("carol.key.pem")).unwrap();
+    kms_config.add_trust_anchor(&common::pki("root.crt.pem")).unwrap();
+    kms_config.set_clock(clock.clone());
+    let certified_kms = Kms::new(kms_config).unwrap();
+    // Alice and Bob as the test PKI names them; Bob holds no PSK either.
+    let (alice_id, bob_id) = ("sip:alice@example.com", "sip:bob@example.com");
+    let alice_config = certified_party(&clock, "alice", alice_id, Some(bob_id));
+    let bob_config = certified_party(&clock, "bob", bob_id, None);
+    let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+    let mut bob = Session::new(&bob_config, Role::Responder).unwrap();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let request = alice.create_message().unwrap();
+    assert_eq!(data_type(&request), DataType::TicketRequestInitPk);
+    // A flipped signature byte: no answer, and the genuine request still goes through.
+    let mut forged = request.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    assert!(certified_kms.process_message(&forged).unwrap_err().response.is_none());
+    alice.process_message(&certified_kms.process_message(&request).unwrap()).unwrap();
+    let transfer = alice.create_message().unwrap();
+    let resolve = bob.process_message(&transfer).unwrap().unwrap();
+    assert_eq!(data_type(&resolve), DataType::TicketResolveInitPk);
+    let answer = bob.process_message(&certified_kms.process_message(&resolve).unwrap()).unwrap().unwrap();
+    alice.process_message(&answer).unwrap();
+    assert_same_keys(&alice, &bob, &[1]);
+    assert_eq!(bob.peer_identity(), Some(alice_id.as_bytes()));
+
+    // Bob's certificate (under the same root) does not name Alice: claiming her IDRi fails.
+    let impostor_config = certified_party(&clock, "bob", alice_id, Some(bob_id));
+    let mut impostor = Session::new(&impostor_config, Role::Initiator).unwrap();
+    impostor.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let rejection = certified_kms.process_message(&impostor.create_message().unwrap()).unwrap_err();
+    assert!(rejection.error.context().contains("does not name"), "{}", rejection.error);
+    assert!(rejection.response.is_none());
+
+    // A KMS without a private key takes the PSK forms only.
+    let psk_only = kms(&clock, &[tpk(b"kms-tpk", 1)], false);
+    let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let refused = psk_only.process_message(&alice.create_message().unwrap()).unwrap_err();
+    assert!(refused.error.context().contains("PSK forms only"), "{}", refused.error);
+}
+
+/// Refuses every resolve.
+struct NoResolves;
+
+impl mikey::TicketAuthority for NoResolves {
+    fn grant(&self, request: &mikey::TicketRequest<'_>, _now: u64) -> mikey::Result<mikey::TicketTerms> {
+        Ok(request.desired.clone())
+    }
+
+    fn may_resolve(&self, _responder: &[u8], _terms: &mikey::TicketTerms) -> bool {
+        false
+    }
+}
+
+#[test]
+fn a_kms_refusal_fails_the_responder_and_tells_the_initiator() {
+    let clock = TestClock::at(NTP_2026);
+    let mut kms_config = KmsConfig::new(KMS.as_bytes()).unwrap();
+    kms_config.add_tpk(tpk(b"kms-tpk", 1)).unwrap();
+    kms_config.add_client(ALICE.as_bytes(), ALICE_PSK).unwrap();
+    kms_config.add_client(BOB.as_bytes(), BOB_PSK).unwrap();
+    kms_config.set_clock(clock.clone());
+    kms_config.set_authority(Arc::new(NoResolves));
+    let refusing_kms = Kms::new(kms_config).unwrap();
+    let alice_config = party(&clock, 1, (ALICE, Some(BOB)), Some(ALICE_PSK), &[]);
+    let bob_config = party(&clock, 2, (BOB, None), Some(BOB_PSK), &[]);
+    let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+    let mut bob = Session::new(&bob_config, Role::Responder).unwrap();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let issued = refusing_kms.process_message(&alice.create_message().unwrap()).unwrap();
+    alice.process_message(&issued).unwrap();
+    let transfer = alice.create_message().unwrap();
+    let resolve = bob.process_message(&transfer).unwrap().unwrap();
+    let refusal = refusing_kms.process_message(&resolve).unwrap_err().response.expect("an authenticated error message");
+    // Bob fails, and his rejection carries the error message for Alice: the KMS's code, his
+    // TRANSFER_INIT's CSB.
+    let rejection = bob.process_message(&refusal).unwrap_err();
+    assert_eq!((rejection.error.kind(), bob.state()), (ErrorKind::PeerError, State::Failed));
+    let for_alice = rejection.response.expect("an error message for the initiator");
+    let decoded = Message::decode(&for_alice).unwrap();
+    assert_eq!(decoded.header.data_type, DataType::Error);
+    assert_eq!(decoded.header.csb_id, Message::decode(&transfer).unwrap().header.csb_id);
+    assert_eq!(decoded.find(Payload::as_error).map(|error| error.code), Some(12));
+    // Unauthenticated (nothing keys it yet), so Alice hears of it and keeps waiting (§5.4).
+    assert_eq!(alice.process_message(&for_alice).unwrap_err().error.kind(), ErrorKind::PeerError);
+    assert_eq!(alice.state(), State::WaitResponse);
+}

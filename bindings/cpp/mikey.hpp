@@ -2,9 +2,9 @@
 //
 // mikey.hpp: a header-only C++17 binding of libmikey's C API (include/mikey.h).
 //
-// - mikey::config and mikey::session own a mikey_config / mikey_session handle (RAII,
-//   move-only); every fallible C call is checked and a failure throws mikey::error, which
-//   carries the mikey_result code and the library's last-error text.
+// - mikey::config and mikey::session own a mikey_config / mikey_session handle, mikey::kms a
+//   MIKEY-TICKET mikey_kms (RAII, move-only); every fallible C call is checked and a failure
+//   throws mikey::error, which carries the mikey_result code and the library's last-error text.
 // - Messages are std::vector<uint8_t>; text (URIs, SDP and RTSP values) is std::string.
 //   Credentials and messages can also be passed as pointer + size.
 // - mikey::srtp_keys (and mikey::mcptt_key) hold exported secrets: move-only, wiped with
@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -35,11 +36,13 @@ namespace mikey {
 // ---- errors ---------------------------------------------------------------------------------
 
 /// A failed libmikey call. `code()` is the C function's mikey_result (MIKEY_ERR_*), `detail()`
-/// the library's text for it (mikey_session_last_error / mikey_config_last_error, copied at
-/// once; mikey_result_str for the calls without one), `function()` the C function, and
-/// `response()` the bytes to send back to the peer when the failure came with one (an error
-/// message of RFC 3830 §5.1.2 from mikey_session_process_message / _take_response). Errors the
-/// binding finds itself (a NUL byte inside a string argument) use MIKEY_ERR_INVALID_ARGUMENT.
+/// the library's text for it (mikey_session_last_error / mikey_config_last_error /
+/// mikey_kms_last_error, copied at once; mikey_result_str for the calls without one),
+/// `function()` the C function, and `response()` the bytes to send back to the peer when the
+/// failure came with one (an error message of RFC 3830 §5.1.2 from
+/// mikey_session_process_message / _take_response, or of RFC 6043 §5.4 from
+/// mikey_kms_process_message). Errors the binding finds itself (a NUL byte inside a string
+/// argument) use MIKEY_ERR_INVALID_ARGUMENT.
 class error : public std::runtime_error {
 public:
     /// An error of `function` with `code` and the library's `detail` text (empty: mikey_result_str).
@@ -305,6 +308,12 @@ enum class signature_scheme : mikey_signature_scheme {
     pkcs1_sha256 = MIKEY_SIGNATURE_PKCS1_SHA256,
     pss_sha1 = MIKEY_SIGNATURE_PSS_SHA1,
     pss_sha256 = MIKEY_SIGNATURE_PSS_SHA256,
+};
+
+/// Which exchange a KMS's authorize function decides on (MIKEY_KMS_*; kms::set_authorize).
+enum class kms_exchange : mikey_kms_exchange {
+    request = MIKEY_KMS_REQUEST, ///< a Ticket Request: may the client (the initiator) have a ticket to the responder?
+    resolve = MIKEY_KMS_RESOLVE, ///< a Ticket Resolve: may the client (the responder) resolve the initiator's ticket?
 };
 
 /// Interop switches for config::set_interop (MIKEY_INTEROP_*, combined with |); mikey.h says
@@ -734,6 +743,42 @@ public:
         check(mikey_config_set_sakke_to_self(handle_, to_self ? 1 : 0), "mikey_config_set_sakke_to_self");
     }
 
+    /// MIKEY-TICKET: the KMS's identity (its IDRkms) for the Ticket Request and Resolve
+    /// exchanges; set_psk gives the PSK shared with it (mikey_config_set_ticket_kms).
+    void set_ticket_kms(const std::string &kms_id)
+    {
+        const char *fn = "mikey_config_set_ticket_kms";
+        check(mikey_config_set_ticket_kms(handle_, detail::c_string(kms_id, fn)), fn);
+    }
+    /// MIKEY-TICKET: adds a Ticket Protection Key (at least 16 bytes) named `id` (the IDRpsk of
+    /// the tickets it seals; empty for none): an initiator holding one makes its tickets itself,
+    /// a responder opens tickets sealed under it without the KMS
+    /// (mikey_config_add_ticket_protection_key).
+    void add_ticket_protection_key(byte_view id, byte_view key)
+    {
+        check(mikey_config_add_ticket_protection_key(handle_, id.data(), id.size(), key.data(), key.size()),
+              "mikey_config_add_ticket_protection_key");
+    }
+    /// MIKEY-TICKET initiator: another responder the tickets we ask for authorise besides the
+    /// peer we address (a forked call; mikey_config_add_ticket_responder).
+    void add_ticket_responder(const std::string &responder_id)
+    {
+        const char *fn = "mikey_config_add_ticket_responder";
+        check(mikey_config_add_ticket_responder(handle_, detail::c_string(responder_id, fn)), fn);
+    }
+    /// MIKEY-TICKET initiator: ask for key forking, binding the keys to the responder that
+    /// resolves the ticket (RFC 6043 §5.1.1; mikey_config_set_ticket_key_forking).
+    void set_ticket_key_forking(bool forking)
+    {
+        check(mikey_config_set_ticket_key_forking(handle_, forking ? 1 : 0), "mikey_config_set_ticket_key_forking");
+    }
+    /// MIKEY-TICKET initiator: how long our tickets should be valid, in seconds, at least 1 (an
+    /// hour by default; a KMS may grant less) (mikey_config_set_ticket_lifetime).
+    void set_ticket_lifetime(std::uint32_t seconds)
+    {
+        check(mikey_config_set_ticket_lifetime(handle_, seconds), "mikey_config_set_ticket_lifetime");
+    }
+
 private:
     explicit config(mikey_config *handle) noexcept : owner(handle) {}
 
@@ -994,6 +1039,177 @@ private:
         return out;
     }
 
+};
+
+// ---- MIKEY-TICKET KMS -----------------------------------------------------------------------
+
+/// A MIKEY-TICKET KMS (RFC 6043): owns a mikey_kms (mikey_kms_new / mikey_kms_free) and the
+/// function given to set_authorize. Move-only; a moved-from kms is empty (get() == nullptr) and
+/// its calls throw MIKEY_ERR_INVALID_ARGUMENT. Configure it first (a TPK, its clients): its
+/// first process_message starts it, and the setters then throw MIKEY_ERR_STATE. A failure
+/// throws mikey::error with mikey_kms_last_error's text (the calling thread's, copied at once).
+/// Not synchronised while it is being set up; once started, process_message may be called by
+/// several threads at once (while none moves, resets or destroys the object).
+class kms : public detail::owned_handle<mikey_kms, mikey_kms_free> {
+    using owner = detail::owned_handle<mikey_kms, mikey_kms_free>;
+
+public:
+    /// Decides whether the KMS grants an exchange: true allows (see mikey_kms_authorize_fn).
+    /// For kms_exchange::request it is asked once per responder the initiator asks for
+    /// (`client` and `initiator` are then the same); for kms_exchange::resolve once, with
+    /// `responder` the client. The identities are the authenticated ones (UTF-8 bytes). It may
+    /// be called from several threads at once and must not call the KMS; an exception it
+    /// throws is caught (it never reaches the library) and denies.
+    using authorize_fn = std::function<bool(kms_exchange exchange, const std::string &client,
+                                            const std::string &initiator, const std::string &responder)>;
+
+    /// A KMS named `identity` (its IDRkms): system clock and randomness, tickets valid a day
+    /// at most, only the responders a ticket names may resolve it (mikey_kms_new).
+    explicit kms(const std::string &identity)
+    {
+        const char *fn = "mikey_kms_new";
+        check(mikey_kms_new(detail::c_string(identity, fn), &handle_), fn);
+    }
+    /// Takes ownership of a handle from mikey_kms_new (may be NULL: an empty kms).
+    static kms adopt(mikey_kms *handle) noexcept { return kms(handle); }
+
+    /// Frees the handle before the authorize function it may call.
+    ~kms() { owner::reset(); }
+    kms(kms &&) noexcept = default;
+    /// Frees this KMS (then its authorize function) and takes `other`'s.
+    kms &operator=(kms &&) noexcept = default;
+
+    /// Frees the handle, then the authorize function, and takes `handle` (default: becomes
+    /// empty; mikey_kms_free).
+    void reset(mikey_kms *handle = nullptr) noexcept
+    {
+        owner::reset(handle);
+        authorize_.reset();
+    }
+    /// Gives up ownership: returns the handle (the caller frees it). Throws mikey::error
+    /// (MIKEY_ERR_STATE) when set_authorize gave it a function: that function lives in this
+    /// object, and the handle would outlive it.
+    [[nodiscard]] mikey_kms *release()
+    {
+        if (authorize_) {
+            throw error(MIKEY_ERR_STATE, "mikey::kms::release",
+                        "the KMS has an authorize function of this object, which the handle would outlive");
+        }
+        return owner::release();
+    }
+
+    /// The detail of the calling thread's last failed mikey_kms_* call ("" after a success;
+    /// mikey_kms_last_error).
+    static std::string last_error()
+    {
+        const char *text = mikey_kms_last_error();
+        return text != nullptr ? text : "";
+    }
+
+    /// Adds a Ticket Protection Key (at least 16 bytes) named `id` (the IDRpsk of the tickets
+    /// it seals; empty for none). The first one seals new tickets; every one opens them
+    /// (mikey_kms_add_tpk).
+    void add_tpk(byte_view id, byte_view key)
+    {
+        check(mikey_kms_add_tpk(handle_, id.data(), id.size(), key.data(), key.size()), "mikey_kms_add_tpk");
+    }
+    /// Adds a client: its identity (the IDRi or IDRr it sends) and the PSK (at least 16 bytes)
+    /// it shares with the KMS (mikey_kms_add_client).
+    void add_client(const std::string &identity, byte_view psk)
+    {
+        const char *fn = "mikey_kms_add_client";
+        check(mikey_kms_add_client(handle_, detail::c_string(identity, fn), psk.data(), psk.size()), fn);
+    }
+    /// Whether the responders hold the TPK too (mode 2 of RFC 6043 §4.1.1), so that they open
+    /// tickets without the KMS unless keys are forked (mikey_kms_set_responders_hold_tpk).
+    void set_responders_hold_tpk(bool hold)
+    {
+        check(mikey_kms_set_responders_hold_tpk(handle_, hold ? 1 : 0), "mikey_kms_set_responders_hold_tpk");
+    }
+    /// The longest validity a ticket gets, in seconds, at least 1 (a day by default)
+    /// (mikey_kms_set_max_lifetime).
+    void set_max_lifetime(std::uint32_t seconds)
+    {
+        check(mikey_kms_set_max_lifetime(handle_, seconds), "mikey_kms_set_max_lifetime");
+    }
+    /// Sets the function deciding who may have and resolve which ticket, on top of the default
+    /// rules; an empty function removes it (mikey_kms_set_authorize). This object keeps the
+    /// function (moves keep it where it is) and frees the handle before it. When the call
+    /// fails (MIKEY_ERR_STATE once started), the function set before stays.
+    void set_authorize(authorize_fn authorize)
+    {
+        const char *fn = "mikey_kms_set_authorize";
+        if (!authorize) {
+            check(mikey_kms_set_authorize(handle_, nullptr, nullptr), fn);
+            authorize_.reset();
+            return;
+        }
+        auto kept = std::make_unique<authorize_fn>(std::move(authorize));
+        check(mikey_kms_set_authorize(handle_, &call_authorize, kept.get()), fn);
+        authorize_ = std::move(kept);
+    }
+    /// Replaces the KMS's system clock by `now(user_data)` (tests, simulations;
+    /// mikey_kms_set_clock). `now` is called from the library: it must not throw, must be
+    /// thread-safe, and `user_data` must outlive the KMS.
+    void set_clock(mikey_clock_fn now, void *user_data)
+    {
+        check(mikey_kms_set_clock(handle_, now, user_data), "mikey_kms_set_clock");
+    }
+
+    /// Takes one REQUEST_INIT or RESOLVE_INIT and returns the answer to send back, the
+    /// REQUEST_RESP or RESOLVE_RESP (mikey_kms_process_message). The first call starts the KMS.
+    /// A refusal throws mikey::error; when the refused message was authenticated, its
+    /// response() holds the error message to send back to the client (RFC 6043 §5.4), and is
+    /// empty otherwise (a message that does not authenticate, a replay).
+    [[nodiscard]] std::vector<std::uint8_t> process_message(byte_view in)
+    {
+        const char *fn = "mikey_kms_process_message";
+        std::vector<std::uint8_t> out(MIKEY_MAX_MESSAGE_LEN);
+        std::size_t len = 0;
+        mikey_result rc = mikey_kms_process_message(handle_, in.data(), in.size(), out.data(), out.size(), &len);
+        // Read before anything else could call the library on this thread.
+        std::string text = rc != MIKEY_OK ? last_error() : std::string();
+        // A short buffer (not ours: it has MIKEY_MAX_MESSAGE_LEN bytes) writes a size, not a message.
+        out.resize(rc != MIKEY_ERR_BUFFER_TOO_SMALL && len <= out.size() ? len : 0);
+        if (rc != MIKEY_OK) {
+            throw error(rc, fn, std::move(text), std::move(out));
+        }
+        return out;
+    }
+
+private:
+    explicit kms(mikey_kms *handle) noexcept : owner(handle) {}
+
+    // Throws with the calling thread's KMS last-error text, copied at once.
+    static void check(mikey_result rc, const char *function)
+    {
+        if (rc != MIKEY_OK) {
+            throw error(rc, function, last_error());
+        }
+    }
+
+    // The mikey_kms_authorize_fn handed to the library: calls the authorize_fn at `user_data`;
+    // no exception leaves it (one denies).
+    static int call_authorize(void *user_data, mikey_kms_exchange exchange, const std::uint8_t *client,
+                              std::size_t client_len, const std::uint8_t *initiator, std::size_t initiator_len,
+                              const std::uint8_t *responder, std::size_t responder_len) noexcept
+    {
+        try {
+            auto text = [](const std::uint8_t *p, std::size_t n) {
+                return p != nullptr ? std::string(reinterpret_cast<const char *>(p), n) : std::string();
+            };
+            const authorize_fn &authorize = *static_cast<const authorize_fn *>(user_data);
+            return authorize(static_cast<kms_exchange>(exchange), text(client, client_len),
+                             text(initiator, initiator_len), text(responder, responder_len))
+                       ? 1
+                       : 0;
+        } catch (...) {
+            return 0;
+        }
+    }
+
+    // On the heap, so that the pointer the library holds survives moves of this object.
+    std::unique_ptr<authorize_fn> authorize_;
 };
 
 // ---- SDP and RTSP (RFC 4567) ----------------------------------------------------------------

@@ -639,6 +639,19 @@ impl TrustStore {
         }
     }
 
+    /// Adds every certificate of a PEM bundle, or one DER certificate, as a trust anchor; data
+    /// without a certificate is an argument error.
+    pub fn add_anchors_from(&mut self, data: &[u8]) -> Result<()> {
+        let anchors = Certificate::from_pem_or_der(data)?;
+        if anchors.is_empty() {
+            return Err(Error::invalid_argument("no certificate in the trust anchor data"));
+        }
+        for anchor in anchors {
+            self.add_anchor(anchor);
+        }
+        Ok(())
+    }
+
     /// The configured anchors.
     pub fn anchors(&self) -> &[Certificate] {
         &self.anchors

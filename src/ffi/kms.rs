@@ -222,6 +222,46 @@ pub unsafe extern "C" fn mikey_kms_add_client(
     unsafe { configure(kms, change) }
 }
 
+/// The public-key forms of Request and Resolve (RFC 6043 §4.2.1.3, §4.2.3.3): the KMS's private
+/// key (`len` bytes at `data`: PKCS#8 or PKCS#1, PEM or DER), whose certificate the clients pin
+/// and encrypt their envelope keys to. Without it the KMS takes the PSK forms only. Returns
+/// `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers or data that is not an RSA key,
+/// `MIKEY_ERR_STATE` once the KMS has started.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_kms_set_private_key(kms: *mut mikey_kms, data: *const u8, len: usize) -> mikey_result {
+    // SAFETY: `data` is NULL or `len` readable bytes, `kms` NULL or a live handle (documentation).
+    unsafe { configure_with_bytes(kms, data, len, KmsConfig::set_private_key) }
+}
+
+/// The public-key forms: adds trust anchors (`len` bytes at `data`: a PEM bundle or one DER
+/// certificate) the clients' certificate chains must lead to; a client's certificate must name
+/// the identity it sends (IDRi or IDRr). Returns `MIKEY_ERR_INVALID_ARGUMENT` for NULL pointers
+/// or data without a certificate, `MIKEY_ERR_STATE` once the KMS has started.
+#[no_mangle]
+pub unsafe extern "C" fn mikey_kms_add_trust_anchor(kms: *mut mikey_kms, data: *const u8, len: usize) -> mikey_result {
+    // SAFETY: `data` is NULL or `len` readable bytes, `kms` NULL or a live handle (documentation).
+    unsafe { configure_with_bytes(kms, data, len, KmsConfig::add_trust_anchor) }
+}
+
+/// Runs `set` on the settings of a KMS that has not started with the bytes of `data`.
+///
+/// # Safety
+/// `kms` is NULL or a live handle; `data` is NULL or `len` readable bytes.
+unsafe fn configure_with_bytes(
+    kms: *mut mikey_kms,
+    data: *const u8,
+    len: usize,
+    set: fn(&mut KmsConfig, &[u8]) -> crate::Result<()>,
+) -> mikey_result {
+    let change = |config: &mut KmsConfig, _: &mut CAuthority| -> Result<(), Failure> {
+        // SAFETY: `data` is NULL or `len` readable bytes (this fn's contract).
+        let data = unsafe { try_bytes(data, len, "data") }?;
+        Ok(set(config, data)?)
+    };
+    // SAFETY: `kms` is NULL or a live handle (this fn's contract).
+    unsafe { configure(kms, change) }
+}
+
 /// Whether the responders hold the TPK too (mode 2 of RFC 6043 §4.1.1; `hold` non-zero): the
 /// tickets then let them resolve without the KMS, unless keys are forked. Off by default (mode
 /// 1). Returns `MIKEY_ERR_STATE` once the KMS has started.

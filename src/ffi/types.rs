@@ -66,7 +66,7 @@ pub const MIKEY_METHOD_DH_HMAC: mikey_method = 4;
 /// it under the initiator's certificate (which must allow keyEncipherment), signed. The
 /// responder's identity need not be known in advance (SIP forking and retargeting, RFC 5197).
 pub const MIKEY_METHOD_RSA_R: mikey_method = 5;
-/// MIKEY-TICKET (RFC 6043); not implemented in this version.
+/// MIKEY-TICKET (RFC 6043): initiator and responder sessions; the KMS is `mikey_kms`.
 pub const MIKEY_METHOD_TICKET: mikey_method = 6;
 /// MIKEY-SAKKE (RFC 6509, ECCSI and SAKKE) as TS 33.180 profiles it for MCPTT.
 pub const MIKEY_METHOD_SAKKE: mikey_method = 7;

@@ -176,13 +176,15 @@ impl Credentials {
                 if settings.own_id.is_none() {
                     return Err(Error::invalid_argument("MIKEY-TICKET needs our identity (set the identities first)"));
                 }
-                match (&settings.psk, &ticket.kms_id, ticket.tpks.is_empty()) {
-                    (Some(_), Some(_), _) | (None, None, false) => Ok(()),
-                    (Some(_), None, _) => {
-                        Err(Error::invalid_argument("MIKEY-TICKET with a PSK needs the KMS's identity"))
-                    }
+                // With the KMS: a PSK shared with it, or our certificate and its pinned one.
+                let kms_credentials = settings.psk.is_some()
+                    || (settings.peer_certificate.is_some() && Credentials::Certificates.check(settings).is_ok());
+                match (kms_credentials, &ticket.kms_id, ticket.tpks.is_empty()) {
+                    (true, Some(_), _) | (false, _, false) => Ok(()),
+                    (true, None, _) => Err(Error::invalid_argument("MIKEY-TICKET with a KMS needs the KMS's identity")),
                     _ => Err(Error::invalid_argument(
-                        "MIKEY-TICKET needs a PSK shared with a KMS (and its identity), or a TPK",
+                        "MIKEY-TICKET needs a PSK shared with a KMS or a certificate (with the KMS's pinned), \
+                         and the KMS's identity; or a TPK",
                     )),
                 }
             }

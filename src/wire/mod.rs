@@ -208,6 +208,14 @@ pub(crate) fn encode_chain(payloads: &[Payload<'_>], out: &mut Vec<u8>) -> Resul
 
 /// Accessors for `Message::find`.
 impl<'a> Payload<'a> {
+    /// The PKE payload, if this is one.
+    pub fn as_pke(&self) -> Option<&Pke<'a>> {
+        match self {
+            Payload::Pke(pke) => Some(pke),
+            _ => None,
+        }
+    }
+
     /// The T payload, if this is one.
     pub fn as_timestamp(&self) -> Option<&Timestamp> {
         match self {

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0 OR MIT
 """The binding against the header and the library: every function of include/mikey.h declared
-with the C types it has there, every constant with its number, the structs laid out as a C
-compiler lays them out; the library search; handles freed once, by close(), with or the
-garbage collector; the exported keys' C struct wiped."""
+with the C types it has there, the callback types too, every constant with its number, the
+structs laid out as a C compiler lays them out; the library search; handles (configs, sessions,
+KMSs) freed once, by close(), with or the garbage collector; callbacks kept alive as long as the
+library may call them; the exported keys' C struct wiped."""
 
 from __future__ import annotations
 
@@ -76,14 +77,16 @@ _SCALARS = {
     "mikey_state": ctypes.c_uint32,
     "mikey_dh_group": ctypes.c_uint32,
     "mikey_signature_scheme": ctypes.c_uint32,
+    "mikey_kms_exchange": ctypes.c_uint32,
     "mikey_clock_fn": _ffi.ClockFn,
+    "mikey_kms_authorize_fn": _ffi.KmsAuthorizeFn,
     "mikey_srtp_policy": _ffi.MikeySrtpPolicy,
     "mikey_srtp_keys": _ffi.MikeySrtpKeys,
     "mikey_stream": _ffi.MikeyStream,
     "mikey_mcptt_key_parameters": _ffi.MikeyMcpttKeyParameters,
     "mikey_mcptt_key": _ffi.MikeyMcpttKey,
 }
-_HANDLES = {"mikey_config": _ffi.ConfigPtr, "mikey_session": _ffi.SessionPtr}
+_HANDLES = {"mikey_config": _ffi.ConfigPtr, "mikey_session": _ffi.SessionPtr, "mikey_kms": _ffi.KmsPtr}
 
 
 def expected_ctype(c_type: str):
@@ -124,6 +127,19 @@ def test_every_header_function_is_declared_with_its_c_types(header):
         assert function.restype is restype and list(function.argtypes) == argtypes
 
 
+def test_callback_types_match_the_header(header):
+    # The function pointer typedefs: what the library calls back with.
+    pattern = re.compile(r"typedef (?P<ret>\w+) \(\*(?P<name>mikey_\w+_fn)\)\((?P<params>[^)]*)\);")
+    found = {match["name"]: match for match in pattern.finditer(without_comments(header))}
+    assert set(found) == {"mikey_clock_fn", "mikey_kms_authorize_fn"}
+    for name, match in found.items():
+        callback = _SCALARS[name]
+        params = [re.match(r"^(.*?[\s*])\w+$", param.strip()).group(1) for param in match["params"].split(",")]
+        params = [" ".join(param.split()) for param in params]
+        assert callback._restype_ is expected_ctype(match["ret"]), name
+        assert list(callback._argtypes_) == [expected_ctype(p) for p in params], name
+
+
 def test_every_header_constant_has_its_number(header):
     defines = {name: int(value) for name, value in re.findall(r"^#define (MIKEY_\w+) (\d+)$", header, re.M)}
     enums = {
@@ -135,6 +151,7 @@ def test_every_header_constant_has_its_number(header):
         "MIKEY_SIGNATURE_": mikey.SignatureScheme,
         "MIKEY_SSRC_": mikey.SsrcType,
         "MIKEY_INTEROP_": mikey.Interop,
+        "MIKEY_KMS_": mikey.KmsExchange,
     }
     scalars = {
         "MIKEY_OK": mikey.Result.OK,
@@ -321,6 +338,44 @@ def test_clock_callback_outlives_the_config():
     assert ticks, "the clock was not called"
     initiator.close()
     responder.close()
+
+
+def test_kms_is_freed_once_and_keeps_its_callbacks(monkeypatch):
+    freed = FreeCounter(monkeypatch, "mikey_kms_free")
+    decided, ticks = [], []
+
+    def allow(exchange, client, initiator, responder):
+        decided.append(exchange)
+        return True
+
+    def now():
+        ticks.append(1)
+        return mikey.ntp_from_unix(1_800_000_000)
+
+    kms = mikey.Kms("kms.example.org", tpks=[(b"t", bytes(range(32)))], clients={"sip:a@x": TEST_PSK})
+    kms.set_authorize(allow).set_clock(now)
+    address = ctypes.addressof(kms._handle.contents)
+    # The library holds the only references to the callbacks the binding made: they must live
+    # as long as the KMS.
+    del allow, now
+    gc.collect()
+    with mikey.Config(mikey.Method.TICKET, own_id="sip:a@x", peer_id="sip:b@x", psk=TEST_PSK) as config:
+        config.set_ticket_kms("kms.example.org").set_clock(mikey.ntp_from_unix(1_800_000_000))
+        with mikey.Session.initiator(config) as initiator:
+            initiator.add_srtp_stream(0x1)
+            assert kms.process_message(initiator.create_message())
+    assert decided == [mikey.KmsExchange.REQUEST] and ticks
+    with kms:
+        pass
+    assert kms.closed and freed.freed == [address]
+    kms.close()
+    assert freed.freed == [address]
+    # The garbage collector as the fallback.
+    dropped = mikey.Kms("kms.example.org")
+    dropped_address = ctypes.addressof(dropped._handle.contents)
+    del dropped
+    gc.collect()
+    assert freed.freed == [address, dropped_address]
 
 
 def test_exported_keys_struct_is_wiped(monkeypatch):

@@ -155,6 +155,14 @@ pub fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     (0..compact.len()).step_by(2).map(|at| u8::from_str_radix(compact.get(at..at + 2)?, 16).ok()).collect()
 }
 
+/// A `NAME:HEX` option value (a TPK's identifier or a client's URI, then its key), split at the
+/// last colon, since URIs such as sip:alice@example.org hold colons.
+pub fn named_key(text: &str) -> Result<(String, Vec<u8>), String> {
+    let (name, key) = text.rsplit_once(':').ok_or("takes NAME:HEX, the key in hex after the last colon")?;
+    let key = hex_bytes(key).ok_or_else(|| format!("the key of {name:?} is not hex"))?;
+    Ok((name.to_owned(), key))
+}
+
 /// A bare attribute value, `mikey <base64>`.
 fn is_bare_value(line: &str) -> bool {
     line.trim().to_ascii_lowercase().starts_with("mikey ")

@@ -4,12 +4,14 @@
 //! JSON, from hex, base64, an SDP body or `a=key-mgmt` line, an RTSP `KeyMgmt` header, raw
 //! bytes or a packet capture; for a malformed message it names the part, its offset and the rule
 //! broken, and exits 1. `mikey keys` prints only the SRTP keys of PSK and NULL messages.
-//! `mikey respond` and `mikey initiate` run one exchange over UDP port 2269.
+//! `mikey respond` and `mikey initiate` run one exchange over UDP port 2269; `mikey kms` runs a
+//! MIKEY-TICKET KMS (RFC 6043) on UDP for their ticket exchanges.
 
 mod capture;
 mod describe;
 mod input;
 mod keys;
+mod kms;
 mod net;
 
 use std::io::Read;
@@ -19,7 +21,7 @@ use clap::{Args, Parser, Subcommand};
 use mikey::wire::{DecodeOptions, Message, MessagePart};
 
 #[derive(Parser)]
-#[command(name = "mikey", version, about = "Inspect MIKEY (RFC 3830) messages and run exchanges over UDP", long_about = None)]
+#[command(name = "mikey", version, about = "Inspect MIKEY (RFC 3830) messages, and run exchanges and a MIKEY-TICKET KMS over UDP", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -90,8 +92,14 @@ enum Command {
         keys: KeyArgs,
     },
     /// Answer one MIKEY I_MESSAGE over UDP (port 2269, RFC 5197 §6) and print the SRTP keys.
+    ///
+    /// With --method ticket the I_MESSAGE is a TRANSFER_INIT: unless a --tpk opens its ticket,
+    /// the responder resolves the ticket at the KMS (--kms, --kms-id, --psk; RFC 6043 §4.2.3)
+    /// before it answers.
     #[command(
-        after_help = "Example:\n  mikey respond --method psk --psk 00112233445566778899aabbccddeeff --ssrc 0x2222"
+        after_help = "Examples:\n  mikey respond --method psk --psk 00112233445566778899aabbccddeeff --ssrc 0x2222\n  \
+                      mikey respond --method ticket --id sip:bob@example.org --kms 127.0.0.1:2270 \\\n    \
+                      --kms-id kms.example.org --psk 0f0e0d0c0b0a09080706050403020100 --listen 127.0.0.1:2269"
     )]
     Respond {
         #[command(flatten)]
@@ -104,8 +112,14 @@ enum Command {
         ssrc: Vec<u32>,
     },
     /// Send a MIKEY I_MESSAGE over UDP, take the answer, and print the SRTP keys.
+    ///
+    /// With --method ticket the I_MESSAGE is a TRANSFER_INIT carrying a ticket: from the KMS
+    /// (--kms, --kms-id, --psk; RFC 6043 §4.2.1) first, or sealed under our own --tpk.
     #[command(
-        after_help = "Example:\n  mikey initiate --method psk --psk 00112233445566778899aabbccddeeff --ssrc 0x1111 127.0.0.1:2269"
+        after_help = "Examples:\n  mikey initiate --method psk --psk 00112233445566778899aabbccddeeff --ssrc 0x1111 127.0.0.1:2269\n  \
+                      mikey initiate --method ticket --id sip:alice@example.org --peer-id sip:bob@example.org \\\n    \
+                      --kms 127.0.0.1:2270 --kms-id kms.example.org --psk 00112233445566778899aabbccddeeff \\\n    \
+                      --ssrc 0x1111 127.0.0.1:2269"
     )]
     Initiate {
         #[command(flatten)]
@@ -116,6 +130,17 @@ enum Command {
         #[arg(long, value_name = "SSRC", value_delimiter = ',', value_parser = parse_ssrc, required = true)]
         ssrc: Vec<u32>,
     },
+    /// Run a MIKEY-TICKET KMS (RFC 6043) on UDP: answer Ticket Requests and Ticket Resolves.
+    ///
+    /// Each message is one datagram, answered to its sender. One line per answered exchange
+    /// names the client, the exchange and the result, never a key; a message that gets no answer
+    /// (it does not decode, or does not authenticate, RFC 6043 §5.4) is logged on standard error
+    /// with the reason. The KMS runs until killed, or until it has answered --count messages.
+    #[command(after_help = "Example:\n  mikey kms --listen 127.0.0.1:2270 --id kms.example.org \\\n    \
+                      --tpk kms-tpk:000102030405060708090a0b0c0d0e0f \\\n    \
+                      --client sip:alice@example.org:00112233445566778899aabbccddeeff \\\n    \
+                      --client sip:bob@example.org:0f0e0d0c0b0a09080706050403020100")]
+    Kms(kms::KmsArgs),
 }
 
 /// An SSRC in decimal or 0x-hex.
@@ -156,6 +181,7 @@ fn main() -> ExitCode {
         Command::Keys { source, keys } => (source, keys, false),
         Command::Respond { peer, listen, ssrc } => return exchange_status(net::respond(&peer, listen, &ssrc)),
         Command::Initiate { peer, to, ssrc } => return exchange_status(net::initiate(&peer, to, &ssrc)),
+        Command::Kms(kms) => return exchange_status(kms::serve(&kms)),
     };
     let request = match keys.request() {
         Ok(Some(request)) => Some(request),
@@ -173,7 +199,8 @@ fn main() -> ExitCode {
     decode(&source.input, source.json, options, request.as_ref(), show_fields)
 }
 
-/// The exit status of an exchange: 0 when keyed, 1 with the reason on standard error.
+/// The exit status of an exchange (or a KMS): 0 when keyed (done), 1 with the reason on standard
+/// error.
 fn exchange_status(result: Result<(), String>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,29 +3,39 @@
 //!
 //! ```text
 //! REQUEST_INIT_PSK = HDR, T, RANDRi, [IDRi], [IDRkms], TP, [IDRpsk], V
+//! REQUEST_INIT_PK  = HDR, T, RANDRi, [IDRi], {CERTi}, [IDRkms], TP, [CHASH], PKE, SIGNi
 //! RESOLVE_INIT_PSK = HDR, T, RANDRr, [IDRr], [IDRkms], TICKET, [IDRpsk], V
+//! RESOLVE_INIT_PK  = HDR, T, RANDRr, [IDRr], {CERTr}, [IDRkms], TICKET, [CHASH], PKE, SIGNr
 //! REQUEST_RESP     = HDR, T, [IDRkms], TICKET, KEMAC, V
 //! RESOLVE_RESP     = HDR, T, [IDRkms], KEMAC, [IDRr], [RANDRkms], V
 //! ```
 //!
-//! The initial message has V = 1, #CS = 0 and the empty map (§4.2.1.1, §4.2.3.1); its MAC is
-//! keyed from the client's PSK and covers it followed by the client's and the KMS's identities.
-//! The response copies the header but V = 0, carries a fresh T, and its MAC covers it followed by
-//! the initial message (Table 5.2). Its KEMAC's keys are those of responses (§5.1.2).
+//! The initial message has V = 1, #CS = 0 and the empty map (§4.2.1.1, §4.2.3.1). In the PSK
+//! form its MAC is keyed from the client's PSK; in the public-key form it carries an envelope key
+//! encrypted to the KMS's certificate (PKE) and is signed with the client's; either covers the
+//! message followed by the client's and the KMS's identities. The response copies the header but
+//! V = 0, carries a fresh T, and its MAC, keyed from the PSK or the envelope key, covers it
+//! followed by the initial message (Table 5.2). Its KEMAC's keys are those of responses (§5.1.2).
 //!
 //! This library always names both parties (IDRi or IDRr, and IDRkms), so the identities the
 //! MACs cover are the ones on the wire.
 
 use super::protection::{MessageProtection, Trailer};
+use crate::crypto::rsa::{RsaPrivateKey, RsaPublicKey, SignatureScheme};
 use crate::crypto::ticket_kdf::MessageDirection;
-use crate::crypto::PrfFunction;
+use crate::crypto::x509::Certificate;
+use crate::crypto::{PrfFunction, RandomSource};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
+use crate::exchange::signed::{
+    authenticate_signed_with, certificate_payloads, seal_signed_with, PeerTrust, SignedExtra,
+};
 use crate::replay::single_timestamp;
 use crate::secret::SecretBytes;
+use crate::wire::registry::envelope_cache;
 use crate::wire::registry::{id_role, id_type, rand_role};
 use crate::wire::{
-    CommonHeader, CsIdMap, DataType, ErrorPayload, IdrPayload, KeyDataList, Message, Payload, RandWithRole, Ticket,
-    Timestamp,
+    CommonHeader, CsIdMap, DataType, ErrorPayload, IdrPayload, KeyDataList, Message, Payload, Pke, RandWithRole,
+    Ticket, Timestamp,
 };
 
 /// Which exchange with the KMS.
@@ -37,26 +47,34 @@ pub(crate) enum KmsExchange {
     Resolve,
 }
 
+/// How a client authenticates to the KMS (§4.2.1.2, §4.2.1.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ClientForm {
+    /// A MAC keyed from the PSK it shares with the KMS.
+    PreSharedKey,
+    /// Its certificate's signature, with an envelope key for the KMS's certificate.
+    PublicKey,
+}
+
 impl KmsExchange {
-    /// The exchange a KMS's incoming message starts, by its data type; the public-key forms
-    /// (12, 17) are not taken yet.
-    pub(crate) fn started_by(data_type: DataType) -> Result<Self> {
+    /// The exchange a KMS's incoming message starts, and its form, by its data type.
+    pub(crate) fn started_by(data_type: DataType) -> Result<(Self, ClientForm)> {
         match data_type {
-            DataType::TicketRequestInitPsk => Ok(KmsExchange::Request),
-            DataType::TicketResolveInitPsk => Ok(KmsExchange::Resolve),
-            DataType::TicketRequestInitPk | DataType::TicketResolveInitPk => Err(Error::unsupported(
-                "the public-key forms of REQUEST_INIT and RESOLVE_INIT are not supported yet; use the PSK form",
-            )
-            .with_peer_code(MikeyErrorCode::InvalidDataType)),
+            DataType::TicketRequestInitPsk => Ok((KmsExchange::Request, ClientForm::PreSharedKey)),
+            DataType::TicketRequestInitPk => Ok((KmsExchange::Request, ClientForm::PublicKey)),
+            DataType::TicketResolveInitPsk => Ok((KmsExchange::Resolve, ClientForm::PreSharedKey)),
+            DataType::TicketResolveInitPk => Ok((KmsExchange::Resolve, ClientForm::PublicKey)),
             other => Err(Error::unsupported(format!("a KMS takes REQUEST_INIT and RESOLVE_INIT, not {other:?}"))
                 .with_peer_code(MikeyErrorCode::InvalidDataType)),
         }
     }
 
-    fn init_type(self) -> DataType {
-        match self {
-            KmsExchange::Request => DataType::TicketRequestInitPsk,
-            KmsExchange::Resolve => DataType::TicketResolveInitPsk,
+    fn init_type(self, form: ClientForm) -> DataType {
+        match (self, form) {
+            (KmsExchange::Request, ClientForm::PreSharedKey) => DataType::TicketRequestInitPsk,
+            (KmsExchange::Request, ClientForm::PublicKey) => DataType::TicketRequestInitPk,
+            (KmsExchange::Resolve, ClientForm::PreSharedKey) => DataType::TicketResolveInitPsk,
+            (KmsExchange::Resolve, ClientForm::PublicKey) => DataType::TicketResolveInitPk,
         }
     }
 
@@ -98,6 +116,10 @@ impl KmsExchange {
     }
 }
 
+/// Length of the envelope keys of the public-key form (RFC 6043 leaves it open): 256 bits, for
+/// the PRF-HMAC-SHA-256 keys it derives (§5.1.2).
+pub(crate) const CLIENT_ENVELOPE_KEY_LEN: usize = 32;
+
 fn idr(role: u8, data: &[u8]) -> Payload<'static> {
     Payload::IdWithRole(IdrPayload { role, id_type: id_type::BYTE_STRING, data: data.to_vec().into() })
 }
@@ -112,18 +134,32 @@ fn only_idr<'m>(message: &'m Message<'_>, role: u8) -> Result<Option<&'m [u8]>> 
     Ok(first)
 }
 
-/// A client of the KMS with the PSK they share.
+/// A client of the KMS: in the PSK form with the PSK it shares with it, in the public-key form
+/// with an envelope key for this exchange and its certificate.
 pub(crate) struct KmsClient<'a> {
     pub(crate) exchange: KmsExchange,
     /// The PRF func of our headers.
     pub(crate) prf_function: u8,
+    /// What keys the exchange's MACs and KEMAC: the PSK, or the envelope key.
     pub(crate) psk: &'a [u8],
     /// The IDRpsk that names our PSK to the KMS, if it needs one.
     pub(crate) psk_id: Option<&'a [u8]>,
+    /// The public-key form: how we sign, and the KMS's key the envelope key goes to.
+    pub(crate) signer: Option<ClientSigner<'a>>,
     /// Our identity (IDRi or IDRr).
     pub(crate) identity: &'a [u8],
     /// The KMS's identity (IDRkms).
     pub(crate) kms: &'a [u8],
+}
+
+/// A client's certificate chain and key, and the KMS's public key (its certificate's), for the
+/// public-key form (§4.2.1.3, §4.2.3.3).
+pub(crate) struct ClientSigner<'a> {
+    pub(crate) chain: &'a [Certificate],
+    pub(crate) key: &'a RsaPrivateKey,
+    pub(crate) scheme: SignatureScheme,
+    pub(crate) kms_key: RsaPublicKey,
+    pub(crate) rng: &'a dyn RandomSource,
 }
 
 /// What the KMS answered: the ticket (Request), the keys of its KEMAC (zeroized on drop), and
@@ -151,8 +187,9 @@ impl KmsClient<'_> {
         subject: Payload<'_>,
     ) -> Result<Vec<u8>> {
         let role = self.exchange.client_role();
+        let form = if self.signer.is_some() { ClientForm::PublicKey } else { ClientForm::PreSharedKey };
         let header = CommonHeader {
-            data_type: self.exchange.init_type(),
+            data_type: self.exchange.init_type(form),
             verification_requested: true,
             prf_function: self.prf_function,
             csb_id,
@@ -162,12 +199,21 @@ impl KmsClient<'_> {
             Payload::Timestamp(timestamp),
             Payload::RandWithRole(RandWithRole { role, rand: rand.into() }),
             idr(role, self.identity),
-            idr(id_role::KMS, self.kms),
-            subject,
         ];
-        payloads.extend(self.psk_id.map(|id| idr(id_role::PSK, id)));
-        let protection = self.exchange.protection(self.prf()?, self.psk, csb_id, MessageDirection::Initial, rand)?;
-        protection.seal(Message { header, payloads }, Trailer::Identities(self.identity, self.kms))
+        let Some(signer) = &self.signer else {
+            payloads.extend([idr(id_role::KMS, self.kms), subject]);
+            payloads.extend(self.psk_id.map(|id| idr(id_role::PSK, id)));
+            let protection =
+                self.exchange.protection(self.prf()?, self.psk, csb_id, MessageDirection::Initial, rand)?;
+            return protection.seal(Message { header, payloads }, Trailer::Identities(self.identity, self.kms));
+        };
+        payloads.extend(certificate_payloads(signer.chain));
+        payloads.extend([idr(id_role::KMS, self.kms), subject]);
+        let envelope = signer.kms_key.encrypt_pkcs1v15(self.psk, signer.rng)?;
+        payloads.push(Payload::Pke(Pke { cache: envelope_cache::NO_CACHE, data: envelope.into() }));
+        let suffix = [self.identity, self.kms];
+        let extra = SignedExtra { without_sign_header: false, suffix: &suffix };
+        seal_signed_with(Message { header, payloads }, signer.key, signer.scheme, &extra)
     }
 
     /// Checks the KMS's answer to `init` (sent with `rand`) and opens its KEMAC. An error
@@ -257,9 +303,14 @@ fn authenticated_error(initial: &MessageProtection, bytes: &[u8], message: &Mess
         .take(4)
         .map(|error| format!("{:?}", MikeyErrorCode::from_u8(error.code)))
         .collect();
-    // Only an authenticated refusal ends the exchange; anyone can send the other kind.
+    // Only an authenticated refusal ends the exchange; anyone can send the other kind. The
+    // refusal carries the KMS's first code, which a responder passes on to the initiator.
+    let first_code = message
+        .find(Payload::as_error)
+        .map_or(MikeyErrorCode::Unspecified, |error| MikeyErrorCode::from_u8(error.code));
     match initial.verify(bytes, message, Trailer::Nothing) {
-        Ok(()) => Error::new(ErrorKind::PeerError, format!("the KMS refused: {}", codes.join(", "))),
+        Ok(()) => Error::new(ErrorKind::PeerError, format!("the KMS refused: {}", codes.join(", ")))
+            .with_peer_code(first_code),
         Err(_) => {
             Error::new(ErrorKind::AuthFailed, format!("unauthenticated error message (ignored): {}", codes.join(", ")))
         }
@@ -269,6 +320,7 @@ fn authenticated_error(initial: &MessageProtection, bytes: &[u8], message: &Mess
 /// A client's initial message as the KMS reads it, before authentication.
 pub(crate) struct ClientInit<'m> {
     pub(crate) exchange: KmsExchange,
+    pub(crate) form: ClientForm,
     pub(crate) prf: PrfFunction,
     pub(crate) timestamp: Timestamp,
     /// The client's identity (IDRi or IDRr), which this KMS requires.
@@ -284,7 +336,7 @@ impl<'m> ClientInit<'m> {
     /// §4.2.1.1 and §4.2.3.1 say (one T, the client's RANDR, #CS = 0 with the empty map).
     pub(crate) fn read(message: &'m Message<'_>) -> Result<Self> {
         let header = &message.header;
-        let exchange = KmsExchange::started_by(header.data_type)?;
+        let (exchange, form) = KmsExchange::started_by(header.data_type)?;
         if header.cs_id_map != (CsIdMap::Empty { cs_count: 0 }) {
             return Err(Error::malformed("a message to the KMS has #CS = 0 and the empty map (RFC 6043 §4.2.1.1)"));
         }
@@ -297,6 +349,7 @@ impl<'m> ClientInit<'m> {
         })?;
         Ok(ClientInit {
             exchange,
+            form,
             prf,
             timestamp: single_timestamp(message)?,
             client,
@@ -306,14 +359,40 @@ impl<'m> ClientInit<'m> {
         })
     }
 
-    /// Checks that the message is for the KMS `kms` and that its V verifies under `psk`.
+    /// The PSK form: checks that the message is for the KMS `kms` and that its V verifies under
+    /// `psk`.
     pub(crate) fn authenticate(&self, bytes: &[u8], message: &Message<'_>, kms: &[u8], psk: &[u8]) -> Result<()> {
+        self.check_kms(kms)?;
+        let initial = self.protection(psk, message.header.csb_id, MessageDirection::Initial)?;
+        initial.verify(bytes, message, Trailer::Identities(self.client, kms))
+    }
+
+    /// The public-key form: checks that the message is for the KMS `kms`, signed by a certificate
+    /// under `trust` that names the client (its IDRi or IDRr), and opens its envelope key with
+    /// our `key`: the key of the exchange's answer. A PKE that does not open gives a stand-in key
+    /// of the same length with the same work (`RsaPrivateKey::open_envelope_key`); the signature
+    /// is checked first, so that only a signed request reaches it.
+    pub(crate) fn authenticate_signed(
+        &self,
+        bytes: &[u8],
+        message: &Message<'_>,
+        kms: &[u8],
+        (key, trust): (&RsaPrivateKey, &PeerTrust<'_>),
+    ) -> Result<SecretBytes> {
+        self.check_kms(kms)?;
+        let suffix = [self.client, kms];
+        let extra = SignedExtra { without_sign_header: false, suffix: &suffix };
+        authenticate_signed_with(bytes, message, trust, &extra)?;
+        let envelope = single(message, Payload::as_pke, "PKE")?;
+        key.open_envelope_key(&envelope.data, CLIENT_ENVELOPE_KEY_LEN)
+    }
+
+    fn check_kms(&self, kms: &[u8]) -> Result<()> {
         if self.kms_named.is_some_and(|named| named != kms) {
             return Err(Error::new(ErrorKind::AuthFailed, "the message is for another KMS")
                 .with_peer_code(MikeyErrorCode::InvalidId));
         }
-        let initial = self.protection(psk, message.header.csb_id, MessageDirection::Initial)?;
-        initial.verify(bytes, message, Trailer::Identities(self.client, kms))
+        Ok(())
     }
 
     fn protection(&self, psk: &[u8], csb_id: u32, direction: MessageDirection) -> Result<MessageProtection> {

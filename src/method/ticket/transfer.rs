@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::base::{self, TicketContents};
 use super::forking;
-use super::kms_exchange::{single, KmsClient, KmsExchange};
+use super::kms_exchange::{single, ClientSigner, KmsClient, KmsExchange, CLIENT_ENVELOPE_KEY_LEN};
 use super::policy::whole_seconds;
 use super::protection::{MessageProtection, Trailer};
 use super::TicketTerms;
@@ -61,12 +61,12 @@ impl fmt::Debug for HeldTicket {
 
 /// What a MIKEY-TICKET party waits for.
 pub(crate) enum TicketPending {
-    /// Initiator: the KMS's answer to our REQUEST_INIT.
-    Request { init: Vec<u8> },
+    /// Initiator: the KMS's answer to our REQUEST_INIT, keyed by `key`.
+    Request { init: Vec<u8>, key: SecretBytes },
     /// Initiator: the responder's TRANSFER_RESP.
     Transfer(TransferSent),
-    /// Responder: the KMS's answer to our RESOLVE_INIT for a TRANSFER_INIT.
-    Resolve { transfer_init: Vec<u8>, resolve_init: Vec<u8> },
+    /// Responder: the KMS's answer to our RESOLVE_INIT (keyed by `key`) for a TRANSFER_INIT.
+    Resolve { transfer_init: Vec<u8>, resolve_init: Vec<u8>, key: SecretBytes },
     /// Initiator: the TRANSFER_RESP to our update of an established CSB (§5.2).
     Update(UpdateSent),
 }
@@ -260,16 +260,50 @@ fn peer_id(settings: &crate::config::Settings) -> Result<&[u8]> {
         .ok_or_else(|| Error::invalid_argument("MIKEY-TICKET: an initiator names the responder (its peer identity)"))
 }
 
-/// Our client end with the KMS, for `exchange`.
-fn kms_client<'s>(settings: &'s crate::config::Settings, exchange: KmsExchange) -> Result<KmsClient<'s>> {
-    let (Some(psk), Some(kms)) = (&settings.psk, &settings.ticket.kms_id) else {
-        return Err(Error::invalid_argument("the KMS is needed, and we share no PSK with it (or miss its identity)"));
+/// The key an exchange with the KMS is keyed by: the PSK we share with it, else a fresh envelope
+/// key for its certificate (the public-key form, §4.2.1.3, §4.2.3.3).
+fn kms_exchange_key(settings: &crate::config::Settings) -> Result<SecretBytes> {
+    match &settings.psk {
+        Some(psk) => Ok(psk.clone()),
+        None => {
+            let mut envelope_key = SecretBytes::zeroed(CLIENT_ENVELOPE_KEY_LEN);
+            settings.rng.fill(envelope_key.expose_mut())?;
+            Ok(envelope_key)
+        }
+    }
+}
+
+/// Our client end with the KMS for `exchange`, keyed by `key` ([`kms_exchange_key`]): the PSK
+/// form when we share a PSK with the KMS, else the public-key form with our certificate and the
+/// KMS's (the pinned peer certificate).
+fn kms_client<'s>(
+    settings: &'s crate::config::Settings,
+    exchange: KmsExchange,
+    key: &'s [u8],
+) -> Result<KmsClient<'s>> {
+    let kms =
+        settings.ticket.kms_id.as_deref().ok_or_else(|| Error::invalid_argument("the KMS's identity is not set"))?;
+    let signer = match &settings.psk {
+        Some(_) => None,
+        None => {
+            let kms_certificate = settings.peer_certificate.as_ref().ok_or_else(|| {
+                Error::invalid_argument("the KMS is needed: share a PSK with it, or pin its certificate")
+            })?;
+            Some(ClientSigner {
+                chain: &settings.certificate_chain,
+                key: settings.private_key()?,
+                scheme: settings.signing_scheme(),
+                kms_key: kms_certificate.public_key()?,
+                rng: settings.rng.as_ref(),
+            })
+        }
     };
     Ok(KmsClient {
         exchange,
         prf_function: OUR_PRF_FUNCTION,
-        psk: psk.expose(),
+        psk: key,
         psk_id: None,
+        signer,
         identity: own_id(settings)?,
         kms,
     })
@@ -321,11 +355,12 @@ fn base_ticket_policy(flags: TicketFlags, terms: &TicketTerms) -> Result<TicketP
 
 /// REQUEST_INIT_PSK asking the KMS for a ticket to the responder we address (§4.2.1).
 fn request_init(cx: &Offering<'_>) -> Result<Offer> {
-    let client = kms_client(cx.settings, KmsExchange::Request)?;
+    let key = kms_exchange_key(cx.settings)?;
+    let client = kms_client(cx.settings, KmsExchange::Request, key.expose())?;
     let policy = base_ticket_policy(our_flags(cx.settings, true), &our_terms(cx)?)?;
     let randri = random(cx, RAND_LEN)?;
     let init = client.init_message(cx.csb_id, cx.timestamp, randri.expose(), Payload::TicketPolicy(policy))?;
-    let pending = Pending::Ticket(Arc::new(TicketPending::Request { init: init.clone() }));
+    let pending = Pending::Ticket(Arc::new(TicketPending::Request { init: init.clone(), key }));
     Ok(Offer { bytes: init, bundle: None, pending })
 }
 
@@ -335,10 +370,10 @@ pub(crate) fn take_ticket(cx: &Completing<'_>, received: &Received<'_>) -> Resul
     let Pending::Ticket(pending) = &cx.sent.pending else {
         return Err(Error::new(ErrorKind::State, "no Ticket Request is waiting"));
     };
-    let TicketPending::Request { init } = &**pending else {
+    let TicketPending::Request { init, key } = &**pending else {
         return Err(Error::new(ErrorKind::State, "no Ticket Request is waiting"));
     };
-    let answer = kms_client(cx.settings, KmsExchange::Request)?.take_response(init, received.bytes)?;
+    let answer = kms_client(cx.settings, KmsExchange::Request, key.expose())?.take_response(init, received.bytes)?;
     let ticket = answer.ticket.ok_or_else(|| Error::malformed("REQUEST_RESP without a TICKET"))?;
     let flags = ticket.policy.flags;
     let terms = TicketTerms::read(&ticket.policy)?;
@@ -538,7 +573,8 @@ pub(crate) fn consult_kms(cx: &Answering<'_>, received: &Received<'_>) -> Result
     if !view.ticket.policy.flags.kms_must_resolve && base::holds_tpk_for(view.ticket, tpks) {
         return Ok(None);
     }
-    let client = kms_client(cx.settings, KmsExchange::Resolve)?;
+    let key = kms_exchange_key(cx.settings)?;
+    let client = kms_client(cx.settings, KmsExchange::Resolve, key.expose())?;
     let draw = |len| -> Result<Vec<u8>> {
         let mut bytes = vec![0; len];
         cx.settings.rng.fill(&mut bytes)?;
@@ -547,7 +583,7 @@ pub(crate) fn consult_kms(cx: &Answering<'_>, received: &Received<'_>) -> Result
     let csb_id = u32::from_be_bytes(draw(4)?.try_into().unwrap_or_default());
     let now = Timestamp { ts_type: TimestampType::NtpUtc, value: cx.settings.clock.now_ntp() };
     let request = client.init_message(csb_id, now, &draw(RAND_LEN)?, Payload::Ticket(view.ticket.clone()))?;
-    let pending = TicketPending::Resolve { transfer_init: received.bytes.to_vec(), resolve_init: request.clone() };
+    let pending = TicketPending::Resolve { transfer_init: received.bytes.to_vec(), resolve_init: request.clone(), key };
     Ok(Some(KmsConsultation { request, pending: Pending::Ticket(Arc::new(pending)) }))
 }
 
@@ -579,10 +615,11 @@ pub(crate) fn resume_answer(cx: &Answering<'_>, pending: &Pending, received: &Re
     let Pending::Ticket(pending) = pending else {
         return Err(Error::new(ErrorKind::State, "no Ticket Resolve is waiting"));
     };
-    let TicketPending::Resolve { transfer_init, resolve_init } = &**pending else {
+    let TicketPending::Resolve { transfer_init, resolve_init, key } = &**pending else {
         return Err(Error::new(ErrorKind::State, "no Ticket Resolve is waiting"));
     };
-    let answer = kms_client(cx.settings, KmsExchange::Resolve)?.take_response(resolve_init, received.bytes)?;
+    let client = kms_client(cx.settings, KmsExchange::Resolve, key.expose())?;
+    let answer = client.take_response(resolve_init, received.bytes)?;
     let modifier = match (answer.responder, answer.randr_kms) {
         (Some(responder), Some(randr_kms)) => Some((responder, randr_kms)),
         (None, None) => None,
@@ -650,7 +687,10 @@ fn finish_transfer(
         randrr_in_tgk: flags.responder_rand,
     };
     key_as_ticket(&mut bundle, Arc::new(updates))?;
-    let responder = resolved.modifier.as_ref().map_or(view.responder, |(responder, _)| responder.as_slice());
+    // Our identity, or the one the KMS forked the keys for; it "MAY differ from the one sent in
+    // the IDRr payload in the TRANSFER_INIT" (§4.2.2.3), as when a forked call reaches us.
+    let own = own_id(cx.settings)?;
+    let responder = resolved.modifier.as_ref().map_or(own, |(responder, _)| responder.as_slice());
     let mut payloads =
         vec![Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: cx.settings.clock.now_ntp() })];
     if flags.responder_rand {

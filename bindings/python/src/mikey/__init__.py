@@ -16,6 +16,23 @@ the dynamic loader's search. A PSK exchange::
         alice.process_message(reply)
         assert alice.export_srtp(cs_id) == bob.export_srtp(cs_id)
 
+MIKEY-TICKET (RFC 6043) adds a third party, the KMS (:class:`Kms`): whenever a session's state
+is :attr:`State.WAIT_KMS` after it gave a message, that message goes to the KMS, and the KMS's
+answer back to the session (mode 1: Ticket Request, Transfer, Resolve)::
+
+    kms = mikey.Kms("kms.example.org", tpks=[(b"tpk-1", tpk)],
+                    clients={"sip:alice@example.org": alice_psk, "sip:bob@example.org": bob_psk})
+    alice = mikey.Session.initiator(mikey.Config(
+        mikey.Method.TICKET, own_id="sip:alice@example.org", peer_id="sip:bob@example.org",
+        psk=alice_psk, ticket_kms="kms.example.org"))
+    bob = mikey.Session.responder(mikey.Config(
+        mikey.Method.TICKET, own_id="sip:bob@example.org", psk=bob_psk, ticket_kms="kms.example.org"))
+    cs_id = alice.add_srtp_stream(0x11223344)
+    alice.process_message(kms.process_message(alice.create_message()))  # the ticket
+    resolve = bob.process_message(alice.create_message())               # bob is WAIT_KMS
+    alice.process_message(bob.process_message(kms.process_message(resolve)))
+    assert alice.export_srtp(cs_id) == bob.export_srtp(cs_id)
+
 Every failing call raises a subclass of :class:`MikeyError` (one per ``MIKEY_ERR_*`` code).
 """
 
@@ -32,6 +49,7 @@ from .constants import (
     MCPTT_UID_LEN,
     DhGroup,
     Interop,
+    KmsExchange,
     McpttKeyType,
     Method,
     Profile,
@@ -43,6 +61,7 @@ from .constants import (
 )
 from .core import (
     Config,
+    Kms,
     ManualClock,
     McpttKey,
     McpttKeyParameters,
@@ -109,6 +128,8 @@ __all__ = [
     "ERRORS",
     "Interop",
     "InvalidArgumentError",
+    "Kms",
+    "KmsExchange",
     "LibraryNotFoundError",
     "MAX_MESSAGE_LEN",
     "MCPTT_STATUS_NOT_REVOKED",

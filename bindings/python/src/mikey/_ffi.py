@@ -48,8 +48,13 @@ class MikeySessionStruct(Structure):
     """``struct mikey_session``: opaque."""
 
 
+class MikeyKmsStruct(Structure):
+    """``struct mikey_kms``: opaque."""
+
+
 ConfigPtr = POINTER(MikeyConfigStruct)
 SessionPtr = POINTER(MikeySessionStruct)
+KmsPtr = POINTER(MikeyKmsStruct)
 
 
 class MikeySrtpPolicy(Structure):
@@ -128,6 +133,13 @@ class MikeyMcpttKey(Structure):
 #: ``mikey_clock_fn``: ``uint64_t (*)(void *user_data)``.
 ClockFn = CFUNCTYPE(c_uint64, c_void_p)
 
+#: ``mikey_kms_authorize_fn``: ``int (*)(void *user_data, mikey_kms_exchange exchange,
+#: const uint8_t *client, size_t client_len, const uint8_t *initiator, size_t initiator_len,
+#: const uint8_t *responder, size_t responder_len)``.
+KmsAuthorizeFn = CFUNCTYPE(
+    c_int, c_void_p, c_uint32, POINTER(c_uint8), c_size_t, POINTER(c_uint8), c_size_t, POINTER(c_uint8), c_size_t
+)
+
 # ---- prototypes --------------------------------------------------------------------------------
 
 _result = c_uint32  # mikey_result
@@ -177,6 +189,11 @@ PROTOTYPES = {
     "mikey_config_set_clock": (_result, [ConfigPtr, ClockFn, c_void_p]),
     "mikey_config_add_kms_xml": (_result, [ConfigPtr, _u8p, c_size_t]),
     "mikey_config_set_sakke_to_self": (_result, [ConfigPtr, c_int]),
+    "mikey_config_set_ticket_kms": (_result, [ConfigPtr, c_char_p]),
+    "mikey_config_add_ticket_protection_key": (_result, [ConfigPtr, _u8p, c_size_t, _u8p, c_size_t]),
+    "mikey_config_add_ticket_responder": (_result, [ConfigPtr, c_char_p]),
+    "mikey_config_set_ticket_key_forking": (_result, [ConfigPtr, c_int]),
+    "mikey_config_set_ticket_lifetime": (_result, [ConfigPtr, c_uint32]),
     # sessions
     "mikey_session_new": (_result, [ConfigPtr, c_uint32, POINTER(SessionPtr)]),
     "mikey_session_fork": (_result, [SessionPtr, POINTER(SessionPtr)]),
@@ -193,6 +210,19 @@ PROTOTYPES = {
     "mikey_session_peer_identity": (_result, [SessionPtr, _u8p, c_size_t, _sizep]),
     "mikey_session_peer_certificate": (_result, [SessionPtr, _u8p, c_size_t, _sizep]),
     "mikey_session_last_error": (c_char_p, [SessionPtr]),
+    # the MIKEY-TICKET KMS
+    "mikey_kms_new": (_result, [c_char_p, POINTER(KmsPtr)]),
+    "mikey_kms_free": (None, [KmsPtr]),
+    "mikey_kms_add_tpk": (_result, [KmsPtr, _u8p, c_size_t, _u8p, c_size_t]),
+    "mikey_kms_add_client": (_result, [KmsPtr, c_char_p, _u8p, c_size_t]),
+    "mikey_kms_set_private_key": (_result, [KmsPtr, _u8p, c_size_t]),
+    "mikey_kms_add_trust_anchor": (_result, [KmsPtr, _u8p, c_size_t]),
+    "mikey_kms_set_responders_hold_tpk": (_result, [KmsPtr, c_int]),
+    "mikey_kms_set_max_lifetime": (_result, [KmsPtr, c_uint32]),
+    "mikey_kms_set_authorize": (_result, [KmsPtr, KmsAuthorizeFn, c_void_p]),
+    "mikey_kms_set_clock": (_result, [KmsPtr, ClockFn, c_void_p]),
+    "mikey_kms_process_message": (_result, [KmsPtr, _u8p, c_size_t, _u8p, c_size_t, _sizep]),
+    "mikey_kms_last_error": (c_char_p, []),
     # MIKEY-SAKKE
     "mikey_mcptt_key_parameters_init": (_result, [c_uint32, POINTER(MikeyMcpttKeyParameters)]),
     "mikey_session_set_mcptt_key": (

@@ -45,7 +45,7 @@ class Method(enum.IntEnum):
     DH_SIGN = 3
     DH_HMAC = 4
     RSA_R = 5
-    TICKET = 6  # not implemented by the library (MIKEY_ERR_UNSUPPORTED)
+    TICKET = 6  # MIKEY-TICKET (RFC 6043); the KMS is :class:`mikey.Kms`
     SAKKE = 7
 
 
@@ -57,7 +57,8 @@ class Role(enum.IntEnum):
 
 
 class State(enum.IntEnum):
-    """``MIKEY_STATE_*``: where a session stands."""
+    """``MIKEY_STATE_*``: where a session stands. ``WAIT_KMS`` (MIKEY-TICKET): the message the
+    session just gave goes to the KMS, and the KMS's answer to ``process_message``."""
 
     IDLE = 0
     WAIT_RESPONSE = 1
@@ -65,6 +66,16 @@ class State(enum.IntEnum):
     FAILED = 3
     WAIT_KMS = 4
     INVALID = 255
+
+
+class KmsExchange(enum.IntEnum):
+    """``MIKEY_KMS_*``: which exchange a MIKEY-TICKET KMS's authorize callback decides on
+    (:meth:`mikey.Kms.set_authorize`)."""
+
+    #: A Ticket Request: may the client (the initiator) have a ticket to the responder?
+    REQUEST = 0
+    #: A Ticket Resolve: may the client (the responder) resolve a ticket the initiator got?
+    RESOLVE = 1
 
 
 class DhGroup(enum.IntEnum):

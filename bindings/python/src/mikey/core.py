@@ -1,17 +1,18 @@
 # SPDX-License-Identifier: Apache-2.0 OR MIT
-"""Configs, sessions and what they hand out: the wrappers of ``mikey_config`` and
-``mikey_session``."""
+"""Configs, sessions and what they hand out, and the MIKEY-TICKET KMS: the wrappers of
+``mikey_config``, ``mikey_session`` and ``mikey_kms``."""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import sys
+import threading
 import time
 import traceback
 from ctypes import byref, c_size_t, c_uint8, c_uint32, sizeof
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _ffi
 from ._util import (
@@ -30,6 +31,7 @@ from .constants import (
     MAX_MESSAGE_LEN,
     DhGroup,
     Interop,
+    KmsExchange,
     Method,
     Profile,
     Result,
@@ -242,6 +244,31 @@ def _clock_trampoline(now: Callable[[], int]):
     return _ffi.ClockFn(call)
 
 
+def _clock_callback(now: Union[Callable[[], int], int]):
+    """The ctypes clock callback of ``set_clock``'s argument: a callable, or an int for a clock
+    stopped at that NTP time."""
+    if isinstance(now, int) and not isinstance(now, bool):
+        fixed = uint(now, 64, "now")
+        now = lambda: fixed  # noqa: E731
+    if not callable(now):
+        raise TypeError("now must be a callable returning an NTP timestamp, or an int")
+    return _clock_trampoline(now)
+
+
+def _pairs(value: Union[Mapping[Any, Any], Iterable[Tuple[Any, Any]]], name: str) -> List[Tuple[Any, Any]]:
+    """``(key, value)`` pairs from a mapping or an iterable of pairs (constructor keywords)."""
+    if isinstance(value, Mapping):
+        return list(value.items())
+    if isinstance(value, (str, bytes, bytearray, memoryview)):
+        raise TypeError(f"{name} must be a mapping or an iterable of pairs, not {type(value).__name__}")
+    pairs = []
+    for item in value:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise TypeError(f"{name} must hold (identifier, key) pairs, not {item!r:.40}")
+        pairs.append((item[0], item[1]))
+    return pairs
+
+
 # ---- handles -----------------------------------------------------------------------------------
 
 
@@ -270,6 +297,16 @@ class _Handle:
     def __enter__(self):
         self._ptr()
         return self
+
+    _KEYWORDS: tuple = ()
+
+    def _settings_in_order(self, settings: dict) -> list:
+        """The (name, value) pairs of constructor ``settings``, in the order of ``_KEYWORDS``
+        (the order the C setters need); an unknown name is a TypeError."""
+        unknown = set(settings) - set(self._KEYWORDS)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unknown settings: {', '.join(sorted(unknown))}")
+        return [(name, settings[name]) for name in self._KEYWORDS if name in settings]
 
     def __exit__(self, *exc_info) -> None:
         self.close()
@@ -320,6 +357,11 @@ class Config(_Handle):
         "envelope_key_cache",
         "key_period_tolerance",
         "sakke_to_self",
+        "ticket_kms",
+        "ticket_protection_keys",
+        "ticket_responders",
+        "ticket_key_forking",
+        "ticket_lifetime",
         "clock",
     )
 
@@ -340,18 +382,20 @@ class Config(_Handle):
         peer_id = settings.pop("peer_id", None)
         if own_id is not None or peer_id is not None:
             settings["identities"] = (own_id, peer_id)
-        unknown = set(settings) - set(self._KEYWORDS)
-        if unknown:
-            raise TypeError(f"Config() got unknown settings: {', '.join(sorted(unknown))}")
-        for name in self._KEYWORDS:
-            if name not in settings:
-                continue
-            value = settings[name]
+        for name, value in self._settings_in_order(settings):
             if name == "identities":
                 self.set_identities(*value)
             elif name == "trust_anchors":
                 for anchor in value:
                     self.add_trust_anchor(anchor)
+            elif name == "ticket_protection_keys":
+                for tpk_id, key in _pairs(value, name):
+                    self.add_ticket_protection_key(tpk_id, key)
+            elif name == "ticket_responders":
+                if isinstance(value, (str, bytes)):
+                    raise TypeError("ticket_responders must be an iterable of identities, not one identity")
+                for responder_id in value:
+                    self.add_ticket_responder(responder_id)
             else:
                 getattr(self, "set_" + name)(value)
 
@@ -472,12 +516,7 @@ class Config(_Handle):
         :func:`ntp_from_unix`, :class:`ManualClock`); an int is a clock stopped at that time.
         For tests and lab tools replaying captures. It is called from whichever thread uses a
         session, must not call into the library, and reads 0 should it raise."""
-        if isinstance(now, int) and not isinstance(now, bool):
-            fixed = uint(now, 64, "now")
-            now = lambda: fixed  # noqa: E731
-        if not callable(now):
-            raise TypeError("now must be a callable returning an NTP timestamp, or an int")
-        callback = _clock_trampoline(now)
+        callback = _clock_callback(now)
         self._set("mikey_config_set_clock", callback, None)
         self._clock = callback
         return self
@@ -545,9 +584,42 @@ class Config(_Handle):
         """MIKEY-SAKKE initiator: encapsulate the key to our own identity too."""
         return self._set("mikey_config_set_sakke_to_self", flag(to_self))
 
+    # -- MIKEY-TICKET
+
+    def set_ticket_kms(self, kms_id: str) -> "Config":
+        """MIKEY-TICKET: the KMS's identity (its IDRkms) for the Ticket Request and Resolve
+        exchanges; :meth:`set_psk` is then the key this party shares with that KMS."""
+        return self._set("mikey_config_set_ticket_kms", cstr(kms_id, "kms_id"))
+
+    def add_ticket_protection_key(self, id: Union[BytesLike, str], key: BytesLike) -> "Config":  # noqa: A002
+        """MIKEY-TICKET: a Ticket Protection Key (``key``, at least 16 bytes) named ``id`` (the
+        IDRpsk of the tickets it seals; bytes, or a str sent as UTF-8; ``b""`` for none). An
+        initiator holding a TPK makes its tickets itself (modes 3 and 4); a responder opens the
+        tickets sealed under any of its TPKs without the KMS (modes 2 and 4)."""
+        with c_bytes(id, "id", allow_str=True) as (id_buf, id_len):
+            with c_bytes(key, "key", secret=True) as (key_buf, key_len):
+                return self._set("mikey_config_add_ticket_protection_key", id_buf, id_len, key_buf, key_len)
+
+    def add_ticket_responder(self, responder_id: str) -> "Config":
+        """MIKEY-TICKET initiator: another responder the tickets we ask for authorise besides the
+        peer identity (an end a forked call may reach)."""
+        return self._set("mikey_config_add_ticket_responder", cstr(responder_id, "responder_id"))
+
+    def set_ticket_key_forking(self, forking: bool) -> "Config":
+        """MIKEY-TICKET initiator: ask for key forking (RFC 6043 §5.1.1), which binds the keys to
+        the responder that resolves the ticket. Off by default."""
+        return self._set("mikey_config_set_ticket_key_forking", flag(forking))
+
+    def set_ticket_lifetime(self, seconds: int) -> "Config":
+        """MIKEY-TICKET initiator: how long the tickets we ask for or make should be valid, in
+        seconds (an hour by default; a KMS may grant less)."""
+        return self._set("mikey_config_set_ticket_lifetime", uint(seconds, 32, "seconds"))
+
 
 class Session(_Handle):
-    """One crypto session bundle as initiator or responder (``mikey_session``).
+    """One crypto session bundle as initiator or responder (``mikey_session``). With
+    MIKEY-TICKET, a message a session gives while its state is :attr:`State.WAIT_KMS` goes to
+    the KMS rather than to the peer.
 
     Calls on one session must not run concurrently (the library does not synchronise them);
     distinct sessions may be used from different threads. A session stays valid after its
@@ -605,7 +677,10 @@ class Session(_Handle):
         return cs_id.value
 
     def create_message(self) -> bytes:
-        """Initiator: the I_MESSAGE (on an established session, the re-keying message)."""
+        """Initiator: the I_MESSAGE (on an established session, the re-keying message). With
+        MIKEY-TICKET, first the REQUEST_INIT for the KMS (the state is then
+        :attr:`State.WAIT_KMS`) unless we hold a TPK, then, holding the ticket, the
+        TRANSFER_INIT."""
         handle = self._ptr()
         lib = _ffi.lib()
         return read_out(
@@ -617,6 +692,8 @@ class Session(_Handle):
 
     def process_message(self, message: BytesLike) -> bytes:
         """Takes one incoming message and returns the response to send back (``b""`` for none).
+        When the state is then :attr:`State.WAIT_KMS` (MIKEY-TICKET), the response goes to the
+        KMS (:meth:`Kms.process_message`) and its answer comes back here.
 
         On failure the exception carries the library's text and, in ``response``, an error
         message to send back if the library made one. A refused message leaves the session as
@@ -769,3 +846,239 @@ class Session(_Handle):
         group_ids = tuple(text(self._read("mikey_session_mcptt_group_id", index)) for index in range(count))
         key_text = text(self._read("mikey_session_mcptt_key_text"))
         return McpttKey(key_id=key_id, key=key_bytes, parameters=parameters, group_ids=group_ids, text=key_text)
+
+
+# ---- the MIKEY-TICKET KMS ----------------------------------------------------------------------
+
+
+class _KmsThreadState(threading.local):
+    """Per thread (the library calls the authorize callback on the thread that called
+    ``mikey_kms_process_message``): what the callback raised during this thread's last
+    :meth:`Kms.process_message`, and whether it is running now."""
+
+    error: Optional[BaseException] = None
+    in_callback: bool = False
+
+
+def _identity(pointer, length: int) -> bytes:
+    """The bytes of an identity the library hands the authorize callback (valid during the call
+    only, so copied; a zero length may come with a dangling pointer, never read)."""
+    return ctypes.string_at(pointer, length) if length else b""
+
+
+def _authorize_trampoline(decide: Callable[[KmsExchange, bytes, bytes, bytes], object], state: _KmsThreadState):
+    """The ctypes ``mikey_kms_authorize_fn`` calling ``decide``. An exception cannot cross into
+    the library: it is kept in ``state`` (the first one of the call) and the request denied."""
+
+    def call(_user_data, exchange, client, client_len, initiator, initiator_len, responder, responder_len):
+        state.in_callback = True
+        try:
+            verdict = decide(
+                _as_enum(KmsExchange, exchange),
+                _identity(client, client_len),
+                _identity(initiator, initiator_len),
+                _identity(responder, responder_len),
+            )
+            return 1 if verdict else 0
+        except BaseException as error:  # noqa: B036 - an exception cannot cross into the library
+            if state.error is None:
+                state.error = error
+            return 0
+        finally:
+            state.in_callback = False
+
+    return _ffi.KmsAuthorizeFn(call)
+
+
+def _kms_error_text() -> str:
+    """``mikey_kms_last_error``: the calling thread's last failed ``mikey_kms_*`` call."""
+    return text(_ffi.lib().mikey_kms_last_error() or b"")
+
+
+class Kms(_Handle):
+    """A MIKEY-TICKET KMS (``mikey_kms``, RFC 6043): its identity, Ticket Protection Keys, clients
+    and the PSKs they share with it, who may have and resolve which ticket, and its replay cache.
+    It answers the REQUEST_INIT and RESOLVE_INIT messages sessions give while their state is
+    :attr:`State.WAIT_KMS`; the transport to it (TS 33.328 uses HTTP) is the caller's.
+
+    Configure it first: its first :meth:`process_message` starts it, and the setters then raise
+    :class:`StateError`. Every setter returns the KMS, so calls chain. Keyword arguments of the
+    constructor call the setters::
+
+        kms = Kms("kms.example.org", tpks=[(b"tpk-1", tpk)],
+                  clients={"sip:alice@example.org": alice_psk, "sip:bob@example.org": bob_psk})
+
+    Once started, :meth:`process_message` may be called from several threads at once (the
+    library releases the GIL meanwhile); :meth:`close` must not run concurrently with it.
+    """
+
+    _free_name = "mikey_kms_free"
+
+    # constructor keyword -> setter, applied in this order
+    _KEYWORDS = (
+        "tpks",
+        "clients",
+        "private_key",
+        "trust_anchors",
+        "responders_hold_tpk",
+        "max_lifetime",
+        "authorize",
+        "clock",
+    )
+
+    def __init__(self, identity: str, **settings) -> None:
+        self._state = _KmsThreadState()
+        self._authorize = None  # the ctypes callbacks the library holds, kept alive as long as it
+        self._clock = None
+        handle = _ffi.KmsPtr()
+        check(_ffi.lib().mikey_kms_new(cstr(identity, "identity"), byref(handle)), "mikey_kms_new", _kms_error_text)
+        self._handle = handle
+        self.identity = identity
+        try:
+            self._configure(settings)
+        except BaseException:
+            self.close()
+            raise
+
+    def _configure(self, settings: dict) -> None:
+        for name, value in self._settings_in_order(settings):
+            if name == "tpks":
+                for tpk_id, key in _pairs(value, name):
+                    self.add_tpk(tpk_id, key)
+            elif name == "clients":
+                for client_id, psk in _pairs(value, name):
+                    self.add_client(client_id, psk)
+            elif name == "trust_anchors":
+                for anchor in value:
+                    self.add_trust_anchor(anchor)
+            else:
+                getattr(self, "set_" + name)(value)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<mikey.Kms {self.identity!r} {state}>"
+
+    def close(self) -> None:
+        """Frees the C object. Idempotent. Not from the authorize callback, nor while another
+        thread is in :meth:`process_message`."""
+        state = getattr(self, "_state", None)
+        if state is not None and state.in_callback and self._handle:
+            raise RuntimeError("the KMS's authorize callback must not close the KMS")
+        super().close()
+
+    @property
+    def last_error(self) -> str:
+        """``mikey_kms_last_error``: the detail of the calling thread's last failed
+        ``mikey_kms_*`` call, on any KMS ("" after a success). The exceptions carry it already."""
+        return _kms_error_text()
+
+    @property
+    def authorize_error(self) -> Optional[BaseException]:
+        """What the authorize callback raised during the calling thread's last
+        :meth:`process_message` (None when it did not raise): the request was denied. The
+        exception that call raised has it as ``__cause__`` too."""
+        return self._state.error
+
+    def _set(self, function: str, *args) -> "Kms":
+        handle = self._ptr()
+        check(getattr(_ffi.lib(), function)(handle, *args), function, _kms_error_text)
+        return self
+
+    # -- configuring
+
+    def add_tpk(self, id: Union[BytesLike, str], key: BytesLike) -> "Kms":  # noqa: A002
+        """A Ticket Protection Key (``key``, at least 16 bytes) named ``id`` (the IDRpsk of the
+        tickets it seals; bytes, or a str sent as UTF-8; ``b""`` for none). The first TPK added
+        seals new tickets; every TPK opens them."""
+        with c_bytes(id, "id", allow_str=True) as (id_buf, id_len):
+            with c_bytes(key, "key", secret=True) as (key_buf, key_len):
+                return self._set("mikey_kms_add_tpk", id_buf, id_len, key_buf, key_len)
+
+    def add_client(self, identity: str, psk: BytesLike) -> "Kms":
+        """A client: its identity (the IDRi or IDRr it sends) and the PSK (at least 16 bytes) it
+        shares with the KMS (its :meth:`Config.set_psk`)."""
+        with c_bytes(psk, "psk", secret=True) as (buffer, size):
+            return self._set("mikey_kms_add_client", cstr(identity, "identity"), buffer, size)
+
+    def set_private_key(self, key: Union[BytesLike, str]) -> "Kms":
+        """The public-key forms of Request and Resolve (RFC 6043 §4.2.1.3, §4.2.3.3): the KMS's
+        RSA private key (PKCS#8 or PKCS#1, PEM or DER), whose certificate the clients pin.
+        Without it the KMS takes the PSK forms only."""
+        with c_bytes(key, "key", secret=True, allow_str=True) as (buffer, size):
+            return self._set("mikey_kms_set_private_key", buffer, size)
+
+    def add_trust_anchor(self, anchors: Union[BytesLike, str]) -> "Kms":
+        """The public-key forms: trust anchors the clients' certificate chains must lead to
+        (every certificate of a PEM bundle, or one DER certificate)."""
+        with c_bytes(anchors, "anchors", allow_str=True) as (buffer, size):
+            return self._set("mikey_kms_add_trust_anchor", buffer, size)
+
+    def set_responders_hold_tpk(self, hold: bool) -> "Kms":
+        """Whether the responders hold the TPK too (mode 2): its tickets then let them resolve
+        without the KMS, unless keys are forked. Off by default (mode 1)."""
+        return self._set("mikey_kms_set_responders_hold_tpk", flag(hold))
+
+    def set_max_lifetime(self, seconds: int) -> "Kms":
+        """The longest validity a ticket gets, in seconds (a day by default)."""
+        return self._set("mikey_kms_set_max_lifetime", uint(seconds, 32, "seconds"))
+
+    def set_authorize(self, decide: Optional[Callable[[KmsExchange, bytes, bytes, bytes], object]]) -> "Kms":
+        """Decides, on top of the default rules, who may have and resolve which ticket:
+        ``decide(exchange, client, initiator, responder)`` returns a truth value (true allows).
+
+        For :attr:`KmsExchange.REQUEST` it is asked once per responder the initiator asks for
+        (``client`` is then the initiator); for :attr:`KmsExchange.RESOLVE`, once, with
+        ``responder`` the client. The identities are the authenticated ones, as ``bytes``
+        (``.decode()`` a URI). It runs on the thread calling :meth:`process_message`, possibly on
+        several at once, and must not call the KMS. Should it raise, the request is denied and
+        the exception kept (:attr:`authorize_error`, and the ``__cause__`` of what
+        :meth:`process_message` raises). None removes it.
+        """
+        if decide is None:
+            callback = _ffi.KmsAuthorizeFn()  # NULL
+        elif callable(decide):
+            callback = _authorize_trampoline(decide, self._state)
+        else:
+            raise TypeError("decide must be a callable or None")
+        self._set("mikey_kms_set_authorize", callback, None)
+        self._authorize = callback if decide is not None else None
+        return self
+
+    def set_clock(self, now: Union[Callable[[], int], int]) -> "Kms":
+        """Replaces the system clock, as :meth:`Config.set_clock` does (a callable returning a
+        64-bit NTP timestamp, or an int for a stopped clock; reads 0 should it raise)."""
+        callback = _clock_callback(now)
+        self._set("mikey_kms_set_clock", callback, None)
+        self._clock = callback
+        return self
+
+    # -- serving
+
+    def process_message(self, message: BytesLike) -> bytes:
+        """Takes one REQUEST_INIT or RESOLVE_INIT and returns the answer to send back (the
+        REQUEST_RESP or RESOLVE_RESP). The first call starts the KMS.
+
+        A refused message raises the exception of the refusal, with the library's text; when the
+        message authenticated, the KMS answers it with an error message (RFC 6043 §5.4), which the
+        exception carries in ``response`` to send back to the session (where it raises
+        :class:`PeerError`). A message that does not authenticate, or a replay, has none
+        (``response`` is ``b""``).
+        """
+        state = self._state
+        if state.in_callback:
+            raise RuntimeError("the KMS's authorize callback must not call the KMS")
+        handle = self._ptr()
+        lib = _ffi.lib()
+        out = (c_uint8 * MAX_MESSAGE_LEN)()
+        out_len = c_size_t(0)
+        state.error = None
+        with c_bytes(message, "message") as (buffer, size):
+            code = lib.mikey_kms_process_message(handle, buffer, size, out, MAX_MESSAGE_LEN, byref(out_len))
+        detail = _kms_error_text() if code != Result.OK else ""  # this thread's, read at once
+        answer = bytes(out[: min(out_len.value, MAX_MESSAGE_LEN)])
+        raised = state.error
+        if raised is not None and not isinstance(raised, Exception):
+            raise raised  # KeyboardInterrupt, SystemExit: not to be turned into a refusal
+        if code != Result.OK:
+            raise make_error(code, "mikey_kms_process_message", detail, answer) from raised
+        return answer

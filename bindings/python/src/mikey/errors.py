@@ -13,12 +13,14 @@ class MikeyError(Exception):
 
     Attributes:
         code: the ``mikey_result`` (a :class:`mikey.Result` when the number is known).
-        last_error: the library's text for the failure (``mikey_session_last_error`` or
-            ``mikey_config_last_error``; ``""`` when the call has none, as the SDP helpers).
+        last_error: the library's text for the failure (``mikey_session_last_error``,
+            ``mikey_config_last_error`` or ``mikey_kms_last_error``; ``""`` when the call has
+            none, as the SDP helpers).
         description: ``mikey_result_str(code)``, the library's short text for the code.
         function: the C function that failed.
         response: bytes to send back to the peer that came with the failure (the error message
-            of RFC 3830 §5.1.2 a responder answers a refused I_MESSAGE with); ``b""`` for none.
+            of RFC 3830 §5.1.2 a responder answers a refused I_MESSAGE with, or of RFC 6043 §5.4
+            a MIKEY-TICKET KMS answers a refused request with); ``b""`` for none.
     """
 
     #: The result code of the subclass (None on the base class).
@@ -91,7 +93,8 @@ class AuthFailedError(MikeyError):
 
 
 class ReplayError(MikeyError):
-    """``MIKEY_ERR_REPLAY``: the message was already accepted by a session of this config."""
+    """``MIKEY_ERR_REPLAY``: the message was already accepted by a session of this config (or
+    by this KMS)."""
 
     result = Result.ERR_REPLAY
 
@@ -115,7 +118,8 @@ class StateError(MikeyError):
 
 
 class PeerError(MikeyError):
-    """``MIKEY_ERR_PEER_ERROR``: the peer answered with an error message (RFC 3830 §6.12)."""
+    """``MIKEY_ERR_PEER_ERROR``: the peer (or, with MIKEY-TICKET, the KMS) answered with an
+    error message (RFC 3830 §6.12)."""
 
     result = Result.ERR_PEER_ERROR
 
