@@ -57,7 +57,7 @@ fn decode_names_every_payload_of_a_minisip_psk_message_in_every_input_form() {
         assert!(output.status.success(), "{argument}: {text}{}", String::from_utf8_lossy(&output.stderr));
         for expected in [
             "HDR (RFC 3830 §6.1)",
-            "data type: PskInit (0)",
+            "data type: Pre-shared (0)",
             "CSB ID: 0x9d3599bb",
             "CS ID map type: SRTP-ID (0)",
             "SSRC: 0xb72b7057",
@@ -66,7 +66,7 @@ fn decode_names_every_payload_of_a_minisip_psk_message_in_every_input_form() {
             "SP (RFC 3830 §6.10)",
             "Type: Encryption algorithm (0)",
             "KEMAC (RFC 3830 §6.2)",
-            "MAC alg: HmacSha1_160 (1)",
+            "MAC alg: HMAC-SHA-1-160 (1)",
         ] {
             assert!(text.contains(expected), "{argument}: no {expected:?} in\n{text}");
         }

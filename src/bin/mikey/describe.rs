@@ -6,8 +6,8 @@ use mikey::wire::registry::{
     encryption_algorithm, extension_type, id_role, id_type, protocol_type, rand_role, srtp_param, ticket_type, ts_role,
 };
 use mikey::wire::{
-    decode_payload_chain, BaseTicket, CommonHeader, CsIdMap, KeyDataList, KeyValidity, Message, Payload, Ticket,
-    TicketPolicy, Timestamp,
+    decode_payload_chain, BaseTicket, CommonHeader, CsIdMap, DataType, DhGroup, HashFunction, KeyDataList, KeyDataType,
+    KeyValidity, MacAlgorithmCode, Message, Payload, Ticket, TicketPolicy, Timestamp, TimestampType,
 };
 
 /// One field: its RFC name, its value (empty for a group) and its sub-fields.
@@ -94,6 +94,114 @@ fn mac_value(mac: &[u8]) -> String {
     }
 }
 
+/// The names the RFCs' tables give the data types (RFC 3830 Table 6.1.a; RFC 4650, 4738, 6043,
+/// 6267, 6509).
+fn data_type_name(data_type: DataType) -> &'static str {
+    match data_type {
+        DataType::PskInit => "Pre-shared",
+        DataType::PskVerification => "PSK ver msg",
+        DataType::PkInit => "Public key",
+        DataType::PkVerification => "PK ver msg",
+        DataType::DhInit => "D-H init",
+        DataType::DhResponse => "D-H resp",
+        DataType::Error => "Error",
+        DataType::DhHmacInit => "DHHMAC init",
+        DataType::DhHmacResponse => "DHHMAC resp",
+        DataType::RsaRInit => "RSA-R I_MSG",
+        DataType::RsaRResponse => "RSA-R R_MSG",
+        DataType::TicketRequestInitPsk => "REQUEST_INIT_PSK",
+        DataType::TicketRequestInitPk => "REQUEST_INIT_PK",
+        DataType::TicketRequestResponse => "REQUEST_RESP",
+        DataType::TicketTransferInit => "TRANSFER_INIT",
+        DataType::TicketTransferResponse => "TRANSFER_RESP",
+        DataType::TicketResolveInitPsk => "RESOLVE_INIT_PSK",
+        DataType::TicketResolveInitPk => "RESOLVE_INIT_PK",
+        DataType::TicketResolveResponse => "RESOLVE_RESP",
+        DataType::IbakeRequestKeyPsk => "REQUEST_KEY_PSK",
+        DataType::IbakeRequestKeyPke => "REQUEST_KEY_PKE",
+        DataType::IbakeRequestKeyResponse => "REQUEST_KEY_RESP",
+        DataType::IbakeInit1 => "I_MESSAGE_1",
+        DataType::IbakeResponse1 => "R_MESSAGE_1",
+        DataType::IbakeInit2 => "I_MESSAGE_2",
+        DataType::IbakeResponse2 => "R_MESSAGE_2",
+        DataType::SakkeInit => "SAKKE",
+    }
+}
+
+/// TS type names (RFC 3830 Table 6.6, RFC 6043 Table 6.8).
+fn timestamp_type_name(ts_type: TimestampType) -> &'static str {
+    match ts_type {
+        TimestampType::NtpUtc => "NTP-UTC",
+        TimestampType::Ntp => "NTP",
+        TimestampType::Counter => "COUNTER",
+        TimestampType::NtpUtc32 => "NTP-UTC-32",
+    }
+}
+
+/// A MAC alg field, `name (code)` (RFC 3830 Table 6.2.c, RFC 6043 Table 6.6).
+fn mac_name(mac: MacAlgorithmCode) -> String {
+    let name = match mac {
+        MacAlgorithmCode::Null => "NULL",
+        MacAlgorithmCode::HmacSha1_160 => "HMAC-SHA-1-160",
+        MacAlgorithmCode::HmacSha256_256 => "HMAC-SHA-256-256",
+    };
+    named(mac.code(), Some(name))
+}
+
+/// Key data type names (RFC 3830 Table 6.13.a, RFC 6043 Table 6.7).
+fn key_type_name(key_type: KeyDataType) -> &'static str {
+    match key_type {
+        KeyDataType::Tgk => "TGK",
+        KeyDataType::TgkSalt => "TGK+SALT",
+        KeyDataType::Tek => "TEK",
+        KeyDataType::TekSalt => "TEK+SALT",
+        KeyDataType::Gtgk => "GTGK",
+        KeyDataType::GtgkSalt => "GTGK+SALT",
+        KeyDataType::Mpk => "MPK",
+    }
+}
+
+/// DH group names (RFC 3830 Table 6.4).
+fn dh_group_name(group: DhGroup) -> &'static str {
+    match group {
+        DhGroup::Oakley5 => "OAKLEY 5",
+        DhGroup::Oakley1 => "OAKLEY 1",
+        DhGroup::Oakley2 => "OAKLEY 2",
+    }
+}
+
+/// Hash func names (RFC 3830 Table 6.8, RFC 6043 §6.7).
+fn hash_name(hash: HashFunction) -> &'static str {
+    match hash {
+        HashFunction::Sha1 => "SHA-1",
+        HashFunction::Md5 => "MD5",
+        HashFunction::Sha256 => "SHA-256",
+    }
+}
+
+/// Error no names (RFC 3830 Table 6.12, RFC 4738 §3.9.2, RFC 6043 Table 6.14).
+fn error_name(code: mikey::MikeyErrorCode) -> &'static str {
+    use mikey::MikeyErrorCode::*;
+    match code {
+        AuthFailure => "Auth failure",
+        InvalidTimestamp => "Invalid TS",
+        InvalidPrf => "Invalid PRF",
+        InvalidMac => "Invalid MAC",
+        InvalidEncryptionAlgorithm => "Invalid EA",
+        InvalidHashAlgorithm => "Invalid HA",
+        InvalidDh => "Invalid DH",
+        InvalidId => "Invalid ID",
+        InvalidCertificate => "Invalid Cert",
+        InvalidSecurityPolicy => "Invalid SP",
+        InvalidSecurityPolicyParameter => "Invalid SPpar",
+        InvalidDataType => "Invalid DT",
+        Unspecified => "Unspecified error",
+        UnsupportedMessageType => "Unsupported message type",
+        InvalidTicket => "Invalid TICKET",
+        InvalidTicketPolicyParameter => "Invalid TPpar",
+    }
+}
+
 /// `name (code)` for a code with a registered name, else the code.
 fn named(code: impl std::fmt::Display, name: Option<&str>) -> String {
     match name {
@@ -114,7 +222,7 @@ fn text_or_hex(bytes: &[u8]) -> String {
 fn header(header: &CommonHeader<'_>) -> Field {
     let mut children = vec![
         Field::leaf("version", mikey::wire::MIKEY_VERSION),
-        Field::leaf("data type", format!("{:?} ({})", header.data_type, header.data_type.code())),
+        Field::leaf("data type", named(header.data_type.code(), Some(data_type_name(header.data_type)))),
         Field::leaf("V", u8::from(header.verification_requested)),
         Field::leaf("PRF func", named(header.prf_function, prf_name(header.prf_function))),
         Field::leaf("CSB ID", format!("{:#010x}", header.csb_id)),
@@ -200,8 +308,7 @@ fn payload(payload: &Payload<'_>) -> Field {
                 Field::leaf("Encr data", data),
             ];
             children.extend(key_data);
-            children
-                .push(Field::leaf("MAC alg", format!("{:?} ({})", kemac.mac_algorithm, kemac.mac_algorithm.code())));
+            children.push(Field::leaf("MAC alg", mac_name(kemac.mac_algorithm)));
             children.push(Field::leaf("MAC", mac_value(&kemac.mac)));
             Field::group("KEMAC (RFC 3830 §6.2)", "", children)
         }
@@ -219,7 +326,7 @@ fn payload(payload: &Payload<'_>) -> Field {
         ),
         Payload::Dh(dh) => {
             let mut children = vec![
-                Field::leaf("DH-Group", format!("{:?} ({})", dh.group, dh.group.code())),
+                Field::leaf("DH-Group", named(dh.group.code(), Some(dh_group_name(dh.group)))),
                 Field::leaf("DH-value", hex(&dh.value)),
             ];
             children.extend(key_validity(&dh.validity));
@@ -273,7 +380,7 @@ fn payload(payload: &Payload<'_>) -> Field {
             "CHASH (RFC 3830 §6.8)",
             "",
             vec![
-                Field::leaf("Hash func", format!("{:?} ({})", hash.hash_function, hash.hash_function.code())),
+                Field::leaf("Hash func", named(hash.hash_function.code(), Some(hash_name(hash.hash_function)))),
                 Field::leaf("Hash", hex(&hash.hash)),
             ],
         ),
@@ -281,10 +388,7 @@ fn payload(payload: &Payload<'_>) -> Field {
             "V (RFC 3830 §6.9)",
             "",
             vec![
-                Field::leaf(
-                    "Auth alg",
-                    format!("{:?} ({})", verification.mac_algorithm, verification.mac_algorithm.code()),
-                ),
+                Field::leaf("Auth alg", mac_name(verification.mac_algorithm)),
                 Field::leaf("Verification MAC", mac_value(&verification.mac)),
             ],
         ),
@@ -321,8 +425,8 @@ fn payload(payload: &Payload<'_>) -> Field {
             "",
             vec![{
                 let known = mikey::MikeyErrorCode::from_u8(error.code);
-                let name = (known as u8 == error.code).then(|| format!("{known:?}"));
-                Field::leaf("Error no", named(error.code, name.as_deref()))
+                let name = (known as u8 == error.code).then(|| error_name(known));
+                Field::leaf("Error no", named(error.code, name))
             }],
         ),
         Payload::GeneralExtension(extension) => Field::group(
@@ -358,7 +462,7 @@ fn payload(payload: &Payload<'_>) -> Field {
 /// The fields T and TR share: TS type and TS value (an NTP-UTC-32's seconds in the high 32 bits).
 fn timestamp_fields(timestamp: &Timestamp) -> Vec<Field> {
     vec![
-        Field::leaf("TS type", format!("{:?} ({})", timestamp.ts_type, timestamp.ts_type.code())),
+        Field::leaf("TS type", named(timestamp.ts_type.code(), Some(timestamp_type_name(timestamp.ts_type)))),
         Field::leaf("TS value", format!("{:#018x}", timestamp.value)),
     ]
 }
@@ -377,7 +481,7 @@ fn clear_key_data(plaintext: &[u8]) -> Vec<Field> {
     let id = list.id.iter().map(|id| Field::group("ID (RFC 3830 §6.7)", "", identity(id.id_type, &id.data)));
     let keys = list.keys.iter().map(|key| {
         let mut children = vec![
-            Field::leaf("Type", format!("{:?} ({})", key.key_type, key.key_type.code())),
+            Field::leaf("Type", named(key.key_type.code(), Some(key_type_name(key.key_type)))),
             Field::leaf("Key data len", key.key.len()),
         ];
         children.extend(key.salt.map(|salt| Field::leaf("Salt len", salt.len())));
@@ -592,9 +696,9 @@ mod tests {
         assert_shows(
             &text,
             &[
-                "data type: TicketTransferInit (14)",
+                "data type: TRANSFER_INIT (14)",
                 "T (RFC 3830 §6.6)",
-                "TS type: NtpUtc (0)",
+                "TS type: NTP-UTC (0)",
                 "RANDR (RFC 6043 §6.8)",
                 "RAND Role: Initiator (RANDRi) (1)",
                 "RAND len: 16",
@@ -614,7 +718,7 @@ mod tests {
                 "TP Data",
                 "TR (RFC 6043 §6.4)",
                 "TS Role: End of validity period (TRe) (3)",
-                "TS type: NtpUtc32 (3)",
+                "TS type: NTP-UTC-32 (3)",
                 "TS value: 0xe9f8000000000000",
                 "ID Role: Responder (IDRr) (2)",
                 "Ticket Data: MIKEY base ticket (RFC 6043 A)",
@@ -624,7 +728,7 @@ mod tests {
                 "Encr alg: AES-CM-128 (1)",
                 "MAC: none",
                 "ID Role: Pre-Shared Key (IDRpsk) (4)",
-                "Auth alg: HmacSha1_160 (1)",
+                "Auth alg: HMAC-SHA-1-160 (1)",
                 "Initiator Data length: 0",
             ],
         );
@@ -651,7 +755,7 @@ mod tests {
                 "TS value: 0x00000e1000000000",
                 "Encr data: 22 bytes, keys in clear (not shown)",
                 "Key data (RFC 3830 §6.13)",
-                "Type: Gtgk (4)",
+                "Type: GTGK (4)",
                 "Key data len: 16",
                 "KV: SPI/MKI (1)",
                 "ID Role: Application (IDRapp) (5)",
@@ -688,6 +792,6 @@ mod tests {
         };
         let errors = [14, 15].map(|code| Payload::Error(ErrorPayload { code }));
         let text = message(&Message { header, payloads: errors.to_vec() }, 0).to_text();
-        assert_shows(&text, &["Error no: InvalidTicket (14)", "Error no: InvalidTicketPolicyParameter (15)"]);
+        assert_shows(&text, &["Error no: Invalid TICKET (14)", "Error no: Invalid TPpar (15)"]);
     }
 }
