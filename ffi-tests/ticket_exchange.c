@@ -5,7 +5,7 @@
  * - Mode 1: Ticket Request (alice <-> KMS), Ticket Transfer (alice <-> bob) and Ticket Resolve
  *   (bob <-> KMS), then both ends export the same SRTP keys; the same with key forking.
  * - The public-key form of the Ticket Request: the initiator signs with its certificate.
- * - Mode 4: Transfer alone between holders of one TPK.
+ * - Mode 4: Transfer alone between holders of one TPK, then a CSB update by the responder.
  * - The KMS's policy function refusing a resolve: bob gets an authenticated refusal and fails.
  * - A replayed REQUEST_INIT and a KMS that was never given a TPK are refused.
  */
@@ -156,9 +156,22 @@ static void test_mode_4(void)
     mikey_config *alice_cfg = new_party(ALICE, BOB, NULL, SHARED_TPK, 0);
     mikey_config *bob_cfg = new_party(BOB, NULL, NULL, SHARED_TPK, 0);
     mikey_session *alice = NULL, *bob = NULL;
+    static uint8_t update[MIKEY_MAX_MESSAGE_LEN], answer[MIKEY_MAX_MESSAGE_LEN];
+    size_t update_len = 0, answer_len = 0;
     if (alice_cfg != NULL && bob_cfg != NULL &&
         run_exchange(alice_cfg, bob_cfg, 2, 0x51525354u, &alice, &bob)) {
         sessions_agree(alice, bob, 2, NULL);
+        /* RFC 6043 §5.2: the responder updates the CSB, the initiator answers. */
+        if (CHECK_SESSION_OK(bob, mikey_session_create_message(bob, update, sizeof update, &update_len)) &&
+            CHECK_STATE(bob, MIKEY_STATE_WAIT_RESPONSE) &&
+            CHECK_SESSION_OK(alice, mikey_session_process_message(alice, update, update_len, answer, sizeof answer,
+                                                                 &answer_len)) &&
+            CHECK(answer_len > 0, "the initiator answers the update") &&
+            CHECK_SESSION_OK(bob, mikey_session_process_message(bob, answer, answer_len, update, sizeof update,
+                                                               &update_len))) {
+            CHECK_STATE(bob, MIKEY_STATE_ESTABLISHED);
+            sessions_agree(alice, bob, 2, NULL);
+        }
     }
     free_exchange(alice, bob, alice_cfg, bob_cfg);
 }

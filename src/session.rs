@@ -261,9 +261,11 @@ impl Session {
     }
 
     /// Initiator: writes the I_MESSAGE; for an established CSB this is the re-keying message
-    /// (§4.5: same CSB ID, new timestamp, no RAND, new keys, the CS ID map kept).
+    /// (§4.5: same CSB ID, new timestamp, no RAND, new keys, the CS ID map kept). A responder
+    /// writes one only to update an established CSB of a method whose responders may (MIKEY-TICKET,
+    /// RFC 6043 §5.2).
     pub fn create_message(&mut self) -> Result<Vec<u8>> {
-        if self.role != Role::Initiator {
+        if self.role != Role::Initiator && !self.updates_own_csb() {
             return Err(Error::new(ErrorKind::State, "only an initiator creates I_MESSAGEs"));
         }
         if self.state == State::WaitKms {
@@ -279,8 +281,14 @@ impl Session {
         let (request_type, awaits_response) =
             (self.method.request_type(update), self.method.awaits_response(&self.settings));
         let timestamp = self.next_timestamp();
+        // A responder's update describes the CSB's crypto sessions, not only its own streams.
+        let streams = match (self.role, update) {
+            (Role::Responder, Some(bundle)) => &bundle.streams,
+            _ => &self.streams,
+        };
         let offering = Offering {
             settings: &self.settings,
+            we_initiated: self.role == Role::Initiator,
             request_type,
             awaits_response,
             csb_id,
@@ -288,7 +296,7 @@ impl Session {
             timestamp,
             policy,
             mki: &mki,
-            streams: &self.streams,
+            streams,
             update,
             mcptt_key: self.mcptt_key.as_deref(),
             mcptt_peer: self.mcptt_peer.as_ref(),
@@ -310,6 +318,14 @@ impl Session {
         };
         self.sent = Some(Box::new(Sent { request_type, csb_id, timestamp, pending: offer.pending }));
         Ok(offer.bytes)
+    }
+
+    /// True when this end holds a CSB that both ends may update (MIKEY-TICKET, RFC 6043 §5.2),
+    /// established or waiting for the answer to an update.
+    fn updates_own_csb(&self) -> bool {
+        self.method.updates_from_either_end()
+            && self.bundle.is_some()
+            && matches!(self.state, State::Established | State::WaitResponse)
     }
 
     /// Initiator waiting for its R_MESSAGE: a second session that waits for another answer to
@@ -360,13 +376,25 @@ impl Session {
         if message.header.data_type == DataType::Error {
             return Err(self.take_error_message(&received).into());
         }
-        match self.role {
-            Role::Responder => self.respond(&received).map_err(|error| {
-                let response = self.error_message(&message, &error);
-                Rejection { error, response }
-            }),
-            Role::Initiator => self.take_response(&received).map(|()| None).map_err(Rejection::from),
+        // Where both ends may update a CSB (MIKEY-TICKET), either may wait for an answer, and an
+        // established initiator answers its responder's updates. When two updates cross, the
+        // initiator's wins: its responder drops its own and answers, and it refuses the other.
+        let is_request = message.header.data_type == self.method.request_type(self.bundle.as_ref());
+        let answers = match self.role {
+            Role::Responder => self.state != State::WaitResponse || is_request,
+            Role::Initiator => is_request && self.state == State::Established && self.updates_own_csb(),
+        };
+        if !answers {
+            if is_request && self.updates_own_csb() {
+                let error = "the responder's update crossed ours, and the initiator's goes first";
+                return Err(Error::new(ErrorKind::State, error).into());
+            }
+            return self.take_response(&received).map(|()| None).map_err(Rejection::from);
         }
+        self.respond(&received).map_err(|error| {
+            let response = self.error_message(&message, &error);
+            Rejection { error, response }
+        })
     }
 
     /// Exports the SRTP keys of crypto session `cs_id` (1-based).
@@ -436,6 +464,7 @@ impl Session {
         }
         let answering = Answering {
             settings: &self.settings,
+            we_initiated: self.role == Role::Initiator,
             update,
             prf,
             timestamp,
@@ -526,6 +555,7 @@ impl Session {
                     .ok_or_else(|| Error::new(ErrorKind::State, "nothing waits for the KMS"))?;
                 let answering = Answering {
                     settings: &self.settings,
+                    we_initiated: self.role == Role::Initiator,
                     update: None,
                     prf: deferred.prf,
                     timestamp: deferred.timestamp,
@@ -566,13 +596,19 @@ impl Session {
         if timestamp != sent.timestamp && echo_expected {
             return Err(Error::new(ErrorKind::AuthFailed, "the R_MESSAGE does not carry our T (RFC 3830 §5.2)"));
         }
-        let completing = Completing { settings: &self.settings, sent, streams: &self.streams };
+        // The crypto sessions our message described: an initiator's streams, or for a
+        // responder's update the CSB's.
+        let ours = match (self.role, &self.bundle) {
+            (Role::Responder, Some(bundle)) => bundle.streams.clone(),
+            _ => self.streams.clone(),
+        };
+        let completing = Completing { settings: &self.settings, sent, streams: &ours };
         let completed = self.method.complete(&completing, received)?;
         // An RSA-R group answer brings the group's CSB ID and streams (RFC 4738 §3.6); any other
         // answer our streams, with the responder's SSRCs in our placeholders (§6.1.1).
         let streams = match &completed {
             Some(group) if group.csb_id != sent.csb_id => group.streams.clone(),
-            _ => answered_streams(&self.streams, &header.cs_id_map)?,
+            _ => answered_streams(&ours, &header.cs_id_map)?,
         };
         if let Some(bundle) = &completed {
             if let Some(established) = self.bundle.as_ref().filter(|bundle| bundle.csb_id == sent.csb_id) {
@@ -586,8 +622,13 @@ impl Session {
         }
         if let Some(bundle) = &mut self.bundle {
             bundle.streams.clone_from(&streams);
+            // An update from the other end (MIKEY-TICKET's may come from either) must come after
+            // the last message of its we accepted, by its clock (§4.5).
+            bundle.accepted_timestamp = timestamp.value;
         }
-        self.streams = streams;
+        if self.role == Role::Initiator {
+            self.streams = streams;
+        }
         self.state = State::Established;
         Ok(())
     }

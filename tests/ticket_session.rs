@@ -493,3 +493,109 @@ fn a_kms_refusal_fails_the_responder_and_tells_the_initiator() {
     assert_eq!(alice.process_message(&for_alice).unwrap_err().error.kind(), ErrorKind::PeerError);
     assert_eq!(alice.state(), State::WaitResponse);
 }
+
+/// Mode 4 parties with an established CSB of two crypto sessions (Alice's SSRC, then a
+/// placeholder Bob fills), and the clock one second later.
+fn established_mode_4() -> (Arc<TestClock>, Session, Session) {
+    let (clock, _bob_config, mut alice, mut bob) = mode_4_parties();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    alice.add_srtp_stream(0, 0).unwrap();
+    bob.add_srtp_stream(0x2222_2222, 0).unwrap();
+    let answer = bob.process_message(&alice.create_message().unwrap()).unwrap().unwrap();
+    alice.process_message(&answer).unwrap();
+    clock.advance(1);
+    (clock, alice, bob)
+}
+
+#[test]
+fn the_responder_may_update_the_csb_too_and_the_initiator_answers() {
+    // RFC 6043 §5.2's second figure: TRANSFER_INIT from the responder (its IDRr first), the
+    // initiator's TRANSFER_RESP, under the same keys as the initiator's updates.
+    let (clock, mut alice, mut bob) = established_mode_4();
+    let before = alice.export_srtp(1).unwrap();
+
+    let update = bob.create_message().unwrap();
+    assert_eq!(bob.state(), State::WaitResponse);
+    let roles: Vec<u8> = Message::decode(&update)
+        .unwrap()
+        .payloads
+        .iter()
+        .filter_map(Payload::as_id_with_role)
+        .map(|id| id.role)
+        .collect();
+    assert_eq!(roles, [2, 1], "IDRr, then IDRi");
+    for at in 0..update.len() {
+        let mut tampered = update.clone();
+        tampered[at] ^= 0x08;
+        assert!(alice.process_message(&tampered).is_err(), "byte {at}");
+        assert_eq!(alice.export_srtp(1).unwrap().master_key.expose(), before.master_key.expose());
+    }
+    let answer = alice.process_message(&update).unwrap().expect("the initiator's TRANSFER_RESP");
+    assert_eq!(alice.state(), State::Established);
+    assert!(alice.process_message(&update).is_err(), "a replay");
+    bob.process_message(&answer).unwrap();
+    assert_eq!(bob.state(), State::Established);
+    assert_same_keys(&alice, &bob, &[1, 2]);
+    assert_ne!(alice.export_srtp(1).unwrap().master_key.expose(), before.master_key.expose(), "re-keyed");
+    // Bob's own streams are still his to fill the next placeholders with; the CSB kept both.
+    assert_eq!(bob.export_srtp(2).unwrap().ssrc, 0x2222_2222);
+    // And Alice can update again afterwards.
+    clock.advance(1);
+    let again = alice.create_message().unwrap();
+    alice.process_message(&bob.process_message(&again).unwrap().unwrap()).unwrap();
+    assert_same_keys(&alice, &bob, &[1, 2]);
+}
+
+#[test]
+fn an_update_reflected_to_its_sender_is_refused() {
+    // The attack: an update sent back to its sender names the sender's peer in the peer's
+    // role, so it reads as the peer's update. The MAC covers the sender's identity first, so it
+    // does not verify for the other direction; for Bob, waiting for his update's answer, that is
+    // the only defence (his own message is fresh and not in his replay cache).
+    let (clock, mut alice, mut bob) = established_mode_4();
+    let before = alice.export_srtp(1).unwrap();
+    let alices = alice.create_message().unwrap();
+    assert!(alice.process_message(&alices).is_err());
+    assert_eq!(alice.state(), State::WaitResponse);
+    // Once her update is answered she is established again, and takes updates from Bob: her own
+    // is still refused.
+    alice.process_message(&bob.process_message(&alices).unwrap().unwrap()).unwrap();
+    let rekeyed = alice.export_srtp(1).unwrap();
+    assert_ne!(rekeyed.master_key.expose(), before.master_key.expose());
+    clock.advance(1);
+    let rejection = alice.process_message(&alices).unwrap_err();
+    assert!(matches!(rejection.error.kind(), ErrorKind::AuthFailed | ErrorKind::Replay | ErrorKind::Timestamp));
+    assert_eq!(alice.export_srtp(1).unwrap().master_key.expose(), rekeyed.master_key.expose());
+    // Bob's own update, reflected to Bob while he waits for its answer.
+    let bobs = bob.create_message().unwrap();
+    assert_eq!(bob.process_message(&bobs).unwrap_err().error.kind(), ErrorKind::AuthFailed);
+    assert_eq!(bob.state(), State::WaitResponse);
+}
+
+#[test]
+fn crossing_updates_the_initiator_s_wins() {
+    // Both ends update at once (a glare RFC 6043 leaves open): the responder drops its own and
+    // answers the initiator's, and the initiator refuses the responder's, so both end with the
+    // initiator's keys.
+    let (_clock, mut alice, mut bob) = established_mode_4();
+    let alices = alice.create_message().unwrap();
+    let bobs = bob.create_message().unwrap();
+    let refused = alice.process_message(&bobs).unwrap_err();
+    assert_eq!(refused.error.kind(), ErrorKind::State, "{}", refused.error);
+    assert_eq!(alice.state(), State::WaitResponse);
+    let answer = bob.process_message(&alices).unwrap().expect("Bob answers Alice's update");
+    assert_eq!(bob.state(), State::Established);
+    alice.process_message(&answer).unwrap();
+    assert_same_keys(&alice, &bob, &[1, 2]);
+}
+
+#[test]
+fn a_responder_whose_update_was_lost_sends_another() {
+    let (clock, mut alice, mut bob) = established_mode_4();
+    let _lost = bob.create_message().unwrap();
+    clock.advance(1);
+    let second = bob.create_message().unwrap();
+    assert_eq!(bob.state(), State::WaitResponse);
+    bob.process_message(&alice.process_message(&second).unwrap().unwrap()).unwrap();
+    assert_same_keys(&alice, &bob, &[1, 2]);
+}

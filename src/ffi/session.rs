@@ -200,7 +200,9 @@ pub unsafe extern "C" fn mikey_session_add_srtp_stream(
 }
 
 /// Initiator: writes the I_MESSAGE to `out` and its length to `*out_len`. In state
-/// `MIKEY_STATE_ESTABLISHED` this is the re-keying message (same CSB, new keys).
+/// `MIKEY_STATE_ESTABLISHED` this is the re-keying message (same CSB, new keys). MIKEY-TICKET:
+/// in state `MIKEY_STATE_WAIT_KMS` afterwards the message goes to the KMS; an established
+/// responder may write an update too (RFC 6043 §5.2), which its initiator answers.
 ///
 /// The message is built once and waits in the session until it is delivered:
 /// - if it fits `out_cap`, it is copied to `out`, `*out_len` is set, and `MIKEY_OK` returned;
@@ -211,8 +213,8 @@ pub unsafe extern "C" fn mikey_session_add_srtp_stream(
 /// The session state changes when the message is built (to `MIKEY_STATE_ESTABLISHED`, or
 /// `MIKEY_STATE_WAIT_RESPONSE` when verification is requested), even if it is fetched later.
 /// `out` may be NULL only when `out_cap` is 0; `out_len` must not be NULL. On other failures
-/// nothing is written. Returns `MIKEY_ERR_STATE` for a responder. Not synchronised (see
-/// `mikey_session`).
+/// nothing is written. Returns `MIKEY_ERR_STATE` for a responder (but an established MIKEY-TICKET
+/// one). Not synchronised (see `mikey_session`).
 #[no_mangle]
 pub unsafe extern "C" fn mikey_session_create_message(
     session: *mut mikey_session,

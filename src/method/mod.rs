@@ -212,6 +212,12 @@ pub(crate) trait KeyManagement: fmt::Debug + Sync {
         true
     }
 
+    /// True when the responder may update an established CSB too, and the initiator answers it
+    /// (MIKEY-TICKET, RFC 6043 §5.2); by default only initiators send I_MESSAGEs.
+    fn updates_from_either_end(&self) -> bool {
+        false
+    }
+
     /// True when a responder can act as a group key server (RSA-R, RFC 4738 §3.2).
     fn serves_groups(&self) -> bool {
         false
@@ -297,6 +303,8 @@ pub(crate) struct Received<'m> {
 /// What an initiator's offer starts from: the session's choices for the I_MESSAGE.
 pub(crate) struct Offering<'s> {
     pub(crate) settings: &'s Settings,
+    /// True when we are the CSB's initiator; false for a responder updating its CSB.
+    pub(crate) we_initiated: bool,
     /// From [`KeyManagement::request_type`].
     pub(crate) request_type: DataType,
     /// From [`KeyManagement::awaits_response`]: the V flag.
@@ -420,6 +428,9 @@ pub(crate) struct Sent {
 /// What a responder's answer starts from.
 pub(crate) struct Answering<'s> {
     pub(crate) settings: &'s Settings,
+    /// True when we are the CSB's initiator, taking our responder's update; false for a
+    /// responder.
+    pub(crate) we_initiated: bool,
     /// The established CSB this I_MESSAGE updates, if any.
     pub(crate) update: Option<&'s Bundle>,
     /// The PRF the I_MESSAGE names.

@@ -50,6 +50,11 @@ impl KeyManagement for Ticket {
         false
     }
 
+    /// RFC 6043 §5.2: "The CSB updating can also be started by the Responder".
+    fn updates_from_either_end(&self) -> bool {
+        true
+    }
+
     fn offer(&self, cx: &Offering<'_>) -> Result<Offer> {
         transfer::offer(cx)
     }

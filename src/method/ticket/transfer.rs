@@ -129,14 +129,26 @@ pub(crate) fn offer(cx: &Offering<'_>) -> Result<Offer> {
     }
 }
 
-/// The update of an established CSB (§5.2): HDR, T, IDRi, IDRr, SP, KEMAC with a new TGK, V,
-/// under the keys of the initial exchange's last message; no RAND, no TICKET.
+/// Our ID role and the other end's: the initiator's and the responder's when `we_initiated`,
+/// else the other way round (an update may come from either end, §5.2).
+fn update_roles(we_initiated: bool) -> (u8, u8) {
+    match we_initiated {
+        true => (id_role::INITIATOR, id_role::RESPONDER),
+        false => (id_role::RESPONDER, id_role::INITIATOR),
+    }
+}
+
+/// The update of an established CSB (§5.2), by either end: HDR, T, our IDR, the peer's IDR,
+/// [SP] (the initiator's offer), KEMAC with a new TGK, V, under the keys of the initial
+/// exchange's last message; no RAND, no TICKET. The MAC covers the message, then the sender's
+/// identity and the receiver's (Table 5.2's TRANSFER_INIT, the sender in the initiator's place).
 fn update_offer(cx: &Offering<'_>, established: &Bundle) -> Result<Offer> {
     let updates = established
         .ticket_updates
         .clone()
         .ok_or_else(|| Error::new(ErrorKind::State, "the CSB was not established by MIKEY-TICKET"))?;
-    let (own, peer) = (own_id(cx.settings)?, peer_id(cx.settings)?);
+    let (own, peer) = (own_id(cx.settings)?, established.peer.identity.as_slice());
+    let (own_role, peer_role) = update_roles(cx.we_initiated);
     let (tgk, spi) = (random(cx, KEY_LEN)?, random(cx, SPI_LEN)?);
     let keys = KeyDataList { id: None, keys: [key_data(KeyDataType::Tgk, &tgk, spi.expose())].into_iter().collect() };
     let protection = update_protection(&updates, cx.csb_id)?;
@@ -147,13 +159,12 @@ fn update_offer(cx: &Offering<'_>, established: &Bundle) -> Result<Offer> {
         csb_id: cx.csb_id,
         cs_id_map: generic_id_map(cx.streams.iter().copied()),
     };
-    let payloads = vec![
-        Payload::Timestamp(cx.timestamp),
-        idr(id_role::INITIATOR, own),
-        idr(id_role::RESPONDER, peer),
-        cx.policy_payload()?,
-        Payload::Kemac(protection.seal_kemac(&keys, &cx.timestamp)?),
-    ];
+    let mut payloads = vec![Payload::Timestamp(cx.timestamp), idr(own_role, own), idr(peer_role, peer)];
+    // A responder's own offered policy is not the CSB's: it sends none.
+    if cx.we_initiated {
+        payloads.push(cx.policy_payload()?);
+    }
+    payloads.push(Payload::Kemac(protection.seal_kemac(&keys, &cx.timestamp)?));
     drop(keys);
     let bytes = protection.seal(Message { header, payloads }, Trailer::Identities(own, peer))?;
     let sent = UpdateSent {
@@ -167,8 +178,8 @@ fn update_offer(cx: &Offering<'_>, established: &Bundle) -> Result<Offer> {
     Ok(Offer { bytes, bundle: None, pending: Pending::Ticket(Arc::new(TicketPending::Update(sent))) })
 }
 
-/// Responder: an update of the CSB `established` (§5.2), authenticated under the keys of its
-/// initial exchange's last message, from the CSB's initiator; new keys if it carries a KEMAC.
+/// An update of the CSB `established` from its other end (§5.2): authenticated under the keys
+/// of its initial exchange's last message, from the CSB's peer; new keys if it carries a KEMAC.
 fn answer_update(cx: &Answering<'_>, received: &Received<'_>, established: &Bundle) -> Result<Answer> {
     let message = received.message;
     let updates = established
@@ -178,15 +189,16 @@ fn answer_update(cx: &Answering<'_>, received: &Received<'_>, established: &Bund
     if message.payloads.iter().any(|payload| matches!(payload, Payload::Ticket(_) | Payload::RandWithRole(_))) {
         return Err(Error::malformed("an update carries no new RAND or TICKET (RFC 6043 §5.2)"));
     }
-    let initiator = carried_id(message, id_role::INITIATOR)?.unwrap_or(&established.peer.identity);
-    if initiator != established.peer.identity.as_slice() {
-        return Err(Error::new(ErrorKind::AuthFailed, "the update names another initiator than the CSB's")
+    let (own_role, sender_role) = update_roles(cx.we_initiated);
+    let sender = carried_id(message, sender_role)?.unwrap_or(&established.peer.identity);
+    if sender != established.peer.identity.as_slice() {
+        return Err(Error::new(ErrorKind::AuthFailed, "the update names another sender than the CSB's peer")
             .with_peer_code(MikeyErrorCode::InvalidId));
     }
     let own = own_id(cx.settings)?;
-    let responder = carried_id(message, id_role::RESPONDER)?.unwrap_or(own);
+    let receiver = carried_id(message, own_role)?.unwrap_or(own);
     let protection = update_protection(updates, message.header.csb_id)?;
-    protection.verify(received.bytes, message, Trailer::Identities(initiator, responder))?;
+    protection.verify(received.bytes, message, Trailer::Identities(sender, receiver))?;
     let key_data = match message.find(Payload::as_kemac) {
         Some(kemac) => Some(protection.open_kemac(kemac, &single_timestamp(message)?)?),
         None => None,
@@ -209,7 +221,7 @@ fn answer_update(cx: &Answering<'_>, received: &Received<'_>, established: &Bund
     };
     let payloads = vec![
         Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: cx.settings.clock.now_ntp() }),
-        idr(id_role::RESPONDER, own),
+        idr(own_role, own),
     ];
     let bytes = protection.seal(Message { header, payloads }, Trailer::InitialMessage(received.bytes))?;
     Ok(Answer { bundle, response: Some(bytes), sent_key: false })
