@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0 OR MIT
 """MIKEY-TICKET (RFC 6043) among three parties through the binding, as ffi-tests/ticket_exchange.c
 does in C: an initiator and a responder Session and a Kms, the messages routed by the sessions'
-state (WAIT_KMS: to the KMS), in the four modes, with key forking, the KMS's authorize callback
-refusing or raising, a replay, lifetimes, and argument errors."""
+state (WAIT_KMS: to the KMS), in the four modes, with key forking, the public-key form of the
+Ticket Request, CSB updates from either end, the KMS's authorize callback refusing or raising, a
+replay, lifetimes, and argument errors."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ NOW = mikey.ntp_from_unix(1_800_000_000)
 
 # MIKEY data types (RFC 3830 §6.1, RFC 6043 §6.1), byte 1 of every message.
 ERROR = 6
-REQUEST_INIT_PSK, REQUEST_RESP = 11, 13
+REQUEST_INIT_PSK, REQUEST_INIT_PK, REQUEST_RESP = 11, 12, 13
 TRANSFER_INIT, TRANSFER_RESP = 14, 15
 RESOLVE_INIT_PSK, RESOLVE_RESP = 16, 18
 
@@ -175,6 +176,51 @@ def test_mode_4_shared_tpk_transfer_alone(closing):
         bob2.process_message(alice2.create_message())
     assert "TPK" in raised.value.last_error and raised.value.response[1] == ERROR
     assert bob2.state == State.IDLE
+
+
+def test_mode_4_either_end_updates_the_csb(closing):
+    # RFC 6043 §5.2: once established, the responder may update the CSB too; its initiator
+    # answers. Each update re-keys both ends alike.
+    clock = mikey.ManualClock(NOW)
+    alice_config = party(closing, ALICE, BOB, ticket_protection_keys=[("a-b", SHARED_TPK)], clock=clock)
+    bob_config = party(closing, BOB, ticket_protection_keys=[(b"a-b", SHARED_TPK)], clock=clock)
+    alice, bob = sessions(closing, alice_config, bob_config)
+    route(alice, bob, None)
+    first = agree(alice, bob)
+    for sender, receiver in [(bob, alice), (alice, bob)]:
+        clock.advance(1)  # a fresh T
+        update = sender.create_message()
+        assert (update[1], sender.state) == (TRANSFER_INIT, State.WAIT_RESPONSE)
+        answer = receiver.process_message(update)
+        assert answer[1] == TRANSFER_RESP and receiver.state == State.ESTABLISHED
+        assert sender.process_message(answer) == b"" and sender.state == State.ESTABLISHED
+        keys = agree(alice, bob)
+        assert keys[0].master_key != first[0].master_key
+        first = keys
+
+
+def test_mode_1_public_key_form(closing):
+    # REQUEST_INIT_PK: alice signs with her certificate (tests/pki) and encrypts the envelope key
+    # to the KMS's, which she pins; the KMS trusts alice's root. Bob resolves with his PSK.
+    alice_id, bob_id = "sip:alice@example.com", "sip:bob@example.com"
+    kms = closing(mikey.Kms(KMS_ID, tpks=[(KMS_TPK_ID, KMS_TPK)], clients={bob_id: BOB_PSK},
+                            private_key=pki("carol.key.pem"), trust_anchors=[pki("root.crt.pem")]))
+    alice_config = party(closing, alice_id, bob_id, ticket_kms=KMS_ID, certificate_chain=pki("alice-chain.pem"),
+                         private_key=pki("alice.key.pem"), peer_certificate=pki("carol.crt.pem"))
+    alice, bob = sessions(closing, alice_config, party(closing, bob_id, None, BOB_PSK))
+    hops = route(alice, bob, kms)
+    assert hops[0] == ("alice", "kms", REQUEST_INIT_PK)
+    assert hops[2:] == TRANSFER_TO_BOB + RESOLVE + ANSWER
+    keys = agree(alice, bob)
+    assert [k.cs_id for k in keys] == [1, 2]
+    assert alice.peer_identity() == bob_id.encode() and bob.peer_identity() == alice_id.encode()
+    # Without alice's root the KMS cannot verify her: no answer, and it says why.
+    strict = closing(mikey.Kms(KMS_ID, tpks=[(KMS_TPK_ID, KMS_TPK)], private_key=pki("carol.key.pem")))
+    alice2 = closing(mikey.Session.initiator(alice_config))
+    alice2.add_srtp_stream(1)
+    with pytest.raises(mikey.MikeyError) as raised:
+        strict.process_message(alice2.create_message())
+    assert raised.value.last_error
 
 
 def test_forked_call_reaches_another_named_responder(closing):
