@@ -20,6 +20,7 @@ use crate::srtp::{SrtpKeys, SrtpPolicy, SrtpProfile, SsrcType};
 use crate::wire::registry::protocol_type;
 use crate::wire::{
     CommonHeader, CsIdMap, DataType, GenericCsEntry, KeyData, KeyDataType, KeyValidity, SrtpCsEntry, SrtpIdMap,
+    SrtpSessionData,
 };
 
 /// SP policy number of the one policy an initiator offers.
@@ -560,28 +561,17 @@ pub(crate) fn received_streams(map: &CsIdMap<'_>, default_policy_no: u8) -> Resu
 
 /// The stream of a GENERIC-ID map entry (RFC 6043 §6.1.1): an SRTP crypto session whose Session
 /// Data is SSRC [ROC SEQ] (empty: a placeholder the responder fills in), under its first policy.
-fn generic_stream(entry: &GenericCsEntry<'_>, default_policy_no: u8) -> Result<Stream> {
+pub(crate) fn generic_stream(entry: &GenericCsEntry<'_>, default_policy_no: u8) -> Result<Stream> {
     if entry.protocol != protocol_type::SRTP {
         return Err(Error::unsupported(format!("crypto session {} is not SRTP", entry.cs_id))
             .with_peer_code(MikeyErrorCode::InvalidSecurityPolicy));
     }
-    let word = |at: usize| {
-        entry.session_data.get(at..at + 4).map(|bytes| u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
-    };
-    let expected_len = if entry.session_data.is_empty() {
-        0
-    } else if entry.session_data_flag {
-        10
-    } else {
-        4
-    };
-    if entry.session_data.len() != expected_len {
-        return Err(Error::malformed(format!("SRTP Session Data of crypto session {} is SSRC [ROC SEQ]", entry.cs_id)));
-    }
+    let (ssrc, roc) =
+        entry.srtp_session_data()?.map_or((0, 0), |data| (data.ssrc, data.roc_seq.map_or(0, |(roc, _)| roc)));
     Ok(Stream {
         cs_id: entry.cs_id,
-        ssrc: word(0).unwrap_or(0),
-        roc: word(4).unwrap_or(0),
+        ssrc,
+        roc,
         policy_no: entry.policy_nos.first().copied().unwrap_or(default_policy_no),
     })
 }
@@ -592,18 +582,14 @@ pub(crate) fn generic_id_map(streams: impl Iterator<Item = Stream>) -> CsIdMap<'
     CsIdMap::GenericId(
         streams
             .map(|stream| {
-                let mut session_data = Vec::new();
-                if stream.ssrc != 0 {
-                    session_data.extend_from_slice(&stream.ssrc.to_be_bytes());
-                    if stream.roc != 0 {
-                        session_data.extend_from_slice(&stream.roc.to_be_bytes());
-                        session_data.extend_from_slice(&[0, 0]);
-                    }
-                }
+                let (session_data, session_data_flag) = match stream.ssrc {
+                    0 => (Vec::new(), false),
+                    ssrc => SrtpSessionData { ssrc, roc_seq: (stream.roc != 0).then_some((stream.roc, 0)) }.to_bytes(),
+                };
                 GenericCsEntry {
                     cs_id: stream.cs_id,
                     protocol: protocol_type::SRTP,
-                    session_data_flag: session_data.len() == 10,
+                    session_data_flag,
                     policy_nos: vec![stream.policy_no].into(),
                     session_data: session_data.into(),
                     spi: Vec::new().into(),

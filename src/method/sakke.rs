@@ -24,7 +24,9 @@ use std::sync::Arc;
 
 use smallvec::smallvec;
 
-use crate::bundle::{Bundle, KeyMaterial, Peer, Policies, RandBytes, Stream, Streams, OFFERED_POLICY_NO};
+use crate::bundle::{
+    generic_stream, Bundle, KeyMaterial, Peer, Policies, RandBytes, Stream, Streams, OFFERED_POLICY_NO,
+};
 use crate::clock::unix_seconds;
 use crate::config::{InteropFlags, Settings};
 use crate::crypto::eccsi::{self, SIGNATURE_LEN};
@@ -745,9 +747,6 @@ fn received_crypto_sessions(
         CsIdMap::GenericId(entries) => {
             let mut streams = Streams::new();
             for entry in entries {
-                if entry.protocol != protocol_type::SRTP {
-                    return Err(Error::unsupported(format!("CS {} is not SRTP", entry.cs_id)));
-                }
                 if !entry.spi.is_empty() && *entry.spi != *mki {
                     return Err(Error::new(
                         ErrorKind::Policy,
@@ -755,14 +754,7 @@ fn received_crypto_sessions(
                     )
                     .with_peer_code(MikeyErrorCode::InvalidSecurityPolicyParameter));
                 }
-                let ssrc = entry
-                    .session_data
-                    .get(..4)
-                    .map_or(0, |ssrc| u32::from_be_bytes([ssrc[0], ssrc[1], ssrc[2], ssrc[3]]));
-                let roc =
-                    entry.session_data.get(4..8).map_or(0, |roc| u32::from_be_bytes([roc[0], roc[1], roc[2], roc[3]]));
-                let policy_no = entry.policy_nos.first().copied().unwrap_or(first_policy_no);
-                streams.push(Stream { cs_id: entry.cs_id, ssrc, roc, policy_no });
+                streams.push(generic_stream(entry, first_policy_no)?);
             }
             streams
         }

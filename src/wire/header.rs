@@ -52,6 +52,28 @@ pub struct GenericCsEntry<'a> {
     pub spi: Cow<'a, [u8]>,
 }
 
+/// The Session Data of an SRTP crypto session in a GENERIC-ID map (RFC 6043 §6.1.1): the SSRC,
+/// and the ROC and SEQ when the S flag is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SrtpSessionData {
+    /// The SSRC the crypto session uses (0 has no special meaning here).
+    pub ssrc: u32,
+    /// The current or initial ROC and SEQ, present with the S flag.
+    pub roc_seq: Option<(u32, u16)>,
+}
+
+impl SrtpSessionData {
+    /// The Session Data bytes and the S flag that goes with them.
+    pub fn to_bytes(self) -> (Vec<u8>, bool) {
+        let mut bytes = self.ssrc.to_be_bytes().to_vec();
+        if let Some((roc, seq)) = self.roc_seq {
+            bytes.extend_from_slice(&roc.to_be_bytes());
+            bytes.extend_from_slice(&seq.to_be_bytes());
+        }
+        (bytes, self.roc_seq.is_some())
+    }
+}
+
 /// An SRTP-ID map (§6.1.1): its entries as validated wire bytes, 9 per entry (borrowed from the
 /// message when decoded), read through [`SrtpIdMap::entries`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -233,6 +255,26 @@ impl<'a> CommonHeader<'a> {
 }
 
 impl<'a> GenericCsEntry<'a> {
+    /// The SRTP Session Data (§6.1.1): `None` when omitted (an initial message's placeholder),
+    /// else SSRC, and ROC and SEQ as the S flag says; any other length is malformed.
+    pub fn srtp_session_data(&self) -> Result<Option<SrtpSessionData>> {
+        let data = &*self.session_data;
+        let word = |at: usize| u32::from_be_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]);
+        match (data.len(), self.session_data_flag) {
+            (0, _) => Ok(None),
+            (4, false) => Ok(Some(SrtpSessionData { ssrc: word(0), roc_seq: None })),
+            (10, true) => Ok(Some(SrtpSessionData {
+                ssrc: word(0),
+                roc_seq: Some((word(4), u16::from_be_bytes([data[8], data[9]]))),
+            })),
+            (len, flag) => Err(Error::malformed(format!(
+                "SRTP Session Data of crypto session {} is SSRC [ROC SEQ], not {len} bytes with S = {}",
+                self.cs_id,
+                u8::from(flag)
+            ))),
+        }
+    }
+
     fn decode(reader: &mut Reader<'a>) -> Result<Self> {
         let cs_id = reader.u8("GENERIC-ID CS ID")?;
         let protocol = reader.u8("GENERIC-ID prot type")?;
@@ -262,5 +304,37 @@ impl<'a> GenericCsEntry<'a> {
         out.extend_from_slice(&self.policy_nos);
         put_u16_len(out, &self.session_data, "GENERIC-ID session data")?;
         put_u8_len(out, &self.spi, "GENERIC-ID SPI")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(session_data: &[u8], session_data_flag: bool) -> GenericCsEntry<'_> {
+        GenericCsEntry {
+            cs_id: 1,
+            protocol: 0,
+            session_data_flag,
+            policy_nos: Cow::Borrowed(&[]),
+            session_data: Cow::Borrowed(session_data),
+            spi: Cow::Borrowed(&[]),
+        }
+    }
+
+    #[test]
+    fn srtp_session_data_is_ssrc_then_roc_and_seq_with_the_s_flag() {
+        assert_eq!(entry(&[], false).srtp_session_data().unwrap(), None);
+        let ssrc_only = SrtpSessionData { ssrc: 0x0102_0304, roc_seq: None };
+        assert_eq!(entry(&[1, 2, 3, 4], false).srtp_session_data().unwrap(), Some(ssrc_only));
+        let full = SrtpSessionData { ssrc: 0x0102_0304, roc_seq: Some((0x0506_0708, 0x090a)) };
+        let bytes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(entry(&bytes, true).srtp_session_data().unwrap(), Some(full));
+        assert_eq!(full.to_bytes(), (bytes.to_vec(), true));
+        assert_eq!(ssrc_only.to_bytes(), (vec![1, 2, 3, 4], false));
+        // The S flag and the length must agree; nothing else is SRTP Session Data.
+        for (data, flag) in [(&bytes[..4], true), (&bytes[..], false), (&bytes[..8], true), (&bytes[..3], false)] {
+            assert!(entry(data, flag).srtp_session_data().is_err(), "{} bytes, S = {flag}", data.len());
+        }
     }
 }

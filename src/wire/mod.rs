@@ -17,7 +17,9 @@ pub mod sakke;
 pub mod ticket;
 
 pub use extension::{GeneralExtension, KeyId};
-pub use header::{CommonHeader, CsIdMap, GenericCsEntry, HeaderStart, SrtpCsEntry, SrtpIdMap, MIKEY_VERSION};
+pub use header::{
+    CommonHeader, CsIdMap, GenericCsEntry, HeaderStart, SrtpCsEntry, SrtpIdMap, SrtpSessionData, MIKEY_VERSION,
+};
 pub use identity::{CertHash, CertPayload, IdPayload, IdrPayload};
 pub use kemac::{Kemac, KeyData, KeyDataList, KeyValidity};
 pub use key_parameters::{KeyParameters, KeyParametersExtension, LegacyKeyParameters, ProtectedKeyParameters};
