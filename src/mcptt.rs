@@ -8,6 +8,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::clock::utc_time;
 use crate::crypto::eccsi::{Kpak, Pvt, SigningKey, Ssk};
 use crate::crypto::sakke::{Identifier, KmsPublicKey, ReceiverSecretKey};
 use crate::crypto::{gcm, kdf_3gpp, sha256};
@@ -25,8 +26,6 @@ const FC_DPCK: u8 = 0x53;
 /// The purpose nibble: the 4 most significant bits of a 32-bit key ID (TS 33.180 E.1).
 const PURPOSE_SHIFT: u32 = 28;
 const LOW_28_BITS: u32 = (1 << PURPOSE_SHIFT) - 1;
-/// Seconds from 1900-01-01 (NTP's epoch) to 1970-01-01.
-const NTP_UNIX_OFFSET_SECS: u64 = 2_208_988_800;
 
 /// What a key is for, from the 4 most significant bits of its 32-bit ID (TS 33.180 E.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,27 +117,12 @@ pub fn key_period_number(ntp_timestamp: u64, key_period_secs: u64, key_period_of
 /// The RFC 6509 §3.2 identifier for ID scheme 1: "YYYY-MM" 0x00 tel URI 0x00, the month of the
 /// 64-bit NTP timestamp (UTC).
 pub fn tel_uri_identifier(ntp_timestamp: u64, tel_uri: &str) -> Vec<u8> {
-    let unix_days = ((ntp_timestamp >> 32).saturating_sub(NTP_UNIX_OFFSET_SECS) / 86_400) as i64;
-    let (year, month) = civil_year_month(unix_days);
-    let mut identifier = format!("{year:04}-{month:02}").into_bytes();
+    let time = utc_time(ntp_timestamp);
+    let mut identifier = format!("{:04}-{:02}", time.year, time.month).into_bytes();
     identifier.push(0);
     identifier.extend_from_slice(tel_uri.as_bytes());
     identifier.push(0);
     identifier
-}
-
-/// Year and month of a day count since 1970-01-01 (the proleptic Gregorian calendar; Howard
-/// Hinnant's days-from-civil inverse).
-fn civil_year_month(unix_days: i64) -> (i64, u32) {
-    let z = unix_days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month)
 }
 
 /// How a KMS turns a UID into the identifier ECCSI signs under and SAKKE encrypts to.
@@ -528,13 +512,5 @@ mod tests {
         assert_eq!(key_period_number(ntp, 16_777_215, 0), Some(236));
         assert_eq!(key_period_number(ntp, 0, 0), None);
         assert_eq!(key_period_number(5 << 32, 10, 6), None);
-    }
-
-    #[test]
-    fn civil_dates_match_known_days() {
-        assert_eq!(civil_year_month(0), (1970, 1));
-        assert_eq!(civil_year_month(15_006), (2011, 2)); // 2011-02-01
-        assert_eq!(civil_year_month(15_005), (2011, 1)); // 2011-01-31
-        assert_eq!(civil_year_month(11_016), (2000, 2)); // 2000-02-29, a leap day
     }
 }

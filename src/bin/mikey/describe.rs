@@ -2,12 +2,14 @@
 //! indented text or as JSON. Key material is never shown: a KEMAC with NULL encryption (whose
 //! data are the keys in clear) shows its length only.
 
+use mikey::clock::utc_time;
 use mikey::wire::registry::{
     encryption_algorithm, extension_type, id_role, id_type, protocol_type, rand_role, srtp_param, ticket_type, ts_role,
 };
 use mikey::wire::{
-    decode_payload_chain, BaseTicket, CommonHeader, CsIdMap, DataType, DhGroup, HashFunction, KeyDataList, KeyDataType,
-    KeyValidity, MacAlgorithmCode, Message, Payload, Ticket, TicketPolicy, Timestamp, TimestampType,
+    decode_payload_chain, BaseTicket, CommonHeader, CsIdMap, DataType, DhGroup, GenericCsEntry, HashFunction,
+    KeyDataList, KeyDataType, KeyValidity, MacAlgorithmCode, Message, Payload, Ticket, TicketPolicy, Timestamp,
+    TimestampType,
 };
 
 /// One field: its RFC name, its value (empty for a group) and its sub-fields.
@@ -255,7 +257,7 @@ fn header(header: &CommonHeader<'_>) -> Field {
                         Field::leaf("S", u8::from(entry.session_data_flag)),
                         Field::leaf("#P", entry.policy_nos.len()),
                         Field::leaf("Ps", format!("{:?}", entry.policy_nos.as_ref())),
-                        Field::leaf("Session Data", hex(&entry.session_data)),
+                        session_data(entry),
                         Field::leaf("SPI", hex(&entry.spi)),
                     ],
                 )
@@ -263,6 +265,25 @@ fn header(header: &CommonHeader<'_>) -> Field {
         }
     }
     Field::group("HDR (RFC 3830 §6.1)", "", children)
+}
+
+/// A GENERIC-ID entry's Session Data: SRTP's split into SSRC [ROC SEQ] (RFC 6043 §6.1.1).
+fn session_data(entry: &GenericCsEntry<'_>) -> Field {
+    let srtp = match entry.protocol {
+        protocol_type::SRTP => entry.srtp_session_data(),
+        _ => return Field::leaf("Session Data", hex(&entry.session_data)),
+    };
+    match srtp {
+        Ok(None) => Field::leaf("Session Data", "none (the responder provides it)"),
+        Ok(Some(data)) => {
+            let mut children = vec![Field::leaf("SSRC", format!("{:#010x}", data.ssrc))];
+            if let Some((roc, seq)) = data.roc_seq {
+                children.extend([Field::leaf("ROC", roc), Field::leaf("SEQ", seq)]);
+            }
+            Field::group("Session Data", hex(&entry.session_data), children)
+        }
+        Err(error) => Field::leaf("Session Data", format!("{} ({error})", hex(&entry.session_data))),
+    }
 }
 
 /// The PRF of a PRF func code (RFC 3830 §6.1, RFC 6043 Table 6.3).
@@ -347,10 +368,10 @@ fn payload(payload: &Payload<'_>) -> Field {
                 Field::leaf("Signature", hex(&sign.data)),
             ],
         ),
-        Payload::Timestamp(timestamp) => Field::group("T (RFC 3830 §6.6)", "", timestamp_fields(timestamp)),
+        Payload::Timestamp(timestamp) => Field::group("T (RFC 3830 §6.6)", "", timestamp_fields(timestamp, false)),
         Payload::TimestampWithRole(tr) => {
             let mut children = vec![Field::leaf("TS Role", named(tr.role, ts_role_name(tr.role)))];
-            children.extend(timestamp_fields(&tr.timestamp));
+            children.extend(timestamp_fields(&tr.timestamp, tr.role == ts_role::REKEYING_INTERVAL));
             Field::group("TR (RFC 6043 §6.4)", "", children)
         }
         Payload::Id(id) => Field::group("ID (RFC 3830 §6.7)", "", identity(id.id_type, &id.data)),
@@ -406,7 +427,7 @@ fn payload(payload: &Payload<'_>) -> Field {
                     vec![
                         Field::leaf("Type", named(param.param_type, name)),
                         Field::leaf("Length", param.value.len()),
-                        Field::leaf("Value", hex(param.value)),
+                        Field::leaf("Value", srtp_param_value(policy.protocol, param.param_type, param.value)),
                     ],
                 )
             }));
@@ -459,11 +480,20 @@ fn payload(payload: &Payload<'_>) -> Field {
     }
 }
 
-/// The fields T and TR share: TS type and TS value (an NTP-UTC-32's seconds in the high 32 bits).
-fn timestamp_fields(timestamp: &Timestamp) -> Vec<Field> {
+/// The fields T and TR share: TS type and TS value as on the wire, with the UTC time an NTP-UTC
+/// value names; a rekeying interval (TRr, RFC 6043 §6.10) shows its seconds instead.
+fn timestamp_fields(timestamp: &Timestamp, is_interval: bool) -> Vec<Field> {
+    let value = timestamp.value;
+    let shown = match timestamp.ts_type {
+        // NTP-UTC-32 is decoded into the high 32 bits of the 64-bit form.
+        TimestampType::NtpUtc32 if is_interval => format!("{:#010x} ({} s)", value >> 32, value >> 32),
+        TimestampType::NtpUtc32 => format!("{:#010x} ({})", value >> 32, utc_time(value)),
+        TimestampType::NtpUtc => format!("{value:#018x} ({})", utc_time(value)),
+        TimestampType::Ntp | TimestampType::Counter => format!("{value:#018x}"),
+    };
     vec![
         Field::leaf("TS type", named(timestamp.ts_type.code(), Some(timestamp_type_name(timestamp.ts_type)))),
-        Field::leaf("TS value", format!("{:#018x}", timestamp.value)),
+        Field::leaf("TS value", shown),
     ]
 }
 
@@ -648,6 +678,43 @@ fn extension_name(code: u8) -> Option<&'static str> {
     })
 }
 
+/// An SRTP policy parameter's value by its meaning (RFC 3830 Table 6.10.1.a–c, RFC 4771, RFC
+/// 7714): algorithms by name, lengths in bytes, flags as off/on; anything else in hex.
+fn srtp_param_value(protocol: u8, param_type: u8, value: &[u8]) -> String {
+    // The key derivation rate may take 4 bytes (RFC 3711's 2^24 rate does not fit one).
+    if protocol == protocol_type::SRTP
+        && param_type == srtp_param::KEY_DERIVATION_RATE
+        && (1..=4).contains(&value.len())
+    {
+        return value.iter().fold(0u32, |rate, &byte| rate << 8 | u32::from(byte)).to_string();
+    }
+    let (&[byte], protocol_type::SRTP) = (value, protocol) else { return hex(value) };
+    let names: &[&str] = match param_type {
+        srtp_param::ENCRYPTION_ALGORITHM => {
+            &["NULL", "AES-CM", "AES-F8", "SEED-CTR", "SEED-CCM", "SEED-GCM", "AES-GCM", "ARIA-CTR", "ARIA-GCM"]
+        }
+        srtp_param::AUTH_ALGORITHM | srtp_param::SRTP_AUTH_ALGORITHM | srtp_param::SRTCP_AUTH_ALGORITHM => {
+            &["NULL", "HMAC-SHA-1", "RCCm1", "RCCm2", "RCCm3"]
+        }
+        srtp_param::SRTP_PRF => &["AES-CM"],
+        srtp_param::FEC_ORDER => &["FEC-SRTP", "SRTP-FEC"],
+        srtp_param::SRTP_ENCRYPTION | srtp_param::SRTCP_ENCRYPTION | srtp_param::SRTP_AUTHENTICATION => &["off", "on"],
+        srtp_param::SESSION_ENCRYPTION_KEY_LEN
+        | srtp_param::SESSION_AUTH_KEY_LEN
+        | srtp_param::SESSION_SALT_KEY_LEN
+        | srtp_param::AUTH_TAG_LEN
+        | srtp_param::SRTP_PREFIX_LEN
+        | srtp_param::SRTP_SESSION_AUTH_KEY_LEN
+        | srtp_param::SRTCP_SESSION_AUTH_KEY_LEN
+        | srtp_param::SRTP_AUTH_TAG_LEN
+        | srtp_param::SRTCP_AUTH_TAG_LEN
+        | srtp_param::AEAD_AUTH_TAG_LEN => return format!("{byte} bytes"),
+        srtp_param::ROC_TRANSMISSION_RATE => return byte.to_string(),
+        _ => return hex(value),
+    };
+    named(byte, names.get(usize::from(byte)).copied())
+}
+
 fn srtp_param_name(code: u8) -> Option<&'static str> {
     Some(match code {
         srtp_param::ENCRYPTION_ALGORITHM => "Encryption algorithm",
@@ -719,12 +786,12 @@ mod tests {
                 "TR (RFC 6043 §6.4)",
                 "TS Role: End of validity period (TRe) (3)",
                 "TS type: NTP-UTC-32 (3)",
-                "TS value: 0xe9f8000000000000",
+                "TS value: 0xe9f80000 (2024-05-22 05:24:16 UTC)",
                 "ID Role: Responder (IDRr) (2)",
                 "Ticket Data: MIKEY base ticket (RFC 6043 A)",
                 "THDR (RFC 6043 A.3)",
                 "THDR Data: ba5e",
-                "TS value: 0xe9f0000000000000",
+                "TS value: 0xe9f00000 (2024-05-16 03:46:08 UTC)",
                 "Encr alg: AES-CM-128 (1)",
                 "MAC: none",
                 "ID Role: Pre-Shared Key (IDRpsk) (4)",
@@ -752,7 +819,7 @@ mod tests {
                 "ID Role: KMS (IDRkms) (3)",
                 "TS Role: Start of validity period (TRs) (2)",
                 "TS Role: Rekeying interval (TRr) (4)",
-                "TS value: 0x00000e1000000000",
+                "TS value: 0x00000e10 (3600 s)",
                 "Encr data: 22 bytes, keys in clear (not shown)",
                 "Key data (RFC 3830 §6.13)",
                 "Type: GTGK (4)",
@@ -779,6 +846,38 @@ mod tests {
             &text,
             &["Ticket Data: 0500", "not a MIKEY base ticket: truncated THDR Data: needs 2 bytes, 1 left"],
         );
+    }
+
+    #[test]
+    fn srtp_session_data_and_policy_values_are_shown_by_meaning() {
+        let text = text_of(include_bytes!("../../../fuzz/corpus/decode_message/hand_generic_map"));
+        assert_shows(&text, &["Session Data: 00000001000000000005", "SSRC: 0x00000001", "ROC: 0", "SEQ: 5"]);
+        let text = text_of(include_bytes!("../../../fuzz/corpus/decode_message/hand_sp_every_srtp_param"));
+        let values = [
+            "Value: AES-CM (1)",
+            "Value: 16 bytes",
+            "Value: HMAC-SHA-1 (1)",
+            "Value: AES-CM (0)",
+            "Value: 256",
+            "Value: on (1)",
+            "Value: off (0)",
+            "Value: FEC-SRTP (0)",
+        ];
+        assert_shows(&text, &values);
+        assert_eq!(srtp_param_value(0, srtp_param::ENCRYPTION_ALGORITHM, &[9]), "9 (unknown)");
+        assert_eq!(srtp_param_value(0, srtp_param::ENCRYPTION_ALGORITHM, &[1, 0]), "0100", "not one byte");
+        assert_eq!(srtp_param_value(1, srtp_param::ENCRYPTION_ALGORITHM, &[1]), "01", "not SRTP");
+        // Session Data that is not SSRC [ROC SEQ] is shown in hex with the reason.
+        let entry = GenericCsEntry {
+            cs_id: 3,
+            protocol: protocol_type::SRTP,
+            session_data_flag: true,
+            policy_nos: vec![].into(),
+            session_data: vec![1, 2, 3, 4].into(),
+            spi: vec![].into(),
+        };
+        let shown = session_data(&entry).to_text();
+        assert!(shown.starts_with("Session Data: 01020304 (Malformed: SRTP Session Data"), "{shown}");
     }
 
     #[test]
