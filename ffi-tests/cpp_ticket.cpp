@@ -10,7 +10,8 @@
 // - config: config(method::ticket), set_ticket_kms, add_ticket_protection_key,
 //   add_ticket_responder, set_ticket_key_forking, set_ticket_lifetime (each refused on a
 //   frozen config, and for bad values);
-// - kms: kms(identity), add_tpk, add_client, set_responders_hold_tpk, set_max_lifetime,
+// - kms: kms(identity), add_tpk, add_client, set_private_key, add_trust_anchor,
+//   set_responders_hold_tpk, set_max_lifetime,
 //   set_authorize (a recording, a refusing and a throwing function; removed with an empty
 //   one; refused once started, keeping the function set before), set_clock, process_message
 //   (answers; refusals with and without an error message in error::response()), last_error,
@@ -18,7 +19,8 @@
 // - kms_exchange; state::wait_kms; session::fork on a ticket initiator.
 //
 // The exchanges: mode 1 (Request, Transfer, Resolve) step by step, the data types and states
-// of each message and what the authorize function was asked; a forked call to Bob and Carol
+// of each message and what the authorize function was asked; the public-key form of the Ticket
+// Request (and a KMS that cannot verify it); a forked call to Bob and Carol
 // with and without key forking; mode 2 (the responder holds the KMS's TPK: one KMS exchange);
 // mode 4 (a TPK shared by both ends: no KMS); ticket lifetimes of the initiator and of the KMS
 // (an expired ticket refused, then accepted with the defaults); refusals: the authorize
@@ -57,7 +59,7 @@ const std::string kms_tpk_id = "tpk-1", kms_tpk = "the KMS's ticket protection k
 const std::string shared_tpk_id = "a-b", shared_tpk = "a TPK Alice and Bob both hold....";
 
 // MIKEY data types (RFC 3830 §6.1, RFC 6043 §6.1), in the second byte of a message.
-constexpr std::uint8_t error_message = 6, request_init_psk = 11, request_resp = 13, transfer_init = 14,
+constexpr std::uint8_t error_message = 6, request_init_psk = 11, request_init_pk = 12, request_resp = 13, transfer_init = 14,
                        transfer_resp = 15, resolve_init_psk = 16, resolve_resp = 18;
 
 // 2026-01-01 in NTP seconds; every party's clock reads `now`.
@@ -253,6 +255,48 @@ void test_mode_1()
     CHECK(net.kms_answers == 2, "the KMS answered " + std::to_string(net.kms_answers) + " times");
     expect_same_keys(init2, resp2, {{0x33333333u, 7}}, 1);
     CHECK(asked.size() == 4, "the authorize function was asked" + asked_text(asked));
+}
+
+// ---- the public-key form ------------------------------------------------------------------------
+
+// REQUEST_INIT_PK: Alice signs with her certificate (tests/pki) and encrypts the envelope key to
+// the KMS's, which she pins (Carol's); the KMS trusts her root. Bob resolves with his PSK. A KMS
+// without Alice's root refuses her request, and one given a key that is not RSA is refused.
+void test_public_key_form()
+{
+    set_time(ntp_2026);
+    const std::string alice_com = "sip:alice@example.com", bob_com = "sip:bob@example.com";
+    mikey::kms k = make_kms();
+    k.add_client(bob_com, bob_psk);
+    k.set_private_key(read_pki("carol.key.pem"));
+    k.add_trust_anchor(read_pki("root.crt.pem"));
+    mikey::config alice = party(alice_com, bob_com, std::nullopt, std::nullopt);
+    alice.set_certificate_chain(read_pki("alice-chain.pem"));
+    alice.set_private_key(read_pki("alice.key.pem"));
+    alice.set_peer_certificate(read_pki("carol.crt.pem"));
+    alice.set_ticket_kms(kms_id);
+    mikey::config bob = responder_with_kms(bob_com, bob_psk);
+    mikey::session init = mikey::session::initiator(alice);
+    mikey::session resp = mikey::session::responder(bob);
+    init.add_srtp_stream(0x11111111u, 0);
+    bytes request = init.create_message();
+    CHECK(data_type(request) == request_init_pk, "Alice gave " + type_text(request));
+    CHECK(init.process_message(k.process_message(request)).empty(), "Alice takes the REQUEST_RESP");
+    network net{&k};
+    bytes answer = net.answer(resp, net.transfer(init));
+    CHECK(init.process_message(answer).empty() && init.established(), "Alice takes the TRANSFER_RESP");
+    expect_same_keys(init, resp, {{0x11111111u, 0}}, 1);
+
+    mikey::kms strict(kms_id);
+    strict.set_clock(cpp_test_clock, &now);
+    strict.add_tpk(kms_tpk_id, kms_tpk);
+    strict.set_private_key(read_pki("carol.key.pem"));
+    mikey::session init2 = mikey::session::initiator(alice);
+    init2.add_srtp_stream(1, 0);
+    const bytes request2 = init2.create_message();
+    mikey::error unverified = EXPECT_ERROR(MIKEY_ERR_AUTH_FAILED, (void)strict.process_message(request2));
+    CHECK(unverified.response().empty(), "an unauthenticated request gets no answer");
+    EXPECT_ERROR(MIKEY_ERR_INVALID_ARGUMENT, mikey::kms(kms_id).set_private_key(read_pki("ec-p256.key.pem")));
 }
 
 // ---- a forked call, key forking -----------------------------------------------------------------
@@ -776,6 +820,7 @@ void test_kms_moves()
 int main()
 {
     run("mode_1", test_mode_1);
+    run("public_key_form", test_public_key_form);
     run("forked_call", test_forked_call);
     run("mode_2", test_mode_2);
     run("mode_4", test_mode_4);

@@ -1120,6 +1120,21 @@ public:
         const char *fn = "mikey_kms_add_client";
         check(mikey_kms_add_client(handle_, detail::c_string(identity, fn), psk.data(), psk.size()), fn);
     }
+    /// The public-key forms of Request and Resolve (RFC 6043 §4.2.1.3, §4.2.3.3): the KMS's RSA
+    /// private key, PKCS#8 or PKCS#1, PEM or DER, whose certificate the clients pin and encrypt
+    /// their envelope keys to. Without it the KMS takes the PSK forms only
+    /// (mikey_kms_set_private_key).
+    void set_private_key(byte_view key)
+    {
+        check(mikey_kms_set_private_key(handle_, key.data(), key.size()), "mikey_kms_set_private_key");
+    }
+    /// The public-key forms: trust anchors (a PEM bundle or one DER certificate) the clients'
+    /// certificate chains must lead to; a client's certificate names the identity it sends
+    /// (mikey_kms_add_trust_anchor).
+    void add_trust_anchor(byte_view anchors)
+    {
+        check(mikey_kms_add_trust_anchor(handle_, anchors.data(), anchors.size()), "mikey_kms_add_trust_anchor");
+    }
     /// Whether the responders hold the TPK too (mode 2 of RFC 6043 §4.1.1), so that they open
     /// tickets without the KMS unless keys are forked (mikey_kms_set_responders_hold_tpk).
     void set_responders_hold_tpk(bool hold)
