@@ -277,7 +277,8 @@ impl TicketParties {
 /// per output of up to 32 bytes) and 12 over whole messages (the six V MACs made and checked,
 /// and the base ticket's made and checked twice), 6 AES-256-CTR passes (the base ticket's KEMAC
 /// sealed and opened, the two answers' KEMACs sealed and opened) and about 280 random bytes
-/// (MPK, TGK, RANDs, SPIs, CSB IDs).
+/// (MPK, TGK, RANDs, SPIs, CSB IDs). A lower bound: its HMAC inputs (64-byte labels, a PSK
+/// I_MESSAGE) are shorter than the exchange's.
 fn ticket_crypto_floor(label: &[u8; 64], message: &[u8]) {
     for _ in 0..32 {
         black_box(hmac::Key::new(hmac::HMAC_SHA256, &label[..32]));
