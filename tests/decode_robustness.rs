@@ -931,5 +931,62 @@ fn session_seeds() -> Vec<(&'static str, Vec<u8>)> {
     wrong.set_psk(b"another key, 32 bytes long......").unwrap();
     let rejected = Session::new(&wrong, Role::Responder).unwrap().process_message(&initiator.create_message().unwrap());
     seeds.push(("mikey_error", rejected.unwrap_err().response.unwrap()));
+    seeds.extend(ticket_session_seeds(&clock));
+    seeds
+}
+
+/// A MIKEY-TICKET exchange among the parties of the `respond` fuzz target (its identities, PSK,
+/// KMS and TPK), so that it reaches past the MACs: a mode-4 TRANSFER_INIT, and mode 1's six
+/// messages.
+fn ticket_session_seeds(clock: &std::sync::Arc<common::TestClock>) -> Vec<(&'static str, Vec<u8>)> {
+    use common::{TestRng, PSK};
+    use mikey::{Config, Kms, KmsConfig, Method, Role, Session, TicketProtectionKey};
+
+    const ALICE: &str = "sip:alice@example.com";
+    const BOB: &str = "sip:bob@example.com";
+    const KMS: &str = "kms.example.com";
+    let tpk = || TicketProtectionKey::new(b"fuzz-tpk", &[0x44; 32]).unwrap();
+    let party = |seed: u64, own: &str, peer: Option<&str>, with_kms: bool| {
+        let mut config = Config::with_sources(Method::Ticket, clock.clone(), TestRng::seeded(seed)).unwrap();
+        config.set_identities(Some(own), peer).unwrap();
+        if with_kms {
+            config.set_psk(PSK).unwrap();
+            config.set_ticket_kms(KMS).unwrap();
+        } else {
+            config.add_ticket_protection_key(tpk()).unwrap();
+        }
+        config
+    };
+    let mut seeds = Vec::new();
+    let mut alice = Session::new(&party(51, ALICE, Some(BOB), false), Role::Initiator).unwrap();
+    alice.add_srtp_stream(0x0102_0304, 0).unwrap();
+    seeds.push(("mikey_ticket_mode4_transfer_init", alice.create_message().unwrap()));
+
+    let mut kms = KmsConfig::new(KMS.as_bytes()).unwrap();
+    kms.add_tpk(tpk()).unwrap();
+    kms.add_client(ALICE.as_bytes(), PSK).unwrap();
+    kms.add_client(BOB.as_bytes(), PSK).unwrap();
+    kms.set_clock(clock.clone());
+    kms.set_rng(TestRng::seeded(52));
+    let kms = Kms::new(kms).unwrap();
+    let mut alice = Session::new(&party(53, ALICE, Some(BOB), true), Role::Initiator).unwrap();
+    let mut bob = Session::new(&party(54, BOB, None, true), Role::Responder).unwrap();
+    alice.add_srtp_stream(0x0102_0304, 0).unwrap();
+    let request = alice.create_message().unwrap();
+    let issued = kms.process_message(&request).unwrap();
+    assert_eq!(alice.process_message(&issued).unwrap(), None);
+    let transfer = alice.create_message().unwrap();
+    let resolve = bob.process_message(&transfer).unwrap().unwrap();
+    let resolved = kms.process_message(&resolve).unwrap();
+    let answer = bob.process_message(&resolved).unwrap().unwrap();
+    alice.process_message(&answer).unwrap();
+    seeds.extend([
+        ("mikey_ticket_mode1_request_init", request),
+        ("mikey_ticket_mode1_request_resp", issued),
+        ("mikey_ticket_mode1_transfer_init", transfer),
+        ("mikey_ticket_mode1_resolve_init", resolve),
+        ("mikey_ticket_mode1_resolve_resp", resolved),
+        ("mikey_ticket_mode1_transfer_resp", answer),
+    ]);
     seeds
 }

@@ -1,7 +1,9 @@
-//! Fuzzes the two states the `respond` target never reaches, where the review's findings on
+//! Fuzzes the states the `respond` target never reaches, where the review's findings on
 //! re-keying lived: a responder with an established CSB taking an update, and an initiator
 //! waiting for its R_MESSAGE, for every method (PSK and NULL with a verification message,
-//! DH-HMAC, and with the test PKI of `tests/pki` DH-SIGN, PK and RSA-R).
+//! DH-HMAC, with the test PKI of `tests/pki` DH-SIGN, PK and RSA-R, and MIKEY-TICKET in mode 4).
+//! MIKEY-TICKET adds the states of updates from either end (RFC 6043 §5.2): an established
+//! initiator taking its responder's update, and a responder waiting for the answer to its own.
 //!
 //! The sessions are set up once, deterministically (fixed randomness and clock), so the CSB IDs
 //! are the same in every run and a corpus can aim at them. The clock then follows each input's
@@ -9,11 +11,14 @@
 //!
 //! Asserts, for every input:
 //! * no panic;
-//! * a message an established responder rejects changes nothing: still established, the same
-//!   CSB ID, the same keys;
+//! * a message an established responder (or MIKEY-TICKET initiator) rejects changes nothing:
+//!   still established, the same CSB ID, the same keys;
 //! * a message a waiting initiator (a fork of it, fresh for each input) rejects leaves it
 //!   waiting, or failed for an authenticated error message; an accepted one establishes it with
-//!   keys for every crypto session.
+//!   keys for every crypto session;
+//! * the MIKEY-TICKET responder waiting for the answer to its update stays waiting (or failed,
+//!   for an authenticated error message) when it rejects a message, and is established with keys
+//!   for every crypto session when it accepts one; it then sends another update.
 #![no_main]
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,7 +28,7 @@ use libfuzzer_sys::fuzz_target;
 use mikey::clock::Clock;
 use mikey::crypto::RandomSource;
 use mikey::wire::{Message, Payload};
-use mikey::{Config, Method, Role, Session, State};
+use mikey::{Config, Method, Role, Session, State, TicketProtectionKey};
 
 /// A clock the target sets: to a fixed time while setting up, then to each input's T.
 #[derive(Default)]
@@ -57,10 +62,13 @@ const SET_UP_AT: u64 = 3_976_214_400 << 32;
 
 struct Targets {
     clock: Arc<SetClock>,
-    /// Established responders (PSK, NULL, DH-HMAC); updated when an input is accepted.
-    responders: Mutex<Vec<Session>>,
+    /// Established responders of every method, and a MIKEY-TICKET initiator; updated when an
+    /// input is accepted.
+    established: Mutex<Vec<Session>>,
     /// Initiators waiting for their R_MESSAGE; each input goes to a fork.
     waiting: Vec<Session>,
+    /// A MIKEY-TICKET responder waiting for the answer to its update (it cannot be forked).
+    updating: Mutex<Session>,
 }
 
 fn setup() -> &'static Targets {
@@ -105,7 +113,33 @@ fn setup() -> &'static Targets {
             initiator.create_message().unwrap();
             waiting.push(initiator);
         }
-        Targets { clock, responders: Mutex::new(responders), waiting }
+        // MIKEY-TICKET, mode 4: both ends hold the TPK.
+        let ticket = |seed: u64, (own, peer): (&str, Option<&str>)| {
+            let rng = Arc::new(Repeatable(AtomicU64::new(seed)));
+            let mut config = Config::with_sources(Method::Ticket, clock.clone(), rng).unwrap();
+            config.set_identities(Some(own), peer).unwrap();
+            config.add_ticket_protection_key(TicketProtectionKey::new(b"fuzz-tpk", &[0x44; 32]).unwrap()).unwrap();
+            config
+        };
+        let alice = ticket(41, ("sip:alice@example.com", Some("sip:bob@example.com")));
+        let bob = ticket(42, ("sip:bob@example.com", None));
+        let mut pairs = (0..2).map(|_| {
+            let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
+            let mut responder = Session::new(&bob, Role::Responder).unwrap();
+            initiator.add_srtp_stream(0x1111_1111, 0).unwrap();
+            let answer = responder.process_message(&initiator.create_message().unwrap()).unwrap().unwrap();
+            initiator.process_message(&answer).unwrap();
+            (initiator, responder)
+        });
+        let (initiator, responder) = pairs.next().unwrap();
+        responders.extend([responder, initiator]);
+        let (_, mut updating) = pairs.next().unwrap();
+        updating.create_message().unwrap();
+        let mut initiator = Session::new(&alice, Role::Initiator).unwrap();
+        initiator.add_srtp_stream(0x2222_2222, 0).unwrap();
+        initiator.create_message().unwrap();
+        waiting.push(initiator);
+        Targets { clock, established: Mutex::new(responders), waiting, updating: Mutex::new(updating) }
     })
 }
 
@@ -114,8 +148,8 @@ fuzz_target!(|data: &[u8]| {
     let timestamp = Message::decode(data).ok().and_then(|message| message.find(Payload::as_timestamp).map(|t| t.value));
     targets.clock.0.store(timestamp.unwrap_or(SET_UP_AT), Ordering::Relaxed);
 
-    let mut responders = targets.responders.lock().unwrap();
-    for responder in responders.iter_mut() {
+    let mut established = targets.established.lock().unwrap();
+    for responder in established.iter_mut() {
         let (csb_id, key) = (responder.csb_id(), responder.export_srtp(1).unwrap().master_key);
         let accepted = responder.process_message(data).is_ok();
         assert_eq!(responder.state(), State::Established);
@@ -141,5 +175,17 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(_) => assert!(matches!(initiator.state(), State::WaitResponse | State::Failed)),
         }
+    }
+
+    let mut updating = targets.updating.lock().unwrap();
+    match updating.process_message(data) {
+        Ok(_) => {
+            assert_eq!(updating.state(), State::Established);
+            for cs_id in 1..=updating.cs_count() as u8 {
+                updating.export_srtp(cs_id).expect("an accepted answer exports every crypto session");
+            }
+            updating.create_message().expect("an established MIKEY-TICKET responder updates again");
+        }
+        Err(_) => assert!(matches!(updating.state(), State::WaitResponse | State::Failed)),
     }
 });
