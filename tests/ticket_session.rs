@@ -152,6 +152,16 @@ fn mode_2_the_responder_holding_the_tpk_opens_the_kms_ticket_itself() {
     assert_eq!(data_type(&answer), DataType::TicketTransferResponse, "no Resolve");
     alice.process_message(&answer).unwrap();
     assert_same_keys(&alice, &bob, &[1]);
+
+    // A responder that needs the KMS but was not given one: the initiator is told (§5.4), not
+    // left waiting, and the responder stays as it was.
+    let lost_config = party(&clock, 4, (BOB, None), None, &[tpk(b"another-tpk", 9)]);
+    let mut lost = Session::new(&lost_config, Role::Responder).unwrap();
+    let rejection = lost.process_message(&transfer).unwrap_err();
+    assert!(rejection.error.context().contains("KMS"), "{}", rejection.error);
+    let error_message = Message::decode(rejection.response.as_deref().expect("an error message")).unwrap();
+    assert_eq!(error_message.find(Payload::as_error).map(|error| error.code), Some(12), "Unspecified");
+    assert_eq!(lost.state(), State::Idle);
 }
 
 #[test]

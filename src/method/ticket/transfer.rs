@@ -287,20 +287,22 @@ fn kms_exchange_key(settings: &crate::config::Settings) -> Result<SecretBytes> {
 
 /// Our client end with the KMS for `exchange`, keyed by `key` ([`kms_exchange_key`]): the PSK
 /// form when we share a PSK with the KMS, else the public-key form with our certificate and the
-/// KMS's (the pinned peer certificate).
+/// KMS's (the pinned peer certificate). Without them a responder cannot resolve the ticket, and
+/// tells its initiator so (Unspecified error, §5.4) rather than leave it waiting.
 fn kms_client<'s>(
     settings: &'s crate::config::Settings,
     exchange: KmsExchange,
     key: &'s [u8],
 ) -> Result<KmsClient<'s>> {
-    let kms =
-        settings.ticket.kms_id.as_deref().ok_or_else(|| Error::invalid_argument("the KMS's identity is not set"))?;
+    let not_configured = |what: &'static str| Error::invalid_argument(what).with_peer_code(MikeyErrorCode::Unspecified);
+    let kms = settings.ticket.kms_id.as_deref().ok_or_else(|| not_configured("the KMS's identity is not set"))?;
     let signer = match &settings.psk {
         Some(_) => None,
         None => {
-            let kms_certificate = settings.peer_certificate.as_ref().ok_or_else(|| {
-                Error::invalid_argument("the KMS is needed: share a PSK with it, or pin its certificate")
-            })?;
+            let kms_certificate = settings
+                .peer_certificate
+                .as_ref()
+                .ok_or_else(|| not_configured("the KMS is needed: share a PSK with it, or pin its certificate"))?;
             Some(ClientSigner {
                 chain: &settings.certificate_chain,
                 key: settings.private_key()?,
