@@ -1211,7 +1211,10 @@ mikey_result mikey_session_create_message(struct mikey_session *session, uint8_t
  * R_MESSAGE moves to `MIKEY_STATE_FAILED` only when the error message is authenticated by the
  * peer (its signature, or a V MAC under the exchange's key); anyone who saw the I_MESSAGE can
  * send an unauthenticated one, so the session then keeps waiting (RFC 3830 §5.1.2). A rejected
- * message leaves the session unchanged.
+ * message leaves the session unchanged. MIKEY-TICKET: an established initiator also answers its
+ * responder's CSB update (RFC 6043 §5.2), and a responder waiting for the answer to its own
+ * update takes it; when updates cross, the initiator's wins (the initiator refuses the
+ * responder's with `MIKEY_ERR_STATE`, and the responder answers the initiator's).
  *
  * Unless `session` or `out_len` is NULL (or `out` is NULL with `out_cap` > 0), `*out_len` is
  * always written, whatever the result:
