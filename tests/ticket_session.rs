@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use common::{TestClock, TestRng, NTP_2026};
 use mikey::wire::{DataType, Message, Payload};
-use mikey::{Config, ErrorKind, Kms, KmsConfig, Method, Role, Session, State, TicketProtectionKey};
+use mikey::{
+    Config, ErrorKind, Kms, KmsConfig, Method, Role, Session, SrtpPolicy, SrtpProfile, State, TicketProtectionKey,
+};
 
 const KMS: &str = "kms.example.org";
 const ALICE: &str = "sip:alice@example.org";
@@ -554,6 +556,37 @@ fn the_responder_may_update_the_csb_too_and_the_initiator_answers() {
     let again = alice.create_message().unwrap();
     alice.process_message(&bob.process_message(&again).unwrap().unwrap()).unwrap();
     assert_same_keys(&alice, &bob, &[1, 2]);
+}
+
+#[test]
+fn a_responder_s_update_keeps_the_policy_the_initiator_chose() {
+    // Alice offered AES-256; Bob's own default is AES-128. His update carries no SP, and both
+    // ends must keep the CSB's policy, not fall back to his.
+    let clock = TestClock::at(NTP_2026);
+    let shared = tpk(b"alice-bob-tpk", 4);
+    let alice_party = || party(&clock, 1, (ALICE, Some(BOB)), None, std::slice::from_ref(&shared));
+    // An MKI is refused: RFC 6043 makes it the key's SPI in the CS ID map, which we do not carry.
+    let with_mki = SrtpPolicy { profile: SrtpProfile::AesCm256HmacSha1_80, mki_len: 4, ..Default::default() };
+    let mut mki_config = alice_party();
+    mki_config.set_srtp_policy(with_mki).unwrap();
+    let refused = Session::new(&mki_config, Role::Initiator).unwrap().create_message().unwrap_err();
+    assert!(refused.context().contains("MKI"), "{refused}");
+    let mut alice_config = alice_party();
+    alice_config.set_srtp_policy(SrtpPolicy { mki_len: 0, ..with_mki }).unwrap();
+    let bob_config = party(&clock, 2, (BOB, None), None, &[shared]);
+    let mut alice = Session::new(&alice_config, Role::Initiator).unwrap();
+    let mut bob = Session::new(&bob_config, Role::Responder).unwrap();
+    alice.add_srtp_stream(0x1111_1111, 0).unwrap();
+    let answer = bob.process_message(&alice.create_message().unwrap()).unwrap().unwrap();
+    alice.process_message(&answer).unwrap();
+    assert_same_keys(&alice, &bob, &[1]);
+    assert_eq!(bob.export_srtp(1).unwrap().policy.profile, SrtpProfile::AesCm256HmacSha1_80);
+    clock.advance(1);
+    let update = bob.create_message().unwrap();
+    bob.process_message(&alice.process_message(&update).unwrap().unwrap()).unwrap();
+    assert_same_keys(&alice, &bob, &[1]);
+    let exported = bob.export_srtp(1).unwrap();
+    assert_eq!((exported.policy.profile, exported.master_key.expose().len()), (SrtpProfile::AesCm256HmacSha1_80, 32));
 }
 
 #[test]

@@ -22,7 +22,9 @@ use super::kms_exchange::{single, ClientSigner, KmsClient, KmsExchange, CLIENT_E
 use super::policy::whole_seconds;
 use super::protection::{MessageProtection, Trailer};
 use super::TicketTerms;
-use crate::bundle::{generic_id_map, Bundle, KeyKind, KeyMaterial, Peer, RandBytes, TicketUpdates};
+use crate::bundle::{
+    generic_id_map, Bundle, KeyKind, KeyMaterial, Peer, Policies, RandBytes, TicketUpdates, OFFERED_POLICY_NO,
+};
 use crate::crypto::ticket_kdf::{fork_key, mpk_part, ForkedKey, MessageDirection, MpkPart, TicketTrafficKeys};
 use crate::crypto::{ct_eq, CryptoSessionKeys, PrfFunction};
 use crate::error::{Error, ErrorKind, MikeyErrorCode, Result};
@@ -71,13 +73,14 @@ pub(crate) enum TicketPending {
     Update(UpdateSent),
 }
 
-/// An initiator's update TRANSFER_INIT and what checks its answer.
+/// Our update TRANSFER_INIT (from either end) and what checks its answer.
 pub(crate) struct UpdateSent {
     init: Vec<u8>,
     updates: Arc<TicketUpdates>,
     /// The new TGK it carries.
     tgk: SecretBytes,
-    policy: SrtpPolicy,
+    /// The CSB's policies after the update: as established, with an initiator's SP re-offered.
+    policies: Policies,
     /// The CSB's peer, whom the answer must come from.
     peer: Peer,
     rand: RandBytes,
@@ -115,6 +118,11 @@ pub(crate) struct TransferSent {
 /// The initiator's I_MESSAGE: REQUEST_INIT to the KMS when we hold no ticket and no TPK, else
 /// TRANSFER_INIT with the ticket held or one we seal ourselves.
 pub(crate) fn offer(cx: &Offering<'_>) -> Result<Offer> {
+    // §6.1.1 makes the MKI the SPI of the session key, in the CS ID map; we carry no SPI there
+    // yet, so an MKI would be ours alone.
+    if cx.we_initiated && cx.policy.mki_len > 0 {
+        return Err(Error::unsupported("MIKEY-TICKET: an SRTP MKI is not supported (set an MKI length of 0)"));
+    }
     if let Some(update) = cx.update {
         return update_offer(cx, update);
     }
@@ -167,11 +175,16 @@ fn update_offer(cx: &Offering<'_>, established: &Bundle) -> Result<Offer> {
     payloads.push(Payload::Kemac(protection.seal_kemac(&keys, &cx.timestamp)?));
     drop(keys);
     let bytes = protection.seal(Message { header, payloads }, Trailer::Identities(own, peer))?;
+    let mut policies = established.policies.clone();
+    if cx.we_initiated {
+        policies.retain(|(no, _)| *no != OFFERED_POLICY_NO);
+        policies.push((OFFERED_POLICY_NO, cx.policy));
+    }
     let sent = UpdateSent {
         init: bytes.clone(),
         updates,
         tgk,
-        policy: cx.policy,
+        policies,
         peer: established.peer.clone(),
         rand: established.rand.clone(),
     };
@@ -239,12 +252,12 @@ fn complete_update(cx: &Completing<'_>, received: &Received<'_>, sent: &UpdateSe
     )?;
     let material = KeyMaterial::joined(KeyKind::Tgk, sent.tgk.expose(), &[]);
     let keying = (sent.rand.clone(), material, Vec::new());
-    let mut bundle = Bundle::with_offered_policy(
+    let mut bundle = Bundle::new(
         cx.sent.csb_id,
         sent.updates.prf,
         keying,
         cx.streams.clone(),
-        sent.policy,
+        sent.policies.clone(),
         sent.peer.clone(),
     )?;
     key_as_ticket(&mut bundle, sent.updates.clone())?;
