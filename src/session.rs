@@ -623,7 +623,7 @@ impl Session {
         if let Some(bundle) = &mut self.bundle {
             bundle.streams.clone_from(&streams);
             // An update from the other end (MIKEY-TICKET's may come from either) must come after
-            // the last message of its we accepted, by its clock (§4.5).
+            // the last of its messages we accepted, by its clock (§4.5).
             bundle.accepted_timestamp = timestamp.value;
         }
         if self.role == Role::Initiator {

@@ -633,6 +633,24 @@ fn crossing_updates_the_initiator_s_wins() {
 }
 
 #[test]
+fn crossing_updates_reordered_still_end_on_the_initiator_s_keys() {
+    // As above, but Alice's answer overtakes Bob's update: she is established again when his
+    // update arrives. Bob answered her after sending it, so his answer's T is later than his
+    // update's, and Alice refuses the update as older than the last message she accepted.
+    let (clock, mut alice, mut bob) = established_mode_4();
+    let alices = alice.create_message().unwrap();
+    let bobs = bob.create_message().unwrap();
+    clock.advance(1);
+    let answer = bob.process_message(&alices).unwrap().expect("Bob answers Alice's update");
+    alice.process_message(&answer).unwrap();
+    let keys = alice.export_srtp(1).unwrap();
+    let refused = alice.process_message(&bobs).unwrap_err();
+    assert_eq!(refused.error.kind(), ErrorKind::Timestamp, "{}", refused.error);
+    assert_eq!(alice.export_srtp(1).unwrap().master_key.expose(), keys.master_key.expose());
+    assert_same_keys(&alice, &bob, &[1, 2]);
+}
+
+#[test]
 fn a_responder_whose_update_was_lost_sends_another() {
     let (clock, mut alice, mut bob) = established_mode_4();
     let _lost = bob.create_message().unwrap();
