@@ -836,7 +836,8 @@ public:
         return id;
     }
 
-    /// Initiator: the I_MESSAGE (re-keying once established) (mikey_session_create_message).
+    /// Initiator: the I_MESSAGE (re-keying once established); MIKEY-TICKET: an established
+    /// responder's CSB update too (RFC 6043 §5.2) (mikey_session_create_message).
     [[nodiscard]] std::vector<std::uint8_t> create_message()
     {
         std::vector<std::uint8_t> out;

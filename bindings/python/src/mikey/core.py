@@ -680,7 +680,8 @@ class Session(_Handle):
         """Initiator: the I_MESSAGE (on an established session, the re-keying message). With
         MIKEY-TICKET, first the REQUEST_INIT for the KMS (the state is then
         :attr:`State.WAIT_KMS`) unless we hold a TPK, then, holding the ticket, the
-        TRANSFER_INIT."""
+        TRANSFER_INIT; once established, either end may write a CSB update (RFC 6043 §5.2),
+        which the other end answers."""
         handle = self._ptr()
         lib = _ffi.lib()
         return read_out(
