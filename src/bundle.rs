@@ -250,7 +250,9 @@ impl Peer {
 /// with the same keys ... that protected the last message ... in the initial exchange", its
 /// TRANSFER_RESP): that message's MPK (MPKi, or MPKr' when forked), the initial exchange's RANDs
 /// (labels of the response direction, §5.1.2), the PRF, and whether the RANDs enter the
-/// derivation of new TGKs' keys (the H and G flags, §5.1.3). Zeroized on drop.
+/// derivation of new TGKs' keys (the H and G flags, §5.1.3); and the SPI of the CSB's current
+/// session key, which each crypto session of the CS ID map names (§6.1.1). Zeroized on drop.
+#[derive(Clone)]
 pub(crate) struct TicketUpdates {
     pub(crate) mpk: SecretBytes,
     pub(crate) randri: Vec<u8>,
@@ -258,6 +260,7 @@ pub(crate) struct TicketUpdates {
     pub(crate) prf: PrfFunction,
     pub(crate) randri_in_tgk: bool,
     pub(crate) randrr_in_tgk: bool,
+    pub(crate) session_key_spi: Vec<u8>,
 }
 
 impl fmt::Debug for TicketUpdates {
@@ -577,8 +580,9 @@ pub(crate) fn generic_stream(entry: &GenericCsEntry<'_>, default_policy_no: u8) 
 }
 
 /// The GENERIC-ID map of `streams` (RFC 6043 §6.1.1): one policy each, SSRC and ROC (with SEQ 0)
-/// as Session Data (none for a placeholder), no SPI.
-pub(crate) fn generic_id_map(streams: impl Iterator<Item = Stream>) -> CsIdMap<'static> {
+/// as Session Data (none for a placeholder), and `spi`, the SPI of the session key each crypto
+/// session (initially) uses.
+pub(crate) fn generic_id_map(streams: impl Iterator<Item = Stream>, spi: &[u8]) -> CsIdMap<'static> {
     CsIdMap::GenericId(
         streams
             .map(|stream| {
@@ -592,7 +596,7 @@ pub(crate) fn generic_id_map(streams: impl Iterator<Item = Stream>) -> CsIdMap<'
                     session_data_flag,
                     policy_nos: vec![stream.policy_no].into(),
                     session_data: session_data.into(),
-                    spi: Vec::new().into(),
+                    spi: spi.to_vec().into(),
                 }
             })
             .collect(),

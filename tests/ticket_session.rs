@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{TestClock, TestRng, NTP_2026};
-use mikey::wire::{DataType, Message, Payload};
+use mikey::wire::{CsIdMap, DataType, Message, Payload};
 use mikey::{
     Config, ErrorKind, Kms, KmsConfig, Method, Role, Session, SrtpPolicy, SrtpProfile, State, TicketProtectionKey,
 };
@@ -62,6 +62,17 @@ fn data_type(message: &[u8]) -> DataType {
     Message::decode(message).unwrap().header.data_type
 }
 
+/// The one SPI a Transfer message's GENERIC-ID map names for all its crypto sessions (RFC 6043
+/// §6.1.1: the session key's; a response MUST name it).
+fn named_spi(message: &[u8]) -> Vec<u8> {
+    let CsIdMap::GenericId(entries) = Message::decode(message).unwrap().header.cs_id_map else {
+        panic!("a Transfer message has a GENERIC-ID map");
+    };
+    let spi = entries[0].spi.to_vec();
+    assert!(!spi.is_empty() && entries.iter().all(|entry| *entry.spi == *spi), "{entries:?}");
+    spi
+}
+
 fn assert_same_keys(initiator: &Session, responder: &Session, cs_ids: &[u8]) {
     assert_eq!(initiator.cs_ids(), cs_ids);
     assert_eq!(responder.cs_ids(), cs_ids);
@@ -102,6 +113,8 @@ fn mode_1(kms: &Kms, alice_config: &Config, bob_config: &Config) -> (Session, Se
         ticket_data || randr_kms
     };
     assert_eq!((carries(&transfer), carries(&answer)), (forking, forking));
+    // The forked TGK' keeps the TGK's SPI.
+    assert_eq!(named_spi(&answer), named_spi(&transfer), "the session key's SPI in both maps");
     assert_eq!((data_type(&answer), bob.state()), (DataType::TicketTransferResponse, State::Established));
     assert_eq!(alice.process_message(&answer).unwrap(), None);
     assert_eq!(alice.state(), State::Established);
@@ -379,6 +392,8 @@ fn a_csb_update_rekeys_under_the_initial_exchange_s_keys_and_is_bound_to_it() {
     }
     let answer = bob.process_message(&update).unwrap().expect("TRANSFER_RESP");
     assert_eq!(bob.state(), State::Established);
+    // Both maps name the new TGK's SPI.
+    assert_eq!(named_spi(&answer), named_spi(&update));
     alice.process_message(&answer).unwrap();
     assert_same_keys(&alice, &bob, &[1, 2]);
     assert_ne!(bob.export_srtp(1).unwrap().master_key.expose(), before.master_key.expose(), "re-keyed");
@@ -544,6 +559,7 @@ fn the_responder_may_update_the_csb_too_and_the_initiator_answers() {
     }
     let answer = alice.process_message(&update).unwrap().expect("the initiator's TRANSFER_RESP");
     assert_eq!(alice.state(), State::Established);
+    assert_eq!(named_spi(&answer), named_spi(&update), "the new TGK's SPI");
     assert!(alice.process_message(&update).is_err(), "a replay");
     bob.process_message(&answer).unwrap();
     assert_eq!(bob.state(), State::Established);

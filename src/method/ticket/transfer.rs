@@ -9,9 +9,9 @@
 //! ```
 //!
 //! This library sends IDRi and IDRr, one SP, no KEMAC of the initiator's or responder's own
-//! (keys come from the ticket), a GENERIC-ID map (§6.1: SRTP-ID SHALL NOT be used), and asks
-//! for a TRANSFER_RESP (F) with a RANDRr (G) and RANDRi in the key derivation (H). CSB
-//! updates (§5.2) are not supported yet.
+//! (keys come from the ticket), a GENERIC-ID map (§6.1: SRTP-ID SHALL NOT be used) naming the
+//! session key's SPI for each crypto session, and asks for a TRANSFER_RESP (F) with a RANDRr (G)
+//! and RANDRi in the key derivation (H). Either end may then update the CSB (§5.2).
 
 use std::fmt;
 use std::sync::Arc;
@@ -35,8 +35,8 @@ use crate::secret::{SecretBytes, SecretRef};
 use crate::srtp::SrtpPolicy;
 use crate::wire::registry::{id_role, id_type, rand_role, ticket_type};
 use crate::wire::{
-    CommonHeader, DataType, IdrPayload, KeyData, KeyDataList, KeyDataType, KeyValidity, Message, Payload, RandWithRole,
-    Ticket, TicketFlags, TicketPolicy, Timestamp, TimestampType,
+    CommonHeader, CsIdMap, DataType, IdrPayload, KeyData, KeyDataList, KeyDataType, KeyValidity, Message, Payload,
+    RandWithRole, Ticket, TicketFlags, TicketPolicy, Timestamp, TimestampType,
 };
 
 /// The PRF func of the messages and tickets we make: PRF-HMAC-SHA-256 (RFC 6043 §6.1).
@@ -77,8 +77,9 @@ pub(crate) enum TicketPending {
 pub(crate) struct UpdateSent {
     init: Vec<u8>,
     updates: Arc<TicketUpdates>,
-    /// The new TGK it carries.
+    /// The new TGK it carries, and its SPI.
     tgk: SecretBytes,
+    spi: Vec<u8>,
     /// The CSB's policies after the update: as established, with an initiator's SP re-offered.
     policies: Policies,
     /// The CSB's peer, whom the answer must come from.
@@ -118,8 +119,9 @@ pub(crate) struct TransferSent {
 /// The initiator's I_MESSAGE: REQUEST_INIT to the KMS when we hold no ticket and no TPK, else
 /// TRANSFER_INIT with the ticket held or one we seal ourselves.
 pub(crate) fn offer(cx: &Offering<'_>) -> Result<Offer> {
-    // §6.1.1 makes the MKI the SPI of the session key, in the CS ID map; we carry no SPI there
-    // yet, so an MKI would be ours alone.
+    // The map names the session key's SPI (or MKI, §6.1.1), but every key has one (§6.2.1), so
+    // unlike RFC 3830's key validity it cannot tell the responder that SRTP packets carry an
+    // MKI: an initiator asking for one is refused rather than left to disagree with its peer.
     if cx.we_initiated && cx.policy.mki_len > 0 {
         return Err(Error::unsupported("MIKEY-TICKET: an SRTP MKI is not supported (set an MKI length of 0)"));
     }
@@ -165,7 +167,7 @@ fn update_offer(cx: &Offering<'_>, established: &Bundle) -> Result<Offer> {
         verification_requested: true,
         prf_function: updates.prf.code(),
         csb_id: cx.csb_id,
-        cs_id_map: generic_id_map(cx.streams.iter().copied()),
+        cs_id_map: generic_id_map(cx.streams.iter().copied(), spi.expose()),
     };
     let mut payloads = vec![Payload::Timestamp(cx.timestamp), idr(own_role, own), idr(peer_role, peer)];
     // A responder's own offered policy is not the CSB's: it sends none.
@@ -184,6 +186,7 @@ fn update_offer(cx: &Offering<'_>, established: &Bundle) -> Result<Offer> {
         init: bytes.clone(),
         updates,
         tgk,
+        spi: spi.expose().to_vec(),
         policies,
         peer: established.peer.clone(),
         rand: established.rand.clone(),
@@ -217,10 +220,13 @@ fn answer_update(cx: &Answering<'_>, received: &Received<'_>, established: &Bund
         None => None,
     };
     let keys = key_data.as_ref().map(|plaintext| KeyDataList::decode(plaintext.expose(), false)).transpose()?;
-    let material = keys.as_ref().map(|keys| session_key(keys, 0).and_then(traffic_key_material)).transpose()?;
+    let new_key = keys.as_ref().map(|keys| session_key(keys, 0)).transpose()?;
+    let material = new_key.map(traffic_key_material).transpose()?;
+    let session_key_spi = new_key.map_or_else(|| Ok(updates.session_key_spi.clone()), spi_of)?;
     let new_keys = NewKeys::Local(material.map(|material| (material, Vec::new())));
     let mut bundle =
         accept::bundle(cx, message, (&established.rand, new_keys), SrtpPolicy::default(), established.peer.clone())?;
+    let updates = Arc::new(TicketUpdates { session_key_spi, ..(**updates).clone() });
     key_as_ticket(&mut bundle, updates.clone())?;
     if !message.header.verification_requested {
         return Ok(Answer { bundle, response: None, sent_key: false });
@@ -230,7 +236,7 @@ fn answer_update(cx: &Answering<'_>, received: &Received<'_>, established: &Bund
         verification_requested: false,
         prf_function: message.header.prf_function,
         csb_id: message.header.csb_id,
-        cs_id_map: generic_id_map(bundle.streams()),
+        cs_id_map: generic_id_map(bundle.streams(), &updates.session_key_spi),
     };
     let payloads = vec![
         Payload::Timestamp(Timestamp { ts_type: TimestampType::NtpUtc, value: cx.settings.clock.now_ntp() }),
@@ -250,6 +256,7 @@ fn complete_update(cx: &Completing<'_>, received: &Received<'_>, sent: &UpdateSe
         message,
         Trailer::InitialMessage(&sent.init),
     )?;
+    check_named_spi(message, &sent.spi)?;
     let material = KeyMaterial::joined(KeyKind::Tgk, sent.tgk.expose(), &[]);
     let keying = (sent.rand.clone(), material, Vec::new());
     let mut bundle = Bundle::new(
@@ -260,7 +267,8 @@ fn complete_update(cx: &Completing<'_>, received: &Received<'_>, sent: &UpdateSe
         sent.policies.clone(),
         sent.peer.clone(),
     )?;
-    key_as_ticket(&mut bundle, sent.updates.clone())?;
+    let updates = TicketUpdates { session_key_spi: sent.spi.clone(), ..(*sent.updates).clone() };
+    key_as_ticket(&mut bundle, Arc::new(updates))?;
     Ok(Some(bundle))
 }
 
@@ -453,6 +461,7 @@ fn transfer_init(cx: &Offering<'_>, mut ticket: Ticket<'static>, key_data: &Secr
     let ticket_prf = base::policy_prf(&ticket.policy)?;
     let keys = KeyDataList::decode(key_data.expose(), false)?;
     let (mpki, mpkr) = mpks(&keys, flags.key_forking)?;
+    let spi = spi_of(session_key(&keys, if flags.key_forking { 2 } else { 1 })?)?;
     let (own, peer) = (own_id(cx.settings)?, peer_id(cx.settings)?);
     let randri = random(cx, RAND_LEN)?;
     let header = CommonHeader {
@@ -460,7 +469,7 @@ fn transfer_init(cx: &Offering<'_>, mut ticket: Ticket<'static>, key_data: &Secr
         verification_requested: flags.transfer_response,
         prf_function: OUR_PRF_FUNCTION,
         csb_id: cx.csb_id,
-        cs_id_map: generic_id_map(cx.streams.iter().copied()),
+        cs_id_map: generic_id_map(cx.streams.iter().copied(), &spi),
     };
     let payloads = |ticket: Ticket<'static>| -> Result<Vec<Payload<'static>>> {
         Ok(vec![
@@ -522,6 +531,29 @@ fn key_data<'k>(key_type: KeyDataType, key: &'k SecretBytes, spi: &'k [u8]) -> K
     KeyData { key_type, key: SecretRef::new(key.expose()), salt: None, validity: KeyValidity::Spi(spi.into()) }
 }
 
+/// The SPI (or MKI) a ticket's or KEMAC's key is named by (§6.2.1: every key has one).
+fn spi_of(key: &KeyData<'_>) -> Result<Vec<u8>> {
+    match &key.validity {
+        KeyValidity::Spi(spi) if !spi.is_empty() => Ok(spi.to_vec()),
+        _ => Err(Error::malformed("a key without an SPI (RFC 6043 §6.2.1)")),
+    }
+}
+
+/// Initiator: a TRANSFER_RESP names, for every crypto session, the SPI of the session key it
+/// uses (§6.1.1: "it MUST be provided in the response message"); a CSB has one, `spi`.
+fn check_named_spi(message: &Message<'_>, spi: &[u8]) -> Result<()> {
+    let CsIdMap::GenericId(entries) = &message.header.cs_id_map else {
+        return Err(Error::malformed("a TRANSFER_RESP uses the GENERIC-ID map (RFC 6043 §6.1)"));
+    };
+    match entries.iter().find(|entry| *entry.spi != *spi) {
+        Some(entry) => Err(Error::malformed(format!(
+            "the TRANSFER_RESP names for CS {} an SPI other than the session key's (RFC 6043 §6.1.1)",
+            entry.cs_id
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn idr(role: u8, data: &[u8]) -> Payload<'static> {
     Payload::IdWithRole(IdrPayload { role, id_type: id_type::BYTE_STRING, data: data.to_vec().into() })
 }
@@ -546,7 +578,7 @@ struct TransferInit<'m> {
 /// the TRANSFER_INIT names its initiator and the policies we accept (checked when the CSB is
 /// made; here, the shape). A failure is answered before any KMS is asked.
 fn read_transfer_init<'m>(cx: &Answering<'m>, message: &'m Message<'m>) -> Result<TransferInit<'m>> {
-    if !matches!(message.header.cs_id_map, crate::wire::CsIdMap::GenericId(_)) {
+    if !matches!(message.header.cs_id_map, CsIdMap::GenericId(_)) {
         return Err(Error::malformed(
             "TRANSFER_INIT uses the GENERIC-ID map; SRTP-ID SHALL NOT be used (RFC 6043 §6.1)",
         )
@@ -689,6 +721,7 @@ fn finish_transfer(
     }
     let key = session_key(&keys, if flags.key_forking { 2 } else { 1 })?;
     let material = traffic_key_material(key)?;
+    let session_key_spi = spi_of(key)?;
     let peer = Peer::ticket_holder(mpki, view.initiator);
     let mut bundle = accept::bundle(
         cx,
@@ -712,8 +745,10 @@ fn finish_transfer(
         prf: header_prf,
         randri_in_tgk: flags.initiator_rand_in_tgk_derivation,
         randrr_in_tgk: flags.responder_rand,
+        session_key_spi,
     };
-    key_as_ticket(&mut bundle, Arc::new(updates))?;
+    let updates = Arc::new(updates);
+    key_as_ticket(&mut bundle, updates.clone())?;
     // Our identity, or the one the KMS forked the keys for; it "MAY differ from the one sent in
     // the IDRr payload in the TRANSFER_INIT" (§4.2.2.3), as when a forked call reaches us.
     let own = own_id(cx.settings)?;
@@ -732,7 +767,7 @@ fn finish_transfer(
         verification_requested: false,
         prf_function: message.header.prf_function,
         csb_id,
-        cs_id_map: generic_id_map(bundle.streams()),
+        cs_id_map: generic_id_map(bundle.streams(), &updates.session_key_spi),
     };
     let response =
         MessageProtection::new(header_prf, response_key, csb_id, MessageDirection::Response, view.randri, &randrr)?;
@@ -826,6 +861,9 @@ pub(crate) fn complete(cx: &Completing<'_>, received: &Received<'_>) -> Result<O
         &randrr,
     )?;
     protection.verify(received.bytes, message, Trailer::InitialMessage(&sent.init))?;
+    // A forked TGK' keeps the TGK's SPI.
+    let session_key_spi = spi_of(key)?;
+    check_named_spi(message, &session_key_spi)?;
     let material = match &tgk {
         Some(forked) => KeyMaterial::joined(KeyKind::Tgk, forked.expose(), &[]),
         None => traffic_key_material(key)?,
@@ -847,7 +885,45 @@ pub(crate) fn complete(cx: &Completing<'_>, received: &Received<'_>) -> Result<O
         prf,
         randri_in_tgk: flags.initiator_rand_in_tgk_derivation,
         randrr_in_tgk: flags.responder_rand,
+        session_key_spi,
     };
     key_as_ticket(&mut bundle, Arc::new(updates))?;
     Ok(Some(bundle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::Stream;
+
+    fn response_naming(spis: &[&[u8]]) -> Message<'static> {
+        let streams = (1..).zip(spis).map(|(cs_id, _)| Stream { cs_id, ssrc: 7, roc: 0, policy_no: 0 });
+        let mut map = generic_id_map(streams, &[]);
+        if let CsIdMap::GenericId(entries) = &mut map {
+            for (entry, spi) in entries.iter_mut().zip(spis) {
+                entry.spi = spi.to_vec().into();
+            }
+        }
+        let header = CommonHeader {
+            data_type: DataType::TicketTransferResponse,
+            verification_requested: false,
+            prf_function: OUR_PRF_FUNCTION,
+            csb_id: 1,
+            cs_id_map: map,
+        };
+        Message { header, payloads: Vec::new() }
+    }
+
+    #[test]
+    fn a_response_must_name_the_session_key_s_spi_for_every_crypto_session() {
+        assert!(check_named_spi(&response_naming(&[b"spi1", b"spi1"]), b"spi1").is_ok());
+        let wrong: [&[&[u8]]; 3] = [&[b"spi1", b"spi2"], &[b"", b"spi1"], &[b"spi2"]];
+        for wrong in wrong {
+            let error = check_named_spi(&response_naming(wrong), b"spi1").unwrap_err();
+            assert!(error.to_string().contains("§6.1.1"), "{error}");
+        }
+        let mut srtp_id = response_naming(&[b"spi1"]);
+        srtp_id.header.cs_id_map = CsIdMap::SrtpId(Default::default());
+        assert!(check_named_spi(&srtp_id, b"spi1").is_err(), "an SRTP-ID map names no SPI");
+    }
 }
